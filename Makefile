@@ -1,0 +1,129 @@
+# siptrail build. Everything lands in $(BUILD) so several trees can build side by side.
+# Sources are found by wildcard: a new file in decoders/, userspace/, bpf/ or tests/ needs no
+# Makefile change.
+
+BUILD ?= build
+ASAN_BUILD ?= $(BUILD)/asan
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+FUZZ_SECONDS ?= 30
+
+ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Idecoders -Ibpf -Iuserspace -I$(BUILD)
+LIBS := -lbpf -lelf -lz -lssl -lcrypto -ljansson -lpcap -lm
+
+DECODER_SRCS := $(sort $(wildcard decoders/*.c))
+USER_SRCS := $(filter-out userspace/main.c,$(sort $(wildcard userspace/*.c)))
+BPF_SRCS := $(sort $(wildcard bpf/*.bpf.c))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+LIVE_SRCS := $(sort $(wildcard tests/live/test_*.c))
+TESTLIB_SRCS := $(sort $(wildcard tests/lib/*.c))
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+BENCH_SRCS := $(sort $(wildcard bench/bench_*.c))
+
+DECODER_OBJS := $(DECODER_SRCS:%.c=$(BUILD)/%.o)
+USER_OBJS := $(USER_SRCS:%.c=$(BUILD)/%.o)
+TESTLIB_OBJS := $(TESTLIB_SRCS:%.c=$(BUILD)/%.o)
+BPF_OBJS := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
+SKELS := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/%.skel.h)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+LIVE_BINS := $(LIVE_SRCS:tests/live/%.c=$(BUILD)/tests/%)
+ASAN_UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASAN_BUILD)/tests/%)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+
+DECODER_LIB := $(BUILD)/libsiptrail_decoders.a
+CORE_LIB := $(BUILD)/libsiptrail_core.a
+SIPTRAIL := $(BUILD)/siptrail
+
+.SECONDARY:
+.DELETE_ON_ERROR:
+.PHONY: all deps test unit live demo fuzz bench clean format
+all: $(SIPTRAIL) $(UNIT_BINS) $(LIVE_BINS)
+
+deps:
+	@tools/install-deps.sh
+
+# --- eBPF: vmlinux.h from the running kernel's BTF, CO-RE objects, skeletons ---
+$(BUILD)/vmlinux.h:
+	@mkdir -p $(@D)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(BUILD)/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $* > $@.tmp && mv $@.tmp $@
+
+# --- userspace ---
+$(BUILD)/%.o: %.c $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(DECODER_LIB): $(DECODER_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(CORE_LIB): $(USER_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(SIPTRAIL): $(BUILD)/userspace/main.o $(CORE_LIB) $(DECODER_LIB)
+	$(CC) $(ALL_CFLAGS) $^ $(LIBS) -o $@
+
+# --- tests: each tests/*/test_NAME.c is one cmocka program ---
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TESTLIB_OBJS) $(CORE_LIB) $(DECODER_LIB)
+	$(CC) $(ALL_CFLAGS) $^ -lcmocka $(LIBS) -o $@
+
+$(BUILD)/tests/%: $(BUILD)/tests/live/%.o $(TESTLIB_OBJS) $(CORE_LIB) $(DECODER_LIB)
+	$(CC) $(ALL_CFLAGS) $^ -lcmocka $(LIBS) -o $@
+
+# The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+$(ASAN_BUILD)/tests/%: tests/unit/%.c $(DECODER_SRCS) $(USER_SRCS) $(TESTLIB_SRCS) $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -O1 $(SAN) $< $(DECODER_SRCS) $(USER_SRCS) $(TESTLIB_SRCS) \
+		-lcmocka $(LIBS) -o $@
+
+# --- fuzzing (libFuzzer needs clang) ---
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(DECODER_SRCS)
+	@mkdir -p $(@D)
+	$(CLANG) -std=gnu11 -g -O1 -D_GNU_SOURCE -Idecoders -fsanitize=fuzzer,address,undefined \
+		$^ -lssl -lcrypto -lpcap -o $@
+
+fuzz: deps $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do \
+		mkdir -p $(BUILD)/fuzz/corpus-$$(basename $$f); \
+		$$f -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-$$(basename $$f) || exit 1; \
+	done
+
+# --- benchmarks (not tests) ---
+$(BUILD)/bench/%: bench/%.c $(CORE_LIB) $(DECODER_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -O3 $^ $(LIBS) -o $@
+
+bench: deps $(SIPTRAIL) $(BENCH_BINS)
+	@for b in $(BENCH_BINS); do $$b || exit 1; done
+
+test: deps
+	$(MAKE) --no-print-directory all $(ASAN_UNIT_BINS) $(FUZZ_BINS)
+	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) tests/run.sh \
+		$(UNIT_BINS) $(LIVE_BINS) $(ASAN_UNIT_BINS) $(addprefix fuzz:,$(FUZZ_BINS))
+
+FUZZ_SMOKE_SECONDS ?= 30
+
+demo: deps
+	$(MAKE) --no-print-directory $(SIPTRAIL)
+	@tools/demo.sh $(SIPTRAIL)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages siptrail builds and tests with, only those missing.
+# Called by `make deps` (and so by `make test` and `make demo`).
+set -euo pipefail
+
+packages=(
+	make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libssl-dev openssl
+	libcmocka-dev libjansson-dev libpcap-dev pkg-config iproute2
+	tshark tcpdump kamailio kamailio-tls-modules sip-tester
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "siptrail: missing packages: ${missing[*]}" >&2
+	echo "siptrail: run 'make deps' as root, or install them with apt-get" >&2
+	exit 1
+fi
+echo "siptrail: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

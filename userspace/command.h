@@ -1,0 +1,20 @@
+/* The siptrail subcommands: each lives in its own cmd_NAME.c and is listed in main.c. */
+#ifndef SIPTRAIL_COMMAND_H
+#define SIPTRAIL_COMMAND_H
+
+/* Exit statuses shared by every command. */
+enum siptrail_exit {
+	EXIT_OK = 0,
+	EXIT_FINDINGS = 1, /* ran, and found invalid input or a failure to report */
+	EXIT_USAGE = 2,	   /* bad arguments, I/O error, or cannot start */
+};
+
+struct command {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv); /* argv[0] is the command name */
+};
+
+int cmd_decode(int argc, char **argv);
+
+#endif

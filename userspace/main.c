@@ -1,0 +1,41 @@
+/* siptrail: explains why calls on a SIP trunk lose their BYE or die at a session refresh. */
+#include <stdio.h>
+#include <string.h>
+
+#include "command.h"
+
+#define SIPTRAIL_VERSION "0.1.0"
+
+static const struct command commands[] = {
+	{"decode", "parse files of raw SIP bytes, one JSON object per message", cmd_decode},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: siptrail COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n'siptrail COMMAND --help' describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("siptrail %s\n", SIPTRAIL_VERSION);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "siptrail: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}
