@@ -1,0 +1,390 @@
+/* JSON lines -> events, with jansson doing the JSON. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "journal_read.h"
+
+struct field_error {
+	char *buf;
+	size_t len;
+};
+
+static int fail(struct field_error *fe, const char *field, const char *problem)
+{
+	snprintf(fe->buf, fe->len, "field '%s': %s", field, problem);
+	return -EINVAL;
+}
+
+/* An absent or null optional field leaves *out untouched. */
+static int get_u64(json_t *obj, const char *field, bool required, uint64_t *out,
+		   struct field_error *fe)
+{
+	json_t *v = json_object_get(obj, field);
+	if (!v || json_is_null(v))
+		return required ? fail(fe, field, "missing") : 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return fail(fe, field, "not a non-negative integer");
+	*out = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+static int get_str(json_t *obj, const char *field, bool required, char *out, size_t out_len,
+		   struct field_error *fe)
+{
+	json_t *v = json_object_get(obj, field);
+	if (!v || json_is_null(v))
+		return required ? fail(fe, field, "missing") : 0;
+	if (!json_is_string(v))
+		return fail(fe, field, "not a string");
+	snprintf(out, out_len, "%s", json_string_value(v));
+	return 0;
+}
+
+static int get_bool(json_t *obj, const char *field, bool *out, struct field_error *fe)
+{
+	json_t *v = json_object_get(obj, field);
+	if (!v)
+		return fail(fe, field, "missing");
+	if (!json_is_boolean(v))
+		return fail(fe, field, "not a boolean");
+	*out = json_is_true(v);
+	return 0;
+}
+
+/* Maps a string field onto an enum through NAMES (NULL-terminated, index = value). */
+static int get_enum(json_t *obj, const char *field, bool required, const char *const *names,
+		    int *out, struct field_error *fe)
+{
+	char value[32] = "";
+	int rc = get_str(obj, field, required, value, sizeof(value), fe);
+	if (rc || !value[0])
+		return rc;
+	for (int i = 0; names[i]; i++) {
+		if (names[i][0] && !strcmp(names[i], value)) {
+			*out = i;
+			return 0;
+		}
+	}
+	snprintf(fe->buf, fe->len, "field '%s': unknown value '%s'", field, value);
+	return -EINVAL;
+}
+
+static const char *const direction_names[] = {"", "out", "in", NULL};
+static const char *const side_names[] = {"", "local", "peer", NULL};
+static const char *const role_names[] = {"", "client", "server", NULL};
+static const char *const how_names[] = {"", "fin", "rst_in", "rst_out", "refused", "timeout", NULL};
+static const char *const transport_names[] = {"", "udp", "tcp", "tls", NULL};
+static const char *const level_names[] = {"", "warning", "fatal", NULL};
+static const char *const verdict_names[] = {
+	"", "ok", "incomplete", "untrusted", "expired", "not_yet_valid", "name_mismatch", NULL};
+
+static int get_endpoints(json_t *obj, struct endpoint *local, struct endpoint *remote,
+			 bool required, struct field_error *fe)
+{
+	uint64_t lport = 0, rport = 0;
+	int rc;
+
+	if ((rc = get_str(obj, "laddr", required, local->addr, sizeof(local->addr), fe)) ||
+	    (rc = get_str(obj, "raddr", required, remote->addr, sizeof(remote->addr), fe)) ||
+	    (rc = get_u64(obj, "lport", required, &lport, fe)) ||
+	    (rc = get_u64(obj, "rport", required, &rport, fe)))
+		return rc;
+	if (lport > 65535)
+		return fail(fe, "lport", "out of range");
+	if (rport > 65535)
+		return fail(fe, "rport", "out of range");
+	local->port = (uint16_t)lport;
+	remote->port = (uint16_t)rport;
+	return 0;
+}
+
+static int parse_conn(json_t *obj, struct event *ev, struct field_error *fe)
+{
+	struct ev_conn *c = &ev->conn_ev;
+	int dir = 0, role = 0, closed_by = 0, how = 0, rc;
+	uint64_t pid = 0;
+
+	if ((rc = get_endpoints(obj, &c->local, &c->remote, true, fe)) ||
+	    (rc = get_enum(obj, "direction", true, direction_names, &dir, fe)) ||
+	    (rc = get_enum(obj, "tls_role", false, role_names, &role, fe)) ||
+	    (rc = get_u64(obj, "pid", false, &pid, fe)) ||
+	    (rc = get_str(obj, "comm", false, c->comm, sizeof(c->comm), fe)) ||
+	    (rc = get_u64(obj, "netns", false, &c->netns, fe)))
+		return rc;
+	c->direction = dir;
+	c->tls_client = role ? role == 1 : dir == DIR_OUT;
+	c->pid = (uint32_t)pid;
+	if (ev->kind == EV_CONN_OPEN)
+		return 0;
+	if ((rc = get_u64(obj, "duration_ns", false, &c->duration_ns, fe)) ||
+	    (rc = get_u64(obj, "bytes_sent", false, &c->bytes_sent, fe)) ||
+	    (rc = get_u64(obj, "bytes_received", false, &c->bytes_received, fe)) ||
+	    (rc = get_u64(obj, "retransmits", false, &c->retransmits, fe)) ||
+	    (rc = get_enum(obj, "closed_by", false, side_names, &closed_by, fe)) ||
+	    (rc = get_enum(obj, "how", true, how_names, &how, fe)) ||
+	    (rc = get_u64(obj, "first_close_ts_ns", false, &c->first_close_ts_ns, fe)) ||
+	    (rc = get_u64(obj, "idle_ns", false, &c->idle_ns, fe)) ||
+	    (rc = get_str(obj, "sk_error", false, c->sk_error, sizeof(c->sk_error), fe)))
+		return rc;
+	c->closed_by = closed_by;
+	c->how = how;
+	return 0;
+}
+
+static int parse_handshake(json_t *obj, struct event *ev, struct field_error *fe)
+{
+	struct ev_tls_handshake *h = &ev->handshake;
+	int role = 0, rc;
+
+	if ((rc = get_enum(obj, "role", true, role_names, &role, fe)) ||
+	    (rc = get_bool(obj, "ok", &h->ok, fe)) ||
+	    (rc = get_u64(obj, "start_ts_ns", false, &h->start_ts_ns, fe)) ||
+	    (rc = get_u64(obj, "duration_ns", false, &h->duration_ns, fe)) ||
+	    (rc = get_str(obj, "error", false, h->error, sizeof(h->error), fe)) ||
+	    (rc = get_str(obj, "verify_error", false, h->verify_error, sizeof(h->verify_error),
+			  fe)))
+		return rc;
+	h->client = role == 1;
+	return 0;
+}
+
+static int parse_alert(json_t *obj, struct event *ev, struct field_error *fe)
+{
+	struct ev_tls_alert *a = &ev->alert;
+	int from = 0, level = 0, rc;
+	uint64_t code = 0;
+
+	if ((rc = get_enum(obj, "from", true, side_names, &from, fe)) ||
+	    (rc = get_enum(obj, "level", false, level_names, &level, fe)) ||
+	    (rc = get_str(obj, "description", true, a->description, sizeof(a->description), fe)) ||
+	    (rc = get_u64(obj, "code", false, &code, fe)))
+		return rc;
+	if (code > 255)
+		return fail(fe, "code", "out of range");
+	a->from = from;
+	a->fatal = level == 2;
+	a->code = (int)code;
+	return 0;
+}
+
+/* Copies an optional string member of a certificate; NULL when absent. */
+static int cert_str(json_t *cert, const char *field, char **out, struct field_error *fe)
+{
+	json_t *v = json_object_get(cert, field);
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return fail(fe, field, "not a string");
+	*out = strdup(json_string_value(v));
+	return *out ? 0 : -ENOMEM;
+}
+
+static int cert_sans(json_t *cert, char **out, struct field_error *fe)
+{
+	json_t *sans = json_object_get(cert, "sans"), *san;
+	size_t i, len = 1;
+
+	if (!sans || json_is_null(sans))
+		return 0;
+	if (!json_is_array(sans))
+		return fail(fe, "certs[].sans", "not an array");
+	json_array_foreach(sans, i, san)
+	{
+		if (!json_is_string(san))
+			return fail(fe, "certs[].sans", "not an array of strings");
+		len += json_string_length(san) + 1;
+	}
+	*out = calloc(1, len);
+	if (!*out)
+		return -ENOMEM;
+	json_array_foreach(sans, i, san)
+	{
+		if (i)
+			strcat(*out, ",");
+		strcat(*out, json_string_value(san));
+	}
+	return 0;
+}
+
+static int parse_chain(json_t *obj, struct event *ev, struct field_error *fe)
+{
+	struct ev_tls_chain *ch = &ev->chain;
+	json_t *certs = json_object_get(obj, "certs"), *cert;
+	int from = 0, verdict = 0, rc;
+	size_t i;
+
+	if ((rc = get_enum(obj, "from", true, side_names, &from, fe)) ||
+	    (rc = get_str(obj, "sni", false, ch->sni, sizeof(ch->sni), fe)) ||
+	    (rc = get_enum(obj, "verdict", false, verdict_names, &verdict, fe)) ||
+	    (rc = get_str(obj, "missing_issuer", false, ch->missing_issuer,
+			  sizeof(ch->missing_issuer), fe)))
+		return rc;
+	ch->from = from;
+	ch->verdict = verdict;
+	if (!certs || json_is_null(certs))
+		return 0;
+	if (!json_is_array(certs))
+		return fail(fe, "certs", "not an array");
+	ch->certs = calloc(json_array_size(certs) + 1, sizeof(*ch->certs));
+	if (!ch->certs)
+		return -ENOMEM;
+	json_array_foreach(certs, i, cert)
+	{
+		struct ev_cert *c = &ch->certs[i];
+		if (!json_is_object(cert))
+			return fail(fe, "certs[]", "not an object");
+		ch->n_certs = i + 1; /* so event_release frees what was filled */
+		if ((rc = cert_str(cert, "subject", &c->subject, fe)) ||
+		    (rc = cert_str(cert, "issuer", &c->issuer, fe)) ||
+		    (rc = cert_sans(cert, &c->sans, fe)) ||
+		    (rc = cert_str(cert, "not_before", &c->not_before, fe)) ||
+		    (rc = cert_str(cert, "not_after", &c->not_after, fe)) ||
+		    (rc = cert_str(cert, "sha256", &c->sha256, fe)))
+			return rc;
+	}
+	return 0;
+}
+
+static int parse_sip(json_t *obj, struct event *ev, struct field_error *fe)
+{
+	struct ev_sip *s = &ev->sip;
+	json_t *raw = json_object_get(obj, "raw");
+	int dir = 0, transport = 0, rc;
+
+	if ((rc = get_enum(obj, "dir", true, direction_names, &dir, fe)) ||
+	    (rc = get_enum(obj, "transport", false, transport_names, &transport, fe)) ||
+	    (rc = get_endpoints(obj, &s->local, &s->remote, false, fe)))
+		return rc;
+	if (!raw)
+		return fail(fe, "raw", "missing");
+	if (!json_is_string(raw))
+		return fail(fe, "raw", "not a string");
+	s->dir = dir;
+	s->transport = transport ? transport : (ev->conn ? TRANSPORT_TCP : TRANSPORT_UDP);
+	s->raw_len = json_string_length(raw);
+	s->raw = malloc(s->raw_len + 1);
+	if (!s->raw)
+		return -ENOMEM;
+	memcpy(s->raw, json_string_value(raw), s->raw_len + 1);
+	return 0;
+}
+
+static int parse_lost(json_t *obj, struct event *ev, struct field_error *fe)
+{
+	int rc = get_u64(obj, "ringbuf", false, &ev->lost.ringbuf, fe);
+	return rc ? rc : get_u64(obj, "map_full", false, &ev->lost.map_full, fe);
+}
+
+static const struct {
+	const char *name;
+	enum event_kind kind;
+	bool needs_conn;
+	int (*parse)(json_t *obj, struct event *ev, struct field_error *fe);
+} parsers[] = {
+	{"conn_open", EV_CONN_OPEN, true, parse_conn},
+	{"conn_end", EV_CONN_END, true, parse_conn},
+	{"tls_handshake", EV_TLS_HANDSHAKE, true, parse_handshake},
+	{"tls_alert", EV_TLS_ALERT, true, parse_alert},
+	{"tls_chain", EV_TLS_CHAIN, true, parse_chain},
+	{"sip", EV_SIP, false, parse_sip},
+	{"lost", EV_LOST, false, parse_lost},
+};
+
+int journal_parse_line(const char *line, struct event *ev, char *err, size_t err_len)
+{
+	struct field_error fe = {err, err_len};
+	char name[32] = "";
+	json_error_t json_err;
+	json_t *obj;
+	int rc = -EINVAL;
+
+	memset(ev, 0, sizeof(*ev));
+	line += strspn(line, " \t\r\n");
+	if (!*line)
+		return -ENODATA;
+	obj = json_loads(line, JSON_REJECT_DUPLICATES, &json_err);
+	if (!obj) {
+		snprintf(err, err_len, "not JSON: %s (column %d)", json_err.text, json_err.column);
+		return -EINVAL;
+	}
+	if (!json_is_object(obj)) {
+		snprintf(err, err_len, "not a JSON object");
+		goto out;
+	}
+	if ((rc = get_str(obj, "event", true, name, sizeof(name), &fe)) ||
+	    (rc = get_u64(obj, "ts_ns", true, &ev->ts_ns, &fe)))
+		goto out;
+	rc = -EINVAL;
+	for (size_t i = 0; i < sizeof(parsers) / sizeof(parsers[0]); i++) {
+		if (strcmp(parsers[i].name, name))
+			continue;
+		ev->kind = parsers[i].kind;
+		rc = get_u64(obj, "conn", parsers[i].needs_conn, &ev->conn, &fe);
+		if (!rc)
+			rc = parsers[i].parse(obj, ev, &fe);
+		goto out;
+	}
+	snprintf(err, err_len, "field 'event': unknown event '%s'", name);
+out:
+	json_decref(obj);
+	if (rc) {
+		if (rc == -ENOMEM)
+			snprintf(err, err_len, "out of memory");
+		event_release(ev);
+	}
+	return rc;
+}
+
+int journal_reader_open(struct journal_reader *reader, const char *path, FILE *errors)
+{
+	memset(reader, 0, sizeof(*reader));
+	reader->name = path;
+	reader->errors = errors;
+	if (!strcmp(path, "-")) {
+		reader->file = stdin;
+		return 0;
+	}
+	reader->file = fopen(path, "r");
+	if (!reader->file)
+		return -errno;
+	reader->owns_file = true;
+	return 0;
+}
+
+void journal_reader_close(struct journal_reader *reader)
+{
+	if (reader->owns_file && reader->file)
+		fclose(reader->file);
+	free(reader->line);
+	reader->line = NULL;
+	reader->file = NULL;
+}
+
+int journal_read_next(struct journal_reader *reader, struct event *ev)
+{
+	char err[256];
+
+	for (;;) {
+		errno = 0;
+		ssize_t n = getline(&reader->line, &reader->line_cap, reader->file);
+		if (n < 0)
+			return errno ? -errno : ferror(reader->file) ? -EIO : 0;
+		reader->line_no++;
+		if ((size_t)n != strlen(reader->line)) {
+			snprintf(err, sizeof(err), "NUL byte in line");
+		} else {
+			int rc = journal_parse_line(reader->line, ev, err, sizeof(err));
+			if (rc == 0)
+				return 1;
+			if (rc == -ENODATA)
+				continue;
+		}
+		reader->bad_lines++;
+		if (reader->errors)
+			fprintf(reader->errors, "%s:%lu: %s; line skipped\n", reader->name,
+				reader->line_no, err);
+	}
+}
