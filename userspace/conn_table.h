@@ -1,0 +1,89 @@
+/*
+ * The connections SIP travels on, by connection id: how each was opened and ended, its TLS
+ * handshake and the chain seen, and when SIP last went over it. Bounded: ended connections
+ * are kept for a linger time (so diagnoses can look back at them), and when the table is
+ * full the least recently active connection is dropped.
+ */
+#ifndef SIPTRAIL_CONN_TABLE_H
+#define SIPTRAIL_CONN_TABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "event.h"
+
+struct conn {
+	uint64_t id;
+	struct endpoint local, remote;
+	enum direction direction; /* out: this host opened it (TLS client) */
+	bool open_seen, ended;
+	uint64_t open_ts_ns, end_ts_ns, last_activity_ns;
+	/* end */
+	enum side closed_by;
+	enum close_how how;
+	uint64_t first_close_ts_ns, idle_ns, retransmits, bytes_received;
+	char sk_error[24];
+	/* TLS */
+	bool tls_seen, tls_ok, tls_client;
+	uint64_t tls_ts_ns;
+	char tls_error[EV_NAME_LEN], verify_error[EV_NAME_LEN];
+	bool alert_seen;
+	enum side alert_from;
+	char alert[48];
+	/* the chain sent by the TLS server of this connection (the one the client verifies) */
+	enum side chain_from;
+	enum chain_verdict chain_verdict;
+	unsigned chain_len;
+	char sni[128], leaf_subject[128], leaf_sans[160], leaf_sha256[72], missing_issuer[128];
+	bool client_chain_sent; /* the TLS client sent a certificate (mutual TLS) */
+	/* the same sender's leaf at the last good handshake with this peer, when this one failed */
+	char earlier_leaf_sha256[72];
+	uint64_t earlier_leaf_conn, earlier_leaf_ts_ns;
+	/* SIP */
+	unsigned sip_messages;
+	uint64_t first_sip_ts_ns, last_sip_out_ts_ns, last_sip_in_ts_ns;
+	TAILQ_ENTRY(conn) lru;
+};
+
+struct conn_table_config {
+	unsigned max_conns;
+	uint64_t linger_ns; /* how long an ended connection is kept */
+};
+
+struct conn_table {
+	struct conn_table_config config;
+	void *root; /* tsearch tree by id */
+	TAILQ_HEAD(, conn) lru; /* least recently active first */
+	unsigned count;
+	unsigned long evicted;
+};
+
+void conn_table_init(struct conn_table *table, const struct conn_table_config *config);
+void conn_table_free(struct conn_table *table);
+
+struct conn *conn_table_find(struct conn_table *table, uint64_t id);
+
+/* Finds or creates the connection for ID, marking it active at TS. NULL: out of memory. */
+struct conn *conn_table_touch(struct conn_table *table, uint64_t id, uint64_t ts_ns);
+
+/* Applies a conn_open, conn_end, tls_* or sip event (ev->conn != 0). Returns the connection,
+ * or NULL when out of memory. */
+struct conn *conn_table_apply(struct conn_table *table, const struct event *ev);
+
+/* Drops ended connections older than the linger time. */
+void conn_table_age(struct conn_table *table, uint64_t now_ns);
+
+/* A TLS or TCP failure: the connection never carried SIP and ended badly or its handshake
+ * failed. */
+bool conn_failed_attempt(const struct conn *conn);
+
+/* TLS role of this host on the connection. */
+static inline bool conn_local_is_tls_client(const struct conn *conn)
+{
+	return conn->tls_seen ? conn->tls_client : conn->direction == DIR_OUT;
+}
+
+#define conn_table_foreach(table, c) TAILQ_FOREACH(c, &(table)->lru, lru)
+
+#endif

@@ -1,0 +1,176 @@
+/* Dispatches events to the connection, peer and call tables; runs timers and ageing. */
+#include <errno.h>
+#include <string.h>
+
+#include "correlator.h"
+#include "dialog.h"
+#include "sip_fields.h"
+
+#define NS_PER_S 1000000000ull
+
+void correlator_config_default(struct correlator_config *config)
+{
+	*config = (struct correlator_config){
+		.t1_ns = NS_PER_S / 2,
+		.max_calls = 200000,
+		.max_conns = 100000,
+		.max_peers = 10000,
+		.call_linger_ns = 32 * NS_PER_S,
+		.call_idle_ns = 4 * 3600 * NS_PER_S,
+		.conn_linger_ns = 3600 * NS_PER_S,
+		.sweep_ns = NS_PER_S,
+	};
+}
+
+static void on_call_retired(struct call *call, void *ctx)
+{
+	struct correlator *corr = ctx;
+	if (corr->done)
+		corr->done(corr, call, corr->done_ctx);
+}
+
+void correlator_init(struct correlator *corr, const struct correlator_config *config,
+		     correlator_call_fn done, void *done_ctx, FILE *errors)
+{
+	struct conn_table_config conns = {config->max_conns, config->conn_linger_ns};
+	struct call_table_config calls = {config->max_calls, config->call_linger_ns,
+					  config->call_idle_ns};
+
+	memset(corr, 0, sizeof(*corr));
+	corr->config = *config;
+	corr->done = done;
+	corr->done_ctx = done_ctx;
+	corr->errors = errors;
+	conn_table_init(&corr->conns, &conns);
+	peer_table_init(&corr->peers, config->max_peers);
+	call_table_init(&corr->calls, &calls, on_call_retired, corr);
+}
+
+static void sweep(struct correlator *corr)
+{
+	struct call *call;
+
+	call_table_foreach(&corr->calls, call)
+		dialog_advance(call, corr->now_ns, correlator_txn_timeout_ns(corr));
+	call_table_age(&corr->calls, corr->now_ns);
+	conn_table_age(&corr->conns, corr->now_ns);
+	corr->last_sweep_ns = corr->now_ns;
+}
+
+/* Did the call need a connection toward LEG's peer at TS? An in-dialog request on any leg
+ * shortly before (a proxy forwards what one leg received to the other), or our side's
+ * session refresh falling due. */
+static bool call_needs_conn(const struct call *call, const struct leg *leg, uint64_t ts_ns,
+			    uint64_t timer_ns)
+{
+	const struct session_timer *st = &leg->timer;
+
+	if (call->ended)
+		return false;
+	for (unsigned l = 0; l < call->n_legs; l++) {
+		for (unsigned i = 0; i < call->legs[l].n_txns; i++) {
+			const struct txn *t = &call->legs[l].txns[i];
+			if (t->in_dialog && t->request_ts_ns <= ts_ns + NS_PER_S &&
+			    (t->outcome == TXN_PENDING || t->request_ts_ns + timer_ns >= ts_ns))
+				return true;
+		}
+	}
+	return st->active && st->refresher == SIDE_LOCAL &&
+	       ts_ns + NS_PER_S >= session_timer_refresh_due_ns(st->interval_start_ns, st->se_s);
+}
+
+/* A connection that never carried SIP failed: attribute it to the calls that needed it. */
+static void attribute_failure(struct correlator *corr, const struct conn *conn)
+{
+	uint64_t ts_ns = conn->open_seen ? conn->open_ts_ns : conn->last_activity_ns;
+	struct call *call;
+
+	call_table_foreach(&corr->calls, call)
+	{
+		for (unsigned l = 0; l < call->n_legs; l++) {
+			struct leg *leg = &call->legs[l];
+			if (strcmp(leg->peer_addr, conn->remote.addr) || leg->conn == conn->id)
+				continue;
+			if (call_needs_conn(call, leg, ts_ns, correlator_txn_timeout_ns(corr)))
+				leg_add_attempt(leg, conn->id, ts_ns);
+		}
+	}
+}
+
+static int feed_conn_event(struct correlator *corr, const struct event *ev)
+{
+	struct conn *conn = conn_table_apply(&corr->conns, ev);
+
+	if (!conn || peer_table_learn(&corr->peers, conn, ev))
+		return -ENOMEM;
+	if ((ev->kind == EV_CONN_END || ev->kind == EV_TLS_HANDSHAKE) &&
+	    conn_failed_attempt(conn))
+		attribute_failure(corr, conn);
+	return 0;
+}
+
+static int feed_sip(struct correlator *corr, const struct event *ev)
+{
+	struct sip_fields fields;
+	struct sip_on_leg msg = {.fields = &fields, .ts_ns = ev->ts_ns, .dir = ev->sip.dir};
+	const char *peer_addr = ev->sip.remote.addr;
+	struct call *call;
+	struct leg *leg;
+	char err[160];
+
+	if (sip_fields_decode(ev->sip.raw, ev->sip.raw_len, ev->sip.transport == TRANSPORT_UDP,
+			      &fields, err, sizeof(err))) {
+		corr->sip_undecoded++;
+		if (corr->errors)
+			fprintf(corr->errors, "sip event at ts_ns %llu: %s; message skipped\n",
+				(unsigned long long)ev->ts_ns, err);
+		return 0;
+	}
+	if (ev->conn) {
+		struct conn *conn = conn_table_apply(&corr->conns, ev);
+		if (!conn || peer_table_learn(&corr->peers, conn, ev))
+			return -ENOMEM;
+		msg.conn = conn;
+		if (!peer_addr[0])
+			peer_addr = conn->remote.addr;
+	}
+	call = call_table_touch(&corr->calls, fields.call_id, ev->ts_ns);
+	if (!call)
+		return -ENOMEM;
+	/* timers that fell due before this message come first (a BYE at expiry) */
+	dialog_advance(call, ev->ts_ns, correlator_txn_timeout_ns(corr));
+	leg = call_leg(call, peer_addr, ev->sip.transport);
+	if (!leg)
+		return 0; /* more legs than CALL_MAX_LEGS: the first ones tell the story */
+	if (leg->conn)
+		msg.dialog_conn = conn_table_find(&corr->conns, leg->conn);
+	return dialog_on_sip(call, leg, &msg);
+}
+
+int correlator_feed(struct correlator *corr, const struct event *ev)
+{
+	corr->events++;
+	if (ev->ts_ns < corr->now_ns)
+		corr->out_of_order++;
+	else
+		corr->now_ns = ev->ts_ns;
+	if (corr->now_ns >= corr->last_sweep_ns + corr->config.sweep_ns)
+		sweep(corr);
+	switch (ev->kind) {
+	case EV_SIP:
+		return feed_sip(corr, ev);
+	case EV_LOST:
+		corr->lost_ringbuf += ev->lost.ringbuf;
+		corr->lost_map_full += ev->lost.map_full;
+		return 0;
+	default:
+		return ev->conn ? feed_conn_event(corr, ev) : 0;
+	}
+}
+
+void correlator_finish(struct correlator *corr)
+{
+	call_table_flush(&corr->calls);
+	conn_table_free(&corr->conns);
+	peer_table_free(&corr->peers);
+}

@@ -1,0 +1,244 @@
+/* Dialog and transaction tracking of one call leg. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dialog.h"
+
+static struct txn *txn_find(struct leg *leg, const char *branch, enum sip_method method,
+			    uint32_t cseq)
+{
+	for (unsigned i = leg->n_txns; i-- > 0;) {
+		struct txn *t = &leg->txns[i];
+		/* RFC 3261 §17.1.3: branch and CSeq method; CSeq number for branch-less peers */
+		if (t->method == method && !strcmp(t->branch, branch) &&
+		    (branch[0] || t->cseq == cseq))
+			return t;
+	}
+	return NULL;
+}
+
+/* Makes room for one more transaction: grows, or drops the oldest finished one. */
+static struct txn *txn_new(struct leg *leg)
+{
+	if (leg->n_txns == leg->cap_txns && leg->cap_txns < LEG_MAX_TXNS) {
+		unsigned cap = leg->cap_txns ? leg->cap_txns * 2 : 4;
+		struct txn *txns = realloc(leg->txns, cap * sizeof(*txns));
+		if (!txns)
+			return NULL;
+		leg->txns = txns;
+		leg->cap_txns = cap;
+	}
+	if (leg->n_txns == leg->cap_txns) {
+		unsigned drop = 0;
+		while (drop < leg->n_txns && leg->txns[drop].outcome == TXN_PENDING)
+			drop++;
+		if (drop == leg->n_txns)
+			drop = 0;
+		memmove(&leg->txns[drop], &leg->txns[drop + 1],
+			(leg->n_txns - drop - 1) * sizeof(*leg->txns));
+		leg->n_txns--;
+	}
+	memset(&leg->txns[leg->n_txns], 0, sizeof(*leg->txns));
+	return &leg->txns[leg->n_txns++];
+}
+
+static void snapshot_conn(struct conn_snapshot *snap, const struct conn *conn)
+{
+	snap->id = conn->id;
+	snap->direction = conn->direction;
+	snap->ended = conn->ended;
+	snap->closed_by = conn->closed_by;
+	snap->how = conn->how;
+	snap->close_ts_ns = conn->first_close_ts_ns;
+	snap->idle_ns = conn->idle_ns;
+}
+
+static bool is_refresh_method(enum sip_method method)
+{
+	return method == SIP_METHOD_INVITE || method == SIP_METHOD_UPDATE;
+}
+
+static int on_request(struct call *call, struct leg *leg, const struct sip_on_leg *msg,
+		      const struct conn *dialog_conn)
+{
+	const struct sip_fields *f = msg->fields;
+	struct txn *t = txn_find(leg, f->branch, f->method, f->cseq);
+
+	if (t) { /* retransmission, or the same request over a new connection */
+		t->retransmits++;
+		t->conn = msg->conn ? msg->conn->id : 0;
+		return 0;
+	}
+	if (f->method == SIP_METHOD_ACK && txn_find(leg, f->branch, SIP_METHOD_INVITE, f->cseq))
+		return 0; /* ACK to a non-2xx belongs to the INVITE transaction (§17.1.1.3) */
+	t = txn_new(leg);
+	if (!t)
+		return -ENOMEM;
+	t->method = f->method;
+	t->cseq = f->cseq;
+	snprintf(t->branch, sizeof(t->branch), "%s", f->branch);
+	t->dir = msg->dir;
+	t->request_ts_ns = msg->ts_ns;
+	t->conn = msg->conn ? msg->conn->id : 0;
+	t->in_dialog = f->to_tag[0] && f->method != SIP_METHOD_CANCEL;
+	t->request_se_s = f->has_session_expires ? f->session_expires_s : 0;
+	t->request_min_se_s = f->has_min_se ? f->min_se_s : 0;
+	snprintf(t->reason, sizeof(t->reason), "%s", f->reason);
+	if (f->method == SIP_METHOD_ACK)
+		t->outcome = TXN_ANSWERED; /* no response to an ACK */
+	if (t->in_dialog && dialog_conn && msg->conn) {
+		snapshot_conn(&t->prev, dialog_conn);
+		t->conn_use = dialog_conn->id == msg->conn->id ? CONN_USE_REUSED : CONN_USE_NEW;
+		t->new_conn_direction = msg->conn->direction;
+	}
+	if (t->in_dialog && is_refresh_method(f->method) && leg->state == DIALOG_CONFIRMED) {
+		t->is_refresh = true;
+		session_timer_on_refresh_sent(&leg->timer);
+	}
+	if (f->has_min_se && f->min_se_s > leg->timer.min_se_s)
+		leg->timer.min_se_s = f->min_se_s;
+	if (f->method == SIP_METHOD_BYE && !call->bye_ts_ns) {
+		call->bye_ts_ns = msg->ts_ns;
+		call->hung_up_by = msg->dir == DIR_OUT ? SIDE_LOCAL : SIDE_PEER;
+		snprintf(call->bye_reason, sizeof(call->bye_reason), "%s", f->reason);
+		for (unsigned i = 0; i < call->n_legs; i++)
+			session_timer_on_end(&call->legs[i].timer);
+	}
+	return 0;
+}
+
+static void refresh_failed(struct leg *leg, const struct txn *t)
+{
+	struct refresh_failure failure = {
+		.ts_ns = t->final_ts_ns,
+		.cseq = t->cseq,
+		.method = t->method,
+		.status = t->status,
+		.conn = t->conn,
+	};
+	session_timer_on_refresh_failed(&leg->timer, &failure);
+}
+
+/* A final response that only asks for the request again is not a failure. */
+static bool is_retry_status(uint16_t status)
+{
+	/* 401/407 challenge (§22), 422 Session Interval Too Small (RFC 4028 §6), 491 glare
+	 * (§14.1) */
+	return status == 401 || status == 407 || status == 422 || status == 491;
+}
+
+static void on_final(struct call *call, struct leg *leg, struct txn *t,
+		     const struct sip_on_leg *msg)
+{
+	const struct sip_fields *f = msg->fields;
+	bool ok = f->status < 300;
+
+	t->outcome = TXN_ANSWERED;
+	t->status = f->status;
+	t->final_ts_ns = msg->ts_ns;
+	if (t->method == SIP_METHOD_INVITE && ok && leg->state != DIALOG_TERMINATED) {
+		leg->state = DIALOG_CONFIRMED;
+		if (!call->confirmed) {
+			call->confirmed = true;
+			call->confirmed_ts_ns = msg->ts_ns;
+		}
+	}
+	if (is_refresh_method(t->method) && ok && !call->bye_ts_ns)
+		session_timer_on_2xx(&leg->timer, msg->ts_ns, t->dir, f->has_session_expires,
+				     f->session_expires_s, f->refresher, t->is_refresh, t->conn);
+	if (f->status == 422)
+		session_timer_on_422(&leg->timer, f->has_min_se ? f->min_se_s : 0);
+	if (t->is_refresh && !ok && !is_retry_status(f->status))
+		refresh_failed(leg, t);
+	if (t->method == SIP_METHOD_BYE && ok) {
+		leg->state = DIALOG_TERMINATED;
+		call->ended = true;
+		call->end_ts_ns = msg->ts_ns;
+	}
+	if (t->method == SIP_METHOD_INVITE && !t->in_dialog && !ok && !is_retry_status(f->status) &&
+	    !call->confirmed) {
+		call->ended = true; /* set-up failed */
+		call->end_ts_ns = msg->ts_ns;
+	}
+}
+
+static void on_response(struct call *call, struct leg *leg, const struct sip_on_leg *msg)
+{
+	const struct sip_fields *f = msg->fields;
+	struct txn *t = txn_find(leg, f->branch, f->method, f->cseq);
+
+	if (!t || t->outcome == TXN_ANSWERED)
+		return; /* request not seen, or a retransmitted final response */
+	if (f->status < 200) {
+		t->provisional = true;
+		if (t->status < f->status)
+			t->status = f->status;
+		if (f->to_tag[0] && leg->state == DIALOG_NONE)
+			leg->state = DIALOG_EARLY;
+		return;
+	}
+	on_final(call, leg, t, msg);
+}
+
+int dialog_on_sip(struct call *call, struct leg *leg, const struct sip_on_leg *msg)
+{
+	int rc = 0;
+
+	if (msg->conn && !leg->first_conn) {
+		leg->first_conn = msg->conn->id;
+		leg->first_conn_direction = msg->conn->direction;
+	}
+	if (msg->fields->is_request)
+		rc = on_request(call, leg, msg, msg->dialog_conn);
+	else
+		on_response(call, leg, msg);
+	if (msg->conn)
+		leg->conn = msg->conn->id;
+	return rc;
+}
+
+static bool attempt_in_interval(const struct leg *leg)
+{
+	for (unsigned i = 0; i < leg->n_attempts; i++)
+		if (leg->attempts[i].ts_ns >= leg->timer.interval_start_ns)
+			return true;
+	return false;
+}
+
+void dialog_advance(struct call *call, uint64_t now_ns, uint64_t timer_ns)
+{
+	for (unsigned l = 0; l < call->n_legs; l++) {
+		struct leg *leg = &call->legs[l];
+		for (unsigned i = 0; i < leg->n_txns; i++) {
+			struct txn *t = &leg->txns[i];
+			/* §17.1.1.2: a provisional response stops Timer B's meaning for INVITE */
+			if (t->outcome != TXN_PENDING || t->request_ts_ns + timer_ns > now_ns ||
+			    (t->method == SIP_METHOD_INVITE && t->provisional))
+				continue;
+			t->outcome = TXN_TIMEOUT;
+			t->final_ts_ns = t->request_ts_ns + timer_ns;
+			if (t->is_refresh)
+				refresh_failed(leg, t);
+			if (t->method == SIP_METHOD_BYE && !call->ended) {
+				/* §15.1.1: a BYE without answer still ends the session */
+				call->ended = true;
+				call->end_ts_ns = t->final_ts_ns;
+			}
+		}
+		session_timer_check(&leg->timer, now_ns, attempt_in_interval(leg));
+	}
+}
+
+void leg_add_attempt(struct leg *leg, uint64_t conn, uint64_t ts_ns)
+{
+	for (unsigned i = 0; i < leg->n_attempts; i++)
+		if (leg->attempts[i].conn == conn)
+			return;
+	if (leg->n_attempts == LEG_MAX_ATTEMPTS)
+		return; /* the first ones explain the failure */
+	leg->attempts[leg->n_attempts].conn = conn;
+	leg->attempts[leg->n_attempts].ts_ns = ts_ns;
+	leg->n_attempts++;
+}

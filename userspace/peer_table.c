@@ -1,0 +1,117 @@
+/* Per-peer facts of the trunk, by address (tsearch tree + ageing list). */
+#include <errno.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "peer_table.h"
+
+static int peer_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct peer *)a)->addr, ((const struct peer *)b)->addr);
+}
+
+void peer_table_init(struct peer_table *table, unsigned max_peers)
+{
+	memset(table, 0, sizeof(*table));
+	table->max_peers = max_peers;
+	TAILQ_INIT(&table->lru);
+}
+
+static void peer_remove(struct peer_table *table, struct peer *peer)
+{
+	tdelete(peer, &table->root, peer_cmp);
+	TAILQ_REMOVE(&table->lru, peer, lru);
+	table->count--;
+	free(peer);
+}
+
+void peer_table_free(struct peer_table *table)
+{
+	while (!TAILQ_EMPTY(&table->lru))
+		peer_remove(table, TAILQ_FIRST(&table->lru));
+}
+
+struct peer *peer_table_find(struct peer_table *table, const char *addr)
+{
+	struct peer key;
+	void *node;
+
+	snprintf(key.addr, sizeof(key.addr), "%s", addr);
+	node = tfind(&key, &table->root, peer_cmp);
+	return node ? *(struct peer **)node : NULL;
+}
+
+static struct peer *peer_touch(struct peer_table *table, const char *addr, uint64_t ts_ns)
+{
+	struct peer *peer = peer_table_find(table, addr);
+
+	if (peer) {
+		TAILQ_REMOVE(&table->lru, peer, lru);
+	} else {
+		if (table->count >= table->max_peers && !TAILQ_EMPTY(&table->lru))
+			peer_remove(table, TAILQ_FIRST(&table->lru));
+		peer = calloc(1, sizeof(*peer));
+		if (!peer)
+			return NULL;
+		snprintf(peer->addr, sizeof(peer->addr), "%s", addr);
+		if (!tsearch(peer, &table->root, peer_cmp)) {
+			free(peer);
+			return NULL;
+		}
+		table->count++;
+	}
+	peer->last_activity_ns = ts_ns;
+	TAILQ_INSERT_TAIL(&table->lru, peer, lru);
+	return peer;
+}
+
+bool conn_closed_idle(const struct conn *conn)
+{
+	return conn->ended && conn->how == CLOSE_FIN && conn->closed_by != SIDE_UNKNOWN &&
+	       conn->idle_ns >= PEER_IDLE_CLOSE_MIN_NS;
+}
+
+static void learn_handshake(struct peer *peer, struct conn *conn)
+{
+	struct peer_leaf *good = &peer->good_leaf[conn->chain_from == SIDE_PEER];
+
+	if (!conn->leaf_sha256[0])
+		return;
+	if (conn->tls_ok) {
+		snprintf(good->sha256, sizeof(good->sha256), "%s", conn->leaf_sha256);
+		good->conn = conn->id;
+		good->ts_ns = conn->tls_ts_ns;
+	} else if (good->sha256[0]) {
+		snprintf(conn->earlier_leaf_sha256, sizeof(conn->earlier_leaf_sha256), "%s",
+			 good->sha256);
+		conn->earlier_leaf_conn = good->conn;
+		conn->earlier_leaf_ts_ns = good->ts_ns;
+	}
+}
+
+int peer_table_learn(struct peer_table *table, struct conn *conn, const struct event *ev)
+{
+	struct peer *peer;
+
+	if (!conn->remote.addr[0])
+		return 0;
+	peer = peer_touch(table, conn->remote.addr, ev->ts_ns);
+	if (!peer)
+		return -ENOMEM;
+	if (ev->kind == EV_TLS_HANDSHAKE) {
+		learn_handshake(peer, conn);
+	} else if (ev->kind == EV_SIP && conn->sip_messages == 1) {
+		unsigned in = conn->direction == DIR_IN;
+		peer->ok_conns[in]++;
+		peer->ok_conn_last[in] = conn->id;
+	} else if (ev->kind == EV_CONN_END && conn_closed_idle(conn) &&
+		   (!peer->idle_close_ns || conn->idle_ns < peer->idle_close_ns)) {
+		peer->idle_close_ns = conn->idle_ns;
+		peer->idle_close_conn = conn->id;
+		peer->idle_close_ts_ns = conn->first_close_ts_ns;
+		peer->idle_close_by = conn->closed_by;
+	}
+	return 0;
+}

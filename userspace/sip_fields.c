@@ -1,0 +1,62 @@
+/* Copies what the correlator needs out of a decoded SIP message. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sip_fields.h"
+
+static void copy_view(char *out, size_t out_len, struct sip_view view)
+{
+	size_t n = view.len < out_len - 1 ? view.len : out_len - 1;
+	if (n)
+		memcpy(out, view.ptr, n);
+	out[n] = '\0';
+}
+
+int sip_fields_decode(const char *raw, size_t len, bool datagram, struct sip_fields *fields,
+		      char *err, size_t err_len)
+{
+	/* struct sip_message is large (fixed arrays of views): keep it off the stack. */
+	struct sip_message *msg = malloc(sizeof(*msg));
+	enum sip_parse_result result;
+	int rc = 0;
+
+	if (!msg) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	memset(fields, 0, sizeof(*fields));
+	result = sip_message_parse(raw, len, datagram ? SIP_PARSE_DATAGRAM : SIP_PARSE_STREAM, msg);
+	if (result == SIP_PARSE_INCOMPLETE) {
+		snprintf(err, err_len, "incomplete SIP message");
+		rc = -EINVAL;
+		goto out;
+	}
+	if (result != SIP_PARSE_OK) {
+		snprintf(err, err_len, "invalid SIP message at byte %u: %s", msg->error.offset,
+			 sip_problem_str(msg->error.code));
+		rc = -EINVAL;
+		goto out;
+	}
+	fields->is_request = msg->kind == SIP_KIND_REQUEST;
+	fields->method = fields->is_request ? msg->method_id : msg->cseq_method_id;
+	fields->status = msg->status;
+	fields->cseq = msg->cseq;
+	copy_view(fields->call_id, sizeof(fields->call_id), msg->call_id);
+	copy_view(fields->from_tag, sizeof(fields->from_tag), msg->from.tag);
+	copy_view(fields->to_tag, sizeof(fields->to_tag), msg->to.tag);
+	if (msg->via_count)
+		copy_view(fields->branch, sizeof(fields->branch), msg->via[0].branch);
+	fields->has_session_expires = msg->has_session_expires;
+	fields->session_expires_s = msg->session_expires_s;
+	fields->refresher = msg->refresher;
+	fields->has_min_se = msg->has_min_se;
+	fields->min_se_s = msg->min_se_s;
+	fields->option_flags = msg->option_flags;
+	if (msg->has_reason)
+		copy_view(fields->reason, sizeof(fields->reason), msg->reason.value);
+out:
+	free(msg);
+	return rc;
+}
