@@ -72,6 +72,7 @@ struct txn {
 
 struct conn_attempt {
 	uint64_t conn, ts_ns;
+	uint64_t dialog_conn; /* the leg's connection when the attempt was made */
 };
 
 struct leg {

@@ -240,5 +240,6 @@ void leg_add_attempt(struct leg *leg, uint64_t conn, uint64_t ts_ns)
 		return; /* the first ones explain the failure */
 	leg->attempts[leg->n_attempts].conn = conn;
 	leg->attempts[leg->n_attempts].ts_ns = ts_ns;
+	leg->attempts[leg->n_attempts].dialog_conn = leg->conn;
 	leg->n_attempts++;
 }

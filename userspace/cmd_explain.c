@@ -1,0 +1,188 @@
+/* siptrail explain JOURNAL [--json] [--call-id ID] [--t1-ms N]: why calls failed, per call. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "command.h"
+#include "correlator.h"
+#include "explain.h"
+#include "explain_print.h"
+#include "journal_read.h"
+
+struct explain_run {
+	const char *call_id; /* NULL: every call */
+	bool json;
+	unsigned long calls, calls_with_diagnoses;
+	int rc;
+};
+
+static void on_call(const struct correlator *corr, const struct call *call, void *ctx)
+{
+	struct explain_run *run = ctx;
+	struct call_verdict *verdict;
+
+	if (run->call_id && strcmp(run->call_id, call->call_id))
+		return;
+	run->calls++;
+	verdict = malloc(sizeof(*verdict));
+	if (!verdict) {
+		run->rc = -ENOMEM;
+		return;
+	}
+	explain_call(corr, call, verdict);
+	if (verdict->n_diags) {
+		run->calls_with_diagnoses++;
+		if (run->json) {
+			if (explain_print_json(stdout, verdict))
+				run->rc = -ENOMEM;
+		} else {
+			explain_print_text(stdout, verdict);
+		}
+	}
+	free(verdict);
+}
+
+static int ts_cmp(const void *a, const void *b)
+{
+	const struct event *ea = a, *eb = b;
+	if (ea->ts_ns != eb->ts_ns)
+		return ea->ts_ns < eb->ts_ns ? -1 : 1;
+	return 0;
+}
+
+/* Reads the whole journal; events are sorted by time (stable: lines with the same time keep
+ * their order) because sources may write them slightly out of order. */
+static int read_journal(const char *path, struct event **events_out, size_t *n_out,
+			unsigned long *bad_lines)
+{
+	struct journal_reader reader;
+	struct event *events = NULL, ev;
+	size_t n = 0, cap = 0;
+	int rc = journal_reader_open(&reader, path, stderr);
+
+	if (rc) {
+		fprintf(stderr, "siptrail explain: %s: %s\n", path, strerror(-rc));
+		return rc;
+	}
+	while ((rc = journal_read_next(&reader, &ev)) == 1) {
+		if (n == cap) {
+			size_t new_cap = cap ? cap * 2 : 256;
+			struct event *grown = realloc(events, new_cap * sizeof(*events));
+			if (!grown) {
+				event_release(&ev);
+				rc = -ENOMEM;
+				break;
+			}
+			events = grown;
+			cap = new_cap;
+		}
+		event_move(&events[n++], &ev);
+	}
+	*bad_lines = reader.bad_lines;
+	journal_reader_close(&reader);
+	if (rc < 0) {
+		fprintf(stderr, "siptrail explain: %s: %s\n", path, strerror(-rc));
+		for (size_t i = 0; i < n; i++)
+			event_release(&events[i]);
+		free(events);
+		return rc;
+	}
+	/* qsort is not stable: sort by (ts, line) through the order they were read */
+	for (size_t i = 1; i < n; i++) {
+		size_t j = i;
+		struct event tmp;
+		if (ts_cmp(&events[i - 1], &events[i]) <= 0)
+			continue;
+		tmp = events[i];
+		while (j > 0 && ts_cmp(&events[j - 1], &tmp) > 0) {
+			events[j] = events[j - 1];
+			j--;
+		}
+		events[j] = tmp;
+	}
+	*events_out = events;
+	*n_out = n;
+	return 0;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: siptrail explain JOURNAL [--json] [--call-id ID] [--t1-ms N]\n"
+		     "  Reads a siptrail journal (JSON lines, '-' for stdin) and says, per call,\n"
+		     "  why a BYE or a session refresh failed, with the evidence.\n"
+		     "  --json        one JSON object per diagnosis\n"
+		     "  --call-id ID  only this call\n"
+		     "  --t1-ms N     RFC 3261 T1 (default 500); transactions time out at 64*T1\n"
+		     "exit: 0 no diagnosis, 1 diagnoses found, 2 usage or I/O error\n");
+}
+
+int cmd_explain(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"json", no_argument, NULL, 'j'},	  {"call-id", required_argument, NULL, 'c'},
+		{"t1-ms", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct explain_run run = {0};
+	struct correlator_config config;
+	struct correlator corr;
+	struct event *events = NULL;
+	size_t n_events = 0;
+	unsigned long bad_lines = 0;
+	int opt;
+
+	correlator_config_default(&config);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		char *end;
+		unsigned long t1_ms;
+		switch (opt) {
+		case 'j':
+			run.json = true;
+			break;
+		case 'c':
+			run.call_id = optarg;
+			break;
+		case 't':
+			t1_ms = strtoul(optarg, &end, 10);
+			if (*end || !t1_ms || t1_ms > 60000) {
+				fprintf(stderr, "siptrail explain: --t1-ms: '%s' is not 1-60000\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			config.t1_ns = t1_ms * 1000000ull;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (read_journal(argv[optind], &events, &n_events, &bad_lines))
+		return EXIT_USAGE;
+	correlator_init(&corr, &config, on_call, &run, stderr);
+	for (size_t i = 0; i < n_events; i++) {
+		if (!run.rc && correlator_feed(&corr, &events[i]))
+			run.rc = -ENOMEM;
+		event_release(&events[i]);
+	}
+	free(events);
+	correlator_finish(&corr);
+	if (run.rc) {
+		fprintf(stderr, "siptrail explain: out of memory\n");
+		return EXIT_USAGE;
+	}
+	if (!run.json)
+		printf("%lu call(s), %lu with diagnoses; %zu events, %lu bad line(s), "
+		       "%lu undecodable SIP message(s)\n",
+		       run.calls, run.calls_with_diagnoses, n_events, bad_lines,
+		       corr.sip_undecoded);
+	return run.calls_with_diagnoses ? EXIT_FINDINGS : EXIT_OK;
+}

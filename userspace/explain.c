@@ -1,0 +1,174 @@
+/* The explain engine: verdict bookkeeping and the BYE rule; other rules live in explain_*.c. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "explain.h"
+
+static const char *const diag_names[DIAG_COUNT] = {
+	[DIAG_BYE_FAILED] = "BYE_FAILED",
+	[DIAG_REFRESH_FAILED] = "REFRESH_FAILED",
+	[DIAG_REFRESH_MISSED] = "REFRESH_MISSED",
+	[DIAG_SESSION_EXPIRED] = "SESSION_EXPIRED",
+	[DIAG_IDLE_CLOSE_REVERSE] = "IDLE_CLOSE_REVERSE",
+	[DIAG_TLS_UNTRUSTED] = "TLS_UNTRUSTED",
+	[DIAG_TLS_INCOMPLETE_CHAIN] = "TLS_INCOMPLETE_CHAIN",
+	[DIAG_TLS_LEAF_CHANGED] = "TLS_LEAF_CHANGED",
+	[DIAG_CONNECT_FAILED] = "CONNECT_FAILED",
+	[DIAG_STALE_CONNECTION] = "STALE_CONNECTION",
+	[DIAG_TLS_NAME_MISMATCH] = "TLS_NAME_MISMATCH",
+	[DIAG_TLS_VERSION_MISMATCH] = "TLS_VERSION_MISMATCH",
+	[DIAG_TLS_CLIENT_CERT] = "TLS_CLIENT_CERT",
+	[DIAG_SILENT_DROP] = "SILENT_DROP",
+	[DIAG_REFRESHER_CONFLICT] = "REFRESHER_CONFLICT",
+	[DIAG_RISK_IDLE_TIMEOUT] = "RISK_IDLE_TIMEOUT",
+};
+
+const char *diag_id_name(enum diag_id id)
+{
+	return (unsigned)id < DIAG_COUNT ? diag_names[id] : "?";
+}
+
+bool diag_is_failure(enum diag_id id)
+{
+	return id != DIAG_RISK_IDLE_TIMEOUT && id != DIAG_REFRESHER_CONFLICT;
+}
+
+double ns_to_s(uint64_t ns)
+{
+	return (double)ns / 1e9;
+}
+
+const struct diagnosis *verdict_find(const struct call_verdict *verdict, enum diag_id id)
+{
+	for (unsigned i = 0; i < verdict->n_diags; i++)
+		if (verdict->diags[i].id == id)
+			return &verdict->diags[i];
+	return NULL;
+}
+
+struct diagnosis *verdict_add(struct call_verdict *verdict, enum diag_id id, const char *fmt,
+			      ...)
+{
+	struct diagnosis *diag;
+	va_list ap;
+
+	if (verdict_find(verdict, id) || verdict->n_diags == DIAG_COUNT)
+		return NULL;
+	diag = &verdict->diags[verdict->n_diags++];
+	memset(diag, 0, sizeof(*diag));
+	diag->id = id;
+	va_start(ap, fmt);
+	vsnprintf(diag->summary, sizeof(diag->summary), fmt, ap);
+	va_end(ap);
+	return diag;
+}
+
+void diag_evidence(struct diagnosis *diag, uint64_t ts_ns, uint64_t conn, const char *fmt, ...)
+{
+	struct evidence *ev;
+	va_list ap;
+
+	if (!diag || diag->n_evidence == DIAG_MAX_EVIDENCE)
+		return;
+	ev = &diag->evidence[diag->n_evidence++];
+	ev->ts_ns = ts_ns;
+	ev->conn = conn;
+	va_start(ap, fmt);
+	vsnprintf(ev->text, sizeof(ev->text), fmt, ap);
+	va_end(ap);
+}
+
+void diag_cause(struct diagnosis *diag, enum diag_id cause)
+{
+	if (!diag || cause == DIAG_COUNT || diag->n_causes == DIAG_MAX_CAUSES)
+		return;
+	for (unsigned i = 0; i < diag->n_causes; i++)
+		if (diag->causes[i] == cause)
+			return;
+	diag->causes[diag->n_causes++] = cause;
+}
+
+void explain_txn_causes(const struct correlator *corr, const struct call *call,
+			struct diagnosis *diag, struct call_verdict *verdict,
+			const struct txn *txn, uint64_t since_ns, uint64_t until_ns)
+{
+	struct conn_table *conns = (struct conn_table *)&corr->conns;
+
+	/* connections toward any leg's peer that failed while this was under way (a proxy
+	 * forwards a request received on one leg over the other) */
+	for (unsigned l = 0; l < call->n_legs; l++) {
+		const struct leg *leg = &call->legs[l];
+		for (unsigned i = 0; i < leg->n_attempts; i++) {
+			const struct conn *conn = conn_table_find(conns, leg->attempts[i].conn);
+			uint64_t ts_ns = leg->attempts[i].ts_ns;
+			if (conn && ts_ns + 1000000000ull >= since_ns && ts_ns <= until_ns)
+				diag_cause(diag,
+					   explain_failed_conn(
+						   verdict, leg, conn,
+						   conn_table_find(conns, leg->attempts[i].dialog_conn)));
+		}
+	}
+	if (txn && txn->conn && (txn->outcome == TXN_TIMEOUT || txn->status >= 400)) {
+		const struct conn *conn = conn_table_find(conns, txn->conn);
+		if (conn)
+			diag_cause(diag, explain_unanswered(verdict, txn, conn));
+	}
+}
+
+static void explain_bye(const struct correlator *corr, const struct call *call,
+			struct call_verdict *verdict)
+{
+	for (unsigned l = 0; l < call->n_legs; l++) {
+		const struct leg *leg = &call->legs[l];
+		for (unsigned i = 0; i < leg->n_txns; i++) {
+			const struct txn *t = &leg->txns[i];
+			struct diagnosis *diag;
+			bool timeout = t->outcome == TXN_TIMEOUT;
+
+			if (t->method != SIP_METHOD_BYE ||
+			    !(timeout || (t->outcome == TXN_ANSWERED && t->status >= 300)))
+				continue;
+			diag = verdict_add(
+				verdict, DIAG_BYE_FAILED,
+				"the BYE %s %s (CSeq %u) %s: the call was not torn down cleanly",
+				t->dir == DIR_OUT ? "sent by this host to" : "received from",
+				leg->peer_addr, t->cseq,
+				timeout ? "got no final response" : "was rejected");
+			if (!diag)
+				return;
+			diag_evidence(diag, t->request_ts_ns, t->conn, "BYE %s %s, CSeq %u%s%s%s",
+				      t->dir == DIR_OUT ? "to" : "from", leg->peer_addr, t->cseq,
+				      t->reason[0] ? ", Reason: " : "", t->reason,
+				      t->retransmits ? " (retransmitted)" : "");
+			if (timeout)
+				diag_evidence(diag, t->final_ts_ns, t->conn,
+					      "no final response after %.1f s (64*T1, RFC 3261 "
+					      "§17.1.2.2 Timer F)",
+					      ns_to_s(t->final_ts_ns - t->request_ts_ns));
+			else
+				diag_evidence(diag, t->final_ts_ns, t->conn, "final response %u",
+					      t->status);
+			if (t->conn_use == CONN_USE_NEW)
+				diag_evidence(diag, t->request_ts_ns, t->conn,
+					      "sent on a new connection (dialog's conn %llu %s)",
+					      (unsigned long long)t->prev.id,
+					      t->prev.ended ? "had ended" : "was still open");
+			explain_txn_causes(corr, call, diag, verdict, t, t->request_ts_ns,
+					   t->final_ts_ns ? t->final_ts_ns : t->request_ts_ns);
+			return;
+		}
+	}
+}
+
+void explain_call(const struct correlator *corr, const struct call *call,
+		  struct call_verdict *verdict)
+{
+	memset(verdict, 0, sizeof(*verdict));
+	snprintf(verdict->call_id, sizeof(verdict->call_id), "%s", call->call_id);
+	verdict->first_ts_ns = call->first_ts_ns;
+	verdict->end_ts_ns = call->end_ts_ns ? call->end_ts_ns : call->last_ts_ns;
+	explain_bye(corr, call, verdict);
+	explain_session_timers(corr, call, verdict);
+	explain_risk(corr, call, verdict);
+}

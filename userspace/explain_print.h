@@ -1,0 +1,18 @@
+/* Prints call verdicts: plain words with evidence lines, or one JSON object per diagnosis. */
+#ifndef SIPTRAIL_EXPLAIN_PRINT_H
+#define SIPTRAIL_EXPLAIN_PRINT_H
+
+#include <stdio.h>
+
+#include "explain.h"
+
+void explain_print_text(FILE *out, const struct call_verdict *verdict);
+
+/* One line per diagnosis: {"id","call_id","severity","summary","causes":[..],"evidence":[..]}.
+ * Returns 0 or -ENOMEM. */
+int explain_print_json(FILE *out, const struct call_verdict *verdict);
+
+/* "2026-11-27 13:05:02.123 UTC"-style time of TS into BUF. */
+const char *format_ts(uint64_t ts_ns, char *buf, size_t len);
+
+#endif

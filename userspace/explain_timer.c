@@ -1,0 +1,182 @@
+/* Session timer rules (RFC 4028) and the idle-timeout risk forecast. */
+#include <stdio.h>
+#include <string.h>
+
+#include "explain.h"
+
+#define NS_PER_S 1000000000ull
+
+static const char *refresher_words(enum side side)
+{
+	return side == SIDE_LOCAL ? "this host's side" : side == SIDE_PEER ? "the peer" : "nobody";
+}
+
+static void interval_evidence(struct diagnosis *diag, const struct leg *leg)
+{
+	const struct session_timer *st = &leg->timer;
+
+	diag_evidence(diag, st->problem_interval_start_ns, 0,
+		      "leg to %s: Session-Expires %u s, refresher %s, interval started here",
+		      leg->peer_addr, st->problem_se_s, refresher_words(st->problem_refresher));
+	diag_evidence(diag, st->problem_due_ns, 0, "refresh due (SE/2, RFC 4028 §10)");
+	diag_evidence(diag, st->problem_expiry_ns, 0,
+		      "expiry deadline (SE - min(32 s, SE/3), RFC 4028 §10)");
+}
+
+/* Returns the symptom id added for LEG's first bad interval, DIAG_COUNT when none. */
+static enum diag_id explain_refresh(const struct correlator *corr, const struct call *call,
+				    const struct leg *leg, struct call_verdict *verdict)
+{
+	const struct session_timer *st = &leg->timer;
+	const struct refresh_failure *f = &st->problem_failure;
+	struct diagnosis *diag;
+
+	if (st->problem == REFRESH_NO_PROBLEM)
+		return DIAG_COUNT;
+	if (st->problem == REFRESH_NEVER_SENT) {
+		diag = verdict_add(verdict, DIAG_REFRESH_MISSED,
+				   "no session refresh was sent to or from %s before the expiry "
+				   "deadline; the refresher was %s (Session-Expires %u s)",
+				   leg->peer_addr, refresher_words(st->problem_refresher),
+				   st->problem_se_s);
+		interval_evidence(diag, leg);
+		return DIAG_REFRESH_MISSED;
+	}
+	diag = verdict_add(verdict, DIAG_REFRESH_FAILED,
+			   "the session refresh toward %s failed (%s); the refresher was %s "
+			   "(Session-Expires %u s)",
+			   leg->peer_addr, refresh_outcome_name(st->problem),
+			   refresher_words(st->problem_refresher), st->problem_se_s);
+	interval_evidence(diag, leg);
+	if (f->ts_ns) {
+		if (f->status)
+			diag_evidence(diag, f->ts_ns, f->conn, "%s CSeq %u answered %u",
+				      sip_method_str(f->method), f->cseq, f->status);
+		else
+			diag_evidence(diag, f->ts_ns, f->conn,
+				      "%s CSeq %u got no final response (64*T1)",
+				      sip_method_str(f->method), f->cseq);
+	}
+	/* the failed transaction itself, for stale/silent connection causes */
+	for (unsigned i = 0; i < leg->n_txns; i++) {
+		const struct txn *t = &leg->txns[i];
+		if (t->is_refresh && f->ts_ns && t->cseq == f->cseq && t->method == f->method)
+			explain_txn_causes(corr, call, diag, verdict, t, t->request_ts_ns,
+					   f->ts_ns);
+	}
+	explain_txn_causes(corr, call, diag, verdict, NULL, st->problem_interval_start_ns,
+			   st->problem_expiry_ns);
+	return DIAG_REFRESH_FAILED;
+}
+
+static void explain_expired(const struct call *call, const struct leg *leg, enum diag_id cause,
+			    struct call_verdict *verdict)
+{
+	const struct session_timer *st = &leg->timer;
+	struct diagnosis *diag;
+
+	/* a BYE at or after the deadline (1 s of slack for clocks of the two ends) */
+	if (!st->expired_ns || !call->bye_ts_ns || call->bye_ts_ns + NS_PER_S < st->expired_ns)
+		return;
+	diag = verdict_add(verdict, DIAG_SESSION_EXPIRED,
+			   "the call was torn down %.1f s after the session expiry deadline by %s%s%s",
+			   ns_to_s(call->bye_ts_ns > st->expired_ns ? call->bye_ts_ns - st->expired_ns
+								    : 0),
+			   call->hung_up_by == SIDE_LOCAL ? "this host" : "the peer",
+			   call->bye_reason[0] ? " with Reason: " : "", call->bye_reason);
+	diag_evidence(diag, st->expired_ns, 0, "expiry deadline of the leg to %s",
+		      leg->peer_addr);
+	diag_evidence(diag, call->bye_ts_ns, 0, "BYE sent by %s%s%s",
+		      call->hung_up_by == SIDE_LOCAL ? "this host" : "the peer",
+		      call->bye_reason[0] ? ", Reason: " : "", call->bye_reason);
+	diag_cause(diag, cause);
+}
+
+static void explain_conflict(const struct leg *leg, struct call_verdict *verdict)
+{
+	const struct session_timer *st = &leg->timer;
+	struct diagnosis *diag;
+
+	if (!st->no_refresher && !st->flips)
+		return;
+	diag = verdict_add(verdict, DIAG_REFRESHER_CONFLICT,
+			   "the session refresher on the leg to %s is ambiguous: %s",
+			   leg->peer_addr,
+			   st->no_refresher ? "a 2xx carried Session-Expires without a refresher "
+					      "parameter (RFC 4028 §9 requires one)"
+					    : "the refresher role moved without a refresh from "
+					      "the side that took it over");
+	diag_evidence(diag, st->interval_start_ns, 0,
+		      "2xx without refresher: %u, role flips: %u, hand-overs by a refresh: %u",
+		      st->no_refresher, st->flips, st->handovers);
+}
+
+void explain_session_timers(const struct correlator *corr, const struct call *call,
+			    struct call_verdict *verdict)
+{
+	for (unsigned l = 0; l < call->n_legs; l++) {
+		enum diag_id cause = explain_refresh(corr, call, &call->legs[l], verdict);
+		explain_expired(call, &call->legs[l], cause, verdict);
+		explain_conflict(&call->legs[l], verdict);
+	}
+}
+
+static bool has_failure(const struct call_verdict *verdict)
+{
+	for (unsigned i = 0; i < verdict->n_diags; i++)
+		if (diag_is_failure(verdict->diags[i].id))
+			return true;
+	return false;
+}
+
+void explain_risk(const struct correlator *corr, const struct call *call,
+		  struct call_verdict *verdict)
+{
+	if (has_failure(verdict) || !call->confirmed)
+		return;
+	for (unsigned l = 0; l < call->n_legs; l++) {
+		const struct leg *leg = &call->legs[l];
+		const struct peer *peer =
+			peer_table_find((struct peer_table *)&corr->peers, leg->peer_addr);
+		uint64_t end_ns = call->end_ts_ns ? call->end_ts_ns : call->last_ts_ns;
+		uint64_t length_ns = end_ns - call->confirmed_ts_ns;
+		uint64_t refresh_ns = (uint64_t)leg->timer.se_s * NS_PER_S / 2;
+		unsigned reverse = leg->first_conn_direction == DIR_OUT; /* index of "in" */
+		struct diagnosis *diag;
+
+		if (!leg->first_conn || !peer || !peer->idle_close_ns ||
+		    (peer->idle_close_ns >= length_ns &&
+		     (!refresh_ns || peer->idle_close_ns >= refresh_ns)))
+			continue;
+		diag = verdict_add(
+			verdict, DIAG_RISK_IDLE_TIMEOUT,
+			"connections to %s are closed after %.0f s idle, shorter than %s (%.0f s): "
+			"refreshes and late BYEs depend on a new connection opened by %s; %s",
+			leg->peer_addr, ns_to_s(peer->idle_close_ns),
+			refresh_ns && refresh_ns > peer->idle_close_ns ? "the refresh interval"
+								       : "this call",
+			ns_to_s(refresh_ns && refresh_ns > peer->idle_close_ns ? refresh_ns
+									       : length_ns),
+			leg->first_conn_direction == DIR_OUT ? "the peer" : "this host",
+			peer->ok_conns[reverse]
+				? "such reverse connections have worked on this trunk"
+				: "no such reverse connection has been seen to work on this trunk");
+		diag_evidence(diag, peer->idle_close_ts_ns, peer->idle_close_conn,
+			      "conn %llu closed by %s after %.1f s idle",
+			      (unsigned long long)peer->idle_close_conn,
+			      peer->idle_close_by == SIDE_LOCAL ? "this host" : "the peer",
+			      ns_to_s(peer->idle_close_ns));
+		diag_evidence(diag, call->confirmed_ts_ns, leg->first_conn,
+			      "call set up on conn %llu opened by %s; length %.0f s, "
+			      "Session-Expires %u s",
+			      (unsigned long long)leg->first_conn,
+			      leg->first_conn_direction == DIR_OUT ? "this host" : "the peer",
+			      ns_to_s(length_ns), leg->timer.se_s);
+		if (peer->ok_conns[reverse])
+			diag_evidence(diag, 0, peer->ok_conn_last[reverse],
+				      "%u reverse connection(s) carried SIP, the last conn %llu",
+				      peer->ok_conns[reverse],
+				      (unsigned long long)peer->ok_conn_last[reverse]);
+		return;
+	}
+}
