@@ -192,10 +192,10 @@ static bool parse_request_line(struct sip_parse_ctx *ctx, const char *p, const c
 		sip_report(ctx, SIP_ERR_VERSION, sp + 1);
 		return false;
 	}
-	if (!sip_uri_valid(msg->ruri)) {
+	/* A malformed Request-URI makes the message invalid, but the rest still frames and
+	 * tells the reader which message it was. */
+	if (!sip_uri_valid(msg->ruri))
 		sip_report(ctx, SIP_ERR_REQUEST_URI, uri);
-		return false;
-	}
 	return true;
 }
 
