@@ -113,7 +113,7 @@ enum sip_problem_code {
 	SIP_ERR_MISSING_TO,
 	SIP_ERR_MISSING_VIA,
 	SIP_ERR_CSEQ,	   /* CSeq is not "number method" */
-	SIP_ERR_TRUNCATED, /* stream ended inside a message (framer) */
+	SIP_ERR_TRUNCATED, /* message ends inside its start line, headers or body */
 	SIP_ERR_GARBAGE,   /* bytes that do not start a SIP message (framer) */
 	SIP_ERR_TOO_BIG,   /* message larger than the stream's maximum (framer) */
 	/* warnings */
@@ -142,6 +142,7 @@ enum sip_problem_code {
 	SIP_WARN_REASON,	       /* Reason malformed (RFC 3326) */
 	SIP_WARN_TRAILING_BYTES,       /* datagram has bytes after the Content-Length body */
 	SIP_WARN_MISSING_MAX_FORWARDS, /* request without Max-Forwards (§8.1.1.6) */
+	SIP_WARN_OPTION_TAG,	       /* Supported/Require entry is not a token */
 	SIP_PROBLEM_CODE_COUNT,
 };
 
