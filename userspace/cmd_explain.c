@@ -13,7 +13,7 @@
 struct explain_run {
 	const char *call_id; /* NULL: every call */
 	bool json;
-	unsigned long calls, calls_with_diagnoses;
+	unsigned long calls, calls_with_diagnoses, calls_with_failures;
 	int rc;
 };
 
@@ -31,6 +31,12 @@ static void on_call(const struct correlator *corr, const struct call *call, void
 		return;
 	}
 	explain_call(corr, call, verdict);
+	for (unsigned i = 0; i < verdict->n_diags; i++) {
+		if (diag_is_failure(verdict->diags[i].id)) {
+			run->calls_with_failures++;
+			break;
+		}
+	}
 	if (verdict->n_diags) {
 		run->calls_with_diagnoses++;
 		if (run->json) {
@@ -114,7 +120,7 @@ static void usage(FILE *out)
 		     "  --json        one JSON object per diagnosis\n"
 		     "  --call-id ID  only this call\n"
 		     "  --t1-ms N     RFC 3261 T1 (default 500); transactions time out at 64*T1\n"
-		     "exit: 0 no diagnosis, 1 diagnoses found, 2 usage or I/O error\n");
+		     "exit: 0 no failure (warnings may be printed), 1 failures found, 2 usage or I/O\n");
 }
 
 int cmd_explain(int argc, char **argv)
@@ -180,9 +186,11 @@ int cmd_explain(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!run.json)
-		printf("%lu call(s), %lu with diagnoses; %zu events, %lu bad line(s), "
-		       "%lu undecodable SIP message(s)\n",
-		       run.calls, run.calls_with_diagnoses, n_events, bad_lines,
+		printf("%lu call(s), %lu failed, %lu with warnings only; %zu events, %lu bad "
+		       "line(s), %lu undecodable SIP message(s)\n",
+		       run.calls, run.calls_with_failures,
+		       run.calls_with_diagnoses - run.calls_with_failures, n_events, bad_lines,
 		       corr.sip_undecoded);
-	return run.calls_with_diagnoses ? EXIT_FINDINGS : EXIT_OK;
+	/* warnings (RISK_*, REFRESHER_CONFLICT) are printed but are not failures */
+	return run.calls_with_failures ? EXIT_FINDINGS : EXIT_OK;
 }
