@@ -138,7 +138,8 @@ void h_sip(struct harness *h, double t, uint64_t conn, enum direction dir, const
 		"From: <sip:alice@carrier.example>;tag=1928301774\r\n"
 		"To: <sip:bob@pbx.example>%s\r\nCall-ID: %s\r\nCSeq: %u %s\r\n%s"
 		"Content-Length: 0\r\n\r\n",
-		start, msg->branch, msg->to_tag ? ";tag=a6c85cf" : "", H_CALL_ID, msg->cseq,
+		start, msg->branch, msg->to_tag ? ";tag=a6c85cf" : "",
+		msg->call_id ? msg->call_id : H_CALL_ID, msg->cseq,
 		msg->method, msg->extra ? msg->extra : "");
 	fclose(out);
 	ev.sip.dir = dir;

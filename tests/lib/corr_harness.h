@@ -41,7 +41,8 @@ struct h_msg {
 	unsigned cseq;
 	const char *branch;
 	bool to_tag;
-	const char *extra; /* more header lines, each ending in \r\n, or NULL */
+	const char *extra;   /* more header lines, each ending in \r\n, or NULL */
+	const char *call_id; /* NULL: H_CALL_ID */
 };
 void h_sip(struct harness *h, double t, uint64_t conn, enum direction dir, const char *remote,
 	   const struct h_msg *msg);
