@@ -17,9 +17,9 @@
 #include "session_timer.h"
 #include "sip_fields.h"
 
-#define CALL_MAX_LEGS	  4
-#define LEG_MAX_ATTEMPTS  4
-#define LEG_MAX_TXNS	  32
+#define CALL_MAX_LEGS	 4
+#define LEG_MAX_ATTEMPTS 4
+#define LEG_MAX_TXNS	 32
 
 enum dialog_state {
 	DIALOG_NONE,

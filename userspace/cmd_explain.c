@@ -114,21 +114,24 @@ static int read_journal(const char *path, struct event **events_out, size_t *n_o
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: siptrail explain JOURNAL [--json] [--call-id ID] [--t1-ms N]\n"
-		     "  Reads a siptrail journal (JSON lines, '-' for stdin) and says, per call,\n"
-		     "  why a BYE or a session refresh failed, with the evidence.\n"
-		     "  --json        one JSON object per diagnosis\n"
-		     "  --call-id ID  only this call\n"
-		     "  --t1-ms N     RFC 3261 T1 (default 500); transactions time out at 64*T1\n"
-		     "exit: 0 no failure (warnings may be printed), 1 failures found, 2 usage or I/O\n");
+	fprintf(out,
+		"usage: siptrail explain JOURNAL [--json] [--call-id ID] [--t1-ms N]\n"
+		"  Reads a siptrail journal (JSON lines, '-' for stdin) and says, per call,\n"
+		"  why a BYE or a session refresh failed, with the evidence.\n"
+		"  --json        one JSON object per diagnosis\n"
+		"  --call-id ID  only this call\n"
+		"  --t1-ms N     RFC 3261 T1 (default 500); transactions time out at 64*T1\n"
+		"exit: 0 no failure (warnings may be printed), 1 failures found, 2 usage or I/O\n");
 }
 
 int cmd_explain(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"json", no_argument, NULL, 'j'},	  {"call-id", required_argument, NULL, 'c'},
-		{"t1-ms", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"call-id", required_argument, NULL, 'c'},
+	    {"t1-ms", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct explain_run run = {0};
 	struct correlator_config config;

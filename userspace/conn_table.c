@@ -83,7 +83,8 @@ static void apply_socket(struct conn *conn, const struct event *ev)
 	conn->remote = c->remote;
 	conn->direction = c->direction;
 	if (ev->kind == EV_CONN_OPEN || !conn->open_seen) {
-		conn->open_ts_ns = ev->kind == EV_CONN_OPEN ? ev->ts_ns : ev->ts_ns - c->duration_ns;
+		conn->open_ts_ns =
+		    ev->kind == EV_CONN_OPEN ? ev->ts_ns : ev->ts_ns - c->duration_ns;
 		conn->open_seen = true;
 	}
 	if (ev->kind != EV_CONN_END)
@@ -137,7 +138,8 @@ struct conn *conn_table_apply(struct conn_table *table, const struct event *ev)
 		conn->tls_client = ev->handshake.client;
 		conn->tls_ts_ns = ev->ts_ns;
 		copy_str(conn->tls_error, sizeof(conn->tls_error), ev->handshake.error);
-		copy_str(conn->verify_error, sizeof(conn->verify_error), ev->handshake.verify_error);
+		copy_str(conn->verify_error, sizeof(conn->verify_error),
+			 ev->handshake.verify_error);
 		break;
 	case EV_TLS_ALERT:
 		if (!conn->alert_seen || ev->alert.fatal) {

@@ -53,7 +53,7 @@ struct conn_table_config {
 
 struct conn_table {
 	struct conn_table_config config;
-	void *root; /* tsearch tree by id */
+	void *root;		/* tsearch tree by id */
 	TAILQ_HEAD(, conn) lru; /* least recently active first */
 	unsigned count;
 	unsigned long evicted;

@@ -11,14 +11,14 @@
 void correlator_config_default(struct correlator_config *config)
 {
 	*config = (struct correlator_config){
-		.t1_ns = NS_PER_S / 2,
-		.max_calls = 200000,
-		.max_conns = 100000,
-		.max_peers = 10000,
-		.call_linger_ns = 32 * NS_PER_S,
-		.call_idle_ns = 4 * 3600 * NS_PER_S,
-		.conn_linger_ns = 3600 * NS_PER_S,
-		.sweep_ns = NS_PER_S,
+	    .t1_ns = NS_PER_S / 2,
+	    .max_calls = 200000,
+	    .max_conns = 100000,
+	    .max_peers = 10000,
+	    .call_linger_ns = 32 * NS_PER_S,
+	    .call_idle_ns = 4 * 3600 * NS_PER_S,
+	    .conn_linger_ns = 3600 * NS_PER_S,
+	    .sweep_ns = NS_PER_S,
 	};
 }
 
@@ -51,7 +51,7 @@ static void sweep(struct correlator *corr)
 	struct call *call;
 
 	call_table_foreach(&corr->calls, call)
-		dialog_advance(call, corr->now_ns, correlator_txn_timeout_ns(corr));
+	    dialog_advance(call, corr->now_ns, correlator_txn_timeout_ns(corr));
 	call_table_age(&corr->calls, corr->now_ns);
 	conn_table_age(&corr->conns, corr->now_ns);
 	corr->last_sweep_ns = corr->now_ns;
@@ -103,8 +103,7 @@ static int feed_conn_event(struct correlator *corr, const struct event *ev)
 
 	if (!conn || peer_table_learn(&corr->peers, conn, ev))
 		return -ENOMEM;
-	if ((ev->kind == EV_CONN_END || ev->kind == EV_TLS_HANDSHAKE) &&
-	    conn_failed_attempt(conn))
+	if ((ev->kind == EV_CONN_END || ev->kind == EV_TLS_HANDSHAKE) && conn_failed_attempt(conn))
 		attribute_failure(corr, conn);
 	return 0;
 }

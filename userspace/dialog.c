@@ -112,11 +112,11 @@ static int on_request(struct call *call, struct leg *leg, const struct sip_on_le
 static void refresh_failed(struct leg *leg, const struct txn *t)
 {
 	struct refresh_failure failure = {
-		.ts_ns = t->final_ts_ns,
-		.cseq = t->cseq,
-		.method = t->method,
-		.status = t->status,
-		.conn = t->conn,
+	    .ts_ns = t->final_ts_ns,
+	    .cseq = t->cseq,
+	    .method = t->method,
+	    .status = t->status,
+	    .conn = t->conn,
 	};
 	session_timer_on_refresh_failed(&leg->timer, &failure);
 }

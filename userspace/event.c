@@ -35,10 +35,13 @@ void event_move(struct event *dst, struct event *src)
 const char *event_kind_name(enum event_kind kind)
 {
 	static const char *const names[] = {
-		[EV_CONN_OPEN] = "conn_open",	      [EV_CONN_END] = "conn_end",
-		[EV_TLS_HANDSHAKE] = "tls_handshake", [EV_TLS_ALERT] = "tls_alert",
-		[EV_TLS_CHAIN] = "tls_chain",	      [EV_SIP] = "sip",
-		[EV_LOST] = "lost",
+	    [EV_CONN_OPEN] = "conn_open",
+	    [EV_CONN_END] = "conn_end",
+	    [EV_TLS_HANDSHAKE] = "tls_handshake",
+	    [EV_TLS_ALERT] = "tls_alert",
+	    [EV_TLS_CHAIN] = "tls_chain",
+	    [EV_SIP] = "sip",
+	    [EV_LOST] = "lost",
 	};
 	return (unsigned)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "?";
 }
@@ -56,8 +59,8 @@ const char *side_name(enum side side)
 const char *close_how_name(enum close_how how)
 {
 	static const char *const names[] = {
-		[CLOSE_UNKNOWN] = "?",	    [CLOSE_FIN] = "fin",	 [CLOSE_RST_IN] = "rst_in",
-		[CLOSE_RST_OUT] = "rst_out", [CLOSE_REFUSED] = "refused", [CLOSE_TIMEOUT] = "timeout",
+	    [CLOSE_UNKNOWN] = "?",	 [CLOSE_FIN] = "fin",	      [CLOSE_RST_IN] = "rst_in",
+	    [CLOSE_RST_OUT] = "rst_out", [CLOSE_REFUSED] = "refused", [CLOSE_TIMEOUT] = "timeout",
 	};
 	return (unsigned)how < sizeof(names) / sizeof(names[0]) ? names[how] : "?";
 }
@@ -65,13 +68,13 @@ const char *close_how_name(enum close_how how)
 const char *chain_verdict_name(enum chain_verdict verdict)
 {
 	static const char *const names[] = {
-		[CHAIN_UNKNOWN] = "?",
-		[CHAIN_OK] = "ok",
-		[CHAIN_INCOMPLETE] = "incomplete",
-		[CHAIN_UNTRUSTED] = "untrusted",
-		[CHAIN_EXPIRED] = "expired",
-		[CHAIN_NOT_YET_VALID] = "not_yet_valid",
-		[CHAIN_NAME_MISMATCH] = "name_mismatch",
+	    [CHAIN_UNKNOWN] = "?",
+	    [CHAIN_OK] = "ok",
+	    [CHAIN_INCOMPLETE] = "incomplete",
+	    [CHAIN_UNTRUSTED] = "untrusted",
+	    [CHAIN_EXPIRED] = "expired",
+	    [CHAIN_NOT_YET_VALID] = "not_yet_valid",
+	    [CHAIN_NAME_MISMATCH] = "name_mismatch",
 	};
 	return (unsigned)verdict < sizeof(names) / sizeof(names[0]) ? names[verdict] : "?";
 }

@@ -72,7 +72,7 @@ struct endpoint {
 struct ev_conn {
 	struct endpoint local, remote;
 	enum direction direction;
-	bool tls_client;    /* this host is the TLS client (direction out) */
+	bool tls_client; /* this host is the TLS client (direction out) */
 	uint32_t pid;
 	char comm[16];
 	uint64_t netns;

@@ -6,22 +6,22 @@
 #include "explain.h"
 
 static const char *const diag_names[DIAG_COUNT] = {
-	[DIAG_BYE_FAILED] = "BYE_FAILED",
-	[DIAG_REFRESH_FAILED] = "REFRESH_FAILED",
-	[DIAG_REFRESH_MISSED] = "REFRESH_MISSED",
-	[DIAG_SESSION_EXPIRED] = "SESSION_EXPIRED",
-	[DIAG_IDLE_CLOSE_REVERSE] = "IDLE_CLOSE_REVERSE",
-	[DIAG_TLS_UNTRUSTED] = "TLS_UNTRUSTED",
-	[DIAG_TLS_INCOMPLETE_CHAIN] = "TLS_INCOMPLETE_CHAIN",
-	[DIAG_TLS_LEAF_CHANGED] = "TLS_LEAF_CHANGED",
-	[DIAG_CONNECT_FAILED] = "CONNECT_FAILED",
-	[DIAG_STALE_CONNECTION] = "STALE_CONNECTION",
-	[DIAG_TLS_NAME_MISMATCH] = "TLS_NAME_MISMATCH",
-	[DIAG_TLS_VERSION_MISMATCH] = "TLS_VERSION_MISMATCH",
-	[DIAG_TLS_CLIENT_CERT] = "TLS_CLIENT_CERT",
-	[DIAG_SILENT_DROP] = "SILENT_DROP",
-	[DIAG_REFRESHER_CONFLICT] = "REFRESHER_CONFLICT",
-	[DIAG_RISK_IDLE_TIMEOUT] = "RISK_IDLE_TIMEOUT",
+    [DIAG_BYE_FAILED] = "BYE_FAILED",
+    [DIAG_REFRESH_FAILED] = "REFRESH_FAILED",
+    [DIAG_REFRESH_MISSED] = "REFRESH_MISSED",
+    [DIAG_SESSION_EXPIRED] = "SESSION_EXPIRED",
+    [DIAG_IDLE_CLOSE_REVERSE] = "IDLE_CLOSE_REVERSE",
+    [DIAG_TLS_UNTRUSTED] = "TLS_UNTRUSTED",
+    [DIAG_TLS_INCOMPLETE_CHAIN] = "TLS_INCOMPLETE_CHAIN",
+    [DIAG_TLS_LEAF_CHANGED] = "TLS_LEAF_CHANGED",
+    [DIAG_CONNECT_FAILED] = "CONNECT_FAILED",
+    [DIAG_STALE_CONNECTION] = "STALE_CONNECTION",
+    [DIAG_TLS_NAME_MISMATCH] = "TLS_NAME_MISMATCH",
+    [DIAG_TLS_VERSION_MISMATCH] = "TLS_VERSION_MISMATCH",
+    [DIAG_TLS_CLIENT_CERT] = "TLS_CLIENT_CERT",
+    [DIAG_SILENT_DROP] = "SILENT_DROP",
+    [DIAG_REFRESHER_CONFLICT] = "REFRESHER_CONFLICT",
+    [DIAG_RISK_IDLE_TIMEOUT] = "RISK_IDLE_TIMEOUT",
 };
 
 const char *diag_id_name(enum diag_id id)
@@ -47,8 +47,7 @@ const struct diagnosis *verdict_find(const struct call_verdict *verdict, enum di
 	return NULL;
 }
 
-struct diagnosis *verdict_add(struct call_verdict *verdict, enum diag_id id, const char *fmt,
-			      ...)
+struct diagnosis *verdict_add(struct call_verdict *verdict, enum diag_id id, const char *fmt, ...)
 {
 	struct diagnosis *diag;
 	va_list ap;
@@ -90,8 +89,8 @@ void diag_cause(struct diagnosis *diag, enum diag_id cause)
 }
 
 void explain_txn_causes(const struct correlator *corr, const struct call *call,
-			struct diagnosis *diag, struct call_verdict *verdict,
-			const struct txn *txn, uint64_t since_ns, uint64_t until_ns)
+			struct diagnosis *diag, struct call_verdict *verdict, const struct txn *txn,
+			uint64_t since_ns, uint64_t until_ns)
 {
 	struct conn_table *conns = (struct conn_table *)&corr->conns;
 
@@ -103,10 +102,10 @@ void explain_txn_causes(const struct correlator *corr, const struct call *call,
 			const struct conn *conn = conn_table_find(conns, leg->attempts[i].conn);
 			uint64_t ts_ns = leg->attempts[i].ts_ns;
 			if (conn && ts_ns + 1000000000ull >= since_ns && ts_ns <= until_ns)
-				diag_cause(diag,
-					   explain_failed_conn(
-						   verdict, leg, conn,
-						   conn_table_find(conns, leg->attempts[i].dialog_conn)));
+				diag_cause(diag, explain_failed_conn(
+						     verdict, leg, conn,
+						     conn_table_find(
+							 conns, leg->attempts[i].dialog_conn)));
 		}
 	}
 	if (txn && txn->conn && (txn->outcome == TXN_TIMEOUT || txn->status >= 400)) {
@@ -130,11 +129,11 @@ static void explain_bye(const struct correlator *corr, const struct call *call,
 			    !(timeout || (t->outcome == TXN_ANSWERED && t->status >= 300)))
 				continue;
 			diag = verdict_add(
-				verdict, DIAG_BYE_FAILED,
-				"the BYE %s %s (CSeq %u) %s: the call was not torn down cleanly",
-				t->dir == DIR_OUT ? "sent by this host to" : "received from",
-				leg->peer_addr, t->cseq,
-				timeout ? "got no final response" : "was rejected");
+			    verdict, DIAG_BYE_FAILED,
+			    "the BYE %s %s (CSeq %u) %s: the call was not torn down cleanly",
+			    t->dir == DIR_OUT ? "sent by this host to" : "received from",
+			    leg->peer_addr, t->cseq,
+			    timeout ? "got no final response" : "was rejected");
 			if (!diag)
 				return;
 			diag_evidence(diag, t->request_ts_ns, t->conn, "BYE %s %s, CSeq %u%s%s%s",

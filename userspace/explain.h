@@ -71,10 +71,10 @@ const struct diagnosis *verdict_find(const struct call_verdict *verdict, enum di
 /* --- used by the rule files --- */
 
 /* Adds ID once (NULL when already there: the first occurrence is the evidence kept). */
-struct diagnosis *verdict_add(struct call_verdict *verdict, enum diag_id id, const char *fmt,
-			      ...) __attribute__((format(printf, 3, 4)));
+struct diagnosis *verdict_add(struct call_verdict *verdict, enum diag_id id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void diag_evidence(struct diagnosis *diag, uint64_t ts_ns, uint64_t conn, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 void diag_cause(struct diagnosis *diag, enum diag_id cause);
 
 /*
@@ -100,8 +100,8 @@ void explain_risk(const struct correlator *corr, const struct call *call,
 /* Adds the causes of a failed in-dialog transaction (or of a failed refresh interval
  * starting at SINCE_NS) to DIAG: connection attempts, stale or silent connections. */
 void explain_txn_causes(const struct correlator *corr, const struct call *call,
-			struct diagnosis *diag, struct call_verdict *verdict,
-			const struct txn *txn, uint64_t since_ns, uint64_t until_ns);
+			struct diagnosis *diag, struct call_verdict *verdict, const struct txn *txn,
+			uint64_t since_ns, uint64_t until_ns);
 
 /* "12.345 s" style seconds for evidence text. */
 double ns_to_s(uint64_t ns);

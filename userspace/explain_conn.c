@@ -7,7 +7,9 @@
 
 static const char *side_words(enum side side)
 {
-	return side == SIDE_LOCAL ? "this host" : side == SIDE_PEER ? "the peer" : "an unknown side";
+	return side == SIDE_LOCAL  ? "this host"
+	       : side == SIDE_PEER ? "the peer"
+				   : "an unknown side";
 }
 
 static const char *opener_words(enum direction dir)
@@ -70,19 +72,28 @@ static void snapshot(const struct conn *c, struct conn_snapshot *snap)
 	snap->idle_ns = c->idle_ns;
 }
 
-static const char *const version_errors[] = {
-	"unsupported protocol", "wrong version number", "no protocols available",
-	"no shared cipher",	"version too low",	"protocol version",
-	"insufficient security", "no cipher",	NULL};
+static const char *const version_errors[] = {"unsupported protocol",
+					     "wrong version number",
+					     "no protocols available",
+					     "no shared cipher",
+					     "version too low",
+					     "protocol version",
+					     "insufficient security",
+					     "no cipher",
+					     NULL};
 static const char *const client_cert_errors[] = {
-	"peer did not return a certificate", "certificate required", "certificate_required", NULL};
+    "peer did not return a certificate", "certificate required", "certificate_required", NULL};
 static const char *const name_errors[] = {"hostname mismatch", "ip address mismatch",
 					  "name mismatch", NULL};
 static const char *const incomplete_errors[] = {"unable to get local issuer certificate",
 						"unable to verify the first certificate", NULL};
-static const char *const trust_alerts[] = {"unknown_ca", "bad_certificate",
-					   "certificate_unknown", "unsupported_certificate",
-					   "certificate_expired", "access_denied", NULL};
+static const char *const trust_alerts[] = {"unknown_ca",
+					   "bad_certificate",
+					   "certificate_unknown",
+					   "unsupported_certificate",
+					   "certificate_expired",
+					   "access_denied",
+					   NULL};
 
 static void tls_evidence(struct diagnosis *diag, const struct conn *conn)
 {
@@ -133,7 +144,8 @@ static enum diag_id classify_tls(const struct conn *conn)
 		return DIAG_TLS_LEAF_CHANGED;
 	if (conn->chain_verdict == CHAIN_UNTRUSTED || conn->chain_verdict == CHAIN_EXPIRED ||
 	    conn->chain_verdict == CHAIN_NOT_YET_VALID || conn->verify_error[0] ||
-	    any_of(conn->alert, trust_alerts) || has(conn->tls_error, "certificate verify failed") ||
+	    any_of(conn->alert, trust_alerts) ||
+	    has(conn->tls_error, "certificate verify failed") ||
 	    any_of(conn->tls_error, trust_alerts))
 		return DIAG_TLS_UNTRUSTED;
 	return DIAG_COUNT;
@@ -153,24 +165,27 @@ static void tls_summary(struct call_verdict *verdict, enum diag_id id, const str
 				   conn->remote.addr);
 		break;
 	case DIAG_TLS_CLIENT_CERT:
-		diag = verdict_add(verdict, id,
-				   "TLS to %s failed: %s (server) demanded a client certificate that "
-				   "%s (client) did not send or that was not trusted",
-				   conn->remote.addr, server, client);
+		diag =
+		    verdict_add(verdict, id,
+				"TLS to %s failed: %s (server) demanded a client certificate that "
+				"%s (client) did not send or that was not trusted",
+				conn->remote.addr, server, client);
 		break;
 	case DIAG_TLS_NAME_MISMATCH:
-		diag = verdict_add(verdict, id,
-				   "TLS to %s failed: the certificate of %s does not match the name "
-				   "or address %s connected to (SNI '%s'; an IP address in Contact or "
-				   "Record-Route needs the IP in the certificate, RFC 5922)",
-				   conn->remote.addr, server, client, conn->sni);
+		diag =
+		    verdict_add(verdict, id,
+				"TLS to %s failed: the certificate of %s does not match the name "
+				"or address %s connected to (SNI '%s'; an IP address in Contact or "
+				"Record-Route needs the IP in the certificate, RFC 5922)",
+				conn->remote.addr, server, client, conn->sni);
 		break;
 	case DIAG_TLS_INCOMPLETE_CHAIN:
-		diag = verdict_add(verdict, id,
-				   "TLS to %s failed: %s (server) sent its certificate chain without "
-				   "the intermediate %s (client) needs%s%s",
-				   conn->remote.addr, server, client,
-				   conn->missing_issuer[0] ? ": missing " : "", conn->missing_issuer);
+		diag =
+		    verdict_add(verdict, id,
+				"TLS to %s failed: %s (server) sent its certificate chain without "
+				"the intermediate %s (client) needs%s%s",
+				conn->remote.addr, server, client,
+				conn->missing_issuer[0] ? ": missing " : "", conn->missing_issuer);
 		break;
 	case DIAG_TLS_LEAF_CHANGED:
 		diag = verdict_add(verdict, id,
@@ -191,21 +206,20 @@ static void tls_summary(struct call_verdict *verdict, enum diag_id id, const str
 		diag_evidence(diag, conn->earlier_leaf_ts_ns, conn->earlier_leaf_conn,
 			      "earlier good handshake on conn %llu with leaf sha256 %.16s..., now "
 			      "%.16s...",
-			      (unsigned long long)conn->earlier_leaf_conn, conn->earlier_leaf_sha256,
-			      conn->leaf_sha256);
+			      (unsigned long long)conn->earlier_leaf_conn,
+			      conn->earlier_leaf_sha256, conn->leaf_sha256);
 }
 
 static enum diag_id connect_failed(struct call_verdict *verdict, const struct conn *conn)
 {
 	struct diagnosis *diag = verdict_add(
-		verdict, DIAG_CONNECT_FAILED,
-		"the new connection %s %s:%u could not be made (%s%s%s)",
-		conn->direction == DIR_IN ? "from" : "to", conn->remote.addr, conn->remote.port,
-		conn->how == CLOSE_REFUSED   ? "refused"
-		: conn->how == CLOSE_TIMEOUT ? "timed out"
-		: conn->tls_seen	     ? "TLS handshake failed"
-					     : "reset before any SIP",
-		conn->sk_error[0] ? ", " : "", conn->sk_error);
+	    verdict, DIAG_CONNECT_FAILED, "the new connection %s %s:%u could not be made (%s%s%s)",
+	    conn->direction == DIR_IN ? "from" : "to", conn->remote.addr, conn->remote.port,
+	    conn->how == CLOSE_REFUSED	 ? "refused"
+	    : conn->how == CLOSE_TIMEOUT ? "timed out"
+	    : conn->tls_seen		 ? "TLS handshake failed"
+					 : "reset before any SIP",
+	    conn->sk_error[0] ? ", " : "", conn->sk_error);
 
 	diag_evidence(diag, conn->open_ts_ns, conn->id, "conn %llu opened by %s to %s:%u",
 		      (unsigned long long)conn->id, opener_words(conn->direction),

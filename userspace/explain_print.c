@@ -75,8 +75,9 @@ static json_t *diagnosis_json(const struct call_verdict *verdict, const struct d
 		json_array_append_new(evidence, item);
 	}
 	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "id", diag_id_name(d->id), "call_id",
-			 verdict->call_id, "severity", diag_is_failure(d->id) ? "failure" : "warning",
-			 "summary", d->summary, "causes", causes, "evidence", evidence);
+			 verdict->call_id, "severity",
+			 diag_is_failure(d->id) ? "failure" : "warning", "summary", d->summary,
+			 "causes", causes, "evidence", evidence);
 }
 
 int explain_print_json(FILE *out, const struct call_verdict *verdict)

@@ -78,14 +78,13 @@ static void explain_expired(const struct call *call, const struct leg *leg, enum
 	/* a BYE at or after the deadline (1 s of slack for clocks of the two ends) */
 	if (!st->expired_ns || !call->bye_ts_ns || call->bye_ts_ns + NS_PER_S < st->expired_ns)
 		return;
-	diag = verdict_add(verdict, DIAG_SESSION_EXPIRED,
-			   "the call was torn down %.1f s after the session expiry deadline by %s%s%s",
-			   ns_to_s(call->bye_ts_ns > st->expired_ns ? call->bye_ts_ns - st->expired_ns
-								    : 0),
-			   call->hung_up_by == SIDE_LOCAL ? "this host" : "the peer",
-			   call->bye_reason[0] ? " with Reason: " : "", call->bye_reason);
-	diag_evidence(diag, st->expired_ns, 0, "expiry deadline of the leg to %s",
-		      leg->peer_addr);
+	diag = verdict_add(
+	    verdict, DIAG_SESSION_EXPIRED,
+	    "the call was torn down %.1f s after the session expiry deadline by %s%s%s",
+	    ns_to_s(call->bye_ts_ns > st->expired_ns ? call->bye_ts_ns - st->expired_ns : 0),
+	    call->hung_up_by == SIDE_LOCAL ? "this host" : "the peer",
+	    call->bye_reason[0] ? " with Reason: " : "", call->bye_reason);
+	diag_evidence(diag, st->expired_ns, 0, "expiry deadline of the leg to %s", leg->peer_addr);
 	diag_evidence(diag, call->bye_ts_ns, 0, "BYE sent by %s%s%s",
 		      call->hung_up_by == SIDE_LOCAL ? "this host" : "the peer",
 		      call->bye_reason[0] ? ", Reason: " : "", call->bye_reason);
@@ -99,13 +98,13 @@ static void explain_conflict(const struct leg *leg, struct call_verdict *verdict
 
 	if (!st->no_refresher && !st->flips)
 		return;
-	diag = verdict_add(verdict, DIAG_REFRESHER_CONFLICT,
-			   "the session refresher on the leg to %s is ambiguous: %s",
-			   leg->peer_addr,
-			   st->no_refresher ? "a 2xx carried Session-Expires without a refresher "
-					      "parameter (RFC 4028 §9 requires one)"
-					    : "the refresher role moved without a refresh from "
-					      "the side that took it over");
+	diag =
+	    verdict_add(verdict, DIAG_REFRESHER_CONFLICT,
+			"the session refresher on the leg to %s is ambiguous: %s", leg->peer_addr,
+			st->no_refresher ? "a 2xx carried Session-Expires without a refresher "
+					   "parameter (RFC 4028 §9 requires one)"
+					 : "the refresher role moved without a refresh from "
+					   "the side that took it over");
 	diag_evidence(diag, st->interval_start_ns, 0,
 		      "2xx without refresher: %u, role flips: %u, hand-overs by a refresh: %u",
 		      st->no_refresher, st->flips, st->handovers);
@@ -137,7 +136,7 @@ void explain_risk(const struct correlator *corr, const struct call *call,
 	for (unsigned l = 0; l < call->n_legs; l++) {
 		const struct leg *leg = &call->legs[l];
 		const struct peer *peer =
-			peer_table_find((struct peer_table *)&corr->peers, leg->peer_addr);
+		    peer_table_find((struct peer_table *)&corr->peers, leg->peer_addr);
 		uint64_t end_ns = call->end_ts_ns ? call->end_ts_ns : call->last_ts_ns;
 		uint64_t length_ns = end_ns - call->confirmed_ts_ns;
 		uint64_t refresh_ns = (uint64_t)leg->timer.se_s * NS_PER_S / 2;
@@ -149,18 +148,18 @@ void explain_risk(const struct correlator *corr, const struct call *call,
 		     (!refresh_ns || peer->idle_close_ns >= refresh_ns)))
 			continue;
 		diag = verdict_add(
-			verdict, DIAG_RISK_IDLE_TIMEOUT,
-			"connections to %s are closed after %.0f s idle, shorter than %s (%.0f s): "
-			"refreshes and late BYEs depend on a new connection opened by %s; %s",
-			leg->peer_addr, ns_to_s(peer->idle_close_ns),
-			refresh_ns && refresh_ns > peer->idle_close_ns ? "the refresh interval"
-								       : "this call",
-			ns_to_s(refresh_ns && refresh_ns > peer->idle_close_ns ? refresh_ns
-									       : length_ns),
-			leg->first_conn_direction == DIR_OUT ? "the peer" : "this host",
-			peer->ok_conns[reverse]
-				? "such reverse connections have worked on this trunk"
-				: "no such reverse connection has been seen to work on this trunk");
+		    verdict, DIAG_RISK_IDLE_TIMEOUT,
+		    "connections to %s are closed after %.0f s idle, shorter than %s (%.0f s): "
+		    "refreshes and late BYEs depend on a new connection opened by %s; %s",
+		    leg->peer_addr, ns_to_s(peer->idle_close_ns),
+		    refresh_ns && refresh_ns > peer->idle_close_ns ? "the refresh interval"
+								   : "this call",
+		    ns_to_s(refresh_ns && refresh_ns > peer->idle_close_ns ? refresh_ns
+									   : length_ns),
+		    leg->first_conn_direction == DIR_OUT ? "the peer" : "this host",
+		    peer->ok_conns[reverse]
+			? "such reverse connections have worked on this trunk"
+			: "no such reverse connection has been seen to work on this trunk");
 		diag_evidence(diag, peer->idle_close_ts_ns, peer->idle_close_conn,
 			      "conn %llu closed by %s after %.1f s idle",
 			      (unsigned long long)peer->idle_close_conn,

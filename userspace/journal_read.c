@@ -79,7 +79,7 @@ static const char *const how_names[] = {"", "fin", "rst_in", "rst_out", "refused
 static const char *const transport_names[] = {"", "udp", "tcp", "tls", NULL};
 static const char *const level_names[] = {"", "warning", "fatal", NULL};
 static const char *const verdict_names[] = {
-	"", "ok", "incomplete", "untrusted", "expired", "not_yet_valid", "name_mismatch", NULL};
+    "", "ok", "incomplete", "untrusted", "expired", "not_yet_valid", "name_mismatch", NULL};
 
 static int get_endpoints(json_t *obj, struct endpoint *local, struct endpoint *remote,
 			 bool required, struct field_error *fe)
@@ -144,8 +144,8 @@ static int parse_handshake(json_t *obj, struct event *ev, struct field_error *fe
 	    (rc = get_u64(obj, "start_ts_ns", false, &h->start_ts_ns, fe)) ||
 	    (rc = get_u64(obj, "duration_ns", false, &h->duration_ns, fe)) ||
 	    (rc = get_str(obj, "error", false, h->error, sizeof(h->error), fe)) ||
-	    (rc = get_str(obj, "verify_error", false, h->verify_error, sizeof(h->verify_error),
-			  fe)))
+	    (rc =
+		 get_str(obj, "verify_error", false, h->verify_error, sizeof(h->verify_error), fe)))
 		return rc;
 	h->client = role == 1;
 	return 0;
@@ -284,13 +284,13 @@ static const struct {
 	bool needs_conn;
 	int (*parse)(json_t *obj, struct event *ev, struct field_error *fe);
 } parsers[] = {
-	{"conn_open", EV_CONN_OPEN, true, parse_conn},
-	{"conn_end", EV_CONN_END, true, parse_conn},
-	{"tls_handshake", EV_TLS_HANDSHAKE, true, parse_handshake},
-	{"tls_alert", EV_TLS_ALERT, true, parse_alert},
-	{"tls_chain", EV_TLS_CHAIN, true, parse_chain},
-	{"sip", EV_SIP, false, parse_sip},
-	{"lost", EV_LOST, false, parse_lost},
+    {"conn_open", EV_CONN_OPEN, true, parse_conn},
+    {"conn_end", EV_CONN_END, true, parse_conn},
+    {"tls_handshake", EV_TLS_HANDSHAKE, true, parse_handshake},
+    {"tls_alert", EV_TLS_ALERT, true, parse_alert},
+    {"tls_chain", EV_TLS_CHAIN, true, parse_chain},
+    {"sip", EV_SIP, false, parse_sip},
+    {"lost", EV_LOST, false, parse_lost},
 };
 
 int journal_parse_line(const char *line, struct event *ev, char *err, size_t err_len)

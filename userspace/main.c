@@ -7,8 +7,8 @@
 #define SIPTRAIL_VERSION "0.1.0"
 
 static const struct command commands[] = {
-	{"decode", "parse files of raw SIP bytes, one JSON object per message", cmd_decode},
-	{"explain", "why calls in a journal lost their BYE or refresh, with evidence", cmd_explain},
+    {"decode", "parse files of raw SIP bytes, one JSON object per message", cmd_decode},
+    {"explain", "why calls in a journal lost their BYE or refresh, with evidence", cmd_explain},
 };
 
 static void usage(FILE *out)

@@ -46,8 +46,8 @@ static void record_problem(struct session_timer *st, enum refresh_outcome outcom
 }
 
 void session_timer_on_2xx(struct session_timer *st, uint64_t ts_ns, enum direction request_dir,
-			  bool has_se, uint32_t se_s, enum sip_refresher refresher,
-			  bool is_refresh, uint64_t conn)
+			  bool has_se, uint32_t se_s, enum sip_refresher refresher, bool is_refresh,
+			  uint64_t conn)
 {
 	enum side sender = request_dir == DIR_OUT ? SIDE_LOCAL : SIDE_PEER;
 	enum side side;
@@ -129,10 +129,10 @@ void session_timer_on_end(struct session_timer *st)
 const char *refresh_outcome_name(enum refresh_outcome outcome)
 {
 	static const char *const names[] = {
-		[REFRESH_NO_PROBLEM] = "refreshed on time",
-		[REFRESH_SENT_FAILED] = "refresh sent but failed",
-		[REFRESH_CONN_FAILED] = "connection for the refresh could not be made",
-		[REFRESH_NEVER_SENT] = "refresh never sent",
+	    [REFRESH_NO_PROBLEM] = "refreshed on time",
+	    [REFRESH_SENT_FAILED] = "refresh sent but failed",
+	    [REFRESH_CONN_FAILED] = "connection for the refresh could not be made",
+	    [REFRESH_NEVER_SENT] = "refresh never sent",
 	};
 	return (unsigned)outcome < sizeof(names) / sizeof(names[0]) ? names[outcome] : "?";
 }

@@ -14,10 +14,10 @@
 
 /* How the first refresh interval that did not end well ended. */
 enum refresh_outcome {
-	REFRESH_NO_PROBLEM,   /* every interval so far was refreshed on time or is running */
-	REFRESH_SENT_FAILED,  /* refresh(es) sent, each failed (error response or timeout) */
-	REFRESH_CONN_FAILED,  /* the connection for the refresh could not be made */
-	REFRESH_NEVER_SENT,   /* the deadline passed and no refresh was seen */
+	REFRESH_NO_PROBLEM,  /* every interval so far was refreshed on time or is running */
+	REFRESH_SENT_FAILED, /* refresh(es) sent, each failed (error response or timeout) */
+	REFRESH_CONN_FAILED, /* the connection for the refresh could not be made */
+	REFRESH_NEVER_SENT,  /* the deadline passed and no refresh was seen */
 };
 
 /* Why a refresh attempt failed, for the evidence. */
@@ -32,12 +32,12 @@ struct refresh_failure {
 struct session_timer {
 	bool active;
 	uint32_t se_s;
-	uint32_t min_se_s;     /* highest Min-SE seen (requests and 422) */
-	enum side refresher;   /* SIDE_LOCAL: our side of this leg refreshes */
+	uint32_t min_se_s;   /* highest Min-SE seen (requests and 422) */
+	enum side refresher; /* SIDE_LOCAL: our side of this leg refreshes */
 	uint64_t interval_start_ns;
-	unsigned refreshes; /* successful refreshes after the initial negotiation */
-	unsigned handovers; /* refresher role moved to the side that sent a refresh */
-	unsigned flips;	    /* role moved without a refresh from the new side */
+	unsigned refreshes;    /* successful refreshes after the initial negotiation */
+	unsigned handovers;    /* refresher role moved to the side that sent a refresh */
+	unsigned flips;	       /* role moved without a refresh from the new side */
 	unsigned no_refresher; /* 2xx with Session-Expires but no refresher parameter */
 	unsigned responses_422;
 	enum side last_refresh_by;
@@ -73,8 +73,8 @@ enum side session_timer_refresher_side(enum direction request_dir, enum sip_refr
  * IS_REFRESH: the request was an in-dialog refresh, sent in REQUEST_DIR over CONN.
  */
 void session_timer_on_2xx(struct session_timer *st, uint64_t ts_ns, enum direction request_dir,
-			  bool has_se, uint32_t se_s, enum sip_refresher refresher,
-			  bool is_refresh, uint64_t conn);
+			  bool has_se, uint32_t se_s, enum sip_refresher refresher, bool is_refresh,
+			  uint64_t conn);
 
 /* A refresh request (re-INVITE or UPDATE) was sent in the current interval, by either side. */
 void session_timer_on_refresh_sent(struct session_timer *st);

@@ -67,8 +67,8 @@ void h_conn_open(struct harness *h, double t, uint64_t conn, enum direction dir)
 	feed(h, &ev);
 }
 
-void h_conn_end(struct harness *h, double t, uint64_t conn, enum direction dir,
-		enum side closed_by, enum close_how how, double idle_s, const char *sk_error)
+void h_conn_end(struct harness *h, double t, uint64_t conn, enum direction dir, enum side closed_by,
+		enum close_how how, double idle_s, const char *sk_error)
 {
 	struct event ev = {.kind = EV_CONN_END, .ts_ns = h_ts(t), .conn = conn};
 	endpoints(&ev.conn_ev.local, &ev.conn_ev.remote, H_CARRIER, dir == DIR_OUT ? 5061 : 40312);
@@ -94,9 +94,8 @@ void h_tls(struct harness *h, double t, uint64_t conn, bool client, bool ok, con
 	feed(h, &ev);
 }
 
-void h_chain(struct harness *h, double t, uint64_t conn, enum side from,
-	     enum chain_verdict verdict, unsigned n_certs, const char *leaf_sha256,
-	     const char *missing_issuer)
+void h_chain(struct harness *h, double t, uint64_t conn, enum side from, enum chain_verdict verdict,
+	     unsigned n_certs, const char *leaf_sha256, const char *missing_issuer)
 {
 	struct event ev = {.kind = EV_TLS_CHAIN, .ts_ns = h_ts(t), .conn = conn};
 	ev.chain.from = from;
@@ -104,7 +103,8 @@ void h_chain(struct harness *h, double t, uint64_t conn, enum side from,
 	ev.chain.n_certs = n_certs;
 	ev.chain.certs = calloc(n_certs, sizeof(*ev.chain.certs));
 	for (unsigned i = 0; i < n_certs; i++) {
-		ev.chain.certs[i].subject = strdup(i ? "CN=Intermediate" : "CN=sip.carrier.example");
+		ev.chain.certs[i].subject =
+		    strdup(i ? "CN=Intermediate" : "CN=sip.carrier.example");
 		ev.chain.certs[i].sha256 = strdup(i ? "ab12" : leaf_sha256);
 	}
 	snprintf(ev.chain.missing_issuer, sizeof(ev.chain.missing_issuer), "%s",
@@ -139,8 +139,8 @@ void h_sip(struct harness *h, double t, uint64_t conn, enum direction dir, const
 		"To: <sip:bob@pbx.example>%s\r\nCall-ID: %s\r\nCSeq: %u %s\r\n%s"
 		"Content-Length: 0\r\n\r\n",
 		start, msg->branch, msg->to_tag ? ";tag=a6c85cf" : "",
-		msg->call_id ? msg->call_id : H_CALL_ID, msg->cseq,
-		msg->method, msg->extra ? msg->extra : "");
+		msg->call_id ? msg->call_id : H_CALL_ID, msg->cseq, msg->method,
+		msg->extra ? msg->extra : "");
 	fclose(out);
 	ev.sip.dir = dir;
 	ev.sip.transport = conn ? TRANSPORT_TLS : TRANSPORT_UDP;
@@ -158,14 +158,16 @@ void h_setup_call(struct harness *h, const char *se_req, const char *se_resp)
 	      &(struct h_msg){"INVITE", 0, 1, "z9hG4bK-car-inv1", false, se_req});
 	h_sip(h, 0.012, 0, DIR_OUT, H_PBX,
 	      &(struct h_msg){"INVITE", 0, 1, "z9hG4bK-sbc-inv1", false, se_req});
-	h_sip(h, 0.050, 0, DIR_IN, H_PBX, &(struct h_msg){"INVITE", 180, 1, "z9hG4bK-sbc-inv1", true});
+	h_sip(h, 0.050, 0, DIR_IN, H_PBX,
+	      &(struct h_msg){"INVITE", 180, 1, "z9hG4bK-sbc-inv1", true});
 	h_sip(h, 0.051, 1, DIR_OUT, H_CARRIER,
 	      &(struct h_msg){"INVITE", 180, 1, "z9hG4bK-car-inv1", true});
 	h_sip(h, 3.000, 0, DIR_IN, H_PBX,
 	      &(struct h_msg){"INVITE", 200, 1, "z9hG4bK-sbc-inv1", true, se_resp});
 	h_sip(h, 3.001, 1, DIR_OUT, H_CARRIER,
 	      &(struct h_msg){"INVITE", 200, 1, "z9hG4bK-car-inv1", true, se_resp});
-	h_sip(h, 3.040, 1, DIR_IN, H_CARRIER, &(struct h_msg){"ACK", 0, 1, "z9hG4bK-car-ack1", true});
+	h_sip(h, 3.040, 1, DIR_IN, H_CARRIER,
+	      &(struct h_msg){"ACK", 0, 1, "z9hG4bK-car-ack1", true});
 	h_sip(h, 3.041, 0, DIR_OUT, H_PBX, &(struct h_msg){"ACK", 0, 1, "z9hG4bK-sbc-ack1", true});
 }
 

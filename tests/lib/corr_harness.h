@@ -24,13 +24,12 @@ void harness_finish(struct harness *h);
 uint64_t h_ts(double t_s);
 
 void h_conn_open(struct harness *h, double t, uint64_t conn, enum direction dir);
-void h_conn_end(struct harness *h, double t, uint64_t conn, enum direction dir,
-		enum side closed_by, enum close_how how, double idle_s, const char *sk_error);
+void h_conn_end(struct harness *h, double t, uint64_t conn, enum direction dir, enum side closed_by,
+		enum close_how how, double idle_s, const char *sk_error);
 void h_tls(struct harness *h, double t, uint64_t conn, bool client, bool ok, const char *error,
 	   const char *verify_error);
-void h_chain(struct harness *h, double t, uint64_t conn, enum side from,
-	     enum chain_verdict verdict, unsigned n_certs, const char *leaf_sha256,
-	     const char *missing_issuer);
+void h_chain(struct harness *h, double t, uint64_t conn, enum side from, enum chain_verdict verdict,
+	     unsigned n_certs, const char *leaf_sha256, const char *missing_issuer);
 void h_alert(struct harness *h, double t, uint64_t conn, enum side from, const char *desc);
 
 /* SIP over CONN (0: UDP from/to the PBX) toward REMOTE. The message is built from the

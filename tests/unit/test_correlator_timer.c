@@ -19,8 +19,8 @@ static void test_due_and_expiry(void **state)
 	assert_int_equal(session_timer_expiry_ns(0, 1800), 1768 * S);
 	assert_int_equal(session_timer_refresh_due_ns(10 * S, 90), 55 * S);
 	assert_int_equal(session_timer_expiry_ns(10 * S, 90), 70 * S); /* 90 - 30 */
-	assert_int_equal(session_timer_expiry_ns(0, 96), 64 * S);	/* 96 - 32 */
-	assert_int_equal(session_timer_expiry_ns(0, 97), 65 * S);	/* cap at 32 */
+	assert_int_equal(session_timer_expiry_ns(0, 96), 64 * S);      /* 96 - 32 */
+	assert_int_equal(session_timer_expiry_ns(0, 97), 65 * S);      /* cap at 32 */
 }
 
 static void test_refresher_mapping(void **state)
@@ -105,7 +105,7 @@ static void test_422_raises_min_se(void **state)
 	assert_int_equal(st.min_se_s, 90);
 }
 
-#define SE90_UAC_REQ "Supported: timer\r\nSession-Expires: 90;refresher=uac\r\n"
+#define SE90_UAC_REQ  "Supported: timer\r\nSession-Expires: 90;refresher=uac\r\n"
 #define SE90_UAC_RESP "Require: timer\r\nSession-Expires: 90;refresher=uac\r\n"
 
 static void carrier_reinvite(struct harness *h, double t, unsigned cseq, int pbx_status)
@@ -256,7 +256,7 @@ static void test_tables_bounded(void **state)
 	h_conn_open(&h, 5.0, 2, DIR_IN);
 	assert_int_equal(h.corr.conns.count, 2);
 	h_conn_open(&h, 12.0, 3, DIR_IN);
-	assert_null(conn_table_find(&h.corr.conns, 1)); /* ended 11 s ago */
+	assert_null(conn_table_find(&h.corr.conns, 1));	    /* ended 11 s ago */
 	assert_non_null(conn_table_find(&h.corr.conns, 2)); /* still open */
 	harness_finish(&h);
 }
@@ -278,20 +278,20 @@ static void test_ended_call_retired_after_linger(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_due_and_expiry),
-		cmocka_unit_test(test_refresher_mapping),
-		cmocka_unit_test(test_handover_and_flip),
-		cmocka_unit_test(test_missing_refresher_counts_and_defaults_to_uac),
-		cmocka_unit_test(test_check_outcomes),
-		cmocka_unit_test(test_422_raises_min_se),
-		cmocka_unit_test(test_refreshed_on_time_is_healthy),
-		cmocka_unit_test(test_refresh_missed_then_expired),
-		cmocka_unit_test(test_bye_before_expiry_is_not_expired),
-		cmocka_unit_test(test_refresh_failed_error_response),
-		cmocka_unit_test(test_422_retry),
-		cmocka_unit_test(test_refresher_conflict),
-		cmocka_unit_test(test_tables_bounded),
-		cmocka_unit_test(test_ended_call_retired_after_linger),
+	    cmocka_unit_test(test_due_and_expiry),
+	    cmocka_unit_test(test_refresher_mapping),
+	    cmocka_unit_test(test_handover_and_flip),
+	    cmocka_unit_test(test_missing_refresher_counts_and_defaults_to_uac),
+	    cmocka_unit_test(test_check_outcomes),
+	    cmocka_unit_test(test_422_raises_min_se),
+	    cmocka_unit_test(test_refreshed_on_time_is_healthy),
+	    cmocka_unit_test(test_refresh_missed_then_expired),
+	    cmocka_unit_test(test_bye_before_expiry_is_not_expired),
+	    cmocka_unit_test(test_refresh_failed_error_response),
+	    cmocka_unit_test(test_422_retry),
+	    cmocka_unit_test(test_refresher_conflict),
+	    cmocka_unit_test(test_tables_bounded),
+	    cmocka_unit_test(test_ended_call_retired_after_linger),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,7 +7,7 @@
 
 #include "../lib/corr_harness.h"
 
-#define SE_1800_REQ "Supported: timer\r\nSession-Expires: 1800;refresher=uac\r\nMin-SE: 90\r\n"
+#define SE_1800_REQ  "Supported: timer\r\nSession-Expires: 1800;refresher=uac\r\nMin-SE: 90\r\n"
 #define SE_1800_RESP "Require: timer\r\nSession-Expires: 1800;refresher=uac\r\n"
 
 static void pbx_bye(struct harness *h, double t)
@@ -17,8 +17,7 @@ static void pbx_bye(struct harness *h, double t)
 
 static void pbx_bye_answer(struct harness *h, double t, int status)
 {
-	h_sip(h, t, 0, DIR_OUT, H_PBX,
-	      &(struct h_msg){"BYE", status, 2, "z9hG4bK-pbx-bye1", true});
+	h_sip(h, t, 0, DIR_OUT, H_PBX, &(struct h_msg){"BYE", status, 2, "z9hG4bK-pbx-bye1", true});
 }
 
 /* the call on carrier-opened conn 1, closed idle by this host after 120 s, BYE from the PBX,
@@ -300,23 +299,23 @@ static void test_t1_override(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bye_failed_incomplete_chain),
-		cmocka_unit_test(test_incomplete_chain_from_verify_error),
-		cmocka_unit_test(test_reverse_connection_ok_is_healthy),
-		cmocka_unit_test(test_bye_on_reused_connection_is_healthy),
-		cmocka_unit_test(test_udp_only_call_is_healthy),
-		cmocka_unit_test(test_tls_untrusted),
-		cmocka_unit_test(test_tls_name_mismatch),
-		cmocka_unit_test(test_tls_version_mismatch),
-		cmocka_unit_test(test_tls_client_cert),
-		cmocka_unit_test(test_tls_leaf_changed),
-		cmocka_unit_test(test_same_leaf_untrusted_is_not_leaf_changed),
-		cmocka_unit_test(test_connect_failed),
-		cmocka_unit_test(test_connect_failed_without_idle_close),
-		cmocka_unit_test(test_stale_connection),
-		cmocka_unit_test(test_silent_drop),
-		cmocka_unit_test(test_bye_answered_before_timer_f_is_healthy),
-		cmocka_unit_test(test_t1_override),
+	    cmocka_unit_test(test_bye_failed_incomplete_chain),
+	    cmocka_unit_test(test_incomplete_chain_from_verify_error),
+	    cmocka_unit_test(test_reverse_connection_ok_is_healthy),
+	    cmocka_unit_test(test_bye_on_reused_connection_is_healthy),
+	    cmocka_unit_test(test_udp_only_call_is_healthy),
+	    cmocka_unit_test(test_tls_untrusted),
+	    cmocka_unit_test(test_tls_name_mismatch),
+	    cmocka_unit_test(test_tls_version_mismatch),
+	    cmocka_unit_test(test_tls_client_cert),
+	    cmocka_unit_test(test_tls_leaf_changed),
+	    cmocka_unit_test(test_same_leaf_untrusted_is_not_leaf_changed),
+	    cmocka_unit_test(test_connect_failed),
+	    cmocka_unit_test(test_connect_failed_without_idle_close),
+	    cmocka_unit_test(test_stale_connection),
+	    cmocka_unit_test(test_silent_drop),
+	    cmocka_unit_test(test_bye_answered_before_timer_f_is_healthy),
+	    cmocka_unit_test(test_t1_override),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

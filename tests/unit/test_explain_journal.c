@@ -34,7 +34,7 @@ static void test_bye_failed_incomplete_chain(void **state)
 	(void)state;
 	assert_int_equal(run("tests/data/bye_failed_incomplete_chain.jsonl", out, sizeof(out)), 1);
 	assert_non_null(
-		strstr(out, "chain: BYE_FAILED <- TLS_INCOMPLETE_CHAIN <- IDLE_CLOSE_REVERSE"));
+	    strstr(out, "chain: BYE_FAILED <- TLS_INCOMPLETE_CHAIN <- IDLE_CLOSE_REVERSE"));
 	assert_non_null(strstr(out, "missing CN=Carrier Intermediate CA"));
 	assert_non_null(strstr(out, "closed by this host after 120 s idle"));
 	assert_non_null(strstr(out, "1 call(s), 1 failed"));
@@ -70,15 +70,14 @@ static void test_refresh_failed_connect_refused(void **state)
 static void test_json_and_call_id(void **state)
 {
 	(void)state;
-	assert_int_equal(run("--json tests/data/bye_failed_incomplete_chain.jsonl", out,
-			     sizeof(out)),
-			 1);
+	assert_int_equal(
+	    run("--json tests/data/bye_failed_incomplete_chain.jsonl", out, sizeof(out)), 1);
 	assert_non_null(strstr(out, "{\"id\":\"BYE_FAILED\",\"call_id\":"
 				    "\"a84b4c76e66710@198.51.100.20\""));
 	assert_non_null(strstr(out, "\"causes\":[\"TLS_INCOMPLETE_CHAIN\"]"));
-	assert_int_equal(run("--call-id nosuch tests/data/bye_failed_incomplete_chain.jsonl", out,
-			     sizeof(out)),
-			 0);
+	assert_int_equal(
+	    run("--call-id nosuch tests/data/bye_failed_incomplete_chain.jsonl", out, sizeof(out)),
+	    0);
 	assert_non_null(strstr(out, "0 call(s)"));
 }
 
@@ -94,12 +93,12 @@ static void test_usage_and_io_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bye_failed_incomplete_chain),
-		cmocka_unit_test(test_reverse_ok_is_not_a_failure),
-		cmocka_unit_test(test_refresh_missed),
-		cmocka_unit_test(test_refresh_failed_connect_refused),
-		cmocka_unit_test(test_json_and_call_id),
-		cmocka_unit_test(test_usage_and_io_errors),
+	    cmocka_unit_test(test_bye_failed_incomplete_chain),
+	    cmocka_unit_test(test_reverse_ok_is_not_a_failure),
+	    cmocka_unit_test(test_refresh_missed),
+	    cmocka_unit_test(test_refresh_failed_connect_refused),
+	    cmocka_unit_test(test_json_and_call_id),
+	    cmocka_unit_test(test_usage_and_io_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

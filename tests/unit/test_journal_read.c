@@ -19,15 +19,15 @@ static void test_conn_end(void **state)
 	char err[256];
 	(void)state;
 	assert_int_equal(
-		journal_parse_line(
-			"{\"event\":\"conn_end\",\"ts_ns\":5,\"conn\":7,\"laddr\":\"2001:db8::1\","
-			"\"lport\":5061,\"raddr\":\"198.51.100.20\",\"rport\":40312,\"direction\":"
-			"\"in\",\"tls_role\":\"server\",\"pid\":812,\"comm\":\"kamailio\","
-			"\"duration_ns\":9,\"bytes_sent\":1,\"bytes_received\":2,\"retransmits\":3,"
-			"\"closed_by\":\"local\",\"how\":\"fin\",\"first_close_ts_ns\":4,"
-			"\"idle_ns\":120000000000,\"sk_error\":null}",
-			&ev, err, sizeof(err)),
-		0);
+	    journal_parse_line(
+		"{\"event\":\"conn_end\",\"ts_ns\":5,\"conn\":7,\"laddr\":\"2001:db8::1\","
+		"\"lport\":5061,\"raddr\":\"198.51.100.20\",\"rport\":40312,\"direction\":"
+		"\"in\",\"tls_role\":\"server\",\"pid\":812,\"comm\":\"kamailio\","
+		"\"duration_ns\":9,\"bytes_sent\":1,\"bytes_received\":2,\"retransmits\":3,"
+		"\"closed_by\":\"local\",\"how\":\"fin\",\"first_close_ts_ns\":4,"
+		"\"idle_ns\":120000000000,\"sk_error\":null}",
+		&ev, err, sizeof(err)),
+	    0);
 	assert_int_equal(ev.kind, EV_CONN_END);
 	assert_int_equal(ev.conn, 7);
 	assert_string_equal(ev.conn_ev.local.addr, "2001:db8::1");
@@ -66,12 +66,12 @@ static void test_tls_events(void **state)
 	assert_int_equal(ev.alert.code, 48);
 	event_release(&ev);
 	assert_int_equal(
-		journal_parse_line("{\"event\":\"tls_chain\",\"ts_ns\":1,\"conn\":2,\"from\":"
-				   "\"peer\",\"sni\":\"sip.example\",\"verdict\":\"incomplete\","
-				   "\"missing_issuer\":\"CN=Int\",\"certs\":[{\"subject\":\"CN=a\","
-				   "\"issuer\":\"CN=Int\",\"sans\":[\"a\",\"b\"],\"sha256\":\"ff\"}]}",
-				   &ev, err, sizeof(err)),
-		0);
+	    journal_parse_line("{\"event\":\"tls_chain\",\"ts_ns\":1,\"conn\":2,\"from\":"
+			       "\"peer\",\"sni\":\"sip.example\",\"verdict\":\"incomplete\","
+			       "\"missing_issuer\":\"CN=Int\",\"certs\":[{\"subject\":\"CN=a\","
+			       "\"issuer\":\"CN=Int\",\"sans\":[\"a\",\"b\"],\"sha256\":\"ff\"}]}",
+			       &ev, err, sizeof(err)),
+	    0);
 	assert_int_equal(ev.chain.n_certs, 1);
 	assert_string_equal(ev.chain.certs[0].sans, "a,b");
 	assert_int_equal(ev.chain.verdict, CHAIN_INCOMPLETE);
@@ -135,9 +135,10 @@ static void test_reader_skips_and_counts(void **state)
 	FILE *f = fdopen(fd, "w");
 	(void)state;
 
-	fputs("{\"event\":\"lost\",\"ts_ns\":1}\n\n{broken\n"
-	      "{\"event\":\"lost\",\"ts_ns\":2,\"map_full\":-1}\n{\"event\":\"lost\",\"ts_ns\":3}\n",
-	      f);
+	fputs(
+	    "{\"event\":\"lost\",\"ts_ns\":1}\n\n{broken\n"
+	    "{\"event\":\"lost\",\"ts_ns\":2,\"map_full\":-1}\n{\"event\":\"lost\",\"ts_ns\":3}\n",
+	    f);
 	fclose(f);
 	assert_int_equal(journal_reader_open(&reader, path, errors), 0);
 	while (journal_read_next(&reader, &ev) == 1) {
@@ -158,9 +159,11 @@ static void test_reader_skips_and_counts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_conn_end),   cmocka_unit_test(test_tls_events),
-		cmocka_unit_test(test_sip_and_lost), cmocka_unit_test(test_bad_lines),
-		cmocka_unit_test(test_reader_skips_and_counts),
+	    cmocka_unit_test(test_conn_end),
+	    cmocka_unit_test(test_tls_events),
+	    cmocka_unit_test(test_sip_and_lost),
+	    cmocka_unit_test(test_bad_lines),
+	    cmocka_unit_test(test_reader_skips_and_counts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
