@@ -199,7 +199,10 @@ static size_t drain(struct sip_stream *stream, const char *data, size_t len, boo
 		}
 		frame.stream_offset = stream->offset + pos;
 		pos += frame.len;
-		if (frame.kind == SIP_FRAME_SKIPPED) {
+		/* CRLFs inside garbage are garbage too, not keep-alives: the result must not
+		 * depend on where the segments were cut. */
+		if (frame.kind == SIP_FRAME_SKIPPED ||
+		    (frame.kind == SIP_FRAME_KEEPALIVE && stream->skip_len > 0)) {
 			add_skip(stream, frame.stream_offset, frame.len, frame.problem);
 			continue;
 		}

@@ -306,21 +306,19 @@ static void interpret_header(struct sip_parse_ctx *ctx, enum sip_header_id id, s
 static void parse_header_line(struct sip_parse_ctx *ctx, const char *p, const char *content_end)
 {
 	struct sip_message *msg = ctx->msg;
-	const char *colon = memchr(p, ':', (size_t)(content_end - p));
 
 	if ((size_t)(content_end - p) > SIP_MAX_LINE_BYTES) {
 		sip_report(ctx, SIP_WARN_HEADER_TOO_LONG, p);
 		return;
 	}
-	if (!colon) {
-		sip_report(ctx, SIP_WARN_HEADER_NO_COLON, p);
-		return;
-	}
-	const char *name_end = colon;
-	while (name_end > p && sip_is_wsp(name_end[-1]))
-		name_end--;
-	if (name_end == p || sip_skip_token(p, name_end) != name_end) {
-		sip_report(ctx, SIP_WARN_HEADER_NAME, p);
+	/* header-name HCOLON: token *(SP / HTAB) ":" (§7.3.1, §25.1) in one pass */
+	const char *name_end = sip_skip_token(p, content_end);
+	const char *colon = name_end;
+	while (colon < content_end && sip_is_wsp(*colon))
+		colon++;
+	if (colon == content_end || *colon != ':' || name_end == p) {
+		bool has_colon = memchr(p, ':', (size_t)(content_end - p)) != NULL;
+		sip_report(ctx, has_colon ? SIP_WARN_HEADER_NAME : SIP_WARN_HEADER_NO_COLON, p);
 		return;
 	}
 	struct sip_view name = sip_view_of(p, name_end);

@@ -40,6 +40,19 @@ static inline char sip_lower(char c)
 	return (c >= 'A' && c <= 'Z') ? (char)(c | 0x20) : c;
 }
 
+static inline bool sip_equal_ci(const char *a, const char *b, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (sip_lower(a[i]) != sip_lower(b[i]))
+			return false;
+	return true;
+}
+
+/* A view equals a string literal, ignoring case; the length check first makes misses cheap. */
+#define SIP_VIEW_IS(view, literal)                                                                 \
+	((view).len == sizeof(literal) - 1 &&                                                      \
+	 sip_equal_ci((view).ptr, literal, sizeof(literal) - 1))
+
 static inline const char *sip_skip_lws(const char *p, const char *end)
 {
 	while (p < end && sip_is_lws(*p))

@@ -73,19 +73,19 @@ static const char *parse_via_params(struct sip_parse_ctx *ctx, const char *p, co
 	enum sip_param_result result;
 
 	while ((result = sip_next_param(&p, end, &param)) == SIP_PARAM_FOUND) {
-		if (sip_view_eq_ci(param.name, "branch")) {
+		if (SIP_VIEW_IS(param.name, "branch")) {
 			via->branch = param.value;
-		} else if (sip_view_eq_ci(param.name, "received")) {
+		} else if (SIP_VIEW_IS(param.name, "received")) {
 			/* RFC 5118 §4.5: accept the IPv6 address with or without brackets. */
 			via->received = strip_brackets(param.value);
-		} else if (sip_view_eq_ci(param.name, "rport")) {
+		} else if (SIP_VIEW_IS(param.name, "rport")) {
 			uint64_t port = 0;
 			via->has_rport = true;
 			if (param.has_value && param.value.len > 0 &&
 			    !sip_parse_uint(param.value, 65535, &port))
 				sip_report(ctx, SIP_WARN_VIA_PORT, param.value.ptr);
 			via->rport = (uint16_t)port;
-		} else if (sip_view_eq_ci(param.name, "alias")) {
+		} else if (SIP_VIEW_IS(param.name, "alias")) {
 			via->has_alias = true;
 		}
 	}
@@ -183,7 +183,7 @@ void sip_parse_from_to(struct sip_parse_ctx *ctx, struct sip_view value, struct 
 		return;
 	}
 	while ((result = sip_next_param(&p, end, &param)) == SIP_PARAM_FOUND)
-		if (sip_view_eq_ci(param.name, "tag"))
+		if (SIP_VIEW_IS(param.name, "tag"))
 			out->tag = param.value;
 	if (result == SIP_PARAM_MALFORMED || sip_skip_lws(p, end) != end)
 		sip_report(ctx, SIP_WARN_NAME_ADDR, p);
@@ -214,7 +214,7 @@ void sip_parse_contact(struct sip_parse_ctx *ctx, struct sip_view value)
 		}
 		while ((result = sip_next_param(&p, end, &param)) == SIP_PARAM_FOUND) {
 			uint64_t expires_s;
-			if (!sip_view_eq_ci(param.name, "expires"))
+			if (!SIP_VIEW_IS(param.name, "expires"))
 				continue;
 			if (sip_parse_uint(param.value, UINT32_MAX, &expires_s))
 				contact.expires_s = (int64_t)expires_s;
@@ -277,7 +277,7 @@ void sip_parse_option_tags(struct sip_parse_ctx *ctx, struct sip_view value, str
 			return;
 		}
 		struct sip_view option = sip_view_of(tag, p);
-		if (sip_view_eq_ci(option, "timer"))
+		if (SIP_VIEW_IS(option, "timer"))
 			ctx->msg->option_flags |= timer_flag;
 		if (list_slot(ctx, count, SIP_MAX_OPTION_TAGS, SIP_WARN_TOO_MANY_OPTION_TAGS, tag))
 			tags[(*count)++] = option;
@@ -315,12 +315,12 @@ void sip_parse_session_expires(struct sip_parse_ctx *ctx, struct sip_view value)
 	msg->has_session_expires = true;
 	msg->session_expires_s = seconds;
 	while ((result = sip_next_param(&p, end, &param)) == SIP_PARAM_FOUND) {
-		if (!sip_view_eq_ci(param.name, "refresher"))
+		if (!SIP_VIEW_IS(param.name, "refresher"))
 			continue;
 		msg->refresher_value = param.value;
-		if (sip_view_eq_ci(param.value, "uac")) {
+		if (SIP_VIEW_IS(param.value, "uac")) {
 			msg->refresher = SIP_REFRESHER_UAC;
-		} else if (sip_view_eq_ci(param.value, "uas")) {
+		} else if (SIP_VIEW_IS(param.value, "uas")) {
 			msg->refresher = SIP_REFRESHER_UAS;
 		} else {
 			msg->refresher = SIP_REFRESHER_OTHER;
@@ -372,9 +372,9 @@ void sip_parse_reason(struct sip_parse_ctx *ctx, struct sip_view value)
 	reason->protocol = sip_view_of(value.ptr, p);
 	while ((result = sip_next_param(&p, end, &param)) == SIP_PARAM_FOUND) {
 		uint64_t cause;
-		if (sip_view_eq_ci(param.name, "text")) {
+		if (SIP_VIEW_IS(param.name, "text")) {
 			reason->text = param.value;
-		} else if (sip_view_eq_ci(param.name, "cause")) {
+		} else if (SIP_VIEW_IS(param.name, "cause")) {
 			if (sip_parse_uint(param.value, INT32_MAX, &cause))
 				reason->cause = (int32_t)cause;
 			else
