@@ -57,8 +57,9 @@ static enum tls_status fail(struct tls_direction *d, enum tls_dir from, enum tls
 	return status;
 }
 
+/* header holds `len` bytes (at least 1): an error can show before the 5-byte header is in. */
 static enum tls_status header_error(struct feed_ctx *ctx, enum tls_status status,
-				    const uint8_t *header)
+				    const uint8_t *header, size_t len)
 {
 	struct tls_direction *d = &ctx->conn->dir[ctx->from];
 	if (status == TLS_ERR_RECORD_LEN)
@@ -68,8 +69,10 @@ static enum tls_status header_error(struct feed_ctx *ctx, enum tls_status status
 	if (header[0] & 0x80)
 		return fail(d, ctx->from, status, ctx->record_offset,
 			    "SSLv2-format record, not decoded");
-	return fail(d, ctx->from, status, ctx->record_offset,
-		    "not a TLS record header (%02x %02x %02x)", header[0], header[1], header[2]);
+	char hex[12] = "";
+	for (size_t i = 0, at = 0; i < len && i < 3; i++)
+		at += (size_t)snprintf(hex + at, sizeof(hex) - at, i ? " %02x" : "%02x", header[i]);
+	return fail(d, ctx->from, status, ctx->record_offset, "not a TLS record header (%s)", hex);
 }
 
 static void emit(struct feed_ctx *ctx, struct tls_event *ev, size_t record_len)
@@ -261,7 +264,7 @@ static long continue_partial_record(struct feed_ctx *ctx, const uint8_t *data, s
 	size_t record_len;
 	enum tls_status st = tls_record_parse(d->record_buf, d->record_have, &record, &record_len);
 	if (st < 0)
-		return header_error(ctx, st, d->record_buf);
+		return header_error(ctx, st, d->record_buf, d->record_have);
 	if (st == TLS_INCOMPLETE) /* the caller comes back with the rest, if any */
 		return (long)take;
 	st = process_record(ctx, &record);
@@ -291,7 +294,7 @@ enum tls_status tls_conn_feed(struct tls_conn *conn, enum tls_dir from, const ui
 		size_t record_len;
 		enum tls_status st = tls_record_parse(data, len, &record, &record_len);
 		if (st < 0) {
-			header_error(&ctx, st, data);
+			header_error(&ctx, st, data, len);
 			break;
 		}
 		if (st == TLS_INCOMPLETE) {

@@ -16,7 +16,7 @@
 #include "../lib/test_pki.h"
 #include "capture_reader.h"
 
-#define NG "../shared/corpus/pcapng-conformance/"
+#define NG	   "../shared/corpus/pcapng-conformance/"
 #define BIG_INVITE "../shared/corpus/sip-tcp-captures/sip-body-large__sip-body-large.pcap"
 
 struct sink {
@@ -151,7 +151,7 @@ static void test_big_invite_one_ordered_stream(void **state)
 	const char *body = strstr((const char *)sink.stream[TCP_SIDE_CLIENT], "\r\n\r\n");
 	assert_non_null(body);
 	assert_int_equal(sink.stream_len[TCP_SIDE_CLIENT] -
-				 (size_t)(body + 4 - (const char *)sink.stream[TCP_SIDE_CLIENT]),
+			     (size_t)(body + 4 - (const char *)sink.stream[TCP_SIDE_CLIENT]),
 			 65536);
 	assert_int_equal(sink.stream_len[TCP_SIDE_SERVER], 207);
 	assert_memory_equal(sink.stream[TCP_SIDE_SERVER], "SIP/2.0 100", 11);
@@ -264,15 +264,15 @@ static void test_reassembly_rules(void **state)
 	assert_non_null(r);
 	const uint32_t c = 0xfffffff0, s = 5000; /* client ISN wraps around 2^32 */
 	struct packet_l4 pkts[] = {
-		seg(1, c, 0, PACKET_TCP_SYN, NULL),
-		seg(0, s, c + 1, PACKET_TCP_SYN | PACKET_TCP_ACK, NULL),
-		seg(1, c + 1 + 6, s + 1, PACKET_TCP_ACK, "world "), /* early */
-		seg(1, c + 1, s + 1, PACKET_TCP_ACK, "hello "),
-		seg(1, c + 1 + 3, s + 1, PACKET_TCP_ACK, "lo wor"), /* overlap, retransmitted */
-		seg(1, c + 1 + 20, s + 1, PACKET_TCP_ACK, "after-gap"),
-		seg(0, s + 1, c + 1 + 29, PACKET_TCP_ACK, "ok"), /* acks past the hole */
-		seg(0, s + 3, c + 1 + 29, PACKET_TCP_RST, NULL),
-		seg(1, c + 1 + 29, s + 3, PACKET_TCP_ACK, "late"), /* after the end: ignored */
+	    seg(1, c, 0, PACKET_TCP_SYN, NULL),
+	    seg(0, s, c + 1, PACKET_TCP_SYN | PACKET_TCP_ACK, NULL),
+	    seg(1, c + 1 + 6, s + 1, PACKET_TCP_ACK, "world "), /* early */
+	    seg(1, c + 1, s + 1, PACKET_TCP_ACK, "hello "),
+	    seg(1, c + 1 + 3, s + 1, PACKET_TCP_ACK, "lo wor"), /* overlap, retransmitted */
+	    seg(1, c + 1 + 20, s + 1, PACKET_TCP_ACK, "after-gap"),
+	    seg(0, s + 1, c + 1 + 29, PACKET_TCP_ACK, "ok"), /* acks past the hole */
+	    seg(0, s + 3, c + 1 + 29, PACKET_TCP_RST, NULL),
+	    seg(1, c + 1 + 29, s + 3, PACKET_TCP_ACK, "late"), /* after the end: ignored */
 	};
 	for (size_t i = 0; i < sizeof(pkts) / sizeof(pkts[0]); i++)
 		assert_int_equal(tcp_reasm_packet(r, &pkts[i], 1000 + i), 0);
@@ -291,8 +291,8 @@ static void test_reassembly_rules(void **state)
 
 	/* Mid-stream start, then the capture ends with data after a hole. */
 	struct packet_l4 mid[] = {
-		seg(0, 100, 0, PACKET_TCP_ACK, "abc"),
-		seg(0, 110, 0, PACKET_TCP_ACK, "xyz"),
+	    seg(0, 100, 0, PACKET_TCP_ACK, "abc"),
+	    seg(0, 110, 0, PACKET_TCP_ACK, "xyz"),
 	};
 	memset(&sink, 0, sizeof(sink));
 	for (size_t i = 0; i < 2; i++) {
@@ -327,10 +327,10 @@ static void test_reassembly_rules(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pcapng_both_byte_orders),
-		cmocka_unit_test(test_big_invite_one_ordered_stream),
-		cmocka_unit_test(test_truncated_and_corrupt_files),
-		cmocka_unit_test(test_reassembly_rules),
+	    cmocka_unit_test(test_pcapng_both_byte_orders),
+	    cmocka_unit_test(test_big_invite_one_ordered_stream),
+	    cmocka_unit_test(test_truncated_and_corrupt_files),
+	    cmocka_unit_test(test_reassembly_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

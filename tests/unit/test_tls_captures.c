@@ -14,7 +14,7 @@
 #include "tls_chain.h"
 #include "tls_record.h"
 
-#define CAPS "../shared/corpus/tls-captures/"
+#define CAPS	  "../shared/corpus/tls-captures/"
 #define MAX_CONNS 8
 #define MAX_CHAIN 6
 
@@ -146,7 +146,10 @@ static struct tls_chain_result check_chain(struct tls_trust *trust, const struct
 					   enum tls_dir sender)
 {
 	const struct chain *ch = &c->chain[sender];
-	struct tls_chain_request req = {ch->certs, ch->count, c->sni[0] ? c->sni : NULL, NULL,
+	struct tls_chain_request req = {ch->certs,
+					ch->count,
+					c->sni[0] ? c->sni : NULL,
+					NULL,
 					(int64_t)(ch->ts_ns / 1000000000ULL),
 					sender == TLS_FROM_CLIENT ? TLS_CHAIN_FROM_CLIENT
 								  : TLS_CHAIN_FROM_SERVER};
@@ -269,12 +272,12 @@ static void test_tls12_chain_ok_with_system_store(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_missing_intermediate),
-		cmocka_unit_test(test_expired_at_capture_time),
-		cmocka_unit_test(test_mutual_tls),
-		cmocka_unit_test(test_hello_retry_request),
-		cmocka_unit_test(test_tls13_certificates_not_visible),
-		cmocka_unit_test(test_tls12_chain_ok_with_system_store),
+	    cmocka_unit_test(test_missing_intermediate),
+	    cmocka_unit_test(test_expired_at_capture_time),
+	    cmocka_unit_test(test_mutual_tls),
+	    cmocka_unit_test(test_hello_retry_request),
+	    cmocka_unit_test(test_tls13_certificates_not_visible),
+	    cmocka_unit_test(test_tls12_chain_ok_with_system_store),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -28,18 +28,19 @@ struct pki {
 static int setup(void **state)
 {
 	static struct pki pki;
-	const struct test_cert_spec root = {"Test Root CA", NULL, NULL, true, NOW - 900 * DAY,
-					    NOW + 900 * DAY};
-	const struct test_cert_spec inter = {"Test Intermediate CA", NULL, NULL, true,
-					     NOW - 400 * DAY, NOW + 400 * DAY};
-	const struct test_cert_spec leaf = {"sbc.example.test", "sbc.example.test", "10.99.0.1",
-					    false, NOW - 10 * DAY, NOW + 80 * DAY};
-	const struct test_cert_spec expired = {"sbc.example.test", "sbc.example.test", NULL,
-					       false, NOW - 100 * DAY, NOW - DAY};
-	const struct test_cert_spec future = {"sbc.example.test", "sbc.example.test", NULL,
-					      false, NOW + DAY, NOW + 100 * DAY};
-	const struct test_cert_spec other = {"Other Root CA", NULL, NULL, true, NOW - 900 * DAY,
-					     NOW + 900 * DAY};
+	const struct test_cert_spec root = {"Test Root CA",  NULL,	     NULL, true,
+					    NOW - 900 * DAY, NOW + 900 * DAY};
+	const struct test_cert_spec inter = {"Test Intermediate CA", NULL,	     NULL, true,
+					     NOW - 400 * DAY,	     NOW + 400 * DAY};
+	const struct test_cert_spec leaf = {"sbc.example.test", "sbc.example.test",
+					    "10.99.0.1",	false,
+					    NOW - 10 * DAY,	NOW + 80 * DAY};
+	const struct test_cert_spec expired = {"sbc.example.test", "sbc.example.test", NULL, false,
+					       NOW - 100 * DAY,	   NOW - DAY};
+	const struct test_cert_spec future = {"sbc.example.test", "sbc.example.test", NULL, false,
+					      NOW + DAY,	  NOW + 100 * DAY};
+	const struct test_cert_spec other = {"Other Root CA", NULL,	      NULL, true,
+					     NOW - 900 * DAY, NOW + 900 * DAY};
 	if (test_cert_make(&pki.root, &root, NULL) ||
 	    test_cert_make(&pki.intermediate, &inter, &pki.root) ||
 	    test_cert_make(&pki.leaf, &leaf, &pki.intermediate) ||
@@ -121,8 +122,8 @@ static void test_cert_garbage(void **state)
 static void test_chain_ok(void **state)
 {
 	struct pki *pki = *state;
-	struct tls_chain_result r = check(pki, &pki->leaf, &pki->intermediate, NULL,
-					  "sbc.example.test", NULL);
+	struct tls_chain_result r =
+	    check(pki, &pki->leaf, &pki->intermediate, NULL, "sbc.example.test", NULL);
 	assert_int_equal(r.verdict, TLS_CHAIN_OK);
 	assert_int_equal(r.problems, 0);
 	/* The root sent along is fine too. */
@@ -142,8 +143,8 @@ static void test_chain_leaf_only_is_incomplete(void **state)
 static void test_chain_unrelated_root_is_untrusted(void **state)
 {
 	struct pki *pki = *state;
-	struct tls_chain_result r = check(pki, &pki->other_leaf, &pki->other_root, NULL,
-					  "sbc.example.test", NULL);
+	struct tls_chain_result r =
+	    check(pki, &pki->other_leaf, &pki->other_root, NULL, "sbc.example.test", NULL);
 	assert_string_equal(tls_chain_verdict_name(r.verdict), "untrusted");
 	assert_string_equal(r.verify_error_str, "self-signed certificate in certificate chain");
 	assert_string_equal(r.missing_issuer, "");
@@ -152,8 +153,8 @@ static void test_chain_unrelated_root_is_untrusted(void **state)
 static void test_chain_expired_and_not_yet_valid(void **state)
 {
 	struct pki *pki = *state;
-	struct tls_chain_result r = check(pki, &pki->expired_leaf, &pki->intermediate, NULL,
-					  "sbc.example.test", NULL);
+	struct tls_chain_result r =
+	    check(pki, &pki->expired_leaf, &pki->intermediate, NULL, "sbc.example.test", NULL);
 	assert_string_equal(tls_chain_verdict_name(r.verdict), "expired");
 	assert_string_equal(r.verify_error_str, "certificate has expired");
 	assert_int_equal(r.verify_error_depth, 0);
@@ -161,8 +162,8 @@ static void test_chain_expired_and_not_yet_valid(void **state)
 	assert_string_equal(tls_chain_verdict_name(r.verdict), "not_yet_valid");
 	/* Evaluated at the given time, not now: the same expired leaf was good back then. */
 	struct tls_view certs[2] = {view(&pki->expired_leaf), view(&pki->intermediate)};
-	struct tls_chain_request req = {certs, 2, "sbc.example.test", NULL, NOW - 50 * DAY,
-					TLS_CHAIN_FROM_SERVER};
+	struct tls_chain_request req = {
+	    certs, 2, "sbc.example.test", NULL, NOW - 50 * DAY, TLS_CHAIN_FROM_SERVER};
 	assert_int_equal(tls_chain_check(pki->trust, &req, &r), 0);
 	assert_int_equal(r.verdict, TLS_CHAIN_OK);
 }
@@ -170,8 +171,8 @@ static void test_chain_expired_and_not_yet_valid(void **state)
 static void test_chain_name_mismatch(void **state)
 {
 	struct pki *pki = *state;
-	struct tls_chain_result r = check(pki, &pki->leaf, &pki->intermediate, NULL,
-					  "carrier.example.test", NULL);
+	struct tls_chain_result r =
+	    check(pki, &pki->leaf, &pki->intermediate, NULL, "carrier.example.test", NULL);
 	assert_string_equal(tls_chain_verdict_name(r.verdict), "name_mismatch");
 	assert_string_equal(r.verify_error_str, "hostname mismatch");
 	r = check(pki, &pki->leaf, &pki->intermediate, NULL, NULL, "10.99.0.2");
@@ -205,14 +206,14 @@ static void test_chain_bad_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cert_fields),
-		cmocka_unit_test(test_cert_garbage),
-		cmocka_unit_test(test_chain_ok),
-		cmocka_unit_test(test_chain_leaf_only_is_incomplete),
-		cmocka_unit_test(test_chain_unrelated_root_is_untrusted),
-		cmocka_unit_test(test_chain_expired_and_not_yet_valid),
-		cmocka_unit_test(test_chain_name_mismatch),
-		cmocka_unit_test(test_chain_bad_input),
+	    cmocka_unit_test(test_cert_fields),
+	    cmocka_unit_test(test_cert_garbage),
+	    cmocka_unit_test(test_chain_ok),
+	    cmocka_unit_test(test_chain_leaf_only_is_incomplete),
+	    cmocka_unit_test(test_chain_unrelated_root_is_untrusted),
+	    cmocka_unit_test(test_chain_expired_and_not_yet_valid),
+	    cmocka_unit_test(test_chain_name_mismatch),
+	    cmocka_unit_test(test_chain_bad_input),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -13,8 +13,8 @@
 #include "../lib/test_pki.h"
 #include "tls_record.h"
 
-#define CAPS12 "../shared/corpus/tls-records/tls12/caps/"
-#define CAPS13 "../shared/corpus/tls-records/tls13/caps/"
+#define CAPS12	   "../shared/corpus/tls-records/tls12/caps/"
+#define CAPS13	   "../shared/corpus/tls-records/tls13/caps/"
 #define MAX_EVENTS 64
 
 struct log {
@@ -67,9 +67,13 @@ static void feed_in_chunks(struct tls_conn *conn, enum tls_dir from, const uint8
 static void test_tls12_handshake_any_split(void **state)
 {
 	(void)state;
-	const char *client[] = {CAPS12 "clienthello", CAPS12 "clientkeyexchange",
-				CAPS12 "clientccs", CAPS12 "clientfinished", CAPS12 "clientdata",
-				CAPS12 "clientalert", NULL};
+	const char *client[] = {CAPS12 "clienthello",
+				CAPS12 "clientkeyexchange",
+				CAPS12 "clientccs",
+				CAPS12 "clientfinished",
+				CAPS12 "clientdata",
+				CAPS12 "clientalert",
+				NULL};
 	const char *server[] = {CAPS12 "serverhello", CAPS12 "servercert",
 				CAPS12 "serverkeyexchange", CAPS12 "serverhellodone", NULL};
 	size_t client_len, server_len;
@@ -119,9 +123,13 @@ static void test_tls13_versions_and_hidden_certificate(void **state)
 {
 	(void)state;
 	const char *client[] = {CAPS13 "clienthello", CAPS13 "clientccs", NULL};
-	const char *server[] = {CAPS13 "serverhello",	  CAPS13 "serverccs",
-				CAPS13 "serverencextensions", CAPS13 "serverenccert",
-				CAPS13 "serverenccertverify", CAPS13 "serverencfinished", NULL};
+	const char *server[] = {CAPS13 "serverhello",
+				CAPS13 "serverccs",
+				CAPS13 "serverencextensions",
+				CAPS13 "serverenccert",
+				CAPS13 "serverenccertverify",
+				CAPS13 "serverencfinished",
+				NULL};
 	size_t client_len, server_len;
 	uint8_t *client_bytes = load_stream(&client_len, client);
 	uint8_t *server_bytes = load_stream(&server_len, server);
@@ -228,11 +236,20 @@ static void test_errors_name_the_offset(void **state)
 	/* Not TLS at all (plaintext SIP on the TLS port). */
 	tls_conn_init(&conn);
 	const char *sip = "OPTIONS sip:a@b SIP/2.0\r\n";
-	assert_int_equal(tls_conn_feed(&conn, TLS_FROM_CLIENT, (const uint8_t *)sip, strlen(sip),
-				       0, record_event, &log),
+	assert_int_equal(tls_conn_feed(&conn, TLS_FROM_CLIENT, (const uint8_t *)sip, strlen(sip), 0,
+				       record_event, &log),
 			 TLS_ERR_NOT_TLS);
 	assert_string_equal(conn.dir[0].error, "TLS client->server stream, byte 0: not a TLS "
 					       "record header (4f 50 54)");
+	tls_conn_release(&conn);
+
+	/* Found bad from two bytes only (a fuzzer find: only those two may be read). */
+	const uint8_t two[] = {22, 7};
+	tls_conn_init(&conn);
+	assert_int_equal(tls_conn_feed(&conn, TLS_FROM_SERVER, two, 2, 0, NULL, NULL),
+			 TLS_ERR_NOT_TLS);
+	assert_string_equal(conn.dir[1].error, "TLS server->client stream, byte 0: not a TLS "
+					       "record header (16 07)");
 	tls_conn_release(&conn);
 
 	/* Garbage after a good record: the offset is the record's. */
@@ -241,9 +258,9 @@ static void test_errors_name_the_offset(void **state)
 	const uint8_t huge[] = {23, 3, 3, 0xff, 0xff};
 	memcpy(buf + ch_len, huge, sizeof(huge));
 	tls_conn_init(&conn);
-	assert_int_equal(tls_conn_feed(&conn, TLS_FROM_CLIENT, buf, ch_len + 5, 0, record_event,
-				       &log),
-			 TLS_ERR_RECORD_LEN);
+	assert_int_equal(
+	    tls_conn_feed(&conn, TLS_FROM_CLIENT, buf, ch_len + 5, 0, record_event, &log),
+	    TLS_ERR_RECORD_LEN);
 	assert_non_null(strstr(conn.dir[0].error, "byte 170: record length 65535"));
 	/* Once broken, the direction stays broken; the other one still works. */
 	assert_int_equal(tls_conn_feed(&conn, TLS_FROM_CLIENT, ch, ch_len, 0, NULL, NULL),
@@ -263,9 +280,9 @@ static void test_errors_name_the_offset(void **state)
 	/* A handshake message claiming 16 MB. */
 	const uint8_t big_msg[] = {22, 3, 3, 0, 4, 11, 0xff, 0xff, 0xff};
 	tls_conn_init(&conn);
-	assert_int_equal(tls_conn_feed(&conn, TLS_FROM_SERVER, big_msg, sizeof(big_msg), 0, NULL,
-				       NULL),
-			 TLS_ERR_HANDSHAKE_LEN);
+	assert_int_equal(
+	    tls_conn_feed(&conn, TLS_FROM_SERVER, big_msg, sizeof(big_msg), 0, NULL, NULL),
+	    TLS_ERR_HANDSHAKE_LEN);
 	tls_conn_release(&conn);
 
 	/* A TCP gap stops the direction, at the byte where it happened. */
@@ -299,12 +316,12 @@ static void test_record_parse_incomplete(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tls12_handshake_any_split),
-		cmocka_unit_test(test_tls13_versions_and_hidden_certificate),
-		cmocka_unit_test(test_tls13_plaintext_alert_after_ccs),
-		cmocka_unit_test(test_handshake_message_across_records),
-		cmocka_unit_test(test_errors_name_the_offset),
-		cmocka_unit_test(test_record_parse_incomplete),
+	    cmocka_unit_test(test_tls12_handshake_any_split),
+	    cmocka_unit_test(test_tls13_versions_and_hidden_certificate),
+	    cmocka_unit_test(test_tls13_plaintext_alert_after_ccs),
+	    cmocka_unit_test(test_handshake_message_across_records),
+	    cmocka_unit_test(test_errors_name_the_offset),
+	    cmocka_unit_test(test_record_parse_incomplete),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
