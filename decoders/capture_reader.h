@@ -1,0 +1,63 @@
+/* Capture files (pcap and pcapng, read by libpcap) as a stream of packets with nanosecond
+ * times, and a replay driver that decodes them and reassembles TCP. */
+#ifndef SIPTRAIL_CAPTURE_READER_H
+#define SIPTRAIL_CAPTURE_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "packet_decode.h"
+#include "tcp_reassembly.h"
+
+struct capture_packet {
+	uint64_t number;      /* 1 for the first packet of the file */
+	uint64_t ts_ns;	      /* since the Unix epoch */
+	uint64_t file_offset; /* byte offset of the record (pcapng: of the block) */
+	int linktype;	      /* DLT_* */
+	const uint8_t *data;  /* valid until the next capture_next() */
+	size_t caplen, wirelen;
+};
+
+/* Where and why a file could not be read. packet_number is the packet that could not be read
+ * (0: the file header), byte_offset where its record starts. */
+struct capture_error {
+	uint64_t packet_number;
+	uint64_t byte_offset;
+	char message[512]; /* the whole sentence, ready to print */
+};
+
+struct capture_reader;
+
+/* Returns 0, or -EIO with err filled (missing file, not a capture, unsupported link type). */
+int capture_open(struct capture_reader **out, const char *path, struct capture_error *err);
+/* Returns 1 with *pkt filled, 0 at the end of the file, -EIO with err filled. */
+int capture_next(struct capture_reader *reader, struct capture_packet *pkt,
+		 struct capture_error *err);
+void capture_close(struct capture_reader *reader);
+
+struct capture_replay_ops {
+	struct tcp_reasm_ops tcp; /* TCP connections and ordered payload */
+	/* One UDP datagram as captured; pkt->payload points into the frame. */
+	void (*on_udp)(void *user, const struct packet_l4 *pkt, uint64_t ts_ns);
+};
+
+struct capture_replay_stats {
+	uint64_t packets;
+	uint64_t tcp_packets, udp_packets;
+	uint64_t not_ip;		 /* ARP, LLDP, ICMP, ...: skipped */
+	uint64_t fragments;		 /* IP fragments: skipped, not reassembled */
+	uint64_t malformed;		 /* bad or cut headers: skipped */
+	uint64_t first_malformed_packet; /* its number, 0 if none */
+	uint64_t last_ts_ns;
+	struct tcp_reasm_stats tcp;
+};
+
+/* Reads the whole file, calling ops as it goes. On a read error everything before the bad
+ * packet has been delivered and every open connection ended (TCP_END_CAPTURE_END) before it
+ * returns -EIO with err filled. Returns 0, -EIO or -ENOMEM. limits may be NULL; stats may be
+ * NULL. */
+int capture_replay(const char *path, const struct capture_replay_ops *ops, void *user,
+		   const struct tcp_reasm_limits *limits, struct capture_replay_stats *stats,
+		   struct capture_error *err);
+
+#endif

@@ -1,0 +1,214 @@
+/* Link layer, IP and transport headers of one frame. Hand-written because libpcap only reads
+ * frames; it does not decode them, and this is on the replay hot path. */
+#include "packet_decode.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pcap/dlt.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ETHERTYPE_IPV4	   0x0800
+#define ETHERTYPE_IPV6	   0x86dd
+#define ETHERTYPE_VLAN	   0x8100
+#define ETHERTYPE_QINQ	   0x88a8
+#define ETHERTYPE_QINQ_OLD 0x9100
+
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static enum packet_status decode_transport(uint8_t protocol, const uint8_t *p, size_t len,
+					   size_t wire_len, struct packet_l4 *out)
+{
+	out->protocol = protocol;
+	if (protocol == IPPROTO_TCP) {
+		if (len < 20)
+			return PACKET_TRUNCATED;
+		size_t header_len = (size_t)(p[12] >> 4) * 4;
+		if (header_len < 20 || header_len > wire_len)
+			return PACKET_MALFORMED;
+		if (header_len > len)
+			return PACKET_TRUNCATED;
+		out->src_port = be16(p);
+		out->dst_port = be16(p + 2);
+		out->tcp_seq = be32(p + 4);
+		out->tcp_ack = be32(p + 8);
+		out->tcp_flags = p[13] & 0x1f;
+		out->payload = p + header_len;
+		out->payload_len = len - header_len;
+		out->payload_wire_len = wire_len - header_len;
+		return PACKET_OK;
+	}
+	if (protocol == IPPROTO_UDP) {
+		if (len < 8)
+			return PACKET_TRUNCATED;
+		size_t udp_len = be16(p + 4);
+		if (udp_len < 8 || udp_len > wire_len)
+			return PACKET_MALFORMED;
+		out->src_port = be16(p);
+		out->dst_port = be16(p + 2);
+		out->payload = p + 8;
+		out->payload_wire_len = udp_len - 8;
+		out->payload_len = len - 8 < udp_len - 8 ? len - 8 : udp_len - 8;
+		return PACKET_OK;
+	}
+	return PACKET_NOT_TCP_UDP;
+}
+
+static enum packet_status decode_ipv4(const uint8_t *p, size_t len, struct packet_l4 *out)
+{
+	if (len < 20)
+		return PACKET_TRUNCATED;
+	size_t header_len = (size_t)(p[0] & 0x0f) * 4;
+	size_t total_len = be16(p + 2);
+	if (header_len < 20)
+		return PACKET_MALFORMED;
+	if (total_len == 0) /* TCP segmentation offload on the capturing host */
+		total_len = len;
+	if (total_len < header_len)
+		return PACKET_MALFORMED;
+	if (header_len > len)
+		return PACKET_TRUNCATED;
+	out->family = AF_INET;
+	memcpy(out->src_addr, p + 12, 4);
+	memcpy(out->dst_addr, p + 16, 4);
+	if (be16(p + 6) & 0x3fff) /* more-fragments flag or a fragment offset */
+		return PACKET_FRAGMENT;
+	size_t present = (len < total_len ? len : total_len) - header_len;
+	return decode_transport(p[9], p + header_len, present, total_len - header_len, out);
+}
+
+static enum packet_status decode_ipv6(const uint8_t *p, size_t len, struct packet_l4 *out)
+{
+	if (len < 40)
+		return PACKET_TRUNCATED;
+	size_t wire_len = be16(p + 4);
+	uint8_t next = p[6];
+	out->family = AF_INET6;
+	memcpy(out->src_addr, p + 8, 16);
+	memcpy(out->dst_addr, p + 24, 16);
+	p += 40;
+	len -= 40;
+	if (len > wire_len)
+		len = wire_len;
+	/* RFC 8200 §4: skip the extension headers we may meet before TCP/UDP. */
+	for (;;) {
+		if (next == 0 || next == 43 || next == 60 || next == 51 || next == 44) {
+			if (len < 8)
+				return PACKET_TRUNCATED;
+			size_t ext_len = next == 44   ? 8
+					 : next == 51 ? ((size_t)p[1] + 2) * 4
+						      : ((size_t)p[1] + 1) * 8;
+			/* A fragment header that is not atomic (offset 0, no M flag). */
+			if (next == 44 && (be16(p + 2) & 0xfff9) != 0)
+				return PACKET_FRAGMENT;
+			if (ext_len > len || ext_len > wire_len)
+				return ext_len > wire_len ? PACKET_MALFORMED : PACKET_TRUNCATED;
+			next = p[0];
+			p += ext_len;
+			len -= ext_len;
+			wire_len -= ext_len;
+			continue;
+		}
+		return decode_transport(next, p, len, wire_len, out);
+	}
+}
+
+static enum packet_status decode_ip(const uint8_t *p, size_t len, struct packet_l4 *out)
+{
+	if (len < 1)
+		return PACKET_TRUNCATED;
+	switch (p[0] >> 4) {
+	case 4:
+		return decode_ipv4(p, len, out);
+	case 6:
+		return decode_ipv6(p, len, out);
+	default:
+		return PACKET_NOT_IP;
+	}
+}
+
+static enum packet_status decode_ethertype(uint16_t ethertype, const uint8_t *p, size_t len,
+					   struct packet_l4 *out)
+{
+	/* IEEE 802.1Q / 802.1ad: 4-byte tags, possibly stacked. */
+	while (ethertype == ETHERTYPE_VLAN || ethertype == ETHERTYPE_QINQ ||
+	       ethertype == ETHERTYPE_QINQ_OLD) {
+		if (len < 4)
+			return PACKET_TRUNCATED;
+		ethertype = be16(p + 2);
+		p += 4;
+		len -= 4;
+	}
+	if (ethertype != ETHERTYPE_IPV4 && ethertype != ETHERTYPE_IPV6)
+		return PACKET_NOT_IP;
+	return decode_ip(p, len, out);
+}
+
+enum packet_status packet_decode(int linktype, const uint8_t *frame, size_t frame_len,
+				 struct packet_l4 *out)
+{
+	memset(out, 0, sizeof(*out));
+	switch (linktype) {
+	case DLT_EN10MB:
+		if (frame_len < 14)
+			return PACKET_TRUNCATED;
+		return decode_ethertype(be16(frame + 12), frame + 14, frame_len - 14, out);
+	case DLT_LINUX_SLL:
+		if (frame_len < 16)
+			return PACKET_TRUNCATED;
+		return decode_ethertype(be16(frame + 14), frame + 16, frame_len - 16, out);
+	case DLT_LINUX_SLL2:
+		if (frame_len < 20)
+			return PACKET_TRUNCATED;
+		return decode_ethertype(be16(frame), frame + 20, frame_len - 20, out);
+	case DLT_NULL:
+	case DLT_LOOP:
+		/* The 4-byte family is in the capturing host's byte order and its value differs
+		 * between systems for IPv6, so the IP version nibble decides. */
+		if (frame_len < 4)
+			return PACKET_TRUNCATED;
+		return decode_ip(frame + 4, frame_len - 4, out);
+	case DLT_RAW:
+	case DLT_IPV4:
+	case DLT_IPV6:
+		return decode_ip(frame, frame_len, out);
+	default:
+		return PACKET_BAD_LINKTYPE;
+	}
+}
+
+const char *packet_status_str(enum packet_status status)
+{
+	switch (status) {
+	case PACKET_OK:
+		return "ok";
+	case PACKET_NOT_IP:
+		return "not IP";
+	case PACKET_NOT_TCP_UDP:
+		return "neither TCP nor UDP";
+	case PACKET_FRAGMENT:
+		return "IP fragment (not reassembled)";
+	case PACKET_TRUNCATED:
+		return "header cut short by the capture length";
+	case PACKET_MALFORMED:
+		return "impossible length or header field";
+	case PACKET_BAD_LINKTYPE:
+		return "unsupported link type";
+	}
+	return "unknown status";
+}
+
+const char *packet_addr_str(uint8_t family, const uint8_t addr[16], char *buf, size_t buf_len)
+{
+	if (!inet_ntop(family, addr, buf, (socklen_t)buf_len))
+		snprintf(buf, buf_len, "?");
+	return buf;
+}

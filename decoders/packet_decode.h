@@ -1,0 +1,48 @@
+/* One captured frame -> IPv4/IPv6 + TCP/UDP header fields and a payload view.
+ * Pure: no allocation, no state; the result points into the caller's frame. */
+#ifndef SIPTRAIL_PACKET_DECODE_H
+#define SIPTRAIL_PACKET_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum packet_status {
+	PACKET_OK = 0,
+	PACKET_NOT_IP = 1,	 /* ARP, LLDP, ... : nothing for us, not an error */
+	PACKET_NOT_TCP_UDP = 2,	 /* ICMP, SCTP, ... */
+	PACKET_FRAGMENT = 3,	 /* IP fragment: not reassembled (see docs/captures.md) */
+	PACKET_TRUNCATED = -1,	 /* a header is cut short by the capture length */
+	PACKET_MALFORMED = -2,	 /* a length or version field is impossible */
+	PACKET_BAD_LINKTYPE = -3 /* a link type we do not decode */
+};
+
+#define PACKET_TCP_FIN 0x01
+#define PACKET_TCP_SYN 0x02
+#define PACKET_TCP_RST 0x04
+#define PACKET_TCP_PSH 0x08
+#define PACKET_TCP_ACK 0x10
+
+struct packet_l4 {
+	uint8_t family;			    /* AF_INET or AF_INET6 */
+	uint8_t protocol;		    /* IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t src_addr[16], dst_addr[16]; /* IPv4 in the first 4 bytes */
+	uint16_t src_port, dst_port;
+	uint32_t tcp_seq, tcp_ack;
+	uint8_t tcp_flags; /* PACKET_TCP_* */
+	const uint8_t *payload;
+	size_t payload_len;	 /* bytes present in the frame (may be less than on the wire) */
+	size_t payload_wire_len; /* length the IP/UDP header claims */
+};
+
+/* linktype is the DLT_* value libpcap reports (DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2,
+ * DLT_RAW, DLT_IPV4, DLT_IPV6, DLT_NULL, DLT_LOOP). 802.1Q/802.1ad VLAN tags are skipped. */
+enum packet_status packet_decode(int linktype, const uint8_t *frame, size_t frame_len,
+				 struct packet_l4 *out);
+
+const char *packet_status_str(enum packet_status status);
+
+/* Address as text: IPv4 dotted, IPv6 RFC 5952 (inet_ntop); buf of at least 46 bytes. */
+const char *packet_addr_str(uint8_t family, const uint8_t addr[16], char *buf, size_t buf_len);
+
+#endif

@@ -1,0 +1,35 @@
+/* Certificates made at test time with OpenSSL's API (no files, no openssl CLI). */
+#ifndef SIPTRAIL_TEST_PKI_H
+#define SIPTRAIL_TEST_PKI_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct test_cert {
+	X509 *cert;
+	EVP_PKEY *key;
+	uint8_t *der;
+	int der_len;
+};
+
+struct test_cert_spec {
+	const char *cn;
+	const char *dns_san; /* or NULL */
+	const char *ip_san;  /* or NULL */
+	bool is_ca;
+	int64_t not_before, not_after; /* epoch seconds */
+};
+
+/* issuer NULL: self-signed. Returns 0 or -1. EC P-256 keys, SHA-256 signatures. */
+int test_cert_make(struct test_cert *out, const struct test_cert_spec *spec,
+		   const struct test_cert *issuer);
+void test_cert_free(struct test_cert *cert);
+/* Writes the certificates as PEM into a new temporary file; path must hold 64 bytes. */
+int test_cert_write_pem(const struct test_cert *const *certs, int count, char *path);
+
+/* Reads a whole file into a malloc'd buffer; NULL on error. */
+uint8_t *test_read_file(const char *path, size_t *len);
+
+#endif
