@@ -191,8 +191,10 @@ static int live_loop(struct live_run *run, struct live_tracer *tracer, double du
 
 	while (!stop_requested && clock_ns(CLOCK_MONOTONIC) < deadline_ns) {
 		err = live_tracer_poll(tracer, POLL_MS);
-		if (err == -EINTR)
+		if (err == -EINTR) {
+			err = 0;
 			continue;
+		}
 		if (err < 0)
 			break;
 		err = report_losses(run, tracer, false);
