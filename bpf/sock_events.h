@@ -38,11 +38,11 @@ enum sock_how {
 };
 
 enum sock_conn_flags {
-	SOCK_F_ESTABLISHED = 1 << 0,	   /* reached ESTABLISHED at some point */
-	SOCK_F_OPEN_REPORTED = 1 << 1,	   /* a SOCK_EV_OPEN left the kernel */
-	SOCK_F_BEFORE_TRACE = 1 << 2,	   /* first seen mid-life: open time and direction unknown */
-	SOCK_F_RST_SENT = 1 << 3,	   /* tcp:tcp_send_reset on this socket */
-	SOCK_F_RST_RECEIVED = 1 << 4,	   /* tcp:tcp_receive_reset on this socket */
+	SOCK_F_ESTABLISHED = 1 << 0,	 /* reached ESTABLISHED at some point */
+	SOCK_F_OPEN_REPORTED = 1 << 1,	 /* a SOCK_EV_OPEN left the kernel */
+	SOCK_F_BEFORE_TRACE = 1 << 2,	 /* first seen mid-life: open time and direction unknown */
+	SOCK_F_RST_SENT = 1 << 3,	 /* tcp:tcp_send_reset on this socket */
+	SOCK_F_RST_RECEIVED = 1 << 4,	 /* tcp:tcp_receive_reset on this socket */
 	SOCK_F_PROCESS_UNKNOWN = 1 << 5, /* passive socket never touched by a process */
 };
 
@@ -51,8 +51,8 @@ struct sock_conn {
 	__u64 cookie; /* bpf_get_socket_cookie(): the journal's "conn" */
 	__u64 open_ts_ns;
 	__u64 first_close_ts_ns;
-	__u64 end_ts_ns; /* the transition to TCP_CLOSE */
-	__u64 idle_ns;	 /* no data either way for this long when the first side closed */
+	__u64 end_ts_ns;      /* the transition to TCP_CLOSE */
+	__u64 idle_ns;	      /* no data either way for this long when the first side closed */
 	__u64 bytes_sent;     /* payload bytes sent, retransmissions counted once */
 	__u64 bytes_received; /* payload bytes received */
 	__u64 attributed;     /* passive: a process has been credited (64-bit for cmpxchg) */
@@ -63,11 +63,11 @@ struct sock_conn {
 	__u16 family;	      /* AF_INET or AF_INET6 */
 	__u16 lport;	      /* host order */
 	__u16 rport;
-	__u8 direction;	      /* enum sock_direction */
-	__u8 closed_by;	      /* enum sock_closed_by */
-	__u8 how;	      /* enum sock_how */
-	__u8 flags;	      /* enum sock_conn_flags */
-	__u8 laddr[16];	      /* network order; IPv4 in the first 4 bytes */
+	__u8 direction; /* enum sock_direction */
+	__u8 closed_by; /* enum sock_closed_by */
+	__u8 how;	/* enum sock_how */
+	__u8 flags;	/* enum sock_conn_flags */
+	__u8 laddr[16]; /* network order; IPv4 in the first 4 bytes */
 	__u8 raddr[16];
 	char comm[SOCK_COMM_LEN];
 };

@@ -26,10 +26,10 @@
 char LICENSE[] SEC("license") = "GPL";
 
 /* Set by userspace before load. */
-const volatile __u8 traced_ports[65536];  /* 1 = port is traced (local or remote) */
-const volatile __u32 filter_pid = 0;	  /* tgid, 0 = any */
+const volatile __u8 traced_ports[65536];   /* 1 = port is traced (local or remote) */
+const volatile __u32 filter_pid = 0;	   /* tgid, 0 = any */
 const volatile __u64 filter_cgroup_id = 0; /* cgroup v2 id (inode), 0 = any */
-const volatile __u32 filter_netns = 0;	  /* netns inode, 0 = any */
+const volatile __u32 filter_netns = 0;	   /* netns inode, 0 = any */
 
 extern int CONFIG_HZ __kconfig __weak;
 
@@ -141,8 +141,8 @@ static void conn_emit(const struct sock_conn *conn, __u32 type)
 	struct sock_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 
 	if (!ev) {
-		__sync_fetch_and_add(type == SOCK_EV_OPEN ? &losses.ringbuf_open : &losses.ringbuf_end,
-				     1);
+		__sync_fetch_and_add(
+		    type == SOCK_EV_OPEN ? &losses.ringbuf_open : &losses.ringbuf_end, 1);
 		return;
 	}
 	ev->type = type;

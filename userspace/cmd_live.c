@@ -17,10 +17,10 @@
 #include "sock_event_json.h"
 #include "sock_event_text.h"
 
-#define DEFAULT_PORTS  "5060,5061"
-#define POLL_MS	       100
-#define NSEC_PER_SEC   1000000000LL
-#define KERNEL_BTF     "/sys/kernel/btf/vmlinux"
+#define DEFAULT_PORTS "5060,5061"
+#define POLL_MS	      100
+#define NSEC_PER_SEC  1000000000LL
+#define KERNEL_BTF    "/sys/kernel/btf/vmlinux"
 
 struct live_args {
 	const char *ports_text;
@@ -45,16 +45,17 @@ struct live_run {
 static volatile sig_atomic_t stop_requested;
 
 static const struct argp_option live_options[] = {
-	{"ports", 'p', "LIST", 0, "TCP ports to trace, local or remote: PORT or LOW-HIGH, "
-				  "comma-separated (default " DEFAULT_PORTS ")", 0},
-	{"pid", 'P', "PID", 0, "only sockets of this process", 0},
-	{"cgroup", 'c', "PATH", 0, "only sockets of this cgroup v2 directory or below it", 0},
-	{"json", 'j', NULL, 0, "print JSON lines (the journal format) instead of text", 0},
-	{"write", 'w', "FILE", 0, "also append the events to journal FILE (JSON lines, mode 0600)",
-	 0},
-	{"duration", 'd', "SECONDS", 0, "stop after this many seconds", 0},
-	{"verbose", 'v', NULL, 0, "show libbpf's debug output", 0},
-	{0},
+    {"ports", 'p', "LIST", 0,
+     "TCP ports to trace, local or remote: PORT or LOW-HIGH, "
+     "comma-separated (default " DEFAULT_PORTS ")",
+     0},
+    {"pid", 'P', "PID", 0, "only sockets of this process", 0},
+    {"cgroup", 'c', "PATH", 0, "only sockets of this cgroup v2 directory or below it", 0},
+    {"json", 'j', NULL, 0, "print JSON lines (the journal format) instead of text", 0},
+    {"write", 'w', "FILE", 0, "also append the events to journal FILE (JSON lines, mode 0600)", 0},
+    {"duration", 'd', "SECONDS", 0, "stop after this many seconds", 0},
+    {"verbose", 'v', NULL, 0, "show libbpf's debug output", 0},
+    {0},
 };
 
 static const char live_doc[] =
@@ -184,9 +185,9 @@ static int report_losses(struct live_run *run, const struct live_tracer *tracer,
 
 static int live_loop(struct live_run *run, struct live_tracer *tracer, double duration_s)
 {
-	int64_t deadline_ns = duration_s > 0 ? clock_ns(CLOCK_MONOTONIC) +
-						   (int64_t)(duration_s * NSEC_PER_SEC)
-					     : INT64_MAX;
+	int64_t deadline_ns = duration_s > 0
+				  ? clock_ns(CLOCK_MONOTONIC) + (int64_t)(duration_s * NSEC_PER_SEC)
+				  : INT64_MAX;
 	int err = 0;
 
 	while (!stop_requested && clock_ns(CLOCK_MONOTONIC) < deadline_ns) {
@@ -217,8 +218,9 @@ static int live_preflight(void)
 		return -EPERM;
 	}
 	if (access(KERNEL_BTF, R_OK)) {
-		fprintf(stderr, "siptrail live: kernel has no BTF (%s: %s); it needs a kernel "
-				"built with CONFIG_DEBUG_INFO_BTF\n",
+		fprintf(stderr,
+			"siptrail live: kernel has no BTF (%s: %s); it needs a kernel "
+			"built with CONFIG_DEBUG_INFO_BTF\n",
 			KERNEL_BTF, strerror(errno));
 		return -ENOENT;
 	}
@@ -251,8 +253,8 @@ int cmd_live(int argc, char **argv)
 	}
 	const struct live_filter filter = {
 	    .ports = &args.ports, .pid = args.pid, .cgroup = args.cgroup};
-	err = live_tracer_open(&filter, args.verbose, on_sock_event, &run, &tracer, why,
-			       sizeof(why));
+	err =
+	    live_tracer_open(&filter, args.verbose, on_sock_event, &run, &tracer, why, sizeof(why));
 	if (!err && (err = install_stop_signals()))
 		snprintf(why, sizeof(why), "cannot handle SIGINT/SIGTERM: %s", strerror(-err));
 	if (err) {

@@ -34,13 +34,13 @@ struct probe {
 };
 
 static const struct probe probes[] = {
-	{"inet_sock_set_state", "on_set_state", true},
-	{"tcp_destroy_sock", "on_destroy_sock", true},
-	{"tcp_send_reset", "on_send_reset", false},
-	{"tcp_receive_reset", "on_receive_reset", false},
-	{"inet_sk_error_report", "on_error_report", false},
-	{"sock_send_length", "on_send_length", false},
-	{"sock_recv_length", "on_recv_length", false},
+    {"inet_sock_set_state", "on_set_state", true},
+    {"tcp_destroy_sock", "on_destroy_sock", true},
+    {"tcp_send_reset", "on_send_reset", false},
+    {"tcp_receive_reset", "on_receive_reset", false},
+    {"inet_sk_error_report", "on_error_report", false},
+    {"sock_send_length", "on_send_length", false},
+    {"sock_recv_length", "on_recv_length", false},
 };
 
 _Static_assert(sizeof(probes) / sizeof(probes[0]) <= MAX_PROBES, "raise MAX_PROBES");
@@ -137,8 +137,8 @@ static int probes_select(struct live_tracer *tracer, char *why, size_t why_len)
 	return err;
 }
 
-static int tracer_configure(struct live_tracer *tracer, const struct live_filter *filter,
-			    char *why, size_t why_len)
+static int tracer_configure(struct live_tracer *tracer, const struct live_filter *filter, char *why,
+			    size_t why_len)
 {
 	struct sockets *skel = tracer->skel;
 	uint64_t cgroup_id = 0;
@@ -219,8 +219,9 @@ int live_tracer_open(const struct live_filter *filter, bool verbose, live_event_
 	}
 	if (tracer->skel->kconfig->CONFIG_HZ <= 0) {
 		err = -ENOENT;
-		snprintf(why, why_len, "kernel HZ unknown: no /proc/config.gz or /boot/config-$(uname "
-				       "-r), needed to turn jiffies into idle times");
+		snprintf(why, why_len,
+			 "kernel HZ unknown: no /proc/config.gz or /boot/config-$(uname "
+			 "-r), needed to turn jiffies into idle times");
 		goto fail;
 	}
 	err = tracer_attach(tracer, why, why_len);

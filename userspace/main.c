@@ -7,8 +7,8 @@
 #define SIPTRAIL_VERSION "0.1.0"
 
 static const struct command commands[] = {
-	{"decode", "parse files of raw SIP bytes, one JSON object per message", cmd_decode},
-	{"live", "trace TCP connections on SIP ports: opens, idle, who closed and how", cmd_live},
+    {"decode", "parse files of raw SIP bytes, one JSON object per message", cmd_decode},
+    {"live", "trace TCP connections on SIP ports: opens, idle, who closed and how", cmd_live},
 };
 
 static void usage(FILE *out)

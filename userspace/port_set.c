@@ -48,9 +48,11 @@ int port_set_parse(struct port_set *set, const char *list, char *why, size_t why
 		if (*pos == ',' && *++pos == '\0')
 			goto bad;
 		continue;
-bad:
-		snprintf(why, why_len, "bad port list '%s' at '%s' (want PORT or LOW-HIGH, 1..65535, "
-			 "comma-separated)", list, item);
+	bad:
+		snprintf(why, why_len,
+			 "bad port list '%s' at '%s' (want PORT or LOW-HIGH, 1..65535, "
+			 "comma-separated)",
+			 list, item);
 		return -EINVAL;
 	}
 	return 0;

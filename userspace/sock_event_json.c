@@ -7,25 +7,24 @@
 #include "sock_event_json.h"
 
 static const char *const direction_names[] = {
-	[SOCK_DIR_OUT] = "out",
-	[SOCK_DIR_IN] = "in",
+    [SOCK_DIR_OUT] = "out",
+    [SOCK_DIR_IN] = "in",
 };
 
 /* The side that opens the TCP connection is the TLS client (RFC 5246 §7.3 / RFC 8446 §2). */
 static const char *const tls_role_names[] = {
-	[SOCK_DIR_OUT] = "client",
-	[SOCK_DIR_IN] = "server",
+    [SOCK_DIR_OUT] = "client",
+    [SOCK_DIR_IN] = "server",
 };
 
 static const char *const closed_by_names[] = {
-	[SOCK_CLOSED_BY_LOCAL] = "local",
-	[SOCK_CLOSED_BY_PEER] = "peer",
+    [SOCK_CLOSED_BY_LOCAL] = "local",
+    [SOCK_CLOSED_BY_PEER] = "peer",
 };
 
 static const char *const how_names[] = {
-	[SOCK_HOW_FIN] = "fin",		[SOCK_HOW_RST_IN] = "rst_in",
-	[SOCK_HOW_RST_OUT] = "rst_out", [SOCK_HOW_REFUSED] = "refused",
-	[SOCK_HOW_TIMEOUT] = "timeout",
+    [SOCK_HOW_FIN] = "fin",	    [SOCK_HOW_RST_IN] = "rst_in",   [SOCK_HOW_RST_OUT] = "rst_out",
+    [SOCK_HOW_REFUSED] = "refused", [SOCK_HOW_TIMEOUT] = "timeout",
 };
 
 #define NAME_OR_NULL(table, index)                                                                 \
@@ -65,13 +64,14 @@ static int conn_fields(json_t *obj, const struct sock_conn *conn)
 	err |= json_object_set_new(obj, "lport", json_integer(conn->lport));
 	err |= json_object_set_new(obj, "raddr", json_addr(conn->family, conn->raddr));
 	err |= json_object_set_new(obj, "rport", json_integer(conn->rport));
-	err |= json_object_set_new(obj, "direction", NAME_OR_NULL(direction_names, conn->direction));
+	err |=
+	    json_object_set_new(obj, "direction", NAME_OR_NULL(direction_names, conn->direction));
 	err |= json_object_set_new(obj, "tls_role", NAME_OR_NULL(tls_role_names, conn->direction));
 	err |= json_object_set_new(obj, "pid", conn->pid ? json_integer(conn->pid) : json_null());
-	err |= json_object_set_new(obj, "comm",
-				   conn->comm[0] ? json_stringn(conn->comm, strnlen(conn->comm,
-										    SOCK_COMM_LEN))
-						 : json_null());
+	err |= json_object_set_new(
+	    obj, "comm",
+	    conn->comm[0] ? json_stringn(conn->comm, strnlen(conn->comm, SOCK_COMM_LEN))
+			  : json_null());
 	err |= json_object_set_new(obj, "netns", json_integer(conn->netns));
 	err |= json_object_set_new(obj, "before_trace",
 				   json_boolean(conn->flags & SOCK_F_BEFORE_TRACE));
@@ -86,8 +86,9 @@ static json_t *conn_open_json(const struct sock_event *event, int64_t wall_offse
 	json_t *obj = json_object();
 
 	if (!obj || json_object_set_new(obj, "event", json_string("conn_open")) ||
-	    json_object_set_new(obj, "ts_ns",
-				json_time_or_null(open_ns ? open_ns : event->ts_ns, wall_offset_ns)) ||
+	    json_object_set_new(
+		obj, "ts_ns",
+		json_time_or_null(open_ns ? open_ns : event->ts_ns, wall_offset_ns)) ||
 	    conn_fields(obj, conn)) {
 		json_decref(obj);
 		return NULL;
@@ -114,7 +115,8 @@ static json_t *conn_end_json(const struct sock_event *event, int64_t wall_offset
 	err |= json_object_set_new(obj, "bytes_sent", json_integer(conn->bytes_sent));
 	err |= json_object_set_new(obj, "bytes_received", json_integer(conn->bytes_received));
 	err |= json_object_set_new(obj, "retransmits", json_integer(conn->retransmits));
-	err |= json_object_set_new(obj, "closed_by", NAME_OR_NULL(closed_by_names, conn->closed_by));
+	err |=
+	    json_object_set_new(obj, "closed_by", NAME_OR_NULL(closed_by_names, conn->closed_by));
 	err |= json_object_set_new(obj, "how", NAME_OR_NULL(how_names, conn->how));
 	err |= json_object_set_new(obj, "first_close_ts_ns",
 				   json_time_or_null(conn->first_close_ts_ns, wall_offset_ns));
@@ -157,10 +159,9 @@ int sock_event_to_json(const struct sock_event *event, int64_t wall_offset_ns,
 
 json_t *sock_losses_to_json(const struct sock_losses *losses, int64_t ts_ns)
 {
-	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "event", "lost", "ts_ns",
-			 (json_int_t)ts_ns, "ringbuf",
-			 (json_int_t)(losses->ringbuf_open + losses->ringbuf_end), "map_full",
-			 (json_int_t)losses->map_full, "ringbuf_conn_open",
-			 (json_int_t)losses->ringbuf_open, "ringbuf_conn_end",
-			 (json_int_t)losses->ringbuf_end);
+	return json_pack(
+	    "{s:s, s:I, s:I, s:I, s:I, s:I}", "event", "lost", "ts_ns", (json_int_t)ts_ns,
+	    "ringbuf", (json_int_t)(losses->ringbuf_open + losses->ringbuf_end), "map_full",
+	    (json_int_t)losses->map_full, "ringbuf_conn_open", (json_int_t)losses->ringbuf_open,
+	    "ringbuf_conn_end", (json_int_t)losses->ringbuf_end);
 }

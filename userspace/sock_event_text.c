@@ -84,9 +84,9 @@ static void write_conn_end(FILE *out, const json_t *event)
 	fprintf(out,
 		" dur=%s sent=%" JSON_INTEGER_FORMAT " recv=%" JSON_INTEGER_FORMAT
 		" retrans=%" JSON_INTEGER_FORMAT " idle=%s closed_by=%s how=%s",
-		duration, field_integer(event, "bytes_sent"), field_integer(event, "bytes_received"),
-		field_integer(event, "retransmits"), idle, field_string(event, "closed_by"),
-		field_string(event, "how"));
+		duration, field_integer(event, "bytes_sent"),
+		field_integer(event, "bytes_received"), field_integer(event, "retransmits"), idle,
+		field_string(event, "closed_by"), field_string(event, "how"));
 	if (json_is_string(json_object_get(event, "sk_error")))
 		fprintf(out, " error=%s", field_string(event, "sk_error"));
 }
@@ -102,7 +102,8 @@ int sock_event_text_write(FILE *out, const json_t *event)
 		write_conn_end(out, event);
 	} else if (!strcmp(name, "lost")) {
 		format_clock(clock, sizeof(clock), field_integer(event, "ts_ns"));
-		fprintf(out, "%s LOST  ringbuf=%" JSON_INTEGER_FORMAT " map_full=%" JSON_INTEGER_FORMAT,
+		fprintf(out,
+			"%s LOST  ringbuf=%" JSON_INTEGER_FORMAT " map_full=%" JSON_INTEGER_FORMAT,
 			clock, field_integer(event, "ringbuf"), field_integer(event, "map_full"));
 	} else {
 		return -EINVAL;

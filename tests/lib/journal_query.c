@@ -26,9 +26,8 @@ json_t *event_find(const json_t *events, const char *name, const char *direction
 	size_t i;
 	json_t *event;
 
-	json_array_foreach(events, i, event)
-		if (event_matches(event, name, direction, port))
-			return event;
+	json_array_foreach(events, i,
+			   event) if (event_matches(event, name, direction, port)) return event;
 	return NULL;
 }
 
@@ -37,8 +36,7 @@ size_t event_count(const json_t *events, const char *name, const char *direction
 	size_t i, count = 0;
 	json_t *event;
 
-	json_array_foreach(events, i, event)
-		count += event_matches(event, name, direction, port);
+	json_array_foreach(events, i, event) count += event_matches(event, name, direction, port);
 	return count;
 }
 
@@ -47,9 +45,10 @@ json_t *event_last(const json_t *events, const char *name)
 	json_t *last = NULL, *event;
 	size_t i;
 
-	json_array_foreach(events, i, event)
-		if (!strcmp(event_str(event, "event") ? event_str(event, "event") : "", name))
-			last = event;
+	json_array_foreach(
+	    events, i,
+	    event) if (!strcmp(event_str(event, "event") ? event_str(event, "event") : "", name))
+	    last = event;
 	return last;
 }
 

@@ -21,8 +21,7 @@ static const char *siptrail_bin(void)
 	return bin && *bin ? bin : "build/siptrail";
 }
 
-static void child_exec(const char *netns, const char *const args[], int stdout_fd,
-		       int stderr_fd)
+static void child_exec(const char *netns, const char *const args[], int stdout_fd, int stderr_fd)
 {
 	const char *argv[MAX_ARGS];
 	int argc = 0;

@@ -211,7 +211,8 @@ static int netns_setup(void **state)
 		      "ip -n " NETNS " link add veth0 type veth peer name veth1 && "
 		      "ip -n " NETNS " addr add 10.231.0.1/24 dev veth0 && "
 		      "ip -n " NETNS " link set veth0 up && ip -n " NETNS " link set veth1 up && "
-		      "ip -n " NETNS " neigh add " UNREACHABLE " lladdr 02:00:00:00:00:02 dev veth0 "
+		      "ip -n " NETNS " neigh add " UNREACHABLE
+		      " lladdr 02:00:00:00:00:02 dev veth0 "
 		      "nud permanent && "
 		      "ip netns exec " NETNS " sysctl -q -w net.ipv4.tcp_syn_retries=1") == 0
 		   ? 0
@@ -366,10 +367,10 @@ static void test_pid_filter(void **state)
 
 	assert_int_equal(event_count(events, "conn_end", "out", PORT_PID), 1);
 	assert_int_equal(event_count(events, "conn_end", "in", PORT_PID), 1);
-	json_array_foreach(events, i, event)
-		if (event_matches(event, "conn_open", NULL, PORT_PID) ||
-		    event_matches(event, "conn_end", NULL, PORT_PID))
-			assert_int_equal(event_int(event, "pid"), child);
+	json_array_foreach(events, i,
+			   event) if (event_matches(event, "conn_open", NULL, PORT_PID) ||
+				      event_matches(event, "conn_end", NULL, PORT_PID))
+	    assert_int_equal(event_int(event, "pid"), child);
 	json_decref(events);
 }
 
@@ -417,14 +418,14 @@ static void test_duration_ends_run(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_idle_close_by_server),
-		cmocka_unit_test(test_reset_out_and_in),
-		cmocka_unit_test(test_refused),
-		cmocka_unit_test_setup_teardown(test_timeout_in_netns, netns_setup, netns_teardown),
-		cmocka_unit_test(test_untraced_port_is_silent),
-		cmocka_unit_test(test_pid_filter),
-		cmocka_unit_test(test_ipv6_loopback),
-		cmocka_unit_test(test_duration_ends_run),
+	    cmocka_unit_test(test_idle_close_by_server),
+	    cmocka_unit_test(test_reset_out_and_in),
+	    cmocka_unit_test(test_refused),
+	    cmocka_unit_test_setup_teardown(test_timeout_in_netns, netns_setup, netns_teardown),
+	    cmocka_unit_test(test_untraced_port_is_silent),
+	    cmocka_unit_test(test_pid_filter),
+	    cmocka_unit_test(test_ipv6_loopback),
+	    cmocka_unit_test(test_duration_ends_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
