@@ -243,7 +243,15 @@ fail:
 
 int live_tracer_poll(struct live_tracer *tracer, int timeout_ms)
 {
-	return ring_buffer__poll(tracer->events, timeout_ms);
+	int woken = ring_buffer__poll(tracer->events, timeout_ms);
+	int consumed;
+
+	if (woken < 0)
+		return woken;
+	/* The kernel wakes this reader only when the buffer fills (BPF_RB_NO_WAKEUP): read
+	 * whatever is there whether or not epoll said so. */
+	consumed = ring_buffer__consume(tracer->events);
+	return consumed < 0 ? consumed : woken + consumed;
 }
 
 void live_tracer_losses(const struct live_tracer *tracer, struct sock_losses *losses)
