@@ -239,6 +239,7 @@ int cmd_live(int argc, char **argv)
 
 	port_set_parse(&args.ports, DEFAULT_PORTS, why, sizeof(why));
 	argv[0] = "siptrail live";
+	argp_err_exit_status = EXIT_USAGE;
 	if (argp_parse(&argp, argc, argv, 0, NULL, &args))
 		return EXIT_USAGE;
 	if (live_preflight())
