@@ -1,34 +1,412 @@
 // SPDX-License-Identifier: GPL-2.0
+/* TCP socket lifetimes for siptrail live: who opened each SIP connection, how long it lived
+ * and sat idle, who closed it first and how. Only tracepoints (tp_btf): no kprobes, no fentry.
+ *
+ * Per-message cost is avoided on purpose: bytes, retransmits and the last send and receive
+ * times are read from the kernel's own tcp_sock counters (bytes_acked, bytes_received,
+ * total_retrans, lsndtime, icsk_ack.lrcvtime) at state changes, so nothing runs per segment.
+ * The only per-call hooks (sock_send_length / sock_recv_length) return after one global read
+ * unless a passive socket is still waiting for its process. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 
 #include "sock_events.h"
 
+#define AF_INET		   2
+#define AF_INET6	   10
+#define ETIMEDOUT	   110
+#define ECONNREFUSED	   111
+#define MAX_CGROUP_DEPTH   16
+#define NSEC_PER_SEC	   1000000000ULL
+#define SOCK_MAX_CONNS_DEF 16384
+#define RINGBUF_BYTES	   (1 << 22)
+#define WAKEUP_BYTES	   (RINGBUF_BYTES / 8)
+
 char LICENSE[] SEC("license") = "GPL";
+
+/* Set by userspace before load. */
+const volatile __u8 traced_ports[65536];   /* 1 = port is traced (local or remote) */
+const volatile __u32 filter_pid = 0;	   /* tgid, 0 = any */
+const volatile __u64 filter_cgroup_id = 0; /* cgroup v2 id (inode), 0 = any */
+const volatile __u32 filter_netns = 0;	   /* netns inode, 0 = any */
+
+extern int CONFIG_HZ __kconfig __weak;
+
+struct sock_losses losses = {};
+/* Passive sockets not yet credited to a process; gates the send/recv hooks. */
+__s64 pending_passive = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);
+	__uint(max_entries, RINGBUF_BYTES);
 } events SEC(".maps");
+
+/* Keyed by the struct sock address, removed at tcp:tcp_destroy_sock. A plain hash with an
+ * explicit limit, not LRU: an LRU would evict live sockets silently, here a full map is
+ * counted in losses.map_full. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SOCK_MAX_CONNS_DEF);
+	__type(key, __u64);
+	__type(value, struct sock_conn);
+} conns SEC(".maps");
+
+static __always_inline __u64 sk_key(const struct sock *sk)
+{
+	return (__u64)(unsigned long)sk;
+}
+
+static bool sock_in_cgroup(const struct sock *sk)
+{
+	struct cgroup *cgrp, *ancestor;
+	int level;
+
+	if (!filter_cgroup_id)
+		return true;
+	cgrp = BPF_CORE_READ(sk, sk_cgrp_data.cgroup);
+	if (!cgrp)
+		return false;
+	level = BPF_CORE_READ(cgrp, level);
+	for (int i = 0; i < MAX_CGROUP_DEPTH; i++) {
+		if (i > level)
+			break;
+		if (bpf_core_read(&ancestor, sizeof(ancestor), &cgrp->ancestors[i]))
+			return false;
+		if (BPF_CORE_READ(ancestor, kn, id) == filter_cgroup_id)
+			return true;
+	}
+	return false;
+}
+
+/* Everything but the pid, which only process context knows. */
+static bool sock_is_traced(const struct sock *sk)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	__u16 rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+
+	if (family != AF_INET && family != AF_INET6)
+		return false;
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return false;
+	if (!traced_ports[lport] && !traced_ports[rport])
+		return false;
+	if (filter_netns && BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) != filter_netns)
+		return false;
+	return sock_in_cgroup(sk);
+}
+
+static void conn_read_addrs(struct sock_conn *conn, const struct sock *sk)
+{
+	__u16 lport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+
+	/* inet_sport is set once connect() has picked a port; before that skc_num may be. */
+	if (!lport)
+		lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (lport)
+		conn->lport = lport;
+	conn->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (conn->family == AF_INET) {
+		BPF_CORE_READ_INTO((__u32 *)conn->laddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)conn->raddr, sk, __sk_common.skc_daddr);
+	} else {
+		BPF_CORE_READ_INTO(&conn->laddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&conn->raddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	}
+}
+
+static void conn_read_counters(struct sock_conn *conn, const struct sock *sk)
+{
+	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+	unsigned long sk_flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
+
+	/* Payload only: bytes_sent counts retransmitted bytes again, and bytes_received
+	 * (rcv_nxt's advance) counts the peer's FIN, which tcp_fin() marks with SOCK_DONE. */
+	conn->bytes_sent = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
+	conn->bytes_received = BPF_CORE_READ(tp, bytes_received);
+	if ((sk_flags & (1UL << SOCK_DONE)) && conn->bytes_received)
+		conn->bytes_received--;
+	conn->retransmits = BPF_CORE_READ(tp, total_retrans);
+}
+
+static void conn_set_process(struct sock_conn *conn)
+{
+	conn->pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(conn->comm, sizeof(conn->comm));
+}
+
+static void conn_emit(const struct sock_conn *conn, __u32 type)
+{
+	struct sock_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+
+	if (!ev) {
+		__sync_fetch_and_add(
+		    type == SOCK_EV_OPEN ? &losses.ringbuf_open : &losses.ringbuf_end, 1);
+		return;
+	}
+	ev->type = type;
+	ev->pad = 0;
+	ev->ts_ns = bpf_ktime_get_ns();
+	__builtin_memcpy(&ev->conn, conn, sizeof(*conn));
+	/* Waking the reader per record costs more than the record on a busy host; the reader
+	 * polls every 100 ms anyway, so wake it only when the buffer is filling up. */
+	bpf_ringbuf_submit(ev, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > WAKEUP_BYTES
+				   ? BPF_RB_FORCE_WAKEUP
+				   : BPF_RB_NO_WAKEUP);
+}
+
+/* How long neither side had sent data: the kernel's own last-data times, in jiffies. */
+static __u64 conn_idle_ns(const struct sock_conn *conn, const struct sock *sk, __u64 now_ns)
+{
+	__u32 sent_j, recv_j, last_j, now_j;
+
+	if (!(conn->flags & SOCK_F_ESTABLISHED))
+		return conn->open_ts_ns ? now_ns - conn->open_ts_ns : 0;
+	sent_j = BPF_CORE_READ((struct tcp_sock *)sk, lsndtime);
+	recv_j = BPF_CORE_READ((struct inet_connection_sock *)sk, icsk_ack.lrcvtime);
+	last_j = (__s32)(sent_j - recv_j) > 0 ? sent_j : recv_j;
+	now_j = (__u32)bpf_jiffies64();
+	return (__u64)(__u32)(now_j - last_j) * (NSEC_PER_SEC / CONFIG_HZ);
+}
+
+static void conn_first_close(struct sock_conn *conn, const struct sock *sk, __u8 closed_by,
+			     __u8 how)
+{
+	__u64 now_ns = bpf_ktime_get_ns();
+
+	if (conn->how != SOCK_HOW_OPEN && conn->how != SOCK_HOW_PENDING)
+		return;
+	/* A CLOSE without a cause is followed by the reset it sends (tcp_disconnect sets the
+	 * state before tcp_send_active_reset): keep its time, take the cause. */
+	if (conn->how == SOCK_HOW_OPEN) {
+		conn->first_close_ts_ns = now_ns;
+		conn->idle_ns = conn_idle_ns(conn, sk, now_ns);
+	}
+	conn->closed_by = closed_by;
+	conn->how = how;
+}
+
+/* At destroy, a CLOSE that no FIN or reset explained gets its cause from the socket error. */
+static void conn_resolve_end(struct sock_conn *conn)
+{
+	bool established = conn->flags & SOCK_F_ESTABLISHED;
+
+	if (conn->how != SOCK_HOW_PENDING)
+		return;
+	if (conn->sk_err == ETIMEDOUT) {
+		conn->how = SOCK_HOW_TIMEOUT;
+		conn->closed_by = SOCK_CLOSED_BY_NONE;
+	} else if (!established && conn->sk_err) {
+		/* ECONNREFUSED, or an ICMP error such as EHOSTUNREACH: the network said no. */
+		conn->how = SOCK_HOW_REFUSED;
+		conn->closed_by =
+		    conn->sk_err == ECONNREFUSED ? SOCK_CLOSED_BY_PEER : SOCK_CLOSED_BY_NONE;
+	} else if (!established) {
+		/* The application gave up on connect() (its own connect timeout). */
+		conn->how = SOCK_HOW_TIMEOUT;
+		conn->closed_by = SOCK_CLOSED_BY_LOCAL;
+	} else {
+		/* Aborted without a reset being traced (tcp_abort, reset not sent). */
+		conn->how = SOCK_HOW_RST_OUT;
+		conn->closed_by = SOCK_CLOSED_BY_LOCAL;
+	}
+}
+
+static struct sock_conn *conn_start(const struct sock *sk, __u8 direction)
+{
+	struct sock_conn conn = {};
+	__u64 key = sk_key(sk);
+
+	conn.cookie = bpf_get_socket_cookie((void *)sk);
+	conn.family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	conn.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	conn.direction = direction;
+	if (direction == SOCK_DIR_UNKNOWN) {
+		conn.flags = SOCK_F_BEFORE_TRACE | SOCK_F_ESTABLISHED | SOCK_F_OPEN_REPORTED;
+	} else {
+		conn.open_ts_ns = bpf_ktime_get_ns();
+		/* connect() runs in the connecting process; a passive open runs in softirq and
+		 * gets its process later (passive_attribute). */
+		if (direction == SOCK_DIR_OUT)
+			conn_set_process(&conn);
+	}
+	conn_read_addrs(&conn, sk);
+	if (bpf_map_update_elem(&conns, &key, &conn, BPF_NOEXIST)) {
+		__sync_fetch_and_add(&losses.map_full, 1);
+		return NULL;
+	}
+	if (direction == SOCK_DIR_IN)
+		__sync_fetch_and_add(&pending_passive, 1);
+	return bpf_map_lookup_elem(&conns, &key);
+}
+
+/* A passive open happens in softirq, where the current task is whoever was interrupted. No
+ * tracepoint fires in accept() with the new socket, and the syscall tracepoints would slow
+ * every syscall on the host; so the socket is credited to the first process that sends,
+ * receives or closes on it, normally the one that accepted it (a server that hands accepted
+ * fds to workers gets the worker). */
+static void passive_attribute(const struct sock *sk)
+{
+	__u64 key = sk_key(sk);
+	struct sock_conn *conn;
+
+	conn = bpf_map_lookup_elem(&conns, &key);
+	if (!conn || conn->direction != SOCK_DIR_IN)
+		return;
+	if (__sync_val_compare_and_swap(&conn->attributed, 0, 1) != 0)
+		return;
+	__sync_fetch_and_add(&pending_passive, -1);
+	if (filter_pid && (bpf_get_current_pid_tgid() >> 32) != filter_pid) {
+		bpf_map_delete_elem(&conns, &key);
+		return;
+	}
+	conn_set_process(conn);
+	conn->flags |= SOCK_F_OPEN_REPORTED;
+	conn_emit(conn, SOCK_EV_OPEN);
+}
+
+static struct sock_conn *conn_first_seen(const struct sock *sk, int oldstate, int newstate)
+{
+	if (!sock_is_traced(sk))
+		return NULL;
+	if (newstate == TCP_SYN_SENT) {
+		if (filter_pid && (bpf_get_current_pid_tgid() >> 32) != filter_pid)
+			return NULL;
+		return conn_start(sk, SOCK_DIR_OUT);
+	}
+	if (newstate == TCP_SYN_RECV)
+		return conn_start(sk, SOCK_DIR_IN);
+	/* A connection older than this trace, ending now: still worth its conn_end. */
+	if (oldstate == TCP_ESTABLISHED && !filter_pid)
+		return conn_start(sk, SOCK_DIR_UNKNOWN);
+	return NULL;
+}
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(on_set_state, const struct sock *sk, int oldstate, int newstate)
 {
-	struct sock_event *ev;
+	__u64 key = sk_key(sk);
+	struct sock_conn *conn;
 
-	if (BPF_CORE_READ(sk, __sk_common.skc_family) != 2 /* AF_INET */ &&
-	    BPF_CORE_READ(sk, __sk_common.skc_family) != 10 /* AF_INET6 */)
+	conn = bpf_map_lookup_elem(&conns, &key);
+	if (!conn) {
+		conn = conn_first_seen(sk, oldstate, newstate);
+		if (!conn)
+			return 0;
+	}
+	conn_read_addrs(conn, sk);
+	switch (newstate) {
+	case TCP_ESTABLISHED:
+		conn->flags |= SOCK_F_ESTABLISHED;
+		if (conn->direction == SOCK_DIR_OUT) {
+			conn->flags |= SOCK_F_OPEN_REPORTED;
+			conn_emit(conn, SOCK_EV_OPEN);
+		}
+		break;
+	case TCP_FIN_WAIT1:
+		conn_first_close(conn, sk, SOCK_CLOSED_BY_LOCAL, SOCK_HOW_FIN);
+		/* close() or shutdown() runs in the owning process. */
+		passive_attribute(sk);
+		break;
+	case TCP_CLOSE_WAIT:
+		conn_first_close(conn, sk, SOCK_CLOSED_BY_PEER, SOCK_HOW_FIN);
+		break;
+	case TCP_LAST_ACK:
+		/* The owner's close() after the peer's FIN: process context too. */
+		passive_attribute(sk);
+		break;
+	case TCP_CLOSE:
+		if (!conn->sk_err)
+			conn->sk_err = BPF_CORE_READ(sk, sk_err);
+		conn_first_close(conn, sk, SOCK_CLOSED_BY_NONE, SOCK_HOW_PENDING);
+		conn->end_ts_ns = bpf_ktime_get_ns();
+		/* Counters now: tcp_disconnect() (SO_LINGER 0) zeroes them right after. */
+		conn_read_counters(conn, sk);
+		break;
+	}
+	return 0;
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(on_send_reset, const struct sock *sk, const struct sk_buff *skb, int reason)
+{
+	__u64 key = sk_key(sk);
+	struct sock_conn *conn;
+
+	if (!sk)
 		return 0;
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	if (!ev)
+	conn = bpf_map_lookup_elem(&conns, &key);
+	if (!conn)
 		return 0;
-	ev->ts_ns = bpf_ktime_get_ns();
-	ev->cookie = bpf_get_socket_cookie((void *)sk);
-	ev->pid = bpf_get_current_pid_tgid() >> 32;
-	ev->oldstate = oldstate;
-	ev->newstate = newstate;
-	bpf_ringbuf_submit(ev, 0);
+	conn->flags |= SOCK_F_RST_SENT;
+	conn_first_close(conn, sk, SOCK_CLOSED_BY_LOCAL, SOCK_HOW_RST_OUT);
+	return 0;
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(on_receive_reset, struct sock *sk)
+{
+	__u64 key = sk_key(sk);
+	struct sock_conn *conn;
+
+	conn = bpf_map_lookup_elem(&conns, &key);
+	if (!conn)
+		return 0;
+	conn->flags |= SOCK_F_RST_RECEIVED;
+	conn_first_close(conn, sk, SOCK_CLOSED_BY_PEER,
+			 conn->flags & SOCK_F_ESTABLISHED ? SOCK_HOW_RST_IN : SOCK_HOW_REFUSED);
+	return 0;
+}
+
+SEC("tp_btf/inet_sk_error_report")
+int BPF_PROG(on_error_report, const struct sock *sk)
+{
+	__u64 key = sk_key(sk);
+	struct sock_conn *conn;
+
+	conn = bpf_map_lookup_elem(&conns, &key);
+	if (conn && !conn->sk_err)
+		conn->sk_err = BPF_CORE_READ(sk, sk_err);
+	return 0;
+}
+
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(on_destroy_sock, struct sock *sk)
+{
+	__u64 key = sk_key(sk);
+	struct sock_conn *conn;
+
+	conn = bpf_map_lookup_elem(&conns, &key);
+	if (!conn)
+		return 0;
+	if (conn->direction == SOCK_DIR_IN &&
+	    __sync_val_compare_and_swap(&conn->attributed, 0, 1) == 0) {
+		__sync_fetch_and_add(&pending_passive, -1);
+		conn->flags |= SOCK_F_PROCESS_UNKNOWN;
+	}
+	if (!(conn->flags & SOCK_F_PROCESS_UNKNOWN) || !filter_pid) {
+		conn_resolve_end(conn);
+		conn_emit(conn, SOCK_EV_END);
+	}
+	bpf_map_delete_elem(&conns, &key);
+	return 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(on_send_length, struct sock *sk, int ret, int flags)
+{
+	if (pending_passive > 0)
+		passive_attribute(sk);
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(on_recv_length, struct sock *sk, int ret, int flags)
+{
+	if (pending_passive > 0)
+		passive_attribute(sk);
 	return 0;
 }

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
 	make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libssl-dev openssl
 	libcmocka-dev libjansson-dev libpcap-dev pkg-config iproute2
-	tshark tcpdump kamailio kamailio-tls-modules sip-tester
+	tshark tcpdump kamailio kamailio-tls-modules sip-tester libbpf-tools
 )
 
 missing=()

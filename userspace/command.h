@@ -16,6 +16,7 @@ struct command {
 };
 
 int cmd_decode(int argc, char **argv);
+int cmd_live(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 
 #endif

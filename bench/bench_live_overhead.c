@@ -1,0 +1,271 @@
+/* Overhead of tracing: CPU per SIP-sized message on a loopback TCP request/response load,
+ * with no tracer, with `siptrail live` and with libbpf-tools tcplife, interleaved in one run.
+ * CPU = the load's own user+sys time (the kernel-side cost of BPF programs lands there) plus
+ * the tracer's user+sys time during the load window. Needs root. Not a test. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PORT	      25090
+#define PORT_TEXT     "25090"
+#define ROUNDS	      5
+#define MESSAGE_BYTES 600 /* a typical SIP request on a trunk */
+#define TCPLIFE	      "/usr/sbin/tcplife"
+
+enum tracer { TRACER_NONE, TRACER_SIPTRAIL, TRACER_TCPLIFE, TRACER_COUNT };
+
+static const char *const tracer_names[] = {"none", "siptrail live", "tcplife"};
+
+/* 30,000 round trips each: a trunk's long-lived connections, and heavy connection churn. */
+struct scenario {
+	const char *name;
+	int connections;
+	int msgs_per_conn;
+};
+
+static const struct scenario scenarios[] = {
+    {"trunk (1000 messages per connection)", 30, 1000},
+    {"churn (20 messages per connection)", 1500, 20},
+};
+
+static int listener;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench_live_overhead: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void full_io(int fd, char *buf, size_t len, bool writing)
+{
+	while (len) {
+		ssize_t n = writing ? write(fd, buf, len) : read(fd, buf, len);
+
+		if (n <= 0)
+			die(writing ? "write" : "read");
+		buf += n;
+		len -= n;
+	}
+}
+
+/* Answers every request on each accepted connection with a message of the same size. */
+static void *server_main(void *arg)
+{
+	const struct scenario *load = arg;
+	char buf[MESSAGE_BYTES];
+
+	for (int c = 0; c < load->connections; c++) {
+		int fd = accept(listener, NULL, NULL);
+
+		if (fd < 0)
+			die("accept");
+		for (int m = 0; m < load->msgs_per_conn; m++) {
+			full_io(fd, buf, sizeof(buf), false);
+			full_io(fd, buf, sizeof(buf), true);
+		}
+		close(fd);
+	}
+	return NULL;
+}
+
+static double rusage_cpu_s(int who)
+{
+	struct rusage usage;
+
+	getrusage(who, &usage);
+	return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+	       (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+/* user+sys of another process, from /proc/PID/stat (fields 14 and 15, in clock ticks). */
+static double process_cpu_s(pid_t pid)
+{
+	char path[64], line[1024], *after_comm;
+	unsigned long utime, stime;
+	FILE *stat_file;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	stat_file = fopen(path, "r");
+	if (!stat_file || !fgets(line, sizeof(line), stat_file))
+		die(path);
+	fclose(stat_file);
+	after_comm = strrchr(line, ')');
+	if (!after_comm ||
+	    sscanf(after_comm + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
+		   &stime) != 2)
+		die("parse /proc/PID/stat");
+	return (double)(utime + stime) / sysconf(_SC_CLK_TCK);
+}
+
+/* Runs the load and returns CPU seconds per message (load + tracer). */
+static double run_load(const struct scenario *load, pid_t tracer)
+{
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(PORT)};
+	double cpu_before = rusage_cpu_s(RUSAGE_SELF), tracer_before = process_cpu_s(tracer);
+	char buf[MESSAGE_BYTES];
+	double load_s, tracer_s;
+	pthread_t server;
+
+	memset(buf, 'x', sizeof(buf));
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	if (pthread_create(&server, NULL, server_main, (void *)load))
+		die("pthread_create");
+	for (int c = 0; c < load->connections; c++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (fd < 0 || connect(fd, (struct sockaddr *)&to, sizeof(to)))
+			die("connect");
+		for (int m = 0; m < load->msgs_per_conn; m++) {
+			full_io(fd, buf, sizeof(buf), true);
+			full_io(fd, buf, sizeof(buf), false);
+		}
+		close(fd);
+	}
+	pthread_join(server, NULL);
+	/* Let the tracer consume the last events before reading its CPU time. */
+	usleep(200000);
+	load_s = rusage_cpu_s(RUSAGE_SELF) - cpu_before;
+	tracer_s = process_cpu_s(tracer) - tracer_before;
+	if (getenv("BENCH_VERBOSE"))
+		fprintf(stderr, "load %.3f s, tracer %.3f s\n", load_s, tracer_s);
+	return (load_s + tracer_s) / (2.0 * load->connections * load->msgs_per_conn);
+}
+
+/* Waits until FILE has content: the tracer's "ready" output. */
+static void wait_ready(const char *file, const char *tracer, pid_t pid)
+{
+	struct stat st;
+
+	for (int i = 0; i < 200; i++) {
+		if (stat(file, &st) == 0 && st.st_size > 0)
+			return;
+		usleep(50000);
+	}
+	kill(pid, SIGINT);
+	fprintf(stderr, "bench_live_overhead: %s did not start (see %s)\n", tracer, file);
+	exit(1);
+}
+
+static pid_t start_tracer(enum tracer which, const char *ready_file)
+{
+	const char *siptrail = getenv("SIPTRAIL_BIN") ? getenv("SIPTRAIL_BIN") : "build/siptrail";
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		int ready = open(ready_file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int devnull = open("/dev/null", O_WRONLY);
+
+		if (which == TRACER_SIPTRAIL) {
+			/* It says "tracing ..." on stderr once attached. */
+			dup2(devnull, STDOUT_FILENO);
+			dup2(ready, STDERR_FILENO);
+			execl(siptrail, siptrail, "live", "--json", "--ports", PORT_TEXT, NULL);
+		} else {
+			/* tcplife's tracepoint programs need tracefs, which this host does not
+			 * mount: give it one in a private mount namespace. Its header line on
+			 * stdout (line-buffered by stdbuf) means it is attached. */
+			dup2(ready, STDOUT_FILENO);
+			execl("/usr/bin/unshare", "unshare", "--mount", "--propagation", "private",
+			      "sh", "-c",
+			      "mount -t tracefs nodev /sys/kernel/tracing && exec stdbuf "
+			      "-oL " TCPLIFE,
+			      NULL);
+		}
+		_exit(127);
+	}
+	wait_ready(ready_file, tracer_names[which], pid);
+	/* Its start-up CPU (BPF load and verification) is not part of the overhead. */
+	usleep(500000);
+	return pid;
+}
+
+static void stop_tracer(pid_t pid)
+{
+	int status;
+
+	kill(pid, SIGINT);
+	waitpid(pid, &status, 0);
+}
+
+static int compare_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void run_scenario(const struct scenario *load, const char *ready_file)
+{
+	double cpu_per_msg[TRACER_COUNT][ROUNDS], median[TRACER_COUNT];
+
+	/* Interleaved rounds, so drift on a shared machine hits every mode alike. */
+	for (int round = 0; round < ROUNDS; round++) {
+		for (int t = 0; t < TRACER_COUNT; t++) {
+			pid_t tracer = t == TRACER_NONE ? 0 : start_tracer(t, ready_file);
+
+			cpu_per_msg[t][round] = run_load(load, tracer);
+			if (tracer)
+				stop_tracer(tracer);
+		}
+	}
+	printf("%s:\n", load->name);
+	for (int t = 0; t < TRACER_COUNT; t++) {
+		qsort(cpu_per_msg[t], ROUNDS, sizeof(double), compare_double);
+		median[t] = cpu_per_msg[t][ROUNDS / 2];
+		printf("  %-14s %7.2f us CPU/message  (x%.3f of no tracer)\n", tracer_names[t],
+		       median[t] * 1e6, median[t] / median[TRACER_NONE]);
+	}
+	printf("  siptrail overhead %+.1f %%, tcplife overhead %+.1f %%\n",
+	       (median[TRACER_SIPTRAIL] / median[TRACER_NONE] - 1) * 100,
+	       (median[TRACER_TCPLIFE] / median[TRACER_NONE] - 1) * 100);
+	fflush(stdout);
+}
+
+int main(void)
+{
+	struct sockaddr_in at = {.sin_family = AF_INET, .sin_port = htons(PORT)};
+	char ready_file[] = "/tmp/stlive-bench-ready";
+	int one = 1;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "bench_live_overhead: needs root (it loads eBPF programs)\n");
+		return 1;
+	}
+	if (access(TCPLIFE, X_OK)) {
+		fprintf(stderr, "bench_live_overhead: %s missing (Debian package libbpf-tools)\n",
+			TCPLIFE);
+		return 1;
+	}
+	inet_pton(AF_INET, "127.0.0.1", &at.sin_addr);
+	listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(listener, (struct sockaddr *)&at, sizeof(at)) || listen(listener, 128))
+		die("listen on 127.0.0.1:" PORT_TEXT);
+
+	printf("live tracing overhead: loopback request/response of %d-byte messages on port %d, "
+	       "CPU per message (load + tracer), median of %d interleaved rounds\n",
+	       MESSAGE_BYTES, PORT, ROUNDS);
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+		run_scenario(&scenarios[i], ready_file);
+	unlink(ready_file);
+	close(listener);
+	return 0;
+}

@@ -1,0 +1,67 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "journal_query.h"
+
+int event_matches(const json_t *event, const char *name, const char *direction, uint16_t port)
+{
+	const char *dir = event_str(event, "direction");
+	json_int_t lport = json_integer_value(json_object_get(event, "lport"));
+	json_int_t rport = json_integer_value(json_object_get(event, "rport"));
+
+	if (strcmp(event_str(event, "event") ? event_str(event, "event") : "", name))
+		return 0;
+	if (!direction)
+		return lport == port || rport == port;
+	if (!dir || strcmp(dir, direction))
+		return 0;
+	return strcmp(direction, "in") ? rport == port : lport == port;
+}
+
+json_t *event_find(const json_t *events, const char *name, const char *direction, uint16_t port)
+{
+	size_t i;
+	json_t *event;
+
+	json_array_foreach(events, i,
+			   event) if (event_matches(event, name, direction, port)) return event;
+	return NULL;
+}
+
+size_t event_count(const json_t *events, const char *name, const char *direction, uint16_t port)
+{
+	size_t i, count = 0;
+	json_t *event;
+
+	json_array_foreach(events, i, event) count += event_matches(event, name, direction, port);
+	return count;
+}
+
+json_t *event_last(const json_t *events, const char *name)
+{
+	json_t *last = NULL, *event;
+	size_t i;
+
+	json_array_foreach(
+	    events, i,
+	    event) if (!strcmp(event_str(event, "event") ? event_str(event, "event") : "", name))
+	    last = event;
+	return last;
+}
+
+long long event_int(const json_t *event, const char *key)
+{
+	json_t *value = json_object_get(event, key);
+
+	if (!json_is_integer(value))
+		fail_msg("event field '%s' is not an integer", key);
+	return json_integer_value(value);
+}
+
+const char *event_str(const json_t *event, const char *key)
+{
+	return json_string_value(json_object_get(event, key));
+}

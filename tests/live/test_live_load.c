@@ -1,0 +1,79 @@
+/* 10,000 short connections under siptrail live: every socket's end is reported, or the loss
+ * counters account for it, exactly. Also checks that the journal (--write) holds the same
+ * events as --json and is created with mode 0600. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "../lib/journal_query.h"
+#include "../lib/live_env.h"
+#include "../lib/siptrail_run.h"
+#include "../lib/tcp_pair.h"
+
+#define CONNECTIONS 10000
+#define PORT_LOAD   25071
+
+static void test_ten_thousand_connections(void **state)
+{
+	char journal_path[] = "/tmp/stlive-journal-XXXXXX";
+	const char *args[] = {"--ports", "25071", "--write", journal_path, NULL};
+	struct siptrail_run run;
+	json_t *events, *journal, *lost;
+	long long out_ends, in_ends, lost_ends, map_full;
+	struct stat st;
+	int listener, fd;
+
+	(void)state;
+	live_env_require();
+	fd = mkstemp(journal_path);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(journal_path); /* siptrail creates it */
+	siptrail_start(&run, NULL, args);
+	listener = tcp_listen("127.0.0.1", PORT_LOAD);
+	for (int i = 0; i < CONNECTIONS; i++) {
+		int client = tcp_connect("127.0.0.1", PORT_LOAD);
+
+		assert_true(client >= 0);
+		close(tcp_accept(listener));
+		close(client);
+	}
+	close(listener);
+	events = siptrail_stop(&run);
+
+	assert_int_equal(stat(journal_path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	journal = json_lines_read(journal_path);
+	unlink(journal_path);
+	assert_int_equal(json_array_size(journal), json_array_size(events));
+
+	out_ends = event_count(journal, "conn_end", "out", PORT_LOAD);
+	in_ends = event_count(journal, "conn_end", "in", PORT_LOAD);
+	lost = event_last(journal, "lost");
+	assert_non_null(lost);
+	lost_ends = event_int(lost, "ringbuf_conn_end");
+	map_full = event_int(lost, "map_full");
+	fprintf(stderr,
+		"load: %lld client + %lld server ends reported, %lld ends lost to the ring "
+		"buffer, %lld sockets lost to a full map\n",
+		out_ends, in_ends, lost_ends, map_full);
+	/* Each socket either has its conn_end or is counted once as lost. */
+	assert_int_equal(out_ends + in_ends + lost_ends + map_full, 2 * CONNECTIONS);
+	assert_true(out_ends <= CONNECTIONS && in_ends <= CONNECTIONS);
+	json_decref(journal);
+	json_decref(events);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_ten_thousand_connections),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,431 @@
+/* siptrail live against the real kernel: loopback connections and one network namespace of
+ * our own, each case checked from the JSON lines the real binary prints. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "../lib/journal_query.h"
+#include "../lib/live_env.h"
+#include "../lib/siptrail_run.h"
+#include "../lib/tcp_pair.h"
+
+#define NSEC_PER_SEC 1000000000LL
+#define IDLE_S	     2
+#define NETNS	     "stlive-to"
+#define NETNS_PATH   "/run/netns/" NETNS
+/* Inside NETNS only: a veth pair where nobody owns this address; a static neighbour entry
+ * stops ARP from failing first (EHOSTUNREACH), so SYNs just go unanswered. */
+#define UNREACHABLE "10.231.0.2"
+
+enum test_port {
+	PORT_IDLE = 25061,
+	PORT_RESET,
+	PORT_REFUSED,
+	PORT_TIMEOUT,
+	PORT_TRACED,
+	PORT_UNTRACED,
+	PORT_PID,
+	PORT_V6,
+};
+
+static char port_text[16];
+
+static const char *port_arg(uint16_t port)
+{
+	snprintf(port_text, sizeof(port_text), "%u", port);
+	return port_text;
+}
+
+static json_t *require_event(const json_t *events, const char *name, const char *direction,
+			     uint16_t port)
+{
+	json_t *event = event_find(events, name, direction, port);
+
+	if (!event)
+		fail_msg("no %s event, direction %s, port %u", name, direction, port);
+	return event;
+}
+
+static void assert_str(const json_t *event, const char *key, const char *want)
+{
+	const char *got = event_str(event, key);
+
+	if (!want) {
+		if (got)
+			fail_msg("%s: want null, got '%s'", key, got);
+		return;
+	}
+	if (!got || strcmp(got, want))
+		fail_msg("%s: want '%s', got '%s'", key, want, got ? got : "null");
+}
+
+static void assert_idle_about(const json_t *end, long long seconds)
+{
+	long long idle_ns = event_int(end, "idle_ns");
+
+	if (idle_ns < seconds * NSEC_PER_SEC - NSEC_PER_SEC / 5 ||
+	    idle_ns > seconds * NSEC_PER_SEC + NSEC_PER_SEC / 2)
+		fail_msg("idle_ns %lld, want about %lld s", idle_ns, seconds);
+}
+
+/* The conn_open of END's connection exists, comes before it, and agrees on the endpoints. */
+static void assert_opened_before(const json_t *events, const json_t *end)
+{
+	size_t i;
+	json_t *event;
+
+	json_array_foreach(events, i, event)
+	{
+		if (event == end)
+			break;
+		if (event_str(event, "event") && !strcmp(event_str(event, "event"), "conn_open") &&
+		    event_int(event, "conn") == event_int(end, "conn")) {
+			assert_int_equal(event_int(event, "lport"), event_int(end, "lport"));
+			assert_int_equal(event_int(event, "rport"), event_int(end, "rport"));
+			return;
+		}
+	}
+	fail_msg("no conn_open before conn_end of conn %lld", event_int(end, "conn"));
+}
+
+static void test_idle_close_by_server(void **state)
+{
+	const char *args[] = {"--ports", port_arg(PORT_IDLE), NULL};
+	struct siptrail_run run;
+	json_t *events, *server_end, *client_end;
+	int listener, client, server;
+	char byte;
+
+	(void)state;
+	live_env_require();
+	siptrail_start(&run, NULL, args);
+	listener = tcp_listen("127.0.0.1", PORT_IDLE);
+	client = tcp_connect("127.0.0.1", PORT_IDLE);
+	assert_true(client >= 0);
+	server = tcp_accept(listener);
+	tcp_exchange(client, server);
+	sleep(IDLE_S);
+	close(server); /* the server's idle timer fires */
+	assert_int_equal(read(client, &byte, 1), 0);
+	close(client);
+	close(listener);
+	events = siptrail_stop(&run);
+
+	server_end = require_event(events, "conn_end", "in", PORT_IDLE);
+	assert_str(server_end, "tls_role", "server");
+	assert_str(server_end, "closed_by", "local");
+	assert_str(server_end, "how", "fin");
+	assert_idle_about(server_end, IDLE_S);
+	assert_int_equal(event_int(server_end, "pid"), getpid());
+	assert_int_equal(event_int(server_end, "bytes_received"), strlen(TCP_PAIR_REQUEST));
+	assert_int_equal(event_int(server_end, "bytes_sent"), strlen(TCP_PAIR_RESPONSE));
+	assert_opened_before(events, server_end);
+
+	client_end = require_event(events, "conn_end", "out", PORT_IDLE);
+	assert_str(client_end, "tls_role", "client");
+	assert_str(client_end, "closed_by", "peer");
+	assert_str(client_end, "how", "fin");
+	assert_str(client_end, "sk_error", NULL);
+	assert_idle_about(client_end, IDLE_S);
+	assert_int_equal(event_int(client_end, "pid"), getpid());
+	assert_int_equal(event_int(client_end, "bytes_sent"), strlen(TCP_PAIR_REQUEST));
+	assert_int_equal(event_int(client_end, "bytes_received"), strlen(TCP_PAIR_RESPONSE));
+	assert_true(event_int(client_end, "duration_ns") >= IDLE_S * NSEC_PER_SEC);
+	assert_opened_before(events, client_end);
+	json_decref(events);
+}
+
+static void test_reset_out_and_in(void **state)
+{
+	const char *args[] = {"--ports", port_arg(PORT_RESET), NULL};
+	struct siptrail_run run;
+	json_t *events, *end;
+	int listener, client, server;
+
+	(void)state;
+	live_env_require();
+	siptrail_start(&run, NULL, args);
+	listener = tcp_listen("127.0.0.1", PORT_RESET);
+	client = tcp_connect("127.0.0.1", PORT_RESET);
+	assert_true(client >= 0);
+	server = tcp_accept(listener);
+	tcp_exchange(client, server);
+	tcp_close_reset(client);
+	close(server);
+	close(listener);
+	events = siptrail_stop(&run);
+
+	end = require_event(events, "conn_end", "out", PORT_RESET);
+	assert_str(end, "how", "rst_out");
+	assert_str(end, "closed_by", "local");
+	assert_true(json_is_true(json_object_get(end, "rst_sent")));
+	end = require_event(events, "conn_end", "in", PORT_RESET);
+	assert_str(end, "how", "rst_in");
+	assert_str(end, "closed_by", "peer");
+	assert_true(json_is_true(json_object_get(end, "rst_received")));
+	json_decref(events);
+}
+
+static void test_refused(void **state)
+{
+	const char *args[] = {"--ports", port_arg(PORT_REFUSED), NULL};
+	struct siptrail_run run;
+	json_t *events, *end;
+
+	(void)state;
+	live_env_require();
+	siptrail_start(&run, NULL, args);
+	assert_int_equal(tcp_connect("127.0.0.1", PORT_REFUSED), -ECONNREFUSED);
+	events = siptrail_stop(&run);
+
+	end = require_event(events, "conn_end", "out", PORT_REFUSED);
+	assert_str(end, "how", "refused");
+	assert_str(end, "closed_by", "peer");
+	assert_str(end, "sk_error", "ECONNREFUSED");
+	assert_opened_before(events, end);
+	assert_int_equal(event_count(events, "conn_end", NULL, PORT_REFUSED), 1);
+	json_decref(events);
+}
+
+static int netns_setup(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		return 0; /* the test itself skips or fails loudly */
+	system("ip netns del " NETNS " 2>/dev/null");
+	/* tcp_syn_retries is per namespace: 1 retry gives up after about 3 s. */
+	return system("ip netns add " NETNS " && "
+		      "ip -n " NETNS " link set lo up && "
+		      "ip -n " NETNS " link add veth0 type veth peer name veth1 && "
+		      "ip -n " NETNS " addr add 10.231.0.1/24 dev veth0 && "
+		      "ip -n " NETNS " link set veth0 up && ip -n " NETNS " link set veth1 up && "
+		      "ip -n " NETNS " neigh add " UNREACHABLE
+		      " lladdr 02:00:00:00:00:02 dev veth0 "
+		      "nud permanent && "
+		      "ip netns exec " NETNS " sysctl -q -w net.ipv4.tcp_syn_retries=1") == 0
+		   ? 0
+		   : -1;
+}
+
+static int netns_teardown(void **state)
+{
+	(void)state;
+	if (geteuid() == 0)
+		system("ip netns del " NETNS " 2>/dev/null");
+	return 0;
+}
+
+/* In the namespace: one connect the kernel gives up on (ETIMEDOUT), one the application
+ * gives up on (SO_SNDTIMEO, as a SIP stack's own connect timeout). Exit status 0 = both
+ * behaved as expected. */
+static int timeouts_in_netns(void)
+{
+	int ns = open(NETNS_PATH, O_RDONLY | O_CLOEXEC);
+
+	if (ns < 0 || setns(ns, CLONE_NEWNET))
+		return 10;
+	if (tcp_connect(UNREACHABLE, PORT_TIMEOUT) != -ETIMEDOUT)
+		return 11;
+	if (tcp_connect_timeout(UNREACHABLE, PORT_TIMEOUT, 300) != -EINPROGRESS)
+		return 12;
+	return 0;
+}
+
+static void test_timeout_in_netns(void **state)
+{
+	const char *args[] = {"--ports", port_arg(PORT_TIMEOUT), NULL};
+	struct siptrail_run run;
+	json_t *events, *event, *kernel_end = NULL, *app_end = NULL;
+	struct stat ns_stat;
+	int status;
+	size_t i;
+	pid_t child;
+
+	(void)state;
+	live_env_require();
+	assert_int_equal(stat(NETNS_PATH, &ns_stat), 0);
+	siptrail_start(&run, NETNS, args);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0)
+		_exit(timeouts_in_netns());
+	assert_int_equal(waitpid(child, &status, 0), child);
+	events = siptrail_stop(&run);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail_msg("connects in %s did not time out as planned (status %d)", NETNS,
+			 WEXITSTATUS(status));
+
+	json_array_foreach(events, i, event)
+	{
+		if (!event_matches(event, "conn_end", "out", PORT_TIMEOUT))
+			continue;
+		assert_str(event, "raddr", UNREACHABLE);
+		assert_int_equal(event_int(event, "netns"), ns_stat.st_ino);
+		if (event_str(event, "sk_error"))
+			kernel_end = event;
+		else
+			app_end = event;
+	}
+	assert_non_null(kernel_end);
+	assert_str(kernel_end, "how", "timeout");
+	assert_str(kernel_end, "sk_error", "ETIMEDOUT");
+	assert_str(kernel_end, "closed_by", NULL);
+	assert_true(event_int(kernel_end, "duration_ns") >= 2 * NSEC_PER_SEC);
+	assert_non_null(app_end);
+	assert_str(app_end, "how", "timeout");
+	assert_str(app_end, "closed_by", "local");
+	json_decref(events);
+}
+
+static void test_untraced_port_is_silent(void **state)
+{
+	const char *args[] = {"--ports", port_arg(PORT_TRACED), NULL};
+	struct siptrail_run run;
+	json_t *events;
+
+	(void)state;
+	live_env_require();
+	siptrail_start(&run, NULL, args);
+	for (uint16_t port = PORT_TRACED; port <= PORT_UNTRACED; port++) {
+		int listener = tcp_listen("127.0.0.1", port);
+		int client = tcp_connect("127.0.0.1", port);
+		int server = tcp_accept(listener);
+
+		tcp_exchange(client, server);
+		close(client);
+		close(server);
+		close(listener);
+	}
+	events = siptrail_stop(&run);
+
+	assert_int_equal(event_count(events, "conn_open", NULL, PORT_TRACED), 2);
+	assert_int_equal(event_count(events, "conn_end", NULL, PORT_TRACED), 2);
+	assert_int_equal(event_count(events, "conn_open", NULL, PORT_UNTRACED), 0);
+	assert_int_equal(event_count(events, "conn_end", NULL, PORT_UNTRACED), 0);
+	json_decref(events);
+}
+
+/* One connection, both ends in this process. */
+static void one_connection(const char *addr, uint16_t port)
+{
+	int listener = tcp_listen(addr, port);
+	int client = tcp_connect(addr, port);
+	int server;
+
+	assert_true(client >= 0);
+	server = tcp_accept(listener);
+	tcp_exchange(client, server);
+	close(client);
+	close(server);
+	close(listener);
+}
+
+static void test_pid_filter(void **state)
+{
+	const char *args[] = {"--ports", port_arg(PORT_PID), "--pid", NULL, NULL};
+	char pid_text[16], go;
+	struct siptrail_run run;
+	json_t *events, *event;
+	int go_pipe[2], status;
+	pid_t child;
+	size_t i;
+
+	(void)state;
+	live_env_require();
+	assert_int_equal(pipe(go_pipe), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		close(go_pipe[1]);
+		if (read(go_pipe[0], &go, 1) != 1)
+			_exit(1);
+		one_connection("127.0.0.1", PORT_PID);
+		_exit(0);
+	}
+	close(go_pipe[0]);
+	snprintf(pid_text, sizeof(pid_text), "%d", child);
+	args[3] = pid_text;
+	siptrail_start(&run, NULL, args);
+	one_connection("127.0.0.1", PORT_PID); /* this process: filtered out */
+	assert_int_equal(write(go_pipe[1], "g", 1), 1);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_int_equal(status, 0);
+	close(go_pipe[1]);
+	events = siptrail_stop(&run);
+
+	assert_int_equal(event_count(events, "conn_end", "out", PORT_PID), 1);
+	assert_int_equal(event_count(events, "conn_end", "in", PORT_PID), 1);
+	json_array_foreach(events, i,
+			   event) if (event_matches(event, "conn_open", NULL, PORT_PID) ||
+				      event_matches(event, "conn_end", NULL, PORT_PID))
+	    assert_int_equal(event_int(event, "pid"), child);
+	json_decref(events);
+}
+
+static void test_ipv6_loopback(void **state)
+{
+	const char *args[] = {"--ports", port_arg(PORT_V6), NULL};
+	struct siptrail_run run;
+	json_t *events, *end;
+
+	(void)state;
+	live_env_require();
+	siptrail_start(&run, NULL, args);
+	one_connection("::1", PORT_V6);
+	events = siptrail_stop(&run);
+
+	end = require_event(events, "conn_end", "out", PORT_V6);
+	assert_str(end, "laddr", "::1");
+	assert_str(end, "raddr", "::1");
+	assert_str(end, "how", "fin");
+	assert_str(end, "closed_by", "local");
+	end = require_event(events, "conn_end", "in", PORT_V6);
+	assert_str(end, "laddr", "::1");
+	assert_str(end, "closed_by", "peer");
+	assert_int_equal(event_int(end, "bytes_received"), strlen(TCP_PAIR_REQUEST));
+	json_decref(events);
+}
+
+static void test_duration_ends_run(void **state)
+{
+	const char *args[] = {"--ports", port_arg(PORT_TRACED), "--duration", "0.5", NULL};
+	struct siptrail_run run;
+	json_t *events, *lost;
+
+	(void)state;
+	live_env_require();
+	siptrail_start(&run, NULL, args);
+	events = siptrail_wait(&run);
+	lost = event_last(events, "lost");
+	assert_non_null(lost);
+	assert_int_equal(event_int(lost, "ringbuf"), 0);
+	assert_int_equal(event_int(lost, "map_full"), 0);
+	json_decref(events);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_idle_close_by_server),
+	    cmocka_unit_test(test_reset_out_and_in),
+	    cmocka_unit_test(test_refused),
+	    cmocka_unit_test_setup_teardown(test_timeout_in_netns, netns_setup, netns_teardown),
+	    cmocka_unit_test(test_untraced_port_is_silent),
+	    cmocka_unit_test(test_pid_filter),
+	    cmocka_unit_test(test_ipv6_loopback),
+	    cmocka_unit_test(test_duration_ends_run),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,114 @@
+/* struct sock_event -> journal JSON (docs/journal.md), and the text line made from it. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "sock_event_json.h"
+#include "sock_event_text.h"
+
+#define OFFSET_NS 1700000000000000000LL
+
+static struct sock_event passive_end_v6(void)
+{
+	struct sock_event event = {.type = SOCK_EV_END, .ts_ns = 9000};
+	struct sock_conn *conn = &event.conn;
+
+	conn->cookie = 42;
+	conn->open_ts_ns = 1000;
+	conn->first_close_ts_ns = 5000;
+	conn->end_ts_ns = 6000;
+	conn->idle_ns = 3000;
+	conn->bytes_sent = 10;
+	conn->bytes_received = 20;
+	conn->family = AF_INET6;
+	conn->lport = 5061;
+	conn->rport = 40000;
+	conn->direction = SOCK_DIR_IN;
+	conn->closed_by = SOCK_CLOSED_BY_PEER;
+	conn->how = SOCK_HOW_RST_IN;
+	conn->sk_err = ECONNRESET;
+	conn->flags = SOCK_F_ESTABLISHED | SOCK_F_RST_RECEIVED | SOCK_F_PROCESS_UNKNOWN;
+	inet_pton(AF_INET6, "2001:db8::1", conn->laddr);
+	inet_pton(AF_INET6, "::1", conn->raddr);
+	return event;
+}
+
+static void test_unreported_open_comes_first(void **state)
+{
+	struct sock_event event = passive_end_v6();
+	json_t *out[SOCK_EVENT_JSON_MAX];
+
+	(void)state;
+	assert_int_equal(sock_event_to_json(&event, OFFSET_NS, out), 2);
+	assert_string_equal(json_string_value(json_object_get(out[0], "event")), "conn_open");
+	assert_int_equal(json_integer_value(json_object_get(out[0], "ts_ns")), OFFSET_NS + 1000);
+	assert_true(json_is_null(json_object_get(out[0], "pid")));
+	assert_string_equal(json_string_value(json_object_get(out[1], "event")), "conn_end");
+	assert_string_equal(json_string_value(json_object_get(out[1], "laddr")), "2001:db8::1");
+	assert_string_equal(json_string_value(json_object_get(out[1], "direction")), "in");
+	assert_string_equal(json_string_value(json_object_get(out[1], "tls_role")), "server");
+	assert_string_equal(json_string_value(json_object_get(out[1], "how")), "rst_in");
+	assert_string_equal(json_string_value(json_object_get(out[1], "closed_by")), "peer");
+	assert_string_equal(json_string_value(json_object_get(out[1], "sk_error")), "ECONNRESET");
+	assert_int_equal(json_integer_value(json_object_get(out[1], "ts_ns")), OFFSET_NS + 6000);
+	assert_int_equal(json_integer_value(json_object_get(out[1], "duration_ns")), 5000);
+	assert_int_equal(json_integer_value(json_object_get(out[1], "first_close_ts_ns")),
+			 OFFSET_NS + 5000);
+	assert_int_equal(json_integer_value(json_object_get(out[1], "idle_ns")), 3000);
+	assert_true(json_is_true(json_object_get(out[1], "rst_received")));
+	json_decref(out[0]);
+	json_decref(out[1]);
+}
+
+static void test_open_and_text_line(void **state)
+{
+	struct sock_event event = passive_end_v6();
+	json_t *out[SOCK_EVENT_JSON_MAX];
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+
+	(void)state;
+	event.type = SOCK_EV_OPEN;
+	event.conn.pid = 77;
+	memcpy(event.conn.comm, "kamailio", 9);
+	assert_int_equal(sock_event_to_json(&event, OFFSET_NS, out), 1);
+	assert_int_equal(json_integer_value(json_object_get(out[0], "pid")), 77);
+	mem = open_memstream(&text, &len);
+	assert_int_equal(sock_event_text_write(mem, out[0]), 0);
+	fclose(mem);
+	assert_non_null(strstr(text, "OPEN  conn=42 in/server [2001:db8::1]:5061 -> [::1]:40000 "
+				     "pid=77 (kamailio)\n"));
+	free(text);
+	json_decref(out[0]);
+}
+
+static void test_lost_sums_ring_buffer(void **state)
+{
+	struct sock_losses losses = {.ringbuf_open = 2, .ringbuf_end = 3, .map_full = 4};
+	json_t *lost = sock_losses_to_json(&losses, 5);
+
+	(void)state;
+	assert_int_equal(json_integer_value(json_object_get(lost, "ringbuf")), 5);
+	assert_int_equal(json_integer_value(json_object_get(lost, "ringbuf_conn_end")), 3);
+	assert_int_equal(json_integer_value(json_object_get(lost, "map_full")), 4);
+	json_decref(lost);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_unreported_open_comes_first),
+	    cmocka_unit_test(test_open_and_text_line),
+	    cmocka_unit_test(test_lost_sums_ring_buffer),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

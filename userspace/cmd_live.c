@@ -1,0 +1,295 @@
+/* siptrail live: TCP socket lifetimes of SIP connections on this host, as they happen. */
+#include <argp.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "command.h"
+#include "journal.h"
+#include "live_tracer.h"
+#include "port_set.h"
+#include "sock_event_json.h"
+#include "sock_event_text.h"
+
+#define DEFAULT_PORTS "5060,5061"
+#define POLL_MS	      100
+#define NSEC_PER_SEC  1000000000LL
+#define KERNEL_BTF    "/sys/kernel/btf/vmlinux"
+
+struct live_args {
+	const char *ports_text;
+	struct port_set ports;
+	uint32_t pid;
+	const char *cgroup;
+	bool json;
+	const char *journal_path;
+	double duration_s; /* 0 = until SIGINT/SIGTERM */
+	bool verbose;
+};
+
+struct live_run {
+	bool json;
+	FILE *journal;
+	int64_t wall_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
+	uint64_t events_seen;
+	struct sock_losses losses_reported;
+	int output_err;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static const struct argp_option live_options[] = {
+    {"ports", 'p', "LIST", 0,
+     "TCP ports to trace, local or remote: PORT or LOW-HIGH, "
+     "comma-separated (default " DEFAULT_PORTS ")",
+     0},
+    {"pid", 'P', "PID", 0, "only sockets of this process", 0},
+    {"cgroup", 'c', "PATH", 0, "only sockets of this cgroup v2 directory or below it", 0},
+    {"json", 'j', NULL, 0, "print JSON lines (the journal format) instead of text", 0},
+    {"write", 'w', "FILE", 0, "also append the events to journal FILE (JSON lines, mode 0600)", 0},
+    {"duration", 'd', "SECONDS", 0, "stop after this many seconds", 0},
+    {"verbose", 'v', NULL, 0, "show libbpf's debug output", 0},
+    {0},
+};
+
+static const char live_doc[] =
+    "Trace TCP connections on SIP ports in this network namespace: who opened each one (so who "
+    "is the TLS client), how long it lived and sat idle, who closed it first and how (fin, "
+    "rst_in, rst_out, refused, timeout). Needs root and kernel BTF. Stops on SIGINT/SIGTERM "
+    "or after --duration, then prints a summary line with the events seen and lost.";
+
+static error_t live_parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct live_args *args = state->input;
+	char why[256];
+	char *end;
+	long pid;
+
+	switch (key) {
+	case 'p':
+		args->ports_text = arg;
+		if (port_set_parse(&args->ports, arg, why, sizeof(why)))
+			argp_error(state, "%s", why);
+		break;
+	case 'P':
+		errno = 0;
+		pid = strtol(arg, &end, 10);
+		if (errno || *end || pid <= 0 || pid > INT32_MAX)
+			argp_error(state, "bad --pid '%s' (want a process id)", arg);
+		args->pid = pid;
+		break;
+	case 'c':
+		args->cgroup = arg;
+		break;
+	case 'j':
+		args->json = true;
+		break;
+	case 'w':
+		args->journal_path = arg;
+		break;
+	case 'd':
+		errno = 0;
+		args->duration_s = strtod(arg, &end);
+		if (errno || *end || !(args->duration_s > 0))
+			argp_error(state, "bad --duration '%s' (want seconds > 0)", arg);
+		break;
+	case 'v':
+		args->verbose = true;
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static int64_t clock_ns(clockid_t clock)
+{
+	struct timespec now;
+
+	clock_gettime(clock, &now);
+	return (int64_t)now.tv_sec * NSEC_PER_SEC + now.tv_nsec;
+}
+
+static void on_stop_signal(int signo)
+{
+	(void)signo;
+	stop_requested = 1;
+}
+
+/* No SA_RESTART: the signal must break the ring buffer's epoll wait. */
+static int install_stop_signals(void)
+{
+	struct sigaction action = {.sa_handler = on_stop_signal};
+
+	sigemptyset(&action.sa_mask);
+	if (sigaction(SIGINT, &action, NULL) || sigaction(SIGTERM, &action, NULL))
+		return -errno;
+	return 0;
+}
+
+static int run_output(struct live_run *run, const json_t *event)
+{
+	int err = run->json ? json_line_write(stdout, event) : sock_event_text_write(stdout, event);
+
+	if (!err && run->journal)
+		err = json_line_write(run->journal, event);
+	return err;
+}
+
+static int on_sock_event(void *ctx, const struct sock_event *event)
+{
+	struct live_run *run = ctx;
+	json_t *events[SOCK_EVENT_JSON_MAX];
+	int count = sock_event_to_json(event, run->wall_offset_ns, events);
+
+	if (count < 0) {
+		run->output_err = count;
+		return count;
+	}
+	for (int i = 0; i < count; i++) {
+		if (!run->output_err)
+			run->output_err = run_output(run, events[i]);
+		json_decref(events[i]);
+	}
+	run->events_seen += count;
+	return run->output_err;
+}
+
+/* A "lost" event whenever the kernel's counters moved, and once at the end (final). */
+static int report_losses(struct live_run *run, const struct live_tracer *tracer, bool final)
+{
+	struct sock_losses now;
+	json_t *event;
+	int err;
+
+	live_tracer_losses(tracer, &now);
+	if (!final && !memcmp(&now, &run->losses_reported, sizeof(now)))
+		return 0;
+	run->losses_reported = now;
+	event = sock_losses_to_json(&now, clock_ns(CLOCK_REALTIME));
+	if (!event)
+		return -ENOMEM;
+	err = run_output(run, event);
+	json_decref(event);
+	return err;
+}
+
+static int live_loop(struct live_run *run, struct live_tracer *tracer, double duration_s)
+{
+	int64_t deadline_ns = duration_s > 0
+				  ? clock_ns(CLOCK_MONOTONIC) + (int64_t)(duration_s * NSEC_PER_SEC)
+				  : INT64_MAX;
+	int err = 0;
+
+	while (!stop_requested && clock_ns(CLOCK_MONOTONIC) < deadline_ns) {
+		err = live_tracer_poll(tracer, POLL_MS);
+		if (err == -EINTR) {
+			err = 0;
+			continue;
+		}
+		if (err < 0)
+			break;
+		err = report_losses(run, tracer, false);
+		if (err)
+			break;
+		fflush(stdout);
+	}
+	/* Drain what the kernel already queued before the final count. */
+	if (err >= 0)
+		err = live_tracer_poll(tracer, 0);
+	if (err >= 0)
+		err = report_losses(run, tracer, true);
+	return err < 0 ? err : 0;
+}
+
+static int live_preflight(void)
+{
+	if (geteuid() != 0) {
+		fprintf(stderr, "siptrail live: must run as root (it loads eBPF programs)\n");
+		return -EPERM;
+	}
+	if (access(KERNEL_BTF, R_OK)) {
+		fprintf(stderr,
+			"siptrail live: kernel has no BTF (%s: %s); it needs a kernel "
+			"built with CONFIG_DEBUG_INFO_BTF\n",
+			KERNEL_BTF, strerror(errno));
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int cmd_live(int argc, char **argv)
+{
+	const struct argp argp = {live_options, live_parse_opt, NULL, live_doc};
+	struct live_args args = {.ports_text = DEFAULT_PORTS};
+	struct live_run run = {0};
+	struct live_tracer *tracer = NULL;
+	struct sock_losses losses;
+	char why[512];
+	int err;
+
+	port_set_parse(&args.ports, DEFAULT_PORTS, why, sizeof(why));
+	argv[0] = "siptrail live";
+	argp_err_exit_status = EXIT_USAGE;
+	if (argp_parse(&argp, argc, argv, 0, NULL, &args))
+		return EXIT_USAGE;
+	if (live_preflight())
+		return EXIT_USAGE;
+	run.json = args.json;
+	if (args.journal_path) {
+		run.journal = journal_open(args.journal_path, why, sizeof(why));
+		if (!run.journal) {
+			fprintf(stderr, "siptrail live: %s\n", why);
+			return EXIT_USAGE;
+		}
+	}
+	const struct live_filter filter = {
+	    .ports = &args.ports, .pid = args.pid, .cgroup = args.cgroup};
+	err =
+	    live_tracer_open(&filter, args.verbose, on_sock_event, &run, &tracer, why, sizeof(why));
+	if (!err && (err = install_stop_signals()))
+		snprintf(why, sizeof(why), "cannot handle SIGINT/SIGTERM: %s", strerror(-err));
+	if (err) {
+		fprintf(stderr, "siptrail live: %s\n", why);
+		goto cleanup;
+	}
+	run.wall_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	if (*live_tracer_missing_optional(tracer))
+		fprintf(stderr, "siptrail live: this kernel lacks %s; running without them\n",
+			live_tracer_missing_optional(tracer));
+	fprintf(stderr, "siptrail live: tracing TCP ports %s in netns %u; Ctrl-C to stop\n",
+		args.ports_text, live_tracer_netns(tracer));
+	err = live_loop(&run, tracer, args.duration_s);
+	if (err)
+		fprintf(stderr, "siptrail live: stopped: %s\n",
+			run.output_err ? "cannot write the events" : strerror(-err));
+	live_tracer_losses(tracer, &losses);
+	fprintf(stderr, "siptrail live: %llu events, %llu lost (ring buffer %llu, map full %llu)\n",
+		(unsigned long long)run.events_seen,
+		(unsigned long long)(losses.ringbuf_open + losses.ringbuf_end + losses.map_full),
+		(unsigned long long)(losses.ringbuf_open + losses.ringbuf_end),
+		(unsigned long long)losses.map_full);
+cleanup:
+	live_tracer_close(tracer);
+	if (fflush(stdout) && !err)
+		err = -EIO;
+	if (run.journal) {
+		int close_err = journal_close(run.journal);
+
+		if (close_err) {
+			fprintf(stderr, "siptrail live: cannot flush journal %s: %s\n",
+				args.journal_path, strerror(-close_err));
+			err = err ? err : close_err;
+		}
+	}
+	return err ? EXIT_USAGE : EXIT_OK;
+}

@@ -1,0 +1,285 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "live_tracer.h"
+#include "sockets.skel.h"
+
+#define MAX_PROBES 16
+
+struct live_tracer {
+	struct sockets *skel;
+	struct ring_buffer *events;
+	struct bpf_link *links[MAX_PROBES];
+	size_t link_count;
+	live_event_fn on_event;
+	void *ctx;
+	uint32_t netns_inode;
+	char missing_optional[256];
+};
+
+/* Tracepoints the sockets object uses. Required ones carry the core promise (opens, closes,
+ * ends); without an optional one siptrail still runs and says what it left out. */
+struct probe {
+	const char *tracepoint; /* the name after btf_trace_ in vmlinux BTF */
+	const char *program;	/* in bpf/sockets.bpf.c */
+	bool required;
+};
+
+static const struct probe probes[] = {
+    {"inet_sock_set_state", "on_set_state", true},
+    {"tcp_destroy_sock", "on_destroy_sock", true},
+    {"tcp_send_reset", "on_send_reset", false},
+    {"tcp_receive_reset", "on_receive_reset", false},
+    {"inet_sk_error_report", "on_error_report", false},
+    {"sock_send_length", "on_send_length", false},
+    {"sock_recv_length", "on_recv_length", false},
+};
+
+_Static_assert(sizeof(probes) / sizeof(probes[0]) <= MAX_PROBES, "raise MAX_PROBES");
+
+static bool verbose_libbpf;
+
+static int libbpf_print(enum libbpf_print_level level, const char *format, va_list args)
+{
+	(void)level;
+	if (!verbose_libbpf)
+		return 0;
+	return vfprintf(stderr, format, args);
+}
+
+static int ringbuf_record(void *ctx, void *data, size_t size)
+{
+	struct live_tracer *tracer = ctx;
+
+	if (size < sizeof(struct sock_event))
+		return 0;
+	return tracer->on_event(tracer->ctx, data);
+}
+
+static int netns_of_self(uint32_t *inode, char *why, size_t why_len)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st)) {
+		snprintf(why, why_len, "cannot read /proc/self/ns/net: %s", strerror(errno));
+		return -errno;
+	}
+	*inode = st.st_ino;
+	return 0;
+}
+
+/* A cgroup v2 directory's inode number is the kernel's cgroup id (kernfs node id). */
+static int cgroup_id_of(const char *path, uint64_t *id, char *why, size_t why_len)
+{
+	struct statfs fs;
+	struct stat st;
+
+	if (statfs(path, &fs) || stat(path, &st)) {
+		snprintf(why, why_len, "cgroup %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (fs.f_type != CGROUP2_SUPER_MAGIC || !S_ISDIR(st.st_mode)) {
+		snprintf(why, why_len, "cgroup %s: not a cgroup v2 directory", path);
+		return -EINVAL;
+	}
+	*id = st.st_ino;
+	return 0;
+}
+
+static void note_missing(struct live_tracer *tracer, const char *tracepoint)
+{
+	size_t used = strlen(tracer->missing_optional);
+
+	snprintf(tracer->missing_optional + used, sizeof(tracer->missing_optional) - used, "%s%s",
+		 used ? "," : "", tracepoint);
+}
+
+static struct bpf_program *probe_program(struct live_tracer *tracer, const struct probe *probe)
+{
+	return bpf_object__find_program_by_name(tracer->skel->obj, probe->program);
+}
+
+/* Runtime probe: a tp_btf program can only attach where vmlinux BTF has btf_trace_NAME. */
+static int probes_select(struct live_tracer *tracer, char *why, size_t why_len)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	char type_name[128];
+	int err = 0;
+
+	if (!vmlinux) {
+		err = -errno;
+		snprintf(why, why_len, "cannot read kernel BTF (/sys/kernel/btf/vmlinux): %s",
+			 strerror(errno));
+		return err;
+	}
+	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		snprintf(type_name, sizeof(type_name), "btf_trace_%s", probes[i].tracepoint);
+		if (btf__find_by_name_kind(vmlinux, type_name, BTF_KIND_TYPEDEF) >= 0)
+			continue;
+		if (probes[i].required) {
+			snprintf(why, why_len, "kernel has no tracepoint %s (no %s in its BTF)",
+				 probes[i].tracepoint, type_name);
+			err = -ENOENT;
+			break;
+		}
+		bpf_program__set_autoload(probe_program(tracer, &probes[i]), false);
+		note_missing(tracer, probes[i].tracepoint);
+	}
+	btf__free(vmlinux);
+	return err;
+}
+
+static int tracer_configure(struct live_tracer *tracer, const struct live_filter *filter, char *why,
+			    size_t why_len)
+{
+	struct sockets *skel = tracer->skel;
+	uint64_t cgroup_id = 0;
+	int err;
+
+	tracer->netns_inode = filter->netns_inode;
+	if (!tracer->netns_inode) {
+		err = netns_of_self(&tracer->netns_inode, why, why_len);
+		if (err)
+			return err;
+	}
+	if (filter->cgroup) {
+		err = cgroup_id_of(filter->cgroup, &cgroup_id, why, why_len);
+		if (err)
+			return err;
+	}
+	memcpy((void *)skel->rodata->traced_ports, filter->ports->traced,
+	       sizeof(skel->rodata->traced_ports));
+	skel->rodata->filter_pid = filter->pid;
+	skel->rodata->filter_cgroup_id = cgroup_id;
+	skel->rodata->filter_netns = tracer->netns_inode;
+	return probes_select(tracer, why, why_len);
+}
+
+static int tracer_attach(struct live_tracer *tracer, char *why, size_t why_len)
+{
+	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		struct bpf_program *prog = probe_program(tracer, &probes[i]);
+		struct bpf_link *link;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		link = bpf_program__attach(prog);
+		if (!link) {
+			int err = -errno;
+
+			snprintf(why, why_len, "cannot attach %s (program %s): %s",
+				 bpf_program__section_name(prog), bpf_program__name(prog),
+				 strerror(-err));
+			return err;
+		}
+		tracer->links[tracer->link_count++] = link;
+	}
+	return 0;
+}
+
+int live_tracer_open(const struct live_filter *filter, bool verbose, live_event_fn on_event,
+		     void *ctx, struct live_tracer **out, char *why, size_t why_len)
+{
+	struct live_tracer *tracer;
+	int err;
+
+	verbose_libbpf = verbose;
+	libbpf_set_print(libbpf_print);
+	tracer = calloc(1, sizeof(*tracer));
+	if (!tracer) {
+		snprintf(why, why_len, "out of memory");
+		return -ENOMEM;
+	}
+	tracer->on_event = on_event;
+	tracer->ctx = ctx;
+	tracer->skel = sockets__open();
+	if (!tracer->skel) {
+		err = -errno;
+		snprintf(why, why_len, "cannot open the sockets BPF object: %s", strerror(-err));
+		goto fail;
+	}
+	err = tracer_configure(tracer, filter, why, why_len);
+	if (err)
+		goto fail;
+	err = sockets__load(tracer->skel);
+	if (err) {
+		snprintf(why, why_len,
+			 "cannot load the sockets BPF programs: %s (run as root; -v shows the "
+			 "verifier log)",
+			 strerror(-err));
+		goto fail;
+	}
+	if (tracer->skel->kconfig->CONFIG_HZ <= 0) {
+		err = -ENOENT;
+		snprintf(why, why_len,
+			 "kernel HZ unknown: no /proc/config.gz or /boot/config-$(uname "
+			 "-r), needed to turn jiffies into idle times");
+		goto fail;
+	}
+	err = tracer_attach(tracer, why, why_len);
+	if (err)
+		goto fail;
+	tracer->events =
+	    ring_buffer__new(bpf_map__fd(tracer->skel->maps.events), ringbuf_record, tracer, NULL);
+	if (!tracer->events) {
+		err = -errno;
+		snprintf(why, why_len, "cannot open the events ring buffer: %s", strerror(-err));
+		goto fail;
+	}
+	*out = tracer;
+	return 0;
+fail:
+	live_tracer_close(tracer);
+	return err;
+}
+
+int live_tracer_poll(struct live_tracer *tracer, int timeout_ms)
+{
+	int woken = ring_buffer__poll(tracer->events, timeout_ms);
+	int consumed;
+
+	if (woken < 0)
+		return woken;
+	/* The kernel wakes this reader only when the buffer fills (BPF_RB_NO_WAKEUP): read
+	 * whatever is there whether or not epoll said so. */
+	consumed = ring_buffer__consume(tracer->events);
+	return consumed < 0 ? consumed : woken + consumed;
+}
+
+void live_tracer_losses(const struct live_tracer *tracer, struct sock_losses *losses)
+{
+	const volatile struct sock_losses *counters = &tracer->skel->bss->losses;
+
+	losses->ringbuf_open = counters->ringbuf_open;
+	losses->ringbuf_end = counters->ringbuf_end;
+	losses->map_full = counters->map_full;
+}
+
+uint32_t live_tracer_netns(const struct live_tracer *tracer)
+{
+	return tracer->netns_inode;
+}
+
+const char *live_tracer_missing_optional(const struct live_tracer *tracer)
+{
+	return tracer->missing_optional;
+}
+
+void live_tracer_close(struct live_tracer *tracer)
+{
+	if (!tracer)
+		return;
+	ring_buffer__free(tracer->events);
+	for (size_t i = 0; i < tracer->link_count; i++)
+		bpf_link__destroy(tracer->links[i]);
+	sockets__destroy(tracer->skel);
+	free(tracer);
+}

@@ -1,0 +1,45 @@
+/* Loads and attaches bpf/sockets.bpf.c and delivers its socket records: the live source. */
+#ifndef SIPTRAIL_LIVE_TRACER_H
+#define SIPTRAIL_LIVE_TRACER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "port_set.h"
+#include "sock_events.h"
+
+struct live_filter {
+	const struct port_set *ports;
+	uint32_t pid;	      /* 0 = any process */
+	const char *cgroup;   /* cgroup v2 directory, NULL = any */
+	uint32_t netns_inode; /* 0 = the caller's own network namespace */
+};
+
+/* Called for each record; returns 0, or a negative errno to stop polling. */
+typedef int (*live_event_fn)(void *ctx, const struct sock_event *event);
+
+struct live_tracer;
+
+/* Opens, loads and attaches everything. On failure returns a negative errno and writes what
+ * failed (which probe, and why) into why. verbose routes libbpf's debug output to stderr. */
+int live_tracer_open(const struct live_filter *filter, bool verbose, live_event_fn on_event,
+		     void *ctx, struct live_tracer **out, char *why, size_t why_len);
+
+/* Waits up to timeout_ms for records and hands them to on_event. Returns the number handled,
+ * -EINTR when interrupted by a signal, or another negative errno. */
+int live_tracer_poll(struct live_tracer *tracer, int timeout_ms);
+
+/* The kernel's loss counters so far. */
+void live_tracer_losses(const struct live_tracer *tracer, struct sock_losses *losses);
+
+/* The network namespace the kernel filters on (inode number). */
+uint32_t live_tracer_netns(const struct live_tracer *tracer);
+
+/* Probes the kernel did not offer and that were left out, comma-separated ("" if none). */
+const char *live_tracer_missing_optional(const struct live_tracer *tracer);
+
+/* Detaches everything and frees the tracer; NULL is fine. */
+void live_tracer_close(struct live_tracer *tracer);
+
+#endif

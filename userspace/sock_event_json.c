@@ -1,0 +1,167 @@
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "sock_event_json.h"
+
+static const char *const direction_names[] = {
+    [SOCK_DIR_OUT] = "out",
+    [SOCK_DIR_IN] = "in",
+};
+
+/* The side that opens the TCP connection is the TLS client (RFC 5246 §7.3 / RFC 8446 §2). */
+static const char *const tls_role_names[] = {
+    [SOCK_DIR_OUT] = "client",
+    [SOCK_DIR_IN] = "server",
+};
+
+static const char *const closed_by_names[] = {
+    [SOCK_CLOSED_BY_LOCAL] = "local",
+    [SOCK_CLOSED_BY_PEER] = "peer",
+};
+
+static const char *const how_names[] = {
+    [SOCK_HOW_FIN] = "fin",	    [SOCK_HOW_RST_IN] = "rst_in",   [SOCK_HOW_RST_OUT] = "rst_out",
+    [SOCK_HOW_REFUSED] = "refused", [SOCK_HOW_TIMEOUT] = "timeout",
+};
+
+#define NAME_OR_NULL(table, index)                                                                 \
+	((size_t)(index) < sizeof(table) / sizeof(table[0]) && (table)[index]                      \
+	     ? json_string((table)[index])                                                         \
+	     : json_null())
+
+static json_t *json_time_or_null(uint64_t mono_ns, int64_t wall_offset_ns)
+{
+	return mono_ns ? json_integer((json_int_t)mono_ns + wall_offset_ns) : json_null();
+}
+
+static json_t *json_addr(uint16_t family, const uint8_t *addr)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	/* inet_ntop writes RFC 5952 text for IPv6. */
+	if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, text, sizeof(text)))
+		return json_null();
+	return json_string(text);
+}
+
+static json_t *json_errno_name(int err)
+{
+	const char *name = err ? strerrorname_np(err) : NULL;
+
+	return name ? json_string(name) : err ? json_integer(err) : json_null();
+}
+
+/* Fields common to conn_open and conn_end. */
+static int conn_fields(json_t *obj, const struct sock_conn *conn)
+{
+	int err = 0;
+
+	err |= json_object_set_new(obj, "conn", json_integer((json_int_t)conn->cookie));
+	err |= json_object_set_new(obj, "laddr", json_addr(conn->family, conn->laddr));
+	err |= json_object_set_new(obj, "lport", json_integer(conn->lport));
+	err |= json_object_set_new(obj, "raddr", json_addr(conn->family, conn->raddr));
+	err |= json_object_set_new(obj, "rport", json_integer(conn->rport));
+	err |=
+	    json_object_set_new(obj, "direction", NAME_OR_NULL(direction_names, conn->direction));
+	err |= json_object_set_new(obj, "tls_role", NAME_OR_NULL(tls_role_names, conn->direction));
+	err |= json_object_set_new(obj, "pid", conn->pid ? json_integer(conn->pid) : json_null());
+	err |= json_object_set_new(
+	    obj, "comm",
+	    conn->comm[0] ? json_stringn(conn->comm, strnlen(conn->comm, SOCK_COMM_LEN))
+			  : json_null());
+	err |= json_object_set_new(obj, "netns", json_integer(conn->netns));
+	err |= json_object_set_new(obj, "before_trace",
+				   json_boolean(conn->flags & SOCK_F_BEFORE_TRACE));
+	return err ? -ENOMEM : 0;
+}
+
+static json_t *conn_open_json(const struct sock_event *event, int64_t wall_offset_ns)
+{
+	const struct sock_conn *conn = &event->conn;
+	/* Open time: connect() or the passive SYN_RECV; first sight for an older connection. */
+	uint64_t open_ns = conn->open_ts_ns ? conn->open_ts_ns : conn->first_close_ts_ns;
+	json_t *obj = json_object();
+
+	if (!obj || json_object_set_new(obj, "event", json_string("conn_open")) ||
+	    json_object_set_new(
+		obj, "ts_ns",
+		json_time_or_null(open_ns ? open_ns : event->ts_ns, wall_offset_ns)) ||
+	    conn_fields(obj, conn)) {
+		json_decref(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+static json_t *conn_end_json(const struct sock_event *event, int64_t wall_offset_ns)
+{
+	const struct sock_conn *conn = &event->conn;
+	uint64_t end_ns = conn->end_ts_ns ? conn->end_ts_ns : event->ts_ns;
+	bool first_close = conn->first_close_ts_ns != 0;
+	json_t *obj = json_object();
+	int err = 0;
+
+	if (!obj)
+		return NULL;
+	err |= json_object_set_new(obj, "event", json_string("conn_end"));
+	err |= json_object_set_new(obj, "ts_ns", json_time_or_null(end_ns, wall_offset_ns));
+	err |= conn_fields(obj, conn);
+	err |= json_object_set_new(obj, "duration_ns",
+				   conn->open_ts_ns ? json_integer(end_ns - conn->open_ts_ns)
+						    : json_null());
+	err |= json_object_set_new(obj, "bytes_sent", json_integer(conn->bytes_sent));
+	err |= json_object_set_new(obj, "bytes_received", json_integer(conn->bytes_received));
+	err |= json_object_set_new(obj, "retransmits", json_integer(conn->retransmits));
+	err |=
+	    json_object_set_new(obj, "closed_by", NAME_OR_NULL(closed_by_names, conn->closed_by));
+	err |= json_object_set_new(obj, "how", NAME_OR_NULL(how_names, conn->how));
+	err |= json_object_set_new(obj, "first_close_ts_ns",
+				   json_time_or_null(conn->first_close_ts_ns, wall_offset_ns));
+	err |= json_object_set_new(obj, "idle_ns",
+				   first_close ? json_integer(conn->idle_ns) : json_null());
+	err |= json_object_set_new(obj, "sk_error", json_errno_name(conn->sk_err));
+	err |= json_object_set_new(obj, "rst_sent", json_boolean(conn->flags & SOCK_F_RST_SENT));
+	err |= json_object_set_new(obj, "rst_received",
+				   json_boolean(conn->flags & SOCK_F_RST_RECEIVED));
+	if (err) {
+		json_decref(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+int sock_event_to_json(const struct sock_event *event, int64_t wall_offset_ns,
+		       json_t *out[SOCK_EVENT_JSON_MAX])
+{
+	int count = 0;
+
+	if (event->type == SOCK_EV_OPEN ||
+	    (event->type == SOCK_EV_END && !(event->conn.flags & SOCK_F_OPEN_REPORTED))) {
+		out[count] = conn_open_json(event, wall_offset_ns);
+		if (!out[count])
+			return -ENOMEM;
+		count++;
+	}
+	if (event->type == SOCK_EV_END) {
+		out[count] = conn_end_json(event, wall_offset_ns);
+		if (!out[count]) {
+			while (count--)
+				json_decref(out[count]);
+			return -ENOMEM;
+		}
+		count++;
+	}
+	return count;
+}
+
+json_t *sock_losses_to_json(const struct sock_losses *losses, int64_t ts_ns)
+{
+	return json_pack(
+	    "{s:s, s:I, s:I, s:I, s:I, s:I}", "event", "lost", "ts_ns", (json_int_t)ts_ns,
+	    "ringbuf", (json_int_t)(losses->ringbuf_open + losses->ringbuf_end), "map_full",
+	    (json_int_t)losses->map_full, "ringbuf_conn_open", (json_int_t)losses->ringbuf_open,
+	    "ringbuf_conn_end", (json_int_t)losses->ringbuf_end);
+}
