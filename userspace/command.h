@@ -16,5 +16,6 @@ struct command {
 };
 
 int cmd_decode(int argc, char **argv);
+int cmd_tls_trace(int argc, char **argv);
 
 #endif

@@ -7,7 +7,8 @@
 #define SIPTRAIL_VERSION "0.1.0"
 
 static const struct command commands[] = {
-	{"decode", "parse files of raw SIP bytes, one JSON object per message", cmd_decode},
+    {"decode", "parse files of raw SIP bytes, one JSON object per message", cmd_decode},
+    {"tls-trace", "TLS handshakes and SIP plaintext seen through libssl uprobes", cmd_tls_trace},
 };
 
 static void usage(FILE *out)
