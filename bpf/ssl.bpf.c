@@ -117,13 +117,18 @@ struct {
 	__type(value, struct ssl_thread);
 } threads SEC(".maps");
 
-/* SSL* argument of SSL_get_error/SSL_get_verify_result, kept until the call returns. */
+/* Arguments of SSL_get_error/SSL_get_verify_result, kept until the call returns. */
+struct pending_args {
+	struct ssl_key key;
+	__s64 ret; /* SSL_get_error's second argument */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64); /* pid_tgid */
-	__type(value, struct ssl_key);
-} pending_keys SEC(".maps");
+	__type(value, struct pending_args);
+} pending SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -526,64 +531,67 @@ int BPF_KPROBE(ssl_free_enter, void *ssl)
 	return 0;
 }
 
-static int pending_key_save(const void *ssl)
+static int pending_save(const void *ssl, long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct ssl_key key;
+	struct pending_args args = {.ret = ret};
 
-	ssl_key_make(ssl, &key);
-	bpf_map_update_elem(&pending_keys, &id, &key, BPF_ANY);
+	ssl_key_make(ssl, &args.key);
+	bpf_map_update_elem(&pending, &id, &args, BPF_ANY);
 	return 0;
 }
 
 /* The state of the SSL object whose SSL_get_error/SSL_get_verify_result just returned. */
-static struct ssl_state *pending_state(struct ssl_key *key)
+static struct ssl_state *pending_state(struct pending_args *args)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct ssl_key *saved = bpf_map_lookup_elem(&pending_keys, &id);
+	struct pending_args *saved = bpf_map_lookup_elem(&pending, &id);
 
 	if (!saved)
 		return NULL;
-	*key = *saved;
-	bpf_map_delete_elem(&pending_keys, &id);
-	return bpf_map_lookup_elem(&ssl_states, key);
+	*args = *saved;
+	bpf_map_delete_elem(&pending, &id);
+	return bpf_map_lookup_elem(&ssl_states, &args->key);
 }
 
 SEC("uprobe")
-int BPF_KPROBE(ssl_get_error_enter, void *ssl)
+int BPF_KPROBE(ssl_get_error_enter, void *ssl, int ret)
 {
-	return pending_key_save(ssl);
+	return pending_save(ssl, ret);
 }
 
 SEC("uprobe")
 int BPF_KRETPROBE(ssl_get_error_exit, long ssl_error)
 {
+	struct pending_args args;
 	struct ssl_state *state;
-	struct ssl_key key;
 	int code = ssl_error;
 
-	state = pending_state(&key);
+	state = pending_state(&args);
 	if (!state || state->hs != HS_RUNNING)
 		return 0;
-	if (code == SSL_ERROR_SSL || code == SSL_ERROR_SYSCALL || code == SSL_ERROR_ZERO_RETURN)
-		handshake_end(&key, state, false, SSL_HS_END_GET_ERROR, code);
+	/* SSL_ERROR_SYSCALL for a return of 0 is not always fatal: s_client asks about its
+	 * SSL_write(ssl, buf, 0) during the handshake. A socket error returns -1. */
+	if (code == SSL_ERROR_SSL || code == SSL_ERROR_ZERO_RETURN ||
+	    (code == SSL_ERROR_SYSCALL && args.ret < 0))
+		handshake_end(&args.key, state, false, SSL_HS_END_GET_ERROR, code);
 	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(ssl_get_verify_result_enter, void *ssl)
 {
-	return pending_key_save(ssl);
+	return pending_save(ssl, 0);
 }
 
 SEC("uprobe")
 int BPF_KRETPROBE(ssl_get_verify_result_exit, long verify_result)
 {
 	struct ssl_verify_event *ev;
+	struct pending_args args;
 	struct ssl_state *state;
-	struct ssl_key key;
 
-	state = pending_state(&key);
+	state = pending_state(&args);
 	if (!state || state->verify_result == verify_result)
 		return 0;
 	state->verify_result = verify_result;
@@ -595,7 +603,7 @@ int BPF_KRETPROBE(ssl_get_verify_result_exit, long verify_result)
 		stat_add(SSL_STAT_RINGBUF_FULL);
 		return 0;
 	}
-	head_fill(&ev->head, SSL_EVENT_VERIFY, &key, &state->conn);
+	head_fill(&ev->head, SSL_EVENT_VERIFY, &args.key, &state->conn);
 	ev->verify_result = verify_result;
 	bpf_ringbuf_submit(ev, 0);
 	return 0;
