@@ -8,7 +8,6 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <openssl/ssl.h>
 
 #include "ssl.skel.h"
 #include "ssl_lib_path.h"
@@ -253,9 +252,6 @@ int ssl_probe_open(const struct ssl_probe_opts *opts, ssl_probe_event_fn on_even
 	}
 	probe->on_event = on_event;
 	probe->ctx = ctx;
-	/* Reason strings of the SSL library come from userspace OpenSSL's tables. */
-	OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL);
-
 	ret = libs_resolve(probe, opts, err, err_len);
 	if (ret == 0)
 		ret = probe_load(probe, opts, err, err_len);

@@ -74,8 +74,13 @@ static void failure_describe(const struct ssl_handshake_event *raw, struct tls_h
 	const char *reason;
 
 	if (err) {
+		/* The SSL library's reason strings are loaded on demand (idempotent). */
+		OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS,
+				 NULL);
 		hs->error_code = err_pack(err);
-		reason = ERR_reason_error_string(hs->error_code);
+		/* OpenSSL 3.0 has no reason strings for system errors: they are errno values. */
+		reason = err->lib == ERR_LIB_SYS ? strerror(err->reason)
+						 : ERR_reason_error_string(hs->error_code);
 		if (reason)
 			snprintf(hs->error, sizeof(hs->error), "%s", reason);
 		else

@@ -37,7 +37,7 @@ static int path_join(char *out, const char *dir, const char *name)
 
 int ssl_pki_make(struct ssl_pki *pki)
 {
-	char command[4096];
+	char command[3 * PATH_MAX + 2048];
 	int status;
 
 	memset(pki, 0, sizeof(*pki));
