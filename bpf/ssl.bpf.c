@@ -657,8 +657,6 @@ static void conn_fill(struct ssl_conn *conn, struct sock *sk, __u16 family)
 {
 	conn->cookie = bpf_get_socket_cookie(sk);
 	conn->family = family;
-	conn->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	conn->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (family == AF_INET) {
 		BPF_CORE_READ_INTO((__u32 *)conn->laddr, sk, __sk_common.skc_rcv_saddr);
 		BPF_CORE_READ_INTO((__u32 *)conn->raddr, sk, __sk_common.skc_daddr);
@@ -667,7 +665,6 @@ static void conn_fill(struct ssl_conn *conn, struct sock *sk, __u16 family)
 				   __sk_common.skc_v6_rcv_saddr);
 		BPF_CORE_READ_INTO((struct in6_addr *)conn->raddr, sk, __sk_common.skc_v6_daddr);
 	}
-	conn->traced = port_traced(conn->lport) || port_traced(conn->rport);
 }
 
 static int on_sock_io(struct sock *sk, bool is_send)
@@ -682,15 +679,28 @@ static int on_sock_io(struct sock *sk, bool is_send)
 	if ((family != AF_INET && family != AF_INET6) ||
 	    BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
-	conn_fill(&conn, sk, family);
+	conn.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	conn.rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	conn.traced = port_traced(conn.lport) || port_traced(conn.rport);
 
 	call = bpf_map_lookup_elem(&calls, &id);
 	if (call) {
+		/* Mapped even when untraced, so the object's events are known to be dropped. */
+		conn_fill(&conn, sk, family);
 		ssl_bind(&call->key, &conn, SSL_BIND_IN_CALL);
 		return 0;
 	}
-	now = bpf_ktime_get_ns();
 	thread = bpf_map_lookup_elem(&threads, &id);
+	if (!conn.traced) {
+		/* Cheap path for every other TCP socket on the host: it only voids evidence. */
+		if (thread) {
+			thread->last_ssl.ssl = 0;
+			thread->last_recv.cookie = 0;
+		}
+		return 0;
+	}
+	conn_fill(&conn, sk, family);
+	now = bpf_ktime_get_ns();
 	if (!thread) {
 		if (is_send)
 			return 0;
