@@ -1,0 +1,735 @@
+// SPDX-License-Identifier: GPL-2.0
+/* TLS through the TLS library: uprobes on libssl/libcrypto (OpenSSL 3) plus the socket
+ * send/recv tracepoints that tie each SSL object to its TCP connection.
+ *
+ * State lives per SSL object (ssl_states) and per thread (calls: the SSL call in progress;
+ * threads: the last SSL call and the last socket receive, for memory-BIO servers). An SSL
+ * object is keyed by its address and network namespace; the owning process is added only when
+ * the object sits in private memory, because Kamailio shares one SSL* across processes from
+ * shared memory mapped at the same address, while forked workers with private heaps can hold
+ * different objects at the same address. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+
+#include "ssl_events.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define AF_INET	    2
+#define AF_INET6    10
+#define IPPROTO_TCP 6
+#define VM_SHARED   0x00000008
+/* Other libraries' errors are often raised and popped again (ERR_pop_to_mark) while OpenSSL
+ * tries alternatives, so only the SSL library's and the system's are kept. */
+#define ERR_LIB_SYS 2
+#define ERR_LIB_SSL 20
+/* SSL_get_error() values that end a handshake (openssl/ssl.h). */
+#define SSL_ERROR_SSL	      1
+#define SSL_ERROR_SYSCALL     5
+#define SSL_ERROR_ZERO_RETURN 6
+/* A memory-BIO server moves the TLS bytes right before or after the SSL call; older records
+ * are not evidence. */
+#define ADJACENT_WINDOW_NS (100ULL * 1000 * 1000)
+
+const volatile __u16 traced_ports[SSL_MAX_PORTS] = {};
+const volatile __u32 n_traced_ports = 0; /* 0 = every TCP port */
+
+enum call_fn {
+	FN_HANDSHAKE,
+	FN_CONNECT,
+	FN_ACCEPT,
+	FN_READ,
+	FN_READ_EX,
+	FN_WRITE,
+	FN_WRITE_EX,
+};
+
+enum hs_state {
+	HS_NEW = 1,	/* seen at SSL_new, no handshake call yet */
+	HS_RUNNING = 2, /* first handshake (or implicit handshake) call made */
+	HS_DONE = 3,
+	HS_FAILED = 4,
+	HS_UNKNOWN = 5, /* first seen established (siptrail started later): no handshake event */
+};
+
+struct ssl_key {
+	__u64 ssl;
+	__u32 netns;
+	__u32 tgid; /* 0 when the SSL object is in shared memory */
+};
+
+struct ssl_state {
+	struct ssl_conn conn;
+	__u64 hs_start_ns;
+	__s64 verify_result;
+	struct ssl_err err; /* errors of the last failed call, for a later SSL_get_error() */
+	struct ssl_err other;
+	__s32 last_ret;
+	__u8 role;
+	__u8 hs;
+	__u8 begin_sent;
+};
+
+struct ssl_call {
+	struct ssl_key key;
+	__u64 buf;
+	__u64 count_ptr; /* size_t * of SSL_read_ex/SSL_write_ex */
+	__s64 verify_result;
+	struct ssl_err err;
+	struct ssl_err other;
+	__u32 fn;
+	__u32 depth; /* nested calls on the same SSL (SSL_connect -> SSL_do_handshake) */
+};
+
+struct ssl_thread {
+	struct ssl_key last_ssl; /* last SSL call that returned, for "call then send" */
+	__u64 last_ssl_ns;
+	struct ssl_conn last_recv; /* last TCP receive, for "recv then call" */
+	__u64 last_recv_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ssl_key);
+	__type(value, struct ssl_state);
+} ssl_states SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* pid_tgid */
+	__type(value, struct ssl_call);
+} calls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* pid_tgid */
+	__type(value, struct ssl_thread);
+} threads SEC(".maps");
+
+/* Arguments of SSL_get_error/SSL_get_verify_result, kept until the call returns. */
+struct pending_args {
+	struct ssl_key key;
+	__s64 ret; /* SSL_get_error's second argument */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* pid_tgid */
+	__type(value, struct pending_args);
+} pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ssl_data_event);
+} data_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SSL_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+static void stat_add(enum ssl_stat stat)
+{
+	__u32 index = stat;
+	__u64 *count = bpf_map_lookup_elem(&stats, &index);
+
+	if (count)
+		__sync_fetch_and_add(count, 1);
+}
+
+static bool port_traced(__u16 port)
+{
+	if (n_traced_ports == 0)
+		return true;
+	for (int i = 0; i < SSL_MAX_PORTS; i++) {
+		if (i >= n_traced_ports)
+			break;
+		if (traced_ports[i] == port)
+			return true;
+	}
+	return false;
+}
+
+static long vma_is_shared(struct task_struct *task, struct vm_area_struct *vma, void *ctx)
+{
+	__u32 *shared = ctx;
+
+	*shared = (vma->vm_flags & VM_SHARED) != 0;
+	return 0;
+}
+
+static void ssl_key_make(const void *ssl, struct ssl_key *key)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 shared = 1; /* lookup failed: assume shared, the key then ignores the process */
+
+	key->ssl = (__u64)ssl;
+	key->netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
+	bpf_find_vma(task, (__u64)ssl, vma_is_shared, &shared, 0);
+	key->tgid = shared ? 0 : bpf_get_current_pid_tgid() >> 32;
+}
+
+static void head_fill(struct ssl_event_head *head, __u32 type, const struct ssl_key *key,
+		      const struct ssl_conn *conn)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	head->type = type;
+	head->pid = id >> 32;
+	head->tid = (__u32)id;
+	head->netns = key->netns;
+	head->ts_ns = bpf_ktime_get_ns();
+	head->ssl = key->ssl;
+	head->conn = *conn;
+	bpf_get_current_comm(head->comm, sizeof(head->comm));
+}
+
+/* Events leave the kernel only for SSL objects mapped to a socket on a traced port. */
+static bool state_reportable(const struct ssl_state *state)
+{
+	if (state->conn.cookie == 0) {
+		stat_add(SSL_STAT_UNMAPPED);
+		return false;
+	}
+	return state->conn.traced;
+}
+
+static __u8 role_of(const struct ssl_state *state)
+{
+	if (state->role != SSL_ROLE_UNKNOWN)
+		return state->role;
+	/* No connect/accept call seen: the side that owns the traced port is the server. */
+	if (port_traced(state->conn.lport) && !port_traced(state->conn.rport))
+		return SSL_ROLE_SERVER;
+	if (port_traced(state->conn.rport))
+		return SSL_ROLE_CLIENT;
+	return SSL_ROLE_UNKNOWN;
+}
+
+/* The call's return value is state->last_ret. */
+static void handshake_emit(const struct ssl_key *key, struct ssl_state *state, __u32 type,
+			   __u8 end_by, __s32 ssl_error)
+{
+	struct ssl_handshake_event *ev;
+
+	if (!state_reportable(state))
+		return;
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		stat_add(SSL_STAT_RINGBUF_FULL);
+		return;
+	}
+	head_fill(&ev->head, type, key, &state->conn);
+	ev->start_ns = state->hs_start_ns;
+	ev->verify_result = state->verify_result;
+	ev->err = state->err;
+	ev->other = state->other;
+	ev->ret = state->last_ret;
+	ev->ssl_error = ssl_error;
+	ev->role = role_of(state);
+	ev->ok = state->hs == HS_DONE;
+	ev->end_by = end_by;
+	ev->pad = 0;
+	if (type == SSL_EVENT_HANDSHAKE_BEGIN)
+		state->begin_sent = 1;
+	bpf_ringbuf_submit(ev, 0);
+}
+
+static void begin_emit_once(const struct ssl_key *key, struct ssl_state *state)
+{
+	if (state->hs == HS_RUNNING && !state->begin_sent && state->conn.cookie)
+		handshake_emit(key, state, SSL_EVENT_HANDSHAKE_BEGIN, 0, -1);
+}
+
+static void handshake_end(const struct ssl_key *key, struct ssl_state *state, bool ok, __u8 end_by,
+			  __s32 ssl_error)
+{
+	state->hs = ok ? HS_DONE : HS_FAILED;
+	handshake_emit(key, state, SSL_EVENT_HANDSHAKE_END, end_by, ssl_error);
+}
+
+static void ssl_bind(const struct ssl_key *key, const struct ssl_conn *conn, __u8 source)
+{
+	struct ssl_state *state = bpf_map_lookup_elem(&ssl_states, key);
+
+	if (!state || state->conn.cookie == conn->cookie)
+		return;
+	/* Only I/O inside the SSL call is proof enough to move a mapped object. */
+	if (state->conn.cookie && source != SSL_BIND_IN_CALL)
+		return;
+	state->conn = *conn;
+	state->conn.bind_source = source;
+	begin_emit_once(key, state);
+}
+
+static struct ssl_state *state_lookup_or_init(const struct ssl_key *key, __u8 hs)
+{
+	struct ssl_state *state = bpf_map_lookup_elem(&ssl_states, key);
+	struct ssl_state fresh = {.verify_result = -1, .hs = hs};
+
+	if (state)
+		return state;
+	bpf_map_update_elem(&ssl_states, key, &fresh, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&ssl_states, key);
+}
+
+static bool fn_is_handshake(__u32 fn)
+{
+	return fn == FN_HANDSHAKE || fn == FN_CONNECT || fn == FN_ACCEPT;
+}
+
+static int call_enter(const void *ssl, enum call_fn fn, const void *buf, const void *count_ptr)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ssl_call *call = bpf_map_lookup_elem(&calls, &id);
+	struct ssl_call fresh = {.fn = fn, .buf = (__u64)buf, .count_ptr = (__u64)count_ptr};
+	struct ssl_thread *thread;
+	struct ssl_state *state;
+	__u64 now = bpf_ktime_get_ns();
+
+	if (call && call->key.ssl == (__u64)ssl) {
+		call->depth++;
+		return 0;
+	}
+	fresh.verify_result = -1;
+	ssl_key_make(ssl, &fresh.key);
+	bpf_map_update_elem(&calls, &id, &fresh, BPF_ANY);
+
+	state = state_lookup_or_init(&fresh.key, fn_is_handshake(fn) ? HS_NEW : HS_UNKNOWN);
+	if (!state)
+		return 0;
+	if (fn == FN_CONNECT)
+		state->role = SSL_ROLE_CLIENT;
+	else if (fn == FN_ACCEPT)
+		state->role = SSL_ROLE_SERVER;
+	if (state->hs == HS_NEW) {
+		state->hs = HS_RUNNING;
+		state->hs_start_ns = now;
+	}
+	thread = bpf_map_lookup_elem(&threads, &id);
+	if (thread && thread->last_recv.cookie) {
+		if (now - thread->last_recv_ns < ADJACENT_WINDOW_NS)
+			ssl_bind(&fresh.key, &thread->last_recv, SSL_BIND_RECV_BEFORE);
+		thread->last_recv.cookie = 0; /* evidence for this call only */
+	}
+	begin_emit_once(&fresh.key, state);
+	return 0;
+}
+
+static void data_emit(const struct ssl_key *key, const struct ssl_state *state,
+		      const struct ssl_call *call, __u64 total_len)
+{
+	__u32 zero = 0;
+	struct ssl_data_event *ev = bpf_map_lookup_elem(&data_scratch, &zero);
+	__u32 len = total_len < SSL_DATA_MAX ? total_len : SSL_DATA_MAX;
+
+	if (!ev || !state_reportable(state))
+		return;
+	head_fill(&ev->head, SSL_EVENT_DATA, key, &state->conn);
+	ev->total_len = total_len > 0xffffffffULL ? 0xffffffffU : total_len;
+	ev->dir = (call->fn == FN_READ || call->fn == FN_READ_EX) ? SSL_DIR_IN : SSL_DIR_OUT;
+	ev->truncated = total_len > len;
+	barrier_var(len);
+	if (len > SSL_DATA_MAX)
+		len = SSL_DATA_MAX;
+	if (bpf_probe_read_user(ev->data, len, (const void *)call->buf) != 0)
+		len = 0;
+	ev->len = len;
+	if (bpf_ringbuf_output(&events, ev, offsetof(struct ssl_data_event, data) + len, 0) != 0)
+		stat_add(SSL_STAT_RINGBUF_FULL);
+}
+
+/* Bytes moved by the call, or 0 when it failed. */
+static __u64 call_transferred(const struct ssl_call *call, long ret)
+{
+	__u64 count = 0;
+
+	if (call->fn == FN_READ || call->fn == FN_WRITE)
+		return ret > 0 ? ret : 0;
+	if (ret != 1)
+		return 0;
+	bpf_probe_read_user(&count, sizeof(count), (const void *)call->count_ptr);
+	return count;
+}
+
+static void thread_note_call(__u64 id, const struct ssl_key *key)
+{
+	struct ssl_thread *thread = bpf_map_lookup_elem(&threads, &id);
+	struct ssl_thread fresh = {};
+
+	if (!thread) {
+		fresh.last_ssl = *key;
+		fresh.last_ssl_ns = bpf_ktime_get_ns();
+		bpf_map_update_elem(&threads, &id, &fresh, BPF_ANY);
+		return;
+	}
+	thread->last_ssl = *key;
+	thread->last_ssl_ns = bpf_ktime_get_ns();
+}
+
+static int call_exit(long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ssl_call *found = bpf_map_lookup_elem(&calls, &id);
+	struct ssl_state *state;
+	struct ssl_call call;
+	bool succeeded;
+
+	if (!found)
+		return 0;
+	if (found->depth) {
+		found->depth--;
+		return 0;
+	}
+	call = *found;
+	bpf_map_delete_elem(&calls, &id);
+	thread_note_call(id, &call.key);
+
+	state = bpf_map_lookup_elem(&ssl_states, &call.key);
+	if (!state)
+		return 0;
+	succeeded = fn_is_handshake(call.fn) ? ret == 1 : call_transferred(&call, ret) > 0;
+	if (state->hs == HS_RUNNING) {
+		if (call.verify_result >= 0)
+			state->verify_result = call.verify_result;
+		state->last_ret = ret;
+		if (succeeded) {
+			state->err = (struct ssl_err){};
+			state->other = (struct ssl_err){};
+			handshake_end(&call.key, state, true, SSL_HS_END_RETURN, -1);
+		} else {
+			state->err = call.err;
+			state->other = call.other;
+			/* An SSL-library error raised inside the call is fatal; a bare -1 may be
+			 * WANT_READ/WANT_WRITE, left to SSL_get_error() or SSL_free(). */
+			if (call.err.lib)
+				handshake_end(&call.key, state, false, SSL_HS_END_RETURN, -1);
+		}
+	}
+	if (!fn_is_handshake(call.fn) && succeeded)
+		data_emit(&call.key, state, &call, call_transferred(&call, ret));
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_do_handshake_enter, void *ssl)
+{
+	return call_enter(ssl, FN_HANDSHAKE, NULL, NULL);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_connect_enter, void *ssl)
+{
+	return call_enter(ssl, FN_CONNECT, NULL, NULL);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_accept_enter, void *ssl)
+{
+	return call_enter(ssl, FN_ACCEPT, NULL, NULL);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_read_enter, void *ssl, void *buf)
+{
+	return call_enter(ssl, FN_READ, buf, NULL);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_read_ex_enter, void *ssl, void *buf, __u64 num, __u64 *readbytes)
+{
+	return call_enter(ssl, FN_READ_EX, buf, readbytes);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_write_enter, void *ssl, const void *buf)
+{
+	return call_enter(ssl, FN_WRITE, buf, NULL);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_write_ex_enter, void *ssl, const void *buf, __u64 num, __u64 *written)
+{
+	return call_enter(ssl, FN_WRITE_EX, buf, written);
+}
+
+/* One return probe serves every call above: the call's kind is in the per-thread state. */
+SEC("uprobe")
+int BPF_KRETPROBE(ssl_call_exit, long ret)
+{
+	return call_exit((int)ret);
+}
+
+SEC("uprobe")
+int BPF_KRETPROBE(ssl_new_exit, void *ssl)
+{
+	struct ssl_state fresh = {.verify_result = -1, .hs = HS_NEW};
+	struct ssl_key key;
+
+	if (!ssl)
+		return 0;
+	ssl_key_make(ssl, &key);
+	bpf_map_update_elem(&ssl_states, &key, &fresh, BPF_ANY);
+	return 0;
+}
+
+static int role_set(const void *ssl, __u8 role)
+{
+	struct ssl_state *state;
+	struct ssl_key key;
+
+	ssl_key_make(ssl, &key);
+	state = state_lookup_or_init(&key, HS_NEW);
+	if (state)
+		state->role = role;
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_set_connect_state_enter, void *ssl)
+{
+	return role_set(ssl, SSL_ROLE_CLIENT);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_set_accept_state_enter, void *ssl)
+{
+	return role_set(ssl, SSL_ROLE_SERVER);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_free_enter, void *ssl)
+{
+	struct ssl_state *state;
+	struct ssl_key key;
+
+	if (!ssl)
+		return 0;
+	ssl_key_make(ssl, &key);
+	state = bpf_map_lookup_elem(&ssl_states, &key);
+	if (!state)
+		return 0;
+	if (state->hs == HS_RUNNING)
+		handshake_end(&key, state, false, SSL_HS_END_FREE, -1);
+	bpf_map_delete_elem(&ssl_states, &key);
+	return 0;
+}
+
+static int pending_save(const void *ssl, long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pending_args args = {.ret = ret};
+
+	ssl_key_make(ssl, &args.key);
+	bpf_map_update_elem(&pending, &id, &args, BPF_ANY);
+	return 0;
+}
+
+/* The state of the SSL object whose SSL_get_error/SSL_get_verify_result just returned. */
+static struct ssl_state *pending_state(struct pending_args *args)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pending_args *saved = bpf_map_lookup_elem(&pending, &id);
+
+	if (!saved)
+		return NULL;
+	*args = *saved;
+	bpf_map_delete_elem(&pending, &id);
+	return bpf_map_lookup_elem(&ssl_states, &args->key);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_get_error_enter, void *ssl, int ret)
+{
+	return pending_save(ssl, ret);
+}
+
+SEC("uprobe")
+int BPF_KRETPROBE(ssl_get_error_exit, long ssl_error)
+{
+	struct pending_args args;
+	struct ssl_state *state;
+	int code = ssl_error;
+
+	state = pending_state(&args);
+	if (!state || state->hs != HS_RUNNING)
+		return 0;
+	/* SSL_ERROR_SYSCALL for a return of 0 is not always fatal: s_client asks about its
+	 * SSL_write(ssl, buf, 0) during the handshake. A socket error returns -1. */
+	if (code == SSL_ERROR_SSL || code == SSL_ERROR_ZERO_RETURN ||
+	    (code == SSL_ERROR_SYSCALL && args.ret < 0))
+		handshake_end(&args.key, state, false, SSL_HS_END_GET_ERROR, code);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_get_verify_result_enter, void *ssl)
+{
+	return pending_save(ssl, 0);
+}
+
+SEC("uprobe")
+int BPF_KRETPROBE(ssl_get_verify_result_exit, long verify_result)
+{
+	struct ssl_verify_event *ev;
+	struct pending_args args;
+	struct ssl_state *state;
+
+	state = pending_state(&args);
+	if (!state || state->verify_result == verify_result)
+		return 0;
+	state->verify_result = verify_result;
+	/* A handshake event already went out; report a verify failure it did not carry. */
+	if (state->hs != HS_DONE || verify_result == 0 || !state_reportable(state))
+		return 0;
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		stat_add(SSL_STAT_RINGBUF_FULL);
+		return 0;
+	}
+	head_fill(&ev->head, SSL_EVENT_VERIFY, &args.key, &state->conn);
+	ev->verify_result = verify_result;
+	bpf_ringbuf_submit(ev, 0);
+	return 0;
+}
+
+static int error_record(int lib, int reason)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ssl_call *call = bpf_map_lookup_elem(&calls, &id);
+
+	if (!call)
+		return 0;
+	if (lib == ERR_LIB_SSL) {
+		call->err.lib = lib;
+		call->err.reason = reason;
+	} else if (lib == ERR_LIB_SYS && !call->other.lib) {
+		call->other.lib = lib;
+		call->other.reason = reason;
+	}
+	return 0;
+}
+
+/* OpenSSL 3: ERR_raise()/SSLfatal() end in ERR_vset_error (ERR_set_error calls it). */
+SEC("uprobe")
+int BPF_KPROBE(err_vset_error_enter, int lib, int reason)
+{
+	return error_record(lib, reason);
+}
+
+/* OpenSSL 1.1 and builds that still export it: ERR_put_error(lib, func, reason, file, line). */
+SEC("uprobe")
+int BPF_KPROBE(err_put_error_enter, int lib, int func, int reason)
+{
+	return error_record(lib, reason);
+}
+
+/* libssl reads the chain's verify result with X509_STORE_CTX_get_error() after
+ * X509_verify_cert(); the last value inside the SSL call is the final one. */
+SEC("uprobe")
+int BPF_KRETPROBE(x509_store_ctx_get_error_exit, long verify_result)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ssl_call *call = bpf_map_lookup_elem(&calls, &id);
+
+	if (call)
+		call->verify_result = (int)verify_result;
+	return 0;
+}
+
+static void conn_fill(struct ssl_conn *conn, struct sock *sk, __u16 family)
+{
+	conn->cookie = bpf_get_socket_cookie(sk);
+	conn->family = family;
+	if (family == AF_INET) {
+		BPF_CORE_READ_INTO((__u32 *)conn->laddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)conn->raddr, sk, __sk_common.skc_daddr);
+	} else {
+		BPF_CORE_READ_INTO((struct in6_addr *)conn->laddr, sk,
+				   __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO((struct in6_addr *)conn->raddr, sk, __sk_common.skc_v6_daddr);
+	}
+}
+
+static int on_sock_io(struct sock *sk, bool is_send)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	struct ssl_thread *thread, fresh = {};
+	struct ssl_conn conn = {};
+	struct ssl_call *call;
+	__u64 now;
+
+	if ((family != AF_INET && family != AF_INET6) ||
+	    BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	conn.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	conn.rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	conn.traced = port_traced(conn.lport) || port_traced(conn.rport);
+
+	call = bpf_map_lookup_elem(&calls, &id);
+	if (call) {
+		/* Mapped even when untraced, so the object's events are known to be dropped. */
+		conn_fill(&conn, sk, family);
+		ssl_bind(&call->key, &conn, SSL_BIND_IN_CALL);
+		return 0;
+	}
+	thread = bpf_map_lookup_elem(&threads, &id);
+	if (!conn.traced) {
+		/* Cheap path for every other TCP socket on the host: it only voids evidence. */
+		if (thread) {
+			thread->last_ssl.ssl = 0;
+			thread->last_recv.cookie = 0;
+		}
+		return 0;
+	}
+	conn_fill(&conn, sk, family);
+	now = bpf_ktime_get_ns();
+	if (!thread) {
+		if (is_send)
+			return 0;
+		fresh.last_recv = conn;
+		fresh.last_recv_ns = now;
+		bpf_map_update_elem(&threads, &id, &fresh, BPF_ANY);
+		return 0;
+	}
+	if (is_send && thread->last_ssl.ssl && now - thread->last_ssl_ns < ADJACENT_WINDOW_NS)
+		ssl_bind(&thread->last_ssl, &conn, SSL_BIND_SEND_AFTER);
+	/* Only the socket I/O right next to an SSL call is evidence for it. */
+	thread->last_ssl.ssl = 0;
+	if (is_send) {
+		thread->last_recv.cookie = 0;
+		return 0;
+	}
+	thread->last_recv = conn;
+	thread->last_recv_ns = now;
+	return 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(on_sock_send, struct sock *sk, int ret, int flags)
+{
+	return on_sock_io(sk, true);
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(on_sock_recv, struct sock *sk, int ret, int flags)
+{
+	return on_sock_io(sk, false);
+}

@@ -1,0 +1,43 @@
+/* Real OpenSSL peers for live tests, each a forked child process on 127.0.0.1.
+ * fd mode gives OpenSSL the socket (SSL_set_fd, as stunnel and s_client do); memory-BIO mode
+ * keeps a BIO pair between OpenSSL and the socket and does its own recv()/send() right before
+ * and after the SSL calls, as Kamailio's tls module does. */
+#ifndef SIPTRAIL_TESTS_TLS_PEER_H
+#define SIPTRAIL_TESTS_TLS_PEER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct tls_peer_opts {
+	bool server;
+	bool memory_bio;
+	bool use_ex;		/* SSL_read_ex/SSL_write_ex instead of SSL_read/SSL_write */
+	uint16_t port;		/* on 127.0.0.1 */
+	const char *cert_chain; /* server: leaf then intermediates */
+	const char *key;	/* server */
+	const char *ca_file;	/* client: the only trusted root; the client verifies */
+	const void *send;	/* written after the handshake (the server after reading) */
+	size_t send_len;
+	size_t expect_len; /* bytes to read after the handshake (the client after writing) */
+};
+
+struct tls_peer {
+	pid_t pid;
+	int report_fd; /* pipe from the child */
+};
+
+struct tls_peer_result {
+	int exit_status; /* 0: handshake, writes and reads all succeeded */
+	uint64_t cookie; /* SO_COOKIE of the child's connected socket, 0 if none */
+	bool handshake_ok;
+};
+
+/* Forks the peer. A server returns once it listens. Returns 0 or -1. */
+int tls_peer_start(const struct tls_peer_opts *opts, struct tls_peer *peer);
+
+/* Waits for the peer to finish (killing it after timeout_ms). Returns 0 or -1. */
+int tls_peer_wait(struct tls_peer *peer, int timeout_ms, struct tls_peer_result *result);
+
+#endif

@@ -1,0 +1,356 @@
+/* Live: uprobes on the system's libssl watch real OpenSSL peers on 127.0.0.1:5061 in a private
+ * network namespace: handshake roles and results, failure reasons, plaintext and its
+ * connection, truncation, and the memory-BIO mapping Kamailio needs. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/live_env.h"
+#include "../lib/ssl_pki.h"
+#include "ssl_probe.h"
+#include "../lib/tls_peer.h"
+
+#define PORT	     5061
+#define MAX_EVENTS   256
+#define PEER_WAIT_MS 10000
+
+static const char options_msg[] = "OPTIONS sip:carrier@server.stssl.test SIP/2.0\r\n"
+				  "Via: SIP/2.0/TLS 127.0.0.1;branch=z9hG4bK-stssl\r\n"
+				  "Content-Length: 0\r\n\r\n";
+static const char ok_msg[] = "SIP/2.0 200 OK\r\nVia: SIP/2.0/TLS 127.0.0.1;branch=z9hG4bK-stssl\r\n"
+			     "Content-Length: 0\r\n\r\n";
+
+struct seen_event {
+	struct tls_event ev;
+	char error[128];
+	char *bytes;
+};
+
+static struct {
+	bool ready;
+	struct ssl_pki pki;
+	struct ssl_probe *probe;
+	uint32_t netns;
+	struct seen_event events[MAX_EVENTS];
+	size_t n_events;
+} fx;
+
+static void on_event(const struct tls_event *ev, void *ctx)
+{
+	struct seen_event *seen;
+
+	(void)ctx;
+	if (ev->netns != fx.netns || fx.n_events == MAX_EVENTS)
+		return;
+	seen = &fx.events[fx.n_events++];
+	seen->ev = *ev;
+	seen->bytes = NULL;
+	if (ev->kind == TLS_EVENT_DATA) {
+		seen->bytes = malloc(ev->data.len + 1);
+		memcpy(seen->bytes, ev->data.bytes, ev->data.len);
+		seen->bytes[ev->data.len] = '\0';
+		seen->ev.data.bytes = (const uint8_t *)seen->bytes;
+	}
+}
+
+static void events_clear(void)
+{
+	for (size_t i = 0; i < fx.n_events; i++)
+		free(fx.events[i].bytes);
+	fx.n_events = 0;
+}
+
+/* A network namespace of our own, so port 5061 is ours whatever else runs on the machine. */
+static void netns_enter(void)
+{
+	struct ifreq ifr = {0};
+	struct stat st;
+	int fd;
+
+	assert_int_equal(unshare(CLONE_NEWNET), 0);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(fd >= 0);
+	strcpy(ifr.ifr_name, "lo");
+	assert_int_equal(ioctl(fd, SIOCGIFFLAGS, &ifr), 0);
+	ifr.ifr_flags |= IFF_UP;
+	assert_int_equal(ioctl(fd, SIOCSIFFLAGS, &ifr), 0);
+	close(fd);
+	assert_int_equal(stat("/proc/self/ns/net", &st), 0);
+	fx.netns = (uint32_t)st.st_ino;
+}
+
+static void fixture_require(void)
+{
+	static const uint16_t ports[] = {PORT};
+	struct ssl_probe_opts opts = {.ports = ports, .n_ports = 1};
+	char err[512];
+
+	live_env_require();
+	if (fx.ready) {
+		events_clear();
+		return;
+	}
+	netns_enter();
+	assert_int_equal(ssl_pki_make(&fx.pki), 0);
+	if (ssl_probe_open(&opts, on_event, NULL, &fx.probe, err, sizeof(err)) != 0)
+		fail_msg("ssl_probe_open: %s", err);
+	fx.ready = true;
+}
+
+static int fixture_teardown(void **state)
+{
+	(void)state;
+	events_clear();
+	ssl_probe_close(fx.probe);
+	ssl_pki_remove(&fx.pki);
+	return 0;
+}
+
+static const struct seen_event *event_find(pid_t pid, enum tls_event_kind kind, bool out,
+					   size_t nth)
+{
+	for (size_t i = 0; i < fx.n_events; i++) {
+		const struct tls_event *ev = &fx.events[i].ev;
+
+		if (ev->pid != (uint32_t)pid || ev->kind != kind)
+			continue;
+		if (kind == TLS_EVENT_DATA && ev->data.out != out)
+			continue;
+		if (nth-- == 0)
+			return &fx.events[i];
+	}
+	return NULL;
+}
+
+static size_t events_count(pid_t pid, enum tls_event_kind kind)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < fx.n_events; i++)
+		n += fx.events[i].ev.pid == (uint32_t)pid && fx.events[i].ev.kind == kind;
+	return n;
+}
+
+/* Polls until both peers' handshake ends and want_data data events arrived, or 3 s. */
+static void events_collect(pid_t a, pid_t b, size_t want_data)
+{
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		assert_true(ssl_probe_poll(fx.probe, 100) >= 0);
+		if (events_count(a, TLS_EVENT_HANDSHAKE_END) &&
+		    events_count(b, TLS_EVENT_HANDSHAKE_END) &&
+		    events_count(a, TLS_EVENT_DATA) + events_count(b, TLS_EVENT_DATA) >= want_data)
+			return;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec - start.tv_sec < 3);
+}
+
+struct peers {
+	struct tls_peer server, client;
+	struct tls_peer_result server_result, client_result;
+};
+
+static void peers_run(struct tls_peer_opts *server, struct tls_peer_opts *client,
+		      struct peers *peers)
+{
+	server->server = true;
+	server->port = client->port = PORT;
+	server->cert_chain = fx.pki.server_chain;
+	server->key = fx.pki.server_key;
+	if (!client->ca_file)
+		client->ca_file = fx.pki.root;
+	assert_int_equal(tls_peer_start(server, &peers->server), 0);
+	assert_int_equal(tls_peer_start(client, &peers->client), 0);
+	assert_int_equal(tls_peer_wait(&peers->client, PEER_WAIT_MS, &peers->client_result), 0);
+	assert_int_equal(tls_peer_wait(&peers->server, PEER_WAIT_MS, &peers->server_result), 0);
+}
+
+static void handshake_assert_ok(pid_t pid, const char *role, uint64_t cookie)
+{
+	const struct seen_event *end = event_find(pid, TLS_EVENT_HANDSHAKE_END, false, 0);
+
+	assert_non_null(end);
+	assert_string_equal(end->ev.handshake.role, role);
+	assert_true(end->ev.handshake.ok);
+	assert_int_equal(end->ev.conn, cookie);
+	assert_int_equal(end->ev.netns, fx.netns);
+	assert_true(end->ev.handshake.duration_ns > 0);
+	assert_true(end->ev.handshake.duration_ns < 5000000000ULL);
+	assert_int_equal(end->ev.handshake.error[0], '\0');
+	assert_int_equal(events_count(pid, TLS_EVENT_HANDSHAKE_BEGIN), 1);
+	assert_int_equal(events_count(pid, TLS_EVENT_HANDSHAKE_END), 1);
+}
+
+static void data_assert(pid_t pid, bool out, const char *text, uint64_t cookie)
+{
+	const struct seen_event *data = event_find(pid, TLS_EVENT_DATA, out, 0);
+
+	assert_non_null(data);
+	assert_int_equal(data->ev.conn, cookie);
+	assert_int_equal(data->ev.data.len, strlen(text));
+	assert_false(data->ev.data.truncated);
+	assert_string_equal(data->bytes, text);
+}
+
+/* A good handshake with SIP both ways, OpenSSL owning the socket (SSL_set_fd). */
+static void test_fd_handshake_and_sip(void **state)
+{
+	struct tls_peer_opts server = {
+	    .send = ok_msg, .send_len = strlen(ok_msg), .expect_len = strlen(options_msg)};
+	struct tls_peer_opts client = {
+	    .send = options_msg, .send_len = strlen(options_msg), .expect_len = strlen(ok_msg)};
+	struct peers peers;
+
+	(void)state;
+	fixture_require();
+	peers_run(&server, &client, &peers);
+	assert_int_equal(peers.client_result.exit_status, 0);
+	assert_int_equal(peers.server_result.exit_status, 0);
+	assert_int_not_equal(peers.client_result.cookie, peers.server_result.cookie);
+	events_collect(peers.client.pid, peers.server.pid, 4);
+
+	handshake_assert_ok(peers.client.pid, "client", peers.client_result.cookie);
+	handshake_assert_ok(peers.server.pid, "server", peers.server_result.cookie);
+	data_assert(peers.client.pid, true, options_msg, peers.client_result.cookie);
+	data_assert(peers.server.pid, false, options_msg, peers.server_result.cookie);
+	data_assert(peers.server.pid, true, ok_msg, peers.server_result.cookie);
+	data_assert(peers.client.pid, false, ok_msg, peers.client_result.cookie);
+	assert_string_equal(event_find(peers.client.pid, TLS_EVENT_DATA, true, 0)->ev.mapped_by,
+			    "in_call");
+	assert_int_equal(event_find(peers.client.pid, TLS_EVENT_DATA, true, 0)->ev.rport, PORT);
+	assert_int_equal(event_find(peers.server.pid, TLS_EVENT_DATA, true, 0)->ev.lport, PORT);
+}
+
+/* The client trusts another root: it fails verification, the server hears unknown_ca. */
+static void test_untrusted_chain_fails(void **state)
+{
+	struct tls_peer_opts server = {.expect_len = 1};
+	struct tls_peer_opts client = {.ca_file = fx.pki.other_root};
+	const struct seen_event *end;
+	struct peers peers;
+
+	(void)state;
+	fixture_require();
+	client.ca_file = fx.pki.other_root;
+	peers_run(&server, &client, &peers);
+	assert_int_not_equal(peers.client_result.exit_status, 0);
+	assert_false(peers.client_result.handshake_ok);
+	events_collect(peers.client.pid, peers.server.pid, 0);
+
+	end = event_find(peers.client.pid, TLS_EVENT_HANDSHAKE_END, false, 0);
+	assert_non_null(end);
+	assert_false(end->ev.handshake.ok);
+	assert_string_equal(end->ev.handshake.role, "client");
+	assert_int_equal(end->ev.conn, peers.client_result.cookie);
+	assert_string_equal(end->ev.handshake.error, "certificate verify failed");
+	assert_non_null(end->ev.handshake.verify_error);
+	assert_string_equal(end->ev.handshake.verify_error,
+			    "unable to get local issuer certificate");
+
+	end = event_find(peers.server.pid, TLS_EVENT_HANDSHAKE_END, false, 0);
+	assert_non_null(end);
+	assert_false(end->ev.handshake.ok);
+	assert_string_equal(end->ev.handshake.role, "server");
+	assert_int_equal(end->ev.conn, peers.server_result.cookie);
+	assert_string_equal(end->ev.handshake.error, "tlsv1 alert unknown ca");
+	assert_null(end->ev.handshake.verify_error);
+}
+
+/* A write bigger than the capture limit is cut at SSL_DATA_MAX and marked. */
+static void test_large_write_truncated(void **state)
+{
+	static char big[40000];
+	/* The client waits for a reply: closing with unread data would reset the connection. */
+	struct tls_peer_opts server = {
+	    .expect_len = sizeof(big), .send = ok_msg, .send_len = strlen(ok_msg)};
+	struct tls_peer_opts client = {
+	    .send = big, .send_len = sizeof(big), .expect_len = strlen(ok_msg)};
+	const struct seen_event *data;
+	struct peers peers;
+	size_t read_total = 0;
+
+	(void)state;
+	fixture_require();
+	memset(big, 'x', sizeof(big));
+	memcpy(big, "MESSAGE sip:big@server.stssl.test SIP/2.0\r\n", 43);
+	peers_run(&server, &client, &peers);
+	assert_int_equal(peers.client_result.exit_status, 0);
+	assert_int_equal(peers.server_result.exit_status, 0);
+	events_collect(peers.client.pid, peers.server.pid, 5);
+
+	data = event_find(peers.client.pid, TLS_EVENT_DATA, true, 0);
+	assert_non_null(data);
+	assert_true(data->ev.data.truncated);
+	assert_int_equal(data->ev.data.len, SSL_DATA_MAX);
+	assert_int_equal(data->ev.data.total_len, sizeof(big));
+	assert_memory_equal(data->bytes, big, SSL_DATA_MAX);
+	for (size_t i = 0; (data = event_find(peers.server.pid, TLS_EVENT_DATA, false, i)); i++) {
+		assert_false(data->ev.data.truncated);
+		read_total += data->ev.data.len;
+	}
+	assert_int_equal(read_total, sizeof(big));
+}
+
+/* Memory-BIO peers on both sides (rbio == wbio, own recv/send around the SSL calls, _ex
+ * calls): every event still lands on the right socket. */
+static void test_memory_bio_mapping(void **state)
+{
+	struct tls_peer_opts server = {.memory_bio = true,
+				       .use_ex = true,
+				       .send = ok_msg,
+				       .send_len = strlen(ok_msg),
+				       .expect_len = strlen(options_msg)};
+	struct tls_peer_opts client = {.memory_bio = true,
+				       .use_ex = true,
+				       .send = options_msg,
+				       .send_len = strlen(options_msg),
+				       .expect_len = strlen(ok_msg)};
+	struct peers peers;
+
+	(void)state;
+	fixture_require();
+	peers_run(&server, &client, &peers);
+	assert_int_equal(peers.client_result.exit_status, 0);
+	assert_int_equal(peers.server_result.exit_status, 0);
+	events_collect(peers.client.pid, peers.server.pid, 4);
+
+	handshake_assert_ok(peers.client.pid, "client", peers.client_result.cookie);
+	handshake_assert_ok(peers.server.pid, "server", peers.server_result.cookie);
+	data_assert(peers.client.pid, true, options_msg, peers.client_result.cookie);
+	data_assert(peers.server.pid, false, options_msg, peers.server_result.cookie);
+	data_assert(peers.server.pid, true, ok_msg, peers.server_result.cookie);
+	data_assert(peers.client.pid, false, ok_msg, peers.client_result.cookie);
+	/* The client speaks first: its SSL object is tied by the send after SSL_connect; the
+	 * server's by the recv before SSL_accept. */
+	assert_string_equal(event_find(peers.client.pid, TLS_EVENT_DATA, true, 0)->ev.mapped_by,
+			    "send_after");
+	assert_string_equal(event_find(peers.server.pid, TLS_EVENT_DATA, true, 0)->ev.mapped_by,
+			    "recv_before");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_fd_handshake_and_sip),
+	    cmocka_unit_test(test_untrusted_chain_fails),
+	    cmocka_unit_test(test_large_write_truncated),
+	    cmocka_unit_test(test_memory_bio_mapping),
+	};
+	return cmocka_run_group_tests(tests, NULL, fixture_teardown);
+}

@@ -1,0 +1,269 @@
+/* siptrail tls-trace: handshakes and SIP plaintext seen through libssl uprobes. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/libbpf.h>
+#include <jansson.h>
+
+#include "command.h"
+#include "port_list.h"
+#include "ssl_probe.h"
+#include "tls_event_json.h"
+
+#define FIRST_LINE_MAX 160
+
+static volatile sig_atomic_t exiting;
+
+struct trace_opts {
+	bool json;
+	bool verbose;
+	double duration_s; /* 0: until interrupted */
+};
+
+static void on_signal(int signo)
+{
+	(void)signo;
+	exiting = 1;
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *format, va_list args)
+{
+	(void)level;
+	(void)format;
+	(void)args;
+	return 0;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: siptrail tls-trace [--ssl-lib PATH] [--ports LIST] [--json] [--duration S] "
+		"[-v]\n\n"
+		"Shows TLS handshakes (role, result, OpenSSL's reason, verify error) and the SIP\n"
+		"plaintext read and written through libssl, for TCP connections on the ports.\n\n"
+		"  --ssl-lib PATH   libssl to probe, or a program with OpenSSL linked in\n"
+		"                   (default: the system's libssl.so.3)\n"
+		"  --ports LIST     comma-separated local or remote ports (default 5060,5061)\n"
+		"  --json           one JSON object per line (tls_handshake, sip)\n"
+		"  --duration S     stop after S seconds (default: at Ctrl-C)\n"
+		"  -v, --verbose    libbpf messages and the list of attached probes\n");
+}
+
+static void time_format(uint64_t ts_ns, char *text, size_t len)
+{
+	time_t secs = ts_ns / 1000000000;
+	struct tm tm;
+
+	localtime_r(&secs, &tm);
+	strftime(text, len, "%H:%M:%S", &tm);
+	snprintf(text + strlen(text), len - strlen(text), ".%06llu",
+		 (unsigned long long)(ts_ns % 1000000000) / 1000);
+}
+
+/* The start line of a SIP message (RFC 3261 §7.1), printable characters only. */
+static void first_line(const struct tls_data *data, char *line)
+{
+	size_t n = 0;
+
+	while (n < data->len && n < FIRST_LINE_MAX && data->bytes[n] != '\r' &&
+	       data->bytes[n] != '\n') {
+		line[n] = data->bytes[n] >= 0x20 && data->bytes[n] < 0x7f ? data->bytes[n] : '.';
+		n++;
+	}
+	line[n] = '\0';
+}
+
+static void text_print(const struct tls_event *ev)
+{
+	const struct tls_handshake *hs = &ev->handshake;
+	char when[32], line[FIRST_LINE_MAX + 1];
+
+	time_format(ev->ts_ns, when, sizeof(when));
+	printf("%s conn=%llu %s:%u -> %s:%u %s[%u] ", when, (unsigned long long)ev->conn, ev->laddr,
+	       ev->lport, ev->raddr, ev->rport, ev->comm, ev->pid);
+	switch (ev->kind) {
+	case TLS_EVENT_HANDSHAKE_BEGIN:
+		printf("handshake begin as %s\n", hs->role ? hs->role : "?");
+		break;
+	case TLS_EVENT_HANDSHAKE_END:
+		printf("handshake %s as %s after %.3f ms", hs->ok ? "ok" : "FAILED",
+		       hs->role ? hs->role : "?", hs->duration_ns / 1e6);
+		if (!hs->ok)
+			printf(": %s [%s; seen at %s]", hs->error, hs->error_detail, hs->ended_by);
+		if (hs->verify_error)
+			printf(" verify: %s", hs->verify_error);
+		printf("\n");
+		break;
+	case TLS_EVENT_VERIFY:
+		printf("verify result: %s\n", hs->verify_error);
+		break;
+	case TLS_EVENT_DATA:
+		first_line(&ev->data, line);
+		printf("sip %s \"%s\" %zu bytes%s\n", ev->data.out ? "out" : "in", line,
+		       ev->data.total_len, ev->data.truncated ? " (truncated)" : "");
+		break;
+	}
+	fflush(stdout);
+}
+
+static void json_print(const struct tls_event *ev)
+{
+	json_t *obj = tls_event_to_json(ev);
+
+	if (!obj)
+		return;
+	json_dumpf(obj, stdout, JSON_COMPACT);
+	fputc('\n', stdout);
+	fflush(stdout);
+	json_decref(obj);
+}
+
+static void on_event(const struct tls_event *ev, void *ctx)
+{
+	const struct trace_opts *opts = ctx;
+
+	if (opts->json)
+		json_print(ev);
+	else
+		text_print(ev);
+}
+
+static int args_parse(int argc, char **argv, struct trace_opts *trace, struct ssl_probe_opts *probe,
+		      uint16_t *ports)
+{
+	static const struct option longopts[] = {{"ssl-lib", required_argument, NULL, 'l'},
+						 {"ports", required_argument, NULL, 'p'},
+						 {"json", no_argument, NULL, 'j'},
+						 {"duration", required_argument, NULL, 'd'},
+						 {"verbose", no_argument, NULL, 'v'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
+	char *end;
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'l':
+			probe->ssl_lib = optarg;
+			break;
+		case 'p':
+			if (port_list_parse(optarg, ports, SSL_MAX_PORTS, &probe->n_ports) != 0) {
+				fprintf(stderr,
+					"siptrail tls-trace: --ports %s: expected up to %d "
+					"ports 1-65535, comma-separated\n",
+					optarg, SSL_MAX_PORTS);
+				return -EINVAL;
+			}
+			break;
+		case 'j':
+			trace->json = true;
+			break;
+		case 'd':
+			trace->duration_s = strtod(optarg, &end);
+			if (*end != '\0' || trace->duration_s <= 0) {
+				fprintf(stderr,
+					"siptrail tls-trace: --duration %s: expected seconds "
+					"> 0\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'v':
+			trace->verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "siptrail tls-trace: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static double monotonic_s(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec + now.tv_nsec / 1e9;
+}
+
+static int trace_run(struct ssl_probe *probe, const struct trace_opts *trace)
+{
+	double deadline = trace->duration_s > 0 ? monotonic_s() + trace->duration_s : 0;
+	struct ssl_probe_stats stats;
+	int ret = 0;
+
+	while (!exiting && (!deadline || monotonic_s() < deadline)) {
+		ret = ssl_probe_poll(probe, 100);
+		if (ret == -EINTR) {
+			ret = 0;
+			continue;
+		}
+		if (ret < 0) {
+			fprintf(stderr, "siptrail tls-trace: polling the ring buffer: %s\n",
+				strerror(-ret));
+			return EXIT_USAGE;
+		}
+	}
+	ssl_probe_poll(probe, 0);
+	ssl_probe_stats(probe, &stats);
+	if (stats.ringbuf_full || stats.bad_records)
+		fprintf(stderr,
+			"siptrail tls-trace: lost %llu events (ring buffer full), %llu "
+			"unreadable records\n",
+			(unsigned long long)stats.ringbuf_full,
+			(unsigned long long)stats.bad_records);
+	return EXIT_OK;
+}
+
+int cmd_tls_trace(int argc, char **argv)
+{
+	static const uint16_t default_ports[] = {5060, 5061};
+	struct trace_opts trace = {0};
+	struct ssl_probe_opts probe_opts = {0};
+	uint16_t ports[SSL_MAX_PORTS];
+	struct ssl_probe *probe;
+	char err[512];
+	int ret;
+
+	ret = args_parse(argc, argv, &trace, &probe_opts, ports);
+	if (ret != 0)
+		return ret > 0 ? EXIT_OK : EXIT_USAGE;
+	if (probe_opts.n_ports)
+		probe_opts.ports = ports;
+	else {
+		probe_opts.ports = default_ports;
+		probe_opts.n_ports = 2;
+	}
+	if (!trace.verbose)
+		libbpf_set_print(libbpf_quiet);
+
+	ret = ssl_probe_open(&probe_opts, on_event, &trace, &probe, err, sizeof(err));
+	if (ret != 0) {
+		fprintf(stderr, "siptrail tls-trace: %s\n", err);
+		return EXIT_USAGE;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	fprintf(stderr, "siptrail tls-trace: probing %s and %s\n", ssl_probe_ssl_lib(probe),
+		ssl_probe_crypto_lib(probe));
+	if (trace.verbose)
+		fprintf(stderr, "siptrail tls-trace: attached %s\n", ssl_probe_attached(probe));
+	ret = trace_run(probe, &trace);
+	ssl_probe_close(probe);
+	return ret;
+}

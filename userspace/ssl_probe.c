@@ -1,0 +1,326 @@
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "ssl.skel.h"
+#include "ssl_lib_path.h"
+#include "ssl_probe.h"
+
+#define MAX_LINKS 32
+
+enum probe_file { IN_SSL, IN_CRYPTO };
+
+struct uprobe_spec {
+	const char *prog;
+	const char *symbol;
+	enum probe_file file;
+	bool retprobe;
+	bool optional; /* missing from older OpenSSL, or one of a pair */
+};
+
+/* Every call whose return ends a handshake or moves plaintext shares ssl_call_exit. */
+static const struct uprobe_spec uprobes[] = {
+    {"ssl_do_handshake_enter", "SSL_do_handshake", IN_SSL, false, false},
+    {"ssl_call_exit", "SSL_do_handshake", IN_SSL, true, false},
+    {"ssl_connect_enter", "SSL_connect", IN_SSL, false, false},
+    {"ssl_call_exit", "SSL_connect", IN_SSL, true, false},
+    {"ssl_accept_enter", "SSL_accept", IN_SSL, false, false},
+    {"ssl_call_exit", "SSL_accept", IN_SSL, true, false},
+    {"ssl_read_enter", "SSL_read", IN_SSL, false, false},
+    {"ssl_call_exit", "SSL_read", IN_SSL, true, false},
+    {"ssl_read_ex_enter", "SSL_read_ex", IN_SSL, false, true},
+    {"ssl_call_exit", "SSL_read_ex", IN_SSL, true, true},
+    {"ssl_write_enter", "SSL_write", IN_SSL, false, false},
+    {"ssl_call_exit", "SSL_write", IN_SSL, true, false},
+    {"ssl_write_ex_enter", "SSL_write_ex", IN_SSL, false, true},
+    {"ssl_call_exit", "SSL_write_ex", IN_SSL, true, true},
+    {"ssl_new_exit", "SSL_new", IN_SSL, true, false},
+    {"ssl_set_connect_state_enter", "SSL_set_connect_state", IN_SSL, false, false},
+    {"ssl_set_accept_state_enter", "SSL_set_accept_state", IN_SSL, false, false},
+    {"ssl_free_enter", "SSL_free", IN_SSL, false, false},
+    {"ssl_get_error_enter", "SSL_get_error", IN_SSL, false, false},
+    {"ssl_get_error_exit", "SSL_get_error", IN_SSL, true, false},
+    {"ssl_get_verify_result_enter", "SSL_get_verify_result", IN_SSL, false, false},
+    {"ssl_get_verify_result_exit", "SSL_get_verify_result", IN_SSL, true, false},
+    /* OpenSSL 3 raises errors through ERR_vset_error; 1.1 through ERR_put_error. */
+    {"err_vset_error_enter", "ERR_vset_error", IN_CRYPTO, false, true},
+    {"err_put_error_enter", "ERR_put_error", IN_CRYPTO, false, true},
+    {"x509_store_ctx_get_error_exit", "X509_STORE_CTX_get_error", IN_CRYPTO, true, false},
+};
+
+struct ssl_probe {
+	struct ssl *skel;
+	struct ring_buffer *ringbuf;
+	struct bpf_link *links[MAX_LINKS];
+	size_t n_links;
+	ssl_probe_event_fn on_event;
+	void *ctx;
+	int64_t realtime_offset_ns;
+	uint64_t bad_records;
+	char ssl_lib[PATH_MAX];
+	char crypto_lib[PATH_MAX];
+	char attached[1024];
+};
+
+static int64_t realtime_offset_ns(void)
+{
+	struct timespec mono, real;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	return (int64_t)(real.tv_sec - mono.tv_sec) * 1000000000 + (real.tv_nsec - mono.tv_nsec);
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct ssl_probe *probe = ctx;
+	struct tls_event ev;
+
+	if (tls_event_from_raw(data, size, probe->realtime_offset_ns, &ev) != 0) {
+		probe->bad_records++;
+		return 0;
+	}
+	probe->on_event(&ev, probe->ctx);
+	return 0;
+}
+
+static void attached_note(struct ssl_probe *probe, const char *symbol, bool retprobe)
+{
+	size_t used = strlen(probe->attached);
+
+	snprintf(probe->attached + used, sizeof(probe->attached) - used, "%s%s%s", used ? "," : "",
+		 symbol, retprobe ? "%return" : "");
+}
+
+static int link_keep(struct ssl_probe *probe, struct bpf_link *link)
+{
+	if (probe->n_links == MAX_LINKS) {
+		bpf_link__destroy(link);
+		return -E2BIG;
+	}
+	probe->links[probe->n_links++] = link;
+	return 0;
+}
+
+static int uprobe_attach(struct ssl_probe *probe, const struct uprobe_spec *spec, char *err,
+			 size_t err_len)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = spec->symbol, .retprobe = spec->retprobe);
+	const char *path = spec->file == IN_SSL ? probe->ssl_lib : probe->crypto_lib;
+	struct bpf_program *prog = bpf_object__find_program_by_name(probe->skel->obj, spec->prog);
+	struct bpf_link *link;
+	int ret;
+
+	if (!prog) {
+		snprintf(err, err_len, "bpf program %s missing from ssl.bpf.o", spec->prog);
+		return -ENOENT;
+	}
+	/* pid -1: every process that maps the file, also those started later. */
+	link = bpf_program__attach_uprobe_opts(prog, -1, path, 0, &opts);
+	if (!link) {
+		ret = -errno;
+		snprintf(err, err_len, "cannot attach u%sprobe %s on %s: %s",
+			 spec->retprobe ? "ret" : "", spec->symbol, path, strerror(-ret));
+		return ret;
+	}
+	ret = link_keep(probe, link);
+	if (ret == 0)
+		attached_note(probe, spec->symbol, spec->retprobe);
+	return ret;
+}
+
+static int uprobes_attach(struct ssl_probe *probe, char *err, size_t err_len)
+{
+	bool error_probe = false;
+	int ret;
+
+	for (size_t i = 0; i < sizeof(uprobes) / sizeof(uprobes[0]); i++) {
+		ret = uprobe_attach(probe, &uprobes[i], err, err_len);
+		if (ret != 0 && !uprobes[i].optional)
+			return ret;
+		if (ret == 0 && uprobes[i].file == IN_CRYPTO && !uprobes[i].retprobe)
+			error_probe = true;
+	}
+	if (!error_probe) {
+		snprintf(err, err_len,
+			 "cannot attach ERR_vset_error nor ERR_put_error on %s: no failure reasons",
+			 probe->crypto_lib);
+		return -ENOENT;
+	}
+	err[0] = '\0';
+	return 0;
+}
+
+static int tracepoints_attach(struct ssl_probe *probe, char *err, size_t err_len)
+{
+	struct bpf_program *progs[] = {probe->skel->progs.on_sock_send,
+				       probe->skel->progs.on_sock_recv};
+	struct bpf_link *link;
+	int ret;
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		link = bpf_program__attach(progs[i]);
+		if (!link) {
+			ret = -errno;
+			snprintf(err, err_len, "cannot attach tp_btf/%s: %s",
+				 bpf_program__section_name(progs[i]) + strlen("tp_btf/"),
+				 strerror(-ret));
+			return ret;
+		}
+		ret = link_keep(probe, link);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int libs_resolve(struct ssl_probe *probe, const struct ssl_probe_opts *opts, char *err,
+			size_t err_len)
+{
+	int ret;
+
+	if (opts->ssl_lib) {
+		if (!realpath(opts->ssl_lib, probe->ssl_lib)) {
+			ret = -errno;
+			snprintf(err, err_len, "--ssl-lib %s: %s", opts->ssl_lib, strerror(-ret));
+			return ret;
+		}
+	} else if (ssl_lib_path_default(probe->ssl_lib, sizeof(probe->ssl_lib)) != 0) {
+		snprintf(err, err_len, "cannot find the system's libssl.so.3; give --ssl-lib PATH");
+		return -ENOENT;
+	}
+	if (opts->crypto_lib) {
+		if (!realpath(opts->crypto_lib, probe->crypto_lib)) {
+			ret = -errno;
+			snprintf(err, err_len, "libcrypto %s: %s", opts->crypto_lib,
+				 strerror(-ret));
+			return ret;
+		}
+		return 0;
+	}
+	ret = ssl_lib_path_crypto_for(probe->ssl_lib, probe->crypto_lib, sizeof(probe->crypto_lib));
+	if (ret != 0)
+		snprintf(err, err_len, "cannot find the libcrypto that goes with %s: %s",
+			 probe->ssl_lib, strerror(-ret));
+	return ret;
+}
+
+static int probe_load(struct ssl_probe *probe, const struct ssl_probe_opts *opts, char *err,
+		      size_t err_len)
+{
+	int ret;
+
+	if (opts->n_ports > SSL_MAX_PORTS) {
+		snprintf(err, err_len, "at most %d ports can be traced, %zu given", SSL_MAX_PORTS,
+			 opts->n_ports);
+		return -E2BIG;
+	}
+	probe->skel = ssl__open();
+	if (!probe->skel) {
+		ret = -errno;
+		snprintf(err, err_len, "cannot open the ssl bpf object: %s", strerror(-ret));
+		return ret;
+	}
+	for (size_t i = 0; i < opts->n_ports; i++)
+		probe->skel->rodata->traced_ports[i] = opts->ports[i];
+	probe->skel->rodata->n_traced_ports = opts->n_ports;
+	ret = ssl__load(probe->skel);
+	if (ret != 0) {
+		snprintf(err, err_len, "cannot load the ssl bpf programs: %s", strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+int ssl_probe_open(const struct ssl_probe_opts *opts, ssl_probe_event_fn on_event, void *ctx,
+		   struct ssl_probe **out, char *err, size_t err_len)
+{
+	struct ssl_probe *probe = calloc(1, sizeof(*probe));
+	int ret;
+
+	*out = NULL;
+	if (!probe) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	probe->on_event = on_event;
+	probe->ctx = ctx;
+	ret = libs_resolve(probe, opts, err, err_len);
+	if (ret == 0)
+		ret = probe_load(probe, opts, err, err_len);
+	if (ret == 0)
+		ret = tracepoints_attach(probe, err, err_len);
+	if (ret == 0)
+		ret = uprobes_attach(probe, err, err_len);
+	if (ret == 0) {
+		probe->ringbuf =
+		    ring_buffer__new(bpf_map__fd(probe->skel->maps.events), on_record, probe, NULL);
+		if (!probe->ringbuf) {
+			ret = -errno;
+			snprintf(err, err_len, "cannot open the ssl ring buffer: %s",
+				 strerror(-ret));
+		}
+	}
+	if (ret != 0) {
+		ssl_probe_close(probe);
+		return ret;
+	}
+	probe->realtime_offset_ns = realtime_offset_ns();
+	*out = probe;
+	return 0;
+}
+
+int ssl_probe_fd(const struct ssl_probe *probe)
+{
+	return ring_buffer__epoll_fd(probe->ringbuf);
+}
+
+int ssl_probe_poll(struct ssl_probe *probe, int timeout_ms)
+{
+	return ring_buffer__poll(probe->ringbuf, timeout_ms);
+}
+
+void ssl_probe_stats(const struct ssl_probe *probe, struct ssl_probe_stats *stats)
+{
+	int fd = bpf_map__fd(probe->skel->maps.stats);
+	uint64_t counts[SSL_STAT_MAX] = {0};
+
+	for (__u32 i = 0; i < SSL_STAT_MAX; i++)
+		bpf_map_lookup_elem(fd, &i, &counts[i]);
+	stats->ringbuf_full = counts[SSL_STAT_RINGBUF_FULL];
+	stats->unmapped = counts[SSL_STAT_UNMAPPED];
+	stats->bad_records = probe->bad_records;
+}
+
+const char *ssl_probe_attached(const struct ssl_probe *probe)
+{
+	return probe->attached;
+}
+
+const char *ssl_probe_ssl_lib(const struct ssl_probe *probe)
+{
+	return probe->ssl_lib;
+}
+
+const char *ssl_probe_crypto_lib(const struct ssl_probe *probe)
+{
+	return probe->crypto_lib;
+}
+
+void ssl_probe_close(struct ssl_probe *probe)
+{
+	if (!probe)
+		return;
+	ring_buffer__free(probe->ringbuf);
+	for (size_t i = 0; i < probe->n_links; i++)
+		bpf_link__destroy(probe->links[i]);
+	ssl__destroy(probe->skel);
+	free(probe);
+}

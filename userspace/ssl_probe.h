@@ -1,0 +1,56 @@
+/* TLS through the TLS library: loads bpf/ssl.bpf.c, attaches its uprobes to libssl/libcrypto
+ * (by path, so processes started later are covered) and delivers normalized tls_events.
+ *
+ *   struct ssl_probe *probe;
+ *   ssl_probe_open(&opts, on_event, ctx, &probe, err, sizeof(err));
+ *   epoll on ssl_probe_fd(probe), then ssl_probe_poll(probe, 0); ...; ssl_probe_close(probe);
+ */
+#ifndef SIPTRAIL_SSL_PROBE_H
+#define SIPTRAIL_SSL_PROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tls_event.h"
+
+struct ssl_probe_opts {
+	const char *ssl_lib;	/* NULL: the system's libssl.so.3 */
+	const char *crypto_lib; /* NULL: see ssl_lib_path_crypto_for() */
+	const uint16_t *ports;	/* sockets with one of these local or remote ports */
+	size_t n_ports;		/* 0: every TCP port; at most SSL_MAX_PORTS */
+};
+
+struct ssl_probe_stats {
+	uint64_t ringbuf_full; /* events lost in the kernel: ring buffer full */
+	uint64_t unmapped;     /* events dropped: SSL object not tied to a socket */
+	uint64_t bad_records;  /* records userspace could not read */
+};
+
+struct ssl_probe;
+
+/* Called for every event, from ssl_probe_poll(). ev and its pointers live until it returns. */
+typedef void (*ssl_probe_event_fn)(const struct tls_event *ev, void *ctx);
+
+/* Returns 0, or a negative errno with err naming what failed (which uprobe on which file). */
+int ssl_probe_open(const struct ssl_probe_opts *opts, ssl_probe_event_fn on_event, void *ctx,
+		   struct ssl_probe **probe, char *err, size_t err_len);
+
+/* An fd that becomes readable when events wait (for epoll). */
+int ssl_probe_fd(const struct ssl_probe *probe);
+
+/* Delivers waiting events, waiting up to timeout_ms for the first. Returns the number of
+ * events or a negative errno (-EINTR when a signal arrived). */
+int ssl_probe_poll(struct ssl_probe *probe, int timeout_ms);
+
+void ssl_probe_stats(const struct ssl_probe *probe, struct ssl_probe_stats *stats);
+
+/* "SSL_do_handshake,SSL_do_handshake%return,..." as attached, for -v and reports. */
+const char *ssl_probe_attached(const struct ssl_probe *probe);
+
+/* The files probed. */
+const char *ssl_probe_ssl_lib(const struct ssl_probe *probe);
+const char *ssl_probe_crypto_lib(const struct ssl_probe *probe);
+
+void ssl_probe_close(struct ssl_probe *probe);
+
+#endif

@@ -1,0 +1,179 @@
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "tls_event.h"
+
+static void addr_format(const __u8 *addr, __u16 family, char *text)
+{
+	static const __u8 v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	/* The contract writes IPv4 dotted, also for IPv4-mapped addresses on an IPv6 socket. */
+	if (family == AF_INET6 && memcmp(addr, v4_mapped, sizeof(v4_mapped)) == 0)
+		inet_ntop(AF_INET, addr + 12, text, INET6_ADDRSTRLEN);
+	else
+		inet_ntop(family == AF_INET ? AF_INET : AF_INET6, addr, text, INET6_ADDRSTRLEN);
+}
+
+static const char *mapped_by_name(__u8 source)
+{
+	switch (source) {
+	case SSL_BIND_IN_CALL:
+		return "in_call";
+	case SSL_BIND_RECV_BEFORE:
+		return "recv_before";
+	case SSL_BIND_SEND_AFTER:
+		return "send_after";
+	default:
+		return NULL;
+	}
+}
+
+static void head_convert(const struct ssl_event_head *head, int64_t offset_ns, struct tls_event *ev)
+{
+	ev->ts_ns = head->ts_ns + offset_ns;
+	ev->conn = head->conn.cookie;
+	ev->ssl = head->ssl;
+	ev->netns = head->netns;
+	ev->pid = head->pid;
+	ev->tid = head->tid;
+	memcpy(ev->comm, head->comm, SSL_COMM_LEN);
+	ev->comm[SSL_COMM_LEN] = '\0';
+	addr_format(head->conn.laddr, head->conn.family, ev->laddr);
+	addr_format(head->conn.raddr, head->conn.family, ev->raddr);
+	ev->lport = head->conn.lport;
+	ev->rport = head->conn.rport;
+	ev->mapped_by = mapped_by_name(head->conn.bind_source);
+}
+
+static unsigned long err_pack(const struct ssl_err *err)
+{
+	/* As OpenSSL 3's err_set_error(): system errors carry ERR_SYSTEM_FLAG and errno. */
+	if (err->lib == ERR_LIB_SYS)
+		return ERR_SYSTEM_FLAG | (unsigned long)err->reason;
+	return ERR_PACK(err->lib, 0, err->reason);
+}
+
+static void verify_convert(long verify_result, struct tls_handshake *hs)
+{
+	hs->verify_result = verify_result;
+	hs->verify_error = verify_result > 0 ? X509_verify_cert_error_string(verify_result) : NULL;
+}
+
+/* The failure in OpenSSL's words: the SSL library's error, else a system error, else what
+ * the application was told. */
+static void failure_describe(const struct ssl_handshake_event *raw, struct tls_handshake *hs)
+{
+	const struct ssl_err *err = raw->err.lib ? &raw->err : raw->other.lib ? &raw->other : NULL;
+	const char *reason;
+
+	if (err) {
+		/* The SSL library's reason strings are loaded on demand (idempotent). */
+		OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS,
+				 NULL);
+		hs->error_code = err_pack(err);
+		/* OpenSSL 3.0 has no reason strings for system errors: they are errno values. */
+		reason = err->lib == ERR_LIB_SYS ? strerror(err->reason)
+						 : ERR_reason_error_string(hs->error_code);
+		if (reason)
+			snprintf(hs->error, sizeof(hs->error), "%s", reason);
+		else
+			snprintf(hs->error, sizeof(hs->error), "reason(%d)", err->reason);
+		ERR_error_string_n(hs->error_code, hs->error_detail, sizeof(hs->error_detail));
+		return;
+	}
+	if (raw->end_by == SSL_HS_END_FREE) {
+		snprintf(hs->error, sizeof(hs->error), "handshake not finished");
+		snprintf(hs->error_detail, sizeof(hs->error_detail),
+			 "SSL_free() before the handshake finished (last return %d)", raw->ret);
+	} else if (raw->ssl_error == SSL_ERROR_ZERO_RETURN) {
+		snprintf(hs->error, sizeof(hs->error), "peer closed the TLS session");
+		snprintf(hs->error_detail, sizeof(hs->error_detail),
+			 "SSL_get_error() = SSL_ERROR_ZERO_RETURN during the handshake");
+	} else {
+		snprintf(hs->error, sizeof(hs->error), "connection closed or socket error");
+		snprintf(hs->error_detail, sizeof(hs->error_detail),
+			 "SSL_get_error() = %d with an empty error queue", raw->ssl_error);
+	}
+}
+
+static const char *ended_by_name(__u8 end_by)
+{
+	switch (end_by) {
+	case SSL_HS_END_RETURN:
+		return "return";
+	case SSL_HS_END_GET_ERROR:
+		return "SSL_get_error";
+	case SSL_HS_END_FREE:
+		return "SSL_free";
+	default:
+		return NULL;
+	}
+}
+
+static void handshake_convert(const struct ssl_handshake_event *raw, int64_t offset_ns,
+			      struct tls_event *ev)
+{
+	struct tls_handshake *hs = &ev->handshake;
+
+	ev->kind = raw->head.type == SSL_EVENT_HANDSHAKE_BEGIN ? TLS_EVENT_HANDSHAKE_BEGIN
+							       : TLS_EVENT_HANDSHAKE_END;
+	hs->role = raw->role == SSL_ROLE_CLIENT	  ? "client"
+		   : raw->role == SSL_ROLE_SERVER ? "server"
+						  : NULL;
+	hs->start_ts_ns = raw->start_ns + offset_ns;
+	hs->duration_ns = ev->kind == TLS_EVENT_HANDSHAKE_END && raw->head.ts_ns > raw->start_ns
+			      ? raw->head.ts_ns - raw->start_ns
+			      : 0;
+	hs->ok = raw->ok;
+	hs->ended_by = ended_by_name(raw->end_by);
+	verify_convert(raw->verify_result, hs);
+	if (ev->kind == TLS_EVENT_HANDSHAKE_END && !raw->ok)
+		failure_describe(raw, hs);
+}
+
+int tls_event_from_raw(const void *raw, size_t raw_len, int64_t realtime_offset_ns,
+		       struct tls_event *ev)
+{
+	const struct ssl_event_head *head = raw;
+	const struct ssl_data_event *data = raw;
+	const struct ssl_verify_event *verify = raw;
+
+	memset(ev, 0, sizeof(*ev));
+	if (raw_len < sizeof(*head))
+		return -EINVAL;
+	head_convert(head, realtime_offset_ns, ev);
+	switch (head->type) {
+	case SSL_EVENT_HANDSHAKE_BEGIN:
+	case SSL_EVENT_HANDSHAKE_END:
+		if (raw_len < sizeof(struct ssl_handshake_event))
+			return -EINVAL;
+		handshake_convert(raw, realtime_offset_ns, ev);
+		return 0;
+	case SSL_EVENT_DATA:
+		if (raw_len < offsetof(struct ssl_data_event, data) ||
+		    data->len > raw_len - offsetof(struct ssl_data_event, data))
+			return -EINVAL;
+		ev->kind = TLS_EVENT_DATA;
+		ev->data.out = data->dir == SSL_DIR_OUT;
+		ev->data.bytes = data->data;
+		ev->data.len = data->len;
+		ev->data.total_len = data->total_len;
+		ev->data.truncated = data->truncated;
+		return 0;
+	case SSL_EVENT_VERIFY:
+		if (raw_len < sizeof(*verify))
+			return -EINVAL;
+		ev->kind = TLS_EVENT_VERIFY;
+		verify_convert(verify->verify_result, &ev->handshake);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}

@@ -1,0 +1,63 @@
+/* Normalized TLS-library events, as delivered by ssl_probe to its caller. */
+#ifndef SIPTRAIL_TLS_EVENT_H
+#define SIPTRAIL_TLS_EVENT_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ssl_events.h"
+
+enum tls_event_kind {
+	TLS_EVENT_HANDSHAKE_BEGIN,
+	TLS_EVENT_HANDSHAKE_END,
+	TLS_EVENT_DATA,
+	TLS_EVENT_VERIFY, /* verify failure reported by SSL_get_verify_result after the handshake */
+};
+
+struct tls_handshake {
+	const char *role;     /* "client", "server" or NULL */
+	uint64_t start_ts_ns; /* wall clock */
+	uint64_t duration_ns; /* 0 on a begin event */
+	bool ok;
+	unsigned long error_code; /* OpenSSL packed error code, 0 when none was raised */
+	char error[128];	  /* reason ("certificate verify failed"); "" when ok */
+	char error_detail[256];	  /* ERR_error_string_n() text, or how the failure was seen */
+	long verify_result;	  /* X509_V_* code, -1 when the chain was not verified */
+	const char *verify_error; /* X509_verify_cert_error_string(), NULL when ok or none */
+	const char *ended_by;	  /* "return", "SSL_get_error", "SSL_free" */
+};
+
+struct tls_data {
+	bool out;	      /* SSL_write (sent by this host); false: SSL_read */
+	const uint8_t *bytes; /* valid only during the callback */
+	size_t len;
+	size_t total_len;
+	bool truncated;
+};
+
+struct tls_event {
+	enum tls_event_kind kind;
+	uint64_t ts_ns; /* wall clock, ns since the Unix epoch */
+	uint64_t conn;	/* socket cookie */
+	uint64_t ssl;	/* SSL* in the traced process */
+	uint32_t netns;
+	uint32_t pid;
+	uint32_t tid;
+	char comm[SSL_COMM_LEN + 1];
+	char laddr[INET6_ADDRSTRLEN];
+	char raddr[INET6_ADDRSTRLEN];
+	uint16_t lport;
+	uint16_t rport;
+	const char *mapped_by;		/* "in_call", "recv_before", "send_after" */
+	struct tls_handshake handshake; /* HANDSHAKE_* and VERIFY */
+	struct tls_data data;		/* DATA */
+};
+
+/* Turns one ring-buffer record into ev; realtime_offset_ns converts CLOCK_MONOTONIC to wall
+ * clock. Returns 0, or -EINVAL for a record too short for its type. */
+int tls_event_from_raw(const void *raw, size_t raw_len, int64_t realtime_offset_ns,
+		       struct tls_event *ev);
+
+#endif
