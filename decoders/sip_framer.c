@@ -183,6 +183,52 @@ static void add_skip(struct sip_stream *stream, uint64_t offset, uint64_t len,
 	stream->skipped_bytes += len;
 }
 
+/* An empty line ("\n\n" or "\n\r\n") ends the header section (§7). */
+static bool has_blank_line(const char *p, size_t len)
+{
+	const char *end = p + len;
+
+	while ((p = memchr(p, '\n', (size_t)(end - p)))) {
+		p++;
+		if (p < end && (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n')))
+			return true;
+	}
+	return false;
+}
+
+/* Why framing stopped at rest[0..len): waiting for a body of known length, for the empty
+ * line after the headers, or for the end of the first line. */
+static void set_retry(struct sip_stream *stream, const char *rest, size_t len, size_t need_len)
+{
+	stream->need_len = need_len;
+	if (need_len > len + 1 || has_blank_line(rest, len))
+		stream->retry_on = SIP_RETRY_ANY;
+	else if (memchr(rest, '\n', len))
+		stream->retry_on = SIP_RETRY_BLANK_LINE;
+	else
+		stream->retry_on = SIP_RETRY_LF;
+}
+
+/* Whether the bytes appended since old_len can change the framing outcome. */
+static bool worth_retry(const struct sip_stream *stream, size_t old_len)
+{
+	size_t from = old_len > 2 ? old_len - 2 : 0;
+
+	if (stream->len < stream->need_len)
+		return false;
+	if (stream->len > SIP_MAX_HEADER_SECTION_BYTES)
+		return true;
+	switch (stream->retry_on) {
+	case SIP_RETRY_LF:
+		return memchr(stream->buf + old_len, '\n', stream->len - old_len) != NULL ||
+		       stream->len > SIP_MAX_LINE_BYTES;
+	case SIP_RETRY_BLANK_LINE:
+		return has_blank_line(stream->buf + from, stream->len - from);
+	default:
+		return true;
+	}
+}
+
 /* Frames data[0..len) (which starts at stream->offset); returns the bytes consumed. */
 static size_t drain(struct sip_stream *stream, const char *data, size_t len, bool at_eof,
 		    sip_frame_cb cb, void *ctx)
@@ -191,10 +237,11 @@ static size_t drain(struct sip_stream *stream, const char *data, size_t len, boo
 	size_t pos = 0, need_len;
 
 	stream->need_len = 0;
+	stream->retry_on = SIP_RETRY_ANY;
 	while (pos < len) {
 		if (!sip_frame_next(data + pos, len - pos, at_eof, &stream->msg, &frame,
 				    &need_len)) {
-			stream->need_len = need_len;
+			set_retry(stream, data + pos, len - pos, need_len);
 			break;
 		}
 		frame.stream_offset = stream->offset + pos;
@@ -239,6 +286,7 @@ static void overflow(struct sip_stream *stream, sip_frame_cb cb, void *ctx)
 	stream->discard_len = total - stream->len;
 	stream->len = 0;
 	stream->need_len = 0;
+	stream->retry_on = SIP_RETRY_ANY;
 }
 
 int sip_stream_push(struct sip_stream *stream, const void *bytes, size_t len, sip_frame_cb cb,
@@ -264,14 +312,14 @@ int sip_stream_push(struct sip_stream *stream, const void *bytes, size_t len, si
 			if (len == 0)
 				break;
 		}
-		size_t n = stream->cap - stream->len;
+		size_t n = stream->cap - stream->len, old_len = stream->len;
 		if (n > len)
 			n = len;
 		memcpy(stream->buf + stream->len, p, n);
 		stream->len += n;
 		p += n;
 		len -= n;
-		if (stream->len >= stream->need_len)
+		if (worth_retry(stream, old_len))
 			drain_buffer(stream, false, cb, ctx);
 		if (stream->len == stream->cap)
 			overflow(stream, cb, ctx);
@@ -286,6 +334,7 @@ void sip_stream_finish(struct sip_stream *stream, sip_frame_cb cb, void *ctx)
 	flush_skip(stream, cb, ctx);
 	stream->len = 0;
 	stream->need_len = 0;
+	stream->retry_on = SIP_RETRY_ANY;
 	stream->discard_len = 0;
 	stream->offset = 0;
 }

@@ -60,7 +60,10 @@ typedef void (*sip_frame_cb)(const struct sip_frame *frame, void *ctx);
 struct sip_stream {
 	char *buf;
 	size_t len, cap;
-	size_t need_len;     /* don't retry framing before len reaches this */
+	size_t need_len; /* don't retry framing before len reaches this */
+	/* What new bytes must bring before framing is retried, so a message arriving in tiny
+	 * segments is not re-parsed from its start on every one (no quadratic cost). */
+	enum { SIP_RETRY_ANY, SIP_RETRY_LF, SIP_RETRY_BLANK_LINE } retry_on;
 	uint64_t offset;     /* stream offset of buf[0] */
 	uint64_t skip_start; /* pending merged SKIPPED frame */
 	uint64_t skip_len;

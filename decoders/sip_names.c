@@ -11,6 +11,9 @@ struct header_name {
 	enum sip_header_id id;
 };
 
+#define HEADER_NAME_MAX 16
+static char header_lower[32][HEADER_NAME_MAX + 1]; /* lower-case copies, index as table */
+
 #define HDR(n, c, i)                                                                               \
 	{                                                                                          \
 		n, sizeof(n) - 1, c, i                                                             \
@@ -56,10 +59,35 @@ static uint8_t header_first[26][8];
 __attribute__((constructor)) static void header_index_build(void)
 {
 	uint8_t counts[26] = {0};
+	_Static_assert(ARRAY_LEN(header_names) <= ARRAY_LEN(header_lower), "header_lower size");
 	for (size_t i = 0; i < ARRAY_LEN(header_names); i++) {
+		for (size_t c = 0; c < header_names[i].len && c < HEADER_NAME_MAX; c++)
+			header_lower[i][c] = sip_lower(header_names[i].name[c]);
 		unsigned letter = (unsigned)(sip_lower(header_names[i].name[0]) - 'a');
 		header_first[letter][counts[letter]++] = (uint8_t)(i + 1);
 	}
+}
+
+/* name is a token (checked by the caller): for token bytes, OR 0x20 folds exactly A-Z onto
+ * a-z and leaves '-' and digits alone, so 8 bytes compare at once against the lower-case
+ * table name. */
+static bool token_equals_lower(const char *name, const char *lower, size_t len)
+{
+	const uint64_t fold = 0x2020202020202020ull;
+	uint64_t a, b;
+
+	for (; len >= 8; name += 8, lower += 8, len -= 8) {
+		memcpy(&a, name, 8);
+		memcpy(&b, lower, 8);
+		if ((a | fold) != b)
+			return false;
+	}
+	a = b = 0;
+	memcpy(&a, name, len);
+	memcpy(&b, lower, len);
+	if (len == 0)
+		return true;
+	return (a | (fold & (~0ull >> (64 - 8 * len)))) == b;
 }
 
 enum sip_header_id sip_header_lookup(const char *name, size_t len)
@@ -76,7 +104,7 @@ enum sip_header_id sip_header_lookup(const char *name, size_t len)
 		return SIP_HDR_OTHER;
 	for (const uint8_t *slot = header_first[letter]; *slot; slot++) {
 		const struct header_name *candidate = &header_names[*slot - 1];
-		if (candidate->len == len && sip_equal_ci(candidate->name, name, len))
+		if (candidate->len == len && token_equals_lower(name, header_lower[*slot - 1], len))
 			return candidate->id;
 	}
 	return SIP_HDR_OTHER;
