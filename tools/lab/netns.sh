@@ -42,6 +42,8 @@ lab_up() {
 	for ns in "$LAB_SBC_NS" "$LAB_CARRIER_NS"; do
 		ip netns add "$ns"
 		ip -n "$ns" link set lo up
+		# No IPv6 on the veth: keeps router solicitations out of the capture.
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
 	done
 	# Made inside the namespaces, so the names never meet in the root namespace.
 	ip link add to-carrier netns "$LAB_SBC_NS" type veth peer name to-sbc netns "$LAB_CARRIER_NS"

@@ -17,6 +17,12 @@ tls_error() {
 		head -1 | sed 's/.*:://; s/ *$//; s/ /-/g' | grep . || echo none
 }
 
+# The first failed TCP connect a side's Kamailio logged: its errno text, dashes for spaces.
+connect_error() {
+	grep -o ': connect [0-9.:]* failed.*' "$dir/$1/kamailio.log" 2>/dev/null | head -1 |
+		sed 's/.*) //; s/ *$//; s/ /-/g' | grep . || echo none
+}
+
 if [ "${given[uac_rc]}" = 0 ] && [ "${given[uas_rc]}" = 0 ]; then call=completed; else call=failed; fi
 setup=failed bye=none
 [ "$(log_count "$initiator" 'lab-reply 200 INVITE')" -gt 0 ] && setup=ok
@@ -66,9 +72,13 @@ tshark -r "$dir/veth.pcap" -T fields -E separator=/t -E occurrence=f \
 		}
 		if ($5 == 1 && $6 == 1) accepted[s] = 1
 		if ($8 == 1 && !(s in accepted) && !(s in refused)) { refused[s] = 1; nrefused++ }
-		if ($9 > 0) last_data[s] = t
-		if ($7 == 1 && !(s in closer))
-			closer[s] = from "@" sprintf("%.1f", (s in last_data) ? t - last_data[s] : 0)
+		# Idle time before a close: up to the last data before the close_notify
+		# that the closing side sends just before its FIN.
+		if ($7 == 1 && !(s in closer)) {
+			ref = (last_from[s] == from && t - last_data[s] < 0.1) ? prev_data[s] : last_data[s]
+			closer[s] = from "@" sprintf("%.1f", ref == "" ? 0 : t - ref)
+		}
+		if ($9 > 0) { prev_data[s] = last_data[s]; last_data[s] = t; last_from[s] = from }
 		if ($10 != "") alerts = alerts (alerts == "" ? "" : ",") alert_name($10) "@" from
 		if ($12 ~ /(^|,)2(,|$)/ && version == "")
 			version = ($11 ~ /0x0304/) ? "1.3" : "1.2"
@@ -84,5 +94,7 @@ tshark -r "$dir/veth.pcap" -T fields -E separator=/t -E occurrence=f \
 
 echo "tls_err_sbc=$(tls_error sbc)"
 echo "tls_err_carrier=$(tls_error carrier)"
+echo "connect_err_sbc=$(connect_error sbc)"
+echo "connect_err_carrier=$(connect_error carrier)"
 echo "trace_rc=${given[trace_rc]}"
 echo "elapsed_s=${given[elapsed_s]}"
