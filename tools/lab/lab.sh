@@ -38,7 +38,7 @@ check_case() {
 	local options expect
 	read -ra options <<<"${case_options[$name]}"
 	read -ra expect <<<"${case_expect[$name]}"
-	LAB_CASE=$name "$LAB_DIR/scenario" --id "$2" --out "$out" "${options[@]}" \
+	LAB_CASE=$name "$LAB_DIR/scenario" --id "$2" --out "$out" --pki "$lab_pki" "${options[@]}" \
 		>"$out.log" 2>&1 || rc=$?
 	if [ ! -s "$out/outcome" ]; then
 		echo "lab-case $name result=error rc=$rc log=$out.log: $(tail -1 "$out.log")"
@@ -80,6 +80,10 @@ cmd_run() {
 	done
 	lab_require_root
 	mkdir -p "$ROOT_DIR/build/lab"
+	# One PKI for the whole run; each case copies it into its result folder.
+	lab_pki=$ROOT_DIR/build/lab/pki
+	rm -rf "$lab_pki"
+	"$LAB_DIR/pki.sh" "$lab_pki" || { echo "lab: making the PKI in $lab_pki failed" >&2; exit 2; }
 	# A pool of instance ids 1..jobs: each running case owns one, so the namespaces
 	# of cases that run at the same time never collide.
 	local -A slot_of
