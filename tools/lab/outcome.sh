@@ -72,13 +72,16 @@ tshark -r "$dir/veth.pcap" -T fields -E separator=/t -E occurrence=f \
 		}
 		if ($5 == 1 && $6 == 1) accepted[s] = 1
 		if ($8 == 1 && !(s in accepted) && !(s in refused)) { refused[s] = 1; nrefused++ }
-		# Idle time before a close: up to the last data before the close_notify
-		# that the closing side sends just before its FIN.
+		# Idle time before a close: from the end of the last burst of data to the
+		# FIN, not counting the close_notify records that come just before a FIN.
 		if ($7 == 1 && !(s in closer)) {
-			ref = (last_from[s] == from && t - last_data[s] < 0.1) ? prev_data[s] : last_data[s]
+			ref = (t - last_data[s] < 0.5) ? burst_ref[s] : last_data[s]
 			closer[s] = from "@" sprintf("%.1f", ref == "" ? 0 : t - ref)
 		}
-		if ($9 > 0) { prev_data[s] = last_data[s]; last_data[s] = t; last_from[s] = from }
+		if ($9 > 0) {
+			if (last_data[s] != "" && t - last_data[s] > 0.5) burst_ref[s] = last_data[s]
+			last_data[s] = t
+		}
 		if ($10 != "") alerts = alerts (alerts == "" ? "" : ",") alert_name($10) "@" from
 		if ($12 ~ /(^|,)2(,|$)/ && version == "")
 			version = ($11 ~ /0x0304/) ? "1.3" : "1.2"
