@@ -89,7 +89,8 @@ cmd_run() {
 	local -A slot_of
 	local free=()
 	for ((slot = jobs; slot >= 1; slot--)); do free+=("$slot"); done
-	trap 'for pid in "${!slot_of[@]}"; do kill -TERM "$pid" 2>/dev/null; done; wait; exit 130' INT TERM
+	# Interrupted: each running scenario tears its lab instance down (its TERM trap).
+	trap 'for pid in "${!slot_of[@]}"; do pkill -TERM -P "$pid"; done; wait; exit 130' INT TERM
 	for name in "${names[@]}"; do
 		if [ ${#free[@]} -eq 0 ]; then
 			wait -n -p pid || failed=$((failed + 1))
