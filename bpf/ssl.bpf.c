@@ -36,6 +36,9 @@ char LICENSE[] SEC("license") = "GPL";
 
 const volatile __u16 traced_ports[SSL_MAX_PORTS] = {};
 const volatile __u32 n_traced_ports = 0; /* 0 = every TCP port */
+/* Only SSL calls made by tasks in this network namespace (0 = every namespace), so siptrail
+ * in one namespace does not report another's TLS (libssl is shared by all of them). */
+const volatile __u32 traced_netns = 0;
 
 enum call_fn {
 	FN_HANDSHAKE,
@@ -309,6 +312,8 @@ static int call_enter(const void *ssl, enum call_fn fn, const void *buf, const v
 	}
 	fresh.verify_result = -1;
 	ssl_key_make(ssl, &fresh.key);
+	if (traced_netns && fresh.key.netns != traced_netns)
+		return 0;
 	bpf_map_update_elem(&calls, &id, &fresh, BPF_ANY);
 
 	state = state_lookup_or_init(&fresh.key, fn_is_handshake(fn) ? HS_NEW : HS_UNKNOWN);

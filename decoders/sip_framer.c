@@ -143,10 +143,29 @@ int sip_stream_init(struct sip_stream *stream, size_t max_message_bytes)
 		max_message_bytes = SIP_STREAM_DEFAULT_MAX_MESSAGE_BYTES;
 	if (max_message_bytes < SIP_STREAM_MIN_MESSAGE_BYTES)
 		max_message_bytes = SIP_STREAM_MIN_MESSAGE_BYTES;
-	stream->buf = malloc(max_message_bytes);
-	if (!stream->buf)
+	/* The buffer grows on demand: most connections never hold more than a few KiB, and a
+	 * busy SBC has thousands of them. */
+	stream->max = max_message_bytes;
+	return 0;
+}
+
+/* Room for WANT buffered bytes, up to the stream's maximum. */
+static int stream_reserve(struct sip_stream *stream, size_t want)
+{
+	size_t cap = stream->cap ? stream->cap : SIP_STREAM_MIN_MESSAGE_BYTES;
+	char *buf;
+
+	if (want <= stream->cap || stream->cap == stream->max)
+		return 0;
+	while (cap < want && cap < stream->max)
+		cap *= 2;
+	if (cap > stream->max)
+		cap = stream->max;
+	buf = realloc(stream->buf, cap);
+	if (!buf)
 		return -ENOMEM;
-	stream->cap = max_message_bytes;
+	stream->buf = buf;
+	stream->cap = cap;
 	return 0;
 }
 
@@ -312,6 +331,9 @@ int sip_stream_push(struct sip_stream *stream, const void *bytes, size_t len, si
 			if (len == 0)
 				break;
 		}
+		int err = stream_reserve(stream, stream->len + len);
+		if (err)
+			return err;
 		size_t n = stream->cap - stream->len, old_len = stream->len;
 		if (n > len)
 			n = len;
@@ -321,7 +343,7 @@ int sip_stream_push(struct sip_stream *stream, const void *bytes, size_t len, si
 		len -= n;
 		if (worth_retry(stream, old_len))
 			drain_buffer(stream, false, cb, ctx);
-		if (stream->len == stream->cap)
+		if (stream->len == stream->max)
 			overflow(stream, cb, ctx);
 	}
 	return 0;

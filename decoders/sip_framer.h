@@ -59,8 +59,8 @@ typedef void (*sip_frame_cb)(const struct sip_frame *frame, void *ctx);
 /* Per-connection framer state. Fields are private; use the functions. */
 struct sip_stream {
 	char *buf;
-	size_t len, cap;
-	size_t need_len; /* don't retry framing before len reaches this */
+	size_t len, cap, max; /* cap grows up to max (the largest message kept whole) */
+	size_t need_len;      /* don't retry framing before len reaches this */
 	/* What new bytes must bring before framing is retried, so a message arriving in tiny
 	 * segments is not re-parsed from its start on every one (no quadratic cost). */
 	enum { SIP_RETRY_ANY, SIP_RETRY_LF, SIP_RETRY_BLANK_LINE } retry_on;
@@ -80,7 +80,8 @@ int sip_stream_init(struct sip_stream *stream, size_t max_message_bytes);
 void sip_stream_free(struct sip_stream *stream);
 
 /* Feeds the next len bytes of the stream; calls cb for every frame completed. Frame data and
- * msg views are valid only during the callback. Returns 0. */
+ * msg views are valid only during the callback. Returns 0, or -ENOMEM when the buffer cannot grow.
+ */
 int sip_stream_push(struct sip_stream *stream, const void *bytes, size_t len, sip_frame_cb cb,
 		    void *ctx);
 

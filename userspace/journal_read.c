@@ -293,26 +293,16 @@ static const struct {
     {"lost", EV_LOST, false, parse_lost},
 };
 
-int journal_parse_line(const char *line, struct event *ev, char *err, size_t err_len)
+int journal_parse_json(json_t *obj, struct event *ev, char *err, size_t err_len)
 {
 	struct field_error fe = {err, err_len};
 	char name[32] = "";
-	json_error_t json_err;
-	json_t *obj;
-	int rc = -EINVAL;
+	int rc;
 
 	memset(ev, 0, sizeof(*ev));
-	line += strspn(line, " \t\r\n");
-	if (!*line)
-		return -ENODATA;
-	obj = json_loads(line, JSON_REJECT_DUPLICATES, &json_err);
-	if (!obj) {
-		snprintf(err, err_len, "not JSON: %s (column %d)", json_err.text, json_err.column);
-		return -EINVAL;
-	}
 	if (!json_is_object(obj)) {
 		snprintf(err, err_len, "not a JSON object");
-		goto out;
+		return -EINVAL;
 	}
 	if ((rc = get_str(obj, "event", true, name, sizeof(name), &fe)) ||
 	    (rc = get_u64(obj, "ts_ns", true, &ev->ts_ns, &fe)))
@@ -329,12 +319,31 @@ int journal_parse_line(const char *line, struct event *ev, char *err, size_t err
 	}
 	snprintf(err, err_len, "field 'event': unknown event '%s'", name);
 out:
-	json_decref(obj);
 	if (rc) {
 		if (rc == -ENOMEM)
 			snprintf(err, err_len, "out of memory");
 		event_release(ev);
 	}
+	return rc;
+}
+
+int journal_parse_line(const char *line, struct event *ev, char *err, size_t err_len)
+{
+	json_error_t json_err;
+	json_t *obj;
+	int rc;
+
+	memset(ev, 0, sizeof(*ev));
+	line += strspn(line, " \t\r\n");
+	if (!*line)
+		return -ENODATA;
+	obj = json_loads(line, JSON_REJECT_DUPLICATES, &json_err);
+	if (!obj) {
+		snprintf(err, err_len, "not JSON: %s (column %d)", json_err.text, json_err.column);
+		return -EINVAL;
+	}
+	rc = journal_parse_json(obj, ev, err, err_len);
+	json_decref(obj);
 	return rc;
 }
 

@@ -231,6 +231,7 @@ static int probe_load(struct ssl_probe *probe, const struct ssl_probe_opts *opts
 	for (size_t i = 0; i < opts->n_ports; i++)
 		probe->skel->rodata->traced_ports[i] = opts->ports[i];
 	probe->skel->rodata->n_traced_ports = opts->n_ports;
+	probe->skel->rodata->traced_netns = opts->netns_inode;
 	ret = ssl__load(probe->skel);
 	if (ret != 0) {
 		snprintf(err, err_len, "cannot load the ssl bpf programs: %s", strerror(-ret));

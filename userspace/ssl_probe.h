@@ -18,6 +18,7 @@ struct ssl_probe_opts {
 	const char *crypto_lib; /* NULL: see ssl_lib_path_crypto_for() */
 	const uint16_t *ports;	/* sockets with one of these local or remote ports */
 	size_t n_ports;		/* 0: every TCP port; at most SSL_MAX_PORTS */
+	uint32_t netns_inode;	/* only SSL calls from this network namespace; 0: all */
 };
 
 struct ssl_probe_stats {

@@ -1,0 +1,34 @@
+/* SIP framing per connection and direction for byte streams that arrive in chunks (SSL_read /
+ * SSL_write plaintext): each (conn, direction) gets its own sip_stream, dropped when the
+ * connection ends. Bounded: past max_streams, new streams are refused and counted. */
+#ifndef SIPTRAIL_SIP_CONN_STREAMS_H
+#define SIPTRAIL_SIP_CONN_STREAMS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sip_framer.h"
+
+struct sip_conn_stream;
+
+struct sip_conn_streams {
+	struct sip_conn_stream **buckets;
+	size_t n_buckets;
+	size_t count, max_streams;
+	unsigned long refused; /* chunks dropped because the table was full */
+};
+
+int sip_conn_streams_init(struct sip_conn_streams *table, size_t max_streams);
+void sip_conn_streams_free(struct sip_conn_streams *table);
+
+/* Feeds LEN bytes of CONN's stream in direction OUT; CB gets every frame completed (valid
+ * only during the call). Returns 0, -ENOSPC when the table is full, or -ENOMEM. */
+int sip_conn_streams_push(struct sip_conn_streams *table, uint64_t conn, bool out,
+			  const void *bytes, size_t len, sip_frame_cb cb, void *ctx);
+
+/* CONN ended: whatever is left in both directions goes to CB, then the streams are freed. */
+void sip_conn_streams_end(struct sip_conn_streams *table, uint64_t conn, sip_frame_cb cb,
+			  void *ctx);
+
+#endif
