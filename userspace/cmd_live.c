@@ -9,13 +9,16 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "command.h"
 #include "journal.h"
+#include "live_pipeline.h"
 #include "live_tracer.h"
 #include "port_set.h"
 #include "sock_event_json.h"
-#include "sock_event_text.h"
+#include "ssl_events.h"
+#include "ssl_probe.h"
 
 #define DEFAULT_PORTS "5060,5061"
 #define POLL_MS	      100
@@ -31,15 +34,15 @@ struct live_args {
 	const char *journal_path;
 	double duration_s; /* 0 = until SIGINT/SIGTERM */
 	bool verbose;
+	bool no_tls;
+	const char *ssl_lib;
 };
 
 struct live_run {
-	bool json;
-	FILE *journal;
+	struct live_pipeline pipe;
 	int64_t wall_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
-	uint64_t events_seen;
 	struct sock_losses losses_reported;
-	int output_err;
+	struct ssl_probe_stats tls_losses_reported;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -54,6 +57,11 @@ static const struct argp_option live_options[] = {
     {"json", 'j', NULL, 0, "print JSON lines (the journal format) instead of text", 0},
     {"write", 'w', "FILE", 0, "also append the events to journal FILE (JSON lines, mode 0600)", 0},
     {"duration", 'd', "SECONDS", 0, "stop after this many seconds", 0},
+    {"ssl-lib", 'L', "PATH", 0,
+     "libssl to probe for TLS handshakes and SIP inside TLS (default: the system's "
+     "libssl.so.3; a program with OpenSSL linked in statically works too)",
+     0},
+    {"no-tls", 'T', NULL, 0, "do not probe libssl (sockets only)", 0},
     {"verbose", 'v', NULL, 0, "show libbpf's debug output", 0},
     {0},
 };
@@ -102,6 +110,12 @@ static error_t live_parse_opt(int key, char *arg, struct argp_state *state)
 	case 'v':
 		args->verbose = true;
 		break;
+	case 'L':
+		args->ssl_lib = arg;
+		break;
+	case 'T':
+		args->no_tls = true;
+		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		break;
@@ -136,54 +150,55 @@ static int install_stop_signals(void)
 	return 0;
 }
 
-static int run_output(struct live_run *run, const json_t *event)
-{
-	int err = run->json ? json_line_write(stdout, event) : sock_event_text_write(stdout, event);
-
-	if (!err && run->journal)
-		err = json_line_write(run->journal, event);
-	return err;
-}
-
 static int on_sock_event(void *ctx, const struct sock_event *event)
 {
 	struct live_run *run = ctx;
 	json_t *events[SOCK_EVENT_JSON_MAX];
 	int count = sock_event_to_json(event, run->wall_offset_ns, events);
+	int err = 0;
 
-	if (count < 0) {
-		run->output_err = count;
-		return count;
-	}
+	if (count < 0)
+		return run->pipe.output_err = count;
 	for (int i = 0; i < count; i++) {
-		if (!run->output_err)
-			run->output_err = run_output(run, events[i]);
-		json_decref(events[i]);
+		int emit_err = live_pipeline_emit(&run->pipe, events[i]);
+
+		err = err ? err : emit_err;
 	}
-	run->events_seen += count;
-	return run->output_err;
-}
-
-/* A "lost" event whenever the kernel's counters moved, and once at the end (final). */
-static int report_losses(struct live_run *run, const struct live_tracer *tracer, bool final)
-{
-	struct sock_losses now;
-	json_t *event;
-	int err;
-
-	live_tracer_losses(tracer, &now);
-	if (!final && !memcmp(&now, &run->losses_reported, sizeof(now)))
-		return 0;
-	run->losses_reported = now;
-	event = sock_losses_to_json(&now, clock_ns(CLOCK_REALTIME));
-	if (!event)
-		return -ENOMEM;
-	err = run_output(run, event);
-	json_decref(event);
 	return err;
 }
 
-static int live_loop(struct live_run *run, struct live_tracer *tracer, double duration_s)
+static void on_tls_event(const struct tls_event *event, void *ctx)
+{
+	struct live_run *run = ctx;
+
+	live_pipeline_tls_event(&run->pipe, event);
+}
+
+/* A "lost" event whenever a loss counter moved, and once at the end (final). */
+static int report_losses(struct live_run *run, const struct live_tracer *tracer,
+			 const struct ssl_probe *probe, bool final)
+{
+	struct ssl_probe_stats tls_now = {0};
+	struct sock_losses now;
+	json_t *event;
+
+	live_tracer_losses(tracer, &now);
+	if (probe)
+		ssl_probe_stats(probe, &tls_now);
+	if (!final && !memcmp(&now, &run->losses_reported, sizeof(now)) &&
+	    tls_now.ringbuf_full == run->tls_losses_reported.ringbuf_full)
+		return 0;
+	run->losses_reported = now;
+	run->tls_losses_reported = tls_now;
+	event = sock_losses_to_json(&now, clock_ns(CLOCK_REALTIME));
+	if (!event)
+		return -ENOMEM;
+	json_object_set_new(event, "ringbuf_tls", json_integer((json_int_t)tls_now.ringbuf_full));
+	return live_pipeline_emit(&run->pipe, event);
+}
+
+static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ssl_probe *probe,
+		     double duration_s)
 {
 	int64_t deadline_ns = duration_s > 0
 				  ? clock_ns(CLOCK_MONOTONIC) + (int64_t)(duration_s * NSEC_PER_SEC)
@@ -196,9 +211,15 @@ static int live_loop(struct live_run *run, struct live_tracer *tracer, double du
 			err = 0;
 			continue;
 		}
+		if (err >= 0 && probe)
+			err = ssl_probe_poll(probe, 0);
+		if (err == -EINTR) {
+			err = 0;
+			continue;
+		}
 		if (err < 0)
 			break;
-		err = report_losses(run, tracer, false);
+		err = report_losses(run, tracer, probe, false);
 		if (err)
 			break;
 		fflush(stdout);
@@ -206,8 +227,10 @@ static int live_loop(struct live_run *run, struct live_tracer *tracer, double du
 	/* Drain what the kernel already queued before the final count. */
 	if (err >= 0)
 		err = live_tracer_poll(tracer, 0);
+	if (err >= 0 && probe)
+		err = ssl_probe_poll(probe, 0);
 	if (err >= 0)
-		err = report_losses(run, tracer, true);
+		err = report_losses(run, tracer, probe, true);
 	return err < 0 ? err : 0;
 }
 
@@ -227,13 +250,53 @@ static int live_preflight(void)
 	return 0;
 }
 
+static int tls_probe_open(const struct live_args *args, struct live_run *run,
+			  struct ssl_probe **probe, char *why, size_t why_len)
+{
+	struct ssl_probe_opts opts = {.ssl_lib = args->ssl_lib};
+	uint16_t ports[SSL_MAX_PORTS];
+	struct stat netns;
+
+	if (port_set_to_list(&args->ports, ports, SSL_MAX_PORTS, &opts.n_ports)) {
+		snprintf(why, why_len,
+			 "the libssl probe takes at most %d ports; trace fewer or use --no-tls",
+			 SSL_MAX_PORTS);
+		return -E2BIG;
+	}
+	opts.ports = ports;
+	if (stat("/proc/self/ns/net", &netns)) {
+		snprintf(why, why_len, "cannot read /proc/self/ns/net: %s", strerror(errno));
+		return -errno;
+	}
+	opts.netns_inode = netns.st_ino;
+	return ssl_probe_open(&opts, on_tls_event, run, probe, why, why_len);
+}
+
+static void print_summary(const struct live_run *run, const struct live_tracer *tracer)
+{
+	struct sock_losses losses;
+	uint64_t tls_lost = run->tls_losses_reported.ringbuf_full;
+
+	live_tracer_losses(tracer, &losses);
+	fprintf(stderr,
+		"siptrail live: %llu events, %llu lost (ring buffer %llu, map full %llu, "
+		"tls ring buffer %llu); %lu call(s) failed, %lu diagnoses\n",
+		(unsigned long long)run->pipe.events_seen,
+		(unsigned long long)(losses.ringbuf_open + losses.ringbuf_end + losses.map_full +
+				     tls_lost),
+		(unsigned long long)(losses.ringbuf_open + losses.ringbuf_end),
+		(unsigned long long)losses.map_full, (unsigned long long)tls_lost,
+		run->pipe.calls_failed, run->pipe.diagnoses);
+}
+
 int cmd_live(int argc, char **argv)
 {
 	const struct argp argp = {live_options, live_parse_opt, NULL, live_doc};
 	struct live_args args = {.ports_text = DEFAULT_PORTS};
 	struct live_run run = {0};
 	struct live_tracer *tracer = NULL;
-	struct sock_losses losses;
+	struct ssl_probe *probe = NULL;
+	FILE *journal = NULL;
 	char why[512];
 	int err;
 
@@ -244,46 +307,52 @@ int cmd_live(int argc, char **argv)
 		return EXIT_USAGE;
 	if (live_preflight())
 		return EXIT_USAGE;
-	run.json = args.json;
 	if (args.journal_path) {
-		run.journal = journal_open(args.journal_path, why, sizeof(why));
-		if (!run.journal) {
+		journal = journal_open(args.journal_path, why, sizeof(why));
+		if (!journal) {
 			fprintf(stderr, "siptrail live: %s\n", why);
 			return EXIT_USAGE;
 		}
 	}
+	if (live_pipeline_init(&run.pipe, args.json, journal)) {
+		fprintf(stderr, "siptrail live: out of memory\n");
+		if (journal)
+			journal_close(journal);
+		return EXIT_USAGE;
+	}
+	run.wall_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 	const struct live_filter filter = {
 	    .ports = &args.ports, .pid = args.pid, .cgroup = args.cgroup};
 	err =
 	    live_tracer_open(&filter, args.verbose, on_sock_event, &run, &tracer, why, sizeof(why));
+	if (!err && !args.no_tls)
+		err = tls_probe_open(&args, &run, &probe, why, sizeof(why));
 	if (!err && (err = install_stop_signals()))
 		snprintf(why, sizeof(why), "cannot handle SIGINT/SIGTERM: %s", strerror(-err));
 	if (err) {
 		fprintf(stderr, "siptrail live: %s\n", why);
 		goto cleanup;
 	}
-	run.wall_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 	if (*live_tracer_missing_optional(tracer))
 		fprintf(stderr, "siptrail live: this kernel lacks %s; running without them\n",
 			live_tracer_missing_optional(tracer));
+	if (probe)
+		fprintf(stderr, "siptrail live: TLS through %s\n", ssl_probe_ssl_lib(probe));
 	fprintf(stderr, "siptrail live: tracing TCP ports %s in netns %u; Ctrl-C to stop\n",
 		args.ports_text, live_tracer_netns(tracer));
-	err = live_loop(&run, tracer, args.duration_s);
+	err = live_loop(&run, tracer, probe, args.duration_s);
 	if (err)
 		fprintf(stderr, "siptrail live: stopped: %s\n",
-			run.output_err ? "cannot write the events" : strerror(-err));
-	live_tracer_losses(tracer, &losses);
-	fprintf(stderr, "siptrail live: %llu events, %llu lost (ring buffer %llu, map full %llu)\n",
-		(unsigned long long)run.events_seen,
-		(unsigned long long)(losses.ringbuf_open + losses.ringbuf_end + losses.map_full),
-		(unsigned long long)(losses.ringbuf_open + losses.ringbuf_end),
-		(unsigned long long)losses.map_full);
+			run.pipe.output_err ? "cannot write the events" : strerror(-err));
+	live_pipeline_finish(&run.pipe);
+	print_summary(&run, tracer);
 cleanup:
+	ssl_probe_close(probe);
 	live_tracer_close(tracer);
 	if (fflush(stdout) && !err)
 		err = -EIO;
-	if (run.journal) {
-		int close_err = journal_close(run.journal);
+	if (journal) {
+		int close_err = journal_close(journal);
 
 		if (close_err) {
 			fprintf(stderr, "siptrail live: cannot flush journal %s: %s\n",

@@ -12,7 +12,7 @@
 #include <jansson.h>
 
 #include "command.h"
-#include "port_list.h"
+#include "port_set.h"
 #include "ssl_probe.h"
 #include "tls_event_json.h"
 
@@ -144,6 +144,8 @@ static int args_parse(int argc, char **argv, struct trace_opts *trace, struct ss
 						 {"verbose", no_argument, NULL, 'v'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
+	static struct port_set port_set; /* 64 KiB: not on the stack */
+	char why[256];
 	char *end;
 	int opt;
 
@@ -154,10 +156,13 @@ static int args_parse(int argc, char **argv, struct trace_opts *trace, struct ss
 			probe->ssl_lib = optarg;
 			break;
 		case 'p':
-			if (port_list_parse(optarg, ports, SSL_MAX_PORTS, &probe->n_ports) != 0) {
+			if (port_set_parse(&port_set, optarg, why, sizeof(why))) {
+				fprintf(stderr, "siptrail tls-trace: --ports: %s\n", why);
+				return -EINVAL;
+			}
+			if (port_set_to_list(&port_set, ports, SSL_MAX_PORTS, &probe->n_ports)) {
 				fprintf(stderr,
-					"siptrail tls-trace: --ports %s: expected up to %d "
-					"ports 1-65535, comma-separated\n",
+					"siptrail tls-trace: --ports %s: at most %d ports\n",
 					optarg, SSL_MAX_PORTS);
 				return -EINVAL;
 			}

@@ -55,7 +55,7 @@ void explain_print_text(FILE *out, const struct call_verdict *verdict)
 	}
 }
 
-static json_t *diagnosis_json(const struct call_verdict *verdict, const struct diagnosis *d)
+json_t *explain_diagnosis_json(const struct call_verdict *verdict, const struct diagnosis *d)
 {
 	json_t *causes = json_array(), *evidence = json_array();
 	char t[48];
@@ -83,7 +83,7 @@ static json_t *diagnosis_json(const struct call_verdict *verdict, const struct d
 int explain_print_json(FILE *out, const struct call_verdict *verdict)
 {
 	for (unsigned i = 0; i < verdict->n_diags; i++) {
-		json_t *obj = diagnosis_json(verdict, &verdict->diags[i]);
+		json_t *obj = explain_diagnosis_json(verdict, &verdict->diags[i]);
 		char *line = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
 		json_decref(obj);
 		if (!line)

@@ -1,0 +1,41 @@
+/* Where every live event goes: the terminal (text or JSON lines), the journal, and the
+ * correlator, which prints a diagnosis as soon as a call is explained. Every source hands its
+ * events over as journal JSON, so a live run and a replayed journal take the same path into
+ * the correlator. */
+#ifndef SIPTRAIL_LIVE_PIPELINE_H
+#define SIPTRAIL_LIVE_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <jansson.h>
+
+#include "correlator.h"
+#include "sip_conn_streams.h"
+#include "tls_event.h"
+
+struct live_pipeline {
+	bool json;
+	FILE *journal; /* NULL: none */
+	struct correlator corr;
+	struct sip_conn_streams tls_sip; /* SSL_read/SSL_write plaintext, framed per conn */
+	uint64_t events_seen;
+	unsigned long diagnoses, calls_failed;
+	unsigned long unreadable; /* events the correlator could not take (a bug: reported) */
+	int output_err;		  /* first error writing stdout or the journal */
+};
+
+int live_pipeline_init(struct live_pipeline *pipe, bool json, FILE *journal);
+
+/* Takes one journal event (the reference is consumed). Returns 0 or a negative errno when
+ * the output cannot be written. */
+int live_pipeline_emit(struct live_pipeline *pipe, json_t *event);
+
+/* A TLS-library event: handshakes go out as they are; plaintext is framed into whole SIP
+ * messages per connection and direction first. */
+void live_pipeline_tls_event(struct live_pipeline *pipe, const struct tls_event *ev);
+
+/* End of the run: every call still open is explained. */
+void live_pipeline_finish(struct live_pipeline *pipe);
+
+#endif
