@@ -84,11 +84,13 @@ cmd_run() {
 	lab_pki=$ROOT_DIR/build/lab/pki
 	rm -rf "$lab_pki"
 	"$LAB_DIR/pki.sh" "$lab_pki" || { echo "lab: making the PKI in $lab_pki failed" >&2; exit 2; }
-	# A pool of instance ids 1..jobs: each running case owns one, so the namespaces
-	# of cases that run at the same time never collide.
+	# A pool of instance ids BASE+1..BASE+jobs: each running case owns one, so the
+	# namespaces of cases that run at the same time never collide. LAB_ID_BASE keeps two
+	# lab runs on one machine apart.
 	local -A slot_of
-	local free=()
-	for ((slot = jobs; slot >= 1; slot--)); do free+=("$slot"); done
+	local free=() base=${LAB_ID_BASE:-0}
+	[[ $base =~ ^[0-9]+$ ]] || { echo "lab: LAB_ID_BASE must be a number" >&2; exit 2; }
+	for ((slot = base + jobs; slot > base; slot--)); do free+=("$slot"); done
 	# Interrupted: each running scenario tears its lab instance down (its TERM trap).
 	trap 'for pid in "${!slot_of[@]}"; do pkill -TERM -P "$pid"; done; wait; exit 130' INT TERM
 	for name in "${names[@]}"; do
