@@ -1,37 +1,55 @@
 #!/usr/bin/env bash
-# Interim `make demo`: decodes a shipped sample call with `siptrail decode`. The lab demo (a
-# TLS trunk in network namespaces whose BYE gets lost) replaces this once the lab exists.
+# make demo: the classic failure on the built-in lab (tools/lab), traced by siptrail live.
+# The carrier calls in over TLS, the connection goes idle and the sbc closes it, the sbc's
+# BYE needs a new connection in the reverse direction, and the carrier does not trust the
+# leaf-only chain the sbc presents as TLS client: the BYE is lost.
 set -euo pipefail
 siptrail=${1:?usage: tools/demo.sh PATH/TO/siptrail}
-sample="$(dirname "$0")/samples/tls-trunk-call.sip"
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=$root/build/demo
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "make demo: needs root (it creates network namespaces and loads eBPF programs)" >&2
+	exit 2
+fi
 
 cat <<TEXT
-siptrail demo (interim). The lab with a real TLS trunk is not built yet, so this only shows
-the SIP decoder on a recorded call: INVITE with Session-Expires 1800 (refresher=uac), 100,
-200, a CRLFCRLF keep-alive, ACK, the re-INVITE session refresh, 200, ACK, BYE, 200.
+siptrail demo: a TLS SIP trunk between two Kamailio proxies ("carrier" and "sbc"), each in
+its own network namespace, with SIPp placing and answering the call. siptrail runs live in
+the sbc's namespace, as it would on a real SBC.
 
-\$ $siptrail decode $sample | jq (one line per message)
+  1. the carrier calls in: it opens the TLS connection, so it is the TLS client;
+  2. the call is held 14 s; the sbc closes the idle connection after about 11 s;
+  3. the sbc hangs up: its BYE needs a new connection, now with the sbc as TLS client;
+  4. the sbc sends only its leaf certificate, and the carrier does not trust it.
+
+Running the call (about 30 s)...
 TEXT
 
-json=$("$siptrail" decode "$sample")
-if ! command -v jq >/dev/null; then
-	echo "$json"
-	exit 0
-fi
-jq -r '
-	if .kind == "keepalive" then "  keep-alive  \(.length) bytes"
-	elif .kind == "request" or .kind == "response" then
-		"  \(if .kind == "request" then .method else .status end | tostring | .[0:9] |
-		     . + " " * (10 - length))"
-		+ "CSeq \(.cseq.seq) \(.cseq.method)  via \(.via[0].transport) \(.via[0].host)"
-		+ (if .session_expires then "  Session-Expires \(.session_expires.delta)"
-		   + " refresher=\(.session_expires.refresher)" else "" end)
-		+ (if (.require | index("timer")) then "  Require: timer" else "" end)
-		+ (if .body_len > 0 then "  body \(.body_len) B" else "" end)
-		+ (if (.warnings | length) > 0 then "  warnings: \(.warnings | join("; "))" else "" end)
-		+ (if .error then "  ERROR: \(.error)" else "" end)
-	else "  \(.kind) \(.length) bytes: \(.error)" end' <<<"$json"
+"$root/tools/lab/scenario" --initiator carrier --bye-by sbc --hold 14 --idle-sbc 2 \
+	--sbc-chain leaf-only --siptrail "$siptrail" --out "$out" >"$out.log" 2>&1 || {
+	echo "make demo: the lab call did not run; see $out.log" >&2
+	tail -5 "$out.log" >&2
+	exit 2
+}
+
 echo
-echo "The re-INVITE (session refresh) in full:"
-jq 'select(.cseq.seq == 102 and .method == "INVITE")' <<<"$json"
-echo "(fields: docs/decoder.md)"
+echo "== what siptrail live printed (build/demo/trace.log)"
+cat "$out/trace.log"
+echo
+echo "== siptrail explain build/demo/journal.jsonl"
+"$siptrail" explain "$out/journal.jsonl" || true
+if "$siptrail" timeline --help >/dev/null 2>&1; then
+	call_id=$(sed -n 's/^{"id":"[A-Z_]*","call_id":"\([^"]*\)".*/\1/p' "$out/explain.json" | head -1)
+	if [ -n "$call_id" ]; then
+		echo
+		echo "== siptrail timeline build/demo/journal.jsonl --call-id $call_id"
+		"$siptrail" timeline "$out/journal.jsonl" --call-id "$call_id" || true
+	fi
+fi
+cat <<TEXT
+
+The journal is $out/journal.jsonl (JSON lines, docs/journal.md); the Kamailio and SIPp
+logs, a capture of the trunk and the lab's own outcome are in $out/.
+To run siptrail on your own SBC instead: see "Usage" in README.md.
+TEXT
