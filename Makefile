@@ -127,7 +127,8 @@ bench: deps $(SIPTRAIL) $(BENCH_BINS)
 test: deps
 	$(MAKE) --no-print-directory all $(ASAN_UNIT_BINS) $(FUZZ_BINS)
 	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) tests/run.sh \
-		$(UNIT_BINS) $(LIVE_BINS) $(ASAN_UNIT_BINS) $(addprefix fuzz:,$(FUZZ_BINS))
+		$(UNIT_BINS) $(LIVE_BINS) $(ASAN_UNIT_BINS) $(addprefix fuzz:,$(FUZZ_BINS)) \
+		tests/lab/run-lab-tests.sh
 
 # The smoke is about 30 s in all, shared among the fuzz targets.
 FUZZ_SMOKE_SECONDS ?= 10

@@ -7,7 +7,8 @@ set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 if [ "$(id -u)" -ne 0 ]; then
-	echo "[  SKIPPED ] lab tests: need root (network namespaces)"
+	echo "*** SKIPPING LAB TESTS: not running as root (network namespaces, eBPF) ***"
+	echo "[  SKIPPED ] 1 test(s), listed below:"
 	[ "${SIPTRAIL_REQUIRE_LIVE:-0}" = 1 ] && exit 1
 	exit 0
 fi
@@ -32,4 +33,7 @@ passed=$(grep -c 'result=reproduced' "$results")
 total=$(grep -c '^lab-case ' "$results")
 failed=$((total - passed))
 echo "[==========] lab: $total cases, $passed reproduced, $failed not, in $(($(date +%s) - start)) s"
+# The counts in cmocka's words, so tests/run.sh adds them to the total.
+echo "[  PASSED  ] $passed test(s)."
+[ "$failed" -gt 0 ] && echo "[  FAILED  ] $failed test(s), listed above."
 [ "$total" -gt 0 ] && [ "$failed" -eq 0 ]
