@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,9 +14,11 @@
 #include "command.h"
 #include "journal.h"
 #include "live_tracer.h"
+#include "live_wire.h"
 #include "port_set.h"
 #include "sock_event_json.h"
 #include "sock_event_text.h"
+#include "wire_event_text.h"
 
 #define DEFAULT_PORTS "5060,5061"
 #define POLL_MS	      100
@@ -31,6 +34,9 @@ struct live_args {
 	const char *journal_path;
 	double duration_s; /* 0 = until SIGINT/SIGTERM */
 	bool verbose;
+	bool no_wire;
+	const char *ca_file;
+	const char *ca_path;
 };
 
 struct live_run {
@@ -39,6 +45,8 @@ struct live_run {
 	int64_t wall_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
 	uint64_t events_seen;
 	struct sock_losses losses_reported;
+	struct live_wire *wire; /* NULL with --no-wire */
+	struct live_wire_counts wire_reported;
 	int output_err;
 };
 
@@ -55,6 +63,11 @@ static const struct argp_option live_options[] = {
     {"write", 'w', "FILE", 0, "also append the events to journal FILE (JSON lines, mode 0600)", 0},
     {"duration", 'd', "SECONDS", 0, "stop after this many seconds", 0},
     {"verbose", 'v', NULL, 0, "show libbpf's debug output", 0},
+    {"no-wire", 'W', NULL, 0,
+     "do not capture packets (no TLS hello/alert/chain or SIP events from the wire)", 0},
+    {"ca-file", 'A', "FILE", 0,
+     "trust store for the chains seen on the wire: PEM bundle (default: the system's)", 0},
+    {"ca-path", 'C', "DIR", 0, "trust store directory (c_rehash layout)", 0},
     {0},
 };
 
@@ -102,6 +115,15 @@ static error_t live_parse_opt(int key, char *arg, struct argp_state *state)
 	case 'v':
 		args->verbose = true;
 		break;
+	case 'W':
+		args->no_wire = true;
+		break;
+	case 'A':
+		args->ca_file = arg;
+		break;
+	case 'C':
+		args->ca_path = arg;
+		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		break;
@@ -140,8 +162,22 @@ static int run_output(struct live_run *run, const json_t *event)
 {
 	int err = run->json ? json_line_write(stdout, event) : sock_event_text_write(stdout, event);
 
+	if (err == -EINVAL)
+		err = wire_event_text_write(stdout, event);
 	if (!err && run->journal)
 		err = json_line_write(run->journal, event);
+	return err;
+}
+
+/* A wire event tied to its socket, ready to write. */
+static int on_wire_event(void *ctx, const json_t *event)
+{
+	struct live_run *run = ctx;
+	int err = run_output(run, event);
+
+	if (err && !run->output_err)
+		run->output_err = err;
+	run->events_seen++;
 	return err;
 }
 
@@ -161,25 +197,55 @@ static int on_sock_event(void *ctx, const struct sock_event *event)
 		json_decref(events[i]);
 	}
 	run->events_seen += count;
+	if (!run->output_err && run->wire)
+		run->output_err = live_wire_socket(run->wire, event);
 	return run->output_err;
 }
 
 /* A "lost" event whenever the kernel's counters moved, and once at the end (final). */
 static int report_losses(struct live_run *run, const struct live_tracer *tracer, bool final)
 {
+	struct live_wire_counts wire_now = {0};
 	struct sock_losses now;
 	json_t *event;
 	int err;
 
 	live_tracer_losses(tracer, &now);
-	if (!final && !memcmp(&now, &run->losses_reported, sizeof(now)))
+	if (run->wire && (err = live_wire_counts(run->wire, &wire_now)))
+		return err;
+	if (!final && !memcmp(&now, &run->losses_reported, sizeof(now)) &&
+	    !(run->wire && live_wire_losses_changed(&wire_now, &run->wire_reported)))
 		return 0;
 	run->losses_reported = now;
+	run->wire_reported = wire_now;
 	event = sock_losses_to_json(&now, clock_ns(CLOCK_REALTIME));
-	if (!event)
+	if (!event || (run->wire && live_wire_losses_json(&wire_now, event))) {
+		json_decref(event);
 		return -ENOMEM;
+	}
 	err = run_output(run, event);
 	json_decref(event);
+	return err;
+}
+
+/* Waits for socket records or packets, then handles both: packets first, so the events they
+ * yield are waiting when the socket records that name their connections arrive. */
+static int live_poll_once(struct live_run *run, struct live_tracer *tracer, int timeout_ms,
+			  bool final)
+{
+	struct pollfd fds[2] = {{live_tracer_fd(tracer), POLLIN, 0}};
+	int err;
+
+	if (!run->wire)
+		return live_tracer_poll(tracer, timeout_ms);
+	fds[1] = (struct pollfd){live_wire_fd(run->wire), POLLIN, 0};
+	if (timeout_ms && poll(fds, 2, timeout_ms) < 0)
+		return -errno;
+	err = live_wire_poll(run->wire, clock_ns(CLOCK_REALTIME), false);
+	if (!err)
+		err = live_tracer_poll(tracer, 0);
+	if (err >= 0 && final)
+		err = live_wire_poll(run->wire, clock_ns(CLOCK_REALTIME), true);
 	return err;
 }
 
@@ -191,7 +257,7 @@ static int live_loop(struct live_run *run, struct live_tracer *tracer, double du
 	int err = 0;
 
 	while (!stop_requested && clock_ns(CLOCK_MONOTONIC) < deadline_ns) {
-		err = live_tracer_poll(tracer, POLL_MS);
+		err = live_poll_once(run, tracer, POLL_MS, false);
 		if (err == -EINTR) {
 			err = 0;
 			continue;
@@ -205,10 +271,26 @@ static int live_loop(struct live_run *run, struct live_tracer *tracer, double du
 	}
 	/* Drain what the kernel already queued before the final count. */
 	if (err >= 0)
-		err = live_tracer_poll(tracer, 0);
+		err = live_poll_once(run, tracer, 0, true);
 	if (err >= 0)
 		err = report_losses(run, tracer, true);
 	return err < 0 ? err : 0;
+}
+
+static void print_wire_summary(struct live_wire *wire)
+{
+	struct live_wire_counts counts;
+
+	if (live_wire_counts(wire, &counts))
+		return;
+	fprintf(stderr,
+		"siptrail live: wire: %llu packets, %llu dropped in the kernel, %llu TCP streams "
+		"(%llu not followed), %llu wire events, %llu without a traced socket\n",
+		(unsigned long long)counts.source.packets, (unsigned long long)counts.source.drops,
+		(unsigned long long)counts.source.streams,
+		(unsigned long long)counts.source.streams_dropped,
+		(unsigned long long)counts.resolver.written,
+		(unsigned long long)counts.resolver.unmatched);
 }
 
 static int live_preflight(void)
@@ -263,6 +345,18 @@ int cmd_live(int argc, char **argv)
 		goto cleanup;
 	}
 	run.wall_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	if (!args.no_wire) {
+		const struct wire_source_config wire_config = {
+		    .ports = &args.ports, .ca_file = args.ca_file, .ca_path = args.ca_path};
+
+		err = live_wire_open(&wire_config, on_wire_event, &run, run.wall_offset_ns,
+				     &run.wire, why, sizeof(why));
+		if (err) {
+			fprintf(stderr, "siptrail live: %s (--no-wire runs without packets)\n",
+				why);
+			goto cleanup;
+		}
+	}
 	if (*live_tracer_missing_optional(tracer))
 		fprintf(stderr, "siptrail live: this kernel lacks %s; running without them\n",
 			live_tracer_missing_optional(tracer));
@@ -278,7 +372,10 @@ int cmd_live(int argc, char **argv)
 		(unsigned long long)(losses.ringbuf_open + losses.ringbuf_end + losses.map_full),
 		(unsigned long long)(losses.ringbuf_open + losses.ringbuf_end),
 		(unsigned long long)losses.map_full);
+	if (run.wire)
+		print_wire_summary(run.wire);
 cleanup:
+	live_wire_close(run.wire);
 	live_tracer_close(tracer);
 	if (fflush(stdout) && !err)
 		err = -EIO;
