@@ -25,8 +25,8 @@
 #define SECONDS	      3
 #define MESSAGE_BYTES 600
 #define SIP_HEADER                                                                                 \
-	"OPTIONS sip:probe@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK1\r\n"  \
-	"From: <sip:bench@127.0.0.1>;tag=1\r\nTo: <sip:probe@127.0.0.1>\r\n"                    \
+	"OPTIONS sip:probe@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK1\r\n"    \
+	"From: <sip:bench@127.0.0.1>;tag=1\r\nTo: <sip:probe@127.0.0.1>\r\n"                       \
 	"Call-ID: bench@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nContent-Length: "
 
 static void die(const char *what)
