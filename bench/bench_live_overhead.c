@@ -177,7 +177,8 @@ static pid_t start_tracer(enum tracer which, const char *ready_file)
 			/* It says "tracing ..." on stderr once attached. */
 			dup2(devnull, STDOUT_FILENO);
 			dup2(ready, STDERR_FILENO);
-			execl(siptrail, siptrail, "live", "--json", "--ports", PORT_TEXT, NULL);
+			execl(siptrail, siptrail, "live", "--json", "--ports", PORT_TEXT,
+			      "--no-wire", NULL);
 		} else {
 			/* tcplife's tracepoint programs need tracefs, which this host does not
 			 * mount: give it one in a private mount namespace. Its header line on

@@ -15,7 +15,7 @@ struct feed_ctx {
 	enum tls_dir from;
 	uint64_t ts_ns;
 	uint64_t record_offset;
-	tls_event_fn on_event;
+	tls_record_event_fn on_event;
 	void *user;
 };
 
@@ -75,7 +75,7 @@ static enum tls_status header_error(struct feed_ctx *ctx, enum tls_status status
 	return fail(d, ctx->from, status, ctx->record_offset, "not a TLS record header (%s)", hex);
 }
 
-static void emit(struct feed_ctx *ctx, struct tls_event *ev, size_t record_len)
+static void emit(struct feed_ctx *ctx, struct tls_record_event *ev, size_t record_len)
 {
 	ev->from = ctx->from;
 	ev->stream_offset = ctx->record_offset;
@@ -98,7 +98,7 @@ static enum tls_status handshake_message(struct feed_ctx *ctx, uint8_t type, con
 					 size_t len, size_t record_len)
 {
 	struct tls_conn *conn = ctx->conn;
-	struct tls_event ev = {.handshake_type = type};
+	struct tls_record_event ev = {.handshake_type = type};
 	int rc = 0;
 	switch (type) {
 	case TLS_HS_CLIENT_HELLO:
@@ -205,12 +205,12 @@ static enum tls_status alert_record(struct feed_ctx *ctx, const uint8_t *body, s
 	 * record may carry several alerts. */
 	bool encrypted = side_encrypts_typed_records(ctx->conn, ctx->from) || len == 0 || len % 2;
 	if (encrypted) {
-		struct tls_event ev = {.type = TLS_EV_ENCRYPTED_ALERT};
+		struct tls_record_event ev = {.type = TLS_EV_ENCRYPTED_ALERT};
 		emit(ctx, &ev, len);
 		return TLS_OK;
 	}
 	for (size_t i = 0; i + 1 < len; i += 2) {
-		struct tls_event ev = {.type = TLS_EV_ALERT};
+		struct tls_record_event ev = {.type = TLS_EV_ALERT};
 		ev.alert_level = body[i];
 		ev.alert_description = body[i + 1];
 		emit(ctx, &ev, len);
@@ -221,7 +221,7 @@ static enum tls_status alert_record(struct feed_ctx *ctx, const uint8_t *body, s
 static enum tls_status process_record(struct feed_ctx *ctx, const struct tls_record *record)
 {
 	struct tls_direction *d = &ctx->conn->dir[ctx->from];
-	struct tls_event ev = {0};
+	struct tls_record_event ev = {0};
 	switch (record->content_type) {
 	case TLS_CT_HANDSHAKE:
 		if (side_encrypts_typed_records(ctx->conn, ctx->from)) {
@@ -276,7 +276,7 @@ static long continue_partial_record(struct feed_ctx *ctx, const uint8_t *data, s
 }
 
 enum tls_status tls_conn_feed(struct tls_conn *conn, enum tls_dir from, const uint8_t *data,
-			      size_t len, uint64_t ts_ns, tls_event_fn on_event, void *user)
+			      size_t len, uint64_t ts_ns, tls_record_event_fn on_event, void *user)
 {
 	struct tls_direction *d = &conn->dir[from];
 	struct feed_ctx ctx = {conn, from, ts_ns, 0, on_event, user};

@@ -63,7 +63,7 @@ enum tls_event_type {
 	TLS_EV_APPLICATION_DATA, /* content type 23 (TLS 1.3: also encrypted handshake) */
 };
 
-struct tls_event {
+struct tls_record_event {
 	enum tls_event_type type;
 	enum tls_dir from;
 	uint64_t stream_offset; /* byte offset of the record in this direction's stream */
@@ -81,7 +81,7 @@ struct tls_event {
 	};
 };
 
-typedef void (*tls_event_fn)(void *user, const struct tls_event *event);
+typedef void (*tls_record_event_fn)(void *user, const struct tls_record_event *event);
 
 struct tls_direction {
 	uint64_t offset; /* bytes of this stream consumed */
@@ -106,7 +106,7 @@ void tls_conn_init(struct tls_conn *conn);
 void tls_conn_release(struct tls_conn *conn);
 /* Returns TLS_OK, or this direction's error (also in conn->dir[from].error). */
 enum tls_status tls_conn_feed(struct tls_conn *conn, enum tls_dir from, const uint8_t *data,
-			      size_t len, uint64_t ts_ns, tls_event_fn on_event, void *user);
+			      size_t len, uint64_t ts_ns, tls_record_event_fn on_event, void *user);
 /* The stream lost missing_bytes (a TCP gap): decoding of that direction stops with TLS_ERR_GAP,
  * because record boundaries after the gap are unknown. */
 void tls_conn_gap(struct tls_conn *conn, enum tls_dir from, uint64_t missing_bytes);

@@ -9,12 +9,14 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <poll.h>
 #include <sys/stat.h>
 
 #include "command.h"
 #include "journal.h"
 #include "live_pipeline.h"
 #include "live_tracer.h"
+#include "live_wire.h"
 #include "port_set.h"
 #include "sock_event_json.h"
 #include "ssl_events.h"
@@ -36,6 +38,9 @@ struct live_args {
 	bool verbose;
 	bool no_tls;
 	const char *ssl_lib;
+	bool no_wire;
+	const char *ca_file;
+	const char *ca_path;
 };
 
 struct live_run {
@@ -43,6 +48,8 @@ struct live_run {
 	int64_t wall_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
 	struct sock_losses losses_reported;
 	struct ssl_probe_stats tls_losses_reported;
+	struct live_wire *wire; /* NULL with --no-wire */
+	struct live_wire_counts wire_reported;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -62,6 +69,11 @@ static const struct argp_option live_options[] = {
      "libssl.so.3; a program with OpenSSL linked in statically works too)",
      0},
     {"no-tls", 'T', NULL, 0, "do not probe libssl (sockets only)", 0},
+    {"no-wire", 'W', NULL, 0,
+     "do not capture packets (no TLS hello/alert/chain or SIP events from the wire)", 0},
+    {"ca-file", 'A', "FILE", 0,
+     "trust store for the chains seen on the wire: PEM bundle (default: the system's)", 0},
+    {"ca-path", 'C', "DIR", 0, "trust store directory (c_rehash layout)", 0},
     {"verbose", 'v', NULL, 0, "show libbpf's debug output", 0},
     {0},
 };
@@ -116,6 +128,15 @@ static error_t live_parse_opt(int key, char *arg, struct argp_state *state)
 	case 'T':
 		args->no_tls = true;
 		break;
+	case 'W':
+		args->no_wire = true;
+		break;
+	case 'A':
+		args->ca_file = arg;
+		break;
+	case 'C':
+		args->ca_path = arg;
+		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		break;
@@ -164,7 +185,18 @@ static int on_sock_event(void *ctx, const struct sock_event *event)
 
 		err = err ? err : emit_err;
 	}
+	/* after the conn_open is out, so wire events waiting for this socket can follow */
+	if (!err && run->wire)
+		err = live_wire_socket(run->wire, event);
 	return err;
+}
+
+/* A wire event tied to its socket. */
+static int on_wire_event(void *ctx, const json_t *event)
+{
+	struct live_run *run = ctx;
+
+	return live_pipeline_emit(&run->pipe, json_incref((json_t *)event));
 }
 
 static void on_tls_event(const struct tls_event *event, void *ctx)
@@ -178,23 +210,57 @@ static void on_tls_event(const struct tls_event *event, void *ctx)
 static int report_losses(struct live_run *run, const struct live_tracer *tracer,
 			 const struct ssl_probe *probe, bool final)
 {
+	struct live_wire_counts wire_now = {0};
 	struct ssl_probe_stats tls_now = {0};
 	struct sock_losses now;
 	json_t *event;
+	int err;
 
 	live_tracer_losses(tracer, &now);
 	if (probe)
 		ssl_probe_stats(probe, &tls_now);
+	if (run->wire && (err = live_wire_counts(run->wire, &wire_now)))
+		return err;
 	if (!final && !memcmp(&now, &run->losses_reported, sizeof(now)) &&
-	    tls_now.ringbuf_full == run->tls_losses_reported.ringbuf_full)
+	    tls_now.ringbuf_full == run->tls_losses_reported.ringbuf_full &&
+	    !(run->wire && live_wire_losses_changed(&wire_now, &run->wire_reported)))
 		return 0;
 	run->losses_reported = now;
 	run->tls_losses_reported = tls_now;
+	run->wire_reported = wire_now;
 	event = sock_losses_to_json(&now, clock_ns(CLOCK_REALTIME));
-	if (!event)
+	if (!event || (run->wire && live_wire_losses_json(&wire_now, event))) {
+		json_decref(event);
 		return -ENOMEM;
+	}
 	json_object_set_new(event, "ringbuf_tls", json_integer((json_int_t)tls_now.ringbuf_full));
 	return live_pipeline_emit(&run->pipe, event);
+}
+
+/* Waits for socket records or packets, then handles all sources: packets first, so the events
+ * they yield are waiting when the socket records that name their connections arrive. */
+static int live_poll_once(struct live_run *run, struct live_tracer *tracer, struct ssl_probe *probe,
+			  int timeout_ms, bool final)
+{
+	struct pollfd fds[3] = {{live_tracer_fd(tracer), POLLIN, 0}};
+	nfds_t n_fds = 1;
+	int err = 0;
+
+	if (run->wire)
+		fds[n_fds++] = (struct pollfd){live_wire_fd(run->wire), POLLIN, 0};
+	if (probe)
+		fds[n_fds++] = (struct pollfd){ssl_probe_fd(probe), POLLIN, 0};
+	if (timeout_ms && poll(fds, n_fds, timeout_ms) < 0)
+		return -errno;
+	if (run->wire)
+		err = live_wire_poll(run->wire, clock_ns(CLOCK_REALTIME), false);
+	if (err >= 0)
+		err = live_tracer_poll(tracer, 0);
+	if (err >= 0 && probe)
+		err = ssl_probe_poll(probe, 0);
+	if (err >= 0 && run->wire && final)
+		err = live_wire_poll(run->wire, clock_ns(CLOCK_REALTIME), true);
+	return err;
 }
 
 static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ssl_probe *probe,
@@ -206,13 +272,7 @@ static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ss
 	int err = 0;
 
 	while (!stop_requested && clock_ns(CLOCK_MONOTONIC) < deadline_ns) {
-		err = live_tracer_poll(tracer, POLL_MS);
-		if (err == -EINTR) {
-			err = 0;
-			continue;
-		}
-		if (err >= 0 && probe)
-			err = ssl_probe_poll(probe, 0);
+		err = live_poll_once(run, tracer, probe, POLL_MS, false);
 		if (err == -EINTR) {
 			err = 0;
 			continue;
@@ -226,12 +286,26 @@ static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ss
 	}
 	/* Drain what the kernel already queued before the final count. */
 	if (err >= 0)
-		err = live_tracer_poll(tracer, 0);
-	if (err >= 0 && probe)
-		err = ssl_probe_poll(probe, 0);
+		err = live_poll_once(run, tracer, probe, 0, true);
 	if (err >= 0)
 		err = report_losses(run, tracer, probe, true);
 	return err < 0 ? err : 0;
+}
+
+static void print_wire_summary(struct live_wire *wire)
+{
+	struct live_wire_counts counts;
+
+	if (live_wire_counts(wire, &counts))
+		return;
+	fprintf(stderr,
+		"siptrail live: wire: %llu packets, %llu dropped in the kernel, %llu TCP streams "
+		"(%llu not followed), %llu wire events, %llu without a traced socket\n",
+		(unsigned long long)counts.source.packets, (unsigned long long)counts.source.drops,
+		(unsigned long long)counts.source.streams,
+		(unsigned long long)counts.source.streams_dropped,
+		(unsigned long long)counts.resolver.written,
+		(unsigned long long)counts.resolver.unmatched);
 }
 
 static int live_preflight(void)
@@ -327,6 +401,13 @@ int cmd_live(int argc, char **argv)
 	    live_tracer_open(&filter, args.verbose, on_sock_event, &run, &tracer, why, sizeof(why));
 	if (!err && !args.no_tls)
 		err = tls_probe_open(&args, &run, &probe, why, sizeof(why));
+	if (!err && !args.no_wire) {
+		const struct wire_source_config wire_config = {
+		    .ports = &args.ports, .ca_file = args.ca_file, .ca_path = args.ca_path};
+
+		err = live_wire_open(&wire_config, on_wire_event, &run, run.wall_offset_ns,
+				     &run.wire, why, sizeof(why));
+	}
 	if (!err && (err = install_stop_signals()))
 		snprintf(why, sizeof(why), "cannot handle SIGINT/SIGTERM: %s", strerror(-err));
 	if (err) {
@@ -346,7 +427,10 @@ int cmd_live(int argc, char **argv)
 			run.pipe.output_err ? "cannot write the events" : strerror(-err));
 	live_pipeline_finish(&run.pipe);
 	print_summary(&run, tracer);
+	if (run.wire)
+		print_wire_summary(run.wire);
 cleanup:
+	live_wire_close(run.wire);
 	ssl_probe_close(probe);
 	live_tracer_close(tracer);
 	if (fflush(stdout) && !err)

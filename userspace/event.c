@@ -42,6 +42,8 @@ const char *event_kind_name(enum event_kind kind)
 	    [EV_TLS_CHAIN] = "tls_chain",
 	    [EV_SIP] = "sip",
 	    [EV_LOST] = "lost",
+	    [EV_TLS_HELLO] = "tls_hello",
+	    [EV_TLS_LEAF_CHANGED] = "tls_leaf_changed",
 	};
 	return (unsigned)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "?";
 }

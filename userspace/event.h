@@ -18,6 +18,8 @@ enum event_kind {
 	EV_TLS_CHAIN,
 	EV_SIP,
 	EV_LOST,
+	EV_TLS_HELLO,	     /* wire: ClientHello/ServerHello summary; read, not used yet */
+	EV_TLS_LEAF_CHANGED, /* wire: a peer's leaf fingerprint changed; read, not used yet */
 };
 
 /* Direction of a connection's open (or of a message) relative to this host. */

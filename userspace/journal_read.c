@@ -278,6 +278,15 @@ static int parse_lost(json_t *obj, struct event *ev, struct field_error *fe)
 	return rc ? rc : get_u64(obj, "map_full", false, &ev->lost.map_full, fe);
 }
 
+/* Events the correlator does not use yet: their common fields are checked, the rest kept. */
+static int parse_known(json_t *obj, struct event *ev, struct field_error *fe)
+{
+	(void)obj;
+	(void)ev;
+	(void)fe;
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	enum event_kind kind;
@@ -291,6 +300,8 @@ static const struct {
     {"tls_chain", EV_TLS_CHAIN, true, parse_chain},
     {"sip", EV_SIP, false, parse_sip},
     {"lost", EV_LOST, false, parse_lost},
+    {"tls_hello", EV_TLS_HELLO, true, parse_known},
+    {"tls_leaf_changed", EV_TLS_LEAF_CHANGED, true, parse_known},
 };
 
 int journal_parse_json(json_t *obj, struct event *ev, char *err, size_t err_len)

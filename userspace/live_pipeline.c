@@ -9,6 +9,7 @@
 #include "live_pipeline.h"
 #include "sock_event_text.h"
 #include "tls_event_json.h"
+#include "tls_sip_text.h"
 
 /* TLS connections whose plaintext is framed at once; more are counted, not framed. */
 #define LIVE_MAX_TLS_STREAMS 16384

@@ -254,6 +254,11 @@ int live_tracer_poll(struct live_tracer *tracer, int timeout_ms)
 	return consumed < 0 ? consumed : woken + consumed;
 }
 
+int live_tracer_fd(const struct live_tracer *tracer)
+{
+	return ring_buffer__epoll_fd(tracer->events);
+}
+
 void live_tracer_losses(const struct live_tracer *tracer, struct sock_losses *losses)
 {
 	const volatile struct sock_losses *counters = &tracer->skel->bss->losses;

@@ -30,6 +30,9 @@ int live_tracer_open(const struct live_filter *filter, bool verbose, live_event_
  * -EINTR when interrupted by a signal, or another negative errno. */
 int live_tracer_poll(struct live_tracer *tracer, int timeout_ms);
 
+/* A descriptor for poll(): readable when records wait. */
+int live_tracer_fd(const struct live_tracer *tracer);
+
 /* The kernel's loss counters so far. */
 void live_tracer_losses(const struct live_tracer *tracer, struct sock_losses *losses);
 

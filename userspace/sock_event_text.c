@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <stdbool.h>
 #include <inttypes.h>
 #include <string.h>
 #include <time.h>
@@ -92,50 +91,6 @@ static void write_conn_end(FILE *out, const json_t *event)
 		fprintf(out, " error=%s", field_string(event, "sk_error"));
 }
 
-static void write_endpoints(FILE *out, const json_t *event)
-{
-	char local[64], remote[64];
-
-	format_endpoint(local, sizeof(local), event, "laddr", "lport");
-	format_endpoint(remote, sizeof(remote), event, "raddr", "rport");
-	fprintf(out, "%s -> %s", local, remote);
-}
-
-static void write_tls_handshake(FILE *out, const json_t *event)
-{
-	char clock[32];
-	bool ok = json_is_true(json_object_get(event, "ok"));
-
-	format_clock(clock, sizeof(clock), field_integer(event, "ts_ns"));
-	fprintf(out, "%s TLS   conn=%" JSON_INTEGER_FORMAT " ", clock,
-		field_integer(event, "conn"));
-	write_endpoints(out, event);
-	fprintf(out, " %s handshake %s in %.1fms", field_string(event, "role"),
-		ok ? "ok" : "FAILED", (double)field_integer(event, "duration_ns") / 1e6);
-	if (json_is_string(json_object_get(event, "error")))
-		fprintf(out, " error=\"%s\"", field_string(event, "error"));
-	if (json_is_string(json_object_get(event, "verify_error")))
-		fprintf(out, " verify=\"%s\"", field_string(event, "verify_error"));
-}
-
-/* The start line of a SIP message (RFC 3261 §7.1), printable characters only. */
-static void write_sip(FILE *out, const json_t *event)
-{
-	const char *raw = field_string(event, "raw");
-	size_t line_len = strcspn(raw, "\r\n");
-	char clock[32];
-
-	format_clock(clock, sizeof(clock), field_integer(event, "ts_ns"));
-	fprintf(out, "%s SIP   conn=%" JSON_INTEGER_FORMAT " %-3s %s ", clock,
-		field_integer(event, "conn"), field_string(event, "dir"),
-		field_string(event, "transport"));
-	write_endpoints(out, event);
-	fputs(" \"", out);
-	for (size_t i = 0; i < line_len && i < 120; i++)
-		fputc(raw[i] >= 0x20 && raw[i] < 0x7f ? raw[i] : '.', out);
-	fputc('"', out);
-}
-
 int sock_event_text_write(FILE *out, const json_t *event)
 {
 	const char *name = field_string(event, "event");
@@ -145,10 +100,6 @@ int sock_event_text_write(FILE *out, const json_t *event)
 		write_conn_prefix(out, event, "OPEN");
 	} else if (!strcmp(name, "conn_end")) {
 		write_conn_end(out, event);
-	} else if (!strcmp(name, "tls_handshake")) {
-		write_tls_handshake(out, event);
-	} else if (!strcmp(name, "sip")) {
-		write_sip(out, event);
 	} else if (!strcmp(name, "lost")) {
 		format_clock(clock, sizeof(clock), field_integer(event, "ts_ns"));
 		fprintf(out,

@@ -1,4 +1,4 @@
-/* One human-readable line per live event, rendered from its journal JSON so the terminal
+/* One human-readable line per socket event, rendered from its journal JSON so the terminal
  * and the journal cannot disagree. */
 #ifndef SIPTRAIL_SOCK_EVENT_TEXT_H
 #define SIPTRAIL_SOCK_EVENT_TEXT_H
@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <jansson.h>
 
-/* Writes the line for a conn_open, conn_end, tls_handshake, sip or lost event. Returns 0 or a
+/* Writes the line for a conn_open, conn_end or lost event. Returns 0 or a
  * negative errno. */
 int sock_event_text_write(FILE *out, const json_t *event);
 

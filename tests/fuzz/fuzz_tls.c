@@ -6,7 +6,7 @@
 
 #include "tls_record.h"
 
-static void ignore_event(void *user, const struct tls_event *ev)
+static void ignore_event(void *user, const struct tls_record_event *ev)
 {
 	size_t *sum = user;
 	if (ev->type == TLS_EV_CLIENT_HELLO && ev->client_hello.sni.len)

@@ -49,7 +49,7 @@ static struct conn_log *conn_of(struct replay_log *log, const struct tcp_conn *c
 	return &log->conns[conn->id - 1];
 }
 
-static void on_tls_event(void *user, const struct tls_event *ev)
+static void on_tls_event(void *user, const struct tls_record_event *ev)
 {
 	struct conn_log *c = user;
 	switch (ev->type) {

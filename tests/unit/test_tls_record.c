@@ -18,13 +18,13 @@
 #define MAX_EVENTS 64
 
 struct log {
-	struct tls_event events[MAX_EVENTS];
+	struct tls_record_event events[MAX_EVENTS];
 	char sni[64];
 	size_t cert_len[4];
 	size_t count;
 };
 
-static void record_event(void *user, const struct tls_event *ev)
+static void record_event(void *user, const struct tls_record_event *ev)
 {
 	struct log *log = user;
 	if (ev->type == TLS_EV_CLIENT_HELLO)

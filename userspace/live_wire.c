@@ -1,0 +1,100 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "live_wire.h"
+
+struct live_wire {
+	struct wire_source *source;
+	struct wire_resolver *resolver;
+};
+
+static int take_event(void *ctx, struct wire_event *event)
+{
+	struct live_wire *wire = ctx;
+
+	return wire_resolver_add(wire->resolver, event);
+}
+
+int live_wire_open(const struct wire_source_config *config, wire_output_fn output, void *ctx,
+		   int64_t wall_offset_ns, struct live_wire **out, char *why, size_t why_len)
+{
+	struct live_wire *wire = calloc(1, sizeof(*wire));
+	int err;
+
+	if (!wire || !(wire->resolver = wire_resolver_new(output, ctx, wall_offset_ns))) {
+		free(wire);
+		snprintf(why, why_len, "wire: out of memory");
+		return -ENOMEM;
+	}
+	err = wire_source_open(config, take_event, wire, &wire->source, why, why_len);
+	if (err) {
+		live_wire_close(wire);
+		return err;
+	}
+	*out = wire;
+	return 0;
+}
+
+int live_wire_fd(const struct live_wire *wire)
+{
+	return wire_source_fd(wire->source);
+}
+
+int live_wire_socket(struct live_wire *wire, const struct sock_event *event)
+{
+	return wire_resolver_socket(wire->resolver, event);
+}
+
+int live_wire_poll(struct live_wire *wire, uint64_t now_ns, bool final)
+{
+	int err = wire_source_drain(wire->source);
+
+	if (err >= 0 && final)
+		err = wire_source_finish(wire->source, now_ns);
+	if (err >= 0)
+		err = wire_resolver_tick(wire->resolver, now_ns, final);
+	return err < 0 ? err : 0;
+}
+
+int live_wire_counts(struct live_wire *wire, struct live_wire_counts *counts)
+{
+	wire_resolver_counts(wire->resolver, &counts->resolver);
+	return wire_source_counts(wire->source, &counts->source);
+}
+
+bool live_wire_losses_changed(const struct live_wire_counts *now,
+			      const struct live_wire_counts *before)
+{
+	return now->source.drops != before->source.drops ||
+	       now->source.streams_dropped != before->source.streams_dropped ||
+	       now->source.gaps != before->source.gaps ||
+	       now->resolver.pending_full != before->resolver.pending_full ||
+	       now->resolver.sockets_full != before->resolver.sockets_full;
+}
+
+int live_wire_losses_json(const struct live_wire_counts *counts, json_t *lost)
+{
+	int err = 0;
+
+	err |= json_object_set_new(lost, "wire_drops", json_integer(counts->source.drops));
+	err |= json_object_set_new(lost, "wire_streams_dropped",
+				   json_integer(counts->source.streams_dropped));
+	err |= json_object_set_new(lost, "wire_gaps", json_integer(counts->source.gaps));
+	err |= json_object_set_new(lost, "wire_pending_full",
+				   json_integer(counts->resolver.pending_full));
+	err |= json_object_set_new(lost, "wire_sockets_full",
+				   json_integer(counts->resolver.sockets_full));
+	err |=
+	    json_object_set_new(lost, "wire_unmatched", json_integer(counts->resolver.unmatched));
+	return err ? -ENOMEM : 0;
+}
+
+void live_wire_close(struct live_wire *wire)
+{
+	if (!wire)
+		return;
+	wire_source_close(wire->source);
+	wire_resolver_free(wire->resolver);
+	free(wire);
+}

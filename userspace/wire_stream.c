@@ -1,0 +1,144 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire_stream.h"
+
+/* Larger SIP messages on TCP are reported as skipped by the framer, never buffered. */
+#define SIP_MAX_MESSAGE_BYTES (64 * 1024)
+
+struct sip_frame_ctx {
+	struct wire_stream *stream;
+	unsigned from;
+	uint64_t ts_ns;
+};
+
+struct wire_stream *wire_stream_new(const struct tcp_conn *conn, struct wire_tls_env *env)
+{
+	struct wire_stream *stream = calloc(1, sizeof(*stream));
+
+	if (!stream)
+		return NULL;
+	stream->id = conn->id;
+	stream->template.family = conn->family;
+	stream->template.tcp = true;
+	stream->template.end[TCP_SIDE_CLIENT] = conn->end[TCP_SIDE_CLIENT];
+	stream->template.end[TCP_SIDE_SERVER] = conn->end[TCP_SIDE_SERVER];
+	wire_tls_init(&stream->tls, &stream->template, env);
+	return stream;
+}
+
+json_t *wire_text_json(const char *text, size_t len)
+{
+	json_t *string = json_stringn(text, len);
+	char *copy;
+
+	if (string || !len)
+		return string;
+	copy = malloc(len);
+	if (!copy)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		copy[i] = (unsigned char)text[i] < 0x80 ? text[i] : '?';
+	string = json_stringn(copy, len);
+	free(copy);
+	return string;
+}
+
+void wire_sip_emit(struct wire_tls_env *env, const struct wire_event *template, unsigned sender,
+		   const char *transport, const char *raw, size_t raw_len, uint64_t ts_ns)
+{
+	struct wire_event event = *template;
+	json_t *text = wire_text_json(raw, raw_len);
+	int err;
+
+	event.name = "sip";
+	event.perspective = WIRE_DIR_ADDRS;
+	event.sender = sender;
+	event.ts_ns = ts_ns;
+	event.body = text ? json_pack("{s:s, s:o}", "transport", transport, "raw", text) : NULL;
+	if (!event.body) {
+		env->err = env->err ? env->err : -ENOMEM;
+		return;
+	}
+	err = env->emit(env->ctx, &event);
+	if (err && !env->err)
+		env->err = err;
+}
+
+static void on_sip_frame(const struct sip_frame *frame, void *user)
+{
+	struct sip_frame_ctx *ctx = user;
+	struct wire_stream *stream = ctx->stream;
+
+	if (frame->kind != SIP_FRAME_MESSAGE)
+		return;
+	wire_sip_emit(stream->tls.env, &stream->template, ctx->from, "tcp", frame->data, frame->len,
+		      ctx->ts_ns);
+}
+
+/* RFC 5246 §6.2.1 / RFC 8446 §5.1: content type 20..24, then major version 3. SIP starts with
+ * a method or "SIP/2.0" (upper-case letters), or CRLF keep-alives (RFC 5626 §3.5.1). */
+static enum wire_stream_kind kind_of(const uint8_t *data, size_t len)
+{
+	if (data[0] >= 20 && data[0] <= 24 && (len < 2 || data[1] == 3))
+		return WIRE_STREAM_TLS;
+	if ((data[0] >= 'A' && data[0] <= 'Z') || data[0] == '\r' || data[0] == '\n')
+		return WIRE_STREAM_SIP;
+	return WIRE_STREAM_OTHER;
+}
+
+static void decide(struct wire_stream *stream, const uint8_t *data, size_t len)
+{
+	stream->kind = kind_of(data, len);
+	if (stream->kind != WIRE_STREAM_SIP)
+		return;
+	if (sip_stream_init(&stream->sip[0], SIP_MAX_MESSAGE_BYTES) ||
+	    sip_stream_init(&stream->sip[1], SIP_MAX_MESSAGE_BYTES)) {
+		stream->tls.env->err = stream->tls.env->err ? stream->tls.env->err : -ENOMEM;
+		stream->kind = WIRE_STREAM_OTHER;
+	}
+}
+
+void wire_stream_data(struct wire_stream *stream, unsigned from, const uint8_t *data, size_t len,
+		      uint64_t ts_ns)
+{
+	struct sip_frame_ctx ctx = {stream, from, ts_ns};
+
+	if (!len)
+		return;
+	if (stream->kind == WIRE_STREAM_UNDECIDED)
+		decide(stream, data, len);
+	if (stream->kind == WIRE_STREAM_TLS && !wire_tls_done(&stream->tls))
+		wire_tls_feed(&stream->tls, from, data, len, ts_ns);
+	else if (stream->kind == WIRE_STREAM_SIP)
+		sip_stream_push(&stream->sip[from], data, len, on_sip_frame, &ctx);
+}
+
+void wire_stream_gap(struct wire_stream *stream, unsigned from, uint64_t missing_bytes)
+{
+	if (stream->kind == WIRE_STREAM_TLS)
+		wire_tls_gap(&stream->tls, from, missing_bytes);
+	else if (stream->kind == WIRE_STREAM_SIP)
+		sip_stream_finish(&stream->sip[from], on_sip_frame,
+				  &(struct sip_frame_ctx){stream, from, 0});
+}
+
+void wire_stream_end(struct wire_stream *stream, uint64_t ts_ns)
+{
+	if (stream->kind == WIRE_STREAM_TLS)
+		wire_tls_end(&stream->tls, ts_ns);
+	for (unsigned side = 0; side < 2; side++)
+		if (stream->sip[side].buf)
+			sip_stream_finish(&stream->sip[side], on_sip_frame,
+					  &(struct sip_frame_ctx){stream, side, ts_ns});
+	wire_stream_free(stream);
+}
+
+void wire_stream_free(struct wire_stream *stream)
+{
+	wire_tls_release(&stream->tls);
+	for (unsigned side = 0; side < 2; side++)
+		sip_stream_free(&stream->sip[side]);
+	free(stream);
+}
