@@ -24,6 +24,8 @@ static int output_event(struct live_pipeline *pipe, const json_t *event)
 	int err =
 	    pipe->json ? json_line_write(stdout, event) : sock_event_text_write(stdout, event);
 
+	if (err == -EINVAL)
+		err = tls_sip_text_write(stdout, event);
 	if (!err && pipe->journal)
 		err = json_line_write(pipe->journal, event);
 	return err;
