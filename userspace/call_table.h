@@ -90,6 +90,7 @@ struct call {
 	struct leg *legs;
 	const char *bye_reason; /* heap_text, "" when none */
 	bool confirmed, ended;
+	bool story_changed; /* something a rule reads changed; cleared by the correlator */
 	enum side hung_up_by;
 	uint8_t n_legs;
 	uint8_t bye_leg;	 /* the leg the first BYE was seen on */

@@ -163,8 +163,11 @@ static void on_final(struct call *call, struct leg *leg, struct txn *t,
 		session_timer_on_422(&leg->timer, f->has_min_se ? f->min_se_s : 0);
 	if (t->is_refresh && !ok && !is_retry_status(f->status))
 		refresh_failed(leg, t);
+	if (!ok)
+		call->story_changed = true;
 	if (t->method == SIP_METHOD_BYE && ok) {
 		leg->state = DIALOG_TERMINATED;
+		call->story_changed = true;
 		call->ended = true;
 		call->end_ts_ns = msg->ts_ns;
 	}
@@ -260,6 +263,7 @@ void dialog_advance(struct call *call, uint64_t now_ns, uint64_t timer_ns)
 				continue;
 			t->outcome = TXN_TIMEOUT;
 			t->final_ts_ns = t->request_ts_ns + timer_ns;
+			call->story_changed = true;
 			if (t->is_refresh)
 				refresh_failed(leg, t);
 			if (t->method == SIP_METHOD_BYE && !call->ended) {
@@ -268,7 +272,10 @@ void dialog_advance(struct call *call, uint64_t now_ns, uint64_t timer_ns)
 				call->end_ts_ns = t->final_ts_ns;
 			}
 		}
+		uint64_t expired_ns = leg->timer.expired_ns;
 		session_timer_check(&leg->timer, now_ns, attempt_in_interval(leg));
+		if (leg->timer.expired_ns != expired_ns)
+			call->story_changed = true;
 		txns_prune(leg, now_ns, timer_ns);
 	}
 }
