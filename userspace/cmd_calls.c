@@ -64,6 +64,9 @@ static void leg_text(FILE *out, const struct leg *leg)
 		fprintf(out, " conn %llu", (unsigned long long)leg->first_conn);
 	if (leg->conns_used > 1)
 		fprintf(out, "..%llu (%u conns)", (unsigned long long)leg->conn, leg->conns_used);
+	for (unsigned i = 0; i < leg->n_attempts; i++)
+		fprintf(out, "%s%llu", i ? "," : ", failed conn ",
+			(unsigned long long)leg->attempts[i].conn);
 	if (st->se_s)
 		fprintf(out, " SE %u s refresher %s, %u refresh(es)", st->se_s,
 			side_words(st->refresher), st->refreshes);
@@ -98,16 +101,19 @@ static char *call_text(const struct call *call, const struct call_verdict *verdi
 static json_t *leg_json(const struct leg *leg)
 {
 	const struct session_timer *st = &leg->timer;
-	json_t *timer = json_null();
+	json_t *timer = json_null(), *failed = json_array();
 
 	if (st->se_s)
 		timer = json_pack("{s:I, s:s, s:I, s:I}", "session_expires_s", (json_int_t)st->se_s,
 				  "refresher", side_words(st->refresher), "min_se_s",
 				  (json_int_t)st->min_se_s, "refreshes", (json_int_t)st->refreshes);
-	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:o}", "peer", leg->peer_addr, "transport",
+	for (unsigned i = 0; i < leg->n_attempts; i++)
+		json_array_append_new(failed, json_integer((json_int_t)leg->attempts[i].conn));
+	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:o, s:o}", "peer", leg->peer_addr, "transport",
 			 transport_name(leg->transport), "first_conn", (json_int_t)leg->first_conn,
 			 "last_conn", (json_int_t)leg->conn, "conns_used",
-			 (json_int_t)leg->conns_used, "session_timer", timer);
+			 (json_int_t)leg->conns_used, "failed_conns", failed, "session_timer",
+			 timer);
 }
 
 static char *call_json(const struct call *call, const struct call_verdict *verdict)

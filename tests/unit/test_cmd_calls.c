@@ -45,7 +45,8 @@ static void test_failed_call_line(void **state)
 	assert_int_equal(count_lines(out), 2); /* the call and the summary */
 	assert_non_null(strstr(out, "2025-11-27 10:40:00.010  last 2025-11-27 10:45:00.033"));
 	assert_non_null(strstr(out, "a84b4c76e66710@198.51.100.20  hung up by 10.0.0.5"));
-	assert_non_null(strstr(out, "leg 198.51.100.20 tls conn 1 SE 1800 s refresher peer"));
+	assert_non_null(
+	    strstr(out, "leg 198.51.100.20 tls conn 1, failed conn 2 SE 1800 s refresher peer"));
 	assert_non_null(strstr(out, "leg 10.0.0.5 udp SE 1800 s refresher this host"));
 	assert_non_null(
 	    strstr(out, "verdict BYE_FAILED TLS_INCOMPLETE_CHAIN IDLE_CLOSE_REVERSE\n"));
@@ -97,6 +98,17 @@ static void test_json(void **state)
 	    1800);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(obj, "verdict"), 0)),
 			    "RISK_IDLE_TIMEOUT");
+	assert_int_equal(json_array_size(json_object_get(json_array_get(legs, 0), "failed_conns")),
+			 0);
+	json_decref(obj);
+	assert_int_equal(run("--json tests/data/refresh_failed_connect_refused.jsonl"), 1);
+	obj = json_loads(out, 0, &error);
+	assert_non_null(obj);
+	legs = json_object_get(obj, "legs");
+	assert_int_equal(json_integer_value(json_array_get(
+			     json_object_get(json_array_get(legs, 0), "failed_conns"), 0)),
+			 2);
+	assert_true(json_is_true(json_object_get(obj, "failed")));
 	json_decref(obj);
 }
 
