@@ -3,7 +3,6 @@
  * the connections and session timers of each leg, the verdict ids), in order of start.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +11,7 @@
 #include "command.h"
 #include "explain.h"
 #include "explain_print.h"
+#include "journal_cmd.h"
 #include "journal_replay.h"
 
 struct call_line {
@@ -193,53 +193,20 @@ static void usage(FILE *out)
 
 int cmd_calls(int argc, char **argv)
 {
-	static const struct option options[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"t1-ms", required_argument, NULL, 't'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
+	struct journal_cmd cmd = {.name = "calls", .usage = usage};
 	struct calls_run run = {0};
-	struct correlator_config config;
 	struct journal_replay_stats stats;
-	int opt, rc;
+	int rc = journal_cmd_parse(&cmd, argc, argv);
 
-	correlator_config_default(&config);
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-		char *end;
-		unsigned long t1_ms;
-		switch (opt) {
-		case 'j':
-			run.json = true;
-			break;
-		case 't':
-			t1_ms = strtoul(optarg, &end, 10);
-			if (*end || !t1_ms || t1_ms > 60000) {
-				fprintf(stderr, "siptrail calls: --t1-ms: '%s' is not 1-60000\n",
-					optarg);
-				return EXIT_USAGE;
-			}
-			config.t1_ns = t1_ms * 1000000ull;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (rc >= 0)
+		return rc;
+	run.json = cmd.json;
 	run.verdict = malloc(sizeof(*run.verdict));
 	if (!run.verdict) {
 		fprintf(stderr, "siptrail calls: out of memory\n");
 		return EXIT_USAGE;
 	}
-	rc = journal_replay("calls", argv[optind], &config, on_call, &run, &stats);
+	rc = journal_replay(cmd.name, cmd.path, &cmd.config, on_call, &run, &stats);
 	if (!rc && run.rc)
 		fprintf(stderr, "siptrail calls: out of memory\n");
 	qsort(run.lines, run.n_lines, sizeof(*run.lines), line_cmp);

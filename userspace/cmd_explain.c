@@ -1,6 +1,5 @@
 /* siptrail explain JOURNAL [--json] [--call-id ID] [--t1-ms N]: why calls failed, per call. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +7,7 @@
 #include "correlator.h"
 #include "explain.h"
 #include "explain_print.h"
+#include "journal_cmd.h"
 #include "journal_replay.h"
 
 struct explain_run {
@@ -63,52 +63,16 @@ static void usage(FILE *out)
 
 int cmd_explain(int argc, char **argv)
 {
-	static const struct option options[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"call-id", required_argument, NULL, 'c'},
-	    {"t1-ms", required_argument, NULL, 't'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
+	struct journal_cmd cmd = {.name = "explain", .takes_call_id = true, .usage = usage};
 	struct explain_run run = {0};
-	struct correlator_config config;
 	struct journal_replay_stats stats;
-	int opt;
+	int rc = journal_cmd_parse(&cmd, argc, argv);
 
-	correlator_config_default(&config);
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-		char *end;
-		unsigned long t1_ms;
-		switch (opt) {
-		case 'j':
-			run.json = true;
-			break;
-		case 'c':
-			run.call_id = optarg;
-			break;
-		case 't':
-			t1_ms = strtoul(optarg, &end, 10);
-			if (*end || !t1_ms || t1_ms > 60000) {
-				fprintf(stderr, "siptrail explain: --t1-ms: '%s' is not 1-60000\n",
-					optarg);
-				return EXIT_USAGE;
-			}
-			config.t1_ns = t1_ms * 1000000ull;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (journal_replay("explain", argv[optind], &config, on_call, &run, &stats))
+	if (rc >= 0)
+		return rc;
+	run.call_id = cmd.call_id;
+	run.json = cmd.json;
+	if (journal_replay(cmd.name, cmd.path, &cmd.config, on_call, &run, &stats))
 		return EXIT_USAGE;
 	if (run.rc) {
 		fprintf(stderr, "siptrail explain: out of memory\n");

@@ -10,24 +10,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
+
+#include "../lib/siptrail_cmd.h"
 
 static char out[65536];
 
 /* Runs `siptrail calls ARGS` (stderr included); returns the exit status. */
 static int run(const char *args)
 {
-	const char *bin = getenv("SIPTRAIL_BIN") ? getenv("SIPTRAIL_BIN") : "build/siptrail";
 	char cmd[512];
-	size_t n;
-	FILE *p;
 
-	snprintf(cmd, sizeof(cmd), "'%s' calls %s 2>&1", bin, args);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	n = fread(out, 1, sizeof(out) - 1, p);
-	out[n] = '\0';
-	return WEXITSTATUS(pclose(p));
+	snprintf(cmd, sizeof(cmd), "calls %s", args);
+	return siptrail_cmd(cmd, out, sizeof(out));
 }
 
 static unsigned count_lines(const char *text)

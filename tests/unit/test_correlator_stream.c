@@ -102,6 +102,15 @@ static void on_diag(const struct call_verdict *verdict, const struct diagnosis *
 		snprintf(r->bye_summary, sizeof(r->bye_summary), "%s", diag->summary);
 }
 
+static void stream_init(struct diag_stream *s, uint64_t window_ns, unsigned capacity,
+			struct reported *r)
+{
+	struct correlator_config config;
+
+	correlator_config_default(&config);
+	assert_int_equal(diag_stream_init(s, &config, window_ns, capacity, on_diag, r, stderr), 0);
+}
+
 static int find(const struct reported *r, enum diag_id id)
 {
 	for (unsigned i = 0; i < r->n; i++)
@@ -132,8 +141,7 @@ static void build_incomplete_chain_call(struct harness *h)
 
 /* Delivers the held events with those between 300.0 s and 300.033 s in reverse order (the
  * sources' ring buffers were read in the wrong order, 33 ms apart at most). */
-static void deliver_shuffled(struct harness *h, struct diag_stream *s, unsigned *reported_early,
-			     const struct reported *r)
+static void deliver_shuffled(struct harness *h, struct diag_stream *s)
 {
 	unsigned first = 0, last = 0;
 
@@ -148,25 +156,28 @@ static void deliver_shuffled(struct harness *h, struct diag_stream *s, unsigned 
 		unsigned j = i >= first && i <= last ? first + last - i : i;
 		assert_int_equal(diag_stream_feed(s, &h->held[j]), 0);
 	}
-	*reported_early = r->n;
+}
+
+/* Builds the call, delivers it shuffled through a stream with the window given (left open for
+ * the test to look at). Returns how many diagnoses were reported before the end. */
+static unsigned run_shuffled(struct harness *h, struct diag_stream *s, struct reported *r,
+			     uint64_t window_ns, unsigned capacity)
+{
+	build_incomplete_chain_call(h);
+	stream_init(s, window_ns, capacity, r);
+	deliver_shuffled(h, s);
+	return r->n;
 }
 
 static void test_stream_reorders_and_reports_early(void **state)
 {
-	struct correlator_config config;
 	struct diag_stream s;
 	struct reported r = {0};
 	struct harness h;
-	unsigned early;
 	(void)state;
-	build_incomplete_chain_call(&h);
-	correlator_config_default(&config);
-	assert_int_equal(diag_stream_init(&s, &config, DIAG_STREAM_WINDOW_NS,
-					  DIAG_STREAM_WINDOW_CAPACITY, on_diag, &r, stderr),
-			 0);
-	deliver_shuffled(&h, &s, &early, &r);
 	/* reported while the call is still in the table (ended, lingering) */
-	assert_true(early >= 3);
+	assert_true(run_shuffled(&h, &s, &r, DIAG_STREAM_WINDOW_NS, DIAG_STREAM_WINDOW_CAPACITY) >=
+		    3);
 	assert_int_equal(s.corr.calls.count, 1);
 	diag_stream_finish(&s);
 	harness_finish(&h);
@@ -185,16 +196,11 @@ static void test_stream_reorders_and_reports_early(void **state)
  * before its BYE, the failed connection before the request that needed it). */
 static void test_without_window_the_story_is_lost(void **state)
 {
-	struct correlator_config config;
 	struct diag_stream s;
 	struct reported r = {0};
 	struct harness h;
-	unsigned early;
 	(void)state;
-	build_incomplete_chain_call(&h);
-	correlator_config_default(&config);
-	assert_int_equal(diag_stream_init(&s, &config, 0, 16, on_diag, &r, stderr), 0);
-	deliver_shuffled(&h, &s, &early, &r);
+	run_shuffled(&h, &s, &r, 0, 16);
 	assert_true(s.corr.out_of_order > 0);
 	diag_stream_finish(&s);
 	harness_finish(&h);
@@ -205,7 +211,6 @@ static void test_without_window_the_story_is_lost(void **state)
 /* A healthy call's forecast only shows at retirement, and is reported then. */
 static void test_stream_reports_at_retirement(void **state)
 {
-	struct correlator_config config;
 	struct diag_stream s;
 	struct reported r = {0};
 	struct harness h;
@@ -215,10 +220,7 @@ static void test_stream_reports_at_retirement(void **state)
 	h_setup_call(&h, "Supported: timer\r\nSession-Expires: 1800;refresher=uac\r\n",
 		     "Require: timer\r\nSession-Expires: 1800;refresher=uac\r\n");
 	h_conn_end(&h, 123.0, 1, DIR_IN, SIDE_LOCAL, CLOSE_FIN, 120.0, NULL);
-	correlator_config_default(&config);
-	assert_int_equal(diag_stream_init(&s, &config, DIAG_STREAM_WINDOW_NS,
-					  DIAG_STREAM_WINDOW_CAPACITY, on_diag, &r, stderr),
-			 0);
+	stream_init(&s, DIAG_STREAM_WINDOW_NS, DIAG_STREAM_WINDOW_CAPACITY, &r);
 	for (unsigned i = 0; i < h.n_held; i++)
 		assert_int_equal(diag_stream_feed(&s, &h.held[i]), 0);
 	assert_int_equal(diag_stream_tick(&s, h_ts(200.0)), 0);
