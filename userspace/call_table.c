@@ -1,14 +1,22 @@
 /* Call table: tsearch tree by Call-ID, a list in activity order for ageing. */
 #include <search.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "call_table.h"
+#include "heap_text.h"
 
-static int call_cmp(const void *a, const void *b)
+/* The tree holds pointers to each call's call_id, so a bare string is a search key. */
+static int call_id_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct call *)a)->call_id, ((const struct call *)b)->call_id);
+	return strcmp(a, b);
+}
+
+static struct call *call_of(const char *call_id)
+{
+	return (struct call *)(call_id - offsetof(struct call, call_id));
 }
 
 void call_table_init(struct call_table *table, const struct call_table_config *config,
@@ -19,18 +27,29 @@ void call_table_init(struct call_table *table, const struct call_table_config *c
 	table->done = done;
 	table->done_ctx = done_ctx;
 	TAILQ_INIT(&table->lru);
+	str_pool_init(&table->peer_addrs);
+}
+
+static void leg_free(struct call_table *table, struct leg *leg)
+{
+	for (unsigned i = 0; i < leg->n_txns; i++)
+		heap_text_free(&leg->txns[i].reason);
+	free(leg->txns);
+	free(leg->attempts);
+	str_pool_put(&table->peer_addrs, leg->peer_addr);
 }
 
 static void call_retire(struct call_table *table, struct call *call)
 {
-	tdelete(call, &table->root, call_cmp);
+	tdelete(call->call_id, &table->root, call_id_cmp);
 	TAILQ_REMOVE(&table->lru, call, lru);
 	table->count--;
 	if (table->done)
 		table->done(call, table->done_ctx);
 	for (unsigned i = 0; i < call->n_legs; i++)
-		free(call->legs[i].txns);
+		leg_free(table, &call->legs[i]);
 	free(call->legs);
+	heap_text_free(&call->bye_reason);
 	free(call);
 }
 
@@ -42,12 +61,8 @@ void call_table_flush(struct call_table *table)
 
 struct call *call_table_find(struct call_table *table, const char *call_id)
 {
-	struct call key;
-	void *node;
-
-	snprintf(key.call_id, sizeof(key.call_id), "%s", call_id);
-	node = tfind(&key, &table->root, call_cmp);
-	return node ? *(struct call **)node : NULL;
+	void *node = tfind(call_id, &table->root, call_id_cmp);
+	return node ? call_of(*(const char **)node) : NULL;
 }
 
 struct call *call_table_touch(struct call_table *table, const char *call_id, uint64_t ts_ns)
@@ -61,11 +76,13 @@ struct call *call_table_touch(struct call_table *table, const char *call_id, uin
 			call_retire(table, TAILQ_FIRST(&table->lru));
 			table->evicted++;
 		}
-		call = calloc(1, sizeof(*call));
+		size_t len = strnlen(call_id, SIP_CALL_ID_LEN - 1);
+		call = calloc(1, sizeof(*call) + len + 1);
 		if (!call)
 			return NULL;
-		snprintf(call->call_id, sizeof(call->call_id), "%s", call_id);
-		if (!tsearch(call, &table->root, call_cmp)) {
+		memcpy(call->call_id, call_id, len);
+		call->bye_reason = heap_text_empty;
+		if (!tsearch(call->call_id, &table->root, call_id_cmp)) {
 			free(call);
 			return NULL;
 		}
@@ -91,8 +108,10 @@ void call_table_age(struct call_table *table, uint64_t now_ns)
 	}
 }
 
-struct leg *call_leg(struct call *call, const char *peer_addr, enum transport transport)
+struct leg *call_leg(struct call_table *table, struct call *call, const char *peer_addr,
+		     enum transport transport)
 {
+	const char *pooled;
 	struct leg *legs;
 
 	for (unsigned i = 0; i < call->n_legs; i++)
@@ -100,12 +119,17 @@ struct leg *call_leg(struct call *call, const char *peer_addr, enum transport tr
 			return &call->legs[i];
 	if (call->n_legs == CALL_MAX_LEGS)
 		return NULL;
-	legs = realloc(call->legs, (call->n_legs + 1) * sizeof(*legs));
-	if (!legs)
+	pooled = str_pool_get(&table->peer_addrs, peer_addr);
+	if (!pooled)
 		return NULL;
+	legs = realloc(call->legs, (call->n_legs + 1) * sizeof(*legs));
+	if (!legs) {
+		str_pool_put(&table->peer_addrs, pooled);
+		return NULL;
+	}
 	call->legs = legs;
 	memset(&legs[call->n_legs], 0, sizeof(*legs));
-	snprintf(legs[call->n_legs].peer_addr, sizeof(legs->peer_addr), "%s", peer_addr);
+	legs[call->n_legs].peer_addr = pooled;
 	legs[call->n_legs].transport = transport;
 	return &legs[call->n_legs++];
 }

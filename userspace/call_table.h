@@ -16,6 +16,7 @@
 #include "event.h"
 #include "session_timer.h"
 #include "sip_fields.h"
+#include "str_pool.h"
 
 #define CALL_MAX_LEGS	 4
 #define LEG_MAX_ATTEMPTS 4
@@ -41,33 +42,27 @@ enum conn_use {
 	CONN_USE_NEW,	 /* another connection (see prev and new direction) */
 };
 
-/* The dialog's connection as it was when an in-dialog request needed it. */
-struct conn_snapshot {
-	uint64_t id;
-	enum direction direction;
-	bool ended;
-	enum side closed_by;
-	enum close_how how;
-	uint64_t close_ts_ns, idle_ns;
-};
-
+/*
+ * One transaction (RFC 3261 §17). Kept while it runs and for 64*T1 after its end (to match
+ * retransmissions and late responses); after that only failed BYEs and refreshes stay, as
+ * evidence for the rules.
+ */
 struct txn {
-	enum sip_method method;
-	uint32_t cseq;
-	char branch[SIP_BRANCH_LEN];
-	enum direction dir; /* of the request: out = our side is the UAC */
-	bool in_dialog, is_refresh, provisional;
+	uint64_t branch_hash; /* of the top Via branch (only compared); 0: no branch */
 	uint64_t request_ts_ns, final_ts_ns;
-	uint64_t conn; /* of the request (its last transmission); 0 on UDP */
-	unsigned retransmits;
-	uint16_t status;
+	uint64_t conn;	    /* of the request (its last transmission); 0 on UDP */
+	uint64_t prev_conn; /* in-dialog: the dialog's connection when the request needed it */
+	const char *reason; /* Reason header of a BYE (heap_text), "" when none */
+	uint32_t cseq;
+	enum sip_method method;
+	enum direction dir; /* of the request: out = our side is the UAC */
 	enum txn_outcome outcome;
 	enum conn_use conn_use;
-	enum direction new_conn_direction;
-	struct conn_snapshot prev;
-	char reason[SIP_REASON_LEN];
-	/* Session-Expires in the request, for the evidence */
-	uint32_t request_se_s, request_min_se_s;
+	enum direction new_conn_direction; /* who opened the new connection (CONN_USE_NEW) */
+	uint16_t status;
+	uint16_t retransmits;
+	bool in_dialog, is_refresh, provisional;
+	bool prev_ended; /* the dialog's connection had ended when the request needed it */
 };
 
 struct conn_attempt {
@@ -76,27 +71,31 @@ struct conn_attempt {
 };
 
 struct leg {
-	char peer_addr[EV_ADDR_LEN];
+	const char *peer_addr;	   /* interned in the call table's pool */
+	uint64_t conn, first_conn; /* 0 on UDP */
+	struct txn *txns;
+	struct conn_attempt *attempts; /* failed, while the call needed one; NULL when none */
+	struct session_timer timer;
 	enum transport transport;
 	enum dialog_state state;
-	uint64_t conn, first_conn; /* 0 on UDP */
 	enum direction first_conn_direction;
-	struct session_timer timer;
-	struct conn_attempt attempts[LEG_MAX_ATTEMPTS]; /* failed, while the call needed one */
-	unsigned n_attempts;
-	struct txn *txns;
-	unsigned n_txns, cap_txns;
+	uint16_t conns_used; /* connections the leg's messages travelled on, in turn */
+	uint8_t n_attempts, n_txns, cap_txns;
 };
 
+/* One call; the Call-ID is stored at its own length after the struct. */
 struct call {
-	char call_id[SIP_CALL_ID_LEN];
-	uint64_t first_ts_ns, last_ts_ns, confirmed_ts_ns, bye_ts_ns, end_ts_ns;
-	bool confirmed, ended;
-	enum side hung_up_by;
-	char bye_reason[SIP_REASON_LEN];
-	struct leg *legs;
-	unsigned n_legs;
 	TAILQ_ENTRY(call) lru;
+	uint64_t first_ts_ns, last_ts_ns, confirmed_ts_ns, bye_ts_ns, end_ts_ns;
+	struct leg *legs;
+	const char *bye_reason; /* heap_text, "" when none */
+	bool confirmed, ended;
+	bool story_changed; /* something a rule reads changed; cleared by the correlator */
+	enum side hung_up_by;
+	uint8_t n_legs;
+	uint8_t bye_leg;	 /* the leg the first BYE was seen on */
+	uint32_t diags_reported; /* bit per enum diag_id, for the live reporter (diag_stream.h) */
+	char call_id[];
 };
 
 typedef void (*call_done_fn)(struct call *call, void *ctx);
@@ -113,6 +112,7 @@ struct call_table {
 	void *done_ctx;
 	void *root;
 	TAILQ_HEAD(, call) lru;
+	struct str_pool peer_addrs; /* the legs' peer addresses */
 	unsigned count;
 	unsigned long evicted;
 };
@@ -132,7 +132,8 @@ struct call *call_table_touch(struct call_table *table, const char *call_id, uin
 void call_table_age(struct call_table *table, uint64_t now_ns);
 
 /* The leg toward PEER_ADDR, created when absent (NULL: out of memory or too many legs). */
-struct leg *call_leg(struct call *call, const char *peer_addr, enum transport transport);
+struct leg *call_leg(struct call_table *table, struct call *call, const char *peer_addr,
+		     enum transport transport);
 
 #define call_table_foreach(table, c) TAILQ_FOREACH(c, &(table)->lru, lru)
 

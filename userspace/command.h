@@ -18,6 +18,7 @@ struct command {
 int cmd_decode(int argc, char **argv);
 int cmd_live(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_calls(int argc, char **argv);
 int cmd_tls_trace(int argc, char **argv);
 
 #endif

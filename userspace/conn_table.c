@@ -1,10 +1,12 @@
 /* Connection table: glibc's tsearch tree for lookup by id, a list for ageing. */
+#include <errno.h>
 #include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conn_table.h"
+#include "heap_text.h"
 
 static int conn_cmp(const void *a, const void *b)
 {
@@ -19,11 +21,31 @@ void conn_table_init(struct conn_table *table, const struct conn_table_config *c
 	TAILQ_INIT(&table->lru);
 }
 
+/* Every evidence text field, for initialising and freeing them together. */
+static const char **conn_texts(struct conn *conn, unsigned i)
+{
+	const char **fields[] = {&conn->sk_error,
+				 &conn->tls_error,
+				 &conn->verify_error,
+				 &conn->alert,
+				 &conn->sni,
+				 &conn->leaf_subject,
+				 &conn->leaf_sans,
+				 &conn->leaf_sha256,
+				 &conn->missing_issuer,
+				 &conn->earlier_leaf_sha256};
+	return i < sizeof(fields) / sizeof(fields[0]) ? fields[i] : NULL;
+}
+
 static void conn_remove(struct conn_table *table, struct conn *conn)
 {
+	const char **text;
+
 	tdelete(conn, &table->root, conn_cmp);
 	TAILQ_REMOVE(&table->lru, conn, lru);
 	table->count--;
+	for (unsigned i = 0; (text = conn_texts(conn, i)); i++)
+		heap_text_free(text);
 	free(conn);
 }
 
@@ -55,6 +77,8 @@ struct conn *conn_table_touch(struct conn_table *table, uint64_t id, uint64_t ts
 		if (!conn)
 			return NULL;
 		conn->id = id;
+		for (unsigned i = 0; conn_texts(conn, i); i++)
+			*conn_texts(conn, i) = heap_text_empty;
 		if (!tsearch(conn, &table->root, conn_cmp)) {
 			free(conn);
 			return NULL;
@@ -67,15 +91,7 @@ struct conn *conn_table_touch(struct conn_table *table, uint64_t id, uint64_t ts
 	return conn;
 }
 
-/* Copies IN, cut to fit OUT (a cut name is still evidence). */
-static void copy_str(char *out, size_t out_len, const char *in)
-{
-	size_t n = in ? strnlen(in, out_len - 1) : 0;
-	memcpy(out, in ? in : "", n);
-	out[n] = '\0';
-}
-
-static void apply_socket(struct conn *conn, const struct event *ev)
+static int apply_socket(struct conn *conn, const struct event *ev)
 {
 	const struct ev_conn *c = &ev->conn_ev;
 
@@ -88,7 +104,7 @@ static void apply_socket(struct conn *conn, const struct event *ev)
 		conn->open_seen = true;
 	}
 	if (ev->kind != EV_CONN_END)
-		return;
+		return 0;
 	conn->ended = true;
 	conn->end_ts_ns = ev->ts_ns;
 	conn->closed_by = c->closed_by;
@@ -97,49 +113,50 @@ static void apply_socket(struct conn *conn, const struct event *ev)
 	conn->idle_ns = c->idle_ns;
 	conn->retransmits = c->retransmits;
 	conn->bytes_received = c->bytes_received;
-	copy_str(conn->sk_error, sizeof(conn->sk_error), c->sk_error);
+	return heap_text_set(&conn->sk_error, c->sk_error, sizeof(c->sk_error));
 }
 
 /* Keeps the chain the client verifies: the TLS server's (the other chain is a client cert). */
-static void apply_chain(struct conn *conn, const struct ev_tls_chain *chain)
+static int apply_chain(struct conn *conn, const struct ev_tls_chain *chain)
 {
 	bool from_server = (chain->from == SIDE_LOCAL) != conn_local_is_tls_client(conn);
+	const struct ev_cert *leaf = chain->n_certs ? &chain->certs[0] : NULL;
 
 	if (!from_server) {
 		conn->client_chain_sent = chain->n_certs > 0;
-		return;
+		return 0;
 	}
 	conn->chain_from = chain->from;
 	conn->chain_verdict = chain->verdict;
 	conn->chain_len = (unsigned)chain->n_certs;
-	copy_str(conn->sni, sizeof(conn->sni), chain->sni);
-	copy_str(conn->missing_issuer, sizeof(conn->missing_issuer), chain->missing_issuer);
-	if (chain->n_certs) {
-		copy_str(conn->leaf_subject, sizeof(conn->leaf_subject), chain->certs[0].subject);
-		copy_str(conn->leaf_sans, sizeof(conn->leaf_sans), chain->certs[0].sans);
-		copy_str(conn->leaf_sha256, sizeof(conn->leaf_sha256), chain->certs[0].sha256);
-	}
+	if (heap_text_set(&conn->sni, chain->sni, CONN_TEXT_LEN) ||
+	    heap_text_set(&conn->missing_issuer, chain->missing_issuer, CONN_TEXT_LEN) ||
+	    heap_text_set(&conn->leaf_subject, leaf ? leaf->subject : NULL, CONN_TEXT_LEN) ||
+	    heap_text_set(&conn->leaf_sans, leaf ? leaf->sans : NULL, CONN_TEXT_LEN) ||
+	    heap_text_set(&conn->leaf_sha256, leaf ? leaf->sha256 : NULL, CONN_HASH_LEN))
+		return -ENOMEM;
+	return 0;
 }
 
 struct conn *conn_table_apply(struct conn_table *table, const struct event *ev)
 {
 	struct conn *conn = conn_table_touch(table, ev->conn, ev->ts_ns);
+	int rc = 0;
 
 	if (!conn)
 		return NULL;
 	switch (ev->kind) {
 	case EV_CONN_OPEN:
 	case EV_CONN_END:
-		apply_socket(conn, ev);
+		rc = apply_socket(conn, ev);
 		break;
 	case EV_TLS_HANDSHAKE:
 		conn->tls_seen = true;
 		conn->tls_ok = ev->handshake.ok;
 		conn->tls_client = ev->handshake.client;
 		conn->tls_ts_ns = ev->ts_ns;
-		copy_str(conn->tls_error, sizeof(conn->tls_error), ev->handshake.error);
-		copy_str(conn->verify_error, sizeof(conn->verify_error),
-			 ev->handshake.verify_error);
+		rc = heap_text_set(&conn->tls_error, ev->handshake.error, EV_NAME_LEN) ||
+		     heap_text_set(&conn->verify_error, ev->handshake.verify_error, EV_NAME_LEN);
 		break;
 	case EV_TLS_ALERT:
 		/* Without the TLS library's view (uprobes), a fatal alert on the wire is the
@@ -153,11 +170,12 @@ struct conn *conn_table_apply(struct conn_table *table, const struct event *ev)
 		if (!conn->alert_seen || ev->alert.fatal) {
 			conn->alert_seen = true;
 			conn->alert_from = ev->alert.from;
-			copy_str(conn->alert, sizeof(conn->alert), ev->alert.description);
+			rc = heap_text_set(&conn->alert, ev->alert.description,
+					   sizeof(ev->alert.description));
 		}
 		break;
 	case EV_TLS_CHAIN:
-		apply_chain(conn, &ev->chain);
+		rc = apply_chain(conn, &ev->chain);
 		break;
 	case EV_SIP:
 		if (!conn->sip_messages++)
@@ -176,7 +194,7 @@ struct conn *conn_table_apply(struct conn_table *table, const struct event *ev)
 	case EV_TLS_LEAF_CHANGED:
 		break;
 	}
-	return conn;
+	return rc ? NULL : conn;
 }
 
 void conn_table_age(struct conn_table *table, uint64_t now_ns)

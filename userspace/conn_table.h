@@ -13,6 +13,10 @@
 
 #include "event.h"
 
+/* Caps of the evidence text kept per connection. */
+#define CONN_TEXT_LEN 160
+#define CONN_HASH_LEN 71 /* a SHA-256 fingerprint in hex */
+
 struct conn {
 	uint64_t id;
 	struct endpoint local, remote;
@@ -23,22 +27,23 @@ struct conn {
 	enum side closed_by;
 	enum close_how how;
 	uint64_t first_close_ts_ns, idle_ns, retransmits, bytes_received;
-	char sk_error[24];
+	/* evidence text: heap_text copies at their own length (capped), "" when none */
+	const char *sk_error;
 	/* TLS */
 	bool tls_seen, tls_ok, tls_client;
 	uint64_t tls_ts_ns;
-	char tls_error[EV_NAME_LEN], verify_error[EV_NAME_LEN];
+	const char *tls_error, *verify_error;
 	bool alert_seen;
 	enum side alert_from;
-	char alert[48];
+	const char *alert;
 	/* the chain sent by the TLS server of this connection (the one the client verifies) */
 	enum side chain_from;
 	enum chain_verdict chain_verdict;
 	unsigned chain_len;
-	char sni[128], leaf_subject[128], leaf_sans[160], leaf_sha256[72], missing_issuer[128];
+	const char *sni, *leaf_subject, *leaf_sans, *leaf_sha256, *missing_issuer;
 	bool client_chain_sent; /* the TLS client sent a certificate (mutual TLS) */
 	/* the same sender's leaf at the last good handshake with this peer, when this one failed */
-	char earlier_leaf_sha256[72];
+	const char *earlier_leaf_sha256;
 	uint64_t earlier_leaf_conn, earlier_leaf_ts_ns;
 	/* SIP */
 	unsigned sip_messages;

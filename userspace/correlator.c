@@ -46,12 +46,30 @@ void correlator_init(struct correlator *corr, const struct correlator_config *co
 	call_table_init(&corr->calls, &calls, on_call_retired, corr);
 }
 
+void correlator_watch(struct correlator *corr, correlator_watch_fn watch, void *ctx)
+{
+	corr->watch = watch;
+	corr->watch_ctx = ctx;
+}
+
+static void notify(struct correlator *corr, struct call *call)
+{
+	if (!call->story_changed)
+		return;
+	call->story_changed = false;
+	if (corr->watch)
+		corr->watch(corr, call, corr->watch_ctx);
+}
+
 static void sweep(struct correlator *corr)
 {
 	struct call *call;
 
 	call_table_foreach(&corr->calls, call)
-	    dialog_advance(call, corr->now_ns, correlator_txn_timeout_ns(corr));
+	{
+		dialog_advance(call, corr->now_ns, correlator_txn_timeout_ns(corr));
+		notify(corr, call);
+	}
 	call_table_age(&corr->calls, corr->now_ns);
 	conn_table_age(&corr->conns, corr->now_ns);
 	corr->last_sweep_ns = corr->now_ns;
@@ -79,8 +97,9 @@ static bool call_needs_conn(const struct call *call, const struct leg *leg, uint
 	       ts_ns + NS_PER_S >= session_timer_refresh_due_ns(st->interval_start_ns, st->se_s);
 }
 
-/* A connection that never carried SIP failed: attribute it to the calls that needed it. */
-static void attribute_failure(struct correlator *corr, const struct conn *conn)
+/* A connection that never carried SIP failed: attribute it to the calls that needed it.
+ * Returns 0 or -ENOMEM. */
+static int attribute_failure(struct correlator *corr, const struct conn *conn)
 {
 	uint64_t ts_ns = conn->open_seen ? conn->open_ts_ns : conn->last_activity_ns;
 	struct call *call;
@@ -91,10 +110,16 @@ static void attribute_failure(struct correlator *corr, const struct conn *conn)
 			struct leg *leg = &call->legs[l];
 			if (strcmp(leg->peer_addr, conn->remote.addr) || leg->conn == conn->id)
 				continue;
-			if (call_needs_conn(call, leg, ts_ns, correlator_txn_timeout_ns(corr)))
-				leg_add_attempt(leg, conn->id, ts_ns);
+			unsigned n_attempts = leg->n_attempts;
+			if (!call_needs_conn(call, leg, ts_ns, correlator_txn_timeout_ns(corr)))
+				continue;
+			if (leg_add_attempt(leg, conn->id, ts_ns))
+				return -ENOMEM;
+			call->story_changed |= leg->n_attempts != n_attempts;
 		}
+		notify(corr, call);
 	}
+	return 0;
 }
 
 static int feed_conn_event(struct correlator *corr, const struct event *ev)
@@ -104,7 +129,7 @@ static int feed_conn_event(struct correlator *corr, const struct event *ev)
 	if (!conn || peer_table_learn(&corr->peers, conn, ev))
 		return -ENOMEM;
 	if ((ev->kind == EV_CONN_END || ev->kind == EV_TLS_HANDSHAKE) && conn_failed_attempt(conn))
-		attribute_failure(corr, conn);
+		return attribute_failure(corr, conn);
 	return 0;
 }
 
@@ -138,12 +163,16 @@ static int feed_sip(struct correlator *corr, const struct event *ev)
 		return -ENOMEM;
 	/* timers that fell due before this message come first (a BYE at expiry) */
 	dialog_advance(call, ev->ts_ns, correlator_txn_timeout_ns(corr));
-	leg = call_leg(call, peer_addr, ev->sip.transport);
+	notify(corr, call);
+	leg = call_leg(&corr->calls, call, peer_addr, ev->sip.transport);
 	if (!leg)
 		return 0; /* more legs than CALL_MAX_LEGS: the first ones tell the story */
 	if (leg->conn)
 		msg.dialog_conn = conn_table_find(&corr->conns, leg->conn);
-	return dialog_on_sip(call, leg, &msg);
+	if (dialog_on_sip(call, leg, &msg))
+		return -ENOMEM;
+	notify(corr, call);
+	return 0;
 }
 
 int correlator_feed(struct correlator *corr, const struct event *ev)

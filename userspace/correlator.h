@@ -16,6 +16,9 @@
 struct correlator;
 typedef void (*correlator_call_fn)(const struct correlator *corr, const struct call *call,
 				   void *ctx);
+/* Told about a live call whose story changed (see correlator_watch); may write the call's
+ * diags_reported. */
+typedef void (*correlator_watch_fn)(const struct correlator *corr, struct call *call, void *ctx);
 
 struct correlator_config {
 	uint64_t t1_ns; /* RFC 3261 T1 (default 500 ms); transactions time out at 64*T1 */
@@ -31,6 +34,8 @@ struct correlator {
 	struct call_table calls;
 	correlator_call_fn done;
 	void *done_ctx;
+	correlator_watch_fn watch;
+	void *watch_ctx;
 	FILE *errors; /* where undecodable SIP is reported; NULL: counted only */
 	uint64_t now_ns, last_sweep_ns;
 	unsigned long events, out_of_order, sip_undecoded, lost_ringbuf, lost_map_full;
@@ -39,6 +44,13 @@ struct correlator {
 void correlator_config_default(struct correlator_config *config);
 void correlator_init(struct correlator *corr, const struct correlator_config *config,
 		     correlator_call_fn done, void *done_ctx, FILE *errors);
+
+/*
+ * Calls WATCH for a live call as soon as something the rules read changed: a transaction
+ * failed or timed out, the call ended, a session interval expired, a failed connection was
+ * attributed to it. For reporting diagnoses before the call is retired (diag_stream.h).
+ */
+void correlator_watch(struct correlator *corr, correlator_watch_fn watch, void *ctx);
 
 /* Feeds one event (events should come in time order; older ones are counted in
  * out_of_order and applied without moving time back). Returns 0 or -ENOMEM. */

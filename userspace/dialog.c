@@ -5,25 +5,43 @@
 #include <string.h>
 
 #include "dialog.h"
+#include "heap_text.h"
 
-static struct txn *txn_find(struct leg *leg, const char *branch, enum sip_method method,
-			    uint32_t cseq)
+/* FNV-1a: transactions are matched by a hash of the branch, its text is never shown. */
+static uint64_t branch_hash(const char *branch)
+{
+	uint64_t hash = 0xcbf29ce484222325ull;
+
+	if (!branch[0])
+		return 0;
+	for (; *branch; branch++)
+		hash = (hash ^ (unsigned char)*branch) * 0x100000001b3ull;
+	return hash ? hash : 1;
+}
+
+static struct txn *txn_find(struct leg *leg, uint64_t branch, enum sip_method method, uint32_t cseq)
 {
 	for (unsigned i = leg->n_txns; i-- > 0;) {
 		struct txn *t = &leg->txns[i];
 		/* RFC 3261 §17.1.3: branch and CSeq method; CSeq number for branch-less peers */
-		if (t->method == method && !strcmp(t->branch, branch) &&
-		    (branch[0] || t->cseq == cseq))
+		if (t->method == method && t->branch_hash == branch && (branch || t->cseq == cseq))
 			return t;
 	}
 	return NULL;
+}
+
+static void txn_remove(struct leg *leg, unsigned i)
+{
+	heap_text_free(&leg->txns[i].reason);
+	memmove(&leg->txns[i], &leg->txns[i + 1], (leg->n_txns - i - 1) * sizeof(*leg->txns));
+	leg->n_txns--;
 }
 
 /* Makes room for one more transaction: grows, or drops the oldest finished one. */
 static struct txn *txn_new(struct leg *leg)
 {
 	if (leg->n_txns == leg->cap_txns && leg->cap_txns < LEG_MAX_TXNS) {
-		unsigned cap = leg->cap_txns ? leg->cap_txns * 2 : 4;
+		unsigned cap = leg->cap_txns ? leg->cap_txns * 2 : 2;
 		struct txn *txns = realloc(leg->txns, cap * sizeof(*txns));
 		if (!txns)
 			return NULL;
@@ -36,23 +54,11 @@ static struct txn *txn_new(struct leg *leg)
 			drop++;
 		if (drop == leg->n_txns)
 			drop = 0;
-		memmove(&leg->txns[drop], &leg->txns[drop + 1],
-			(leg->n_txns - drop - 1) * sizeof(*leg->txns));
-		leg->n_txns--;
+		txn_remove(leg, drop);
 	}
 	memset(&leg->txns[leg->n_txns], 0, sizeof(*leg->txns));
+	leg->txns[leg->n_txns].reason = heap_text_empty;
 	return &leg->txns[leg->n_txns++];
-}
-
-static void snapshot_conn(struct conn_snapshot *snap, const struct conn *conn)
-{
-	snap->id = conn->id;
-	snap->direction = conn->direction;
-	snap->ended = conn->ended;
-	snap->closed_by = conn->closed_by;
-	snap->how = conn->how;
-	snap->close_ts_ns = conn->first_close_ts_ns;
-	snap->idle_ns = conn->idle_ns;
 }
 
 static bool is_refresh_method(enum sip_method method)
@@ -64,32 +70,35 @@ static int on_request(struct call *call, struct leg *leg, const struct sip_on_le
 		      const struct conn *dialog_conn)
 {
 	const struct sip_fields *f = msg->fields;
-	struct txn *t = txn_find(leg, f->branch, f->method, f->cseq);
+	uint64_t branch = branch_hash(f->branch);
+	struct txn *t = txn_find(leg, branch, f->method, f->cseq);
 
 	if (t) { /* retransmission, or the same request over a new connection */
 		t->retransmits++;
 		t->conn = msg->conn ? msg->conn->id : 0;
 		return 0;
 	}
-	if (f->method == SIP_METHOD_ACK && txn_find(leg, f->branch, SIP_METHOD_INVITE, f->cseq))
+	if (f->method == SIP_METHOD_ACK && txn_find(leg, branch, SIP_METHOD_INVITE, f->cseq))
 		return 0; /* ACK to a non-2xx belongs to the INVITE transaction (§17.1.1.3) */
 	t = txn_new(leg);
 	if (!t)
 		return -ENOMEM;
 	t->method = f->method;
 	t->cseq = f->cseq;
-	snprintf(t->branch, sizeof(t->branch), "%s", f->branch);
+	t->branch_hash = branch;
 	t->dir = msg->dir;
 	t->request_ts_ns = msg->ts_ns;
 	t->conn = msg->conn ? msg->conn->id : 0;
 	t->in_dialog = f->to_tag[0] && f->method != SIP_METHOD_CANCEL;
-	t->request_se_s = f->has_session_expires ? f->session_expires_s : 0;
-	t->request_min_se_s = f->has_min_se ? f->min_se_s : 0;
-	snprintf(t->reason, sizeof(t->reason), "%s", f->reason);
-	if (f->method == SIP_METHOD_ACK)
+	if (f->method == SIP_METHOD_BYE && heap_text_set(&t->reason, f->reason, SIP_REASON_LEN))
+		return -ENOMEM;
+	if (f->method == SIP_METHOD_ACK) {
 		t->outcome = TXN_ANSWERED; /* no response to an ACK */
+		t->final_ts_ns = msg->ts_ns;
+	}
 	if (t->in_dialog && dialog_conn && msg->conn) {
-		snapshot_conn(&t->prev, dialog_conn);
+		t->prev_conn = dialog_conn->id;
+		t->prev_ended = dialog_conn->ended;
 		t->conn_use = dialog_conn->id == msg->conn->id ? CONN_USE_REUSED : CONN_USE_NEW;
 		t->new_conn_direction = msg->conn->direction;
 	}
@@ -102,7 +111,9 @@ static int on_request(struct call *call, struct leg *leg, const struct sip_on_le
 	if (f->method == SIP_METHOD_BYE && !call->bye_ts_ns) {
 		call->bye_ts_ns = msg->ts_ns;
 		call->hung_up_by = msg->dir == DIR_OUT ? SIDE_LOCAL : SIDE_PEER;
-		snprintf(call->bye_reason, sizeof(call->bye_reason), "%s", f->reason);
+		call->bye_leg = (uint8_t)(leg - call->legs);
+		if (heap_text_set(&call->bye_reason, f->reason, SIP_REASON_LEN))
+			return -ENOMEM;
 		for (unsigned i = 0; i < call->n_legs; i++)
 			session_timer_on_end(&call->legs[i].timer);
 	}
@@ -152,8 +163,11 @@ static void on_final(struct call *call, struct leg *leg, struct txn *t,
 		session_timer_on_422(&leg->timer, f->has_min_se ? f->min_se_s : 0);
 	if (t->is_refresh && !ok && !is_retry_status(f->status))
 		refresh_failed(leg, t);
+	if (!ok)
+		call->story_changed = true;
 	if (t->method == SIP_METHOD_BYE && ok) {
 		leg->state = DIALOG_TERMINATED;
+		call->story_changed = true;
 		call->ended = true;
 		call->end_ts_ns = msg->ts_ns;
 	}
@@ -167,7 +181,7 @@ static void on_final(struct call *call, struct leg *leg, struct txn *t,
 static void on_response(struct call *call, struct leg *leg, const struct sip_on_leg *msg)
 {
 	const struct sip_fields *f = msg->fields;
-	struct txn *t = txn_find(leg, f->branch, f->method, f->cseq);
+	struct txn *t = txn_find(leg, branch_hash(f->branch), f->method, f->cseq);
 
 	if (!t || t->outcome == TXN_ANSWERED)
 		return; /* request not seen, or a retransmitted final response */
@@ -190,6 +204,8 @@ int dialog_on_sip(struct call *call, struct leg *leg, const struct sip_on_leg *m
 		leg->first_conn = msg->conn->id;
 		leg->first_conn_direction = msg->conn->direction;
 	}
+	if (msg->conn && msg->conn->id != leg->conn && leg->conns_used < UINT16_MAX)
+		leg->conns_used++;
 	if (msg->fields->is_request)
 		rc = on_request(call, leg, msg, msg->dialog_conn);
 	else
@@ -207,6 +223,34 @@ static bool attempt_in_interval(const struct leg *leg)
 	return false;
 }
 
+/* What the rules read once a transaction is over: a BYE or refresh that failed. */
+static bool txn_is_evidence(const struct txn *t)
+{
+	return (t->method == SIP_METHOD_BYE || t->is_refresh) &&
+	       (t->outcome == TXN_TIMEOUT || t->status >= 300);
+}
+
+/*
+ * Frees transactions that ended more than TIMER_NS (64*T1) ago and are no evidence: by then
+ * retransmissions of the request or its final response are over (RFC 3261 §17.2.1 Timer H,
+ * §17.2.2 Timer J use the same 64*T1).
+ */
+static void txns_prune(struct leg *leg, uint64_t now_ns, uint64_t timer_ns)
+{
+	for (unsigned i = leg->n_txns; i-- > 0;) {
+		const struct txn *t = &leg->txns[i];
+		uint64_t done_ns = t->final_ts_ns ? t->final_ts_ns : t->request_ts_ns;
+		if (t->outcome != TXN_PENDING && done_ns + timer_ns <= now_ns &&
+		    !txn_is_evidence(t))
+			txn_remove(leg, i);
+	}
+	if (!leg->n_txns && leg->cap_txns) {
+		free(leg->txns);
+		leg->txns = NULL;
+		leg->cap_txns = 0;
+	}
+}
+
 void dialog_advance(struct call *call, uint64_t now_ns, uint64_t timer_ns)
 {
 	for (unsigned l = 0; l < call->n_legs; l++) {
@@ -219,6 +263,7 @@ void dialog_advance(struct call *call, uint64_t now_ns, uint64_t timer_ns)
 				continue;
 			t->outcome = TXN_TIMEOUT;
 			t->final_ts_ns = t->request_ts_ns + timer_ns;
+			call->story_changed = true;
 			if (t->is_refresh)
 				refresh_failed(leg, t);
 			if (t->method == SIP_METHOD_BYE && !call->ended) {
@@ -227,19 +272,29 @@ void dialog_advance(struct call *call, uint64_t now_ns, uint64_t timer_ns)
 				call->end_ts_ns = t->final_ts_ns;
 			}
 		}
+		uint64_t expired_ns = leg->timer.expired_ns;
 		session_timer_check(&leg->timer, now_ns, attempt_in_interval(leg));
+		if (leg->timer.expired_ns != expired_ns)
+			call->story_changed = true;
+		txns_prune(leg, now_ns, timer_ns);
 	}
 }
 
-void leg_add_attempt(struct leg *leg, uint64_t conn, uint64_t ts_ns)
+int leg_add_attempt(struct leg *leg, uint64_t conn, uint64_t ts_ns)
 {
 	for (unsigned i = 0; i < leg->n_attempts; i++)
 		if (leg->attempts[i].conn == conn)
-			return;
+			return 0;
 	if (leg->n_attempts == LEG_MAX_ATTEMPTS)
-		return; /* the first ones explain the failure */
+		return 0; /* the first ones explain the failure */
+	if (!leg->attempts) {
+		leg->attempts = calloc(LEG_MAX_ATTEMPTS, sizeof(*leg->attempts));
+		if (!leg->attempts)
+			return -ENOMEM;
+	}
 	leg->attempts[leg->n_attempts].conn = conn;
 	leg->attempts[leg->n_attempts].ts_ns = ts_ns;
 	leg->attempts[leg->n_attempts].dialog_conn = leg->conn;
 	leg->n_attempts++;
+	return 0;
 }

@@ -28,7 +28,8 @@ int dialog_on_sip(struct call *call, struct leg *leg, const struct sip_on_leg *m
  */
 void dialog_advance(struct call *call, uint64_t now_ns, uint64_t timer_ns);
 
-/* Records a failed connection attempt toward the leg's peer (once per connection). */
-void leg_add_attempt(struct leg *leg, uint64_t conn, uint64_t ts_ns);
+/* Records a failed connection attempt toward the leg's peer (once per connection).
+ * Returns 0 or -ENOMEM. */
+int leg_add_attempt(struct leg *leg, uint64_t conn, uint64_t ts_ns);
 
 #endif

@@ -151,8 +151,8 @@ static void explain_bye(const struct correlator *corr, const struct call *call,
 			if (t->conn_use == CONN_USE_NEW)
 				diag_evidence(diag, t->request_ts_ns, t->conn,
 					      "sent on a new connection (dialog's conn %llu %s)",
-					      (unsigned long long)t->prev.id,
-					      t->prev.ended ? "had ended" : "was still open");
+					      (unsigned long long)t->prev_conn,
+					      t->prev_ended ? "had ended" : "was still open");
 			explain_txn_causes(corr, call, diag, verdict, t, t->request_ts_ns,
 					   t->final_ts_ns ? t->final_ts_ns : t->request_ts_ns);
 			return;

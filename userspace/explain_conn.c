@@ -30,6 +30,16 @@ static bool any_of(const char *text, const char *const *needles)
 	return false;
 }
 
+/* The dialog's connection as it was when the failed attempt was made. */
+struct conn_snapshot {
+	uint64_t id;
+	enum direction direction;
+	bool ended;
+	enum side closed_by;
+	enum close_how how;
+	uint64_t close_ts_ns, idle_ns;
+};
+
 /* The dialog connection before CONN was closed as idle, and CONN was opened the other way. */
 static enum diag_id idle_close_reverse(struct call_verdict *verdict, const struct leg *leg,
 				       const struct conn *conn,

@@ -18,8 +18,11 @@ static void interval_evidence(struct diagnosis *diag, const struct leg *leg)
 	diag_evidence(diag, st->problem_interval_start_ns, 0,
 		      "leg to %s: Session-Expires %u s, refresher %s, interval started here",
 		      leg->peer_addr, st->problem_se_s, refresher_words(st->problem_refresher));
-	diag_evidence(diag, st->problem_due_ns, 0, "refresh due (SE/2, RFC 4028 §10)");
-	diag_evidence(diag, st->problem_expiry_ns, 0,
+	diag_evidence(diag,
+		      session_timer_refresh_due_ns(st->problem_interval_start_ns, st->problem_se_s),
+		      0, "refresh due (SE/2, RFC 4028 §10)");
+	diag_evidence(diag,
+		      session_timer_expiry_ns(st->problem_interval_start_ns, st->problem_se_s), 0,
 		      "expiry deadline (SE - min(32 s, SE/3), RFC 4028 §10)");
 }
 
@@ -64,8 +67,9 @@ static enum diag_id explain_refresh(const struct correlator *corr, const struct 
 			explain_txn_causes(corr, call, diag, verdict, t, t->request_ts_ns,
 					   f->ts_ns);
 	}
-	explain_txn_causes(corr, call, diag, verdict, NULL, st->problem_interval_start_ns,
-			   st->problem_expiry_ns);
+	explain_txn_causes(
+	    corr, call, diag, verdict, NULL, st->problem_interval_start_ns,
+	    session_timer_expiry_ns(st->problem_interval_start_ns, st->problem_se_s));
 	return DIAG_REFRESH_FAILED;
 }
 

@@ -10,6 +10,7 @@ static const struct command commands[] = {
     {"decode", "parse files of raw SIP bytes, one JSON object per message", cmd_decode},
     {"live", "trace TCP connections on SIP ports: opens, idle, who closed and how", cmd_live},
     {"explain", "why calls in a journal lost their BYE or refresh, with evidence", cmd_explain},
+    {"calls", "one line per call in a journal: times, hang-up, conns, timers, verdict", cmd_calls},
     {"tls-trace", "TLS handshakes and SIP plaintext seen through libssl uprobes", cmd_tls_trace},
 };
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heap_text.h"
 #include "peer_table.h"
 
 static int peer_cmp(const void *a, const void *b)
@@ -73,22 +74,22 @@ bool conn_closed_idle(const struct conn *conn)
 	       conn->idle_ns >= PEER_IDLE_CLOSE_MIN_NS;
 }
 
-static void learn_handshake(struct peer *peer, struct conn *conn)
+static int learn_handshake(struct peer *peer, struct conn *conn)
 {
 	struct peer_leaf *good = &peer->good_leaf[conn->chain_from == SIDE_PEER];
 
 	if (!conn->leaf_sha256[0])
-		return;
+		return 0;
 	if (conn->tls_ok) {
 		snprintf(good->sha256, sizeof(good->sha256), "%s", conn->leaf_sha256);
 		good->conn = conn->id;
 		good->ts_ns = conn->tls_ts_ns;
 	} else if (good->sha256[0]) {
-		snprintf(conn->earlier_leaf_sha256, sizeof(conn->earlier_leaf_sha256), "%s",
-			 good->sha256);
 		conn->earlier_leaf_conn = good->conn;
 		conn->earlier_leaf_ts_ns = good->ts_ns;
+		return heap_text_set(&conn->earlier_leaf_sha256, good->sha256, CONN_HASH_LEN);
 	}
+	return 0;
 }
 
 int peer_table_learn(struct peer_table *table, struct conn *conn, const struct event *ev)
@@ -101,7 +102,7 @@ int peer_table_learn(struct peer_table *table, struct conn *conn, const struct e
 	if (!peer)
 		return -ENOMEM;
 	if (ev->kind == EV_TLS_HANDSHAKE) {
-		learn_handshake(peer, conn);
+		return learn_handshake(peer, conn);
 	} else if (ev->kind == EV_SIP && conn->sip_messages == 1) {
 		unsigned in = conn->direction == DIR_IN;
 		peer->ok_conns[in]++;

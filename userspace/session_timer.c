@@ -38,8 +38,6 @@ static void record_problem(struct session_timer *st, enum refresh_outcome outcom
 		return;
 	st->problem = outcome;
 	st->problem_interval_start_ns = st->interval_start_ns;
-	st->problem_due_ns = session_timer_refresh_due_ns(st->interval_start_ns, st->se_s);
-	st->problem_expiry_ns = session_timer_expiry_ns(st->interval_start_ns, st->se_s);
 	st->problem_se_s = st->se_s;
 	st->problem_refresher = st->refresher;
 	st->problem_failure = st->last_failure;

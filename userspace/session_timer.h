@@ -23,35 +23,33 @@ enum refresh_outcome {
 /* Why a refresh attempt failed, for the evidence. */
 struct refresh_failure {
 	uint64_t ts_ns;
+	uint64_t conn;
 	uint32_t cseq;
 	enum sip_method method;
 	uint16_t status; /* 0: timed out */
-	uint64_t conn;
 };
 
 struct session_timer {
-	bool active;
-	uint32_t se_s;
-	uint32_t min_se_s;   /* highest Min-SE seen (requests and 422) */
-	enum side refresher; /* SIDE_LOCAL: our side of this leg refreshes */
 	uint64_t interval_start_ns;
-	unsigned refreshes;    /* successful refreshes after the initial negotiation */
-	unsigned handovers;    /* refresher role moved to the side that sent a refresh */
-	unsigned flips;	       /* role moved without a refresh from the new side */
-	unsigned no_refresher; /* 2xx with Session-Expires but no refresher parameter */
-	unsigned responses_422;
-	enum side last_refresh_by;
 	uint64_t last_refresh_conn;
-	/* the current interval */
-	unsigned attempts;
-	struct refresh_failure last_failure;
-	/* the first interval that ended badly */
-	enum refresh_outcome problem;
-	uint64_t problem_interval_start_ns, problem_due_ns, problem_expiry_ns;
-	uint32_t problem_se_s;
-	enum side problem_refresher;
-	struct refresh_failure problem_failure;
 	uint64_t expired_ns; /* expiry deadline that passed without refresh, 0 if none */
+	uint64_t problem_interval_start_ns;
+	struct refresh_failure last_failure;	/* the current interval */
+	struct refresh_failure problem_failure; /* the first interval that ended badly */
+	uint32_t se_s;
+	uint32_t min_se_s; /* highest Min-SE seen (requests and 422) */
+	uint32_t problem_se_s;
+	enum side refresher; /* SIDE_LOCAL: our side of this leg refreshes */
+	enum side last_refresh_by;
+	enum side problem_refresher;
+	enum refresh_outcome problem;
+	uint16_t refreshes;    /* successful refreshes after the initial negotiation */
+	uint16_t handovers;    /* refresher role moved to the side that sent a refresh */
+	uint16_t flips;	       /* role moved without a refresh from the new side */
+	uint16_t no_refresher; /* 2xx with Session-Expires but no refresher parameter */
+	uint16_t responses_422;
+	uint16_t attempts; /* refreshes sent in the current interval */
+	bool active;
 };
 
 /* RFC 4028 §10: the refresher sends the refresh at half the interval. */

@@ -36,12 +36,25 @@ void harness_finish(struct harness *h)
 {
 	if (h->finished)
 		return;
+	for (unsigned i = 0; i < h->n_held; i++)
+		event_release(&h->held[i]);
+	free(h->held);
 	correlator_finish(&h->corr);
 	h->finished = true;
 }
 
 static void feed(struct harness *h, struct event *ev)
 {
+	if (h->hold) {
+		if (h->n_held == h->cap_held) {
+			h->cap_held = h->cap_held ? 2 * h->cap_held : 32;
+			h->held = realloc(h->held, h->cap_held * sizeof(*h->held));
+			if (!h->held)
+				abort();
+		}
+		event_move(&h->held[h->n_held++], ev);
+		return;
+	}
 	if (correlator_feed(&h->corr, ev)) {
 		fprintf(stderr, "correlator_feed failed\n");
 		abort();

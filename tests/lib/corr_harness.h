@@ -16,6 +16,10 @@ struct harness {
 	struct call_verdict verdicts[HARNESS_MAX_CALLS];
 	unsigned n_verdicts;
 	bool finished;
+	/* hold: events are kept here (in the order built) instead of being fed */
+	bool hold;
+	struct event *held;
+	unsigned n_held, cap_held;
 };
 
 void harness_init(struct harness *h);

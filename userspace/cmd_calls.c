@@ -1,0 +1,227 @@
+/*
+ * siptrail calls JOURNAL [--json] [--t1-ms N]: one line per call (start, end, who hung up,
+ * the connections and session timers of each leg, the verdict ids), in order of start.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "command.h"
+#include "explain.h"
+#include "explain_print.h"
+#include "journal_cmd.h"
+#include "journal_replay.h"
+
+struct call_line {
+	uint64_t first_ts_ns;
+	size_t seq; /* retirement order, to keep the sort stable */
+	char *text;
+};
+
+struct calls_run {
+	bool json;
+	struct call_verdict *verdict; /* scratch, one call at a time */
+	struct call_line *lines;
+	size_t n_lines, cap_lines;
+	unsigned long failed;
+	int rc;
+};
+
+static const char *side_words(enum side side)
+{
+	return side == SIDE_LOCAL ? "this host" : side == SIDE_PEER ? "peer" : "none";
+}
+
+static const char *transport_name(enum transport transport)
+{
+	static const char *const names[] = {"?", "udp", "tcp", "tls"};
+	return (unsigned)transport < 4 ? names[transport] : "?";
+}
+
+static bool verdict_failed(const struct call_verdict *verdict)
+{
+	for (unsigned i = 0; i < verdict->n_diags; i++)
+		if (diag_is_failure(verdict->diags[i].id))
+			return true;
+	return false;
+}
+
+static const char *hung_up_by(const struct call *call)
+{
+	if (!call->bye_ts_ns)
+		return "-";
+	return call->hung_up_by == SIDE_LOCAL ? "this host" : call->legs[call->bye_leg].peer_addr;
+}
+
+static void leg_text(FILE *out, const struct leg *leg)
+{
+	const struct session_timer *st = &leg->timer;
+
+	fprintf(out, "; leg %s %s", leg->peer_addr, transport_name(leg->transport));
+	if (leg->first_conn)
+		fprintf(out, " conn %llu", (unsigned long long)leg->first_conn);
+	if (leg->conns_used > 1)
+		fprintf(out, "..%llu (%u conns)", (unsigned long long)leg->conn, leg->conns_used);
+	for (unsigned i = 0; i < leg->n_attempts; i++)
+		fprintf(out, "%s%llu", i ? "," : ", failed conn ",
+			(unsigned long long)leg->attempts[i].conn);
+	if (st->se_s)
+		fprintf(out, " SE %u s refresher %s, %u refresh(es)", st->se_s,
+			side_words(st->refresher), st->refreshes);
+	else
+		fprintf(out, " no session timer");
+}
+
+static char *call_text(const struct call *call, const struct call_verdict *verdict)
+{
+	char start[48], end[48], *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	uint64_t end_ns = call->ended ? call->end_ts_ns : call->last_ts_ns;
+
+	if (!out)
+		return NULL;
+	fprintf(out, "%s  %s %s  %7.1f s  %s  hung up by %s",
+		format_ts(call->first_ts_ns, start, sizeof(start)), call->ended ? "end" : "last",
+		format_ts(end_ns, end, sizeof(end)), ns_to_s(end_ns - call->first_ts_ns),
+		call->call_id, hung_up_by(call));
+	for (unsigned l = 0; l < call->n_legs; l++)
+		leg_text(out, &call->legs[l]);
+	fprintf(out, "; verdict");
+	if (!verdict->n_diags)
+		fprintf(out, " ok");
+	for (unsigned i = 0; i < verdict->n_diags; i++)
+		fprintf(out, " %s%s", diag_id_name(verdict->diags[i].id),
+			diag_is_failure(verdict->diags[i].id) ? "" : "(warning)");
+	return fclose(out) ? NULL : text;
+}
+
+static json_t *leg_json(const struct leg *leg)
+{
+	const struct session_timer *st = &leg->timer;
+	json_t *timer = json_null(), *failed = json_array();
+
+	if (st->se_s)
+		timer = json_pack("{s:I, s:s, s:I, s:I}", "session_expires_s", (json_int_t)st->se_s,
+				  "refresher", side_words(st->refresher), "min_se_s",
+				  (json_int_t)st->min_se_s, "refreshes", (json_int_t)st->refreshes);
+	for (unsigned i = 0; i < leg->n_attempts; i++)
+		json_array_append_new(failed, json_integer((json_int_t)leg->attempts[i].conn));
+	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:o, s:o}", "peer", leg->peer_addr, "transport",
+			 transport_name(leg->transport), "first_conn", (json_int_t)leg->first_conn,
+			 "last_conn", (json_int_t)leg->conn, "conns_used",
+			 (json_int_t)leg->conns_used, "failed_conns", failed, "session_timer",
+			 timer);
+}
+
+static char *call_json(const struct call *call, const struct call_verdict *verdict)
+{
+	json_t *legs = json_array(), *ids = json_array(), *obj;
+	char start[48], end[48], *line;
+
+	for (unsigned l = 0; l < call->n_legs; l++)
+		json_array_append_new(legs, leg_json(&call->legs[l]));
+	for (unsigned i = 0; i < verdict->n_diags; i++)
+		json_array_append_new(ids, json_string(diag_id_name(verdict->diags[i].id)));
+	obj = json_pack(
+	    "{s:s, s:I, s:s, s:b, s:I, s:s, s:s, s:s, s:o, s:b, s:o}", "call_id", call->call_id,
+	    "start_ts_ns", (json_int_t)call->first_ts_ns, "start",
+	    format_ts(call->first_ts_ns, start, sizeof(start)), "ended", call->ended, "end_ts_ns",
+	    (json_int_t)(call->ended ? call->end_ts_ns : call->last_ts_ns), "end",
+	    format_ts(call->ended ? call->end_ts_ns : call->last_ts_ns, end, sizeof(end)),
+	    "hung_up_by", call->bye_ts_ns ? side_words(call->hung_up_by) : "none", "hung_up_from",
+	    call->bye_ts_ns ? hung_up_by(call) : "", "legs", legs, "failed",
+	    verdict_failed(verdict), "verdict", ids);
+	line = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+	json_decref(obj);
+	return line;
+}
+
+static void on_call(const struct correlator *corr, const struct call *call, void *ctx)
+{
+	struct calls_run *run = ctx;
+	struct call_line *line;
+
+	if (run->rc)
+		return;
+	explain_call(corr, call, run->verdict);
+	if (verdict_failed(run->verdict))
+		run->failed++;
+	if (run->n_lines == run->cap_lines) {
+		size_t cap = run->cap_lines ? run->cap_lines * 2 : 64;
+		struct call_line *grown = realloc(run->lines, cap * sizeof(*grown));
+		if (!grown) {
+			run->rc = -ENOMEM;
+			return;
+		}
+		run->lines = grown;
+		run->cap_lines = cap;
+	}
+	line = &run->lines[run->n_lines];
+	line->first_ts_ns = call->first_ts_ns;
+	line->seq = run->n_lines;
+	line->text = run->json ? call_json(call, run->verdict) : call_text(call, run->verdict);
+	if (!line->text) {
+		run->rc = -ENOMEM;
+		return;
+	}
+	run->n_lines++;
+}
+
+static int line_cmp(const void *a, const void *b)
+{
+	const struct call_line *la = a, *lb = b;
+
+	if (la->first_ts_ns != lb->first_ts_ns)
+		return la->first_ts_ns < lb->first_ts_ns ? -1 : 1;
+	return la->seq < lb->seq ? -1 : la->seq > lb->seq;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: siptrail calls JOURNAL [--json] [--t1-ms N]\n"
+		"  Reads a siptrail journal (JSON lines, '-' for stdin) and prints one line per\n"
+		"  call in order of start: start, end, length, Call-ID, who hung up, per leg the\n"
+		"  peer, transport, connections used and session timer, and the verdict ids.\n"
+		"  --json        one JSON object per call\n"
+		"  --t1-ms N     RFC 3261 T1 (default 500); transactions time out at 64*T1\n"
+		"exit: 0 no failed call, 1 at least one failed call, 2 usage or I/O\n");
+}
+
+int cmd_calls(int argc, char **argv)
+{
+	struct journal_cmd cmd = {.name = "calls", .usage = usage};
+	struct calls_run run = {0};
+	struct journal_replay_stats stats;
+	int rc = journal_cmd_parse(&cmd, argc, argv);
+
+	if (rc >= 0)
+		return rc;
+	run.json = cmd.json;
+	run.verdict = malloc(sizeof(*run.verdict));
+	if (!run.verdict) {
+		fprintf(stderr, "siptrail calls: out of memory\n");
+		return EXIT_USAGE;
+	}
+	rc = journal_replay(cmd.name, cmd.path, &cmd.config, on_call, &run, &stats);
+	if (!rc && run.rc)
+		fprintf(stderr, "siptrail calls: out of memory\n");
+	qsort(run.lines, run.n_lines, sizeof(*run.lines), line_cmp);
+	for (size_t i = 0; i < run.n_lines; i++) {
+		if (!rc && !run.rc)
+			printf("%s\n", run.lines[i].text);
+		free(run.lines[i].text);
+	}
+	free(run.lines);
+	free(run.verdict);
+	if (rc || run.rc)
+		return EXIT_USAGE;
+	if (!run.json)
+		printf("%zu call(s), %lu failed; %zu events, %lu bad line(s), %lu undecodable SIP "
+		       "message(s)\n",
+		       run.n_lines, run.failed, stats.events, stats.bad_lines, stats.sip_undecoded);
+	return run.failed ? EXIT_FINDINGS : EXIT_OK;
+}

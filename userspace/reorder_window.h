@@ -1,0 +1,51 @@
+/*
+ * A bounded time-ordering buffer in front of the correlator. Live events come from several
+ * sources (socket tracepoints, libssl uprobes, packets, each with its own ring buffer or
+ * socket) and reach userspace out of order by up to a few hundred ms; the correlator needs
+ * one stream in time order (a connection's end must come before the request that found it
+ * closed). Each event is held until an event WINDOW_NS newer has arrived (or the caller's
+ * clock passed it), then released oldest first (equal times in arrival order). When the
+ * buffer is full the oldest is released early and counted.
+ */
+#ifndef SIPTRAIL_REORDER_WINDOW_H
+#define SIPTRAIL_REORDER_WINDOW_H
+
+#include <stdint.h>
+
+#include "event.h"
+
+struct reorder_entry {
+	uint64_t seq; /* arrival order, for equal times */
+	struct event ev;
+};
+
+struct reorder_window {
+	uint64_t window_ns;
+	struct reorder_entry *heap; /* min-heap by (ts_ns, seq) */
+	unsigned count, capacity;
+	uint64_t next_seq;
+	uint64_t newest_ns;   /* the newest event time pushed */
+	uint64_t released_ns; /* the newest event time released */
+	unsigned long late;   /* released after a newer event had been released already */
+	unsigned long forced; /* released before their time because the buffer was full */
+};
+
+/* CAPACITY events at most are held. Returns 0 or -ENOMEM. */
+int reorder_window_init(struct reorder_window *w, uint64_t window_ns, unsigned capacity);
+
+/* Releases (event_release) what is still held and frees the buffer. */
+void reorder_window_free(struct reorder_window *w);
+
+/* Takes EV (moved in; EV is left empty). Pop after every push: a full buffer gives -ENOBUFS
+ * and EV is left as it was. */
+int reorder_window_push(struct reorder_window *w, struct event *ev);
+
+/*
+ * Moves the next event that is due into EV: its time is at least window_ns older than the
+ * newest pushed event or than NOW_NS (0: no clock; UINT64_MAX: flush everything), or the
+ * buffer is full (then the oldest goes early, counted in forced). Returns 1 when an event was
+ * moved, 0 when none is due.
+ */
+int reorder_window_pop(struct reorder_window *w, uint64_t now_ns, struct event *ev);
+
+#endif
