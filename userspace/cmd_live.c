@@ -282,6 +282,7 @@ static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ss
 		err = report_losses(run, tracer, probe, false);
 		if (err)
 			break;
+		live_pipeline_tick(&run->pipe, clock_ns(CLOCK_REALTIME));
 		fflush(stdout);
 	}
 	/* Drain what the kernel already queued before the final count. */
@@ -354,13 +355,13 @@ static void print_summary(const struct live_run *run, const struct live_tracer *
 	live_tracer_losses(tracer, &losses);
 	fprintf(stderr,
 		"siptrail live: %llu events, %llu lost (ring buffer %llu, map full %llu, "
-		"tls ring buffer %llu); %lu call(s) failed, %lu diagnoses\n",
+		"tls ring buffer %llu); %lu failure diagnoses, %lu warnings\n",
 		(unsigned long long)run->pipe.events_seen,
 		(unsigned long long)(losses.ringbuf_open + losses.ringbuf_end + losses.map_full +
 				     tls_lost),
 		(unsigned long long)(losses.ringbuf_open + losses.ringbuf_end),
 		(unsigned long long)losses.map_full, (unsigned long long)tls_lost,
-		run->pipe.calls_failed, run->pipe.diagnoses);
+		run->pipe.failures, run->pipe.warnings);
 }
 
 int cmd_live(int argc, char **argv)

@@ -30,29 +30,35 @@ static void print_chain(FILE *out, const struct call_verdict *verdict, const str
 	fputc('\n', out);
 }
 
+void explain_print_diagnosis_text(FILE *out, const struct call_verdict *verdict,
+				  const struct diagnosis *d)
+{
+	char t[48];
+
+	fprintf(out, "  %s%s: %s\n", diag_id_name(d->id),
+		diag_is_failure(d->id) ? "" : " (warning)", d->summary);
+	if (d->n_causes) {
+		fprintf(out, "    because:");
+		for (unsigned c = 0; c < d->n_causes; c++)
+			fprintf(out, " %s", diag_id_name(d->causes[c]));
+		fputc('\n', out);
+		print_chain(out, verdict, d);
+	}
+	for (unsigned e = 0; e < d->n_evidence; e++) {
+		const struct evidence *ev = &d->evidence[e];
+		fprintf(out, "    %-23s %s\n", ev->ts_ns ? format_ts(ev->ts_ns, t, sizeof(t)) : "",
+			ev->text);
+	}
+}
+
 void explain_print_text(FILE *out, const struct call_verdict *verdict)
 {
 	char t[48];
 
 	fprintf(out, "call %s (first seen %s UTC)\n", verdict->call_id,
 		format_ts(verdict->first_ts_ns, t, sizeof(t)));
-	for (unsigned i = 0; i < verdict->n_diags; i++) {
-		const struct diagnosis *d = &verdict->diags[i];
-		fprintf(out, "  %s%s: %s\n", diag_id_name(d->id),
-			diag_is_failure(d->id) ? "" : " (warning)", d->summary);
-		if (d->n_causes) {
-			fprintf(out, "    because:");
-			for (unsigned c = 0; c < d->n_causes; c++)
-				fprintf(out, " %s", diag_id_name(d->causes[c]));
-			fputc('\n', out);
-			print_chain(out, verdict, d);
-		}
-		for (unsigned e = 0; e < d->n_evidence; e++) {
-			const struct evidence *ev = &d->evidence[e];
-			fprintf(out, "    %-23s %s\n",
-				ev->ts_ns ? format_ts(ev->ts_ns, t, sizeof(t)) : "", ev->text);
-		}
-	}
+	for (unsigned i = 0; i < verdict->n_diags; i++)
+		explain_print_diagnosis_text(out, verdict, &verdict->diags[i]);
 }
 
 json_t *explain_diagnosis_json(const struct call_verdict *verdict, const struct diagnosis *d)

@@ -9,6 +9,10 @@
 
 void explain_print_text(FILE *out, const struct call_verdict *verdict);
 
+/* One diagnosis of VERDICT: its line, the chain of causes and the evidence. */
+void explain_print_diagnosis_text(FILE *out, const struct call_verdict *verdict,
+				  const struct diagnosis *d);
+
 /* One line per diagnosis: {"id","call_id","severity","summary","causes":[..],"evidence":[..]}.
  * Returns 0 or -ENOMEM. */
 int explain_print_json(FILE *out, const struct call_verdict *verdict);

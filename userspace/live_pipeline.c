@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diag_stream.h"
 #include "explain.h"
 #include "explain_print.h"
 #include "journal.h"
@@ -31,59 +32,50 @@ static int output_event(struct live_pipeline *pipe, const json_t *event)
 	return err;
 }
 
-static void print_verdict(struct live_pipeline *pipe, const struct call_verdict *verdict)
-{
-	if (!pipe->json) {
-		explain_print_text(stdout, verdict);
-		return;
-	}
-	for (unsigned i = 0; i < verdict->n_diags; i++) {
-		json_t *obj = explain_diagnosis_json(verdict, &verdict->diags[i]);
-
-		if (!obj) {
-			pipe->output_err = -ENOMEM;
-			return;
-		}
-		json_object_set_new(obj, "event", json_string("diagnosis"));
-		json_object_set_new(obj, "ts_ns", json_integer((json_int_t)verdict->end_ts_ns));
-		if (!pipe->output_err)
-			pipe->output_err = json_line_write(stdout, obj);
-		json_decref(obj);
-	}
-}
-
-static void on_call_done(const struct correlator *corr, const struct call *call, void *ctx)
+/* A diagnosis the moment the rules can make it: a block of text, or a "diagnosis" JSON line. */
+static void on_diagnosis(const struct call_verdict *verdict, const struct diagnosis *diag,
+			 void *ctx)
 {
 	struct live_pipeline *pipe = ctx;
-	struct call_verdict *verdict = malloc(sizeof(*verdict));
+	char t[48];
+	json_t *obj;
 
-	if (!verdict) {
+	if (diag_is_failure(diag->id))
+		pipe->failures++;
+	else
+		pipe->warnings++;
+	if (!pipe->json) {
+		printf("DIAG  call %s (first seen %s UTC)\n", verdict->call_id,
+		       format_ts(verdict->first_ts_ns, t, sizeof(t)));
+		explain_print_diagnosis_text(stdout, verdict, diag);
+		fflush(stdout);
+		return;
+	}
+	obj = explain_diagnosis_json(verdict, diag);
+	if (!obj) {
 		pipe->output_err = -ENOMEM;
 		return;
 	}
-	explain_call(corr, call, verdict);
-	if (verdict->n_diags) {
-		pipe->diagnoses += verdict->n_diags;
-		for (unsigned i = 0; i < verdict->n_diags; i++) {
-			if (diag_is_failure(verdict->diags[i].id)) {
-				pipe->calls_failed++;
-				break;
-			}
-		}
-		print_verdict(pipe, verdict);
-		fflush(stdout);
-	}
-	free(verdict);
+	json_object_set_new(obj, "event", json_string("diagnosis"));
+	json_object_set_new(obj, "ts_ns", json_integer((json_int_t)verdict->end_ts_ns));
+	if (!pipe->output_err)
+		pipe->output_err = json_line_write(stdout, obj);
+	json_decref(obj);
+	fflush(stdout);
 }
 
 int live_pipeline_init(struct live_pipeline *pipe, bool json, FILE *journal)
 {
 	struct correlator_config config;
+	int err;
 
 	*pipe = (struct live_pipeline){.json = json, .journal = journal};
 	correlator_config_default(&config);
-	correlator_init(&pipe->corr, &config, on_call_done, pipe, stderr);
-	return sip_conn_streams_init(&pipe->tls_sip, LIVE_MAX_TLS_STREAMS);
+	err = diag_stream_init(&pipe->diags, &config, DIAG_STREAM_WINDOW_NS,
+			       DIAG_STREAM_WINDOW_CAPACITY, on_diagnosis, pipe, stderr);
+	if (!err)
+		err = sip_conn_streams_init(&pipe->tls_sip, LIVE_MAX_TLS_STREAMS);
+	return err;
 }
 
 static void feed_correlator(struct live_pipeline *pipe, json_t *event)
@@ -98,9 +90,9 @@ static void feed_correlator(struct live_pipeline *pipe, json_t *event)
 				"siptrail live: event not understood by the correlator: %s\n", why);
 		return;
 	}
-	if (correlator_feed(&pipe->corr, &ev) && !pipe->output_err)
+	if (diag_stream_feed(&pipe->diags, &ev) && !pipe->output_err)
 		pipe->output_err = -ENOMEM;
-	event_release(&ev);
+	event_release(&ev); /* empty after the move; kept for the error path */
 }
 
 int live_pipeline_emit(struct live_pipeline *pipe, json_t *event)
@@ -154,8 +146,14 @@ void live_pipeline_tls_event(struct live_pipeline *pipe, const struct tls_event 
 		pipe->output_err = -ENOMEM;
 }
 
+void live_pipeline_tick(struct live_pipeline *pipe, uint64_t now_ns)
+{
+	if (diag_stream_tick(&pipe->diags, now_ns) && !pipe->output_err)
+		pipe->output_err = -ENOMEM;
+}
+
 void live_pipeline_finish(struct live_pipeline *pipe)
 {
-	correlator_finish(&pipe->corr);
+	diag_stream_finish(&pipe->diags);
 	sip_conn_streams_free(&pipe->tls_sip);
 }

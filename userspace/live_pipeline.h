@@ -10,17 +10,17 @@
 #include <stdio.h>
 #include <jansson.h>
 
-#include "correlator.h"
+#include "diag_stream.h"
 #include "sip_conn_streams.h"
 #include "tls_event.h"
 
 struct live_pipeline {
 	bool json;
-	FILE *journal; /* NULL: none */
-	struct correlator corr;
+	FILE *journal;			 /* NULL: none */
+	struct diag_stream diags;	 /* the correlator behind a reorder window */
 	struct sip_conn_streams tls_sip; /* SSL_read/SSL_write plaintext, framed per conn */
 	uint64_t events_seen;
-	unsigned long diagnoses, calls_failed;
+	unsigned long failures, warnings; /* diagnoses printed */
 	unsigned long unreadable; /* events the correlator could not take (a bug: reported) */
 	int output_err;		  /* first error writing stdout or the journal */
 };
@@ -34,6 +34,10 @@ int live_pipeline_emit(struct live_pipeline *pipe, json_t *event);
 /* A TLS-library event: handshakes go out as they are; plaintext is framed into whole SIP
  * messages per connection and direction first. */
 void live_pipeline_tls_event(struct live_pipeline *pipe, const struct tls_event *ev);
+
+/* The feed is quiet: lets the reorder window release what is due, so diagnoses are not held
+ * back. NOW_NS: wall clock. */
+void live_pipeline_tick(struct live_pipeline *pipe, uint64_t now_ns);
 
 /* End of the run: every call still open is explained. */
 void live_pipeline_finish(struct live_pipeline *pipe);
