@@ -68,6 +68,7 @@ struct txn {
 struct conn_attempt {
 	uint64_t conn, ts_ns;
 	uint64_t dialog_conn; /* the leg's connection when the attempt was made */
+	bool waited;	      /* 64*T1 passed since: what the peer sent on it has timed out */
 };
 
 struct leg {

@@ -76,15 +76,19 @@ static void sweep(struct correlator *corr)
 }
 
 /* Did the call need a connection toward LEG's peer at TS? An in-dialog request on any leg
- * shortly before (a proxy forwards what one leg received to the other), or our side's
- * session refresh falling due. */
+ * shortly before (a proxy forwards what one leg received to the other), our side's session
+ * refresh falling due, or, for a connection the peer opened (OPENER in), any time the call
+ * was up: the peer opens one to send its own in-dialog requests (its BYE, its refresh), which
+ * this host never sees when the connection fails. */
 static bool call_needs_conn(const struct call *call, const struct leg *leg, uint64_t ts_ns,
-			    uint64_t timer_ns)
+			    uint64_t timer_ns, enum direction opener)
 {
 	const struct session_timer *st = &leg->timer;
 
 	if (call->ended)
 		return false;
+	if (opener == DIR_IN && call->confirmed && call->confirmed_ts_ns <= ts_ns)
+		return true;
 	for (unsigned l = 0; l < call->n_legs; l++) {
 		for (unsigned i = 0; i < call->legs[l].n_txns; i++) {
 			const struct txn *t = &call->legs[l].txns[i];
@@ -111,7 +115,8 @@ static int attribute_failure(struct correlator *corr, const struct conn *conn)
 			if (strcmp(leg->peer_addr, conn->remote.addr) || leg->conn == conn->id)
 				continue;
 			unsigned n_attempts = leg->n_attempts;
-			if (!call_needs_conn(call, leg, ts_ns, correlator_txn_timeout_ns(corr)))
+			if (!call_needs_conn(call, leg, ts_ns, correlator_txn_timeout_ns(corr),
+					     conn->direction))
 				continue;
 			if (leg_add_attempt(leg, conn->id, ts_ns))
 				return -ENOMEM;
@@ -198,6 +203,11 @@ int correlator_feed(struct correlator *corr, const struct event *ev)
 
 void correlator_finish(struct correlator *corr)
 {
+	struct call *call;
+
+	call_table_foreach(&corr->calls, call)
+	    dialog_advance(call, corr->now_ns, correlator_txn_timeout_ns(corr));
+	corr->trace_ended = true;
 	call_table_flush(&corr->calls);
 	conn_table_free(&corr->conns);
 	peer_table_free(&corr->peers);

@@ -38,6 +38,9 @@ struct correlator {
 	void *watch_ctx;
 	FILE *errors; /* where undecodable SIP is reported; NULL: counted only */
 	uint64_t now_ns, last_sweep_ns;
+	/* correlator_finish: the input ended at now_ns, so rules may judge what was still
+	 * pending then ("no answer before the trace ended") instead of waiting for timers */
+	bool trace_ended;
 	unsigned long events, out_of_order, sip_undecoded, lost_ringbuf, lost_map_full;
 };
 
@@ -56,7 +59,8 @@ void correlator_watch(struct correlator *corr, correlator_watch_fn watch, void *
  * out_of_order and applied without moving time back). Returns 0 or -ENOMEM. */
 int correlator_feed(struct correlator *corr, const struct event *ev);
 
-/* End of input: retires every call, then frees everything. */
+/* End of input: advances every call to the last event's time, sets trace_ended, retires
+ * every call, then frees everything. */
 void correlator_finish(struct correlator *corr);
 
 /* RFC 3261 §17.1.1.2 / §17.1.2.2: Timer B = Timer F = 64*T1. */

@@ -272,6 +272,15 @@ void dialog_advance(struct call *call, uint64_t now_ns, uint64_t timer_ns)
 				call->end_ts_ns = t->final_ts_ns;
 			}
 		}
+		/* the peer's request in a failed connection has timed out at its end by now: the
+		 * rules may conclude it was lost (explain_peer.c) */
+		for (unsigned i = 0; i < leg->n_attempts; i++) {
+			struct conn_attempt *a = &leg->attempts[i];
+			if (!a->waited && a->ts_ns + timer_ns <= now_ns) {
+				a->waited = true;
+				call->story_changed = true;
+			}
+		}
 		uint64_t expired_ns = leg->timer.expired_ns;
 		session_timer_check(&leg->timer, now_ns, attempt_in_interval(leg));
 		if (leg->timer.expired_ns != expired_ns)

@@ -115,6 +115,28 @@ void explain_txn_causes(const struct correlator *corr, const struct call *call,
 	}
 }
 
+/*
+ * A request still without a final response when the trace ended, whose connection had failed
+ * (TLS failure, or closed after it was written) or for which a connection toward a peer of the
+ * call failed afterwards: it would time out at 64*T1, but the trace ended first.
+ */
+static bool pending_with_failed_conn(const struct correlator *corr, const struct call *call,
+				     const struct txn *t)
+{
+	struct conn_table *conns = (struct conn_table *)&corr->conns;
+	const struct conn *conn = t->conn ? conn_table_find(conns, t->conn) : NULL;
+
+	if (!corr->trace_ended || t->outcome != TXN_PENDING)
+		return false;
+	if (conn && ((conn->tls_seen && !conn->tls_ok) || conn->how != CLOSE_UNKNOWN))
+		return true;
+	for (unsigned l = 0; l < call->n_legs; l++)
+		for (unsigned i = 0; i < call->legs[l].n_attempts; i++)
+			if (call->legs[l].attempts[i].ts_ns + 1000000000ull >= t->request_ts_ns)
+				return true;
+	return false;
+}
+
 static void explain_bye(const struct correlator *corr, const struct call *call,
 			struct call_verdict *verdict)
 {
@@ -124,16 +146,19 @@ static void explain_bye(const struct correlator *corr, const struct call *call,
 			const struct txn *t = &leg->txns[i];
 			struct diagnosis *diag;
 			bool timeout = t->outcome == TXN_TIMEOUT;
+			bool unanswered =
+			    t->method == SIP_METHOD_BYE && pending_with_failed_conn(corr, call, t);
 
 			if (t->method != SIP_METHOD_BYE ||
-			    !(timeout || (t->outcome == TXN_ANSWERED && t->status >= 300)))
+			    !(timeout || unanswered ||
+			      (t->outcome == TXN_ANSWERED && t->status >= 300)))
 				continue;
 			diag = verdict_add(
 			    verdict, DIAG_BYE_FAILED,
 			    "the BYE %s %s (CSeq %u) %s: the call was not torn down cleanly",
 			    t->dir == DIR_OUT ? "sent by this host to" : "received from",
 			    leg->peer_addr, t->cseq,
-			    timeout ? "got no final response" : "was rejected");
+			    timeout || unanswered ? "got no final response" : "was rejected");
 			if (!diag)
 				return;
 			diag_evidence(diag, t->request_ts_ns, t->conn, "BYE %s %s, CSeq %u%s%s%s",
@@ -145,6 +170,12 @@ static void explain_bye(const struct correlator *corr, const struct call *call,
 					      "no final response after %.1f s (64*T1, RFC 3261 "
 					      "§17.1.2.2 Timer F)",
 					      ns_to_s(t->final_ts_ns - t->request_ts_ns));
+			else if (unanswered)
+				diag_evidence(
+				    diag, corr->now_ns, t->conn,
+				    "no final response when the trace ended %.1f s later, "
+				    "and a connection it needed had failed",
+				    ns_to_s(corr->now_ns - t->request_ts_ns));
 			else
 				diag_evidence(diag, t->final_ts_ns, t->conn, "final response %u",
 					      t->status);
@@ -154,7 +185,9 @@ static void explain_bye(const struct correlator *corr, const struct call *call,
 					      (unsigned long long)t->prev_conn,
 					      t->prev_ended ? "had ended" : "was still open");
 			explain_txn_causes(corr, call, diag, verdict, t, t->request_ts_ns,
-					   t->final_ts_ns ? t->final_ts_ns : t->request_ts_ns);
+					   t->final_ts_ns      ? t->final_ts_ns
+					   : corr->trace_ended ? corr->now_ns
+							       : t->request_ts_ns);
 			return;
 		}
 	}
@@ -169,5 +202,6 @@ void explain_call(const struct correlator *corr, const struct call *call,
 	verdict->end_ts_ns = call->end_ts_ns ? call->end_ts_ns : call->last_ts_ns;
 	explain_bye(corr, call, verdict);
 	explain_session_timers(corr, call, verdict);
+	explain_peer_request_lost(corr, call, verdict);
 	explain_risk(corr, call, verdict);
 }

@@ -93,6 +93,11 @@ enum diag_id explain_unanswered(struct call_verdict *verdict, const struct txn *
 void explain_session_timers(const struct correlator *corr, const struct call *call,
 			    struct call_verdict *verdict);
 
+/* BYE_FAILED or REFRESH_FAILED inferred when the peer's connection to this host failed while
+ * the call was up and nothing more of the call came (explain_peer.c). */
+void explain_peer_request_lost(const struct correlator *corr, const struct call *call,
+			       struct call_verdict *verdict);
+
 /* RISK_IDLE_TIMEOUT on calls without a failure. */
 void explain_risk(const struct correlator *corr, const struct call *call,
 		  struct call_verdict *verdict);

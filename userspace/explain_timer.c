@@ -26,6 +26,36 @@ static void interval_evidence(struct diagnosis *diag, const struct leg *leg)
 		      "expiry deadline (SE - min(32 s, SE/3), RFC 4028 §10)");
 }
 
+/*
+ * A proxy relays the refresh from one leg to the other, so a refresh lost on one leg (failed,
+ * or its connection failed) is also missing on the other: that is one failure, explained where
+ * it happened. True when a leg other than LEG failed a refresh, or had a failed connection,
+ * within LEG's missed interval.
+ */
+static bool refresh_lost_on_other_leg(const struct call *call, const struct leg *leg)
+{
+	const struct session_timer *st = &leg->timer;
+	uint64_t start_ns = st->problem_interval_start_ns;
+	uint64_t expiry_ns = session_timer_expiry_ns(start_ns, st->problem_se_s);
+
+	for (unsigned l = 0; l < call->n_legs; l++) {
+		const struct leg *other = &call->legs[l];
+		const struct session_timer *ot = &other->timer;
+		if (other == leg)
+			continue;
+		if ((ot->problem == REFRESH_SENT_FAILED || ot->problem == REFRESH_CONN_FAILED) &&
+		    ot->problem_interval_start_ns <= expiry_ns &&
+		    session_timer_expiry_ns(ot->problem_interval_start_ns, ot->problem_se_s) >=
+			start_ns)
+			return true;
+		for (unsigned i = 0; i < other->n_attempts; i++)
+			if (other->attempts[i].ts_ns >= start_ns &&
+			    other->attempts[i].ts_ns <= expiry_ns)
+				return true;
+	}
+	return false;
+}
+
 /* Returns the symptom id added for LEG's first bad interval, DIAG_COUNT when none. */
 static enum diag_id explain_refresh(const struct correlator *corr, const struct call *call,
 				    const struct leg *leg, struct call_verdict *verdict)
@@ -37,6 +67,8 @@ static enum diag_id explain_refresh(const struct correlator *corr, const struct 
 	if (st->problem == REFRESH_NO_PROBLEM)
 		return DIAG_COUNT;
 	if (st->problem == REFRESH_NEVER_SENT) {
+		if (refresh_lost_on_other_leg(call, leg))
+			return DIAG_REFRESH_FAILED; /* reported for the other leg */
 		diag = verdict_add(verdict, DIAG_REFRESH_MISSED,
 				   "no session refresh was sent to or from %s before the expiry "
 				   "deadline; the refresher was %s (Session-Expires %u s)",
