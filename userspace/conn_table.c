@@ -100,6 +100,22 @@ static void apply_socket(struct conn *conn, const struct event *ev)
 	copy_str(conn->sk_error, sizeof(conn->sk_error), c->sk_error);
 }
 
+/* One connection has one TLS session, but its handshake can end twice: ok when the handshake
+ * call returned, then failed when the peer rejects it afterwards (TLS 1.3 client certificate,
+ * RFC 8446 §4.4.2.4). A failure therefore replaces an ok, never the other way round. */
+static void apply_handshake(struct conn *conn, const struct ev_tls_handshake *hs, uint64_t ts_ns)
+{
+	if (conn->tls_seen && !conn->tls_ok && hs->ok)
+		return;
+	conn->tls_seen = true;
+	conn->tls_ok = hs->ok;
+	conn->tls_client = hs->client;
+	conn->tls_after_handshake = hs->after_handshake;
+	conn->tls_ts_ns = ts_ns;
+	copy_str(conn->tls_error, sizeof(conn->tls_error), hs->error);
+	copy_str(conn->verify_error, sizeof(conn->verify_error), hs->verify_error);
+}
+
 /* Keeps the chain the client verifies: the TLS server's (the other chain is a client cert). */
 static void apply_chain(struct conn *conn, const struct ev_tls_chain *chain)
 {
@@ -133,13 +149,7 @@ struct conn *conn_table_apply(struct conn_table *table, const struct event *ev)
 		apply_socket(conn, ev);
 		break;
 	case EV_TLS_HANDSHAKE:
-		conn->tls_seen = true;
-		conn->tls_ok = ev->handshake.ok;
-		conn->tls_client = ev->handshake.client;
-		conn->tls_ts_ns = ev->ts_ns;
-		copy_str(conn->tls_error, sizeof(conn->tls_error), ev->handshake.error);
-		copy_str(conn->verify_error, sizeof(conn->verify_error),
-			 ev->handshake.verify_error);
+		apply_handshake(conn, &ev->handshake, ev->ts_ns);
 		break;
 	case EV_TLS_ALERT:
 		if (!conn->alert_seen || ev->alert.fatal) {

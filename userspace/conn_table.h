@@ -26,6 +26,7 @@ struct conn {
 	char sk_error[24];
 	/* TLS */
 	bool tls_seen, tls_ok, tls_client;
+	bool tls_after_handshake; /* failed after the handshake call had returned success */
 	uint64_t tls_ts_ns;
 	char tls_error[EV_NAME_LEN], verify_error[EV_NAME_LEN];
 	bool alert_seen;

@@ -116,6 +116,8 @@ static void write_tls_handshake(FILE *out, const json_t *event)
 		fprintf(out, " error=\"%s\"", field_string(event, "error"));
 	if (json_is_string(json_object_get(event, "verify_error")))
 		fprintf(out, " verify=\"%s\"", field_string(event, "verify_error"));
+	if (json_is_true(json_object_get(event, "after_handshake")))
+		fputs(" after_handshake", out);
 }
 
 /* The start line of a SIP message (RFC 3261 §7.1), printable characters only. */
