@@ -33,6 +33,11 @@ char LICENSE[] SEC("license") = "GPL";
 /* A memory-BIO server moves the TLS bytes right before or after the SSL call; older records
  * are not evidence. */
 #define ADJACENT_WINDOW_NS (100ULL * 1000 * 1000)
+/* A handshake call returning success is not the end in TLS 1.3: the client is done once it
+ * sends its Finished, before the server has checked the client's certificate (RFC 8446
+ * §4.4.2.4), so a rejection arrives as an alert in the client's next SSL_read. The handshake
+ * stays unconfirmed until application data is read from the peer, or for this long. */
+#define CONFIRM_WINDOW_NS (10ULL * 1000 * 1000 * 1000)
 
 const volatile __u16 traced_ports[SSL_MAX_PORTS] = {};
 const volatile __u32 n_traced_ports = 0; /* 0 = every TCP port */
@@ -70,10 +75,12 @@ struct ssl_state {
 	__s64 verify_result;
 	struct ssl_err err; /* errors of the last failed call, for a later SSL_get_error() */
 	struct ssl_err other;
+	__u64 unconfirmed_until_ns; /* HS_DONE and no data read yet: a failure until then is late */
 	__s32 last_ret;
 	__u8 role;
 	__u8 hs;
 	__u8 begin_sent;
+	__u8 failed_after_ok; /* the handshake ended ok, then failed before it was confirmed */
 };
 
 struct ssl_call {
@@ -248,7 +255,7 @@ static void handshake_emit(const struct ssl_key *key, struct ssl_state *state, _
 	ev->role = role_of(state);
 	ev->ok = state->hs == HS_DONE;
 	ev->end_by = end_by;
-	ev->pad = 0;
+	ev->after_handshake = state->failed_after_ok;
 	if (type == SSL_EVENT_HANDSHAKE_BEGIN)
 		state->begin_sent = 1;
 	bpf_ringbuf_submit(ev, 0);
@@ -264,7 +271,36 @@ static void handshake_end(const struct ssl_key *key, struct ssl_state *state, bo
 			  __s32 ssl_error)
 {
 	state->hs = ok ? HS_DONE : HS_FAILED;
+	state->unconfirmed_until_ns = ok ? bpf_ktime_get_ns() + CONFIRM_WINDOW_NS : 0;
 	handshake_emit(key, state, SSL_EVENT_HANDSHAKE_END, end_by, ssl_error);
+}
+
+/* A read or write after the handshake returned success: data read from the peer confirms the
+ * handshake; an SSL-library error before that (an alert received, e.g. unknown_ca for the
+ * client's certificate) is the peer rejecting it late and ends it a second time, failed. */
+static void late_failure_check(const struct ssl_key *key, struct ssl_state *state,
+			       const struct ssl_call *call, bool succeeded, long ret)
+{
+	if (!state->unconfirmed_until_ns)
+		return;
+	if (bpf_ktime_get_ns() > state->unconfirmed_until_ns) {
+		state->unconfirmed_until_ns = 0;
+		return;
+	}
+	if (succeeded) {
+		if (call->fn == FN_READ || call->fn == FN_READ_EX)
+			state->unconfirmed_until_ns = 0;
+		return;
+	}
+	if (call->err.lib != ERR_LIB_SSL)
+		return;
+	state->hs = HS_FAILED;
+	state->failed_after_ok = 1;
+	state->unconfirmed_until_ns = 0;
+	state->last_ret = ret;
+	state->err = call->err;
+	state->other = call->other;
+	handshake_emit(key, state, SSL_EVENT_HANDSHAKE_END, SSL_HS_END_RETURN, -1);
 }
 
 static void ssl_bind(const struct ssl_key *key, const struct ssl_conn *conn, __u8 source)
@@ -427,6 +463,9 @@ static int call_exit(long ret)
 				handshake_end(&call.key, state, false, SSL_HS_END_RETURN, -1);
 		}
 	}
+	/* Also for the read or write that ran the handshake inside: its data confirms it. */
+	if (state->hs == HS_DONE && !fn_is_handshake(call.fn))
+		late_failure_check(&call.key, state, &call, succeeded, ret);
 	if (!fn_is_handshake(call.fn) && succeeded)
 		data_emit(&call.key, state, &call, call_transferred(&call, ret));
 	return 0;

@@ -85,8 +85,8 @@ struct ssl_handshake_event {
 	__s32 ssl_error;      /* SSL_get_error() value, -1 when not called */
 	__u8 role;	      /* enum ssl_role */
 	__u8 ok;
-	__u8 end_by; /* enum ssl_hs_end_by; 0 on a begin event */
-	__u8 pad;
+	__u8 end_by;	      /* enum ssl_hs_end_by; 0 on a begin event */
+	__u8 after_handshake; /* a failure after the handshake call had returned success */
 };
 
 struct ssl_data_event {

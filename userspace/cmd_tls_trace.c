@@ -95,7 +95,9 @@ static void text_print(const struct tls_event *ev)
 		printf("handshake %s as %s after %.3f ms", hs->ok ? "ok" : "FAILED",
 		       hs->role ? hs->role : "?", hs->duration_ns / 1e6);
 		if (!hs->ok)
-			printf(": %s [%s; seen at %s]", hs->error, hs->error_detail, hs->ended_by);
+			printf(": %s [%s; seen at %s%s]", hs->error, hs->error_detail, hs->ended_by,
+			       hs->after_handshake ? ", after the handshake call returned success"
+						   : "");
 		if (hs->verify_error)
 			printf(" verify: %s", hs->verify_error);
 		printf("\n");

@@ -116,6 +116,22 @@ static int apply_socket(struct conn *conn, const struct event *ev)
 	return heap_text_set(&conn->sk_error, c->sk_error, sizeof(c->sk_error));
 }
 
+/* One connection has one TLS session, but its handshake can end twice: ok when the handshake
+ * call returned, then failed when the peer rejects it afterwards (TLS 1.3 client certificate,
+ * RFC 8446 §4.4.2.4). A failure therefore replaces an ok, never the other way round. */
+static int apply_handshake(struct conn *conn, const struct ev_tls_handshake *hs, uint64_t ts_ns)
+{
+	if (conn->tls_seen && !conn->tls_ok && hs->ok)
+		return 0;
+	conn->tls_seen = true;
+	conn->tls_ok = hs->ok;
+	conn->tls_client = hs->client;
+	conn->tls_after_handshake = hs->after_handshake;
+	conn->tls_ts_ns = ts_ns;
+	return heap_text_set(&conn->tls_error, hs->error, EV_NAME_LEN) ||
+	       heap_text_set(&conn->verify_error, hs->verify_error, EV_NAME_LEN);
+}
+
 /* Keeps the chain the client verifies: the TLS server's (the other chain is a client cert). */
 static int apply_chain(struct conn *conn, const struct ev_tls_chain *chain)
 {
@@ -151,12 +167,7 @@ struct conn *conn_table_apply(struct conn_table *table, const struct event *ev)
 		rc = apply_socket(conn, ev);
 		break;
 	case EV_TLS_HANDSHAKE:
-		conn->tls_seen = true;
-		conn->tls_ok = ev->handshake.ok;
-		conn->tls_client = ev->handshake.client;
-		conn->tls_ts_ns = ev->ts_ns;
-		rc = heap_text_set(&conn->tls_error, ev->handshake.error, EV_NAME_LEN) ||
-		     heap_text_set(&conn->verify_error, ev->handshake.verify_error, EV_NAME_LEN);
+		rc = apply_handshake(conn, &ev->handshake, ev->ts_ns);
 		break;
 	case EV_TLS_ALERT:
 		/* Without the TLS library's view (uprobes), a fatal alert on the wire is the

@@ -31,6 +31,7 @@ struct conn {
 	const char *sk_error;
 	/* TLS */
 	bool tls_seen, tls_ok, tls_client;
+	bool tls_after_handshake; /* failed after the handshake call had returned success */
 	uint64_t tls_ts_ns;
 	const char *tls_error, *verify_error;
 	bool alert_seen;

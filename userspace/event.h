@@ -91,6 +91,7 @@ struct ev_tls_handshake {
 	bool client; /* this host's role */
 	bool ok;
 	uint64_t start_ts_ns, duration_ns;
+	bool after_handshake; /* failed after the handshake call had returned success (TLS 1.3) */
 	char error[EV_NAME_LEN];	/* OpenSSL reason, "" when none */
 	char verify_error[EV_NAME_LEN]; /* X509 verify string, "" when none */
 };

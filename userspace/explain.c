@@ -88,11 +88,40 @@ void diag_cause(struct diagnosis *diag, enum diag_id cause)
 	diag->causes[diag->n_causes++] = cause;
 }
 
+static bool tls_failed(const struct conn *conn)
+{
+	return conn && conn->tls_seen && !conn->tls_ok;
+}
+
+static bool in_window(uint64_t ts_ns, uint64_t since_ns, uint64_t until_ns)
+{
+	return ts_ns + 1000000000ull >= since_ns && ts_ns <= until_ns;
+}
+
+/* Requests on LEG written into a connection whose TLS handshake then failed: in TLS 1.3 the
+ * client writes right after its handshake call returns, before the server has checked the
+ * client's certificate (RFC 8446 §4.4.2.4), so a rejected connection can carry a request the
+ * peer never read. */
+static void written_into_failed_tls(struct conn_table *conns, struct diagnosis *diag,
+				    struct call_verdict *verdict, const struct leg *leg,
+				    uint64_t since_ns, uint64_t until_ns)
+{
+	for (unsigned i = 0; i < leg->n_txns; i++) {
+		const struct txn *t = &leg->txns[i];
+		const struct conn *conn = t->conn ? conn_table_find(conns, t->conn) : NULL;
+
+		if (tls_failed(conn) && in_window(t->request_ts_ns, since_ns, until_ns))
+			diag_cause(diag, explain_failed_conn(verdict, leg, conn,
+							     conn_table_find(conns, t->prev_conn)));
+	}
+}
+
 void explain_txn_causes(const struct correlator *corr, const struct call *call,
 			struct diagnosis *diag, struct call_verdict *verdict, const struct txn *txn,
 			uint64_t since_ns, uint64_t until_ns)
 {
 	struct conn_table *conns = (struct conn_table *)&corr->conns;
+	const struct conn *txn_conn;
 
 	/* connections toward any leg's peer that failed while this was under way (a proxy
 	 * forwards a request received on one leg over the other) */
@@ -101,18 +130,20 @@ void explain_txn_causes(const struct correlator *corr, const struct call *call,
 		for (unsigned i = 0; i < leg->n_attempts; i++) {
 			const struct conn *conn = conn_table_find(conns, leg->attempts[i].conn);
 			uint64_t ts_ns = leg->attempts[i].ts_ns;
-			if (conn && ts_ns + 1000000000ull >= since_ns && ts_ns <= until_ns)
+			if (conn && in_window(ts_ns, since_ns, until_ns))
 				diag_cause(diag, explain_failed_conn(
 						     verdict, leg, conn,
 						     conn_table_find(
 							 conns, leg->attempts[i].dialog_conn)));
 		}
+		written_into_failed_tls(conns, diag, verdict, leg, since_ns, until_ns);
 	}
-	if (txn && txn->conn && (txn->outcome == TXN_TIMEOUT || txn->status >= 400)) {
-		const struct conn *conn = conn_table_find(conns, txn->conn);
-		if (conn)
-			diag_cause(diag, explain_unanswered(verdict, txn, conn));
-	}
+	if (!txn || !txn->conn || !(txn->outcome == TXN_TIMEOUT || txn->status >= 400))
+		return;
+	txn_conn = conn_table_find(conns, txn->conn);
+	/* a request in a connection whose TLS failed is explained by that failure, above */
+	if (txn_conn && !tls_failed(txn_conn))
+		diag_cause(diag, explain_unanswered(verdict, txn, txn_conn));
 }
 
 /*

@@ -78,7 +78,8 @@ void diag_evidence(struct diagnosis *diag, uint64_t ts_ns, uint64_t conn, const 
 void diag_cause(struct diagnosis *diag, enum diag_id cause);
 
 /*
- * Explains why CONN (a connection toward LEG's peer that carried no SIP) failed, adding the
+ * Explains why CONN (a connection toward LEG's peer that carried no SIP, or only requests
+ * written before its TLS handshake was rejected) failed, adding the
  * cause diagnosis; DIALOG_CONN (the leg's connection when the attempt was made, or NULL)
  * tells whether it was opened in reverse after an idle close. Returns the id added or found.
  */

@@ -97,6 +97,12 @@ static const char *const name_errors[] = {"hostname mismatch", "ip address misma
 					  "name mismatch", NULL};
 static const char *const incomplete_errors[] = {"unable to get local issuer certificate",
 						"unable to verify the first certificate", NULL};
+/* OpenSSL's reasons for those alerts received from the peer ("tlsv1 alert unknown ca") */
+static const char *const received_trust_alerts[] = {
+    "alert unknown ca",		 "alert bad certificate",
+    "alert certificate unknown", "alert unsupported certificate",
+    "alert certificate expired", "alert certificate revoked",
+    "alert access denied",	 NULL};
 static const char *const trust_alerts[] = {"unknown_ca",
 					   "bad_certificate",
 					   "certificate_unknown",
@@ -108,10 +114,12 @@ static const char *const trust_alerts[] = {"unknown_ca",
 static void tls_evidence(struct diagnosis *diag, const struct conn *conn)
 {
 	diag_evidence(diag, conn->tls_ts_ns, conn->id,
-		      "conn %llu %s %s:%u: TLS handshake (this host %s) failed: %s%s%s",
+		      "conn %llu %s %s:%u: TLS handshake (this host %s) failed%s: %s%s%s",
 		      (unsigned long long)conn->id, conn->direction == DIR_OUT ? "to" : "from",
 		      conn->remote.addr, conn->remote.port,
 		      conn_local_is_tls_client(conn) ? "client" : "server",
+		      conn->tls_after_handshake ? " after the handshake call had returned success"
+						: "",
 		      conn->tls_error[0] ? conn->tls_error : "no reason given",
 		      conn->verify_error[0] ? "; verify: " : "", conn->verify_error);
 	if (conn->alert_seen)
@@ -144,6 +152,11 @@ static enum diag_id classify_tls(const struct conn *conn)
 	if (conn->client_chain_sent && conn->alert_seen && any_of(conn->alert, trust_alerts) &&
 	    (conn->alert_from == SIDE_PEER) == client)
 		return DIAG_TLS_CLIENT_CERT;
+	/* the same seen by the client's TLS library: a trust alert received from the server,
+	 * late in TLS 1.3, where the server checks the client's certificate after the client's
+	 * handshake call returned (RFC 8446 §4.4.2.4) */
+	if (client && any_of(conn->tls_error, received_trust_alerts))
+		return DIAG_TLS_CLIENT_CERT;
 	if (conn->chain_verdict == CHAIN_NAME_MISMATCH || any_of(conn->verify_error, name_errors))
 		return DIAG_TLS_NAME_MISMATCH;
 	if (conn->chain_verdict == CHAIN_INCOMPLETE ||
@@ -156,7 +169,7 @@ static enum diag_id classify_tls(const struct conn *conn)
 	    conn->chain_verdict == CHAIN_NOT_YET_VALID || conn->verify_error[0] ||
 	    any_of(conn->alert, trust_alerts) ||
 	    has(conn->tls_error, "certificate verify failed") ||
-	    any_of(conn->tls_error, trust_alerts))
+	    any_of(conn->tls_error, trust_alerts) || any_of(conn->tls_error, received_trust_alerts))
 		return DIAG_TLS_UNTRUSTED;
 	return DIAG_COUNT;
 }

@@ -43,11 +43,12 @@ static int get_str(json_t *obj, const char *field, bool required, char *out, siz
 	return 0;
 }
 
-static int get_bool(json_t *obj, const char *field, bool *out, struct field_error *fe)
+static int get_bool(json_t *obj, const char *field, bool required, bool *out,
+		    struct field_error *fe)
 {
 	json_t *v = json_object_get(obj, field);
-	if (!v)
-		return fail(fe, field, "missing");
+	if (!v || (!required && json_is_null(v)))
+		return required ? fail(fe, field, "missing") : 0;
 	if (!json_is_boolean(v))
 		return fail(fe, field, "not a boolean");
 	*out = json_is_true(v);
@@ -140,7 +141,8 @@ static int parse_handshake(json_t *obj, struct event *ev, struct field_error *fe
 	int role = 0, rc;
 
 	if ((rc = get_enum(obj, "role", true, role_names, &role, fe)) ||
-	    (rc = get_bool(obj, "ok", &h->ok, fe)) ||
+	    (rc = get_bool(obj, "ok", true, &h->ok, fe)) ||
+	    (rc = get_bool(obj, "after_handshake", false, &h->after_handshake, fe)) ||
 	    (rc = get_u64(obj, "start_ts_ns", false, &h->start_ts_ns, fe)) ||
 	    (rc = get_u64(obj, "duration_ns", false, &h->duration_ns, fe)) ||
 	    (rc = get_str(obj, "error", false, h->error, sizeof(h->error), fe)) ||

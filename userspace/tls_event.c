@@ -133,6 +133,7 @@ static void handshake_convert(const struct ssl_handshake_event *raw, int64_t off
 			      : 0;
 	hs->ok = raw->ok;
 	hs->ended_by = ended_by_name(raw->end_by);
+	hs->after_handshake = raw->after_handshake != 0;
 	verify_convert(raw->verify_result, hs);
 	if (ev->kind == TLS_EVENT_HANDSHAKE_END && !raw->ok)
 		failure_describe(raw, hs);

@@ -27,6 +27,7 @@ struct tls_handshake {
 	long verify_result;	  /* X509_V_* code, -1 when the chain was not verified */
 	const char *verify_error; /* X509_verify_cert_error_string(), NULL when ok or none */
 	const char *ended_by;	  /* "return", "SSL_get_error", "SSL_free" */
+	bool after_handshake;	  /* failed after the handshake call had returned success */
 };
 
 struct tls_data {

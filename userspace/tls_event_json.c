@@ -28,6 +28,7 @@ static json_t *handshake_json(const struct tls_event *ev)
 	json_object_set_new(obj, "error", string_or_null(hs->error));
 	json_object_set_new(obj, "error_detail", string_or_null(hs->error_detail));
 	json_object_set_new(obj, "verify_error", string_or_null(hs->verify_error));
+	json_object_set_new(obj, "after_handshake", json_boolean(hs->after_handshake));
 	json_object_set_new(obj, "source", json_string("libssl"));
 	return obj;
 }

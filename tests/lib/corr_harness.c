@@ -95,16 +95,29 @@ void h_conn_end(struct harness *h, double t, uint64_t conn, enum direction dir, 
 	feed(h, &ev);
 }
 
-void h_tls(struct harness *h, double t, uint64_t conn, bool client, bool ok, const char *error,
-	   const char *verify_error)
+static void tls_feed(struct harness *h, double t, uint64_t conn, bool client, bool ok,
+		     bool after_handshake, const char *error, const char *verify_error)
 {
 	struct event ev = {.kind = EV_TLS_HANDSHAKE, .ts_ns = h_ts(t), .conn = conn};
 	ev.handshake.client = client;
 	ev.handshake.ok = ok;
+	ev.handshake.after_handshake = after_handshake;
 	snprintf(ev.handshake.error, sizeof(ev.handshake.error), "%s", error ? error : "");
 	snprintf(ev.handshake.verify_error, sizeof(ev.handshake.verify_error), "%s",
 		 verify_error ? verify_error : "");
 	feed(h, &ev);
+}
+
+void h_tls(struct harness *h, double t, uint64_t conn, bool client, bool ok, const char *error,
+	   const char *verify_error)
+{
+	tls_feed(h, t, conn, client, ok, false, error, verify_error);
+}
+
+void h_tls_failed_after(struct harness *h, double t, uint64_t conn, bool client, const char *error,
+			const char *verify_error)
+{
+	tls_feed(h, t, conn, client, false, true, error, verify_error);
 }
 
 void h_chain(struct harness *h, double t, uint64_t conn, enum side from, enum chain_verdict verdict,

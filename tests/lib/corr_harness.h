@@ -32,6 +32,9 @@ void h_conn_end(struct harness *h, double t, uint64_t conn, enum direction dir, 
 		enum close_how how, double idle_s, const char *sk_error);
 void h_tls(struct harness *h, double t, uint64_t conn, bool client, bool ok, const char *error,
 	   const char *verify_error);
+/* The same connection's handshake failing after it had ended ok (TLS 1.3 late rejection). */
+void h_tls_failed_after(struct harness *h, double t, uint64_t conn, bool client, const char *error,
+			const char *verify_error);
 void h_chain(struct harness *h, double t, uint64_t conn, enum side from, enum chain_verdict verdict,
 	     unsigned n_certs, const char *leaf_sha256, const char *missing_issuer);
 void h_alert(struct harness *h, double t, uint64_t conn, enum side from, const char *desc);

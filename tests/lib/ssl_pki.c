@@ -56,7 +56,8 @@ int ssl_pki_make(struct ssl_pki *pki)
 	if (path_join(pki->root, pki->dir, "root.pem") ||
 	    path_join(pki->other_root, pki->dir, "other-root.pem") ||
 	    path_join(pki->server_key, pki->dir, "server.key") ||
-	    path_join(pki->server_chain, pki->dir, "server-chain.pem"))
+	    path_join(pki->server_chain, pki->dir, "server-chain.pem") ||
+	    path_join(pki->server_leaf, pki->dir, "server.pem"))
 		return -1;
 	return 0;
 }

@@ -10,6 +10,7 @@ struct ssl_pki {
 	char other_root[PATH_MAX]; /* an unrelated root CA: trusting it means not trusting ours */
 	char server_key[PATH_MAX];
 	char server_chain[PATH_MAX]; /* leaf (CN=server.stssl.test) followed by the intermediate */
+	char server_leaf[PATH_MAX];  /* the same leaf alone (serverAuth and clientAuth) */
 };
 
 /* Creates the PKI in a new temporary directory. Returns 0 or -1 (a message on stderr). */

@@ -146,13 +146,17 @@ static SSL_CTX *peer_ctx(const struct tls_peer_opts *opts)
 
 	if (!ctx)
 		return NULL;
-	if (opts->server && (SSL_CTX_use_certificate_chain_file(ctx, opts->cert_chain) != 1 ||
-			     SSL_CTX_use_PrivateKey_file(ctx, opts->key, SSL_FILETYPE_PEM) != 1))
+	if (opts->cert_chain &&
+	    (SSL_CTX_use_certificate_chain_file(ctx, opts->cert_chain) != 1 ||
+	     SSL_CTX_use_PrivateKey_file(ctx, opts->key, SSL_FILETYPE_PEM) != 1))
 		goto fail;
-	if (!opts->server) {
+	if (opts->ca_file) {
 		if (SSL_CTX_load_verify_locations(ctx, opts->ca_file, NULL) != 1)
 			goto fail;
-		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+		SSL_CTX_set_verify(ctx,
+				   opts->server ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT
+						: SSL_VERIFY_PEER,
+				   NULL);
 	}
 	return ctx;
 fail:

@@ -15,10 +15,12 @@ struct tls_peer_opts {
 	bool memory_bio;
 	bool use_ex;		/* SSL_read_ex/SSL_write_ex instead of SSL_read/SSL_write */
 	uint16_t port;		/* on 127.0.0.1 */
-	const char *cert_chain; /* server: leaf then intermediates */
-	const char *key;	/* server */
-	const char *ca_file;	/* client: the only trusted root; the client verifies */
-	const void *send;	/* written after the handshake (the server after reading) */
+	const char *cert_chain; /* leaf then intermediates; a client sends it when set */
+	const char *key;	/* of cert_chain's leaf */
+	/* The only trusted root: a client always verifies the server; a server given one demands
+	 * and verifies a client certificate (mutual TLS). */
+	const char *ca_file;
+	const void *send; /* written after the handshake (the server after reading) */
 	size_t send_len;
 	size_t expect_len; /* bytes to read after the handshake (the client after writing) */
 };

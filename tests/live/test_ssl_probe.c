@@ -145,20 +145,26 @@ static size_t events_count(pid_t pid, enum tls_event_kind kind)
 	return n;
 }
 
-/* Polls until both peers' handshake ends and want_data data events arrived, or 3 s. */
-static void events_collect(pid_t a, pid_t b, size_t want_data)
+/* Polls until A and B have a_ends and b_ends handshake ends and want_data data events
+ * arrived, or 3 s. */
+static void events_collect_n(pid_t a, size_t a_ends, pid_t b, size_t b_ends, size_t want_data)
 {
 	struct timespec start, now;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	do {
 		assert_true(ssl_probe_poll(fx.probe, 100) >= 0);
-		if (events_count(a, TLS_EVENT_HANDSHAKE_END) &&
-		    events_count(b, TLS_EVENT_HANDSHAKE_END) &&
+		if (events_count(a, TLS_EVENT_HANDSHAKE_END) >= a_ends &&
+		    events_count(b, TLS_EVENT_HANDSHAKE_END) >= b_ends &&
 		    events_count(a, TLS_EVENT_DATA) + events_count(b, TLS_EVENT_DATA) >= want_data)
 			return;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 	} while (now.tv_sec - start.tv_sec < 3);
+}
+
+static void events_collect(pid_t a, pid_t b, size_t want_data)
+{
+	events_collect_n(a, 1, b, 1, want_data);
 }
 
 struct peers {
@@ -193,6 +199,7 @@ static void handshake_assert_ok(pid_t pid, const char *role, uint64_t cookie)
 	assert_true(end->ev.handshake.duration_ns > 0);
 	assert_true(end->ev.handshake.duration_ns < 5000000000ULL);
 	assert_int_equal(end->ev.handshake.error[0], '\0');
+	assert_false(end->ev.handshake.after_handshake);
 	assert_int_equal(events_count(pid, TLS_EVENT_HANDSHAKE_BEGIN), 1);
 	assert_int_equal(events_count(pid, TLS_EVENT_HANDSHAKE_END), 1);
 }
@@ -272,6 +279,55 @@ static void test_untrusted_chain_fails(void **state)
 	assert_null(end->ev.handshake.verify_error);
 }
 
+/* TLS 1.3 mutual TLS, the client sends its leaf without the intermediate and the server trusts
+ * only the root: the client's SSL_connect returns 1 before the server has checked the client
+ * certificate (RFC 8446 §4.4.2.4), and the server's unknown_ca alert fails the client's next
+ * SSL_read. The client gets a second, failed handshake end. The client only reads: on loopback
+ * the server can reject and close before a client write, which then fails with a reset (a real
+ * trunk's round trip lets the write go first, as the lab shows). */
+static void test_client_cert_rejected_after_handshake(void **state)
+{
+	struct tls_peer_opts server = {.expect_len = strlen(options_msg)};
+	struct tls_peer_opts client = {
+	    .cert_chain = fx.pki.server_leaf, .key = fx.pki.server_key, .expect_len = 1};
+	const struct seen_event *end;
+	struct peers peers;
+
+	(void)state;
+	fixture_require();
+	server.ca_file = fx.pki.root;
+	peers_run(&server, &client, &peers);
+	assert_true(peers.client_result.handshake_ok);
+	assert_int_not_equal(peers.client_result.exit_status, 0);
+	assert_false(peers.server_result.handshake_ok);
+	events_collect_n(peers.client.pid, 2, peers.server.pid, 1, 0);
+
+	end = event_find(peers.client.pid, TLS_EVENT_HANDSHAKE_END, false, 0);
+	assert_non_null(end);
+	assert_true(end->ev.handshake.ok);
+	assert_false(end->ev.handshake.after_handshake);
+	end = event_find(peers.client.pid, TLS_EVENT_HANDSHAKE_END, false, 1);
+	assert_non_null(end);
+	assert_false(end->ev.handshake.ok);
+	assert_true(end->ev.handshake.after_handshake);
+	assert_string_equal(end->ev.handshake.role, "client");
+	assert_int_equal(end->ev.conn, peers.client_result.cookie);
+	assert_string_equal(end->ev.handshake.error, "tlsv1 alert unknown ca");
+	assert_string_equal(end->ev.handshake.ended_by, "return");
+	assert_null(end->ev.handshake.verify_error);
+	assert_int_equal(events_count(peers.client.pid, TLS_EVENT_HANDSHAKE_END), 2);
+
+	end = event_find(peers.server.pid, TLS_EVENT_HANDSHAKE_END, false, 0);
+	assert_non_null(end);
+	assert_false(end->ev.handshake.ok);
+	assert_false(end->ev.handshake.after_handshake);
+	assert_string_equal(end->ev.handshake.role, "server");
+	assert_string_equal(end->ev.handshake.error, "certificate verify failed");
+	assert_string_equal(end->ev.handshake.verify_error,
+			    "unable to get local issuer certificate");
+	assert_int_equal(events_count(peers.server.pid, TLS_EVENT_HANDSHAKE_END), 1);
+}
+
 /* A write bigger than the capture limit is cut at SSL_DATA_MAX and marked. */
 static void test_large_write_truncated(void **state)
 {
@@ -349,6 +405,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_fd_handshake_and_sip),
 	    cmocka_unit_test(test_untrusted_chain_fails),
+	    cmocka_unit_test(test_client_cert_rejected_after_handshake),
 	    cmocka_unit_test(test_large_write_truncated),
 	    cmocka_unit_test(test_memory_bio_mapping),
 	};

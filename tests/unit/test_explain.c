@@ -68,6 +68,47 @@ static void test_incomplete_chain_from_verify_error(void **state)
 	assert_int_equal(harness_cause(&h, DIAG_BYE_FAILED), DIAG_TLS_INCOMPLETE_CHAIN);
 }
 
+/* TLS 1.3 on the reverse connection: this host's SSL_connect returns 1, the BYE is written,
+ * then the carrier rejects this host's client certificate (unknown_ca read by SSL_read). */
+static void test_client_cert_rejected_after_bye_written(void **state)
+{
+	struct harness h;
+	(void)state;
+	harness_init(&h);
+	idle_close_then_bye(&h);
+	h_tls(&h, 300.031, 2, true, true, NULL, NULL);
+	h_sip(&h, 300.032, 2, DIR_OUT, H_CARRIER,
+	      &(struct h_msg){"BYE", 0, 2, "z9hG4bK-sbc-bye1", true});
+	h_tls_failed_after(&h, 300.034, 2, true, "tlsv1 alert unknown ca", NULL);
+	h_tls(&h, 300.035, 2, true, true, NULL, NULL); /* an ok never undoes the failure */
+	h_conn_end(&h, 300.036, 2, DIR_OUT, SIDE_PEER, CLOSE_FIN, 0, NULL);
+	pbx_bye_answer(&h, 304.1, 408);
+	assert_true(harness_has(&h, DIAG_BYE_FAILED));
+	assert_int_equal(harness_cause(&h, DIAG_BYE_FAILED), DIAG_TLS_CLIENT_CERT);
+	assert_int_equal(harness_cause(&h, DIAG_TLS_CLIENT_CERT), DIAG_IDLE_CLOSE_REVERSE);
+	assert_false(harness_has(&h, DIAG_SILENT_DROP));
+	assert_false(harness_has(&h, DIAG_CONNECT_FAILED));
+}
+
+/* A later failed handshake event on a connection overrides the earlier ok, so the chain rules
+ * apply: a leaf-only chain the client could not verify. */
+static void test_failure_after_ok_overrides(void **state)
+{
+	struct harness h;
+	(void)state;
+	harness_init(&h);
+	idle_close_then_bye(&h);
+	h_chain(&h, 300.03, 2, SIDE_PEER, CHAIN_UNKNOWN, 1, "c0ffee", NULL);
+	h_tls(&h, 300.031, 2, true, true, NULL, NULL);
+	h_sip(&h, 300.032, 2, DIR_OUT, H_CARRIER,
+	      &(struct h_msg){"BYE", 0, 2, "z9hG4bK-sbc-bye1", true});
+	h_tls_failed_after(&h, 300.034, 2, true, "certificate verify failed",
+			   "unable to get local issuer certificate");
+	failed_handshake_then_477(&h);
+	assert_int_equal(harness_cause(&h, DIAG_BYE_FAILED), DIAG_TLS_INCOMPLETE_CHAIN);
+	assert_int_equal(harness_cause(&h, DIAG_TLS_INCOMPLETE_CHAIN), DIAG_IDLE_CLOSE_REVERSE);
+}
+
 static void test_reverse_connection_ok_is_healthy(void **state)
 {
 	struct harness h;
@@ -301,6 +342,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_bye_failed_incomplete_chain),
 	    cmocka_unit_test(test_incomplete_chain_from_verify_error),
+	    cmocka_unit_test(test_client_cert_rejected_after_bye_written),
+	    cmocka_unit_test(test_failure_after_ok_overrides),
 	    cmocka_unit_test(test_reverse_connection_ok_is_healthy),
 	    cmocka_unit_test(test_bye_on_reused_connection_is_healthy),
 	    cmocka_unit_test(test_udp_only_call_is_healthy),

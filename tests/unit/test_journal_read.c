@@ -54,7 +54,16 @@ static void test_tls_events(void **state)
 			 0);
 	assert_true(ev.handshake.client);
 	assert_false(ev.handshake.ok);
+	assert_false(ev.handshake.after_handshake);
 	assert_string_equal(ev.handshake.verify_error, "unable to get local issuer certificate");
+	event_release(&ev);
+	assert_int_equal(journal_parse_line("{\"event\":\"tls_handshake\",\"ts_ns\":1,\"conn\":2,"
+					    "\"role\":\"client\",\"ok\":false,\"error\":"
+					    "\"tlsv1 alert unknown ca\",\"after_handshake\":true}",
+					    &ev, err, sizeof(err)),
+			 0);
+	assert_true(ev.handshake.after_handshake);
+	assert_string_equal(ev.handshake.error, "tlsv1 alert unknown ca");
 	event_release(&ev);
 	assert_int_equal(journal_parse_line("{\"event\":\"tls_alert\",\"ts_ns\":1,\"conn\":2,"
 					    "\"from\":\"peer\",\"level\":\"fatal\","
@@ -119,6 +128,9 @@ static void test_bad_lines(void **state)
 		     "field 'from': unknown value 'them'");
 	expect_error("{\"event\":\"sip\",\"ts_ns\":1,\"dir\":\"in\",\"raw\":5}",
 		     "field 'raw': not a string");
+	expect_error("{\"event\":\"tls_handshake\",\"ts_ns\":1,\"conn\":1,\"role\":\"client\","
+		     "\"ok\":false,\"after_handshake\":1}",
+		     "field 'after_handshake': not a boolean");
 	expect_error("{\"event\":\"conn_open\",\"ts_ns\":1,\"conn\":1,\"laddr\":\"a\",\"raddr\":"
 		     "\"b\",\"lport\":70000,\"rport\":1,\"direction\":\"in\"}",
 		     "field 'lport': out of range");

@@ -161,11 +161,33 @@ static void test_handshake_json_nulls_when_ok(void **state)
 	assert_true(json_is_null(json_object_get(obj, "error")));
 	assert_true(json_is_null(json_object_get(obj, "verify_error")));
 	assert_int_equal(json_integer_value(json_object_get(obj, "duration_ns")), 4000);
+	assert_true(json_is_false(json_object_get(obj, "after_handshake")));
 	json_decref(obj);
 
 	raw.head.type = SSL_EVENT_HANDSHAKE_BEGIN;
 	assert_int_equal(tls_event_from_raw(&raw, sizeof(raw), 0, &ev), 0);
 	assert_null(tls_event_to_json(&ev));
+}
+
+/* A TLS 1.3 client whose certificate the server rejected after SSL_connect returned 1. */
+static void test_failure_after_handshake_json(void **state)
+{
+	struct ssl_handshake_event raw =
+	    handshake_raw((struct ssl_err){ERR_LIB_SSL_, SSL_R_TLSV1_ALERT_UNKNOWN_CA}, 0);
+	struct tls_event ev;
+	json_t *obj;
+
+	(void)state;
+	raw.after_handshake = 1;
+	assert_int_equal(tls_event_from_raw(&raw, sizeof(raw), 0, &ev), 0);
+	assert_true(ev.handshake.after_handshake);
+	obj = tls_event_to_json(&ev);
+	assert_non_null(obj);
+	assert_true(json_is_false(json_object_get(obj, "ok")));
+	assert_true(json_is_true(json_object_get(obj, "after_handshake")));
+	assert_string_equal(json_string_value(json_object_get(obj, "error")),
+			    "tlsv1 alert unknown ca");
+	json_decref(obj);
 }
 
 static void test_port_list(void **state)
@@ -194,6 +216,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_records_rejected),
 	    cmocka_unit_test(test_sip_json_from_data),
 	    cmocka_unit_test(test_handshake_json_nulls_when_ok),
+	    cmocka_unit_test(test_failure_after_handshake_json),
 	    cmocka_unit_test(test_port_list),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
