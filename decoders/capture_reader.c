@@ -155,6 +155,8 @@ int capture_replay(const char *path, const struct capture_replay_ops *ops, void 
 		struct packet_l4 l4;
 		enum packet_status status = packet_decode(pkt.linktype, pkt.data, pkt.caplen, &l4);
 		count_packet(stats, &pkt, status, &l4);
+		if (ops->on_packet && ops->on_packet(user, &pkt, status == PACKET_OK ? &l4 : NULL))
+			continue;
 		if (status != PACKET_OK)
 			continue;
 		if (l4.protocol == IPPROTO_UDP) {

@@ -39,6 +39,10 @@ struct capture_replay_ops {
 	struct tcp_reasm_ops tcp; /* TCP connections and ordered payload */
 	/* One UDP datagram as captured; pkt->payload points into the frame. */
 	void (*on_udp)(void *user, const struct packet_l4 *pkt, uint64_t ts_ns);
+	/* Optional: every packet read, before TCP/UDP delivery; l4 is NULL when the frame did not
+	 * decode to TCP or UDP. Returning true consumes the packet (it goes no further). Used for
+	 * progress, and for packets the consumer handles itself (siptrail's synthetic ones). */
+	bool (*on_packet)(void *user, const struct capture_packet *pkt, const struct packet_l4 *l4);
 };
 
 struct capture_replay_stats {

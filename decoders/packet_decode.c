@@ -41,6 +41,8 @@ static enum packet_status decode_transport(uint8_t protocol, const uint8_t *p, s
 		out->tcp_seq = be32(p + 4);
 		out->tcp_ack = be32(p + 8);
 		out->tcp_flags = p[13] & 0x1f;
+		out->tcp_options = header_len > 20 ? p + 20 : NULL;
+		out->tcp_options_len = header_len - 20;
 		out->payload = p + header_len;
 		out->payload_len = len - header_len;
 		out->payload_wire_len = wire_len - header_len;

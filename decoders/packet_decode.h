@@ -29,7 +29,9 @@ struct packet_l4 {
 	uint8_t src_addr[16], dst_addr[16]; /* IPv4 in the first 4 bytes */
 	uint16_t src_port, dst_port;
 	uint32_t tcp_seq, tcp_ack;
-	uint8_t tcp_flags; /* PACKET_TCP_* */
+	uint8_t tcp_flags;	    /* PACKET_TCP_* */
+	const uint8_t *tcp_options; /* TCP options (RFC 9293 §3.1), NULL when none */
+	size_t tcp_options_len;
 	const uint8_t *payload;
 	size_t payload_len;	 /* bytes present in the frame (may be less than on the wire) */
 	size_t payload_wire_len; /* length the IP/UDP header claims */

@@ -1,4 +1,4 @@
-/* siptrail explain JOURNAL [--json] [--call-id ID] [--t1-ms N]: why calls failed, per call. */
+/* siptrail explain JOURNAL|CAPTURE [--json] [--call-id ID] [--t1-ms N]: why calls failed. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 #include "correlator.h"
 #include "explain.h"
 #include "explain_print.h"
-#include "journal_read.h"
+#include "event_load.h"
 
 struct explain_run {
 	const char *call_id; /* NULL: every call */
@@ -49,79 +49,19 @@ static void on_call(const struct correlator *corr, const struct call *call, void
 	free(verdict);
 }
 
-static int ts_cmp(const void *a, const void *b)
-{
-	const struct event *ea = a, *eb = b;
-	if (ea->ts_ns != eb->ts_ns)
-		return ea->ts_ns < eb->ts_ns ? -1 : 1;
-	return 0;
-}
-
-/* Reads the whole journal; events are sorted by time (stable: lines with the same time keep
- * their order) because sources may write them slightly out of order. */
-static int read_journal(const char *path, struct event **events_out, size_t *n_out,
-			unsigned long *bad_lines)
-{
-	struct journal_reader reader;
-	struct event *events = NULL, ev;
-	size_t n = 0, cap = 0;
-	int rc = journal_reader_open(&reader, path, stderr);
-
-	if (rc) {
-		fprintf(stderr, "siptrail explain: %s: %s\n", path, strerror(-rc));
-		return rc;
-	}
-	while ((rc = journal_read_next(&reader, &ev)) == 1) {
-		if (n == cap) {
-			size_t new_cap = cap ? cap * 2 : 256;
-			struct event *grown = realloc(events, new_cap * sizeof(*events));
-			if (!grown) {
-				event_release(&ev);
-				rc = -ENOMEM;
-				break;
-			}
-			events = grown;
-			cap = new_cap;
-		}
-		event_move(&events[n++], &ev);
-	}
-	*bad_lines = reader.bad_lines;
-	journal_reader_close(&reader);
-	if (rc < 0) {
-		fprintf(stderr, "siptrail explain: %s: %s\n", path, strerror(-rc));
-		for (size_t i = 0; i < n; i++)
-			event_release(&events[i]);
-		free(events);
-		return rc;
-	}
-	/* qsort is not stable: sort by (ts, line) through the order they were read */
-	for (size_t i = 1; i < n; i++) {
-		size_t j = i;
-		struct event tmp;
-		if (ts_cmp(&events[i - 1], &events[i]) <= 0)
-			continue;
-		tmp = events[i];
-		while (j > 0 && ts_cmp(&events[j - 1], &tmp) > 0) {
-			events[j] = events[j - 1];
-			j--;
-		}
-		events[j] = tmp;
-	}
-	*events_out = events;
-	*n_out = n;
-	return 0;
-}
-
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: siptrail explain JOURNAL [--json] [--call-id ID] [--t1-ms N]\n"
-		"  Reads a siptrail journal (JSON lines, '-' for stdin) and says, per call,\n"
-		"  why a BYE or a session refresh failed, with the evidence.\n"
-		"  --json        one JSON object per diagnosis\n"
-		"  --call-id ID  only this call\n"
-		"  --t1-ms N     RFC 3261 T1 (default 500); transactions time out at 64*T1\n"
-		"exit: 0 no failure (warnings may be printed), 1 failures found, 2 usage or I/O\n");
+	fprintf(
+	    out,
+	    "usage: siptrail explain JOURNAL|CAPTURE [--json] [--call-id ID] [--t1-ms N]\n"
+	    "  Reads a siptrail journal (JSON lines, '-' for stdin) or a pcap/pcapng capture\n"
+	    "  and says, per call, why a BYE or a session refresh failed, with the evidence.\n"
+	    "  --json         one JSON object per diagnosis\n"
+	    "  --call-id ID   only this call\n"
+	    "  --t1-ms N      RFC 3261 T1 (default 500); transactions time out at "
+	    "64*T1\n" CAPTURE_OPTIONS_HELP
+	    "exit: 0 no failure (warnings may be printed), 1 failures found, 2 usage or I/O\n"
+	    "(a capture that breaks part way is explained up to the bad packet, then exit 2)\n");
 }
 
 int cmd_explain(int argc, char **argv)
@@ -131,21 +71,27 @@ int cmd_explain(int argc, char **argv)
 	    {"call-id", required_argument, NULL, 'c'},
 	    {"t1-ms", required_argument, NULL, 't'},
 	    {"help", no_argument, NULL, 'h'},
+	    CAPTURE_LONG_OPTIONS,
 	    {NULL, 0, NULL, 0},
 	};
+	struct capture_source_options capture = {0};
+	struct event_list list;
 	struct explain_run run = {0};
 	struct correlator_config config;
 	struct correlator corr;
-	struct event *events = NULL;
-	size_t n_events = 0;
-	unsigned long bad_lines = 0;
-	int opt;
+	int opt, load_rc;
 
 	correlator_config_default(&config);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		char *end;
 		unsigned long t1_ms;
+		switch (capture_option("explain", opt, optarg, &capture)) {
+		case 1:
+			continue;
+		case -1:
+			return EXIT_USAGE;
+		}
 		switch (opt) {
 		case 'j':
 			run.json = true;
@@ -174,17 +120,18 @@ int cmd_explain(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (read_journal(argv[optind], &events, &n_events, &bad_lines))
+	load_rc = event_load("explain", argv[optind], &capture, &list);
+	if (load_rc && load_rc != -EIO) {
+		event_list_free(&list);
 		return EXIT_USAGE;
-	correlator_init(&corr, &config, on_call, &run, stderr);
-	for (size_t i = 0; i < n_events; i++) {
-		if (!run.rc && correlator_feed(&corr, &events[i]))
-			run.rc = -ENOMEM;
-		event_release(&events[i]);
 	}
-	free(events);
+	correlator_init(&corr, &config, on_call, &run, stderr);
+	for (size_t i = 0; i < list.count; i++)
+		if (!run.rc && correlator_feed(&corr, &list.events[i]))
+			run.rc = -ENOMEM;
 	correlator_finish(&corr);
 	if (run.rc) {
+		event_list_free(&list);
 		fprintf(stderr, "siptrail explain: out of memory\n");
 		return EXIT_USAGE;
 	}
@@ -192,8 +139,11 @@ int cmd_explain(int argc, char **argv)
 		printf("%lu call(s), %lu failed, %lu with warnings only; %zu events, %lu bad "
 		       "line(s), %lu undecodable SIP message(s)\n",
 		       run.calls, run.calls_with_failures,
-		       run.calls_with_diagnoses - run.calls_with_failures, n_events, bad_lines,
-		       corr.sip_undecoded);
+		       run.calls_with_diagnoses - run.calls_with_failures, list.count,
+		       list.bad_lines, corr.sip_undecoded);
+	event_list_free(&list);
+	if (load_rc)
+		return EXIT_USAGE; /* explained up to the bad packet, reported above */
 	/* warnings (RISK_*, REFRESHER_CONFLICT) are printed but are not failures */
 	return run.calls_with_failures ? EXIT_FINDINGS : EXIT_OK;
 }

@@ -17,5 +17,8 @@ struct command {
 
 int cmd_decode(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_correlate(int argc, char **argv);
+int cmd_timeline(int argc, char **argv);
 
 #endif

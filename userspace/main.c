@@ -8,7 +8,11 @@
 
 static const struct command commands[] = {
     {"decode", "parse files of raw SIP bytes, one JSON object per message", cmd_decode},
-    {"explain", "why calls in a journal lost their BYE or refresh, with evidence", cmd_explain},
+    {"explain", "why calls in a journal or capture lost their BYE or refresh, with evidence",
+     cmd_explain},
+    {"replay", "a pcap/pcapng capture as the events live tracing writes", cmd_replay},
+    {"correlate", "join a failure report (CSV) to the calls and their diagnoses", cmd_correlate},
+    {"timeline", "a call's ladder: connections, TLS, SIP, timers (text or HTML)", cmd_timeline},
 };
 
 static void usage(FILE *out)
