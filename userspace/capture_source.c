@@ -353,8 +353,8 @@ static void on_alert(struct src_conn *c, const struct tls_event *tev)
 	ev.alert.fatal = tev->alert_level == 2;
 	ev.alert.code = tev->alert_description;
 	snprintf(ev.alert.description, sizeof(ev.alert.description), "%s", name ? name : "unknown");
-	emit(c->src, &ev);
-	if (!ev.alert.fatal || c->hs_reported)
+	emit(c->src, &ev); /* moves ev */
+	if (tev->alert_level != 2 || c->hs_reported)
 		return;
 	/* what this host's TLS library reports: its own verify failure, or the peer's alert */
 	if (sender == c->local_side && is_certificate_alert(tev->alert_description))
