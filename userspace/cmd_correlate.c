@@ -1,10 +1,10 @@
 /* siptrail correlate --failures REPORT.csv JOURNAL|CAPTURE: each reported failure with the
  * diagnosis of its call, and a summary by diagnosis. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "call_index.h"
 #include "command.h"
@@ -34,17 +34,32 @@ struct summary {
 	unsigned long by_diag[DIAG_COUNT], no_diag, no_call, rows;
 };
 
+/* Header names compare without case, spaces, '_' or '-': "Start Time" is start_time. */
+static bool column_name_eq(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a == ' ' || *a == '_' || *a == '-')
+			a++;
+		while (*b == ' ' || *b == '_' || *b == '-')
+			b++;
+		if (!*a || !*b)
+			return !*a && !*b;
+		if (tolower((unsigned char)*a++) != tolower((unsigned char)*b++))
+			return false;
+	}
+}
+
 static int find_column(const struct csv_reader *header, const char *chosen, enum column col)
 {
 	for (unsigned i = 0; i < header->n_fields; i++) {
 		const char *name = header->fields[i];
 		if (chosen) {
-			if (!strcasecmp(name, chosen))
+			if (column_name_eq(name, chosen))
 				return (int)i;
 			continue;
 		}
 		for (unsigned k = 0; default_columns[col][k]; k++)
-			if (!strcasecmp(name, default_columns[col][k]))
+			if (column_name_eq(name, default_columns[col][k]))
 				return (int)i;
 	}
 	return -1;

@@ -65,7 +65,7 @@ static void split(struct csv_reader *r)
 			*out++ = '\0';
 			if (r->n_fields < CSV_MAX_FIELDS)
 				r->fields[r->n_fields++] = out;
-		} else if (*in != '\r' && *in != '\n') {
+		} else if (*in != '\r' && *in != '\n') { /* line ends outside quotes */
 			*out++ = *in;
 		}
 	}

@@ -24,29 +24,52 @@ bool phone_numbers_match(const char *a, const char *b)
 {
 	char da[64], db[64];
 	size_t na = digits_of(a, da, sizeof(da)), nb = digits_of(b, db, sizeof(db));
-	size_t shorter = na < nb ? na : nb;
+	const char *pa = da, *pb = db;
+	size_t shorter;
+
+	/* trunk and international prefixes ("0", "00") are leading zeros */
+	while (*pa == '0')
+		pa++, na--;
+	while (*pb == '0')
+		pb++, nb--;
+	shorter = na < nb ? na : nb;
 
 	if (!na || !nb) /* names, not numbers ("alice") */
 		return a[0] && !strcasecmp(a, b);
 	if (na == nb)
-		return !strcmp(da, db);
-	return shorter >= 6 && !strcmp(da + na - shorter, db + nb - shorter);
+		return !strcmp(pa, pb);
+	return shorter >= 6 && !strcmp(pa + na - shorter, pb + nb - shorter);
+}
+
+/* Up to 9 digits after the point as nanoseconds, without floating point rounding. */
+static const char *parse_fraction_ns(const char *p, uint64_t *ns)
+{
+	uint64_t scale = 100000000;
+
+	*ns = 0;
+	for (; isdigit((unsigned char)*p); p++, scale /= 10)
+		*ns += (uint64_t)(*p - '0') * scale;
+	return p;
 }
 
 int report_time_parse(const char *text, uint64_t *ts_ns)
 {
 	struct tm tm = {0};
 	const char *rest;
+	uint64_t frac_ns = 0;
 	char *end;
-	double frac = 0;
 
 	while (isspace((unsigned char)*text))
 		text++;
-	if (!*text)
+	if (!isdigit((unsigned char)*text))
 		return -EINVAL;
-	double secs = strtod(text, &end);
-	if (end != text && !*end && secs >= 0) {
-		*ts_ns = (uint64_t)(secs * 1e9);
+	unsigned long long secs = strtoull(text, &end, 10);
+	if (*end == '.' || !*end) {
+		if (*end)
+			end = (char *)parse_fraction_ns(end + 1, &frac_ns);
+		if (*end)
+			return -EINVAL;
+		*ts_ns = secs * NS_PER_S + frac_ns;
 		return 0;
 	}
 	rest = strptime(text, "%Y-%m-%d", &tm);
@@ -55,18 +78,13 @@ int report_time_parse(const char *text, uint64_t *ts_ns)
 	rest = strptime(rest + 1, "%H:%M:%S", &tm);
 	if (!rest)
 		return -EINVAL;
-	if (*rest == '.' || *rest == ',') {
-		char buf[16] = "0.";
-		size_t n = strspn(rest + 1, "0123456789");
-		memcpy(buf + 2, rest + 1, n < 9 ? n : 9);
-		frac = strtod(buf, NULL);
-		rest += 1 + n;
-	}
+	if (*rest == '.' || *rest == ',')
+		rest = parse_fraction_ns(rest + 1, &frac_ns);
 	if (*rest == 'Z')
 		rest++;
 	if (*rest)
 		return -EINVAL;
-	*ts_ns = (uint64_t)timegm(&tm) * NS_PER_S + (uint64_t)(frac * 1e9);
+	*ts_ns = (uint64_t)timegm(&tm) * NS_PER_S + frac_ns;
 	return 0;
 }
 

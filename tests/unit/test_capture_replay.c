@@ -118,7 +118,8 @@ static void test_tls_chains(void **state)
 	assert_int_equal(chain->chain.from, SIDE_PEER);
 	assert_int_equal(chain->chain.n_certs, 1);
 	assert_int_equal(chain->chain.verdict, CHAIN_INCOMPLETE);
-	assert_non_null(strstr(chain->chain.missing_issuer, "Starfield Secure Certificate Authority"));
+	assert_non_null(
+	    strstr(chain->chain.missing_issuer, "Starfield Secure Certificate Authority"));
 	assert_non_null(chain->chain.certs[0].sha256);
 	assert_int_equal(strlen(chain->chain.certs[0].sha256), 64);
 	/* the client in the capture went on: a browser with the intermediate cached */
@@ -223,9 +224,8 @@ static void test_truncated_capture(void **state)
 	assert_non_null(strstr(out, "cannot read as pcap or pcapng"));
 	assert_int_equal(siptrail_run("replay /nonexistent.pcap", out, sizeof(out)), 2);
 	assert_non_null(strstr(out, "/nonexistent.pcap"));
-	assert_int_equal(siptrail_run("replay --host 300.1.1.1 " TLS_CAPS "hrr.pcap", out,
-				      sizeof(out)),
-			 2);
+	assert_int_equal(
+	    siptrail_run("replay --host 300.1.1.1 " TLS_CAPS "hrr.pcap", out, sizeof(out)), 2);
 	assert_non_null(strstr(out, "--host 300.1.1.1: not an IPv4 or IPv6 address"));
 }
 
@@ -275,7 +275,8 @@ static void test_journal_round_trip(void **state)
 		} else if (ev->kind == EV_TLS_CHAIN) {
 			assert_int_equal(back.chain.verdict, ev->chain.verdict);
 			assert_int_equal(back.chain.n_certs, ev->chain.n_certs);
-			assert_string_equal(back.chain.certs[0].subject, ev->chain.certs[0].subject);
+			assert_string_equal(back.chain.certs[0].subject,
+					    ev->chain.certs[0].subject);
 			assert_string_equal(back.chain.certs[0].sans, ev->chain.certs[0].sans);
 			assert_string_equal(back.chain.missing_issuer, ev->chain.missing_issuer);
 		} else if (ev->kind == EV_TLS_HANDSHAKE) {
@@ -303,9 +304,8 @@ static void test_write_then_explain(void **state)
 	assert_non_null(strstr(out, "2 SIP messages"));
 	snprintf(args, sizeof(args), "explain %s", path);
 	assert_int_equal(siptrail_run(args, out, sizeof(out)), 0);
-	assert_int_equal(siptrail_run("explain " TCP_CAPS "sip-sdp__sdp.pcap", direct,
-				      sizeof(direct)),
-			 0);
+	assert_int_equal(
+	    siptrail_run("explain " TCP_CAPS "sip-sdp__sdp.pcap", direct, sizeof(direct)), 0);
 	assert_string_equal(out, direct);
 	assert_non_null(strstr(out, "1 call(s), 0 failed"));
 	unlink(path);
@@ -314,10 +314,14 @@ static void test_write_then_explain(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sip_over_tcp),	 cmocka_unit_test(test_large_invite_and_close),
-	    cmocka_unit_test(test_sip_over_udp),	 cmocka_unit_test(test_tls_chains),
-	    cmocka_unit_test(test_host_and_ports),	 cmocka_unit_test(test_truncated_capture),
-	    cmocka_unit_test(test_every_cut),		 cmocka_unit_test(test_journal_round_trip),
+	    cmocka_unit_test(test_sip_over_tcp),
+	    cmocka_unit_test(test_large_invite_and_close),
+	    cmocka_unit_test(test_sip_over_udp),
+	    cmocka_unit_test(test_tls_chains),
+	    cmocka_unit_test(test_host_and_ports),
+	    cmocka_unit_test(test_truncated_capture),
+	    cmocka_unit_test(test_every_cut),
+	    cmocka_unit_test(test_journal_round_trip),
 	    cmocka_unit_test(test_write_then_explain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -66,8 +66,8 @@ static int write_copy(const char *path, int linktype)
 	assert_int_equal(pcapng_writer_open(&writer, path, linktype, 262144), 0);
 	while (capture_next(reader, &pkt, &err) == 1) {
 		if (linktype == DLT_EN10MB) {
-			assert_int_equal(pcapng_write_packet(writer, pkt.ts_ns, pkt.data, pkt.caplen,
-							     pkt.wirelen, NULL),
+			assert_int_equal(pcapng_write_packet(writer, pkt.ts_ns, pkt.data,
+							     pkt.caplen, pkt.wirelen, NULL),
 					 0);
 			n++;
 		}
@@ -96,8 +96,7 @@ static int tshark_count(const char *path, const char *filter)
 	snprintf(cmd, sizeof(cmd),
 		 "tshark -r %s -o tcp.analyze_sequence_numbers:FALSE -o tcp.check_checksum:TRUE "
 		 "-o ip.check_checksum:TRUE -Y '%s' 2>/dev/null",
-		 path,
-		 filter);
+		 path, filter);
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	while ((c = fgetc(p)) != EOF)
@@ -117,7 +116,8 @@ static void test_tshark_reads_it(void **state)
 	written = write_copy(path, DLT_EN10MB);
 	assert_int_equal(written, 22 + 2);
 	assert_int_equal(tshark_count(path, "frame"), written);
-	assert_int_equal(tshark_count(path, "frame.comment contains \"siptrail: plaintext SIP\""), 2);
+	assert_int_equal(tshark_count(path, "frame.comment contains \"siptrail: plaintext SIP\""),
+			 2);
 	assert_int_equal(tshark_count(path, "sip.Call-ID == \"pcapng-write-1\""), 2);
 	assert_int_equal(tshark_count(path, "sip.Status-Code == 100 && tcp.srcport == 443"), 1);
 	assert_int_equal(tshark_count(path, "tls.handshake.type == 11"), 1); /* TLS intact */
