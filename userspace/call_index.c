@@ -164,26 +164,52 @@ void call_index_free(struct call_index *index)
 	memset(index, 0, sizeof(*index));
 }
 
-static const struct diagnosis *first_failure(const struct call_verdict *v)
+static unsigned chain_depth(const struct call_verdict *v, const struct diagnosis *d)
 {
-	for (unsigned i = 0; i < v->n_diags; i++)
-		if (diag_is_failure(v->diags[i].id))
-			return &v->diags[i];
-	return v->n_diags ? &v->diags[0] : NULL;
+	unsigned depth = 0;
+	for (; d && depth < DIAG_COUNT; depth++)
+		d = d->n_causes ? verdict_find(v, d->causes[0]) : NULL;
+	return depth;
+}
+
+/* The failure with the longest chain explains the most (a SESSION_EXPIRED that goes back to
+ * an idle close says more than a BYE_FAILED without a cause); else the first warning. */
+static const struct diagnosis *headline(const struct call_verdict *v)
+{
+	const struct diagnosis *best = NULL;
+	unsigned best_depth = 0;
+
+	for (unsigned i = 0; i < v->n_diags; i++) {
+		unsigned depth = chain_depth(v, &v->diags[i]);
+		if (diag_is_failure(v->diags[i].id) && depth > best_depth) {
+			best = &v->diags[i];
+			best_depth = depth;
+		}
+	}
+	return best ? best : v->n_diags ? &v->diags[0] : NULL;
+}
+
+/* Symptoms come first in enum diag_id (explain.h), causes after them. */
+static bool is_symptom(enum diag_id id)
+{
+	return id < DIAG_IDLE_CLOSE_REVERSE;
 }
 
 const struct diagnosis *call_entry_cause(const struct call_entry *call)
 {
-	const struct diagnosis *d = call->verdict ? first_failure(call->verdict) : NULL;
-	const struct diagnosis *cause =
-	    d && d->n_causes ? verdict_find(call->verdict, d->causes[0]) : NULL;
+	const struct diagnosis *top = call->verdict ? headline(call->verdict) : NULL;
 
-	return cause ? cause : d;
+	for (const struct diagnosis *d = top; d && is_symptom(d->id);) {
+		d = d->n_causes ? verdict_find(call->verdict, d->causes[0]) : NULL;
+		if (d && !is_symptom(d->id))
+			return d;
+	}
+	return top;
 }
 
 void call_entry_chain(const struct call_entry *call, char *out, size_t out_len)
 {
-	const struct diagnosis *d = call->verdict ? first_failure(call->verdict) : NULL;
+	const struct diagnosis *d = call->verdict ? headline(call->verdict) : NULL;
 	size_t len = 0;
 
 	out[0] = '\0';

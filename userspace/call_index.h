@@ -44,13 +44,14 @@ int call_index_build(struct call_index *index, const struct event_list *events,
 void call_index_free(struct call_index *index);
 struct call_entry *call_index_find(const struct call_index *index, const char *call_id);
 
-/* What a failure is counted under: the first failure's direct cause (BYE_FAILED <-
- * TLS_INCOMPLETE_CHAIN: the chain; the idle close behind it is the trigger), the symptom when
- * it has no cause, else the first warning; NULL when nothing was diagnosed. */
+/* What a failure is counted under: in the chain of the failure that explains the most, the
+ * first cause after the symptoms (BYE_FAILED <- TLS_INCOMPLETE_CHAIN <- IDLE_CLOSE_REVERSE: the
+ * chain; the idle close behind it is the trigger); the symptom when it has no cause, else the
+ * first warning; NULL when nothing was diagnosed. */
 const struct diagnosis *call_entry_cause(const struct call_entry *call);
 
-/* "BYE_FAILED <- TLS_INCOMPLETE_CHAIN <- IDLE_CLOSE_REVERSE" for the first failure (or the
- * first warning) into OUT. */
+/* "BYE_FAILED <- TLS_INCOMPLETE_CHAIN <- IDLE_CLOSE_REVERSE" for that failure (or the first
+ * warning) into OUT. */
 void call_entry_chain(const struct call_entry *call, char *out, size_t out_len);
 
 /* The user part of a SIP URI ("sip:+4930123@host" -> "+4930123") into OUT. */

@@ -95,14 +95,14 @@ static void label_conn(struct timeline_row *row, const struct event *ev)
 	}
 	row->arrow = c->closed_by == SIDE_PEER ? TL_TO_LOCAL : TL_TO_PEER;
 	row->failure = c->how == CLOSE_REFUSED || c->how == CLOSE_TIMEOUT || c->how == CLOSE_RST_IN;
-	snprintf(row->label, sizeof(row->label), "%s by %s (conn %llu)",
+	snprintf(row->label, sizeof(row->label), "%s%s (conn %llu)",
 		 c->how == CLOSE_FIN	   ? "FIN"
 		 : c->how == CLOSE_REFUSED ? "refused"
 		 : c->how == CLOSE_TIMEOUT ? "connect timeout"
 					   : "RST",
-		 c->closed_by == SIDE_LOCAL  ? "this host"
-		 : c->closed_by == SIDE_PEER ? "peer"
-					     : "?",
+		 c->closed_by == SIDE_LOCAL  ? " by this host"
+		 : c->closed_by == SIDE_PEER ? " by peer"
+					     : "",
 		 (unsigned long long)ev->conn);
 	snprintf(row->detail, sizeof(row->detail), "idle %.1f s before the close%s%s",
 		 c->idle_ns / 1e9, c->sk_error[0] ? ", " : "", c->sk_error);

@@ -43,7 +43,7 @@ void timeline_print_text(FILE *out, const struct timeline *tl)
 {
 	const struct call_entry *call = tl->call;
 	const struct diagnosis *cause = call_entry_cause(call);
-	size_t width = (tl->n_lanes - 1) * LANE_WIDTH + 1;
+	size_t width = tl->n_lanes * LANE_WIDTH; /* room for notes right of the last lane */
 	char chain[256], line[LINE_MAX + 1], t[48];
 
 	call_entry_chain(call, chain, sizeof(chain));
