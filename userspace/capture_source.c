@@ -58,7 +58,8 @@ struct tuple_node {
 struct source {
 	const struct capture_source_run *run;
 	struct capture_local local;
-	struct tls_trust *trust;
+	struct tls_trust *trust; /* loaded up front when given, at the first chain otherwise */
+	bool trust_failed;
 	struct capture_source_stats *stats;
 	struct src_conn **conns; /* by tcp_conn id - 1 */
 	size_t conns_cap;
@@ -330,6 +331,12 @@ static void on_certificate(struct src_conn *c, const struct tls_event *tev)
 			c->src->rc = -ENOMEM;
 			return;
 		}
+	}
+	if (list->count && !c->src->trust && !c->src->trust_failed) {
+		char trust_err[256];
+		/* the system store costs tens of ms to load: only for captures with chains */
+		c->src->trust_failed =
+		    tls_trust_load(&c->src->trust, NULL, NULL, trust_err, sizeof(trust_err)) != 0;
 	}
 	if (list->count && c->src->trust && !tls_chain_check(c->src->trust, &req, &result)) {
 		ev.chain.verdict = verdict_of(result.verdict);
@@ -747,7 +754,8 @@ int capture_source_read(const char *path, const struct capture_source_run *run,
 	rc = set_local(&src, path, err);
 	if (rc)
 		return rc;
-	if (tls_trust_load(&src.trust, run->options->ca_file, run->options->ca_path, trust_err,
+	if ((run->options->ca_file || run->options->ca_path) &&
+	    tls_trust_load(&src.trust, run->options->ca_file, run->options->ca_path, trust_err,
 			   sizeof(trust_err))) {
 		snprintf(err->message, sizeof(err->message), "trust store: %s", trust_err);
 		return -EINVAL;
