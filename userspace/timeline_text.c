@@ -5,16 +5,16 @@
 #include "timeline.h"
 
 #define LANE_WIDTH 36
-#define LINE_MAX   (TIMELINE_MAX_LANES * LANE_WIDTH + 2)
+#define LINE_MAX   ((TIMELINE_MAX_LANES + 1) * LANE_WIDTH + 2)
 
-static void draw_row(char *line, size_t width, const struct timeline_row *row)
+static void draw_row(char *line, size_t width, unsigned n_lanes, const struct timeline_row *row)
 {
 	size_t from = 0, to = row->lane * LANE_WIDTH, span, label_len;
 
 	memset(line, ' ', width);
 	line[width] = '\0';
-	for (size_t x = 0; x < width; x += LANE_WIDTH)
-		line[x] = '|';
+	for (unsigned lane = 0; lane < n_lanes; lane++)
+		line[lane * LANE_WIDTH] = '|';
 	if (row->arrow == TL_NOTE || !row->lane) {
 		size_t at = to + 2, n = strlen(row->label);
 		if (at + 2 > width)
@@ -43,7 +43,7 @@ void timeline_print_text(FILE *out, const struct timeline *tl)
 {
 	const struct call_entry *call = tl->call;
 	const struct diagnosis *cause = call_entry_cause(call);
-	size_t width = tl->n_lanes * LANE_WIDTH; /* room for notes right of the last lane */
+	size_t width = (tl->n_lanes + 1) * LANE_WIDTH; /* room for notes right of the last lane */
 	char chain[256], line[LINE_MAX + 1], t[48];
 
 	call_entry_chain(call, chain, sizeof(chain));
@@ -61,7 +61,12 @@ void timeline_print_text(FILE *out, const struct timeline *tl)
 	for (size_t i = 0; i < tl->n_rows; i++) {
 		const struct timeline_row *row = &tl->rows[i];
 		double rel_s = ((double)row->ts_ns - (double)tl->start_ns) / 1e9;
-		draw_row(line, width < 2 ? 2 : width, row);
+		size_t end;
+		draw_row(line, width, tl->n_lanes, row);
+		end = strlen(line); /* the detail follows the drawing, not the page width */
+		while (end > 0 && line[end - 1] == ' ')
+			end--;
+		line[end] = '\0';
 		fprintf(out, "%c%10.3f  %s  %s\n", row->evidence ? '*' : ' ', rel_s, line,
 			row->detail);
 	}
