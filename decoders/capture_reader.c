@@ -3,6 +3,7 @@
  * system call (lseek) each time, measured at 60% of a replay: for classic pcap, whose records
  * are exactly 16 bytes + caplen after a 24-byte header, the offset is counted instead. */
 #include "capture_reader.h"
+#include "ip_defrag.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -172,11 +173,25 @@ int capture_replay(const char *path, const struct capture_replay_ops *ops, void 
 		set_error(err, 0, 0, "%s: out of memory", path);
 		return -ENOMEM;
 	}
+	struct ip_defrag *defrag = ip_defrag_new();
+	if (!defrag) {
+		tcp_reasm_free(reasm);
+		capture_close(reader);
+		set_error(err, 0, 0, "%s: out of memory", path);
+		return -ENOMEM;
+	}
 	struct capture_packet pkt;
 	while ((rc = capture_next(reader, &pkt, err)) == 1) {
-		struct packet_l4 l4;
+		struct packet_l4 l4, whole;
 		enum packet_status status = packet_decode(pkt.linktype, pkt.data, pkt.caplen, &l4);
 		count_packet(stats, &pkt, status, &l4);
+		if (status == PACKET_FRAGMENT &&
+		    ip_defrag_add(defrag, &l4, pkt.ts_ns, &whole) == PACKET_OK) {
+			/* the last fragment completed a datagram: it goes on as one packet */
+			stats->reassembled++;
+			l4 = whole;
+			status = PACKET_OK;
+		}
 		if (ops->on_packet && ops->on_packet(user, &pkt, status == PACKET_OK ? &l4 : NULL))
 			continue;
 		if (status != PACKET_OK)
@@ -194,6 +209,7 @@ int capture_replay(const char *path, const struct capture_replay_ops *ops, void 
 			break;
 		}
 	}
+	ip_defrag_free(defrag);
 	tcp_reasm_finish(reasm, stats->last_ts_ns);
 	tcp_reasm_get_stats(reasm, &stats->tcp);
 	tcp_reasm_free(reasm);

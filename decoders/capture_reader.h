@@ -49,7 +49,8 @@ struct capture_replay_stats {
 	uint64_t packets;
 	uint64_t tcp_packets, udp_packets;
 	uint64_t not_ip;		 /* ARP, LLDP, ICMP, ...: skipped */
-	uint64_t fragments;		 /* IP fragments: skipped, not reassembled */
+	uint64_t fragments;		 /* IP fragments (each counted once) */
+	uint64_t reassembled;		 /* datagrams rebuilt from them (ip_defrag.h) */
 	uint64_t malformed;		 /* bad or cut headers: skipped */
 	uint64_t first_malformed_packet; /* its number, 0 if none */
 	uint64_t last_ts_ns;

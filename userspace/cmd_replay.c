@@ -113,14 +113,14 @@ static void print_summary(const char *path, const struct capture_source_stats *s
 	fprintf(stderr,
 		"%s: %llu packets, local host %s%s, %llu TCP connections (%llu not involving it), "
 		"%llu TLS handshakes, %llu SIP messages (%llu read from TLS), %llu events; "
-		"skipped %llu IP fragments, %llu malformed\n",
+		"%llu IP fragments (%llu datagrams rebuilt), %llu malformed packets skipped\n",
 		path, (unsigned long long)s->replay.packets,
 		s->local_addr[0] ? s->local_addr : "unknown",
 		s->local_inferred ? " (inferred)" : "", (unsigned long long)s->replay.tcp.conns,
 		(unsigned long long)s->conns_ignored, (unsigned long long)s->tls_handshakes,
 		(unsigned long long)s->sip_messages, (unsigned long long)s->synthetic_sip,
 		(unsigned long long)s->events, (unsigned long long)s->replay.fragments,
-		(unsigned long long)s->replay.malformed);
+		(unsigned long long)s->replay.reassembled, (unsigned long long)s->replay.malformed);
 }
 
 int cmd_replay(int argc, char **argv)

@@ -9,22 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
-/* Runs siptrail with ARGS; returns its exit status, output in OUT. */
+#include "../lib/siptrail_run.h"
+
+/* Runs siptrail explain with ARGS; returns its exit status, output in OUT. */
 static int run(const char *args, char *out, size_t out_len)
 {
-	const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
 	char cmd[512];
-	size_t n;
-	FILE *p;
 
-	snprintf(cmd, sizeof(cmd), "%s/siptrail explain %s 2>&1", build, args);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	n = fread(out, 1, out_len - 1, p);
-	out[n] = '\0';
-	return WEXITSTATUS(pclose(p));
+	snprintf(cmd, sizeof(cmd), "explain %s", args);
+	return siptrail_run(cmd, out, out_len);
 }
 
 static char out[65536];
