@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pcap/dlt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,44 +88,67 @@ static int write_copy(const char *path, int linktype)
 	return n;
 }
 
-static int tshark_count(const char *path, const char *filter)
+/* What tshark makes of each frame, one tab-separated line per frame. */
+struct tshark_view {
+	int frames, comments, sip_call_id, trying_from_443, certificates, good_checksums;
+};
+
+static void tshark_read(const char *path, struct tshark_view *v)
 {
-	char cmd[512];
-	int n = 0, c;
+	char cmd[512], line[1024];
 	FILE *p;
 
+	/* sequence analysis off: it calls the synthetic segments retransmissions and then does not
+	 * dissect them (docs/postmortem.md) */
 	snprintf(cmd, sizeof(cmd),
 		 "tshark -r %s -o tcp.analyze_sequence_numbers:FALSE -o tcp.check_checksum:TRUE "
-		 "-o ip.check_checksum:TRUE -Y '%s' 2>/dev/null",
-		 path, filter);
+		 "-o ip.check_checksum:TRUE -T fields -E separator=/t -e frame.comment "
+		 "-e sip.Call-ID -e sip.Status-Code -e tcp.srcport -e tls.handshake.type "
+		 "-e tcp.checksum.status -e ip.checksum.status 2>/dev/null",
+		 path);
+	memset(v, 0, sizeof(*v));
 	p = popen(cmd, "r");
 	assert_non_null(p);
-	while ((c = fgetc(p)) != EOF)
-		n += c == '\n';
+	while (fgets(line, sizeof(line), p)) {
+		char *f[7] = {0}, *cur = line;
+		for (int i = 0; i < 7; i++) {
+			f[i] = cur;
+			cur = strchr(cur, '\t');
+			if (!cur)
+				break;
+			*cur++ = '\0';
+		}
+		v->frames++;
+		bool synthetic = f[0] && strstr(f[0], "siptrail: plaintext SIP");
+		v->comments += synthetic;
+		v->sip_call_id += f[1] && !strcmp(f[1], "pcapng-write-1");
+		v->trying_from_443 += f[2] && f[3] && !strcmp(f[2], "100") && !strcmp(f[3], "443");
+		v->certificates += f[4] && strstr(f[4], "11") != NULL;
+		/* checksum status 1 = good (tshark's field value) */
+		v->good_checksums +=
+		    synthetic && f[5] && f[6] && !strncmp(f[5], "1", 1) && !strncmp(f[6], "1", 1);
+	}
 	assert_int_equal(pclose(p), 0);
-	return n;
 }
 
 static void test_tshark_reads_it(void **state)
 {
 	(void)state;
 	char path[] = "/tmp/stpost-pcapng-XXXXXX";
+	struct tshark_view v;
 	int fd = mkstemp(path), written;
 
 	assert_true(fd >= 0);
 	close(fd);
 	written = write_copy(path, DLT_EN10MB);
 	assert_int_equal(written, 22 + 2);
-	assert_int_equal(tshark_count(path, "frame"), written);
-	assert_int_equal(tshark_count(path, "frame.comment contains \"siptrail: plaintext SIP\""),
-			 2);
-	assert_int_equal(tshark_count(path, "sip.Call-ID == \"pcapng-write-1\""), 2);
-	assert_int_equal(tshark_count(path, "sip.Status-Code == 100 && tcp.srcport == 443"), 1);
-	assert_int_equal(tshark_count(path, "tls.handshake.type == 11"), 1); /* TLS intact */
-	/* headers and checksums of the synthetic packets are right (RFC 1071) */
-	assert_int_equal(tshark_count(path, "frame.comment && tcp.checksum.status == \"Good\" && "
-					    "ip.checksum.status == \"Good\""),
-			 2);
+	tshark_read(path, &v);
+	assert_int_equal(v.frames, written);
+	assert_int_equal(v.comments, 2);
+	assert_int_equal(v.sip_call_id, 2);
+	assert_int_equal(v.trying_from_443, 1);
+	assert_int_equal(v.certificates, 1);   /* the TLS stream is intact */
+	assert_int_equal(v.good_checksums, 2); /* RFC 1071, IP and TCP */
 	unlink(path);
 }
 
