@@ -100,7 +100,7 @@ static void test_events_from_capture(void **state)
 					    "unable to get local issuer certificate");
 		}
 	}
-	assert_int_equal(sips, 8); /* INVITE 200 ACK on each leg, BYE, 477 */
+	assert_true(sips >= 8); /* INVITE 200 ACK on each leg, BYE, 477; UDP may retransmit */
 	assert_int_equal(fins_local, 1);
 	assert_int_equal(alerts, 1);
 	event_list_free(&l);
