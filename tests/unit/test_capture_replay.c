@@ -138,6 +138,50 @@ static void test_tls_chains(void **state)
 	event_list_free(&l);
 }
 
+/* Every SIP and TLS capture of the corpus: one sip event per SIP message (the counts
+ * `tshark -Y sip` gives), one handshake per TLS connection, no error. */
+static void test_whole_corpus(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *path;
+		size_t sip, handshakes, chains;
+	} files[] = {
+	    {SIP_CAPS "invalid-content-length.pcap", 2, 0, 0},
+	    {SIP_CAPS "sip-junk-before-request.pcap", 1, 0, 0},
+	    {SIP_CAPS "sip-long-request-response-paths.pcap", 2, 0, 0},
+	    {SIP_CAPS "wireshark.pcap", 81, 0, 0},
+	    {TCP_CAPS "sip-body-frames__public-cloudshark-sip-s0.pcap", 10, 0, 0},
+	    {TCP_CAPS "sip-body-large__sip-body-large.pcap", 2, 0, 0},
+	    {TCP_CAPS "sip-compact-form__sip_compact_form.pcap", 1, 0, 0},
+	    {TCP_CAPS "sip-header-multi-value__sip_header_multi_val.pcap", 1, 0, 0},
+	    {TCP_CAPS "sip-sdp__sdp.pcap", 2, 0, 0},
+	    {TCP_CAPS "sip-tcp-method__sip-tcp.pcap", 2, 0, 0},
+	    {TCP_CAPS "sip-tcp-pattern-matching__sip.pcap", 2, 0, 0},
+	    /* mutual TLS 1.2: the server's chain and the client's */
+	    {TLS_CAPS "client-certificate.pcap", 0, 1, 2},
+	    {TLS_CAPS "hrr.pcap", 0, 1, 0}, /* TLS 1.3: chains encrypted */
+	    {TLS_CAPS "missing-intermediate.pcap", 0, 3, 3},
+	    {TLS_CAPS "tls-expired-cert.pcap", 0, 2, 2},
+	    {TLS_CAPS "tls1.2.pcap", 0, 1, 1},
+	    {TLS_CAPS "tls13_wolfssl.pcap", 0, 1, 0},
+	};
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct event_list l = load(files[i].path, NULL);
+		if (count(&l, EV_SIP) != files[i].sip ||
+		    count(&l, EV_TLS_HANDSHAKE) != files[i].handshakes ||
+		    count(&l, EV_TLS_CHAIN) != files[i].chains)
+			fail_msg("%s: %zu sip, %zu handshakes, %zu chains", files[i].path,
+				 count(&l, EV_SIP), count(&l, EV_TLS_HANDSHAKE),
+				 count(&l, EV_TLS_CHAIN));
+		for (size_t k = 0; k < l.count; k++)
+			if (l.events[k].kind == EV_TLS_HANDSHAKE)
+				assert_true(l.events[k].handshake.ok); /* all complete */
+		event_list_free(&l);
+	}
+}
+
 /* --host names this host; a host in no packet makes every connection foreign. */
 static void test_host_and_ports(void **state)
 {
@@ -323,6 +367,7 @@ int main(void)
 	    cmocka_unit_test(test_every_cut),
 	    cmocka_unit_test(test_journal_round_trip),
 	    cmocka_unit_test(test_write_then_explain),
+	    cmocka_unit_test(test_whole_corpus),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
