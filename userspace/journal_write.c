@@ -73,15 +73,6 @@ static json_t *sans_array(const char *sans)
 
 static void set_chain(json_t *obj, const struct ev_tls_chain *ch)
 {
-	static const char *const verdicts[] = {
-	    [CHAIN_UNKNOWN] = NULL,
-	    [CHAIN_OK] = "ok",
-	    [CHAIN_INCOMPLETE] = "incomplete",
-	    [CHAIN_UNTRUSTED] = "untrusted",
-	    [CHAIN_EXPIRED] = "expired",
-	    [CHAIN_NOT_YET_VALID] = "not_yet_valid",
-	    [CHAIN_NAME_MISMATCH] = "name_mismatch",
-	};
 	json_t *certs = json_array();
 
 	json_object_set_new(obj, "from", str_or_null(side_or_null(ch->from)));
@@ -96,7 +87,10 @@ static void set_chain(json_t *obj, const struct ev_tls_chain *ch)
 			      str_or_null(c->not_after), "sha256", str_or_null(c->sha256)));
 	}
 	json_object_set_new(obj, "certs", certs ? certs : json_null());
-	json_object_set_new(obj, "verdict", str_or_null(verdicts[ch->verdict]));
+	json_object_set_new(obj, "verdict",
+			    ch->verdict == CHAIN_UNKNOWN
+				? json_null()
+				: json_string(chain_verdict_name(ch->verdict)));
 	json_object_set_new(obj, "missing_issuer", str_or_null(ch->missing_issuer));
 }
 
