@@ -1,6 +1,9 @@
 /* pcap/pcapng through libpcap. libpcap reads through a stdio FILE, so ftell() before each read
- * gives the offset of the record it is about to read; that is what errors report. */
+ * gives the offset of the record it is about to read; that is what errors report. ftell() is a
+ * system call (lseek) each time, measured at 60% of a replay: for classic pcap, whose records
+ * are exactly 16 bytes + caplen after a 24-byte header, the offset is counted instead. */
 #include "capture_reader.h"
+#include "ip_defrag.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -15,7 +18,24 @@ struct capture_reader {
 	char path[256];
 	uint64_t packets_read;
 	int linktype;
+	bool counted_offsets; /* classic pcap: next_offset is exact, no ftell() */
+	uint64_t next_offset;
 };
+
+/* Classic pcap magic numbers (micro- and nanosecond, both byte orders). */
+static bool is_classic_pcap(const char *path)
+{
+	uint32_t magic = 0;
+	FILE *f = fopen(path, "rb");
+	bool classic;
+
+	if (!f)
+		return false;
+	classic = fread(&magic, 4, 1, f) == 1 && (magic == 0xa1b2c3d4 || magic == 0xd4c3b2a1 ||
+						  magic == 0xa1b23c4d || magic == 0x4d3cb2a1);
+	fclose(f);
+	return classic;
+}
 
 static void set_error(struct capture_error *err, uint64_t packet, uint64_t offset, const char *fmt,
 		      ...)
@@ -61,6 +81,8 @@ int capture_open(struct capture_reader **out, const char *path, struct capture_e
 	}
 	reader->pcap = pcap;
 	reader->linktype = linktype;
+	reader->counted_offsets = is_classic_pcap(path);
+	reader->next_offset = 24;
 	snprintf(reader->path, sizeof(reader->path), "%s", path);
 	*out = reader;
 	return 0;
@@ -69,8 +91,8 @@ int capture_open(struct capture_reader **out, const char *path, struct capture_e
 int capture_next(struct capture_reader *reader, struct capture_packet *pkt,
 		 struct capture_error *err)
 {
-	FILE *file = pcap_file(reader->pcap);
-	long offset = file ? ftell(file) : -1;
+	FILE *file = reader->counted_offsets ? NULL : pcap_file(reader->pcap);
+	long offset = reader->counted_offsets ? (long)reader->next_offset : file ? ftell(file) : -1;
 	struct pcap_pkthdr *header;
 	const u_char *data;
 	int rc = pcap_next_ex(reader->pcap, &header, &data);
@@ -84,6 +106,7 @@ int capture_next(struct capture_reader *reader, struct capture_packet *pkt,
 		return -EIO;
 	}
 	reader->packets_read = number;
+	reader->next_offset = (uint64_t)offset + 16 + header->caplen;
 	pkt->number = number;
 	/* With PCAP_TSTAMP_PRECISION_NANO libpcap puts nanoseconds in tv_usec. */
 	pkt->ts_ns = (uint64_t)header->ts.tv_sec * 1000000000ULL + (uint64_t)header->ts.tv_usec;
@@ -150,11 +173,27 @@ int capture_replay(const char *path, const struct capture_replay_ops *ops, void 
 		set_error(err, 0, 0, "%s: out of memory", path);
 		return -ENOMEM;
 	}
+	struct ip_defrag *defrag = ip_defrag_new();
+	if (!defrag) {
+		tcp_reasm_free(reasm);
+		capture_close(reader);
+		set_error(err, 0, 0, "%s: out of memory", path);
+		return -ENOMEM;
+	}
 	struct capture_packet pkt;
 	while ((rc = capture_next(reader, &pkt, err)) == 1) {
-		struct packet_l4 l4;
+		struct packet_l4 l4, whole;
 		enum packet_status status = packet_decode(pkt.linktype, pkt.data, pkt.caplen, &l4);
 		count_packet(stats, &pkt, status, &l4);
+		if (status == PACKET_FRAGMENT &&
+		    ip_defrag_add(defrag, &l4, pkt.ts_ns, &whole) == PACKET_OK) {
+			/* the last fragment completed a datagram: it goes on as one packet */
+			stats->reassembled++;
+			l4 = whole;
+			status = PACKET_OK;
+		}
+		if (ops->on_packet && ops->on_packet(user, &pkt, status == PACKET_OK ? &l4 : NULL))
+			continue;
 		if (status != PACKET_OK)
 			continue;
 		if (l4.protocol == IPPROTO_UDP) {
@@ -170,6 +209,7 @@ int capture_replay(const char *path, const struct capture_replay_ops *ops, void 
 			break;
 		}
 	}
+	ip_defrag_free(defrag);
 	tcp_reasm_finish(reasm, stats->last_ts_ns);
 	tcp_reasm_get_stats(reasm, &stats->tcp);
 	tcp_reasm_free(reasm);

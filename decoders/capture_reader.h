@@ -39,13 +39,18 @@ struct capture_replay_ops {
 	struct tcp_reasm_ops tcp; /* TCP connections and ordered payload */
 	/* One UDP datagram as captured; pkt->payload points into the frame. */
 	void (*on_udp)(void *user, const struct packet_l4 *pkt, uint64_t ts_ns);
+	/* Optional: every packet read, before TCP/UDP delivery; l4 is NULL when the frame did not
+	 * decode to TCP or UDP. Returning true consumes the packet (it goes no further). Used for
+	 * progress, and for packets the consumer handles itself (siptrail's synthetic ones). */
+	bool (*on_packet)(void *user, const struct capture_packet *pkt, const struct packet_l4 *l4);
 };
 
 struct capture_replay_stats {
 	uint64_t packets;
 	uint64_t tcp_packets, udp_packets;
 	uint64_t not_ip;		 /* ARP, LLDP, ICMP, ...: skipped */
-	uint64_t fragments;		 /* IP fragments: skipped, not reassembled */
+	uint64_t fragments;		 /* IP fragments (each counted once) */
+	uint64_t reassembled;		 /* datagrams rebuilt from them (ip_defrag.h) */
 	uint64_t malformed;		 /* bad or cut headers: skipped */
 	uint64_t first_malformed_packet; /* its number, 0 if none */
 	uint64_t last_ts_ns;

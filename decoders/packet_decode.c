@@ -24,7 +24,7 @@ static uint32_t be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static enum packet_status decode_transport(uint8_t protocol, const uint8_t *p, size_t len,
+enum packet_status packet_decode_transport(uint8_t protocol, const uint8_t *p, size_t len,
 					   size_t wire_len, struct packet_l4 *out)
 {
 	out->protocol = protocol;
@@ -41,6 +41,8 @@ static enum packet_status decode_transport(uint8_t protocol, const uint8_t *p, s
 		out->tcp_seq = be32(p + 4);
 		out->tcp_ack = be32(p + 8);
 		out->tcp_flags = p[13] & 0x1f;
+		out->tcp_options = header_len > 20 ? p + 20 : NULL;
+		out->tcp_options_len = header_len - 20;
 		out->payload = p + header_len;
 		out->payload_len = len - header_len;
 		out->payload_wire_len = wire_len - header_len;
@@ -79,10 +81,19 @@ static enum packet_status decode_ipv4(const uint8_t *p, size_t len, struct packe
 	out->family = AF_INET;
 	memcpy(out->src_addr, p + 12, 4);
 	memcpy(out->dst_addr, p + 16, 4);
-	if (be16(p + 6) & 0x3fff) /* more-fragments flag or a fragment offset */
-		return PACKET_FRAGMENT;
 	size_t present = (len < total_len ? len : total_len) - header_len;
-	return decode_transport(p[9], p + header_len, present, total_len - header_len, out);
+	if (be16(p + 6) & 0x3fff) { /* more-fragments flag or a fragment offset */
+		if (present < total_len - header_len)
+			return PACKET_TRUNCATED; /* a cut fragment cannot be reassembled */
+		out->fragment.id = be16(p + 4);
+		out->fragment.offset = (uint32_t)(be16(p + 6) & 0x1fff) * 8;
+		out->fragment.more = be16(p + 6) & 0x2000;
+		out->fragment.protocol = p[9];
+		out->fragment.data = p + header_len;
+		out->fragment.len = present;
+		return PACKET_FRAGMENT;
+	}
+	return packet_decode_transport(p[9], p + header_len, present, total_len - header_len, out);
 }
 
 static enum packet_status decode_ipv6(const uint8_t *p, size_t len, struct packet_l4 *out)
@@ -107,8 +118,17 @@ static enum packet_status decode_ipv6(const uint8_t *p, size_t len, struct packe
 					 : next == 51 ? ((size_t)p[1] + 2) * 4
 						      : ((size_t)p[1] + 1) * 8;
 			/* A fragment header that is not atomic (offset 0, no M flag). */
-			if (next == 44 && (be16(p + 2) & 0xfff9) != 0)
+			if (next == 44 && (be16(p + 2) & 0xfff9) != 0) {
+				if (len < wire_len)
+					return PACKET_TRUNCATED; /* cut: cannot be reassembled */
+				out->fragment.id = be32(p + 4);
+				out->fragment.offset = be16(p + 2) & 0xfff8;
+				out->fragment.more = be16(p + 2) & 1;
+				out->fragment.protocol = p[0];
+				out->fragment.data = p + 8;
+				out->fragment.len = len - 8;
 				return PACKET_FRAGMENT;
+			}
 			if (ext_len > len || ext_len > wire_len)
 				return ext_len > wire_len ? PACKET_MALFORMED : PACKET_TRUNCATED;
 			next = p[0];
@@ -117,7 +137,7 @@ static enum packet_status decode_ipv6(const uint8_t *p, size_t len, struct packe
 			wire_len -= ext_len;
 			continue;
 		}
-		return decode_transport(next, p, len, wire_len, out);
+		return packet_decode_transport(next, p, len, wire_len, out);
 	}
 }
 

@@ -29,10 +29,22 @@ struct packet_l4 {
 	uint8_t src_addr[16], dst_addr[16]; /* IPv4 in the first 4 bytes */
 	uint16_t src_port, dst_port;
 	uint32_t tcp_seq, tcp_ack;
-	uint8_t tcp_flags; /* PACKET_TCP_* */
+	uint8_t tcp_flags;	    /* PACKET_TCP_* */
+	const uint8_t *tcp_options; /* TCP options (RFC 9293 §3.1), NULL when none */
+	size_t tcp_options_len;
 	const uint8_t *payload;
 	size_t payload_len;	 /* bytes present in the frame (may be less than on the wire) */
 	size_t payload_wire_len; /* length the IP/UDP header claims */
+	/* PACKET_FRAGMENT only: this piece of an IP datagram (RFC 791 §3.1, RFC 8200 §4.5), for
+	 * ip_defrag.h; addresses and family are set too */
+	struct {
+		uint32_t id;
+		uint32_t offset; /* bytes into the datagram's payload */
+		bool more;	 /* more fragments follow */
+		uint8_t protocol;
+		const uint8_t *data;
+		size_t len;
+	} fragment;
 };
 
 /* linktype is the DLT_* value libpcap reports (DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2,
@@ -41,6 +53,11 @@ enum packet_status packet_decode(int linktype, const uint8_t *frame, size_t fram
 				 struct packet_l4 *out);
 
 const char *packet_status_str(enum packet_status status);
+
+/* The TCP or UDP header at p (what follows IP): fills the transport fields of out. len bytes
+ * are present, wire_len the length IP claims. Used for reassembled fragments. */
+enum packet_status packet_decode_transport(uint8_t protocol, const uint8_t *p, size_t len,
+					   size_t wire_len, struct packet_l4 *out);
 
 /* Address as text: IPv4 dotted, IPv6 RFC 5952 (inet_ntop); buf of at least 46 bytes. */
 const char *packet_addr_str(uint8_t family, const uint8_t addr[16], char *buf, size_t buf_len);

@@ -182,12 +182,14 @@ static int line_cmp(const void *a, const void *b)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: siptrail calls JOURNAL [--json] [--t1-ms N]\n"
-		"  Reads a siptrail journal (JSON lines, '-' for stdin) and prints one line per\n"
+		"usage: siptrail calls JOURNAL|CAPTURE [--json] [--t1-ms N]\n"
+		"  Reads a siptrail journal (JSON lines, '-' for stdin) or a pcap/pcapng capture\n"
+		"  and prints one line per\n"
 		"  call in order of start: start, end, length, Call-ID, who hung up, per leg the\n"
 		"  peer, transport, connections used and session timer, and the verdict ids.\n"
 		"  --json        one JSON object per call\n"
-		"  --t1-ms N     RFC 3261 T1 (default 500); transactions time out at 64*T1\n"
+		"  --t1-ms N     RFC 3261 T1 (default 500); transactions time out at "
+		"64*T1\n" CAPTURE_OPTIONS_HELP
 		"exit: 0 no failed call, 1 at least one failed call, 2 usage or I/O\n");
 }
 
@@ -206,7 +208,7 @@ int cmd_calls(int argc, char **argv)
 		fprintf(stderr, "siptrail calls: out of memory\n");
 		return EXIT_USAGE;
 	}
-	rc = journal_replay(cmd.name, cmd.path, &cmd.config, on_call, &run, &stats);
+	rc = journal_replay(cmd.name, cmd.path, &cmd.config, &cmd.capture, on_call, &run, &stats);
 	if (!rc && run.rc)
 		fprintf(stderr, "siptrail calls: out of memory\n");
 	qsort(run.lines, run.n_lines, sizeof(*run.lines), line_cmp);

@@ -1,4 +1,5 @@
-/* siptrail explain JOURNAL [--json] [--call-id ID] [--t1-ms N]: why calls failed, per call. */
+/* siptrail explain JOURNAL|CAPTURE [--json] [--call-id ID] [--t1-ms N]: why calls failed, per call.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,14 +52,17 @@ static void on_call(const struct correlator *corr, const struct call *call, void
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: siptrail explain JOURNAL [--json] [--call-id ID] [--t1-ms N]\n"
-		"  Reads a siptrail journal (JSON lines, '-' for stdin) and says, per call,\n"
-		"  why a BYE or a session refresh failed, with the evidence.\n"
-		"  --json        one JSON object per diagnosis\n"
-		"  --call-id ID  only this call\n"
-		"  --t1-ms N     RFC 3261 T1 (default 500); transactions time out at 64*T1\n"
-		"exit: 0 no failure (warnings may be printed), 1 failures found, 2 usage or I/O\n");
+	fprintf(
+	    out,
+	    "usage: siptrail explain JOURNAL|CAPTURE [--json] [--call-id ID] [--t1-ms N]\n"
+	    "  Reads a siptrail journal (JSON lines, '-' for stdin) or a pcap/pcapng capture\n"
+	    "  and says, per call, why a BYE or a session refresh failed, with the evidence.\n"
+	    "  --json         one JSON object per diagnosis\n"
+	    "  --call-id ID   only this call\n"
+	    "  --t1-ms N      RFC 3261 T1 (default 500); transactions time out at "
+	    "64*T1\n" CAPTURE_OPTIONS_HELP
+	    "exit: 0 no failure (warnings may be printed), 1 failures found, 2 usage or I/O\n"
+	    "(a capture that breaks part way is explained up to the bad packet, then exit 2)\n");
 }
 
 int cmd_explain(int argc, char **argv)
@@ -72,7 +76,8 @@ int cmd_explain(int argc, char **argv)
 		return rc;
 	run.call_id = cmd.call_id;
 	run.json = cmd.json;
-	if (journal_replay(cmd.name, cmd.path, &cmd.config, on_call, &run, &stats))
+	rc = journal_replay(cmd.name, cmd.path, &cmd.config, &cmd.capture, on_call, &run, &stats);
+	if (rc && rc != -EIO)
 		return EXIT_USAGE;
 	if (run.rc) {
 		fprintf(stderr, "siptrail explain: out of memory\n");
@@ -84,6 +89,8 @@ int cmd_explain(int argc, char **argv)
 		       run.calls, run.calls_with_failures,
 		       run.calls_with_diagnoses - run.calls_with_failures, stats.events,
 		       stats.bad_lines, stats.sip_undecoded);
+	if (rc)
+		return EXIT_USAGE; /* explained up to the bad packet, reported above */
 	/* warnings (RISK_*, REFRESHER_CONFLICT) are printed but are not failures */
 	return run.calls_with_failures ? EXIT_FINDINGS : EXIT_OK;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <pcap/dlt.h>
 #include <poll.h>
 #include <sys/stat.h>
 
@@ -17,6 +18,7 @@
 #include "live_pipeline.h"
 #include "live_tracer.h"
 #include "live_wire.h"
+#include "pcapng_write.h"
 #include "port_set.h"
 #include "sock_event_json.h"
 #include "ssl_events.h"
@@ -41,6 +43,7 @@ struct live_args {
 	bool no_wire;
 	const char *ca_file;
 	const char *ca_path;
+	const char *pcap_out_path;
 };
 
 struct live_run {
@@ -74,6 +77,10 @@ static const struct argp_option live_options[] = {
     {"ca-file", 'A', "FILE", 0,
      "trust store for the chains seen on the wire: PEM bundle (default: the system's)", 0},
     {"ca-path", 'C', "DIR", 0, "trust store directory (c_rehash layout)", 0},
+    {"pcap-out", 'o', "FILE", 0,
+     "also write pcapng: the packets on the traced ports, plus the SIP read from TLS as "
+     "synthetic packets marked by a comment (Wireshark, sngrep, siptrail replay)",
+     0},
     {"verbose", 'v', NULL, 0, "show libbpf's debug output", 0},
     {0},
 };
@@ -136,6 +143,9 @@ static error_t live_parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'C':
 		args->ca_path = arg;
+		break;
+	case 'o':
+		args->pcap_out_path = arg;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -371,7 +381,9 @@ int cmd_live(int argc, char **argv)
 	struct live_run run = {0};
 	struct live_tracer *tracer = NULL;
 	struct ssl_probe *probe = NULL;
+	struct pcapng_writer *pcap_out = NULL;
 	FILE *journal = NULL;
+	bool pipe_open = false;
 	char why[512];
 	int err;
 
@@ -389,12 +401,21 @@ int cmd_live(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (live_pipeline_init(&run.pipe, args.json, journal)) {
-		fprintf(stderr, "siptrail live: out of memory\n");
+	/* Raw IP: the packet socket is SOCK_DGRAM, and synthetic packets need no link layer. */
+	if (args.pcap_out_path &&
+	    (err = pcapng_writer_open(&pcap_out, args.pcap_out_path, DLT_RAW, UINT16_MAX))) {
+		fprintf(stderr, "siptrail live: cannot create %s: %s\n", args.pcap_out_path,
+			strerror(-err));
 		if (journal)
 			journal_close(journal);
 		return EXIT_USAGE;
 	}
+	if (live_pipeline_init(&run.pipe, args.json, journal, pcap_out)) {
+		fprintf(stderr, "siptrail live: out of memory\n");
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	pipe_open = true;
 	run.wall_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 	const struct live_filter filter = {
 	    .ports = &args.ports, .pid = args.pid, .cgroup = args.cgroup};
@@ -403,8 +424,10 @@ int cmd_live(int argc, char **argv)
 	if (!err && !args.no_tls)
 		err = tls_probe_open(&args, &run, &probe, why, sizeof(why));
 	if (!err && !args.no_wire) {
-		const struct wire_source_config wire_config = {
-		    .ports = &args.ports, .ca_file = args.ca_file, .ca_path = args.ca_path};
+		const struct wire_source_config wire_config = {.ports = &args.ports,
+							       .ca_file = args.ca_file,
+							       .ca_path = args.ca_path,
+							       .pcap_out = pcap_out};
 
 		err = live_wire_open(&wire_config, on_wire_event, &run, run.wall_offset_ns,
 				     &run.wire, why, sizeof(why));
@@ -427,15 +450,27 @@ int cmd_live(int argc, char **argv)
 		fprintf(stderr, "siptrail live: stopped: %s\n",
 			run.pipe.output_err ? "cannot write the events" : strerror(-err));
 	live_pipeline_finish(&run.pipe);
+	pipe_open = false;
 	print_summary(&run, tracer);
 	if (run.wire)
 		print_wire_summary(run.wire);
 cleanup:
+	if (pipe_open)
+		live_pipeline_finish(&run.pipe);
 	live_wire_close(run.wire);
 	ssl_probe_close(probe);
 	live_tracer_close(tracer);
 	if (fflush(stdout) && !err)
 		err = -EIO;
+	if (pcap_out) {
+		int close_err = pcapng_writer_close(pcap_out);
+
+		if (close_err) {
+			fprintf(stderr, "siptrail live: cannot write %s: %s\n", args.pcap_out_path,
+				strerror(-close_err));
+			err = err ? err : close_err;
+		}
+	}
 	if (journal) {
 		int close_err = journal_close(journal);
 

@@ -20,5 +20,8 @@ int cmd_live(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_calls(int argc, char **argv);
 int cmd_tls_trace(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_correlate(int argc, char **argv);
+int cmd_timeline(int argc, char **argv);
 
 #endif

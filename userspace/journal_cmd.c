@@ -1,4 +1,4 @@
-/* Option parsing shared by the journal commands. */
+/* Option parsing shared by the commands that read a journal or a capture. */
 #include <getopt.h>
 #include <stdlib.h>
 
@@ -12,6 +12,7 @@ int journal_cmd_parse(struct journal_cmd *cmd, int argc, char **argv)
 	    {"call-id", required_argument, NULL, 'c'},
 	    {"t1-ms", required_argument, NULL, 't'},
 	    {"help", no_argument, NULL, 'h'},
+	    CAPTURE_LONG_OPTIONS,
 	    {NULL, 0, NULL, 0},
 	};
 	int opt;
@@ -21,6 +22,13 @@ int journal_cmd_parse(struct journal_cmd *cmd, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		char *end;
 		unsigned long t1_ms;
+
+		switch (capture_option(cmd->name, opt, optarg, &cmd->capture)) {
+		case 1:
+			continue;
+		case -1:
+			return EXIT_USAGE;
+		}
 		switch (opt) {
 		case 'j':
 			cmd->json = true;

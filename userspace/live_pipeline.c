@@ -1,4 +1,6 @@
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,12 +66,13 @@ static void on_diagnosis(const struct call_verdict *verdict, const struct diagno
 	fflush(stdout);
 }
 
-int live_pipeline_init(struct live_pipeline *pipe, bool json, FILE *journal)
+int live_pipeline_init(struct live_pipeline *pipe, bool json, FILE *journal,
+		       struct pcapng_writer *pcap_out)
 {
 	struct correlator_config config;
 	int err;
 
-	*pipe = (struct live_pipeline){.json = json, .journal = journal};
+	*pipe = (struct live_pipeline){.json = json, .journal = journal, .pcap_out = pcap_out};
 	correlator_config_default(&config);
 	err = diag_stream_init(&pipe->diags, &config, DIAG_STREAM_WINDOW_NS,
 			       DIAG_STREAM_WINDOW_CAPACITY, on_diagnosis, pipe, stderr);
@@ -113,6 +116,44 @@ int live_pipeline_emit(struct live_pipeline *pipe, json_t *event)
 	return pipe->output_err;
 }
 
+/* An address as the kernel printed it, IPv4-mapped IPv6 as IPv4 (what the wire carries). */
+static bool endpoint_bytes(const char *text, uint8_t *family, uint8_t bytes[16])
+{
+	if (!strncmp(text, "::ffff:", 7) && inet_pton(AF_INET, text + 7, bytes) == 1) {
+		*family = AF_INET;
+		return true;
+	}
+	if (inet_pton(AF_INET, text, bytes) == 1) {
+		*family = AF_INET;
+		return true;
+	}
+	*family = AF_INET6;
+	return inet_pton(AF_INET6, text, bytes) == 1;
+}
+
+/* The message as a synthetic packet on the connection's addresses (docs/live.md). */
+static void write_synthetic(struct live_pipeline *pipe, const struct tls_event *message)
+{
+	struct pcapng_synthetic pkt = {.protocol = IPPROTO_TCP,
+				       .payload = message->data.bytes,
+				       .payload_len = message->data.len};
+	uint8_t local[16] = {0}, remote[16] = {0}, family_local, family_remote;
+	int err;
+
+	if (!endpoint_bytes(message->laddr, &family_local, local) ||
+	    !endpoint_bytes(message->raddr, &family_remote, remote) ||
+	    family_local != family_remote || pkt.payload_len > PCAPNG_SYNTHETIC_MAX_PAYLOAD)
+		return;
+	pkt.family = family_local;
+	memcpy(message->data.out ? pkt.src_addr : pkt.dst_addr, local, 16);
+	memcpy(message->data.out ? pkt.dst_addr : pkt.src_addr, remote, 16);
+	pkt.src_port = message->data.out ? message->lport : message->rport;
+	pkt.dst_port = message->data.out ? message->rport : message->lport;
+	err = pcapng_write_synthetic(pipe->pcap_out, message->ts_ns, &pkt);
+	if (err && !pipe->output_err)
+		pipe->output_err = err;
+}
+
 static void on_tls_frame(const struct sip_frame *frame, void *ctx)
 {
 	struct tls_frame_ctx *frame_ctx = ctx;
@@ -126,6 +167,8 @@ static void on_tls_frame(const struct sip_frame *frame, void *ctx)
 	message.data.len = frame->len;
 	message.data.total_len = frame->len;
 	message.data.truncated = false;
+	if (frame_ctx->pipe->pcap_out)
+		write_synthetic(frame_ctx->pipe, &message);
 	live_pipeline_emit(frame_ctx->pipe, tls_event_to_json(&message));
 }
 

@@ -11,12 +11,14 @@
 #include <jansson.h>
 
 #include "diag_stream.h"
+#include "pcapng_write.h"
 #include "sip_conn_streams.h"
 #include "tls_event.h"
 
 struct live_pipeline {
 	bool json;
 	FILE *journal;			 /* NULL: none */
+	struct pcapng_writer *pcap_out;	 /* SIP read from TLS, as synthetic packets; NULL: none */
 	struct diag_stream diags;	 /* the correlator behind a reorder window */
 	struct sip_conn_streams tls_sip; /* SSL_read/SSL_write plaintext, framed per conn */
 	uint64_t events_seen;
@@ -25,7 +27,8 @@ struct live_pipeline {
 	int output_err;		  /* first error writing stdout or the journal */
 };
 
-int live_pipeline_init(struct live_pipeline *pipe, bool json, FILE *journal);
+int live_pipeline_init(struct live_pipeline *pipe, bool json, FILE *journal,
+		       struct pcapng_writer *pcap_out);
 
 /* Takes one journal event (the reference is consumed). Returns 0 or a negative errno when
  * the output cannot be written. */

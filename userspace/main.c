@@ -8,9 +8,13 @@
 
 static const struct command commands[] = {
     {"decode", "parse files of raw SIP bytes, one JSON object per message", cmd_decode},
-    {"live", "trace TCP connections on SIP ports: opens, idle, who closed and how", cmd_live},
-    {"explain", "why calls in a journal lost their BYE or refresh, with evidence", cmd_explain},
+    {"live", "trace SIP connections, TLS and calls on this host, diagnosing as it goes", cmd_live},
+    {"explain", "why calls in a journal or capture lost their BYE or refresh, with evidence",
+     cmd_explain},
     {"calls", "one line per call in a journal: times, hang-up, conns, timers, verdict", cmd_calls},
+    {"replay", "a pcap/pcapng capture as the events live tracing writes", cmd_replay},
+    {"correlate", "join a failure report (CSV) to the calls and their diagnoses", cmd_correlate},
+    {"timeline", "a call's ladder: connections, TLS, SIP, timers (text or HTML)", cmd_timeline},
     {"tls-trace", "TLS handshakes and SIP plaintext seen through libssl uprobes", cmd_tls_trace},
 };
 

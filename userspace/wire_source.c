@@ -32,6 +32,7 @@ struct wire_source {
 	uint8_t packet_local; /* bit 0: source is local, bit 1: destination */
 	uint64_t now_ns;
 	struct wire_source_counts counts;
+	struct pcapng_writer *pcap_out;
 };
 
 static int stream_compare(const void *a, const void *b)
@@ -155,6 +156,13 @@ static void on_packet(void *ctx, const struct packet_view *view)
 	uint64_t ts_ns = view->ts_ns;
 	enum packet_status status;
 
+	if (source->pcap_out) {
+		int err = pcapng_write_packet(source->pcap_out, ts_ns, view->data, view->len,
+					      view->wire_len, NULL);
+
+		if (err && !source->env.err)
+			source->env.err = err;
+	}
 	status = packet_decode(DLT_RAW, view->data, view->len, &packet);
 	if (status != PACKET_OK) {
 		if (status != PACKET_NOT_IP && status != PACKET_NOT_TCP_UDP)
@@ -213,6 +221,7 @@ int wire_source_open(const struct wire_source_config *config, wire_event_fn emit
 	}
 	source->env = (struct wire_tls_env){
 	    .trust = source->trust, .leaves = source->leaves, .emit = emit, .ctx = ctx};
+	source->pcap_out = config->pcap_out;
 	err = wire_capture_open(config->ports, &source->capture, why, why_len);
 	if (err)
 		goto fail;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pcapng_write.h"
 #include "port_set.h"
 #include "wire_tls.h"
 
@@ -16,6 +17,7 @@ struct wire_source_config {
 	const struct port_set *ports;
 	const char *ca_file; /* trust store for chain verdicts; both NULL: the system's */
 	const char *ca_path;
+	struct pcapng_writer *pcap_out; /* every captured packet is written here; NULL: none */
 };
 
 struct wire_source_counts {

@@ -1,0 +1,221 @@
+/* Calls and verdicts of an event list: one correlator pass plus a look at initial INVITEs. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "call_index.h"
+#include "session_timer.h"
+#include "sip_message.h"
+
+static struct call_entry *entry_get(struct call_index *index, const char *call_id)
+{
+	struct call_entry *e = call_index_find(index, call_id);
+
+	if (e)
+		return e;
+	if (index->count == index->cap) {
+		size_t cap = index->cap ? index->cap * 2 : 64;
+		struct call_entry *grown = realloc(index->calls, cap * sizeof(*grown));
+		if (!grown)
+			return NULL;
+		index->calls = grown;
+		index->cap = cap;
+	}
+	e = &index->calls[index->count++];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->call_id, sizeof(e->call_id), "%s", call_id);
+	return e;
+}
+
+struct call_entry *call_index_find(const struct call_index *index, const char *call_id)
+{
+	/* linear: postmortem inputs hold thousands of calls, not millions */
+	for (size_t i = 0; i < index->count; i++)
+		if (!strcmp(index->calls[i].call_id, call_id))
+			return &index->calls[i];
+	return NULL;
+}
+
+void sip_uri_user(const char *uri, size_t len, char *out, size_t out_len)
+{
+	const char *colon = memchr(uri, ':', len), *at;
+	size_t n;
+
+	out[0] = '\0';
+	if (!colon)
+		return;
+	colon++;
+	at = memchr(colon, '@', len - (size_t)(colon - uri));
+	if (!at)
+		return;
+	n = (size_t)(at - colon);
+	if (n >= out_len)
+		n = out_len - 1;
+	memcpy(out, colon, n);
+	out[n] = '\0';
+}
+
+static void copy_view(char *out, size_t out_len, struct sip_view v)
+{
+	size_t n = v.len < out_len - 1 ? v.len : out_len - 1;
+	memcpy(out, v.ptr, n);
+	out[n] = '\0';
+}
+
+/* Caller and callee of each call from its first INVITE without a To tag (RFC 3261 §12.1). */
+static int note_invite(struct call_index *index, const struct event *ev, struct sip_message *msg)
+{
+	char call_id[SIP_CALL_ID_LEN];
+	struct call_entry *e;
+
+	if (sip_message_parse(ev->sip.raw, ev->sip.raw_len,
+			      ev->sip.transport == TRANSPORT_UDP ? SIP_PARSE_DATAGRAM
+								 : SIP_PARSE_STREAM,
+			      msg) != SIP_PARSE_OK ||
+	    msg->kind != SIP_KIND_REQUEST || msg->method_id != SIP_METHOD_INVITE ||
+	    !msg->has_from || !msg->has_to || msg->to.tag.len)
+		return 0;
+	copy_view(call_id, sizeof(call_id), msg->call_id);
+	e = entry_get(index, call_id);
+	if (!e)
+		return -ENOMEM;
+	if (e->from_user[0] || e->to_user[0])
+		return 0;
+	sip_uri_user(msg->from.uri.ptr, msg->from.uri.len, e->from_user, sizeof(e->from_user));
+	sip_uri_user(msg->to.uri.ptr, msg->to.uri.len, e->to_user, sizeof(e->to_user));
+	snprintf(e->peer_addr, sizeof(e->peer_addr), "%s", ev->sip.remote.addr);
+	return 0;
+}
+
+struct build_ctx {
+	struct call_index *index;
+	int rc;
+};
+
+static void on_call(const struct correlator *corr, const struct call *call, void *ctx)
+{
+	struct build_ctx *b = ctx;
+	struct call_entry *e = entry_get(b->index, call->call_id);
+
+	if (!e) {
+		b->rc = -ENOMEM;
+		return;
+	}
+	e->first_ts_ns = call->first_ts_ns;
+	e->last_ts_ns = call->last_ts_ns;
+	for (unsigned l = 0; l < call->n_legs && l < CALL_MAX_LEGS; l++) {
+		const struct session_timer *st = &call->legs[l].timer;
+		struct leg_timer *t = &e->timers[e->n_timers++];
+		uint64_t start =
+		    st->problem ? st->problem_interval_start_ns : st->interval_start_ns;
+		uint32_t se_s = st->problem ? st->problem_se_s : st->se_s;
+
+		snprintf(t->peer_addr, sizeof(t->peer_addr), "%s", call->legs[l].peer_addr);
+		t->active = st->se_s > 0;
+		t->se_s = se_s;
+		t->refresher = st->problem ? st->problem_refresher : st->refresher;
+		if (t->active && se_s) {
+			t->refresh_due_ns = session_timer_refresh_due_ns(start, se_s);
+			t->expiry_ns = session_timer_expiry_ns(start, se_s);
+		}
+	}
+	e->verdict = malloc(sizeof(*e->verdict));
+	if (!e->verdict) {
+		b->rc = -ENOMEM;
+		return;
+	}
+	explain_call(corr, call, e->verdict);
+	for (unsigned i = 0; i < e->verdict->n_diags; i++)
+		e->failed |= diag_is_failure(e->verdict->diags[i].id);
+	if (!e->verdict->n_diags) {
+		free(e->verdict);
+		e->verdict = NULL;
+	}
+}
+
+int call_index_build(struct call_index *index, const struct event_list *events,
+		     const struct correlator_config *config)
+{
+	struct build_ctx b = {index, 0};
+	struct sip_message *msg = malloc(sizeof(*msg)); /* large: off the stack */
+	struct correlator corr;
+
+	memset(index, 0, sizeof(*index));
+	if (!msg)
+		return -ENOMEM;
+	for (size_t i = 0; i < events->count && !b.rc; i++)
+		if (events->events[i].kind == EV_SIP)
+			b.rc = note_invite(index, &events->events[i], msg);
+	free(msg);
+	correlator_init(&corr, config, on_call, &b, NULL);
+	for (size_t i = 0; i < events->count && !b.rc; i++)
+		if (correlator_feed(&corr, &events->events[i]))
+			b.rc = -ENOMEM;
+	index->sip_undecoded = corr.sip_undecoded;
+	correlator_finish(&corr);
+	return b.rc;
+}
+
+void call_index_free(struct call_index *index)
+{
+	for (size_t i = 0; i < index->count; i++)
+		free(index->calls[i].verdict);
+	free(index->calls);
+	memset(index, 0, sizeof(*index));
+}
+
+static unsigned chain_depth(const struct call_verdict *v, const struct diagnosis *d)
+{
+	unsigned depth = 0;
+	for (; d && depth < DIAG_COUNT; depth++)
+		d = d->n_causes ? verdict_find(v, d->causes[0]) : NULL;
+	return depth;
+}
+
+/* The failure with the longest chain explains the most (a SESSION_EXPIRED that goes back to
+ * an idle close says more than a BYE_FAILED without a cause); else the first warning. */
+static const struct diagnosis *headline(const struct call_verdict *v)
+{
+	const struct diagnosis *best = NULL;
+	unsigned best_depth = 0;
+
+	for (unsigned i = 0; i < v->n_diags; i++) {
+		unsigned depth = chain_depth(v, &v->diags[i]);
+		if (diag_is_failure(v->diags[i].id) && depth > best_depth) {
+			best = &v->diags[i];
+			best_depth = depth;
+		}
+	}
+	return best ? best : v->n_diags ? &v->diags[0] : NULL;
+}
+
+/* Symptoms come first in enum diag_id (explain.h), causes after them. */
+static bool is_symptom(enum diag_id id)
+{
+	return id < DIAG_IDLE_CLOSE_REVERSE;
+}
+
+const struct diagnosis *call_entry_cause(const struct call_entry *call)
+{
+	const struct diagnosis *top = call->verdict ? headline(call->verdict) : NULL;
+
+	for (const struct diagnosis *d = top; d && is_symptom(d->id);) {
+		d = d->n_causes ? verdict_find(call->verdict, d->causes[0]) : NULL;
+		if (d && !is_symptom(d->id))
+			return d;
+	}
+	return top;
+}
+
+void call_entry_chain(const struct call_entry *call, char *out, size_t out_len)
+{
+	const struct diagnosis *d = call->verdict ? headline(call->verdict) : NULL;
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (unsigned depth = 0; d && depth < DIAG_COUNT && len < out_len; depth++) {
+		len += (size_t)snprintf(out + len, out_len - len, "%s%s", depth ? " <- " : "",
+					diag_id_name(d->id));
+		d = d->n_causes ? verdict_find(call->verdict, d->causes[0]) : NULL;
+	}
+}

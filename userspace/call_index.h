@@ -1,0 +1,60 @@
+/*
+ * Every call of an event list with its verdict, for the commands that look calls up after the
+ * fact (correlate, timeline): runs the correlator and the explain rules once, and keeps what a
+ * person searches by (Call-ID, time, caller and callee numbers from the first INVITE) and the
+ * session-timer deadlines of each leg.
+ */
+#ifndef SIPTRAIL_CALL_INDEX_H
+#define SIPTRAIL_CALL_INDEX_H
+
+#include "correlator.h"
+#include "event_load.h"
+#include "explain.h"
+
+#define CALL_USER_LEN 64
+
+struct leg_timer {
+	char peer_addr[EV_ADDR_LEN];
+	bool active;
+	uint32_t se_s;
+	enum side refresher;
+	uint64_t refresh_due_ns, expiry_ns; /* of the last interval, or the first that failed */
+};
+
+struct call_entry {
+	char call_id[SIP_CALL_ID_LEN];
+	uint64_t first_ts_ns, last_ts_ns;
+	char from_user[CALL_USER_LEN], to_user[CALL_USER_LEN]; /* first INVITE's From and To */
+	char peer_addr[EV_ADDR_LEN];			       /* the first INVITE's other end */
+	bool failed;					       /* a failure diagnosis */
+	struct call_verdict *verdict;			       /* NULL: nothing to say */
+	struct leg_timer timers[CALL_MAX_LEGS];
+	unsigned n_timers;
+};
+
+struct call_index {
+	struct call_entry *calls; /* in the order calls were first seen */
+	size_t count, cap;
+	unsigned long sip_undecoded;
+};
+
+/* Returns 0 or -ENOMEM. */
+int call_index_build(struct call_index *index, const struct event_list *events,
+		     const struct correlator_config *config);
+void call_index_free(struct call_index *index);
+struct call_entry *call_index_find(const struct call_index *index, const char *call_id);
+
+/* What a failure is counted under: in the chain of the failure that explains the most, the
+ * first cause after the symptoms (BYE_FAILED <- TLS_INCOMPLETE_CHAIN <- IDLE_CLOSE_REVERSE: the
+ * chain; the idle close behind it is the trigger); the symptom when it has no cause, else the
+ * first warning; NULL when nothing was diagnosed. */
+const struct diagnosis *call_entry_cause(const struct call_entry *call);
+
+/* "BYE_FAILED <- TLS_INCOMPLETE_CHAIN <- IDLE_CLOSE_REVERSE" for that failure (or the first
+ * warning) into OUT. */
+void call_entry_chain(const struct call_entry *call, char *out, size_t out_len);
+
+/* The user part of a SIP URI ("sip:+4930123@host" -> "+4930123") into OUT. */
+void sip_uri_user(const char *uri, size_t len, char *out, size_t out_len);
+
+#endif

@@ -1,0 +1,775 @@
+/* Capture -> events: per TCP connection, who opened and closed it, its TLS records or its SIP
+ * stream; per UDP datagram, its SIP message. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <search.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "capture_local.h"
+#include "capture_source.h"
+#include "pcapng_write.h"
+#include "sip_framer.h"
+#include "tls_chain.h"
+#include "tls_record.h"
+
+#define NS_PER_S 1000000000ull
+/* RFC 6298 §2: initial RTO 1 s, so an unanswered SYN this old at the end has timed out. */
+#define SYN_TIMEOUT_NS (3 * NS_PER_S)
+
+enum stream_kind { STREAM_UNKNOWN, STREAM_TLS, STREAM_SIP, STREAM_OTHER };
+
+struct source;
+
+/* One TCP connection that involves the local host. */
+struct src_conn {
+	struct source *src;
+	uint64_t id;
+	int local_side; /* enum tcp_side of this host */
+	struct endpoint local, remote;
+	uint8_t family, local_addr[16], remote_addr[16];
+	enum stream_kind kind;
+	struct tls_conn tls;
+	struct sip_stream sip[2]; /* by enum tcp_side of the sender */
+	bool sip_ready;
+	uint64_t data_ts_ns; /* time of the chunk being fed */
+	enum tcp_side feeding;
+	/* TLS handshake */
+	uint64_t hello_ts_ns;
+	char sni[256];
+	uint16_t version;
+	bool finished[2], hs_reported;
+	char verify_error[EV_NAME_LEN]; /* local's verdict on the peer's chain */
+};
+
+struct tuple_key {
+	uint8_t family, a_addr[16], b_addr[16];
+	uint16_t a_port, b_port;
+};
+
+struct tuple_node {
+	struct tuple_key key;
+	struct src_conn *conn;
+};
+
+struct source {
+	const struct capture_source_run *run;
+	struct capture_local local;
+	struct tls_trust *trust; /* loaded up front when given, at the first chain otherwise */
+	bool trust_failed;
+	struct capture_source_stats *stats;
+	struct src_conn **conns; /* by tcp_conn id - 1 */
+	size_t conns_cap;
+	void *tuples; /* open connections by address pair, for synthetic packets */
+	int rc;	      /* first error of the emit callback or memory */
+};
+
+static bool port_ok(const struct source *src, uint16_t a, uint16_t b)
+{
+	const struct capture_source_options *o = src->run->options;
+	return capture_ports_match(o->ports, o->n_ports, a, b);
+}
+
+static void emit(struct source *src, struct event *ev)
+{
+	int rc;
+
+	if (src->rc) {
+		event_release(ev);
+		return;
+	}
+	src->stats->events++;
+	rc = src->run->emit(src->run->ctx, ev);
+	if (rc)
+		src->rc = rc;
+}
+
+static void set_endpoint(struct endpoint *ep, uint8_t family, const uint8_t addr[16], uint16_t port)
+{
+	packet_addr_str(family, addr, ep->addr, sizeof(ep->addr));
+	ep->port = port;
+}
+
+/* Which end of a pair is this host: 0 or 1, or -1 when neither. When both ends are local (a
+ * host talking to itself), the lower port is taken as local: that is the listener. */
+static int local_end(const struct source *src, uint8_t family, const uint8_t *addr0, uint16_t port0,
+		     const uint8_t *addr1, uint16_t port1)
+{
+	bool l0 = capture_local_has(&src->local, family, addr0);
+	bool l1 = capture_local_has(&src->local, family, addr1);
+
+	if (l0 && l1)
+		return port0 <= port1 ? 0 : 1;
+	return l0 ? 0 : l1 ? 1 : -1;
+}
+
+static void tuple_key_make(struct tuple_key *key, uint8_t family, const uint8_t *a, uint16_t ap,
+			   const uint8_t *b, uint16_t bp)
+{
+	int order = memcmp(a, b, 16);
+	memset(key, 0, sizeof(*key));
+	key->family = family;
+	if (order > 0 || (order == 0 && ap > bp)) {
+		const uint8_t *t = a;
+		uint16_t tp = ap;
+		a = b, ap = bp, b = t, bp = tp;
+	}
+	memcpy(key->a_addr, a, 16);
+	memcpy(key->b_addr, b, 16);
+	key->a_port = ap;
+	key->b_port = bp;
+}
+
+static int tuple_cmp(const void *x, const void *y)
+{
+	return memcmp(&((const struct tuple_node *)x)->key, &((const struct tuple_node *)y)->key,
+		      sizeof(struct tuple_key));
+}
+
+static struct src_conn *conn_of(struct source *src, const struct tcp_conn *tc)
+{
+	return tc->id <= src->conns_cap ? src->conns[tc->id - 1] : NULL;
+}
+
+/* --- events --- */
+
+static void conn_event_base(struct event *ev, enum event_kind kind, const struct src_conn *c,
+			    const struct tcp_conn *tc, uint64_t ts_ns)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = kind;
+	ev->ts_ns = ts_ns;
+	ev->conn = c->id;
+	ev->conn_ev.local = c->local;
+	ev->conn_ev.remote = c->remote;
+	ev->conn_ev.direction = c->local_side == TCP_SIDE_CLIENT ? DIR_OUT : DIR_IN;
+	ev->conn_ev.tls_client = c->local_side == TCP_SIDE_CLIENT;
+	(void)tc;
+}
+
+/* Copies IN cut to fit OUT: a cut name is still evidence. */
+static void copy_text(char *out, size_t out_len, const char *in)
+{
+	size_t n = strnlen(in, out_len - 1);
+	memcpy(out, in, n);
+	out[n] = '\0';
+}
+
+static enum side side_of(const struct src_conn *c, int tcp_side)
+{
+	return tcp_side == c->local_side ? SIDE_LOCAL : SIDE_PEER;
+}
+
+static void emit_sip(struct source *src, uint64_t conn_id, enum direction dir,
+		     enum transport transport, const struct endpoint *local,
+		     const struct endpoint *remote, const char *raw, size_t len, uint64_t ts_ns)
+{
+	struct event ev = {.kind = EV_SIP, .ts_ns = ts_ns, .conn = conn_id};
+
+	ev.sip.dir = dir;
+	ev.sip.transport = transport;
+	ev.sip.local = *local;
+	ev.sip.remote = *remote;
+	ev.sip.raw = malloc(len + 1);
+	if (!ev.sip.raw) {
+		src->rc = -ENOMEM;
+		return;
+	}
+	memcpy(ev.sip.raw, raw, len);
+	ev.sip.raw[len] = '\0';
+	ev.sip.raw_len = len;
+	src->stats->sip_messages++;
+	emit(src, &ev);
+}
+
+/* OpenSSL's own reason for a received alert ("tlsv1 alert unknown ca"), as a TLS library on
+ * this host would have logged it: reason code SSL_AD_REASON_OFFSET + alert. */
+static void alert_reason(uint8_t description, char *out, size_t len)
+{
+	const char *reason =
+	    ERR_reason_error_string(ERR_PACK(ERR_LIB_SSL, 0, SSL_AD_REASON_OFFSET + description));
+	const char *name = tls_alert_name(description);
+
+	if (reason)
+		snprintf(out, len, "%s", reason);
+	else
+		snprintf(out, len, "alert %s", name ? name : "unknown");
+}
+
+/* RFC 8446 §6.2: alerts a client sends when it does not accept the server's certificate. */
+static bool is_certificate_alert(uint8_t description)
+{
+	return description == 42 || description == 43 || description == 44 || description == 45 ||
+	       description == 46 || description == 48;
+}
+
+static void emit_handshake(struct src_conn *c, bool ok, const char *error, uint64_t ts_ns)
+{
+	struct event ev = {.kind = EV_TLS_HANDSHAKE, .ts_ns = ts_ns, .conn = c->id};
+
+	if (c->hs_reported)
+		return;
+	c->hs_reported = true;
+	ev.handshake.client = c->local_side == TCP_SIDE_CLIENT;
+	ev.handshake.ok = ok;
+	ev.handshake.start_ts_ns = c->hello_ts_ns ? c->hello_ts_ns : ts_ns;
+	ev.handshake.duration_ns = ts_ns - ev.handshake.start_ts_ns;
+	if (error)
+		snprintf(ev.handshake.error, sizeof(ev.handshake.error), "%s", error);
+	if (!ok)
+		snprintf(ev.handshake.verify_error, sizeof(ev.handshake.verify_error), "%s",
+			 c->verify_error);
+	c->src->stats->tls_handshakes++;
+	emit(c->src, &ev);
+}
+
+static char *dup_time(int64_t epoch_s)
+{
+	char buf[32];
+	time_t t = (time_t)epoch_s;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return strdup(buf);
+}
+
+static char *dup_sans(const struct tls_cert_info *info)
+{
+	size_t len = 1;
+	char *out;
+
+	for (size_t i = 0; i < info->sans_count; i++)
+		len += strlen(info->sans[i]) + 1;
+	out = calloc(1, len);
+	for (size_t i = 0; out && i < info->sans_count; i++) {
+		if (i)
+			strcat(out, ",");
+		strcat(out, info->sans[i]);
+	}
+	return out;
+}
+
+static int cert_fill(struct ev_cert *cert, const struct tls_view *der)
+{
+	struct tls_cert_info *info = malloc(sizeof(*info));
+	int rc = -ENOMEM;
+
+	if (!info)
+		return -ENOMEM;
+	if (tls_cert_decode(der->ptr, der->len, info)) {
+		rc = 0; /* an undecodable certificate is listed without fields */
+		goto out;
+	}
+	cert->subject = strdup(info->subject);
+	cert->issuer = strdup(info->issuer);
+	cert->sans = dup_sans(info);
+	cert->not_before = dup_time(info->not_before);
+	cert->not_after = dup_time(info->not_after);
+	cert->sha256 = strdup(info->sha256);
+	if (cert->subject && cert->issuer && cert->sans && cert->not_before && cert->not_after &&
+	    cert->sha256)
+		rc = 0;
+out:
+	free(info);
+	return rc;
+}
+
+static enum chain_verdict verdict_of(enum tls_chain_verdict v)
+{
+	switch (v) {
+	case TLS_CHAIN_OK:
+		return CHAIN_OK;
+	case TLS_CHAIN_EXPIRED:
+		return CHAIN_EXPIRED;
+	case TLS_CHAIN_NOT_YET_VALID:
+		return CHAIN_NOT_YET_VALID;
+	case TLS_CHAIN_INCOMPLETE:
+		return CHAIN_INCOMPLETE;
+	case TLS_CHAIN_UNTRUSTED:
+		return CHAIN_UNTRUSTED;
+	case TLS_CHAIN_NAME_MISMATCH:
+		return CHAIN_NAME_MISMATCH;
+	}
+	return CHAIN_UNKNOWN;
+}
+
+/* A Certificate message (TLS <= 1.2): the chain, judged at the capture's time as the receiver
+ * would judge it against the trust store given. */
+static void on_certificate(struct src_conn *c, const struct tls_record_event *tev)
+{
+	int sender = tev->from == TLS_FROM_CLIENT ? TCP_SIDE_CLIENT : TCP_SIDE_SERVER;
+	struct event ev = {.kind = EV_TLS_CHAIN, .ts_ns = tev->ts_ns, .conn = c->id};
+	const struct tls_certificate_list *list = &tev->certificate;
+	struct tls_chain_result result;
+	char server_ip[EV_ADDR_LEN];
+	struct tls_chain_request req = {
+	    .certs = list->certs,
+	    .count = list->count,
+	    .host = sender == TCP_SIDE_SERVER && c->sni[0] ? c->sni : NULL,
+	    .ip = server_ip,
+	    .at_epoch_s = (int64_t)(tev->ts_ns / NS_PER_S),
+	    .sender = sender == TCP_SIDE_SERVER ? TLS_CHAIN_FROM_SERVER : TLS_CHAIN_FROM_CLIENT,
+	};
+
+	snprintf(server_ip, sizeof(server_ip), "%s",
+		 c->local_side == TCP_SIDE_SERVER ? c->local.addr : c->remote.addr);
+	ev.chain.from = side_of(c, sender);
+	snprintf(ev.chain.sni, sizeof(ev.chain.sni), "%s", c->sni);
+	ev.chain.certs = calloc(list->count ? list->count : 1, sizeof(*ev.chain.certs));
+	if (!ev.chain.certs) {
+		c->src->rc = -ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < list->count; i++) {
+		ev.chain.n_certs = i + 1;
+		if (cert_fill(&ev.chain.certs[i], &list->certs[i])) {
+			event_release(&ev);
+			c->src->rc = -ENOMEM;
+			return;
+		}
+	}
+	if (list->count && !c->src->trust && !c->src->trust_failed) {
+		char trust_err[256];
+		/* the system store costs tens of ms to load: only for captures with chains */
+		c->src->trust_failed =
+		    tls_trust_load(&c->src->trust, NULL, NULL, trust_err, sizeof(trust_err)) != 0;
+	}
+	if (list->count && c->src->trust && !tls_chain_check(c->src->trust, &req, &result)) {
+		ev.chain.verdict = verdict_of(result.verdict);
+		copy_text(ev.chain.missing_issuer, sizeof(ev.chain.missing_issuer),
+			  result.missing_issuer);
+		if (result.verdict != TLS_CHAIN_OK && sender != c->local_side)
+			copy_text(c->verify_error, sizeof(c->verify_error),
+				  result.verify_error_str);
+	}
+	emit(c->src, &ev);
+}
+
+static void on_alert(struct src_conn *c, const struct tls_record_event *tev)
+{
+	int sender = tev->from == TLS_FROM_CLIENT ? TCP_SIDE_CLIENT : TCP_SIDE_SERVER;
+	struct event ev = {.kind = EV_TLS_ALERT, .ts_ns = tev->ts_ns, .conn = c->id};
+	const char *name = tls_alert_name(tev->alert_description);
+	char error[EV_NAME_LEN];
+
+	ev.alert.from = side_of(c, sender);
+	ev.alert.fatal = tev->alert_level == 2;
+	ev.alert.code = tev->alert_description;
+	snprintf(ev.alert.description, sizeof(ev.alert.description), "%s", name ? name : "unknown");
+	emit(c->src, &ev); /* moves ev */
+	if (tev->alert_level != 2 || c->hs_reported)
+		return;
+	/* what this host's TLS library reports: its own verify failure, or the peer's alert */
+	if (sender == c->local_side && is_certificate_alert(tev->alert_description))
+		snprintf(error, sizeof(error), "certificate verify failed");
+	else if (sender == c->local_side)
+		snprintf(error, sizeof(error), "sent alert %s", name ? name : "unknown");
+	else
+		alert_reason(tev->alert_description, error, sizeof(error));
+	emit_handshake(c, false, error, tev->ts_ns);
+}
+
+static void on_tls_event(void *user, const struct tls_record_event *tev)
+{
+	struct src_conn *c = user;
+
+	switch (tev->type) {
+	case TLS_EV_CLIENT_HELLO:
+		if (!c->hello_ts_ns)
+			c->hello_ts_ns = tev->ts_ns;
+		snprintf(c->sni, sizeof(c->sni), "%.*s", (int)tev->client_hello.sni.len,
+			 (const char *)tev->client_hello.sni.ptr);
+		break;
+	case TLS_EV_SERVER_HELLO:
+		if (!tev->server_hello.hello_retry_request)
+			c->version = tev->server_hello.version;
+		break;
+	case TLS_EV_CERTIFICATE:
+		on_certificate(c, tev);
+		break;
+	case TLS_EV_ALERT:
+		on_alert(c, tev);
+		break;
+	case TLS_EV_ENCRYPTED_HANDSHAKE:
+		/* TLS 1.2: each side's Finished follows its ChangeCipherSpec (RFC 5246 §7.4.9) */
+		c->finished[tev->from] = true;
+		if (c->finished[0] && c->finished[1])
+			emit_handshake(c, true, NULL, tev->ts_ns);
+		break;
+	case TLS_EV_APPLICATION_DATA:
+		/* TLS 1.3: the client's first encrypted record after the ServerHello is its
+		 * Finished, sent only once it accepted the server's certificate (RFC 8446 §4.4) */
+		if (c->version == TLS_VERSION_1_3 && tev->from == TLS_FROM_CLIENT)
+			emit_handshake(c, true, NULL, tev->ts_ns);
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_sip_frame(const struct sip_frame *frame, void *ctx)
+{
+	struct src_conn *c = ctx;
+
+	if (frame->kind != SIP_FRAME_MESSAGE || !frame->data)
+		return;
+	emit_sip(c->src, c->id, (int)c->feeding == c->local_side ? DIR_OUT : DIR_IN, TRANSPORT_TCP,
+		 &c->local, &c->remote, frame->data, frame->len, c->data_ts_ns);
+}
+
+/* --- TCP callbacks --- */
+
+static void on_open(void *user, const struct tcp_conn *tc, uint64_t ts_ns)
+{
+	struct source *src = user;
+	struct src_conn *c;
+	struct event ev;
+	int end = local_end(src, tc->family, tc->end[0].addr, tc->end[0].port, tc->end[1].addr,
+			    tc->end[1].port);
+
+	if (end < 0 || !port_ok(src, tc->end[0].port, tc->end[1].port)) {
+		src->stats->conns_ignored++;
+		return;
+	}
+	if (tc->id > src->conns_cap) {
+		size_t cap = src->conns_cap ? src->conns_cap * 2 : 64;
+		struct src_conn **grown;
+		while (cap < tc->id)
+			cap *= 2;
+		grown = realloc(src->conns, cap * sizeof(*grown));
+		if (!grown) {
+			src->rc = -ENOMEM;
+			return;
+		}
+		memset(grown + src->conns_cap, 0, (cap - src->conns_cap) * sizeof(*grown));
+		src->conns = grown;
+		src->conns_cap = cap;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		src->rc = -ENOMEM;
+		return;
+	}
+	c->src = src;
+	c->id = tc->id;
+	c->local_side = end;
+	c->family = tc->family;
+	memcpy(c->local_addr, tc->end[end].addr, 16);
+	memcpy(c->remote_addr, tc->end[!end].addr, 16);
+	set_endpoint(&c->local, tc->family, tc->end[end].addr, tc->end[end].port);
+	set_endpoint(&c->remote, tc->family, tc->end[!end].addr, tc->end[!end].port);
+	tls_conn_init(&c->tls);
+	src->conns[tc->id - 1] = c;
+
+	struct tuple_node *node = malloc(sizeof(*node));
+	if (node) {
+		tuple_key_make(&node->key, tc->family, tc->end[0].addr, tc->end[0].port,
+			       tc->end[1].addr, tc->end[1].port);
+		node->conn = c;
+		void *slot = tsearch(node, &src->tuples, tuple_cmp);
+		if (!slot)
+			free(node);
+		else if (*(struct tuple_node **)slot != node) {
+			(*(struct tuple_node **)slot)->conn = c; /* a new connection on the tuple */
+			free(node);
+		}
+	}
+	conn_event_base(&ev, EV_CONN_OPEN, c, tc, tc->syn_ts_ns ? tc->syn_ts_ns : ts_ns);
+	emit(src, &ev);
+}
+
+static bool looks_like_tls(const uint8_t *data, size_t len)
+{
+	/* RFC 8446 §5.1: a handshake record with a 3.x legacy version */
+	return len >= 2 && data[0] == TLS_CT_HANDSHAKE && data[1] == 3;
+}
+
+static void on_data(void *user, const struct tcp_conn *tc, enum tcp_side from, const uint8_t *data,
+		    size_t len, uint64_t ts_ns)
+{
+	struct source *src = user;
+	struct src_conn *c = conn_of(src, tc);
+
+	if (!c || c->kind == STREAM_OTHER)
+		return;
+	if (c->kind == STREAM_UNKNOWN) {
+		c->kind = looks_like_tls(data, len) ? STREAM_TLS : STREAM_SIP;
+		if (c->kind == STREAM_SIP) {
+			if (sip_stream_init(&c->sip[0], 0) || sip_stream_init(&c->sip[1], 0)) {
+				sip_stream_free(&c->sip[0]);
+				src->rc = -ENOMEM;
+				c->kind = STREAM_OTHER;
+				return;
+			}
+			c->sip_ready = true;
+		}
+	}
+	c->data_ts_ns = ts_ns;
+	c->feeding = from;
+	if (c->kind == STREAM_TLS)
+		tls_conn_feed(&c->tls, from == TCP_SIDE_CLIENT ? TLS_FROM_CLIENT : TLS_FROM_SERVER,
+			      data, len, ts_ns, on_tls_event, c);
+	else
+		sip_stream_push(&c->sip[from], data, len, on_sip_frame, c);
+}
+
+static void on_gap(void *user, const struct tcp_conn *tc, enum tcp_side from,
+		   uint64_t missing_bytes, uint64_t ts_ns)
+{
+	struct source *src = user;
+	struct src_conn *c = conn_of(src, tc);
+
+	(void)ts_ns;
+	if (!c)
+		return;
+	if (c->kind == STREAM_TLS) {
+		tls_conn_gap(&c->tls, from == TCP_SIDE_CLIENT ? TLS_FROM_CLIENT : TLS_FROM_SERVER,
+			     missing_bytes);
+	} else if (c->sip_ready) {
+		/* the framer finds the next start line after the hole (RFC 3261 §18.3) */
+		c->feeding = from;
+		sip_stream_finish(&c->sip[from], on_sip_frame, c);
+	}
+}
+
+static void fill_end(struct event *ev, const struct src_conn *c, const struct tcp_conn *tc,
+		     enum tcp_end_reason reason, uint64_t ts_ns)
+{
+	struct ev_conn *e = &ev->conn_ev;
+	int closer = tc->first_closer;
+	uint64_t last_ts = tc->last_payload_ts_ns ? tc->last_payload_ts_ns : tc->first_ts_ns;
+	uint64_t close_ts = tc->first_close_ts_ns ? tc->first_close_ts_ns : ts_ns;
+
+	e->duration_ns = ts_ns - (tc->syn_ts_ns ? tc->syn_ts_ns : tc->first_ts_ns);
+	e->bytes_sent = tc->bytes[c->local_side];
+	e->bytes_received = tc->bytes[!c->local_side];
+	e->first_close_ts_ns = tc->first_close_ts_ns;
+	e->idle_ns = close_ts > last_ts ? close_ts - last_ts : 0;
+	if (tc->syn_ts_ns && !tc->synack_ts_ns && tc->rst_ts_ns[TCP_SIDE_SERVER]) {
+		e->how = CLOSE_REFUSED; /* RFC 9293 §3.10.7.3: RST answers a SYN to a closed port */
+		e->closed_by = side_of(c, TCP_SIDE_SERVER);
+		snprintf(e->sk_error, sizeof(e->sk_error), "ECONNREFUSED");
+	} else if (tc->syn_ts_ns && !tc->synack_ts_ns && reason == TCP_END_CAPTURE_END) {
+		e->how = CLOSE_TIMEOUT;
+		snprintf(e->sk_error, sizeof(e->sk_error), "ETIMEDOUT");
+	} else if (closer >= 0) {
+		e->closed_by = side_of(c, closer);
+		if (tc->fin_ts_ns[closer] && tc->fin_ts_ns[closer] == tc->first_close_ts_ns)
+			e->how = CLOSE_FIN;
+		else
+			e->how = closer == c->local_side ? CLOSE_RST_OUT : CLOSE_RST_IN;
+	}
+}
+
+static void on_end(void *user, const struct tcp_conn *tc, enum tcp_end_reason reason,
+		   uint64_t ts_ns)
+{
+	struct source *src = user;
+	struct src_conn *c = conn_of(src, tc);
+	struct tuple_key key;
+	struct tuple_node probe, **found;
+	struct event ev;
+	bool unanswered_syn = tc->syn_ts_ns && !tc->synack_ts_ns;
+
+	if (!c)
+		return;
+	if (c->sip_ready) {
+		for (int side = 0; side < 2; side++) {
+			c->feeding = (enum tcp_side)side;
+			sip_stream_finish(&c->sip[side], on_sip_frame, c);
+		}
+	}
+	if (c->kind == STREAM_TLS && c->hello_ts_ns && reason != TCP_END_CAPTURE_END)
+		emit_handshake(c, false,
+			       reason == TCP_END_RESET ? "connection reset during handshake"
+						       : "connection closed during handshake",
+			       ts_ns);
+	conn_event_base(&ev, EV_CONN_END, c, tc, ts_ns);
+	fill_end(&ev, c, tc, reason, ts_ns);
+	/* still open at the end of the capture: live would not have reported an end either */
+	if (ev.conn_ev.how != CLOSE_UNKNOWN && (!unanswered_syn || reason != TCP_END_CAPTURE_END ||
+						ts_ns >= tc->syn_ts_ns + SYN_TIMEOUT_NS))
+		emit(src, &ev);
+
+	tuple_key_make(&key, tc->family, tc->end[0].addr, tc->end[0].port, tc->end[1].addr,
+		       tc->end[1].port);
+	probe.key = key;
+	found = tfind(&probe, &src->tuples, tuple_cmp);
+	if (found && (*found)->conn == c) {
+		struct tuple_node *node = *found;
+		tdelete(&probe, &src->tuples, tuple_cmp);
+		free(node);
+	}
+	if (c->sip_ready) {
+		sip_stream_free(&c->sip[0]);
+		sip_stream_free(&c->sip[1]);
+	}
+	tls_conn_release(&c->tls);
+	src->conns[tc->id - 1] = NULL;
+	free(c);
+}
+
+/* RFC 3261 §7.1/§7.2: a request line ends in SIP-Version, a status line starts with it. */
+static bool looks_like_sip(const uint8_t *p, size_t len)
+{
+	const uint8_t *eol = memchr(p, '\n', len < 2048 ? len : 2048);
+	size_t line;
+
+	if (!eol)
+		return false;
+	line = (size_t)(eol - p);
+	if (line && p[line - 1] == '\r')
+		line--;
+	return (len >= 8 && !memcmp(p, "SIP/2.0 ", 8)) ||
+	       (line >= 8 && !memcmp(p + line - 8, " SIP/2.0", 8));
+}
+
+static void on_udp(void *user, const struct packet_l4 *pkt, uint64_t ts_ns)
+{
+	struct source *src = user;
+	struct endpoint local, remote;
+	int end =
+	    local_end(src, pkt->family, pkt->src_addr, pkt->src_port, pkt->dst_addr, pkt->dst_port);
+
+	if (end < 0 || !port_ok(src, pkt->src_port, pkt->dst_port) ||
+	    !looks_like_sip(pkt->payload, pkt->payload_len))
+		return;
+	set_endpoint(&local, pkt->family, end == 0 ? pkt->src_addr : pkt->dst_addr,
+		     end == 0 ? pkt->src_port : pkt->dst_port);
+	set_endpoint(&remote, pkt->family, end == 0 ? pkt->dst_addr : pkt->src_addr,
+		     end == 0 ? pkt->dst_port : pkt->src_port);
+	emit_sip(src, 0, end == 0 ? DIR_OUT : DIR_IN, TRANSPORT_UDP, &local, &remote,
+		 (const char *)pkt->payload, pkt->payload_len, ts_ns);
+}
+
+/* siptrail's own synthetic packets: the plaintext of a TLS connection, one message each. */
+static bool on_packet(void *user, const struct capture_packet *pkt, const struct packet_l4 *l4)
+{
+	struct source *src = user;
+	struct tuple_node probe, **found;
+	struct endpoint local, remote;
+	uint64_t conn_id = 0;
+	int end;
+
+	if (src->run->progress)
+		src->run->progress(src->run->ctx, pkt->file_offset);
+	if (!l4 || !pcapng_is_synthetic(l4))
+		return false;
+	end = local_end(src, l4->family, l4->src_addr, l4->src_port, l4->dst_addr, l4->dst_port);
+	if (end < 0 || !port_ok(src, l4->src_port, l4->dst_port))
+		return true;
+	tuple_key_make(&probe.key, l4->family, l4->src_addr, l4->src_port, l4->dst_addr,
+		       l4->dst_port);
+	found = tfind(&probe, &src->tuples, tuple_cmp);
+	if (found)
+		conn_id = (*found)->conn->id;
+	set_endpoint(&local, l4->family, end == 0 ? l4->src_addr : l4->dst_addr,
+		     end == 0 ? l4->src_port : l4->dst_port);
+	set_endpoint(&remote, l4->family, end == 0 ? l4->dst_addr : l4->src_addr,
+		     end == 0 ? l4->dst_port : l4->src_port);
+	src->stats->synthetic_sip++;
+	emit_sip(src, conn_id, end == 0 ? DIR_OUT : DIR_IN, TRANSPORT_TLS, &local, &remote,
+		 (const char *)l4->payload, l4->payload_len, pkt->ts_ns);
+	return true;
+}
+
+/* --- driver --- */
+
+int capture_source_parse_ports(struct capture_source_options *options, const char *list)
+{
+	const char *p = list;
+
+	while (*p) {
+		char *end;
+		unsigned long port = strtoul(p, &end, 10);
+		if (end == p || port == 0 || port > 65535 || (*end && *end != ',') ||
+		    options->n_ports == CAPTURE_SOURCE_MAX_PORTS)
+			return -EINVAL;
+		options->ports[options->n_ports++] = (uint16_t)port;
+		p = *end ? end + 1 : end;
+	}
+	return options->n_ports ? 0 : -EINVAL;
+}
+
+bool capture_file_detect(const char *path)
+{
+	static const uint32_t magics[] = {0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1,
+					  0x0a0d0d0a};
+	uint32_t magic = 0;
+	FILE *f = fopen(path, "rb");
+	bool found = false;
+
+	if (!f)
+		return false;
+	if (fread(&magic, sizeof(magic), 1, f) == 1)
+		for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
+			found |= magic == magics[i];
+	fclose(f);
+	return found;
+}
+
+static int set_local(struct source *src, const char *path, struct capture_error *err)
+{
+	const struct capture_source_options *o = src->run->options;
+	int rc;
+
+	for (size_t i = 0; i < o->n_hosts; i++) {
+		rc = capture_local_add(&src->local, o->hosts[i]);
+		if (rc) {
+			snprintf(err->message, sizeof(err->message), "--host %s: %s", o->hosts[i],
+				 rc == -EINVAL ? "not an IPv4 or IPv6 address" : "too many hosts");
+			return -EINVAL;
+		}
+	}
+	if (!o->n_hosts) {
+		rc = capture_local_infer(&src->local, path, o->ports, o->n_ports);
+		if (rc == -ENOMEM)
+			return rc;
+		src->stats->local_inferred = rc == 0;
+	}
+	if (src->local.count)
+		packet_addr_str(src->local.addrs[0].family, src->local.addrs[0].addr,
+				src->stats->local_addr, sizeof(src->stats->local_addr));
+	return 0;
+}
+
+int capture_source_read(const char *path, const struct capture_source_run *run,
+			struct capture_source_stats *stats, struct capture_error *err)
+{
+	static const struct capture_replay_ops ops = {
+	    .tcp = {on_open, on_data, on_gap, on_end},
+	    .on_udp = on_udp,
+	    .on_packet = on_packet,
+	};
+	struct source src = {.run = run, .stats = stats};
+	char trust_err[256];
+	int rc;
+
+	memset(stats, 0, sizeof(*stats));
+	memset(err, 0, sizeof(*err));
+	rc = set_local(&src, path, err);
+	if (rc)
+		return rc;
+	if ((run->options->ca_file || run->options->ca_path) &&
+	    tls_trust_load(&src.trust, run->options->ca_file, run->options->ca_path, trust_err,
+			   sizeof(trust_err))) {
+		snprintf(err->message, sizeof(err->message), "trust store: %s", trust_err);
+		return -EINVAL;
+	}
+	rc = capture_replay(path, &ops, &src, NULL, &stats->replay, err);
+	tls_trust_free(src.trust);
+	tdestroy(src.tuples, free);
+	for (size_t i = 0; i < src.conns_cap; i++)
+		if (src.conns[i]) /* only after an early stop: on_end frees the rest */
+			free(src.conns[i]);
+	free(src.conns);
+	if (rc)
+		return rc;
+	if (src.rc == -ENOMEM)
+		snprintf(err->message, sizeof(err->message), "%s: out of memory", path);
+	return src.rc;
+}

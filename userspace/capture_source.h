@@ -1,0 +1,65 @@
+/*
+ * A capture file (pcap or pcapng) as a source of normalized events, the same ones `siptrail
+ * live` writes: conn_open/conn_end from SYN, FIN and RST; tls_handshake, tls_alert and
+ * tls_chain from the TLS records (chains verified at the capture's time); sip from plaintext
+ * UDP and TCP, and from the synthetic plaintext packets siptrail's pcapng writer adds for SIP
+ * read from TLS. "local" is the traced host: the addresses given, or the one inferred
+ * (docs/postmortem.md).
+ */
+#ifndef SIPTRAIL_CAPTURE_SOURCE_H
+#define SIPTRAIL_CAPTURE_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture_reader.h"
+#include "event.h"
+
+#define CAPTURE_SOURCE_MAX_HOSTS 16
+#define CAPTURE_SOURCE_MAX_PORTS 64
+
+struct capture_source_options {
+	const char *hosts[CAPTURE_SOURCE_MAX_HOSTS]; /* this host's addresses; none: inferred */
+	size_t n_hosts;
+	uint16_t ports[CAPTURE_SOURCE_MAX_PORTS]; /* only traffic with one of them; none: all */
+	size_t n_ports;
+	const char *ca_file, *ca_path; /* trust store for chain verdicts; NULL: system default */
+};
+
+/* Receives each event; the callee owns it (event_move it or event_release it). Returns 0, or a
+ * negative errno that stops event delivery (the file is still read to its end). */
+typedef int (*capture_event_fn)(void *ctx, struct event *ev);
+
+/* Called for every packet read: byte offset of its record, for a progress display. */
+typedef void (*capture_progress_fn)(void *ctx, uint64_t file_offset);
+
+struct capture_source_stats {
+	struct capture_replay_stats replay;
+	char local_addr[EV_ADDR_LEN]; /* the inferred (or first given) local address */
+	bool local_inferred;
+	uint64_t events, sip_messages, synthetic_sip, tls_handshakes, conns_ignored;
+};
+
+struct capture_source_run {
+	const struct capture_source_options *options;
+	capture_event_fn emit;
+	capture_progress_fn progress; /* may be NULL */
+	void *ctx;
+};
+
+/*
+ * Reads PATH and emits its events in capture order. Returns 0; -EINVAL when an option is bad
+ * (err says which); -EIO when the file is unreadable or breaks part way (err names the packet
+ * and byte; everything before it was emitted); -ENOMEM; or the emit callback's error.
+ */
+int capture_source_read(const char *path, const struct capture_source_run *run,
+			struct capture_source_stats *stats, struct capture_error *err);
+
+/* Parses "5060,5061" into options->ports. Returns 0 or -EINVAL. */
+int capture_source_parse_ports(struct capture_source_options *options, const char *list);
+
+/* True when the first bytes of PATH are a pcap or pcapng magic number. */
+bool capture_file_detect(const char *path);
+
+#endif

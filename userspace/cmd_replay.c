@@ -1,0 +1,158 @@
+/* siptrail replay CAPTURE: a pcap/pcapng file as the events live tracing writes. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "command.h"
+#include "event_load.h"
+#include "journal.h"
+#include "journal_write.h"
+#include "progress.h"
+#include "sock_event_text.h"
+#include "tls_sip_text.h"
+
+struct replay_run {
+	FILE *json_out;	   /* --json: stdout */
+	FILE *journal_out; /* --write */
+	bool text;	   /* neither: one readable line per event */
+	struct progress progress;
+	int write_rc;
+};
+
+/* The same readable line live prints for the same event. */
+static int print_text(const json_t *event)
+{
+	int rc = sock_event_text_write(stdout, event);
+
+	return rc == -EINVAL ? tls_sip_text_write(stdout, event) : rc;
+}
+
+static int on_event(void *ctx, struct event *ev)
+{
+	struct replay_run *run = ctx;
+	int rc = 0;
+
+	json_t *event = event_to_json(ev);
+
+	if (!event)
+		rc = -ENOMEM;
+	if (!rc && run->text)
+		rc = print_text(event);
+	if (!rc && run->json_out)
+		rc = json_line_write(run->json_out, event);
+	if (!rc && run->journal_out)
+		rc = json_line_write(run->journal_out, event);
+	json_decref(event);
+	event_release(ev);
+	if (rc)
+		run->write_rc = rc;
+	return rc;
+}
+
+static void on_progress(void *ctx, uint64_t offset)
+{
+	progress_update(&((struct replay_run *)ctx)->progress, offset);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: siptrail replay CAPTURE [--json] [--write JOURNAL] [--host IP ...]\n"
+		     "                       [--ports LIST] [--ca-file F] [--ca-path D]\n"
+		     "  Reads a pcap or pcapng file and turns it into the events live tracing\n"
+		     "  writes (connections, TLS handshakes and chains, SIP messages).\n"
+		     "  --json          the events as JSON lines on stdout\n"
+		     "  --write JOURNAL append the events to a journal file (mode 0600)\n"
+		     "  (neither: one readable line per event)\n" CAPTURE_OPTIONS_HELP
+		     "exit: 0 read to the end, 2 usage, I/O or a broken capture (events before\n"
+		     "the bad packet are written)\n");
+}
+
+static void print_summary(const char *path, const struct capture_source_stats *s)
+{
+	fprintf(stderr,
+		"%s: %llu packets, local host %s%s, %llu TCP connections (%llu not involving it), "
+		"%llu TLS handshakes, %llu SIP messages (%llu read from TLS), %llu events; "
+		"%llu IP fragments (%llu datagrams rebuilt), %llu malformed packets skipped\n",
+		path, (unsigned long long)s->replay.packets,
+		s->local_addr[0] ? s->local_addr : "unknown",
+		s->local_inferred ? " (inferred)" : "", (unsigned long long)s->replay.tcp.conns,
+		(unsigned long long)s->conns_ignored, (unsigned long long)s->tls_handshakes,
+		(unsigned long long)s->sip_messages, (unsigned long long)s->synthetic_sip,
+		(unsigned long long)s->events, (unsigned long long)s->replay.fragments,
+		(unsigned long long)s->replay.reassembled, (unsigned long long)s->replay.malformed);
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	static const struct option options[] = {
+	    {"json", no_argument, NULL, 'j'},
+	    {"write", required_argument, NULL, 'w'},
+	    {"help", no_argument, NULL, 'h'},
+	    CAPTURE_LONG_OPTIONS,
+	    {NULL, 0, NULL, 0},
+	};
+	struct capture_source_options capture = {0};
+	struct replay_run run = {0};
+	struct capture_source_run source = {&capture, on_event, on_progress, &run};
+	struct capture_source_stats stats;
+	struct capture_error err;
+	const char *write_path = NULL;
+	struct stat st;
+	char why[512];
+	int opt, rc, close_rc;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (capture_option("replay", opt, optarg, &capture)) {
+		case 1:
+			continue;
+		case -1:
+			return EXIT_USAGE;
+		}
+		switch (opt) {
+		case 'j':
+			run.json_out = stdout;
+			break;
+		case 'w':
+			write_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (write_path && !(run.journal_out = journal_open(write_path, why, sizeof(why)))) {
+		fprintf(stderr, "siptrail replay: %s\n", why);
+		return EXIT_USAGE;
+	}
+	run.text = !run.json_out && !run.journal_out;
+	progress_start(&run.progress, argv[optind],
+		       stat(argv[optind], &st) ? 0 : (uint64_t)st.st_size);
+	rc = capture_source_read(argv[optind], &source, &stats, &err);
+	progress_end(&run.progress);
+	if (run.journal_out && (close_rc = journal_close(run.journal_out)) && !rc) {
+		fprintf(stderr, "siptrail replay: %s: %s\n", write_path, strerror(-close_rc));
+		return EXIT_USAGE;
+	}
+	if (rc == -EIO || !rc)
+		print_summary(argv[optind], &stats);
+	if (run.write_rc) {
+		fprintf(stderr, "siptrail replay: writing events: %s\n", strerror(-run.write_rc));
+		return EXIT_USAGE;
+	}
+	if (rc) {
+		fprintf(stderr, "siptrail replay: %s\n", err.message);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}

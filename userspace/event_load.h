@@ -1,0 +1,58 @@
+/*
+ * The input of the offline commands (explain, correlate, timeline): a journal or a capture
+ * file, recognised by its first bytes, read whole into a time-ordered list of events. Also the
+ * command-line options every command shares for captures (--host, --ports, --ca-file,
+ * --ca-path).
+ */
+#ifndef SIPTRAIL_EVENT_LOAD_H
+#define SIPTRAIL_EVENT_LOAD_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "capture_source.h"
+#include "event.h"
+
+struct event_list {
+	struct event *events;
+	size_t count, cap;
+	unsigned long bad_lines; /* journal lines skipped */
+	bool from_capture;
+	struct capture_source_stats capture;
+};
+
+/* Moves EV to the end of LIST. Returns 0 or -ENOMEM (EV released). */
+int event_list_push(struct event_list *list, struct event *ev);
+/* Stable sort by time: sources may write events slightly out of order. */
+void event_list_sort(struct event_list *list);
+void event_list_free(struct event_list *list);
+
+/*
+ * Reads PATH ("-": a journal on stdin) into LIST, sorted. Problems are reported on stderr as
+ * "siptrail CMD: ..." once. A capture that breaks part way is an error after everything before
+ * the bad packet was read (the events are kept in LIST). Returns 0, -EIO, -EINVAL, -ENOMEM.
+ */
+int event_load(const char *cmd, const char *path, const struct capture_source_options *options,
+	       struct event_list *list);
+
+/* getopt_long entries for the capture options; their values are 0x100.. */
+enum { OPT_CAPTURE_HOST = 0x100, OPT_CAPTURE_PORTS, OPT_CAPTURE_CA_FILE, OPT_CAPTURE_CA_PATH };
+#define CAPTURE_LONG_OPTIONS                                                                       \
+	{"host", required_argument, NULL, OPT_CAPTURE_HOST},                                       \
+	    {"ports", required_argument, NULL, OPT_CAPTURE_PORTS},                                 \
+	    {"ca-file", required_argument, NULL, OPT_CAPTURE_CA_FILE},                             \
+	{                                                                                          \
+		"ca-path", required_argument, NULL, OPT_CAPTURE_CA_PATH                            \
+	}
+#define CAPTURE_OPTIONS_HELP                                                                       \
+	"  --host IP      this host's address in a capture (repeatable; default: inferred)\n"      \
+	"  --ports LIST   only traffic on these ports in a capture, e.g. 5060,5061\n"              \
+	"  --ca-file F    trust store for chain verdicts (default: the system's)\n"                \
+	"  --ca-path D    trust store directory (c_rehash layout)\n"
+
+/* Applies one of the options above. Returns 1 when OPT was one of them, 0 when not, -1 after
+ * reporting a bad value. */
+int capture_option(const char *cmd, int opt, const char *arg,
+		   struct capture_source_options *options);
+
+#endif
