@@ -84,6 +84,31 @@ static void test_usage_and_io_errors(void **state)
 	assert_int_equal(run("--t1-ms 0 tests/data/bye_reverse_ok.jsonl", out, sizeof(out)), 2);
 }
 
+/* Journals that `siptrail live` wrote on the sbc in the lab (tools/lab/cases, build/lab/CASE/
+ * journal.jsonl). */
+
+/* c-no-reuse-new-conn: the carrier opens its own connection for its BYE, the sbc's leaf-only
+ * server chain is rejected (unknown_ca from the carrier); the sbc never sees the BYE. */
+static void test_lab_peer_bye_lost(void **state)
+{
+	(void)state;
+	assert_int_equal(run("tests/data/lab-c-no-reuse-new-conn.jsonl", out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "chain: BYE_FAILED <- TLS_UNTRUSTED\n"));
+	assert_non_null(strstr(out, "an in-dialog request from 10.99.0.2 (most likely its BYE"));
+	assert_non_null(strstr(out, "alert unknown_ca sent by the peer"));
+	assert_non_null(strstr(out, "until the trace ended"));
+	assert_null(strstr(out, "IDLE_CLOSE_REVERSE"));
+}
+
+/* d-timer-uas-update: the sbc side refreshes by UPDATE (refresher=uac in each refresh, RFC
+ * 4028 §7.4) every 2 s over the carrier's connection: healthy, no warning. */
+static void test_lab_refreshes_healthy(void **state)
+{
+	(void)state;
+	assert_int_equal(run("tests/data/lab-d-timer-uas-update.jsonl", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "1 call(s), 0 failed, 0 with warnings only"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -93,6 +118,8 @@ int main(void)
 	    cmocka_unit_test(test_refresh_failed_connect_refused),
 	    cmocka_unit_test(test_json_and_call_id),
 	    cmocka_unit_test(test_usage_and_io_errors),
+	    cmocka_unit_test(test_lab_peer_bye_lost),
+	    cmocka_unit_test(test_lab_refreshes_healthy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
