@@ -46,6 +46,8 @@ struct conn {
 	/* the same sender's leaf at the last good handshake with this peer, when this one failed */
 	const char *earlier_leaf_sha256;
 	uint64_t earlier_leaf_conn, earlier_leaf_ts_ns;
+	/* failed before carrying SIP: how many calls may have needed it (attribute_failure) */
+	unsigned calls_needing;
 	/* SIP */
 	unsigned sip_messages;
 	uint64_t first_sip_ts_ns, last_sip_out_ts_ns, last_sip_in_ts_ns;

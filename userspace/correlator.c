@@ -103,13 +103,15 @@ static bool call_needs_conn(const struct call *call, const struct leg *leg, uint
 
 /* A connection that never carried SIP failed: attribute it to the calls that needed it.
  * Returns 0 or -ENOMEM. */
-static int attribute_failure(struct correlator *corr, const struct conn *conn)
+static int attribute_failure(struct correlator *corr, struct conn *conn)
 {
 	uint64_t ts_ns = conn->open_seen ? conn->open_ts_ns : conn->last_activity_ns;
+	unsigned calls = 0;
 	struct call *call;
 
 	call_table_foreach(&corr->calls, call)
 	{
+		bool needed = false;
 		for (unsigned l = 0; l < call->n_legs; l++) {
 			struct leg *leg = &call->legs[l];
 			if (strcmp(leg->peer_addr, conn->remote.addr) || leg->conn == conn->id)
@@ -121,9 +123,13 @@ static int attribute_failure(struct correlator *corr, const struct conn *conn)
 			if (leg_add_attempt(leg, conn->id, ts_ns))
 				return -ENOMEM;
 			call->story_changed |= leg->n_attempts != n_attempts;
+			needed = true;
 		}
+		calls += needed;
 		notify(corr, call);
 	}
+	if (calls > conn->calls_needing)
+		conn->calls_needing = calls;
 	return 0;
 }
 

@@ -105,6 +105,11 @@ void explain_peer_request_lost(const struct correlator *corr, const struct call 
 		diag_evidence(diag, a->ts_ns, conn->id,
 			      "conn %llu opened by the peer from %s:%u failed before carrying SIP",
 			      (unsigned long long)conn->id, conn->remote.addr, conn->remote.port);
+		if (conn->calls_needing > 1)
+			diag_evidence(diag, a->ts_ns, conn->id,
+				      "the peer's connections serve all its calls: %u calls with "
+				      "this peer were up then, the request may have been another's",
+				      conn->calls_needing);
 		diag_evidence(diag, corr->now_ns, 0,
 			      "nothing more of the call for %.1f s after that%s", ns_to_s(quiet_ns),
 			      corr->trace_ended ? ", until the trace ended" : " (64*T1 or more)");

@@ -95,6 +95,32 @@ static void test_peer_bye_lost(void **state)
 	assert_false(harness_has(&h, DIAG_REFRESH_FAILED));
 }
 
+/* Two calls up with the carrier when its connection fails: the peer's connections serve all
+ * its calls, so each call gets the inference and the evidence says it is shared. */
+static void test_peer_failure_shared_by_calls(void **state)
+{
+	struct harness h;
+	const struct diagnosis *d;
+	bool shared = false;
+	(void)state;
+	harness_init(&h);
+	outbound_call(&h, NULL, NULL);
+	h_sip(&h, 5.0, 1, DIR_OUT, H_CARRIER,
+	      &(struct h_msg){"INVITE", 0, 1, "z9hG4bK-two-inv", false, NULL, "two@pbx"});
+	h_sip(&h, 5.1, 1, DIR_IN, H_CARRIER,
+	      &(struct h_msg){"INVITE", 200, 1, "z9hG4bK-two-inv", true, NULL, "two@pbx"});
+	h_sip(&h, 5.2, 1, DIR_OUT, H_CARRIER,
+	      &(struct h_msg){"ACK", 0, 1, "z9hG4bK-two-ack", true, NULL, "two@pbx"});
+	h_conn_end(&h, 40.0, 1, DIR_OUT, SIDE_LOCAL, CLOSE_FIN, 34.8, NULL);
+	peer_conn_rejected(&h, 60.0);
+	d = verdict_find(harness_verdict(&h, H_CALL_ID), DIAG_BYE_FAILED);
+	assert_non_null(d);
+	for (unsigned i = 0; i < d->n_evidence; i++)
+		shared |= strstr(d->evidence[i].text, "2 calls with this peer were up") != NULL;
+	assert_true(shared);
+	assert_non_null(verdict_find(harness_verdict(&h, "two@pbx"), DIAG_BYE_FAILED));
+}
+
 /* Without an idle close (the peer does not reuse the connection it has): the same symptom,
  * no IDLE_CLOSE_REVERSE (lab c-no-reuse-new-conn). */
 static void test_peer_bye_lost_without_idle_close(void **state)
@@ -263,6 +289,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_peer_bye_lost),
+	    cmocka_unit_test(test_peer_failure_shared_by_calls),
 	    cmocka_unit_test(test_peer_bye_lost_without_idle_close),
 	    cmocka_unit_test(test_peer_retry_carries_bye_is_healthy),
 	    cmocka_unit_test(test_peer_failure_before_setup_is_not_the_calls),
