@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <jansson.h>
 
-/* Writes the line for a conn_open, conn_end, tls_handshake, sip or lost event. Returns 0 or a
- * negative errno. */
+/* Writes the line for a conn_open, conn_close, conn_end, tls_handshake, sip or lost event. Returns
+ * 0 or a negative errno. */
 int sock_event_text_write(FILE *out, const json_t *event);
 
 #endif
