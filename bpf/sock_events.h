@@ -59,12 +59,16 @@ struct sock_conn {
 	__u64 bytes_sent;     /* payload bytes sent, retransmissions counted once */
 	__u64 bytes_received; /* payload bytes received */
 	__u64 attributed;     /* passive: a process has been credited (64-bit for cmpxchg) */
-	__u32 retransmits;    /* tcp_sock.total_retrans */
-	__u32 pid;	      /* tgid; 0 when unknown */
-	__u32 netns;	      /* inode number of the socket's network namespace */
-	__s32 sk_err;	      /* first socket error (positive errno), 0 if none */
-	__u16 family;	      /* AF_INET or AF_INET6 */
-	__u16 lport;	      /* host order */
+	__u64 last_io_ns;     /* the last send or receive call that moved data */
+	__u64 prev_io_ns;     /* the one before it */
+	__u32 last_io_bytes;  /* bytes moved by the last one */
+	__u32 pad;
+	__u32 retransmits; /* tcp_sock.total_retrans */
+	__u32 pid;	   /* tgid; 0 when unknown */
+	__u32 netns;	   /* inode number of the socket's network namespace */
+	__s32 sk_err;	   /* first socket error (positive errno), 0 if none */
+	__u16 family;	   /* AF_INET or AF_INET6 */
+	__u16 lport;	   /* host order */
 	__u16 rport;
 	__u8 direction; /* enum sock_direction */
 	__u8 closed_by; /* enum sock_closed_by */

@@ -19,11 +19,16 @@
 #define AF_INET6	   10
 #define ETIMEDOUT	   110
 #define ECONNREFUSED	   111
+#define MSG_PEEK	   2
 #define MAX_CGROUP_DEPTH   16
 #define NSEC_PER_SEC	   1000000000ULL
 #define SOCK_MAX_CONNS_DEF 16384
 #define RINGBUF_BYTES	   (1 << 22)
 #define WAKEUP_BYTES	   (RINGBUF_BYTES / 8)
+/* The largest TLS alert record: 5 header + 2 alert + 8 explicit nonce + 16 tag (TLS 1.2
+ * AES-GCM); TLS 1.3 (RFC 8446 §5.2) adds 1 content type byte but no nonce: 24. */
+#define TLS_ALERT_RECORD_MAX   31
+#define CLOSE_NOTIFY_WINDOW_NS (NSEC_PER_SEC / 2)
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -182,13 +187,42 @@ static void conn_report_close(struct sock_conn *conn)
 		conn->flags |= SOCK_F_CLOSE_REPORTED | SOCK_F_OPEN_REPORTED;
 }
 
+/* A TLS close_notify (RFC 8446 §6.1, RFC 5246 §7.2.1) is data to TCP, but it belongs to the
+ * close, not to the traffic: an idle timer that fires makes Kamailio send it just before its
+ * FIN, which would make every idle close look 0 s idle. When the last data before the close
+ * was a record no bigger than an alert, sent or read just before, or still unread behind the
+ * peer's FIN, returns the time of the data before it (0: not the case, or not known). */
+static __u64 conn_data_before_alert_ns(const struct sock_conn *conn, const struct sock *sk,
+				       __u64 now_ns)
+{
+	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+	__u32 unread = 0;
+
+	if (!conn->last_io_ns)
+		return 0;
+	/* The peer's FIN arrived (tcp_fin sets SOCK_DONE; rcv_nxt counts the FIN): the
+	 * application may not have read the alert before it yet. */
+	if (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SOCK_DONE))
+		unread = BPF_CORE_READ(tp, rcv_nxt) - BPF_CORE_READ(tp, copied_seq) - 1;
+	if (unread > 0 && unread <= TLS_ALERT_RECORD_MAX)
+		return conn->last_io_ns;
+	if (!unread && conn->last_io_bytes <= TLS_ALERT_RECORD_MAX &&
+	    now_ns - conn->last_io_ns < CLOSE_NOTIFY_WINDOW_NS)
+		return conn->prev_io_ns;
+	return 0;
+}
+
 /* How long neither side had sent data: the kernel's own last-data times, in jiffies. */
 static __u64 conn_idle_ns(const struct sock_conn *conn, const struct sock *sk, __u64 now_ns)
 {
 	__u32 sent_j, recv_j, last_j, now_j;
+	__u64 data_ns;
 
 	if (!(conn->flags & SOCK_F_ESTABLISHED))
 		return conn->open_ts_ns ? now_ns - conn->open_ts_ns : 0;
+	data_ns = conn_data_before_alert_ns(conn, sk, now_ns);
+	if (data_ns)
+		return now_ns - data_ns;
 	sent_j = BPF_CORE_READ((struct tcp_sock *)sk, lsndtime);
 	recv_j = BPF_CORE_READ((struct inet_connection_sock *)sk, icsk_ack.lrcvtime);
 	last_j = (__s32)(sent_j - recv_j) > 0 ? sent_j : recv_j;
@@ -468,11 +502,29 @@ int BPF_PROG(on_destroy_sock, struct sock *sk)
 	return 0;
 }
 
+/* The last two send or receive calls that moved data on a traced socket: one hash lookup per
+ * call, what it costs to tell a close_notify from the traffic before it (conn_idle_ns). */
+static void conn_note_io(const struct sock *sk, int bytes)
+{
+	__u64 key = sk_key(sk);
+	struct sock_conn *conn;
+
+	if (bytes <= 0)
+		return;
+	conn = bpf_map_lookup_elem(&conns, &key);
+	if (!conn)
+		return;
+	conn->prev_io_ns = conn->last_io_ns;
+	conn->last_io_ns = bpf_ktime_get_ns();
+	conn->last_io_bytes = bytes;
+}
+
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(on_send_length, struct sock *sk, int ret, int flags)
 {
 	if (pending_passive > 0)
 		passive_attribute(sk);
+	conn_note_io(sk, ret);
 	return 0;
 }
 
@@ -481,5 +533,8 @@ int BPF_PROG(on_recv_length, struct sock *sk, int ret, int flags)
 {
 	if (pending_passive > 0)
 		passive_attribute(sk);
+	/* MSG_PEEK moves nothing */
+	if (!(flags & MSG_PEEK))
+		conn_note_io(sk, ret);
 	return 0;
 }
