@@ -1,6 +1,6 @@
 /* TCP socket lifetime records: the one header shared by bpf/sockets.bpf.c and userspace/.
  * The kernel keeps one struct sock_conn per traced socket and copies it into a struct
- * sock_event when the connection opens and when the socket is destroyed. */
+ * sock_event when the connection opens, when it is first closed and when it ends. */
 #ifndef SIPTRAIL_SOCK_EVENTS_H
 #define SIPTRAIL_SOCK_EVENTS_H
 
@@ -12,7 +12,8 @@
 
 enum sock_event_type {
 	SOCK_EV_OPEN = 1, /* the connection is known: conn_open */
-	SOCK_EV_END = 2,  /* the socket was destroyed: conn_end */
+	SOCK_EV_END = 2,  /* the connection is over (see sockets.bpf.c conn_report_end): conn_end */
+	SOCK_EV_CLOSE = 3, /* an established connection was first closed: conn_close */
 };
 
 enum sock_direction {
@@ -44,6 +45,8 @@ enum sock_conn_flags {
 	SOCK_F_RST_SENT = 1 << 3,	 /* tcp:tcp_send_reset on this socket */
 	SOCK_F_RST_RECEIVED = 1 << 4,	 /* tcp:tcp_receive_reset on this socket */
 	SOCK_F_PROCESS_UNKNOWN = 1 << 5, /* passive socket never touched by a process */
+	SOCK_F_CLOSE_REPORTED = 1 << 6,	 /* a SOCK_EV_CLOSE left the kernel */
+	SOCK_F_END_REPORTED = 1 << 7,	 /* a SOCK_EV_END left (or was dropped); wait for destroy */
 };
 
 /* One traced socket. Times are CLOCK_MONOTONIC ns (bpf_ktime_get_ns); 0 = unknown or none. */
@@ -56,12 +59,16 @@ struct sock_conn {
 	__u64 bytes_sent;     /* payload bytes sent, retransmissions counted once */
 	__u64 bytes_received; /* payload bytes received */
 	__u64 attributed;     /* passive: a process has been credited (64-bit for cmpxchg) */
-	__u32 retransmits;    /* tcp_sock.total_retrans */
-	__u32 pid;	      /* tgid; 0 when unknown */
-	__u32 netns;	      /* inode number of the socket's network namespace */
-	__s32 sk_err;	      /* first socket error (positive errno), 0 if none */
-	__u16 family;	      /* AF_INET or AF_INET6 */
-	__u16 lport;	      /* host order */
+	__u64 last_io_ns;     /* the last send or receive call that moved data */
+	__u64 prev_io_ns;     /* the one before it */
+	__u32 last_io_bytes;  /* bytes moved by the last one */
+	__u32 pad;
+	__u32 retransmits; /* tcp_sock.total_retrans */
+	__u32 pid;	   /* tgid; 0 when unknown */
+	__u32 netns;	   /* inode number of the socket's network namespace */
+	__s32 sk_err;	   /* first socket error (positive errno), 0 if none */
+	__u16 family;	   /* AF_INET or AF_INET6 */
+	__u16 lport;	   /* host order */
 	__u16 rport;
 	__u8 direction; /* enum sock_direction */
 	__u8 closed_by; /* enum sock_closed_by */
@@ -84,6 +91,9 @@ struct sock_losses {
 	__u64 ringbuf_open; /* SOCK_EV_OPEN records dropped: ring buffer full */
 	__u64 ringbuf_end;  /* SOCK_EV_END records dropped: ring buffer full */
 	__u64 map_full;	    /* sockets not traced at all: connection map full */
+	/* SOCK_EV_CLOSE records that found the ring buffer full: not lost, the conn_close is
+	 * sent with the conn_end instead, late. */
+	__u64 ringbuf_close;
 };
 
 #endif

@@ -19,11 +19,16 @@
 #define AF_INET6	   10
 #define ETIMEDOUT	   110
 #define ECONNREFUSED	   111
+#define MSG_PEEK	   2
 #define MAX_CGROUP_DEPTH   16
 #define NSEC_PER_SEC	   1000000000ULL
 #define SOCK_MAX_CONNS_DEF 16384
 #define RINGBUF_BYTES	   (1 << 22)
 #define WAKEUP_BYTES	   (RINGBUF_BYTES / 8)
+/* The largest TLS alert record: 5 header + 2 alert + 8 explicit nonce + 16 tag (TLS 1.2
+ * AES-GCM); TLS 1.3 (RFC 8446 §5.2) adds 1 content type byte but no nonce: 24. */
+#define TLS_ALERT_RECORD_MAX   31
+#define CLOSE_NOTIFY_WINDOW_NS (NSEC_PER_SEC / 2)
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -34,6 +39,11 @@ const volatile __u64 filter_cgroup_id = 0; /* cgroup v2 id (inode), 0 = any */
 const volatile __u32 filter_netns = 0;	   /* netns inode, 0 = any */
 
 extern int CONFIG_HZ __kconfig __weak;
+
+/* struct file before 6.13 (file_ref_t f_ref replaced it) */
+struct file___f_count {
+	atomic_long_t f_count;
+} __attribute__((preserve_access_index));
 
 struct sock_losses losses = {};
 /* Passive sockets not yet credited to a process; gates the send/recv hooks. */
@@ -138,14 +148,16 @@ static void conn_set_process(struct sock_conn *conn)
 	bpf_get_current_comm(conn->comm, sizeof(conn->comm));
 }
 
-static void conn_emit(const struct sock_conn *conn, __u32 type)
+static bool conn_emit(const struct sock_conn *conn, __u32 type)
 {
 	struct sock_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 
 	if (!ev) {
-		__sync_fetch_and_add(
-		    type == SOCK_EV_OPEN ? &losses.ringbuf_open : &losses.ringbuf_end, 1);
-		return;
+		__sync_fetch_and_add(type == SOCK_EV_OPEN    ? &losses.ringbuf_open
+				     : type == SOCK_EV_CLOSE ? &losses.ringbuf_close
+							     : &losses.ringbuf_end,
+				     1);
+		return false;
 	}
 	ev->type = type;
 	ev->pad = 0;
@@ -156,15 +168,61 @@ static void conn_emit(const struct sock_conn *conn, __u32 type)
 	bpf_ringbuf_submit(ev, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > WAKEUP_BYTES
 				   ? BPF_RB_FORCE_WAKEUP
 				   : BPF_RB_NO_WAKEUP);
+	return true;
+}
+
+/* conn_close, as soon as the first close of an established connection is known. A passive
+ * socket that no process has touched yet waits for its process (passive_attribute) or its
+ * end; a record the ring buffer had no room for is sent with the conn_end (the JSON side
+ * inserts a conn_close before the conn_end of an established connection that lacks one). */
+static void conn_report_close(struct sock_conn *conn)
+{
+	if ((conn->flags & (SOCK_F_CLOSE_REPORTED | SOCK_F_END_REPORTED)) ||
+	    !(conn->flags & SOCK_F_ESTABLISHED) || conn->how <= SOCK_HOW_PENDING)
+		return;
+	if (conn->direction == SOCK_DIR_IN && !conn->attributed)
+		return;
+	/* A connection older than the trace gets its conn_open with this record. */
+	if (conn_emit(conn, SOCK_EV_CLOSE))
+		conn->flags |= SOCK_F_CLOSE_REPORTED | SOCK_F_OPEN_REPORTED;
+}
+
+/* A TLS close_notify (RFC 8446 §6.1, RFC 5246 §7.2.1) is data to TCP, but it belongs to the
+ * close, not to the traffic: an idle timer that fires makes Kamailio send it just before its
+ * FIN, which would make every idle close look 0 s idle. When the last data before the close
+ * was a record no bigger than an alert, sent or read just before, or still unread behind the
+ * peer's FIN, returns the time of the data before it (0: not the case, or not known). */
+static __u64 conn_data_before_alert_ns(const struct sock_conn *conn, const struct sock *sk,
+				       __u64 now_ns)
+{
+	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+	__u32 unread = 0;
+
+	if (!conn->last_io_ns)
+		return 0;
+	/* The peer's FIN arrived (tcp_fin sets SOCK_DONE; rcv_nxt counts the FIN): the
+	 * application may not have read the alert before it yet. */
+	if (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SOCK_DONE))
+		unread = BPF_CORE_READ(tp, rcv_nxt) - BPF_CORE_READ(tp, copied_seq) - 1;
+	if (unread > 0 && unread <= TLS_ALERT_RECORD_MAX)
+		return conn->last_io_ns;
+	if (!unread && conn->last_io_bytes <= TLS_ALERT_RECORD_MAX &&
+	    now_ns - conn->last_io_ns < CLOSE_NOTIFY_WINDOW_NS)
+		return conn->prev_io_ns;
+	return 0;
 }
 
 /* How long neither side had sent data: the kernel's own last-data times, in jiffies. */
 static __u64 conn_idle_ns(const struct sock_conn *conn, const struct sock *sk, __u64 now_ns)
 {
 	__u32 sent_j, recv_j, last_j, now_j;
+	__u64 data_ns;
 
 	if (!(conn->flags & SOCK_F_ESTABLISHED))
 		return conn->open_ts_ns ? now_ns - conn->open_ts_ns : 0;
+	data_ns = conn_data_before_alert_ns(conn, sk, now_ns);
+	if (data_ns)
+		return now_ns - data_ns;
 	sent_j = BPF_CORE_READ((struct tcp_sock *)sk, lsndtime);
 	recv_j = BPF_CORE_READ((struct inet_connection_sock *)sk, icsk_ack.lrcvtime);
 	last_j = (__s32)(sent_j - recv_j) > 0 ? sent_j : recv_j;
@@ -184,9 +242,12 @@ static void conn_first_close(struct sock_conn *conn, const struct sock *sk, __u8
 	if (conn->how == SOCK_HOW_OPEN) {
 		conn->first_close_ts_ns = now_ns;
 		conn->idle_ns = conn_idle_ns(conn, sk, now_ns);
+		/* bytes so far, for the conn_close */
+		conn_read_counters(conn, sk);
 	}
 	conn->closed_by = closed_by;
 	conn->how = how;
+	conn_report_close(conn);
 }
 
 /* At destroy, a CLOSE that no FIN or reset explained gets its cause from the socket error. */
@@ -225,7 +286,8 @@ static struct sock_conn *conn_start(const struct sock *sk, __u8 direction)
 	conn.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	conn.direction = direction;
 	if (direction == SOCK_DIR_UNKNOWN) {
-		conn.flags = SOCK_F_BEFORE_TRACE | SOCK_F_ESTABLISHED | SOCK_F_OPEN_REPORTED;
+		/* its conn_open goes out with its first record (conn_close or conn_end) */
+		conn.flags = SOCK_F_BEFORE_TRACE | SOCK_F_ESTABLISHED;
 	} else {
 		conn.open_ts_ns = bpf_ktime_get_ns();
 		/* connect() runs in the connecting process; a passive open runs in softirq and
@@ -241,6 +303,52 @@ static struct sock_conn *conn_start(const struct sock *sk, __u8 direction)
 	if (direction == SOCK_DIR_IN)
 		__sync_fetch_and_add(&pending_passive, 1);
 	return bpf_map_lookup_elem(&conns, &key);
+}
+
+/* conn_end, once per socket. A passive socket nobody touched gets pid null (and with a pid
+ * filter, no events at all: whose it was is unknown). */
+static void conn_report_end(struct sock_conn *conn)
+{
+	if (conn->flags & SOCK_F_END_REPORTED)
+		return;
+	conn->flags |= SOCK_F_END_REPORTED;
+	if (conn->direction == SOCK_DIR_IN &&
+	    __sync_val_compare_and_swap(&conn->attributed, 0, 1) == 0) {
+		__sync_fetch_and_add(&pending_passive, -1);
+		conn->flags |= SOCK_F_PROCESS_UNKNOWN;
+	}
+	if ((conn->flags & SOCK_F_PROCESS_UNKNOWN) && filter_pid)
+		return;
+	conn_resolve_end(conn);
+	conn_emit(conn, SOCK_EV_END);
+}
+
+/* Is the socket destroyed within the kernel call that moved it to TCP_CLOSE? Yes for an
+ * orphan (tcp_done destroys it) and during the last close() of its file (__fput has dropped
+ * the last reference; tcp_close destroys a closed socket before it returns, after the reset
+ * and the error an abort adds). No while a process still holds the file: then the socket
+ * lives on in TCP_CLOSE until the last holder closes it, which can be much later. Seen in the
+ * lab with Kamailio: tcp_main closes an idle connection with shutdown() + close(), but its SIP
+ * worker processes keep their own copies of the fd (Kamailio's TCP fd cache, filled when a
+ * worker sends on a connection or opens one), so the socket is destroyed only when a worker
+ * drops its cached fd, at the latest when it exits. A socket with no file (not accepted yet,
+ * or a kernel socket) is not destroyed now either. */
+static bool sock_destroyed_now(const struct sock *sk)
+{
+	unsigned long sk_flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
+	struct socket *sock;
+	struct file *file;
+
+	if (sk_flags & (1UL << SOCK_DEAD))
+		return true;
+	sock = BPF_CORE_READ(sk, sk_socket);
+	file = sock ? BPF_CORE_READ(sock, file) : NULL;
+	if (!file)
+		return false;
+	/* file_ref_t (6.13+) stores references - 1: negative once the last one is gone. */
+	if (bpf_core_field_exists(file->f_ref))
+		return BPF_CORE_READ(file, f_ref.refcnt.counter) < 0;
+	return BPF_CORE_READ((struct file___f_count *)file, f_count.counter) <= 0;
 }
 
 /* A passive open happens in softirq, where the current task is whoever was interrupted. No
@@ -266,6 +374,8 @@ static void passive_attribute(const struct sock *sk)
 	conn_set_process(conn);
 	conn->flags |= SOCK_F_OPEN_REPORTED;
 	conn_emit(conn, SOCK_EV_OPEN);
+	/* the peer may have closed before this process first touched the socket */
+	conn_report_close(conn);
 }
 
 static struct sock_conn *conn_first_seen(const struct sock *sk, int oldstate, int newstate)
@@ -325,6 +435,11 @@ int BPF_PROG(on_set_state, const struct sock *sk, int oldstate, int newstate)
 		conn->end_ts_ns = bpf_ktime_get_ns();
 		/* Counters now: tcp_disconnect() (SO_LINGER 0) zeroes them right after. */
 		conn_read_counters(conn, sk);
+		/* The connection is over. When the socket is destroyed in this same call, wait
+		 * for tcp:tcp_destroy_sock, which comes after the reset and the socket error of
+		 * an abort; otherwise report now rather than when the last holder lets go. */
+		if (!sock_destroyed_now(sk))
+			conn_report_end(conn);
 		break;
 	}
 	return 0;
@@ -382,17 +497,26 @@ int BPF_PROG(on_destroy_sock, struct sock *sk)
 	conn = bpf_map_lookup_elem(&conns, &key);
 	if (!conn)
 		return 0;
-	if (conn->direction == SOCK_DIR_IN &&
-	    __sync_val_compare_and_swap(&conn->attributed, 0, 1) == 0) {
-		__sync_fetch_and_add(&pending_passive, -1);
-		conn->flags |= SOCK_F_PROCESS_UNKNOWN;
-	}
-	if (!(conn->flags & SOCK_F_PROCESS_UNKNOWN) || !filter_pid) {
-		conn_resolve_end(conn);
-		conn_emit(conn, SOCK_EV_END);
-	}
+	conn_report_end(conn);
 	bpf_map_delete_elem(&conns, &key);
 	return 0;
+}
+
+/* The last two send or receive calls that moved data on a traced socket: one hash lookup per
+ * call, what it costs to tell a close_notify from the traffic before it (conn_idle_ns). */
+static void conn_note_io(const struct sock *sk, int bytes)
+{
+	__u64 key = sk_key(sk);
+	struct sock_conn *conn;
+
+	if (bytes <= 0)
+		return;
+	conn = bpf_map_lookup_elem(&conns, &key);
+	if (!conn)
+		return;
+	conn->prev_io_ns = conn->last_io_ns;
+	conn->last_io_ns = bpf_ktime_get_ns();
+	conn->last_io_bytes = bytes;
 }
 
 SEC("tp_btf/sock_send_length")
@@ -400,6 +524,7 @@ int BPF_PROG(on_send_length, struct sock *sk, int ret, int flags)
 {
 	if (pending_passive > 0)
 		passive_attribute(sk);
+	conn_note_io(sk, ret);
 	return 0;
 }
 
@@ -408,5 +533,8 @@ int BPF_PROG(on_recv_length, struct sock *sk, int ret, int flags)
 {
 	if (pending_passive > 0)
 		passive_attribute(sk);
+	/* MSG_PEEK moves nothing */
+	if (!(flags & MSG_PEEK))
+		conn_note_io(sk, ret);
 	return 0;
 }

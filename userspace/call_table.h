@@ -62,7 +62,8 @@ struct txn {
 	uint16_t status;
 	uint16_t retransmits;
 	bool in_dialog, is_refresh, provisional;
-	bool prev_ended; /* the dialog's connection had ended when the request needed it */
+	bool prev_ended;  /* the dialog's connection had ended when the request needed it */
+	bool prev_closed; /* ... or one side had closed it (conn_close), the end still to come */
 };
 
 struct conn_attempt {

@@ -98,21 +98,25 @@ static int apply_socket(struct conn *conn, const struct event *ev)
 	conn->local = c->local;
 	conn->remote = c->remote;
 	conn->direction = c->direction;
-	if (ev->kind == EV_CONN_OPEN || !conn->open_seen) {
+	if (ev->kind == EV_CONN_OPEN || (ev->kind == EV_CONN_END && !conn->open_seen)) {
 		conn->open_ts_ns =
 		    ev->kind == EV_CONN_OPEN ? ev->ts_ns : ev->ts_ns - c->duration_ns;
 		conn->open_seen = true;
 	}
-	if (ev->kind != EV_CONN_END)
+	if (ev->kind == EV_CONN_OPEN)
 		return 0;
-	conn->ended = true;
-	conn->end_ts_ns = ev->ts_ns;
+	/* conn_close tells who closed first at once; the conn_end (the same cause, final
+	 * counters) can come much later, or not before the journal ends. */
 	conn->closed_by = c->closed_by;
 	conn->how = c->how;
 	conn->first_close_ts_ns = c->first_close_ts_ns ? c->first_close_ts_ns : ev->ts_ns;
 	conn->idle_ns = c->idle_ns;
-	conn->retransmits = c->retransmits;
 	conn->bytes_received = c->bytes_received;
+	if (ev->kind != EV_CONN_END)
+		return 0;
+	conn->ended = true;
+	conn->end_ts_ns = ev->ts_ns;
+	conn->retransmits = c->retransmits;
 	return heap_text_set(&conn->sk_error, c->sk_error, sizeof(c->sk_error));
 }
 
@@ -163,6 +167,7 @@ struct conn *conn_table_apply(struct conn_table *table, const struct event *ev)
 		return NULL;
 	switch (ev->kind) {
 	case EV_CONN_OPEN:
+	case EV_CONN_CLOSE:
 	case EV_CONN_END:
 		rc = apply_socket(conn, ev);
 		break;

@@ -23,7 +23,7 @@ struct conn {
 	enum direction direction; /* out: this host opened it (TLS client) */
 	bool open_seen, ended;
 	uint64_t open_ts_ns, end_ts_ns, last_activity_ns;
-	/* end */
+	/* first close (conn_close or conn_end); how is CLOSE_UNKNOWN while open */
 	enum side closed_by;
 	enum close_how how;
 	uint64_t first_close_ts_ns, idle_ns, retransmits, bytes_received;
@@ -75,8 +75,8 @@ struct conn *conn_table_find(struct conn_table *table, uint64_t id);
 /* Finds or creates the connection for ID, marking it active at TS. NULL: out of memory. */
 struct conn *conn_table_touch(struct conn_table *table, uint64_t id, uint64_t ts_ns);
 
-/* Applies a conn_open, conn_end, tls_* or sip event (ev->conn != 0). Returns the connection,
- * or NULL when out of memory. */
+/* Applies a conn_open, conn_close, conn_end, tls_* or sip event (ev->conn != 0). Returns the
+ * connection, or NULL when out of memory. */
 struct conn *conn_table_apply(struct conn_table *table, const struct event *ev);
 
 /* Drops ended connections older than the linger time. */

@@ -99,6 +99,7 @@ static int on_request(struct call *call, struct leg *leg, const struct sip_on_le
 	if (t->in_dialog && dialog_conn && msg->conn) {
 		t->prev_conn = dialog_conn->id;
 		t->prev_ended = dialog_conn->ended;
+		t->prev_closed = dialog_conn->how != CLOSE_UNKNOWN;
 		t->conn_use = dialog_conn->id == msg->conn->id ? CONN_USE_REUSED : CONN_USE_NEW;
 		t->new_conn_direction = msg->conn->direction;
 	}

@@ -36,6 +36,7 @@ const char *event_kind_name(enum event_kind kind)
 {
 	static const char *const names[] = {
 	    [EV_CONN_OPEN] = "conn_open",
+	    [EV_CONN_CLOSE] = "conn_close",
 	    [EV_CONN_END] = "conn_end",
 	    [EV_TLS_HANDSHAKE] = "tls_handshake",
 	    [EV_TLS_ALERT] = "tls_alert",

@@ -12,6 +12,7 @@
 
 enum event_kind {
 	EV_CONN_OPEN,
+	EV_CONN_CLOSE, /* the first close of an established connection; its conn_end may be late */
 	EV_CONN_END,
 	EV_TLS_HANDSHAKE,
 	EV_TLS_ALERT,
@@ -70,7 +71,8 @@ struct endpoint {
 	uint16_t port;
 };
 
-/* conn_open and conn_end share the socket fields; the end-only ones are zero on an open. */
+/* conn_open, conn_close and conn_end share the socket fields; the close fields are zero on an
+ * open, and duration, retransmits and sk_error are given by conn_end only. */
 struct ev_conn {
 	struct endpoint local, remote;
 	enum direction direction;
@@ -78,7 +80,7 @@ struct ev_conn {
 	uint32_t pid;
 	char comm[16];
 	uint64_t netns;
-	/* conn_end only */
+	/* conn_close and conn_end */
 	uint64_t duration_ns, bytes_sent, bytes_received, retransmits;
 	enum side closed_by;
 	enum close_how how;
@@ -133,7 +135,7 @@ struct event {
 	uint64_t ts_ns; /* wall clock, ns since the Unix epoch */
 	uint64_t conn;	/* connection id; 0 when the event is on no connection (UDP, lost) */
 	union {
-		struct ev_conn conn_ev; /* EV_CONN_OPEN, EV_CONN_END */
+		struct ev_conn conn_ev; /* EV_CONN_OPEN, EV_CONN_CLOSE, EV_CONN_END */
 		struct ev_tls_handshake handshake;
 		struct ev_tls_alert alert;
 		struct ev_tls_chain chain;

@@ -214,7 +214,9 @@ static void explain_bye(const struct correlator *corr, const struct call *call,
 				diag_evidence(diag, t->request_ts_ns, t->conn,
 					      "sent on a new connection (dialog's conn %llu %s)",
 					      (unsigned long long)t->prev_conn,
-					      t->prev_ended ? "had ended" : "was still open");
+					      t->prev_ended    ? "had ended"
+					      : t->prev_closed ? "had been closed"
+							       : "was still open");
 			explain_txn_causes(corr, call, diag, verdict, t, t->request_ts_ns,
 					   t->final_ts_ns      ? t->final_ts_ns
 					   : corr->trace_ended ? corr->now_ns

@@ -47,9 +47,9 @@ static enum diag_id idle_close_reverse(struct call_verdict *verdict, const struc
 {
 	struct diagnosis *diag;
 
-	if (!dialog_conn->ended || dialog_conn->how != CLOSE_FIN ||
-	    dialog_conn->closed_by == SIDE_UNKNOWN || dialog_conn->direction == DIR_UNKNOWN ||
-	    conn->direction == dialog_conn->direction)
+	/* closed is enough (conn_close): its socket may outlive the close by long */
+	if (dialog_conn->how != CLOSE_FIN || dialog_conn->closed_by == SIDE_UNKNOWN ||
+	    dialog_conn->direction == DIR_UNKNOWN || conn->direction == dialog_conn->direction)
 		return DIAG_COUNT;
 	diag = verdict_add(verdict, DIAG_IDLE_CLOSE_REVERSE,
 			   "the dialog's connection to %s (opened by %s) was closed by %s after "

@@ -109,7 +109,8 @@ static int parse_conn(json_t *obj, struct event *ev, struct field_error *fe)
 	uint64_t pid = 0;
 
 	if ((rc = get_endpoints(obj, &c->local, &c->remote, true, fe)) ||
-	    (rc = get_enum(obj, "direction", true, direction_names, &dir, fe)) ||
+	    /* null: a connection older than the trace */
+	    (rc = get_enum(obj, "direction", false, direction_names, &dir, fe)) ||
 	    (rc = get_enum(obj, "tls_role", false, role_names, &role, fe)) ||
 	    (rc = get_u64(obj, "pid", false, &pid, fe)) ||
 	    (rc = get_str(obj, "comm", false, c->comm, sizeof(c->comm), fe)) ||
@@ -296,6 +297,7 @@ static const struct {
 	int (*parse)(json_t *obj, struct event *ev, struct field_error *fe);
 } parsers[] = {
     {"conn_open", EV_CONN_OPEN, true, parse_conn},
+    {"conn_close", EV_CONN_CLOSE, true, parse_conn},
     {"conn_end", EV_CONN_END, true, parse_conn},
     {"tls_handshake", EV_TLS_HANDSHAKE, true, parse_handshake},
     {"tls_alert", EV_TLS_ALERT, true, parse_alert},

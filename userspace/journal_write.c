@@ -116,6 +116,7 @@ json_t *event_to_json(const struct event *ev)
 		json_object_set_new(obj, "conn", u64(ev->conn));
 	switch (ev->kind) {
 	case EV_CONN_OPEN:
+	case EV_CONN_CLOSE:
 	case EV_CONN_END:
 		set_conn(obj, ev);
 		break;

@@ -266,6 +266,7 @@ void live_tracer_losses(const struct live_tracer *tracer, struct sock_losses *lo
 	losses->ringbuf_open = counters->ringbuf_open;
 	losses->ringbuf_end = counters->ringbuf_end;
 	losses->map_full = counters->map_full;
+	losses->ringbuf_close = counters->ringbuf_close;
 }
 
 uint32_t live_tracer_netns(const struct live_tracer *tracer)

@@ -70,7 +70,7 @@ static struct peer *peer_touch(struct peer_table *table, const char *addr, uint6
 
 bool conn_closed_idle(const struct conn *conn)
 {
-	return conn->ended && conn->how == CLOSE_FIN && conn->closed_by != SIDE_UNKNOWN &&
+	return conn->how == CLOSE_FIN && conn->closed_by != SIDE_UNKNOWN &&
 	       conn->idle_ns >= PEER_IDLE_CLOSE_MIN_NS;
 }
 
@@ -107,7 +107,8 @@ int peer_table_learn(struct peer_table *table, struct conn *conn, const struct e
 		unsigned in = conn->direction == DIR_IN;
 		peer->ok_conns[in]++;
 		peer->ok_conn_last[in] = conn->id;
-	} else if (ev->kind == EV_CONN_END && conn_closed_idle(conn) &&
+	} else if ((ev->kind == EV_CONN_CLOSE || ev->kind == EV_CONN_END) &&
+		   conn_closed_idle(conn) &&
 		   (!peer->idle_close_ns || conn->idle_ns < peer->idle_close_ns)) {
 		peer->idle_close_ns = conn->idle_ns;
 		peer->idle_close_conn = conn->id;

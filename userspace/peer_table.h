@@ -49,7 +49,7 @@ struct peer *peer_table_find(struct peer_table *table, const char *addr);
  * Returns 0 or -ENOMEM. */
 int peer_table_learn(struct peer_table *table, struct conn *conn, const struct event *ev);
 
-/* A connection ended by a FIN after PEER_IDLE_CLOSE_MIN_NS or more without data. */
+/* A connection closed by a FIN after PEER_IDLE_CLOSE_MIN_NS or more without data. */
 bool conn_closed_idle(const struct conn *conn);
 
 #endif

@@ -96,11 +96,50 @@ static json_t *conn_open_json(const struct sock_event *event, int64_t wall_offse
 	return obj;
 }
 
+/* Fields common to conn_close and conn_end: who closed first, how, and the bytes. */
+static int close_fields(json_t *obj, const struct sock_conn *conn, int64_t wall_offset_ns)
+{
+	bool first_close = conn->first_close_ts_ns != 0;
+	int err = 0;
+
+	err |= json_object_set_new(obj, "bytes_sent", json_integer(conn->bytes_sent));
+	err |= json_object_set_new(obj, "bytes_received", json_integer(conn->bytes_received));
+	err |=
+	    json_object_set_new(obj, "closed_by", NAME_OR_NULL(closed_by_names, conn->closed_by));
+	err |= json_object_set_new(obj, "how", NAME_OR_NULL(how_names, conn->how));
+	err |= json_object_set_new(obj, "first_close_ts_ns",
+				   json_time_or_null(conn->first_close_ts_ns, wall_offset_ns));
+	err |= json_object_set_new(obj, "idle_ns",
+				   first_close ? json_integer(conn->idle_ns) : json_null());
+	return err ? -ENOMEM : 0;
+}
+
+static json_t *conn_close_json(const struct sock_event *event, int64_t wall_offset_ns)
+{
+	const struct sock_conn *conn = &event->conn;
+	/* a cause known only at the end (a timeout, an abort) has no separate close time */
+	uint64_t close_ns = conn->first_close_ts_ns ? conn->first_close_ts_ns : conn->end_ts_ns;
+	json_t *obj = json_object();
+	int err = 0;
+
+	if (!obj)
+		return NULL;
+	err |= json_object_set_new(obj, "event", json_string("conn_close"));
+	err |= json_object_set_new(
+	    obj, "ts_ns", json_time_or_null(close_ns ? close_ns : event->ts_ns, wall_offset_ns));
+	err |= conn_fields(obj, conn);
+	err |= close_fields(obj, conn, wall_offset_ns);
+	if (err) {
+		json_decref(obj);
+		return NULL;
+	}
+	return obj;
+}
+
 static json_t *conn_end_json(const struct sock_event *event, int64_t wall_offset_ns)
 {
 	const struct sock_conn *conn = &event->conn;
 	uint64_t end_ns = conn->end_ts_ns ? conn->end_ts_ns : event->ts_ns;
-	bool first_close = conn->first_close_ts_ns != 0;
 	json_t *obj = json_object();
 	int err = 0;
 
@@ -112,16 +151,8 @@ static json_t *conn_end_json(const struct sock_event *event, int64_t wall_offset
 	err |= json_object_set_new(obj, "duration_ns",
 				   conn->open_ts_ns ? json_integer(end_ns - conn->open_ts_ns)
 						    : json_null());
-	err |= json_object_set_new(obj, "bytes_sent", json_integer(conn->bytes_sent));
-	err |= json_object_set_new(obj, "bytes_received", json_integer(conn->bytes_received));
+	err |= close_fields(obj, conn, wall_offset_ns);
 	err |= json_object_set_new(obj, "retransmits", json_integer(conn->retransmits));
-	err |=
-	    json_object_set_new(obj, "closed_by", NAME_OR_NULL(closed_by_names, conn->closed_by));
-	err |= json_object_set_new(obj, "how", NAME_OR_NULL(how_names, conn->how));
-	err |= json_object_set_new(obj, "first_close_ts_ns",
-				   json_time_or_null(conn->first_close_ts_ns, wall_offset_ns));
-	err |= json_object_set_new(obj, "idle_ns",
-				   first_close ? json_integer(conn->idle_ns) : json_null());
 	err |= json_object_set_new(obj, "sk_error", json_errno_name(conn->sk_err));
 	err |= json_object_set_new(obj, "rst_sent", json_boolean(conn->flags & SOCK_F_RST_SENT));
 	err |= json_object_set_new(obj, "rst_received",
@@ -136,32 +167,34 @@ static json_t *conn_end_json(const struct sock_event *event, int64_t wall_offset
 int sock_event_to_json(const struct sock_event *event, int64_t wall_offset_ns,
 		       json_t *out[SOCK_EVENT_JSON_MAX])
 {
+	__u8 flags = event->conn.flags;
+	bool want_end = event->type == SOCK_EV_END;
+	/* The kernel flags say what it sent before this record: what is missing comes first. */
+	bool want_open = event->type == SOCK_EV_OPEN || !(flags & SOCK_F_OPEN_REPORTED);
+	bool want_close =
+	    event->type == SOCK_EV_CLOSE ||
+	    (want_end && (flags & SOCK_F_ESTABLISHED) && !(flags & SOCK_F_CLOSE_REPORTED));
 	int count = 0;
 
-	if (event->type == SOCK_EV_OPEN ||
-	    (event->type == SOCK_EV_END && !(event->conn.flags & SOCK_F_OPEN_REPORTED))) {
-		out[count] = conn_open_json(event, wall_offset_ns);
-		if (!out[count])
-			return -ENOMEM;
-		count++;
-	}
-	if (event->type == SOCK_EV_END) {
-		out[count] = conn_end_json(event, wall_offset_ns);
-		if (!out[count]) {
-			while (count--)
-				json_decref(out[count]);
-			return -ENOMEM;
-		}
-		count++;
-	}
+	if (want_open && !(out[count++] = conn_open_json(event, wall_offset_ns)))
+		goto nomem;
+	if (want_close && !(out[count++] = conn_close_json(event, wall_offset_ns)))
+		goto nomem;
+	if (want_end && !(out[count++] = conn_end_json(event, wall_offset_ns)))
+		goto nomem;
 	return count;
+nomem:
+	for (count--; count--;)
+		json_decref(out[count]);
+	return -ENOMEM;
 }
 
 json_t *sock_losses_to_json(const struct sock_losses *losses, int64_t ts_ns)
 {
 	return json_pack(
-	    "{s:s, s:I, s:I, s:I, s:I, s:I}", "event", "lost", "ts_ns", (json_int_t)ts_ns,
+	    "{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "event", "lost", "ts_ns", (json_int_t)ts_ns,
 	    "ringbuf", (json_int_t)(losses->ringbuf_open + losses->ringbuf_end), "map_full",
 	    (json_int_t)losses->map_full, "ringbuf_conn_open", (json_int_t)losses->ringbuf_open,
-	    "ringbuf_conn_end", (json_int_t)losses->ringbuf_end);
+	    "ringbuf_conn_end", (json_int_t)losses->ringbuf_end, "ringbuf_conn_close_late",
+	    (json_int_t)losses->ringbuf_close);
 }

@@ -8,9 +8,10 @@
 
 #include "sock_events.h"
 
-/* A record yields at most two events: a socket that ends before its open was reported (a
- * passive socket no process touched, or one older than the trace) gets its conn_open first. */
-#define SOCK_EVENT_JSON_MAX 2
+/* A record yields at most three events: a socket that ends before its open was reported (a
+ * passive socket no process touched, or one older than the trace) gets its conn_open first,
+ * and an established connection whose conn_close was not sent gets it before its conn_end. */
+#define SOCK_EVENT_JSON_MAX 3
 
 /* Turns one kernel record into journal events. wall_offset_ns is added to the kernel's
  * CLOCK_MONOTONIC times to get Unix-epoch ns. Returns how many events were stored in out

@@ -91,6 +91,20 @@ static void write_conn_end(FILE *out, const json_t *event)
 		fprintf(out, " error=%s", field_string(event, "sk_error"));
 }
 
+/* Who closed first and how, the moment it happened (the end comes later, maybe much later). */
+static void write_conn_close(FILE *out, const json_t *event)
+{
+	char idle[32];
+
+	write_conn_prefix(out, event, "CLOSE");
+	format_seconds(idle, sizeof(idle), json_object_get(event, "idle_ns"));
+	fprintf(out,
+		" closed_by=%s how=%s idle=%s sent=%" JSON_INTEGER_FORMAT
+		" recv=%" JSON_INTEGER_FORMAT,
+		field_string(event, "closed_by"), field_string(event, "how"), idle,
+		field_integer(event, "bytes_sent"), field_integer(event, "bytes_received"));
+}
+
 int sock_event_text_write(FILE *out, const json_t *event)
 {
 	const char *name = field_string(event, "event");
@@ -98,6 +112,8 @@ int sock_event_text_write(FILE *out, const json_t *event)
 
 	if (!strcmp(name, "conn_open")) {
 		write_conn_prefix(out, event, "OPEN");
+	} else if (!strcmp(name, "conn_close")) {
+		write_conn_close(out, event);
 	} else if (!strcmp(name, "conn_end")) {
 		write_conn_end(out, event);
 	} else if (!strcmp(name, "lost")) {

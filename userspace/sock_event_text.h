@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <jansson.h>
 
-/* Writes the line for a conn_open, conn_end or lost event. Returns 0 or a
+/* Writes the line for a conn_open, conn_close, conn_end or lost event. Returns 0 or a
  * negative errno. */
 int sock_event_text_write(FILE *out, const json_t *event);
 

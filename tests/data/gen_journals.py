@@ -43,6 +43,12 @@ class J:
                 bytes_received=3876, retransmits=0, closed_by=closed_by, how=how,
                 first_close_ts_ns=T0 + int(first_close * S) if first_close is not None else None,
                 idle_ns=int(idle * S), sk_error=sk_error)
+    def conn_close(self, t, conn, direction, rport, lport, closed_by, how, idle):
+        self.ev(t, "conn_close", conn=conn, laddr=SBC, lport=lport, raddr=CAR, rport=rport,
+                direction=direction, tls_role="client" if direction == "out" else "server",
+                pid=812, comm="kamailio", netns=4026531840, before_trace=False, bytes_sent=4211,
+                bytes_received=3876, closed_by=closed_by, how=how, first_close_ts_ns=T0 + int(t * S),
+                idle_ns=int(idle * S))
     def chain(self, t, conn, frm, verdict, certs, missing=None, sni=None):
         self.ev(t, "tls_chain", conn=conn, **{"from": frm}, sni=sni, certs=certs, verdict=verdict,
                 missing_issuer=missing)
@@ -144,3 +150,15 @@ j.sip_udp(150.003, "out", resp(477, "Unfortunately error on sending to next hop 
 j.sip_udp(280.000, "in", req("BYE", 3, "z9hG4bK-pbx-bye1", True, ["Reason: SIP;cause=408;text=\"Session timer expired\""]))
 j.sip_udp(280.001, "out", resp(408, "Request Timeout", "BYE", 3, "z9hG4bK-pbx-bye1"))
 j.write("refresh_failed_connect_refused.jsonl")
+
+# 5: as 1, but the sockets outlive their closes (Kamailio workers keep copies of the fds), so the
+# journal has the conn_close of each connection and no conn_end
+j = J(); setup(j)
+j.conn_close(123.041, 1, "in", 40312, 5061, "local", "fin", 120.0)
+pbx_bye(j, 300.000)
+reverse_conn(j, 300.001)
+j.chain(300.030, 2, "peer", "incomplete", [CAR_LEAF], missing="CN=Carrier Intermediate CA", sni="sip.carrier.example")
+j.hs(300.031, 2, "client", False, error="certificate verify failed", verify="unable to get local issuer certificate", dur=0.030)
+j.conn_close(300.032, 2, "out", 5061, 52144, "peer", "fin", 0.0)
+j.sip_udp(300.033, "out", resp(477, "Unfortunately error on sending to next hop occurred", "BYE", 2, "z9hG4bK-pbx-bye1"))
+j.write("bye_failed_conn_close_only.jsonl")

@@ -80,10 +80,11 @@ void h_conn_open(struct harness *h, double t, uint64_t conn, enum direction dir)
 	feed(h, &ev);
 }
 
-void h_conn_end(struct harness *h, double t, uint64_t conn, enum direction dir, enum side closed_by,
-		enum close_how how, double idle_s, const char *sk_error)
+static void conn_closing(struct harness *h, enum event_kind kind, double t, uint64_t conn,
+			 enum direction dir, enum side closed_by, enum close_how how, double idle_s,
+			 const char *sk_error)
 {
-	struct event ev = {.kind = EV_CONN_END, .ts_ns = h_ts(t), .conn = conn};
+	struct event ev = {.kind = kind, .ts_ns = h_ts(t), .conn = conn};
 	endpoints(&ev.conn_ev.local, &ev.conn_ev.remote, H_CARRIER, dir == DIR_OUT ? 5061 : 40312);
 	ev.conn_ev.direction = dir;
 	ev.conn_ev.tls_client = dir == DIR_OUT;
@@ -93,6 +94,18 @@ void h_conn_end(struct harness *h, double t, uint64_t conn, enum direction dir, 
 	ev.conn_ev.idle_ns = (uint64_t)(idle_s * 1e9);
 	snprintf(ev.conn_ev.sk_error, sizeof(ev.conn_ev.sk_error), "%s", sk_error ? sk_error : "");
 	feed(h, &ev);
+}
+
+void h_conn_close(struct harness *h, double t, uint64_t conn, enum direction dir,
+		  enum side closed_by, enum close_how how, double idle_s)
+{
+	conn_closing(h, EV_CONN_CLOSE, t, conn, dir, closed_by, how, idle_s, NULL);
+}
+
+void h_conn_end(struct harness *h, double t, uint64_t conn, enum direction dir, enum side closed_by,
+		enum close_how how, double idle_s, const char *sk_error)
+{
+	conn_closing(h, EV_CONN_END, t, conn, dir, closed_by, how, idle_s, sk_error);
 }
 
 static void tls_feed(struct harness *h, double t, uint64_t conn, bool client, bool ok,

@@ -28,6 +28,9 @@ void harness_finish(struct harness *h);
 uint64_t h_ts(double t_s);
 
 void h_conn_open(struct harness *h, double t, uint64_t conn, enum direction dir);
+/* conn_close: the first close, with no conn_end (yet) */
+void h_conn_close(struct harness *h, double t, uint64_t conn, enum direction dir,
+		  enum side closed_by, enum close_how how, double idle_s);
 void h_conn_end(struct harness *h, double t, uint64_t conn, enum direction dir, enum side closed_by,
 		enum close_how how, double idle_s, const char *sk_error);
 void h_tls(struct harness *h, double t, uint64_t conn, bool client, bool ok, const char *error,

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -38,7 +39,11 @@ enum test_port {
 	PORT_UNTRACED,
 	PORT_PID,
 	PORT_V6,
+	PORT_HELD,
 };
+
+/* The size of a TLS 1.3 close_notify record (RFC 8446 §5.2: 5 + 2 + 1 + 16 tag). */
+#define CLOSE_NOTIFY_BYTES 24
 
 static char port_text[16];
 
@@ -78,6 +83,25 @@ static void assert_idle_about(const json_t *end, long long seconds)
 	if (idle_ns < seconds * NSEC_PER_SEC - NSEC_PER_SEC / 5 ||
 	    idle_ns > seconds * NSEC_PER_SEC + NSEC_PER_SEC / 2)
 		fail_msg("idle_ns %lld, want about %lld s", idle_ns, seconds);
+}
+
+static long long wall_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return now.tv_sec * NSEC_PER_SEC + now.tv_nsec;
+}
+
+/* The index of EVENT in EVENTS. */
+static size_t event_index(const json_t *events, const json_t *event)
+{
+	size_t i;
+	json_t *each;
+
+	json_array_foreach(events, i, each) if (each == event) return i;
+	fail_msg("event not in the array");
+	return 0;
 }
 
 /* The conn_open of END's connection exists, comes before it, and agrees on the endpoints. */
@@ -144,6 +168,87 @@ static void test_idle_close_by_server(void **state)
 	assert_int_equal(event_int(client_end, "bytes_received"), strlen(TCP_PAIR_RESPONSE));
 	assert_true(event_int(client_end, "duration_ns") >= IDLE_S * NSEC_PER_SEC);
 	assert_opened_before(events, client_end);
+	assert_str(require_event(events, "conn_close", "in", PORT_IDLE), "closed_by", "local");
+	assert_str(require_event(events, "conn_close", "out", PORT_IDLE), "closed_by", "peer");
+	json_decref(events);
+}
+
+/* Kamailio's way (docs/live.md): the idle closer sends a TLS close_notify, shuts the
+ * connection down and closes its fd, while a worker process (here a child) keeps a copy of the
+ * fd. The socket lives on after TCP is done with it; conn_close must come at the close and
+ * conn_end when TCP reaches CLOSE, not when the last copy of the fd goes. */
+static void test_idle_close_while_fd_held(void **state)
+{
+	const char *args[] = {"--ports", port_arg(PORT_HELD), NULL};
+	static const char alert[CLOSE_NOTIFY_BYTES] = {0x17, 0x03, 0x03, 0x00, 0x13};
+	char buf[64], go;
+	struct siptrail_run run;
+	json_t *events, *server_close, *client_close, *server_end;
+	int listener, client, server, hold_pipe[2], status;
+	long long close_ns;
+	pid_t holder;
+
+	(void)state;
+	live_env_require();
+	siptrail_start(&run, NULL, args);
+	listener = tcp_listen("127.0.0.1", PORT_HELD);
+	client = tcp_connect("127.0.0.1", PORT_HELD);
+	assert_true(client >= 0);
+	server = tcp_accept(listener);
+	tcp_exchange(client, server);
+	sleep(IDLE_S);
+	assert_int_equal(pipe(hold_pipe), 0);
+	holder = fork();
+	assert_true(holder >= 0);
+	if (holder == 0) { /* holds SERVER until the pipe closes */
+		close(client);
+		close(listener);
+		close(hold_pipe[1]);
+		_exit(read(hold_pipe[0], &go, 1) == 0 ? 0 : 1);
+	}
+	close(hold_pipe[0]);
+	close_ns = wall_ns();
+	assert_int_equal(write(server, alert, sizeof(alert)), sizeof(alert));
+	assert_int_equal(shutdown(server, SHUT_WR), 0);
+	close(server);
+	assert_int_equal(read(client, buf, sizeof(buf)), sizeof(alert));
+	assert_int_equal(read(client, buf, sizeof(buf)), 0);
+	close(client);
+	close(listener);
+	usleep(200 * 1000);
+	events = siptrail_stop(&run); /* the holder still has the server's socket */
+	close(hold_pipe[1]);
+	assert_int_equal(waitpid(holder, &status, 0), holder);
+	assert_int_equal(status, 0);
+
+	server_close = require_event(events, "conn_close", "in", PORT_HELD);
+	assert_str(server_close, "closed_by", "local");
+	assert_str(server_close, "how", "fin");
+	assert_str(server_close, "tls_role", "server");
+	assert_idle_about(server_close, IDLE_S);
+	assert_int_equal(event_int(server_close, "pid"), getpid());
+	assert_int_equal(event_int(server_close, "first_close_ts_ns"),
+			 event_int(server_close, "ts_ns"));
+	assert_true(llabs(event_int(server_close, "ts_ns") - close_ns) < NSEC_PER_SEC / 10);
+	assert_int_equal(event_int(server_close, "bytes_sent"),
+			 strlen(TCP_PAIR_RESPONSE) + CLOSE_NOTIFY_BYTES);
+	assert_int_equal(event_int(server_close, "bytes_received"), strlen(TCP_PAIR_REQUEST));
+	assert_opened_before(events, server_close);
+
+	client_close = require_event(events, "conn_close", "out", PORT_HELD);
+	assert_str(client_close, "closed_by", "peer");
+	assert_str(client_close, "how", "fin");
+	assert_idle_about(client_close, IDLE_S);
+	assert_true(llabs(event_int(client_close, "ts_ns") - close_ns) < NSEC_PER_SEC / 10);
+
+	server_end = require_event(events, "conn_end", "in", PORT_HELD);
+	assert_str(server_end, "closed_by", "local");
+	assert_str(server_end, "how", "fin");
+	assert_idle_about(server_end, IDLE_S);
+	assert_true(event_index(events, server_close) < event_index(events, server_end));
+	assert_true(event_int(server_end, "ts_ns") - close_ns < NSEC_PER_SEC / 10);
+	assert_int_equal(event_count(events, "conn_close", NULL, PORT_HELD), 2);
+	assert_int_equal(event_count(events, "conn_end", NULL, PORT_HELD), 2);
 	json_decref(events);
 }
 
@@ -167,6 +272,9 @@ static void test_reset_out_and_in(void **state)
 	close(listener);
 	events = siptrail_stop(&run);
 
+	end = require_event(events, "conn_close", "out", PORT_RESET);
+	assert_str(end, "how", "rst_out");
+	assert_str(end, "closed_by", "local");
 	end = require_event(events, "conn_end", "out", PORT_RESET);
 	assert_str(end, "how", "rst_out");
 	assert_str(end, "closed_by", "local");
@@ -196,6 +304,8 @@ static void test_refused(void **state)
 	assert_str(end, "sk_error", "ECONNREFUSED");
 	assert_opened_before(events, end);
 	assert_int_equal(event_count(events, "conn_end", NULL, PORT_REFUSED), 1);
+	/* never established: no close, only its end */
+	assert_int_equal(event_count(events, "conn_close", NULL, PORT_REFUSED), 0);
 	json_decref(events);
 }
 
@@ -419,6 +529,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_idle_close_by_server),
+	    cmocka_unit_test(test_idle_close_while_fd_held),
 	    cmocka_unit_test(test_reset_out_and_in),
 	    cmocka_unit_test(test_refused),
 	    cmocka_unit_test_setup_teardown(test_timeout_in_netns, netns_setup, netns_teardown),

@@ -68,6 +68,27 @@ static void test_incomplete_chain_from_verify_error(void **state)
 	assert_int_equal(harness_cause(&h, DIAG_BYE_FAILED), DIAG_TLS_INCOMPLETE_CHAIN);
 }
 
+/* The lab's Kamailio case: the idle connection's socket outlives the close (a worker holds
+ * the fd), so only its conn_close is in the journal; the reverse handshake fails and the peer
+ * closes that connection too, again without a conn_end. */
+static void test_idle_close_known_from_conn_close_alone(void **state)
+{
+	struct harness h;
+	(void)state;
+	harness_init(&h);
+	h_setup_call(&h, SE_1800_REQ, SE_1800_RESP);
+	h_conn_close(&h, 123.0, 1, DIR_IN, SIDE_LOCAL, CLOSE_FIN, 120.0);
+	pbx_bye(&h, 300.0);
+	h_conn_open(&h, 300.001, 2, DIR_OUT);
+	h_chain(&h, 300.03, 2, SIDE_PEER, CHAIN_INCOMPLETE, 1, "c0ffee", "CN=Carrier Int");
+	h_tls(&h, 300.031, 2, true, false, "certificate verify failed",
+	      "unable to get local issuer certificate");
+	h_conn_close(&h, 300.032, 2, DIR_OUT, SIDE_PEER, CLOSE_FIN, 0);
+	pbx_bye_answer(&h, 300.033, 477);
+	assert_int_equal(harness_cause(&h, DIAG_BYE_FAILED), DIAG_TLS_INCOMPLETE_CHAIN);
+	assert_int_equal(harness_cause(&h, DIAG_TLS_INCOMPLETE_CHAIN), DIAG_IDLE_CLOSE_REVERSE);
+}
+
 /* TLS 1.3 on the reverse connection: this host's SSL_connect returns 1, the BYE is written,
  * then the carrier rejects this host's client certificate (unknown_ca read by SSL_read). */
 static void test_client_cert_rejected_after_bye_written(void **state)
@@ -344,6 +365,7 @@ int main(void)
 	    cmocka_unit_test(test_incomplete_chain_from_verify_error),
 	    cmocka_unit_test(test_client_cert_rejected_after_bye_written),
 	    cmocka_unit_test(test_failure_after_ok_overrides),
+	    cmocka_unit_test(test_idle_close_known_from_conn_close_alone),
 	    cmocka_unit_test(test_reverse_connection_ok_is_healthy),
 	    cmocka_unit_test(test_bye_on_reused_connection_is_healthy),
 	    cmocka_unit_test(test_udp_only_call_is_healthy),

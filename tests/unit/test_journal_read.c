@@ -13,6 +13,14 @@
 
 #include "journal_read.h"
 
+static void expect_error(const char *line, const char *message)
+{
+	struct event ev;
+	char err[256];
+	assert_int_equal(journal_parse_line(line, &ev, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, message));
+}
+
 static void test_conn_end(void **state)
 {
 	struct event ev;
@@ -39,6 +47,47 @@ static void test_conn_end(void **state)
 	assert_int_equal(ev.conn_ev.idle_ns, 120000000000ull);
 	assert_string_equal(ev.conn_ev.sk_error, "");
 	event_release(&ev);
+}
+
+/* A line from a real lab run: the sbc closed the carrier's idle connection. */
+static void test_conn_close(void **state)
+{
+	struct event ev;
+	char err[256];
+	(void)state;
+	assert_int_equal(
+	    journal_parse_line(
+		"{\"event\":\"conn_close\",\"ts_ns\":1795789184833537290,\"conn\":276662,"
+		"\"laddr\":\"10.99.0.1\",\"lport\":5061,\"raddr\":\"10.99.0.2\",\"rport\":60440,"
+		"\"direction\":\"in\",\"tls_role\":\"server\",\"pid\":21561,\"comm\":\"kamailio\","
+		"\"netns\":4026532889,\"before_trace\":false,\"bytes_sent\":4199,"
+		"\"bytes_received\":2938,\"closed_by\":\"local\",\"how\":\"fin\","
+		"\"first_close_ts_ns\":1795789184833537290,\"idle_ns\":11015428445}",
+		&ev, err, sizeof(err)),
+	    0);
+	assert_int_equal(ev.kind, EV_CONN_CLOSE);
+	assert_int_equal(ev.conn, 276662);
+	assert_int_equal(ev.conn_ev.direction, DIR_IN);
+	assert_int_equal(ev.conn_ev.closed_by, SIDE_LOCAL);
+	assert_int_equal(ev.conn_ev.how, CLOSE_FIN);
+	assert_int_equal(ev.conn_ev.idle_ns, 11015428445ull);
+	assert_int_equal(ev.conn_ev.first_close_ts_ns, 1795789184833537290ull);
+	assert_int_equal(ev.conn_ev.bytes_received, 2938);
+	assert_int_equal(ev.conn_ev.duration_ns, 0);
+	event_release(&ev);
+	/* a connection older than the trace has no direction */
+	assert_int_equal(journal_parse_line("{\"event\":\"conn_close\",\"ts_ns\":5,\"conn\":7,"
+					    "\"laddr\":\"::1\",\"lport\":5061,\"raddr\":\"::1\","
+					    "\"rport\":4,\"direction\":null,\"tls_role\":null,"
+					    "\"closed_by\":\"peer\",\"how\":\"rst_in\"}",
+					    &ev, err, sizeof(err)),
+			 0);
+	assert_int_equal(ev.conn_ev.direction, DIR_UNKNOWN);
+	assert_int_equal(ev.conn_ev.how, CLOSE_RST_IN);
+	event_release(&ev);
+	expect_error("{\"event\":\"conn_close\",\"ts_ns\":5,\"conn\":7,\"laddr\":\"::1\","
+		     "\"lport\":1,\"raddr\":\"::1\",\"rport\":4,\"direction\":\"in\"}",
+		     "field 'how': missing");
 }
 
 static void test_tls_events(void **state)
@@ -107,14 +156,6 @@ static void test_sip_and_lost(void **state)
 	assert_int_equal(ev.lost.ringbuf, 3);
 }
 
-static void expect_error(const char *line, const char *message)
-{
-	struct event ev;
-	char err[256];
-	assert_int_equal(journal_parse_line(line, &ev, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, message));
-}
-
 static void test_bad_lines(void **state)
 {
 	(void)state;
@@ -171,11 +212,9 @@ static void test_reader_skips_and_counts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_conn_end),
-	    cmocka_unit_test(test_tls_events),
-	    cmocka_unit_test(test_sip_and_lost),
-	    cmocka_unit_test(test_bad_lines),
-	    cmocka_unit_test(test_reader_skips_and_counts),
+	    cmocka_unit_test(test_conn_end),   cmocka_unit_test(test_conn_close),
+	    cmocka_unit_test(test_tls_events), cmocka_unit_test(test_sip_and_lost),
+	    cmocka_unit_test(test_bad_lines),  cmocka_unit_test(test_reader_skips_and_counts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,6 +47,7 @@ static void test_unreported_open_comes_first(void **state)
 	json_t *out[SOCK_EVENT_JSON_MAX];
 
 	(void)state;
+	event.conn.flags |= SOCK_F_CLOSE_REPORTED;
 	assert_int_equal(sock_event_to_json(&event, OFFSET_NS, out), 2);
 	assert_string_equal(json_string_value(json_object_get(out[0], "event")), "conn_open");
 	assert_int_equal(json_integer_value(json_object_get(out[0], "ts_ns")), OFFSET_NS + 1000);
@@ -91,15 +92,99 @@ static void test_open_and_text_line(void **state)
 	json_decref(out[0]);
 }
 
+static char *text_line(const json_t *event)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+
+	assert_non_null(mem);
+	assert_int_equal(sock_event_text_write(mem, event), 0);
+	fclose(mem);
+	return text;
+}
+
+static void test_close_json_and_text_line(void **state)
+{
+	struct sock_event event = passive_end_v6();
+	json_t *out[SOCK_EVENT_JSON_MAX], *close;
+	char *text;
+
+	(void)state;
+	event.type = SOCK_EV_CLOSE;
+	event.conn.flags |= SOCK_F_OPEN_REPORTED;
+	event.conn.end_ts_ns = 0;
+	event.conn.idle_ns = 11015000000;
+	event.conn.pid = 77;
+	memcpy(event.conn.comm, "kamailio", 9);
+	assert_int_equal(sock_event_to_json(&event, OFFSET_NS, out), 1);
+	close = out[0];
+	assert_string_equal(json_string_value(json_object_get(close, "event")), "conn_close");
+	assert_int_equal(json_integer_value(json_object_get(close, "ts_ns")), OFFSET_NS + 5000);
+	assert_int_equal(json_integer_value(json_object_get(close, "first_close_ts_ns")),
+			 OFFSET_NS + 5000);
+	assert_string_equal(json_string_value(json_object_get(close, "closed_by")), "peer");
+	assert_string_equal(json_string_value(json_object_get(close, "how")), "rst_in");
+	assert_int_equal(json_integer_value(json_object_get(close, "idle_ns")), 11015000000);
+	assert_int_equal(json_integer_value(json_object_get(close, "bytes_sent")), 10);
+	assert_int_equal(json_integer_value(json_object_get(close, "bytes_received")), 20);
+	assert_string_equal(json_string_value(json_object_get(close, "tls_role")), "server");
+	/* the end-only fields are the conn_end's */
+	assert_null(json_object_get(close, "duration_ns"));
+	assert_null(json_object_get(close, "sk_error"));
+	text = text_line(close);
+	assert_non_null(strstr(text, "CLOSE conn=42 in/server [2001:db8::1]:5061 -> [::1]:40000 "
+				     "pid=77 (kamailio) closed_by=peer how=rst_in idle=11.015s "
+				     "sent=10 recv=20\n"));
+	free(text);
+	json_decref(close);
+}
+
+/* An established connection whose conn_close did not leave the kernel (a cause known only at
+ * the end, or a full ring buffer) gets it just before its conn_end. */
+static void test_end_brings_missing_close(void **state)
+{
+	struct sock_event event = passive_end_v6();
+	json_t *out[SOCK_EVENT_JSON_MAX];
+
+	(void)state;
+	event.conn.flags |= SOCK_F_OPEN_REPORTED;
+	assert_int_equal(sock_event_to_json(&event, OFFSET_NS, out), 2);
+	assert_string_equal(json_string_value(json_object_get(out[0], "event")), "conn_close");
+	assert_string_equal(json_string_value(json_object_get(out[1], "event")), "conn_end");
+	json_decref(out[0]);
+	json_decref(out[1]);
+	/* a connect that never completed has no close, only its end */
+	event.conn.flags &= ~SOCK_F_ESTABLISHED;
+	assert_int_equal(sock_event_to_json(&event, OFFSET_NS, out), 1);
+	assert_string_equal(json_string_value(json_object_get(out[0], "event")), "conn_end");
+	json_decref(out[0]);
+	/* older than the trace, first seen closing: its conn_open comes first */
+	event.type = SOCK_EV_CLOSE;
+	event.conn.flags = SOCK_F_ESTABLISHED | SOCK_F_BEFORE_TRACE;
+	event.conn.direction = SOCK_DIR_UNKNOWN;
+	event.conn.open_ts_ns = 0;
+	assert_int_equal(sock_event_to_json(&event, OFFSET_NS, out), 2);
+	assert_string_equal(json_string_value(json_object_get(out[0], "event")), "conn_open");
+	assert_true(json_is_true(json_object_get(out[0], "before_trace")));
+	assert_true(json_is_null(json_object_get(out[0], "direction")));
+	assert_string_equal(json_string_value(json_object_get(out[1], "event")), "conn_close");
+	json_decref(out[0]);
+	json_decref(out[1]);
+}
+
 static void test_lost_sums_ring_buffer(void **state)
 {
-	struct sock_losses losses = {.ringbuf_open = 2, .ringbuf_end = 3, .map_full = 4};
+	struct sock_losses losses = {
+	    .ringbuf_open = 2, .ringbuf_end = 3, .map_full = 4, .ringbuf_close = 6};
 	json_t *lost = sock_losses_to_json(&losses, 5);
 
 	(void)state;
 	assert_int_equal(json_integer_value(json_object_get(lost, "ringbuf")), 5);
 	assert_int_equal(json_integer_value(json_object_get(lost, "ringbuf_conn_end")), 3);
 	assert_int_equal(json_integer_value(json_object_get(lost, "map_full")), 4);
+	/* late, not lost: not in the sum */
+	assert_int_equal(json_integer_value(json_object_get(lost, "ringbuf_conn_close_late")), 6);
 	json_decref(lost);
 }
 
@@ -108,6 +193,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_unreported_open_comes_first),
 	    cmocka_unit_test(test_open_and_text_line),
+	    cmocka_unit_test(test_close_json_and_text_line),
+	    cmocka_unit_test(test_end_brings_missing_close),
 	    cmocka_unit_test(test_lost_sums_ring_buffer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
