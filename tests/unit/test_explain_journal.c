@@ -121,6 +121,60 @@ static void test_lab_refreshes_healthy(void **state)
 	assert_non_null(strstr(out, "1 call(s), 0 failed, 0 with warnings only"));
 }
 
+/* demo-carrier-in-leaf-only (make demo): the carrier called in, the sbc closed the idle
+ * connection, its BYE went on a reverse connection; TLS 1.3, so the carrier's rejection of
+ * the sbc's leaf-only client certificate came after the sbc's handshake call returned
+ * (after_handshake) and the BYE was written into it. conn_close gives the idle close. */
+static void test_lab_demo_client_cert_after_handshake(void **state)
+{
+	(void)state;
+	assert_int_equal(run("tests/data/lab-demo-carrier-in-leaf-only.jsonl", out, sizeof(out)),
+			 1);
+	assert_non_null(strstr(out, "chain: BYE_FAILED <- TLS_CLIENT_CERT <- IDLE_CLOSE_REVERSE"));
+	assert_non_null(strstr(out, "the BYE sent by this host to 10.99.0.2"));
+	assert_non_null(strstr(out, "no final response when the trace ended"));
+	assert_non_null(strstr(out, "failed after the handshake call had returned success: tlsv1 "
+				    "alert unknown ca"));
+	assert_non_null(
+	    strstr(out, "(opened by the peer) was closed by this host after 11 s idle"));
+}
+
+/* b-leaf-only-tls12: the sbc called out and closed the idle connection; the carrier's BYE
+ * came on its own connection, where the sbc (server) sent only its leaf (visible in TLS 1.2):
+ * the BYE itself never reached the sbc. */
+static void test_lab_peer_bye_lost_incomplete_chain(void **state)
+{
+	(void)state;
+	assert_int_equal(run("tests/data/lab-b-leaf-only-tls12.jsonl", out, sizeof(out)), 1);
+	assert_non_null(
+	    strstr(out, "chain: BYE_FAILED <- TLS_INCOMPLETE_CHAIN <- IDLE_CLOSE_REVERSE"));
+	assert_non_null(strstr(out, "missing CN=Lab SBC Intermediate CA"));
+	assert_non_null(strstr(out, "(inferred: the request itself was never seen)"));
+}
+
+/* d-timer-refresh-lost: the carrier, refresher, could not open its connection for the UPDATE
+ * at SE/2. The full journal runs past the expiry deadline (the session timer's own
+ * REFRESH_FAILED); the same journal cut 5 s after the failure ends before the deadline (the
+ * inferred one). The PBX leg's missing refresh is the same failure, not a REFRESH_MISSED. */
+static void test_lab_refresh_lost(void **state)
+{
+	(void)state;
+	assert_int_equal(run("tests/data/lab-d-timer-refresh-lost.jsonl", out, sizeof(out)), 1);
+	assert_non_null(
+	    strstr(out, "chain: REFRESH_FAILED <- TLS_UNTRUSTED <- IDLE_CLOSE_REVERSE"));
+	assert_non_null(strstr(out, "connection for the refresh could not be made"));
+	assert_null(strstr(out, "REFRESH_MISSED"));
+	assert_null(strstr(out, "BYE_FAILED"));
+	assert_int_equal(run("tests/data/lab-d-timer-refresh-lost-short.jsonl", out, sizeof(out)),
+			 1);
+	assert_non_null(
+	    strstr(out, "chain: REFRESH_FAILED <- TLS_UNTRUSTED <- IDLE_CLOSE_REVERSE"));
+	assert_non_null(strstr(out, "the session refresh by 10.99.0.2 (the refresher) could not "
+				    "reach this host"));
+	assert_null(strstr(out, "REFRESH_MISSED"));
+	assert_null(strstr(out, "BYE_FAILED"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -133,6 +187,9 @@ int main(void)
 	    cmocka_unit_test(test_usage_and_io_errors),
 	    cmocka_unit_test(test_lab_peer_bye_lost),
 	    cmocka_unit_test(test_lab_refreshes_healthy),
+	    cmocka_unit_test(test_lab_demo_client_cert_after_handshake),
+	    cmocka_unit_test(test_lab_peer_bye_lost_incomplete_chain),
+	    cmocka_unit_test(test_lab_refresh_lost),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
