@@ -93,6 +93,7 @@ static void label_conn(struct timeline_row *row, const struct event *ev)
 			 c->remote.port);
 		return;
 	}
+	row->closing = true;
 	row->arrow = c->closed_by == SIDE_PEER ? TL_TO_LOCAL : TL_TO_PEER;
 	row->failure = c->how == CLOSE_REFUSED || c->how == CLOSE_TIMEOUT || c->how == CLOSE_RST_IN;
 	snprintf(row->label, sizeof(row->label), "%s%s (conn %llu)",
@@ -140,6 +141,15 @@ static void label_tls(struct timeline_row *row, const struct event *ev)
 			 ev->chain.missing_issuer[0] ? "; missing " : "", ev->chain.missing_issuer);
 		break;
 	}
+}
+
+/* Has CONN a row for its close already (from a conn_close)? */
+static bool conn_closed_row(const struct timeline *tl, uint64_t conn)
+{
+	for (size_t k = 0; k < tl->n_rows; k++)
+		if (tl->rows[k].conn == conn && tl->rows[k].kind == TL_CONN && tl->rows[k].closing)
+			return true;
+	return false;
 }
 
 static bool conn_listed(const uint64_t *conns, size_t n, uint64_t id)
@@ -270,6 +280,12 @@ int timeline_build(struct timeline *tl, const struct event_list *events,
 		struct timeline_row *row;
 		if (!is_call[i] && (ev->kind == EV_SIP || !conn_listed(conns, n_conns, ev->conn)))
 			continue;
+		/* the hello and leaf events carry no fields here; a conn_end after its
+		 * conn_close says nothing the close row did not */
+		if (ev->kind == EV_TLS_HELLO || ev->kind == EV_TLS_LEAF_CHANGED ||
+		    ev->kind == EV_LOST ||
+		    (ev->kind == EV_CONN_END && conn_closed_row(tl, ev->conn)))
+			continue;
 		row = add_row(tl, ev->ts_ns, ev->conn);
 		if (!row) {
 			rc = -ENOMEM;
@@ -280,7 +296,8 @@ int timeline_build(struct timeline *tl, const struct event_list *events,
 			row->lane = lane_of(tl, ev->sip.remote.addr);
 			row->arrow = ev->sip.dir == DIR_OUT ? TL_TO_PEER : TL_TO_LOCAL;
 			label_sip(row, ev);
-		} else if (ev->kind == EV_CONN_OPEN || ev->kind == EV_CONN_END) {
+		} else if (ev->kind == EV_CONN_OPEN || ev->kind == EV_CONN_CLOSE ||
+			   ev->kind == EV_CONN_END) {
 			row->kind = TL_CONN;
 			row->lane = lane_of(tl, ev->conn_ev.remote.addr);
 			label_conn(row, ev);

@@ -29,6 +29,7 @@ struct timeline_row {
 	char detail[640]; /* longer: after it / in a tooltip */
 	bool evidence;	  /* cited by the verdict */
 	bool failure;	  /* something that went wrong (failed handshake, 4xx, refused) */
+	bool closing;	  /* a connection's close (its first FIN or reset) */
 };
 
 struct timeline {
