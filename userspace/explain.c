@@ -168,62 +168,76 @@ static bool pending_with_failed_conn(const struct correlator *corr, const struct
 	return false;
 }
 
+/* The failed BYE to explain: the first one that got an error response or timed out (a fact
+ * seen), else the first one still unanswered when the trace ended with its connection failed
+ * (UNANSWERED set). NULL when none. */
+static const struct txn *failed_bye(const struct correlator *corr, const struct call *call,
+				    const struct leg **leg_out, bool *unanswered)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned l = 0; l < call->n_legs; l++) {
+			const struct leg *leg = &call->legs[l];
+			for (unsigned i = 0; i < leg->n_txns; i++) {
+				const struct txn *t = &leg->txns[i];
+				bool concluded = t->outcome == TXN_TIMEOUT ||
+						 (t->outcome == TXN_ANSWERED && t->status >= 300);
+
+				if (t->method != SIP_METHOD_BYE ||
+				    !(pass ? pending_with_failed_conn(corr, call, t) : concluded))
+					continue;
+				*leg_out = leg;
+				*unanswered = pass;
+				return t;
+			}
+		}
+	}
+	return NULL;
+}
+
 static void explain_bye(const struct correlator *corr, const struct call *call,
 			struct call_verdict *verdict)
 {
-	for (unsigned l = 0; l < call->n_legs; l++) {
-		const struct leg *leg = &call->legs[l];
-		for (unsigned i = 0; i < leg->n_txns; i++) {
-			const struct txn *t = &leg->txns[i];
-			struct diagnosis *diag;
-			bool timeout = t->outcome == TXN_TIMEOUT;
-			bool unanswered =
-			    t->method == SIP_METHOD_BYE && pending_with_failed_conn(corr, call, t);
+	const struct leg *leg = NULL;
+	bool unanswered = false;
+	const struct txn *t = failed_bye(corr, call, &leg, &unanswered);
+	bool timeout = t && t->outcome == TXN_TIMEOUT;
+	struct diagnosis *diag;
 
-			if (t->method != SIP_METHOD_BYE ||
-			    !(timeout || unanswered ||
-			      (t->outcome == TXN_ANSWERED && t->status >= 300)))
-				continue;
-			diag = verdict_add(
-			    verdict, DIAG_BYE_FAILED,
-			    "the BYE %s %s (CSeq %u) %s: the call was not torn down cleanly",
-			    t->dir == DIR_OUT ? "sent by this host to" : "received from",
-			    leg->peer_addr, t->cseq,
-			    timeout || unanswered ? "got no final response" : "was rejected");
-			if (!diag)
-				return;
-			diag_evidence(diag, t->request_ts_ns, t->conn, "BYE %s %s, CSeq %u%s%s%s",
-				      t->dir == DIR_OUT ? "to" : "from", leg->peer_addr, t->cseq,
-				      t->reason[0] ? ", Reason: " : "", t->reason,
-				      t->retransmits ? " (retransmitted)" : "");
-			if (timeout)
-				diag_evidence(diag, t->final_ts_ns, t->conn,
-					      "no final response after %.1f s (64*T1, RFC 3261 "
-					      "§17.1.2.2 Timer F)",
-					      ns_to_s(t->final_ts_ns - t->request_ts_ns));
-			else if (unanswered)
-				diag_evidence(
-				    diag, corr->now_ns, t->conn,
-				    "no final response when the trace ended %.1f s later, "
-				    "and a connection it needed had failed",
-				    ns_to_s(corr->now_ns - t->request_ts_ns));
-			else
-				diag_evidence(diag, t->final_ts_ns, t->conn, "final response %u",
-					      t->status);
-			if (t->conn_use == CONN_USE_NEW)
-				diag_evidence(diag, t->request_ts_ns, t->conn,
-					      "sent on a new connection (dialog's conn %llu %s)",
-					      (unsigned long long)t->prev_conn,
-					      t->prev_ended    ? "had ended"
-					      : t->prev_closed ? "had been closed"
-							       : "was still open");
-			explain_txn_causes(corr, call, diag, verdict, t, t->request_ts_ns,
-					   t->final_ts_ns      ? t->final_ts_ns
-					   : corr->trace_ended ? corr->now_ns
-							       : t->request_ts_ns);
-			return;
-		}
-	}
+	if (!t)
+		return;
+	diag = verdict_add(verdict, DIAG_BYE_FAILED,
+			   "the BYE %s %s (CSeq %u) %s: the call was not torn down cleanly",
+			   t->dir == DIR_OUT ? "sent by this host to" : "received from",
+			   leg->peer_addr, t->cseq,
+			   timeout || unanswered ? "got no final response" : "was rejected");
+	if (!diag)
+		return;
+	diag_evidence(diag, t->request_ts_ns, t->conn, "BYE %s %s, CSeq %u%s%s%s",
+		      t->dir == DIR_OUT ? "to" : "from", leg->peer_addr, t->cseq,
+		      t->reason[0] ? ", Reason: " : "", t->reason,
+		      t->retransmits ? " (retransmitted)" : "");
+	if (timeout)
+		diag_evidence(diag, t->final_ts_ns, t->conn,
+			      "no final response after %.1f s (64*T1, RFC 3261 §17.1.2.2 Timer F)",
+			      ns_to_s(t->final_ts_ns - t->request_ts_ns));
+	else if (unanswered)
+		diag_evidence(diag, corr->now_ns, t->conn,
+			      "no final response when the trace ended %.1f s later, and a "
+			      "connection it needed had failed",
+			      ns_to_s(corr->now_ns - t->request_ts_ns));
+	else
+		diag_evidence(diag, t->final_ts_ns, t->conn, "final response %u", t->status);
+	if (t->conn_use == CONN_USE_NEW)
+		diag_evidence(diag, t->request_ts_ns, t->conn,
+			      "sent on a new connection (dialog's conn %llu %s)",
+			      (unsigned long long)t->prev_conn,
+			      t->prev_ended    ? "had ended"
+			      : t->prev_closed ? "had been closed"
+					       : "was still open");
+	explain_txn_causes(corr, call, diag, verdict, t, t->request_ts_ns,
+			   t->final_ts_ns      ? t->final_ts_ns
+			   : corr->trace_ended ? corr->now_ns
+					       : t->request_ts_ns);
 }
 
 void explain_call(const struct correlator *corr, const struct call *call,

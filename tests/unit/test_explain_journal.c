@@ -124,15 +124,17 @@ static void test_lab_refreshes_healthy(void **state)
 /* demo-carrier-in-leaf-only (make demo): the carrier called in, the sbc closed the idle
  * connection, its BYE went on a reverse connection; TLS 1.3, so the carrier's rejection of
  * the sbc's leaf-only client certificate came after the sbc's handshake call returned
- * (after_handshake) and the BYE was written into it. conn_close gives the idle close. */
+ * (after_handshake) and the BYE was written into it. conn_close gives the idle close. The
+ * sbc's Kamailio answered the PBX's BYE 408, and that is the BYE explained. */
 static void test_lab_demo_client_cert_after_handshake(void **state)
 {
 	(void)state;
 	assert_int_equal(run("tests/data/lab-demo-carrier-in-leaf-only.jsonl", out, sizeof(out)),
 			 1);
 	assert_non_null(strstr(out, "chain: BYE_FAILED <- TLS_CLIENT_CERT <- IDLE_CLOSE_REVERSE"));
-	assert_non_null(strstr(out, "the BYE sent by this host to 10.99.0.2"));
-	assert_non_null(strstr(out, "no final response when the trace ended"));
+	/* the PBX's BYE got Kamailio's 408 (a fact seen) rather than the carrier-side BYE that
+	 * was still unanswered when the trace ended */
+	assert_non_null(strstr(out, "final response 408"));
 	assert_non_null(strstr(out, "failed after the handshake call had returned success: tlsv1 "
 				    "alert unknown ca"));
 	assert_non_null(
