@@ -191,7 +191,8 @@ static void conn_report_close(struct sock_conn *conn)
  * close, not to the traffic: an idle timer that fires makes Kamailio send it just before its
  * FIN, which would make every idle close look 0 s idle. When the last data before the close
  * was a record no bigger than an alert, sent or read just before, or still unread behind the
- * peer's FIN, returns the time of the data before it (0: not the case, or not known). */
+ * peer's FIN (and maybe answering this host's own close_notify), returns the time of the data
+ * before it (0: not the case, or not known). */
 static __u64 conn_data_before_alert_ns(const struct sock_conn *conn, const struct sock *sk,
 				       __u64 now_ns)
 {
@@ -204,8 +205,13 @@ static __u64 conn_data_before_alert_ns(const struct sock_conn *conn, const struc
 	 * application may not have read the alert before it yet. */
 	if (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SOCK_DONE))
 		unread = BPF_CORE_READ(tp, rcv_nxt) - BPF_CORE_READ(tp, copied_seq) - 1;
-	if (unread > 0 && unread <= TLS_ALERT_RECORD_MAX)
+	if (unread > 0 && unread <= TLS_ALERT_RECORD_MAX) {
+		/* the peer answered this host's own close_notify with its own and FIN'd first */
+		if (conn->last_io_bytes <= TLS_ALERT_RECORD_MAX &&
+		    now_ns - conn->last_io_ns < CLOSE_NOTIFY_WINDOW_NS)
+			return conn->prev_io_ns;
 		return conn->last_io_ns;
+	}
 	if (!unread && conn->last_io_bytes <= TLS_ALERT_RECORD_MAX &&
 	    now_ns - conn->last_io_ns < CLOSE_NOTIFY_WINDOW_NS)
 		return conn->prev_io_ns;
@@ -502,11 +508,12 @@ int BPF_PROG(on_destroy_sock, struct sock *sk)
 	return 0;
 }
 
-/* The last two send or receive calls that moved data on a traced socket: one hash lookup per
- * call, what it costs to tell a close_notify from the traffic before it (conn_idle_ns). */
+/* The last two send or receive calls that moved data on a traced socket (a burst of alert-sized
+ * records counts once): one hash lookup per call, what it costs to tell a close_notify from
+ * the traffic before it (conn_idle_ns). */
 static void conn_note_io(const struct sock *sk, int bytes)
 {
-	__u64 key = sk_key(sk);
+	__u64 key = sk_key(sk), now_ns;
 	struct sock_conn *conn;
 
 	if (bytes <= 0)
@@ -514,8 +521,12 @@ static void conn_note_io(const struct sock *sk, int bytes)
 	conn = bpf_map_lookup_elem(&conns, &key);
 	if (!conn)
 		return;
-	conn->prev_io_ns = conn->last_io_ns;
-	conn->last_io_ns = bpf_ktime_get_ns();
+	now_ns = bpf_ktime_get_ns();
+	/* the two ends' close_notify records come together: prev stays the data before them */
+	if (!(bytes <= TLS_ALERT_RECORD_MAX && conn->last_io_bytes <= TLS_ALERT_RECORD_MAX &&
+	      now_ns - conn->last_io_ns < CLOSE_NOTIFY_WINDOW_NS))
+		conn->prev_io_ns = conn->last_io_ns;
+	conn->last_io_ns = now_ns;
 	conn->last_io_bytes = bytes;
 }
 

@@ -40,6 +40,7 @@ enum test_port {
 	PORT_PID,
 	PORT_V6,
 	PORT_HELD,
+	PORT_ANSWERED,
 };
 
 /* The size of a TLS 1.3 close_notify record (RFC 8446 §5.2: 5 + 2 + 1 + 16 tag). */
@@ -249,6 +250,46 @@ static void test_idle_close_while_fd_held(void **state)
 	assert_true(event_int(server_end, "ts_ns") - close_ns < NSEC_PER_SEC / 10);
 	assert_int_equal(event_count(events, "conn_close", NULL, PORT_HELD), 2);
 	assert_int_equal(event_count(events, "conn_end", NULL, PORT_HELD), 2);
+	json_decref(events);
+}
+
+/* The race seen in the lab: the idle closer's close_notify is answered by the peer's own
+ * close_notify and FIN before the closer's FIN leaves, so TCP says the peer closed first.
+ * The idle time must still be the silence before the two close_notify records, not the few
+ * milliseconds between them. */
+static void test_idle_close_answered_by_peer(void **state)
+{
+	const char *args[] = {"--ports", port_arg(PORT_ANSWERED), NULL};
+	static const char alert[CLOSE_NOTIFY_BYTES] = {0x17, 0x03, 0x03, 0x00, 0x13};
+	char buf[64];
+	struct siptrail_run run;
+	json_t *events, *closer;
+	int listener, client, server;
+
+	(void)state;
+	live_env_require();
+	siptrail_start(&run, NULL, args);
+	listener = tcp_listen("127.0.0.1", PORT_ANSWERED);
+	client = tcp_connect("127.0.0.1", PORT_ANSWERED);
+	assert_true(client >= 0);
+	server = tcp_accept(listener);
+	tcp_exchange(client, server);
+	sleep(IDLE_S);
+	assert_int_equal(write(server, alert, sizeof(alert)), sizeof(alert));
+	assert_int_equal(read(client, buf, sizeof(buf)), sizeof(alert));
+	assert_int_equal(write(client, alert, sizeof(alert)), sizeof(alert));
+	assert_int_equal(shutdown(client, SHUT_WR), 0);
+	usleep(20 * 1000);
+	close(server);
+	close(client);
+	close(listener);
+	usleep(200 * 1000);
+	events = siptrail_stop(&run);
+
+	closer = require_event(events, "conn_close", "in", PORT_ANSWERED);
+	assert_str(closer, "closed_by", "peer");
+	assert_str(closer, "how", "fin");
+	assert_idle_about(closer, IDLE_S);
 	json_decref(events);
 }
 
@@ -530,6 +571,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_idle_close_by_server),
 	    cmocka_unit_test(test_idle_close_while_fd_held),
+	    cmocka_unit_test(test_idle_close_answered_by_peer),
 	    cmocka_unit_test(test_reset_out_and_in),
 	    cmocka_unit_test(test_refused),
 	    cmocka_unit_test_setup_teardown(test_timeout_in_netns, netns_setup, netns_teardown),
