@@ -22,7 +22,10 @@
 static void test_ten_thousand_connections(void **state)
 {
 	char journal_path[] = "/tmp/stlive-journal-XXXXXX";
-	const char *args[] = {"--ports", "25071", "--write", journal_path, NULL};
+	/* Socket accounting only: without the packet and libssl paths, which would compete with
+	 * the load for this machine's two cores (they have tests of their own). */
+	const char *args[] = {"--ports",   "25071",    "--write", journal_path,
+			      "--no-wire", "--no-tls", NULL};
 	struct siptrail_run run;
 	json_t *events, *journal, *lost;
 	long long out_ends, in_ends, lost_ends, map_full;
@@ -45,6 +48,8 @@ static void test_ten_thousand_connections(void **state)
 		close(client);
 	}
 	close(listener);
+	/* The last sockets end in softirq after their close(): give a loaded machine time. */
+	usleep(700000);
 	events = siptrail_stop(&run);
 
 	assert_int_equal(stat(journal_path, &st), 0);
