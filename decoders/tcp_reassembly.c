@@ -348,6 +348,13 @@ int tcp_reasm_packet(struct tcp_reasm *r, const struct packet_l4 *pkt, uint64_t 
 	}
 	if (pkt->payload_len > 0) {
 		f->conn.last_payload_ts_ns = ts_ns;
+		if (pkt->payload_len > TCP_IDLE_ALERT_MAX_BYTES) {
+			f->conn.last_large_payload_ts_ns = ts_ns;
+		} else {
+			f->conn.small_payload_ts_ns[f->conn.small_payload_next] = ts_ns;
+			f->conn.small_payload_next =
+			    (f->conn.small_payload_next + 1) % TCP_IDLE_SMALL_KEPT;
+		}
 		if (!st->seq_known) {
 			st->seq_known = true;
 			st->next_seq = data_seq;
@@ -443,4 +450,18 @@ const char *tcp_end_reason_str(enum tcp_end_reason reason)
 		return "reused";
 	}
 	return "unknown";
+}
+
+uint64_t tcp_conn_idle_since_ns(const struct tcp_conn *conn, uint64_t close_ts_ns)
+{
+	uint64_t since = conn->last_large_payload_ts_ns;
+
+	for (unsigned i = 0; i < TCP_IDLE_SMALL_KEPT; i++) {
+		uint64_t ts = conn->small_payload_ts_ns[i];
+
+		if (ts > since && ts + TCP_IDLE_ALERT_WINDOW_NS <= close_ts_ns)
+			since = ts;
+	}
+	/* only small payloads, all of them right before the close: idle since the start */
+	return since ? since : conn->first_ts_ns;
 }

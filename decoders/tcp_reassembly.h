@@ -28,6 +28,13 @@ struct tcp_endpoint {
 	uint16_t port;
 };
 
+/* A TLS endpoint whose idle timer fires sends close_notify (RFC 8446 §6.1) just before its
+ * FIN, and the peer often answers with its own: to TCP that is data, which would make every
+ * idle close look 0 s idle. Records this small, this close before the close, do not count. */
+#define TCP_IDLE_ALERT_MAX_BYTES 31
+#define TCP_IDLE_ALERT_WINDOW_NS (500ull * 1000 * 1000)
+#define TCP_IDLE_SMALL_KEPT	 4
+
 struct tcp_conn {
 	uint64_t id; /* 1, 2, ... in the order connections first appear */
 	uint8_t family;
@@ -38,10 +45,19 @@ struct tcp_conn {
 	uint64_t fin_ts_ns[2], rst_ts_ns[2]; /* per sending side, first one; 0 = none */
 	int first_closer;		     /* enum tcp_side of the first FIN or RST, or -1 */
 	uint64_t first_close_ts_ns;	     /* 0 while open */
-	uint64_t last_payload_ts_ns;	     /* last packet with payload either way (idle time) */
-	uint64_t bytes[2];		     /* payload delivered per sending side */
-	uint64_t gap_bytes[2];		     /* bytes reported missing per sending side */
+	uint64_t last_payload_ts_ns;	     /* last packet with payload either way */
+	/* for the idle time before a close: the last payload bigger than a TLS alert record,
+	 * and the last few alert-sized ones (see tcp_conn_idle_since_ns) */
+	uint64_t last_large_payload_ts_ns;
+	uint64_t small_payload_ts_ns[TCP_IDLE_SMALL_KEPT];
+	unsigned small_payload_next;
+	uint64_t bytes[2];     /* payload delivered per sending side */
+	uint64_t gap_bytes[2]; /* bytes reported missing per sending side */
 };
+
+/* When the connection last carried data, for the idle time before a close at CLOSE_TS_NS:
+ * alert-sized payloads within TCP_IDLE_ALERT_WINDOW_NS before it are not counted. */
+uint64_t tcp_conn_idle_since_ns(const struct tcp_conn *conn, uint64_t close_ts_ns);
 
 struct tcp_reasm_ops {
 	void (*on_open)(void *user, const struct tcp_conn *conn, uint64_t ts_ns);

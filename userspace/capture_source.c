@@ -541,8 +541,8 @@ static void fill_end(struct event *ev, const struct src_conn *c, const struct tc
 {
 	struct ev_conn *e = &ev->conn_ev;
 	int closer = tc->first_closer;
-	uint64_t last_ts = tc->last_payload_ts_ns ? tc->last_payload_ts_ns : tc->first_ts_ns;
 	uint64_t close_ts = tc->first_close_ts_ns ? tc->first_close_ts_ns : ts_ns;
+	uint64_t last_ts = tcp_conn_idle_since_ns(tc, close_ts);
 
 	e->duration_ns = ts_ns - (tc->syn_ts_ns ? tc->syn_ts_ns : tc->first_ts_ns);
 	e->bytes_sent = tc->bytes[c->local_side];

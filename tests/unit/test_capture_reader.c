@@ -15,6 +15,7 @@
 
 #include "../lib/test_pki.h"
 #include "capture_reader.h"
+#include "tcp_reassembly.h"
 
 #define NG	   "../shared/corpus/pcapng-conformance/"
 #define BIG_INVITE "../shared/corpus/sip-tcp-captures/sip-body-large__sip-body-large.pcap"
@@ -324,6 +325,28 @@ static void test_reassembly_rules(void **state)
 	tcp_reasm_free(r);
 }
 
+/* Idle before a close: close_notify records right before the FIN do not count, older small
+ * payloads (a CRLF keep-alive long before) do. */
+static void test_idle_skips_close_notify(void **state)
+{
+	const uint64_t s_ns = 1000000000ull;
+	struct tcp_conn conn = {.first_ts_ns = 1 * s_ns,
+				.last_large_payload_ts_ns = 10 * s_ns,
+				.small_payload_ts_ns = {21 * s_ns, 21 * s_ns + 2000000}};
+
+	(void)state;
+	/* close_notify both ways 0-2 ms before the FIN at 21.003 s: idle since 10 s */
+	assert_int_equal(tcp_conn_idle_since_ns(&conn, 21 * s_ns + 3000000), 10 * s_ns);
+	/* a keep-alive at 15 s, long before the close, is data */
+	conn.small_payload_ts_ns[2] = 15 * s_ns;
+	assert_int_equal(tcp_conn_idle_since_ns(&conn, 21 * s_ns + 3000000), 15 * s_ns);
+	/* the same small records a second before the close count as data */
+	assert_int_equal(tcp_conn_idle_since_ns(&conn, 22 * s_ns), 21 * s_ns + 2000000);
+	/* nothing but alerts: idle since the connection began */
+	conn = (struct tcp_conn){.first_ts_ns = 1 * s_ns, .small_payload_ts_ns = {5 * s_ns}};
+	assert_int_equal(tcp_conn_idle_since_ns(&conn, 5 * s_ns + 1000), 1 * s_ns);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -331,6 +354,7 @@ int main(void)
 	    cmocka_unit_test(test_big_invite_one_ordered_stream),
 	    cmocka_unit_test(test_truncated_and_corrupt_files),
 	    cmocka_unit_test(test_reassembly_rules),
+	    cmocka_unit_test(test_idle_skips_close_notify),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
