@@ -174,7 +174,7 @@ static int read_block(struct pcapng_reader *r, struct block *b, struct pcapng_er
 {
 	uint8_t *head = r->block;
 	size_t have = fread(head, 1, 8, r->file);
-	uint32_t raw_type, magic, trailing;
+	uint32_t raw_type = 0, magic, trailing;
 	int rc;
 
 	memset(b, 0, sizeof(*b));
@@ -182,13 +182,15 @@ static int read_block(struct pcapng_reader *r, struct block *b, struct pcapng_er
 	b->offset = r->next_offset;
 	if (have == 0 && !ferror(r->file))
 		return 0;
+	if (have >= 4) { /* an SHB's type reads the same in both byte orders */
+		memcpy(&raw_type, head, 4);
+		b->type = raw_type == BT_SHB ? BT_SHB : get32(r, head);
+		b->type_known = true;
+	}
 	if (have < 8)
 		return read_error(r, err, b, have, 8);
-	memcpy(&raw_type, head, 4);
 	if (raw_type == BT_SHB) {
 		/* §4.1: the byte-order magic after the length says how the section is read */
-		b->type = BT_SHB;
-		b->type_known = true;
 		have += fread(head + 8, 1, 4, r->file);
 		if (have < 12)
 			return read_error(r, err, b, have, 12);
@@ -200,7 +202,6 @@ static int read_block(struct pcapng_reader *r, struct block *b, struct pcapng_er
 		r->swap = magic != BYTE_ORDER_MAGIC;
 	}
 	b->type = get32(r, head);
-	b->type_known = true;
 	b->length = get32(r, head + 4);
 	if (b->length < BLOCK_MIN_BYTES)
 		return fail(err, b, "length %u is shorter than a block's header and trailer (12)",
