@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <pcap/dlt.h>
+#include <sanitizer/asan_interface.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -31,7 +32,7 @@
 #define IF_TSOFFSET	   14
 #define LINKTYPE_RAW	   101
 #define NS_PER_S	   1000000000ull
-#define FIRST_BUFFER_BYTES (64u << 10)
+#define FIRST_BUFFER_BYTES 2048 /* grows to the largest block of the file */
 
 struct interface {
 	int linktype;
@@ -173,10 +174,12 @@ static int read_rest(struct pcapng_reader *r, const struct block *b, size_t have
 static int read_block(struct pcapng_reader *r, struct block *b, struct pcapng_error *err)
 {
 	uint8_t *head = r->block;
-	size_t have = fread(head, 1, 8, r->file);
 	uint32_t raw_type = 0, magic, trailing;
+	size_t have;
 	int rc;
 
+	ASAN_UNPOISON_MEMORY_REGION(r->block, r->block_cap);
+	have = fread(head, 1, 8, r->file);
 	memset(b, 0, sizeof(*b));
 	b->number = r->blocks_read + 1;
 	b->offset = r->next_offset;
@@ -218,6 +221,8 @@ static int read_block(struct pcapng_reader *r, struct block *b, struct pcapng_er
 	if (trailing != b->length)
 		return fail(err, b, "trailing length %u differs from the leading length %u",
 			    trailing, b->length);
+	/* under ASan, a read past the block into the rest of the buffer is reported */
+	ASAN_POISON_MEMORY_REGION(r->block + b->length, r->block_cap - b->length);
 	b->body = r->block + 8;
 	b->body_len = b->length - BLOCK_MIN_BYTES;
 	r->blocks_read++;

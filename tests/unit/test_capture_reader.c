@@ -105,124 +105,151 @@ static const struct conformance_file {
 	size_t packets;
 	struct expected_packet packet[8];
 } conformance[] = {
-	{"basic/test001.pcapng", 4, {
-		{0, 0, 1, 314, 314, 0ULL, NULL},
-		{0, 0, 1, 342, 342, 0ULL, NULL},
-		{0, 0, 1, 314, 314, 0ULL, NULL},
-		{0, 0, 1, 342, 342, 0ULL, NULL},
-	}},
-	{"basic/test002.pcapng", 0, {
-	}},
-	{"basic/test003.pcapng", 0, {
-	}},
-	{"basic/test004.pcapng", 4, {
-		{0, 0, 1, 96, 314, 1340954905298858000ULL, NULL},
-		{0, 1, 1, 128, 342, 1340954905299858000ULL, NULL},
-		{0, 0, 1, 96, 314, 1340954905300858000ULL, NULL},
-		{0, 1, 1, 128, 342, 1340954905301858000ULL, NULL},
-	}},
-	{"basic/test005.pcapng", 4, {
-		{0, 0, 1, 96, 314, 1340954905298858000ULL, NULL},
-		{0, 1, 1, 128, 342, 1340954905299858000ULL, NULL},
-		{0, 0, 1, 96, 314, 1340954905300858000ULL, NULL},
-		{0, 1, 1, 128, 342, 1340954905301858000ULL, NULL},
-	}},
-	{"basic/test006.pcapng", 5, {
-		{0, 0, 1, 96, 314, 1340954905298858000ULL, NULL},
-		{0, 1, 0, 168, 168, 1340954905299858000ULL, NULL},
-		{0, 0, 1, 96, 342, 1340954905300858000ULL, NULL},
-		{0, 0, 1, 96, 314, 1340954905301858000ULL, NULL},
-		{0, 0, 1, 96, 342, 1340954905302858000ULL, NULL},
-	}},
-	{"basic/test007.pcapng", 1, {
-		{0, 0, 1, 96, 314, 1340954905298858000ULL, NULL},
-	}},
-	{"basic/test008.pcapng", 4, {
-		{0, 0, 1, 96, 314, 1340954905298858ULL, NULL},
-		{0, 1, 1, 128, 342, 1340954905299858ULL, NULL},
-		{0, 0, 1, 96, 314, 1340954905300858ULL, NULL},
-		{0, 1, 1, 128, 342, 1340954905301858ULL, NULL},
-	}},
-	{"basic/test009.pcapng", 2, {
-		{0, 0, 1, 314, 314, 1340954905298858000ULL, "test009-1"},
-		{0, 0, 1, 342, 342, 1340954905299858000ULL, "test009-2"},
-	}},
-	{"basic/test010.pcapng", 4, {
-		{0, 0, 1, 314, 314, 0ULL, NULL},
-		{0, 0, 1, 342, 342, 0ULL, NULL},
-		{0, 0, 1, 314, 314, 0ULL, NULL},
-		{0, 0, 1, 342, 342, 0ULL, NULL},
-	}},
-	{"basic/test011.pcapng", 4, {
-		{0, 0, 1, 314, 314, 0ULL, NULL},
-		{0, 0, 1, 342, 342, 1340954905298858000ULL, NULL},
-		{0, 0, 1, 314, 314, 1340954905298858000ULL, NULL},
-		{0, 0, 1, 342, 342, 1340954905300858000ULL, NULL},
-	}},
-	{"basic/test012.pcapng", 4, {
-		{0, 0, 1, 314, 314, 0ULL, NULL},
-		{0, 0, 1, 315, 342, 0ULL, NULL},
-		{0, 0, 1, 314, 314, 0ULL, NULL},
-		{0, 0, 1, 315, 342, 0ULL, NULL},
-	}},
-	{"basic/test013.pcapng", 0, {
-	}},
-	{"basic/test014.pcapng", 0, {
-	}},
-	{"basic/test015.pcapng", 0, {
-	}},
-	{"basic/test016.pcapng", 4, {
-		{0, 0, 1, 314, 314, 0ULL, NULL},
-		{0, 0, 1, 342, 342, 1340954905298858000ULL, NULL},
-		{0, 0, 1, 314, 314, 1340954905298858000ULL, NULL},
-		{0, 0, 1, 342, 342, 1340954905300858000ULL, NULL},
-	}},
-	{"basic/test017.pcapng", 0, {
-	}},
-	{"basic/test018.pcapng", 4, {
-		{0, 0, 1, 314, 314, 0ULL, NULL},
-		{0, 0, 1, 342, 342, 1340954905298858000ULL, NULL},
-		{0, 0, 1, 314, 314, 1340954905298858000ULL, NULL},
-		{0, 0, 1, 342, 342, 1340954905300858000ULL, NULL},
-	}},
-	{"advanced/test100.pcapng", 5, {
-		{0, 0, 1, 314, 314, 0ULL, NULL},
-		{0, 0, 1, 342, 342, 1340954905298858000ULL, NULL},
-		{0, 0, 1, 314, 314, 1340954905298858000ULL, NULL},
-		{0, 0, 1, 342, 342, 1340954905300858000ULL, NULL},
-		{0, 1, 0, 168, 168, 1340954905301858000ULL, NULL},
-	}},
-	{"advanced/test101.pcapng", 4, {
-		{0, 0, 1, 96, 314, 1340954905298858000ULL, NULL},
-		{0, 2, 1, 128, 342, 1340954905298858000ULL, NULL},
-		{0, 0, 1, 96, 314, 1340954905298858000ULL, NULL},
-		{0, 1, 0, 168, 168, 1340954905301858000ULL, NULL},
-	}},
-	{"advanced/test102.pcapng", 5, {
-		{0, 0, 1, 96, 314, 1340954905298858000ULL, NULL},
-		{0, 2, 1, 342, 342, 1340954905298858000ULL, NULL},
-		{0, 0, 1, 96, 314, 1340954905298858000ULL, NULL},
-		{0, 0, 1, 96, 342, 1340954905300858000ULL, NULL},
-		{0, 1, 0, 168, 168, 1340954905301858000ULL, NULL},
-	}},
-	{"difficult/test200.pcapng", 0, {
-	}},
-	{"difficult/test201.pcapng", 4, {
-		{0, 0, 1, 96, 314, 1340954905298858000ULL, NULL},
-		{1, 0, 1, 128, 342, 1340954905298858000ULL, NULL},
-		{1, 0, 1, 128, 314, 1340954905298858000ULL, NULL},
-		{2, 1, 0, 168, 168, 1340954905301858000ULL, NULL},
-	}},
-	{"difficult/test202.pcapng", 8, {
-		{0, 0, 1, 96, 314, 1340954905298858000ULL, NULL},
-		{0, 0, 1, 96, 342, 1340954905298858000ULL, NULL},
-		{0, 1, 0, 168, 168, 1340954905301858000ULL, NULL},
-		{1, 0, 1, 128, 314, 1340954905301858000ULL, NULL},
-		{1, 0, 1, 128, 342, 1340954905298858000ULL, NULL},
-		{1, 0, 1, 128, 314, 1340954905298858000ULL, NULL},
-		{1, 0, 1, 128, 342, 1340954905298858000ULL, NULL},
-		{2, 1, 0, 168, 168, 1340954905301858000ULL, NULL},
-	}},
+    {"basic/test001.pcapng",
+     4,
+     {
+	 {0, 0, 1, 314, 314, 0ULL, NULL},
+	 {0, 0, 1, 342, 342, 0ULL, NULL},
+	 {0, 0, 1, 314, 314, 0ULL, NULL},
+	 {0, 0, 1, 342, 342, 0ULL, NULL},
+     }},
+    {"basic/test002.pcapng", 0, {}},
+    {"basic/test003.pcapng", 0, {}},
+    {"basic/test004.pcapng",
+     4,
+     {
+	 {0, 0, 1, 96, 314, 1340954905298858000ULL, NULL},
+	 {0, 1, 1, 128, 342, 1340954905299858000ULL, NULL},
+	 {0, 0, 1, 96, 314, 1340954905300858000ULL, NULL},
+	 {0, 1, 1, 128, 342, 1340954905301858000ULL, NULL},
+     }},
+    {"basic/test005.pcapng",
+     4,
+     {
+	 {0, 0, 1, 96, 314, 1340954905298858000ULL, NULL},
+	 {0, 1, 1, 128, 342, 1340954905299858000ULL, NULL},
+	 {0, 0, 1, 96, 314, 1340954905300858000ULL, NULL},
+	 {0, 1, 1, 128, 342, 1340954905301858000ULL, NULL},
+     }},
+    {"basic/test006.pcapng",
+     5,
+     {
+	 {0, 0, 1, 96, 314, 1340954905298858000ULL, NULL},
+	 {0, 1, 0, 168, 168, 1340954905299858000ULL, NULL},
+	 {0, 0, 1, 96, 342, 1340954905300858000ULL, NULL},
+	 {0, 0, 1, 96, 314, 1340954905301858000ULL, NULL},
+	 {0, 0, 1, 96, 342, 1340954905302858000ULL, NULL},
+     }},
+    {"basic/test007.pcapng",
+     1,
+     {
+	 {0, 0, 1, 96, 314, 1340954905298858000ULL, NULL},
+     }},
+    {"basic/test008.pcapng",
+     4,
+     {
+	 {0, 0, 1, 96, 314, 1340954905298858ULL, NULL},
+	 {0, 1, 1, 128, 342, 1340954905299858ULL, NULL},
+	 {0, 0, 1, 96, 314, 1340954905300858ULL, NULL},
+	 {0, 1, 1, 128, 342, 1340954905301858ULL, NULL},
+     }},
+    {"basic/test009.pcapng",
+     2,
+     {
+	 {0, 0, 1, 314, 314, 1340954905298858000ULL, "test009-1"},
+	 {0, 0, 1, 342, 342, 1340954905299858000ULL, "test009-2"},
+     }},
+    {"basic/test010.pcapng",
+     4,
+     {
+	 {0, 0, 1, 314, 314, 0ULL, NULL},
+	 {0, 0, 1, 342, 342, 0ULL, NULL},
+	 {0, 0, 1, 314, 314, 0ULL, NULL},
+	 {0, 0, 1, 342, 342, 0ULL, NULL},
+     }},
+    {"basic/test011.pcapng",
+     4,
+     {
+	 {0, 0, 1, 314, 314, 0ULL, NULL},
+	 {0, 0, 1, 342, 342, 1340954905298858000ULL, NULL},
+	 {0, 0, 1, 314, 314, 1340954905298858000ULL, NULL},
+	 {0, 0, 1, 342, 342, 1340954905300858000ULL, NULL},
+     }},
+    {"basic/test012.pcapng",
+     4,
+     {
+	 {0, 0, 1, 314, 314, 0ULL, NULL},
+	 {0, 0, 1, 315, 342, 0ULL, NULL},
+	 {0, 0, 1, 314, 314, 0ULL, NULL},
+	 {0, 0, 1, 315, 342, 0ULL, NULL},
+     }},
+    {"basic/test013.pcapng", 0, {}},
+    {"basic/test014.pcapng", 0, {}},
+    {"basic/test015.pcapng", 0, {}},
+    {"basic/test016.pcapng",
+     4,
+     {
+	 {0, 0, 1, 314, 314, 0ULL, NULL},
+	 {0, 0, 1, 342, 342, 1340954905298858000ULL, NULL},
+	 {0, 0, 1, 314, 314, 1340954905298858000ULL, NULL},
+	 {0, 0, 1, 342, 342, 1340954905300858000ULL, NULL},
+     }},
+    {"basic/test017.pcapng", 0, {}},
+    {"basic/test018.pcapng",
+     4,
+     {
+	 {0, 0, 1, 314, 314, 0ULL, NULL},
+	 {0, 0, 1, 342, 342, 1340954905298858000ULL, NULL},
+	 {0, 0, 1, 314, 314, 1340954905298858000ULL, NULL},
+	 {0, 0, 1, 342, 342, 1340954905300858000ULL, NULL},
+     }},
+    {"advanced/test100.pcapng",
+     5,
+     {
+	 {0, 0, 1, 314, 314, 0ULL, NULL},
+	 {0, 0, 1, 342, 342, 1340954905298858000ULL, NULL},
+	 {0, 0, 1, 314, 314, 1340954905298858000ULL, NULL},
+	 {0, 0, 1, 342, 342, 1340954905300858000ULL, NULL},
+	 {0, 1, 0, 168, 168, 1340954905301858000ULL, NULL},
+     }},
+    {"advanced/test101.pcapng",
+     4,
+     {
+	 {0, 0, 1, 96, 314, 1340954905298858000ULL, NULL},
+	 {0, 2, 1, 128, 342, 1340954905298858000ULL, NULL},
+	 {0, 0, 1, 96, 314, 1340954905298858000ULL, NULL},
+	 {0, 1, 0, 168, 168, 1340954905301858000ULL, NULL},
+     }},
+    {"advanced/test102.pcapng",
+     5,
+     {
+	 {0, 0, 1, 96, 314, 1340954905298858000ULL, NULL},
+	 {0, 2, 1, 342, 342, 1340954905298858000ULL, NULL},
+	 {0, 0, 1, 96, 314, 1340954905298858000ULL, NULL},
+	 {0, 0, 1, 96, 342, 1340954905300858000ULL, NULL},
+	 {0, 1, 0, 168, 168, 1340954905301858000ULL, NULL},
+     }},
+    {"difficult/test200.pcapng", 0, {}},
+    {"difficult/test201.pcapng",
+     4,
+     {
+	 {0, 0, 1, 96, 314, 1340954905298858000ULL, NULL},
+	 {1, 0, 1, 128, 342, 1340954905298858000ULL, NULL},
+	 {1, 0, 1, 128, 314, 1340954905298858000ULL, NULL},
+	 {2, 1, 0, 168, 168, 1340954905301858000ULL, NULL},
+     }},
+    {"difficult/test202.pcapng",
+     8,
+     {
+	 {0, 0, 1, 96, 314, 1340954905298858000ULL, NULL},
+	 {0, 0, 1, 96, 342, 1340954905298858000ULL, NULL},
+	 {0, 1, 0, 168, 168, 1340954905301858000ULL, NULL},
+	 {1, 0, 1, 128, 314, 1340954905301858000ULL, NULL},
+	 {1, 0, 1, 128, 342, 1340954905298858000ULL, NULL},
+	 {1, 0, 1, 128, 314, 1340954905298858000ULL, NULL},
+	 {1, 0, 1, 128, 342, 1340954905298858000ULL, NULL},
+	 {2, 1, 0, 168, 168, 1340954905301858000ULL, NULL},
+     }},
 };
 
 /* The block names of a conformance file's "Block sequence:" line, in order. */
@@ -320,8 +347,8 @@ static void test_pcapng_conformance(void **state)
 		snprintf(path, sizeof(path), "%sbasic/test001.pcapng", orders[i]);
 		assert_int_equal(replay(path, &sink, &stats, &err), 0);
 		assert_int_equal(sink.udp_bytes, 272 + 300 + 272 + 300);
-		/* test006: the BSD loopback interface's datagram (136 bytes) among Ethernet ones cut
-		 * to a 96-byte snapshot (54 bytes of UDP payload each). */
+		/* test006: the BSD loopback interface's datagram (136 bytes) among Ethernet ones
+		 * cut to a 96-byte snapshot (54 bytes of UDP payload each). */
 		snprintf(path, sizeof(path), "%sbasic/test006.pcapng", orders[i]);
 		assert_int_equal(replay(path, &sink, &stats, &err), 0);
 		assert_int_equal(sink.udp_bytes, 4 * (96 - 42) + 136);
@@ -577,9 +604,9 @@ static void ng_idb(struct ng_file *f, uint16_t linktype, uint32_t snaplen, int t
 }
 
 /* IPv4 + UDP 10.0.0.1:5060 -> 10.0.0.2:5060 carrying "SIP!", as on a raw IP interface. */
-static const uint8_t raw_udp[32] = {0x45, 0, 0, 32, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1,
-				    10,	  0, 0, 2,  0x13, 0xc4, 0x13, 0xc4, 0, 12, 0, 0,
-				    'S',  'I', 'P', '!'};
+static const uint8_t raw_udp[32] = {0x45, 0,	0, 32, 0, 0,  0,   0,	64,  17,   0,
+				    0,	  10,	0, 0,  1, 10, 0,   0,	2,   0x13, 0xc4,
+				    0x13, 0xc4, 0, 12, 0, 0,  'S', 'I', 'P', '!'};
 
 /* An Enhanced Packet Block, or with type 2 the obsolete Packet Block (16-bit interface, then
  * a 16-bit drop count of 0). Returns its offset. */
@@ -648,11 +675,11 @@ static void test_pcapng_built_interfaces(void **state)
 		uint64_t ts_ns;
 		const char *comment;
 	} want[] = {
-	    {0, DLT_RAW, 1001500000000ULL, "first"},	       /* 1536 / 1024 s + 1000 s */
+	    {0, DLT_RAW, 1001500000000ULL, "first"},	      /* 1536 / 1024 s + 1000 s */
 	    {1, DLT_RAW, 1700000000123456789ULL, "obsolete"}, /* exact nanoseconds */
-	    {2, 147, 42000, NULL},			       /* microseconds by default */
-	    {0, DLT_RAW, 42000, NULL},			       /* no time: the one before */
-	    {3, DLT_RAW, 1234567, NULL},		       /* picoseconds, cut to ns */
+	    {2, 147, 42000, NULL},			      /* microseconds by default */
+	    {0, DLT_RAW, 42000, NULL},			      /* no time: the one before */
+	    {3, DLT_RAW, 1234567, NULL},		      /* picoseconds, cut to ns */
 	};
 	assert_int_equal(capture_open(&reader, path, &err), 0);
 	for (size_t i = 0; i < 5; i++) {
@@ -797,8 +824,9 @@ static void test_pcapng_bad_blocks(void **state)
 	unlink(path);
 	assert_int_equal(err.packet_number, 0);
 	assert_int_equal(err.block_number, 1);
-	assert_non_null(strstr(err.message, ": cannot read as pcapng: block 1 (Section Header "
-					    "Block): length 16 is shorter than its fixed fields (28)"));
+	assert_non_null(strstr(err.message,
+			       ": cannot read as pcapng: block 1 (Section Header "
+			       "Block): length 16 is shorter than its fixed fields (28)"));
 }
 
 /* Built segments: reordering, retransmission with overlap, a loss the peer ACKs, RST. */
