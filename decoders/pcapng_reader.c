@@ -249,7 +249,7 @@ struct option {
 static int next_option(const struct pcapng_reader *r, const struct block *b, const uint8_t *opts,
 		       size_t len, size_t *pos, struct option *opt, struct pcapng_error *err)
 {
-	if (len - *pos < 4)
+	if (*pos + 4 > len)
 		return 0;
 	opt->code = get16(r, opts + *pos);
 	opt->len = get16(r, opts + *pos + 2);
