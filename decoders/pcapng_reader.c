@@ -4,6 +4,7 @@
  * Resolution, Interface Statistics, Decryption Secrets, Custom, unknown types) are read and
  * skipped: §3.2 lets a reader skip any block type it does not know. */
 #include "pcapng_reader.h"
+#include "pcapng_format.h"
 
 #include <errno.h>
 #include <pcap/dlt.h>
@@ -13,23 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BT_SHB 0x0a0d0d0au
-#define BT_IDB 0x00000001u
-#define BT_PB  0x00000002u /* obsolete Packet Block (Appendix A) */
-#define BT_SPB 0x00000003u
-#define BT_NRB 0x00000004u
-#define BT_ISB 0x00000005u
-#define BT_EPB 0x00000006u
-#define BT_DSB 0x0000000au
-#define BT_CB  0x00000badu
-#define BT_DCB 0x40000badu
-
-#define BYTE_ORDER_MAGIC   0x1a2b3c4du
 #define BLOCK_MIN_BYTES	   12 /* type, length, trailing length */
-#define OPT_ENDOFOPT	   0
-#define OPT_COMMENT	   1
-#define IF_TSRESOL	   9
-#define IF_TSOFFSET	   14
 #define LINKTYPE_RAW	   101
 #define NS_PER_S	   1000000000ull
 #define FIRST_BUFFER_BYTES 2048 /* grows to the largest block of the file */
@@ -86,24 +71,24 @@ static uint64_t get64(const struct pcapng_reader *r, const uint8_t *p)
 static const char *block_name(uint32_t type, char *buf, size_t len)
 {
 	switch (type) {
-	case BT_SHB:
+	case PCAPNG_BT_SHB:
 		return "Section Header Block";
-	case BT_IDB:
+	case PCAPNG_BT_IDB:
 		return "Interface Description Block";
-	case BT_PB:
+	case PCAPNG_BT_PB:
 		return "Packet Block";
-	case BT_SPB:
+	case PCAPNG_BT_SPB:
 		return "Simple Packet Block";
-	case BT_NRB:
+	case PCAPNG_BT_NRB:
 		return "Name Resolution Block";
-	case BT_ISB:
+	case PCAPNG_BT_ISB:
 		return "Interface Statistics Block";
-	case BT_EPB:
+	case PCAPNG_BT_EPB:
 		return "Enhanced Packet Block";
-	case BT_DSB:
+	case PCAPNG_BT_DSB:
 		return "Decryption Secrets Block";
-	case BT_CB:
-	case BT_DCB:
+	case PCAPNG_BT_CB:
+	case PCAPNG_BT_DCB:
 		return "Custom Block";
 	}
 	snprintf(buf, len, "type 0x%08x", type);
@@ -187,22 +172,23 @@ static int read_block(struct pcapng_reader *r, struct block *b, struct pcapng_er
 		return 0;
 	if (have >= 4) { /* an SHB's type reads the same in both byte orders */
 		memcpy(&raw_type, head, 4);
-		b->type = raw_type == BT_SHB ? BT_SHB : get32(r, head);
+		b->type = raw_type == PCAPNG_BT_SHB ? PCAPNG_BT_SHB : get32(r, head);
 		b->type_known = true;
 	}
 	if (have < 8)
 		return read_error(r, err, b, have, 8);
-	if (raw_type == BT_SHB) {
+	if (raw_type == PCAPNG_BT_SHB) {
 		/* §4.1: the byte-order magic after the length says how the section is read */
 		have += fread(head + 8, 1, 4, r->file);
 		if (have < 12)
 			return read_error(r, err, b, have, 12);
 		memcpy(&magic, head + 8, 4);
-		if (magic != BYTE_ORDER_MAGIC && magic != __builtin_bswap32(BYTE_ORDER_MAGIC))
+		if (magic != PCAPNG_BYTE_ORDER_MAGIC &&
+		    magic != __builtin_bswap32(PCAPNG_BYTE_ORDER_MAGIC))
 			return fail(err, b,
 				    "byte-order magic 0x%08x is not 0x1a2b3c4d in either order",
 				    magic);
-		r->swap = magic != BYTE_ORDER_MAGIC;
+		r->swap = magic != PCAPNG_BYTE_ORDER_MAGIC;
 	}
 	b->type = get32(r, head);
 	b->length = get32(r, head + 4);
@@ -253,7 +239,7 @@ static int next_option(const struct pcapng_reader *r, const struct block *b, con
 		return 0;
 	opt->code = get16(r, opts + *pos);
 	opt->len = get16(r, opts + *pos + 2);
-	if (opt->code == OPT_ENDOFOPT)
+	if (opt->code == PCAPNG_OPT_ENDOFOPT)
 		return 0;
 	/* options start 32-bit aligned in a block whose length is a multiple of 4, so the value
 	 * fits with its padding exactly when it fits without */
@@ -319,11 +305,11 @@ static int read_interface(struct pcapng_reader *r, const struct block *b, struct
 	in.linktype = linktype_to_dlt(get16(r, b->body));
 	in.snaplen = get32(r, b->body + 4);
 	while ((rc = next_option(r, b, b->body + 8, b->body_len - 8, &pos, &opt, err)) == 1) {
-		if (opt.code == IF_TSRESOL) {
+		if (opt.code == PCAPNG_IF_TSRESOL) {
 			if (opt.len != 1)
 				return fail(err, b, "if_tsresol of %u bytes (1 expected)", opt.len);
 			in.tsresol = opt.value[0];
-		} else if (opt.code == IF_TSOFFSET) {
+		} else if (opt.code == PCAPNG_IF_TSOFFSET) {
 			if (opt.len != 8)
 				return fail(err, b, "if_tsoffset of %u bytes (8 expected)",
 					    opt.len);
@@ -394,7 +380,7 @@ static int read_packet(struct pcapng_reader *r, const struct block *b, struct pc
 
 	if (rc)
 		return rc;
-	interface = b->type == BT_EPB ? get32(r, p) : get16(r, p);
+	interface = b->type == PCAPNG_BT_EPB ? get32(r, p) : get16(r, p);
 	caplen = get32(r, p + 12);
 	room = b->body_len - 20;
 	padded_len = ((uint64_t)caplen + 3) & ~(uint64_t)3;
@@ -412,7 +398,7 @@ static int read_packet(struct pcapng_reader *r, const struct block *b, struct pc
 	pkt->wirelen = get32(r, p + 16);
 	while ((rc = next_option(r, b, p + 20 + padded_len, room - padded_len, &pos, &opt, err)) ==
 	       1) {
-		if (opt.code == OPT_COMMENT && !pkt->comment) {
+		if (opt.code == PCAPNG_OPT_COMMENT && !pkt->comment) {
 			pkt->comment = (const char *)opt.value;
 			pkt->comment_len = opt.len;
 		}
@@ -461,16 +447,16 @@ int pcapng_next(struct pcapng_reader *r, struct pcapng_packet *pkt, struct pcapn
 		if (rc <= 0)
 			return rc;
 		switch (b.type) {
-		case BT_SHB:
+		case PCAPNG_BT_SHB:
 			rc = read_section(r, &b, err);
 			break;
-		case BT_IDB:
+		case PCAPNG_BT_IDB:
 			rc = read_interface(r, &b, err);
 			break;
-		case BT_EPB:
-		case BT_PB:
+		case PCAPNG_BT_EPB:
+		case PCAPNG_BT_PB:
 			return read_packet(r, &b, pkt, err);
-		case BT_SPB:
+		case PCAPNG_BT_SPB:
 			return read_simple_packet(r, &b, pkt, err);
 		default: /* NRB, ISB, DSB, custom and unknown blocks: nothing siptrail uses */
 			rc = 0;
@@ -501,7 +487,7 @@ int pcapng_open(struct pcapng_reader **out, FILE *file, struct pcapng_error *err
 	rc = read_block(r, &b, err);
 	if (rc == 0)
 		rc = fail(err, &b, "the file is empty");
-	else if (rc == 1 && b.type != BT_SHB)
+	else if (rc == 1 && b.type != PCAPNG_BT_SHB)
 		rc = fail(err, &b, "the file does not start with a Section Header Block");
 	else if (rc == 1)
 		rc = read_section(r, &b, err);

@@ -10,7 +10,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define PCAPNG_MAGIC 0x0a0d0d0au /* the Section Header Block type, same in both byte orders */
+#include "pcapng_format.h"
+
+#define PCAPNG_MAGIC PCAPNG_BT_SHB
 /* Far above any packet (snapshot lengths stop at 256 KiB) plus its options: a longer block is
  * a corrupt length, refused before anything is read into memory. */
 #define PCAPNG_MAX_BLOCK_BYTES (64u << 20)
