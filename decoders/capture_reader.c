@@ -17,6 +17,7 @@
 
 #define PCAP_FILE_HEADER_BYTES	 24
 #define PCAP_RECORD_HEADER_BYTES 16
+#define STREAM_BUFFER_BYTES	 (256 << 10)
 
 struct capture_reader {
 	pcap_t *pcap;		      /* classic pcap (owns its stream) */
@@ -100,6 +101,9 @@ int capture_open(struct capture_reader **out, const char *path, struct capture_e
 		free(reader);
 		return -EIO;
 	}
+	/* stdio's default buffer is one page, a read system call every 4 KiB; with 256 KiB there
+	 * are 64 times fewer (docs/performance.md). Both readers read through this stream. */
+	setvbuf(reader->file, NULL, _IOFBF, STREAM_BUFFER_BYTES);
 	/* a short file keeps magic 0 and goes to libpcap, which says what is wrong with it */
 	if (fread(&magic, sizeof(magic), 1, reader->file) != 1)
 		magic = 0;
