@@ -190,7 +190,6 @@ static int read_block(struct pcapng_reader *r, struct block *b, struct pcapng_er
 				    magic);
 		r->swap = magic != PCAPNG_BYTE_ORDER_MAGIC;
 	}
-	b->type = get32(r, head);
 	b->length = get32(r, head + 4);
 	if (b->length < BLOCK_MIN_BYTES)
 		return fail(err, b, "length %u is shorter than a block's header and trailer (12)",

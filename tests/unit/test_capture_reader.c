@@ -470,13 +470,27 @@ static size_t block_starts(const uint8_t *d, size_t len, size_t *starts, bool *i
 	return n;
 }
 
+/* Reads every packet of a file with capture_next (no decoding: the reader alone). Returns 0 or
+ * what capture_open/capture_next returned, with *packets the packets read before. */
+static int read_packets(const char *path, uint64_t *packets, struct capture_error *err)
+{
+	struct capture_reader *reader;
+	struct capture_packet pkt;
+	int rc = capture_open(&reader, path, err);
+
+	if (rc)
+		return rc;
+	while ((rc = capture_next(reader, &pkt, err)) == 1)
+		(*packets)++;
+	capture_close(reader);
+	return rc;
+}
+
 /* A pcapng file cut at every byte: at a block boundary it reads to the end; anywhere else the
  * packets of every whole block come out, then an error that names the packet, the cut block
  * and where it starts. */
 static void check_every_cut(const char *src)
 {
-	static struct sink sink;
-	struct capture_replay_stats stats;
 	struct capture_error err;
 	size_t len, starts[64], n_blocks;
 	bool is_packet[64];
@@ -492,8 +506,9 @@ static void check_every_cut(const char *src)
 			b++;
 		for (size_t i = 0; i < b; i++)
 			packets += is_packet[i];
+		uint64_t read = 0;
 		cut_file(src, keep, -1, 0, path);
-		int rc = replay(path, &sink, &stats, &err);
+		int rc = read_packets(path, &read, &err);
 		unlink(path);
 		if (keep < 4) { /* not even a magic number: libpcap says what it makes of it */
 			assert_int_equal(rc, -EIO);
@@ -502,7 +517,7 @@ static void check_every_cut(const char *src)
 		}
 		if (keep == len || (keep == starts[b] && b > 0)) {
 			assert_int_equal(rc, 0);
-			assert_int_equal(stats.packets, packets + (keep == len && is_packet[b]));
+			assert_int_equal(read, packets + (keep == len && is_packet[b]));
 			continue;
 		}
 		assert_int_equal(rc, -EIO);
@@ -515,7 +530,7 @@ static void check_every_cut(const char *src)
 			assert_non_null(strstr(err.message, "cannot read as pcapng: block 1 ("));
 			continue;
 		}
-		assert_int_equal(stats.packets, packets);
+		assert_int_equal(read, packets);
 		assert_int_equal(err.packet_number, packets + 1);
 		snprintf(where, sizeof(where), "packet %zu (record at byte offset %zu): block %zu",
 			 packets + 1, starts[b], b + 1);
