@@ -1,7 +1,7 @@
 /*
  * Replay speed (not a test): writes a capture of N trunk calls as SIP over UDP (INVITE with
  * SDP, 100, 180, 200, ACK, re-INVITE refresh, 200, BYE, 200) with siptrail's pcapng writer,
- * times `siptrail replay` (the capture source: libpcap, decode, SIP events) on it, and
+ * times `siptrail replay` (the capture source: file reader, decode, SIP events) on it, and
  * `tshark -r FILE -Y sip` on the same file, and prints packets/s, MB/s and the ratio.
  *
  * The same packets are timed as classic pcap and as pcapng.

@@ -1,9 +1,11 @@
-/* pcap/pcapng through libpcap. libpcap reads through a stdio FILE, so ftell() before each read
- * gives the offset of the record it is about to read; that is what errors report. ftell() is a
- * system call (lseek) each time, measured at 60% of a replay: for classic pcap, whose records
- * are exactly 16 bytes + caplen after a 24-byte header, the offset is counted instead. */
+/* Classic pcap through libpcap; pcapng through pcapng_reader.c, because libpcap 1.10 refuses a
+ * pcapng section whose interfaces differ in link type or snapshot length. The file is opened
+ * once and its magic number picks the reader. Classic pcap record offsets are counted (a
+ * 24-byte header, then 16 bytes + caplen per record) rather than asked of the stream with
+ * ftell(), a system call per packet measured at 60% of a replay (docs/performance.md). */
 #include "capture_reader.h"
 #include "ip_defrag.h"
+#include "pcapng_reader.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -13,35 +15,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define PCAP_FILE_HEADER_BYTES	 24
+#define PCAP_RECORD_HEADER_BYTES 16
+#define STREAM_BUFFER_BYTES	 (256 << 10)
+
 struct capture_reader {
-	pcap_t *pcap;
+	pcap_t *pcap;		      /* classic pcap (owns its stream) */
+	struct pcapng_reader *pcapng; /* or pcapng, reading from file */
+	FILE *file;
 	char path[256];
 	uint64_t packets_read;
-	int linktype;
-	bool counted_offsets; /* classic pcap: next_offset is exact, no ftell() */
-	uint64_t next_offset;
+	int linktype;	      /* classic pcap: the file's */
+	uint64_t next_offset; /* classic pcap: where the next record starts */
 };
 
-/* Classic pcap magic numbers (micro- and nanosecond, both byte orders). */
-static bool is_classic_pcap(const char *path)
-{
-	uint32_t magic = 0;
-	FILE *f = fopen(path, "rb");
-	bool classic;
-
-	if (!f)
-		return false;
-	classic = fread(&magic, 4, 1, f) == 1 && (magic == 0xa1b2c3d4 || magic == 0xd4c3b2a1 ||
-						  magic == 0xa1b23c4d || magic == 0x4d3cb2a1);
-	fclose(f);
-	return classic;
-}
-
-static void set_error(struct capture_error *err, uint64_t packet, uint64_t offset, const char *fmt,
-		      ...)
+static void set_error(struct capture_error *err, uint64_t packet, uint64_t block, uint64_t offset,
+		      const char *fmt, ...)
 {
 	va_list ap;
 	err->packet_number = packet;
+	err->block_number = block;
 	err->byte_offset = offset;
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
@@ -55,62 +48,97 @@ static bool linktype_supported(int linktype)
 	return packet_decode(linktype, NULL, 0, &ignored) != PACKET_BAD_LINKTYPE;
 }
 
-int capture_open(struct capture_reader **out, const char *path, struct capture_error *err)
+static int open_pcap(struct capture_reader *reader, struct capture_error *err)
 {
 	char pcap_err[PCAP_ERRBUF_SIZE] = "";
-	*out = NULL;
-	pcap_t *pcap =
-	    pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, pcap_err);
-	if (!pcap) {
-		set_error(err, 0, 0, "%s: cannot read as pcap or pcapng: %s", path, pcap_err);
+	const char *path = reader->path;
+
+	reader->pcap = pcap_fopen_offline_with_tstamp_precision(
+	    reader->file, PCAP_TSTAMP_PRECISION_NANO, pcap_err);
+	if (!reader->pcap) {
+		set_error(err, 0, 0, 0, "%s: cannot read as pcap or pcapng: %s", path, pcap_err);
 		return -EIO;
 	}
-	int linktype = pcap_datalink(pcap);
-	if (!linktype_supported(linktype)) {
-		const char *name = pcap_datalink_val_to_name(linktype);
-		set_error(err, 0, 0, "%s: link type %d (%s) is not supported", path, linktype,
-			  name ? name : "unknown");
-		pcap_close(pcap);
+	reader->file = NULL; /* pcap_close() closes it */
+	reader->linktype = pcap_datalink(reader->pcap);
+	reader->next_offset = PCAP_FILE_HEADER_BYTES;
+	if (!linktype_supported(reader->linktype)) {
+		const char *name = pcap_datalink_val_to_name(reader->linktype);
+		set_error(err, 0, 0, 0, "%s: link type %d (%s) is not supported", path,
+			  reader->linktype, name ? name : "unknown");
 		return -EIO;
 	}
+	return 0;
+}
+
+static int open_pcapng(struct capture_reader *reader, struct capture_error *err)
+{
+	struct pcapng_error ng_err;
+	int rc = pcapng_open(&reader->pcapng, reader->file, &ng_err);
+
+	if (rc)
+		set_error(err, 0, ng_err.block_number, ng_err.byte_offset,
+			  "%s: cannot read as pcapng: %s", reader->path, ng_err.why);
+	return rc;
+}
+
+int capture_open(struct capture_reader **out, const char *path, struct capture_error *err)
+{
 	struct capture_reader *reader = calloc(1, sizeof(*reader));
+	uint32_t magic = 0;
+	int rc;
+
+	*out = NULL;
 	if (!reader) {
-		pcap_close(pcap);
-		set_error(err, 0, 0, "%s: out of memory", path);
+		set_error(err, 0, 0, 0, "%s: out of memory", path);
 		return -ENOMEM;
 	}
-	reader->pcap = pcap;
-	reader->linktype = linktype;
-	reader->counted_offsets = is_classic_pcap(path);
-	reader->next_offset = 24;
 	snprintf(reader->path, sizeof(reader->path), "%s", path);
+	reader->file = fopen(path, "rb");
+	if (!reader->file) {
+		set_error(err, 0, 0, 0, "%s: cannot read as pcap or pcapng: %s", path,
+			  strerror(errno));
+		free(reader);
+		return -EIO;
+	}
+	/* stdio's default buffer is one page, a read system call every 4 KiB; with 256 KiB there
+	 * are 64 times fewer (docs/performance.md). Both readers read through this stream. */
+	setvbuf(reader->file, NULL, _IOFBF, STREAM_BUFFER_BYTES);
+	/* a short file keeps magic 0 and goes to libpcap, which says what is wrong with it */
+	if (fread(&magic, sizeof(magic), 1, reader->file) != 1)
+		magic = 0;
+	rewind(reader->file);
+	rc = magic == PCAPNG_MAGIC ? open_pcapng(reader, err) : open_pcap(reader, err);
+	if (rc) {
+		capture_close(reader);
+		return rc;
+	}
 	*out = reader;
 	return 0;
 }
 
-int capture_next(struct capture_reader *reader, struct capture_packet *pkt,
-		 struct capture_error *err)
+static int next_pcap(struct capture_reader *reader, struct capture_packet *pkt,
+		     struct capture_error *err)
 {
-	FILE *file = reader->counted_offsets ? NULL : pcap_file(reader->pcap);
-	long offset = reader->counted_offsets ? (long)reader->next_offset : file ? ftell(file) : -1;
+	uint64_t number = reader->packets_read + 1, offset = reader->next_offset;
 	struct pcap_pkthdr *header;
 	const u_char *data;
 	int rc = pcap_next_ex(reader->pcap, &header, &data);
+
 	if (rc == PCAP_ERROR_BREAK)
 		return 0;
-	uint64_t number = reader->packets_read + 1;
 	if (rc != 1) {
-		set_error(err, number, offset < 0 ? 0 : (uint64_t)offset,
-			  "%s: packet %llu (record at byte offset %ld): %s", reader->path,
-			  (unsigned long long)number, offset, pcap_geterr(reader->pcap));
+		set_error(err, number, 0, offset,
+			  "%s: packet %llu (record at byte offset %llu): %s", reader->path,
+			  (unsigned long long)number, (unsigned long long)offset,
+			  pcap_geterr(reader->pcap));
 		return -EIO;
 	}
-	reader->packets_read = number;
-	reader->next_offset = (uint64_t)offset + 16 + header->caplen;
-	pkt->number = number;
+	reader->next_offset = offset + PCAP_RECORD_HEADER_BYTES + header->caplen;
+	memset(pkt, 0, sizeof(*pkt));
 	/* With PCAP_TSTAMP_PRECISION_NANO libpcap puts nanoseconds in tv_usec. */
 	pkt->ts_ns = (uint64_t)header->ts.tv_sec * 1000000000ULL + (uint64_t)header->ts.tv_usec;
-	pkt->file_offset = offset < 0 ? 0 : (uint64_t)offset;
+	pkt->file_offset = offset;
 	pkt->linktype = reader->linktype;
 	pkt->data = data;
 	pkt->caplen = header->caplen;
@@ -118,11 +146,53 @@ int capture_next(struct capture_reader *reader, struct capture_packet *pkt,
 	return 1;
 }
 
+static int next_pcapng(struct capture_reader *reader, struct capture_packet *pkt,
+		       struct capture_error *err)
+{
+	uint64_t number = reader->packets_read + 1;
+	struct pcapng_error ng_err;
+	struct pcapng_packet ng;
+	int rc = pcapng_next(reader->pcapng, &ng, &ng_err);
+
+	if (rc < 0)
+		set_error(err, number, ng_err.block_number, ng_err.byte_offset,
+			  "%s: packet %llu (record at byte offset %llu): %s", reader->path,
+			  (unsigned long long)number, (unsigned long long)ng_err.byte_offset,
+			  ng_err.why);
+	if (rc <= 0)
+		return rc;
+	pkt->ts_ns = ng.ts_ns;
+	pkt->file_offset = ng.block_offset;
+	pkt->section = ng.section;
+	pkt->interface = ng.interface;
+	pkt->linktype = ng.linktype;
+	pkt->data = ng.data;
+	pkt->caplen = ng.caplen;
+	pkt->wirelen = ng.wirelen;
+	pkt->comment = ng.comment;
+	pkt->comment_len = ng.comment_len;
+	return 1;
+}
+
+int capture_next(struct capture_reader *reader, struct capture_packet *pkt,
+		 struct capture_error *err)
+{
+	int rc = reader->pcapng ? next_pcapng(reader, pkt, err) : next_pcap(reader, pkt, err);
+
+	if (rc == 1)
+		pkt->number = ++reader->packets_read;
+	return rc;
+}
+
 void capture_close(struct capture_reader *reader)
 {
 	if (!reader)
 		return;
-	pcap_close(reader->pcap);
+	if (reader->pcap)
+		pcap_close(reader->pcap);
+	pcapng_close(reader->pcapng);
+	if (reader->file)
+		fclose(reader->file);
 	free(reader);
 }
 
@@ -145,9 +215,11 @@ static void count_packet(struct capture_replay_stats *stats, const struct captur
 	case PACKET_FRAGMENT:
 		stats->fragments++;
 		break;
+	case PACKET_BAD_LINKTYPE: /* pcapng: an interface of a link type we do not decode */
+		stats->other_linktype++;
+		break;
 	case PACKET_TRUNCATED:
 	case PACKET_MALFORMED:
-	case PACKET_BAD_LINKTYPE:
 		stats->malformed++;
 		if (!stats->first_malformed_packet)
 			stats->first_malformed_packet = pkt->number;
@@ -170,14 +242,14 @@ int capture_replay(const char *path, const struct capture_replay_ops *ops, void 
 	struct tcp_reasm *reasm = tcp_reasm_new(limits, &ops->tcp, user);
 	if (!reasm) {
 		capture_close(reader);
-		set_error(err, 0, 0, "%s: out of memory", path);
+		set_error(err, 0, 0, 0, "%s: out of memory", path);
 		return -ENOMEM;
 	}
 	struct ip_defrag *defrag = ip_defrag_new();
 	if (!defrag) {
 		tcp_reasm_free(reasm);
 		capture_close(reader);
-		set_error(err, 0, 0, "%s: out of memory", path);
+		set_error(err, 0, 0, 0, "%s: out of memory", path);
 		return -ENOMEM;
 	}
 	struct capture_packet pkt;
@@ -203,7 +275,7 @@ int capture_replay(const char *path, const struct capture_replay_ops *ops, void 
 		}
 		rc = tcp_reasm_packet(reasm, &l4, pkt.ts_ns);
 		if (rc) {
-			set_error(err, pkt.number, pkt.file_offset,
+			set_error(err, pkt.number, 0, pkt.file_offset,
 				  "%s: packet %llu: out of memory reassembling TCP", path,
 				  (unsigned long long)pkt.number);
 			break;

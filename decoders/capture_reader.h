@@ -1,5 +1,5 @@
-/* Capture files (pcap and pcapng, read by libpcap) as a stream of packets with nanosecond
- * times, and a replay driver that decodes them and reassembles TCP. */
+/* Capture files (classic pcap read by libpcap, pcapng by pcapng_reader.h) as a stream of
+ * packets with nanosecond times, and a replay driver that decodes them and reassembles TCP. */
 #ifndef SIPTRAIL_CAPTURE_READER_H
 #define SIPTRAIL_CAPTURE_READER_H
 
@@ -13,22 +13,30 @@ struct capture_packet {
 	uint64_t number;      /* 1 for the first packet of the file */
 	uint64_t ts_ns;	      /* since the Unix epoch */
 	uint64_t file_offset; /* byte offset of the record (pcapng: of the block) */
-	int linktype;	      /* DLT_* */
+	uint32_t section;     /* pcapng: 0 for the first section; classic pcap: 0 */
+	uint32_t interface;   /* pcapng: its interface in the section; classic pcap: 0 */
+	int linktype;	      /* DLT_*, per interface in pcapng */
 	const uint8_t *data;  /* valid until the next capture_next() */
 	size_t caplen, wirelen;
+	const char *comment; /* pcapng opt_comment (not NUL-terminated), NULL if none */
+	size_t comment_len;
 };
 
 /* Where and why a file could not be read. packet_number is the packet that could not be read
- * (0: the file header), byte_offset where its record starts. */
+ * (0: the file header), byte_offset where its record starts; pcapng: block_number is the block
+ * that could not be read (1 for the first of the file), 0 for classic pcap. */
 struct capture_error {
 	uint64_t packet_number;
+	uint64_t block_number;
 	uint64_t byte_offset;
 	char message[512]; /* the whole sentence, ready to print */
 };
 
 struct capture_reader;
 
-/* Returns 0, or -EIO with err filled (missing file, not a capture, unsupported link type). */
+/* Returns 0, or -EIO with err filled (missing file, not a capture, classic pcap of an
+ * unsupported link type; a pcapng interface of one only has its packets counted in
+ * capture_replay_stats.other_linktype). */
 int capture_open(struct capture_reader **out, const char *path, struct capture_error *err);
 /* Returns 1 with *pkt filled, 0 at the end of the file, -EIO with err filled. */
 int capture_next(struct capture_reader *reader, struct capture_packet *pkt,
@@ -51,6 +59,7 @@ struct capture_replay_stats {
 	uint64_t not_ip;		 /* ARP, LLDP, ICMP, ...: skipped */
 	uint64_t fragments;		 /* IP fragments (each counted once) */
 	uint64_t reassembled;		 /* datagrams rebuilt from them (ip_defrag.h) */
+	uint64_t other_linktype;	 /* pcapng: on interfaces of link types not decoded */
 	uint64_t malformed;		 /* bad or cut headers: skipped */
 	uint64_t first_malformed_packet; /* its number, 0 if none */
 	uint64_t last_ts_ns;

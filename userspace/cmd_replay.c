@@ -83,6 +83,10 @@ static void print_summary(const char *path, const struct capture_source_stats *s
 		(unsigned long long)s->sip_messages, (unsigned long long)s->synthetic_sip,
 		(unsigned long long)s->events, (unsigned long long)s->replay.fragments,
 		(unsigned long long)s->replay.reassembled, (unsigned long long)s->replay.malformed);
+	if (s->replay.other_linktype)
+		fprintf(stderr,
+			"%s: %llu packets skipped on interfaces of link types not decoded\n", path,
+			(unsigned long long)s->replay.other_linktype);
 }
 
 int cmd_replay(int argc, char **argv)

@@ -10,15 +10,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "pcapng_format.h"
 #include "pcapng_write.h"
-
-#define BT_SHB	     0x0A0D0D0Au
-#define BT_IDB	     0x00000001u
-#define BT_EPB	     0x00000006u
-#define OPT_END	     0
-#define OPT_COMMENT  1
-#define SHB_USERAPPL 4
-#define IF_TSRESOL   9
 
 /* Next sequence number per direction of a 4-tuple, for synthetic TCP segments. */
 struct seq_node {
@@ -86,22 +79,22 @@ int pcapng_writer_open(struct pcapng_writer **out, const char *path, int linktyp
 	}
 	w->linktype = linktype;
 	w->snaplen = snaplen;
-	put_u32(w, BT_SHB);
+	put_u32(w, PCAPNG_BT_SHB);
 	put_u32(w, shb_len);
-	put_u32(w, 0x1A2B3C4D); /* byte-order magic: readers swap if needed */
-	put_u32(w, 1);		/* major 1, minor 0 */
-	put_u32(w, 0xffffffff); /* section length unknown (-1, 64 bits) */
+	put_u32(w, PCAPNG_BYTE_ORDER_MAGIC); /* byte-order magic: readers swap if needed */
+	put_u32(w, 1);			     /* major 1, minor 0 */
+	put_u32(w, 0xffffffff);		     /* section length unknown (-1, 64 bits) */
 	put_u32(w, 0xffffffff);
-	put_option(w, SHB_USERAPPL, appl, sizeof(appl) - 1);
-	put_option(w, OPT_END, NULL, 0);
+	put_option(w, PCAPNG_SHB_USERAPPL, appl, sizeof(appl) - 1);
+	put_option(w, PCAPNG_OPT_ENDOFOPT, NULL, 0);
 	put_u32(w, shb_len);
 
-	put_u32(w, BT_IDB);
+	put_u32(w, PCAPNG_BT_IDB);
 	put_u32(w, idb_len);
 	put(w, idb_head, 4);
 	put_u32(w, snaplen);
-	put_option(w, IF_TSRESOL, &tsresol, 1);
-	put_option(w, OPT_END, NULL, 0);
+	put_option(w, PCAPNG_IF_TSRESOL, &tsresol, 1);
+	put_option(w, PCAPNG_OPT_ENDOFOPT, NULL, 0);
 	put_u32(w, idb_len);
 	*out = w;
 	return w->rc;
@@ -119,7 +112,7 @@ int pcapng_write_packet(struct pcapng_writer *w, uint64_t ts_ns, const uint8_t *
 	if (comment_len > 0xffff)
 		comment_len = 0xffff;
 	block_len = 32 + padded(caplen) + opts_len;
-	put_u32(w, BT_EPB);
+	put_u32(w, PCAPNG_BT_EPB);
 	put_u32(w, block_len);
 	put_u32(w, 0); /* interface 0 */
 	put_u32(w, (uint32_t)(ts_ns >> 32));
@@ -129,8 +122,8 @@ int pcapng_write_packet(struct pcapng_writer *w, uint64_t ts_ns, const uint8_t *
 	put(w, frame, caplen);
 	put_pad(w, caplen);
 	if (comment_len) {
-		put_option(w, OPT_COMMENT, comment, (uint16_t)comment_len);
-		put_option(w, OPT_END, NULL, 0);
+		put_option(w, PCAPNG_OPT_COMMENT, comment, (uint16_t)comment_len);
+		put_option(w, PCAPNG_OPT_ENDOFOPT, NULL, 0);
 	}
 	put_u32(w, block_len);
 	return w->rc;

@@ -1,8 +1,8 @@
 /* libFuzzer target for the capture file reader: any bytes as a pcap/pcapng file, through
- * libpcap, frame decoding, IP and TCP reassembly. The input goes to a memfd so libpcap reads
- * it as the file it would be on disk. When the first byte is odd, a classic pcap header with
- * the link type the second byte picks is written first, so the fuzzer spends its time in
- * records and packets rather than looking for a magic number. */
+ * libpcap or the pcapng block reader, frame decoding, IP and TCP reassembly. The input goes to a
+ * memfd so libpcap reads it as the file it would be on disk. When the first byte is odd, a classic
+ * pcap header with the link type the second byte picks is written first, so the fuzzer spends its
+ * time in records and packets rather than looking for a magic number. */
 #include <stdio.h>
 #include <sys/mman.h>
 #include <unistd.h>

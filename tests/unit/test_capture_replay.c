@@ -293,6 +293,57 @@ static void test_every_cut(void **state)
 	event_list_free(&whole);
 }
 
+/* A pcapng with two interfaces of different link types, as Wireshark's mergecap writes it (and
+ * a capture on `any` plus an Ethernet interface would be): the Ethernet REGISTER trace and the
+ * BSD loopback 65 KB INVITE in one file give the events of both. libpcap 1.10 refuses such a
+ * file; siptrail's pcapng reader does not. Then `siptrail replay` on conformance files whose
+ * interfaces differ, in both byte orders. */
+static void test_pcapng_several_interfaces(void **state)
+{
+	(void)state;
+	struct capture_source_options options = {.hosts = {"2.2.2.2", "127.0.0.1"}, .n_hosts = 2};
+	char path[] = "/tmp/stpost-merged-XXXXXX", cmd[512], out[8192];
+	struct event_list l;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(cmd, sizeof(cmd),
+		 "mergecap -F pcapng -w %s " TCP_CAPS "sip-tcp-pattern-matching__sip.pcap " TCP_CAPS
+		 "sip-body-large__sip-body-large.pcap",
+		 path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(event_load("test", path, &options, &l), 0);
+	unlink(path);
+	assert_int_equal(l.capture.replay.packets, 7 + 16);
+	assert_int_equal(l.capture.replay.tcp_packets, 7 + 16);
+	assert_int_equal(count(&l, EV_CONN_OPEN), 2);
+	assert_int_equal(count(&l, EV_SIP), 4);
+	assert_memory_equal(nth(&l, EV_SIP, 0)->sip.raw, "REGISTER ", 9);
+	assert_memory_equal(nth(&l, EV_SIP, 1)->sip.raw, "SIP/2.0 401", 11);
+	assert_memory_equal(nth(&l, EV_SIP, 2)->sip.raw, "INVITE ", 7);
+	assert_true(nth(&l, EV_SIP, 2)->sip.raw_len > 65536);
+	assert_memory_equal(nth(&l, EV_SIP, 3)->sip.raw, "SIP/2.0 100", 11);
+	event_list_free(&l);
+
+	static const struct {
+		const char *file, *summary;
+	} conformance[] = {
+	    {"basic/test006.pcapng", ": 5 packets"},	 /* Ethernet and loopback interfaces */
+	    {"advanced/test102.pcapng", ": 5 packets"},	 /* every block type */
+	    {"difficult/test202.pcapng", ": 8 packets"}, /* three sections, both orders */
+	};
+	for (int order = 0; order < 2; order++)
+		for (size_t i = 0; i < sizeof(conformance) / sizeof(conformance[0]); i++) {
+			snprintf(cmd, sizeof(cmd),
+				 "replay ../shared/corpus/pcapng-conformance/output_%s/%s",
+				 order ? "be" : "le", conformance[i].file);
+			assert_int_equal(siptrail_cmd(cmd, out, sizeof(out)), 0);
+			assert_non_null(strstr(out, conformance[i].summary));
+			assert_non_null(strstr(out, "0 malformed packets skipped"));
+		}
+}
+
 /* The journal writer writes what the reader reads, for every kind of event the capture gives. */
 static void test_journal_round_trip(void **state)
 {
@@ -365,6 +416,7 @@ int main(void)
 	    cmocka_unit_test(test_host_and_ports),
 	    cmocka_unit_test(test_truncated_capture),
 	    cmocka_unit_test(test_every_cut),
+	    cmocka_unit_test(test_pcapng_several_interfaces),
 	    cmocka_unit_test(test_journal_round_trip),
 	    cmocka_unit_test(test_write_then_explain),
 	    cmocka_unit_test(test_whole_corpus),

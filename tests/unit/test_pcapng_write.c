@@ -188,6 +188,22 @@ static void test_replay_reads_it_back(void **state)
 	assert_int_equal(l.capture.synthetic_sip, 2);
 	event_list_free(&l);
 
+	/* the reader hands each packet's comment over: only the synthetic ones have it */
+	struct capture_reader *reader;
+	struct capture_packet pkt;
+	struct capture_error err;
+	size_t commented = 0;
+	assert_int_equal(capture_open(&reader, path, &err), 0);
+	while (capture_next(reader, &pkt, &err) == 1) {
+		if (!pkt.comment)
+			continue;
+		assert_int_equal(pkt.comment_len, strlen(PCAPNG_SYNTHETIC_COMMENT));
+		assert_memory_equal(pkt.comment, PCAPNG_SYNTHETIC_COMMENT, pkt.comment_len);
+		commented++;
+	}
+	capture_close(reader);
+	assert_int_equal(commented, 2);
+
 	/* raw IP link type: only the synthetic packets, read as SIP over TLS without a conn */
 	write_copy(path, DLT_RAW);
 	assert_int_equal(event_load("test", path, &options, &l), 0);
