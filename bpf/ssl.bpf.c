@@ -127,6 +127,26 @@ struct {
 	__type(value, struct ssl_thread);
 } threads SEC(".maps");
 
+/* Processes seen using libssl. A thread's receives are kept as evidence for its next SSL call
+ * (memory-BIO servers read the socket first) only in these, so hosts whose SIP is plain TCP
+ * pay no map update per receive; a process's very first SSL call gets no "recv before"
+ * evidence, but its objects are then mapped by the I/O inside or right after the call. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32); /* tgid */
+	__type(value, __u8);
+} ssl_procs SEC(".maps");
+
+static void ssl_proc_mark(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u8 one = 1;
+
+	if (!bpf_map_lookup_elem(&ssl_procs, &tgid))
+		bpf_map_update_elem(&ssl_procs, &tgid, &one, BPF_ANY);
+}
+
 /* Arguments of SSL_get_error/SSL_get_verify_result, kept until the call returns. */
 struct pending_args {
 	struct ssl_key key;
@@ -350,6 +370,7 @@ static int call_enter(const void *ssl, enum call_fn fn, const void *buf, const v
 	ssl_key_make(ssl, &fresh.key);
 	if (traced_netns && fresh.key.netns != traced_netns)
 		return 0;
+	ssl_proc_mark();
 	bpf_map_update_elem(&calls, &id, &fresh, BPF_ANY);
 
 	state = state_lookup_or_init(&fresh.key, fn_is_handshake(fn) ? HS_NEW : HS_UNKNOWN);
@@ -530,6 +551,7 @@ int BPF_KRETPROBE(ssl_new_exit, void *ssl)
 		return 0;
 	ssl_key_make(ssl, &key);
 	bpf_map_update_elem(&ssl_states, &key, &fresh, BPF_ANY);
+	ssl_proc_mark();
 	return 0;
 }
 
@@ -743,11 +765,15 @@ static int on_sock_io(struct sock *sk, bool is_send)
 		}
 		return 0;
 	}
+	if (!thread) {
+		__u32 tgid = id >> 32;
+
+		if (is_send || !bpf_map_lookup_elem(&ssl_procs, &tgid))
+			return 0;
+	}
 	conn_fill(&conn, sk, family);
 	now = bpf_ktime_get_ns();
 	if (!thread) {
-		if (is_send)
-			return 0;
 		fresh.last_recv = conn;
 		fresh.last_recv_ns = now;
 		bpf_map_update_elem(&threads, &id, &fresh, BPF_ANY);
