@@ -395,8 +395,7 @@ static struct sock_conn *conn_first_seen(const struct sock *sk, int oldstate, in
 	}
 	/* A passive open: its child socket enters SYN_RECV; should that change not be seen,
 	 * SYN_RECV -> ESTABLISHED still names it. */
-	if (newstate == TCP_SYN_RECV ||
-	    (oldstate == TCP_SYN_RECV && newstate == TCP_ESTABLISHED))
+	if (newstate == TCP_SYN_RECV || (oldstate == TCP_SYN_RECV && newstate == TCP_ESTABLISHED))
 		return conn_start(sk, SOCK_DIR_IN);
 	/* A connection older than this trace, ending now: still worth its conn_end. */
 	if (oldstate == TCP_ESTABLISHED && !filter_pid)
