@@ -1,7 +1,11 @@
 /* Overhead of tracing: CPU per SIP-sized message on a loopback TCP request/response load,
  * with no tracer, with `siptrail live` and with libbpf-tools tcplife, interleaved in one run.
  * CPU = the load's own user+sys time (the kernel-side cost of BPF programs lands there) plus
- * the tracer's user+sys time during the load window. Needs root. Not a test. */
+ * the tracer's user+sys time during the load window. That end-to-end figure swings by more
+ * than the overhead on a shared machine, so a second, direct figure is taken too: the time the
+ * kernel measured inside the tracer's BPF programs (BPF_ENABLE_STATS run_time_ns) plus the
+ * tracer's own CPU time, per message, in extra rounds of their own (the statistics add two
+ * clock reads to every program run). Needs root. Not a test. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -19,12 +23,14 @@
 #include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 
 #define PORT	      25090
 #define PORT_TEXT     "25090"
-#define ROUNDS	      5
+#define ROUNDS	      9
 #define MESSAGE_BYTES 600 /* a typical SIP request on a trunk */
 #define TCPLIFE	      "/usr/sbin/tcplife"
+#define MAX_PROGS     256
 
 enum tracer { TRACER_NONE, TRACER_SIPTRAIL, TRACER_TCPLIFE, TRACER_COUNT };
 
@@ -113,17 +119,100 @@ static double process_cpu_s(pid_t pid)
 	return (double)(utime + stime) / sysconf(_SC_CLK_TCK);
 }
 
-/* Runs the load and returns CPU seconds per message (load + tracer). */
-static double run_load(const struct scenario *load, pid_t tracer)
+/* Run time and run count of every BPF program loaded now, by program id. */
+struct prog_times {
+	size_t count;
+	struct {
+		__u32 id;
+		char name[BPF_OBJ_NAME_LEN];
+		__u64 run_time_ns, run_cnt;
+	} prog[MAX_PROGS];
+};
+
+static void prog_times_read(struct prog_times *times)
 {
+	__u32 id = 0;
+
+	times->count = 0;
+	while (times->count < MAX_PROGS && !bpf_prog_get_next_id(id, &id)) {
+		struct bpf_prog_info info = {0};
+		__u32 len = sizeof(info);
+		int fd = bpf_prog_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			times->prog[times->count].id = id;
+			memcpy(times->prog[times->count].name, info.name, sizeof(info.name));
+			times->prog[times->count].run_time_ns = info.run_time_ns;
+			times->prog[times->count].run_cnt = info.run_cnt;
+			times->count++;
+		}
+		close(fd);
+	}
+}
+
+static bool prog_times_has(const struct prog_times *times, __u32 id)
+{
+	for (size_t i = 0; i < times->count; i++)
+		if (times->prog[i].id == id)
+			return true;
+	return false;
+}
+
+/* Nanoseconds spent in programs that were not loaded before the tracer started, between two
+ * readings; with BENCH_VERBOSE, each program's share per call. */
+static double prog_times_tracer_ns(const struct prog_times *before_tracer,
+				   const struct prog_times *start, const struct prog_times *end)
+{
+	double total = 0;
+
+	for (size_t i = 0; i < end->count; i++) {
+		__u64 ns = end->prog[i].run_time_ns, calls = end->prog[i].run_cnt;
+
+		if (prog_times_has(before_tracer, end->prog[i].id))
+			continue;
+		for (size_t j = 0; j < start->count; j++) {
+			if (start->prog[j].id == end->prog[i].id) {
+				ns -= start->prog[j].run_time_ns;
+				calls -= start->prog[j].run_cnt;
+			}
+		}
+		total += ns;
+		if (getenv("BENCH_VERBOSE") && calls)
+			fprintf(stderr, "    %-16s %9llu calls %7.1f ns/call\n", end->prog[i].name,
+				(unsigned long long)calls, (double)ns / calls);
+	}
+	return total;
+}
+
+/* CPU per message of one load run; bpf_s: time inside the tracer's BPF programs, when the
+ * statistics are on. */
+struct load_cost {
+	double cpu_s;	 /* load + tracer user+sys */
+	double tracer_s; /* the tracer's own user+sys */
+	double bpf_s;
+};
+
+/* Runs the load and returns its cost per message. BEFORE_TRACER: the programs loaded before
+ * the tracer started (NULL: no statistics taken). */
+static struct load_cost run_load(const struct scenario *load, pid_t tracer,
+				 const struct prog_times *before_tracer)
+{
+	static struct prog_times start, end;
 	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(PORT)};
 	double cpu_before = rusage_cpu_s(RUSAGE_SELF), tracer_before = process_cpu_s(tracer);
 	char buf[MESSAGE_BYTES];
 	double load_s, tracer_s;
 	pthread_t server;
 
+	double messages = 2.0 * load->connections * load->msgs_per_conn;
+	struct load_cost cost = {0};
+
 	memset(buf, 'x', sizeof(buf));
 	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	if (before_tracer)
+		prog_times_read(&start);
 	if (pthread_create(&server, NULL, server_main, (void *)load))
 		die("pthread_create");
 	for (int c = 0; c < load->connections; c++) {
@@ -144,7 +233,13 @@ static double run_load(const struct scenario *load, pid_t tracer)
 	tracer_s = process_cpu_s(tracer) - tracer_before;
 	if (getenv("BENCH_VERBOSE"))
 		fprintf(stderr, "load %.3f s, tracer %.3f s\n", load_s, tracer_s);
-	return (load_s + tracer_s) / (2.0 * load->connections * load->msgs_per_conn);
+	if (before_tracer) {
+		prog_times_read(&end);
+		cost.bpf_s = prog_times_tracer_ns(before_tracer, &start, &end) / 1e9 / messages;
+	}
+	cost.cpu_s = (load_s + tracer_s) / messages;
+	cost.tracer_s = tracer_s / messages;
+	return cost;
 }
 
 /* Waits until FILE has content: the tracer's "ready" output. */
@@ -213,30 +308,62 @@ static int compare_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Median, and the spread as the lowest and highest of ROUNDS values (sorted in place). */
+static double median_of(double *values, double *low, double *high)
+{
+	qsort(values, ROUNDS, sizeof(double), compare_double);
+	*low = values[0];
+	*high = values[ROUNDS - 1];
+	return values[ROUNDS / 2];
+}
+
 static void run_scenario(const struct scenario *load, const char *ready_file)
 {
-	double cpu_per_msg[TRACER_COUNT][ROUNDS], median[TRACER_COUNT];
+	double cpu_per_msg[TRACER_COUNT][ROUNDS], median[TRACER_COUNT], low, high;
+	static struct prog_times before_tracer;
+	struct load_cost direct[TRACER_COUNT];
 
 	/* Interleaved rounds, so drift on a shared machine hits every mode alike. */
 	for (int round = 0; round < ROUNDS; round++) {
 		for (int t = 0; t < TRACER_COUNT; t++) {
 			pid_t tracer = t == TRACER_NONE ? 0 : start_tracer(t, ready_file);
 
-			cpu_per_msg[t][round] = run_load(load, tracer);
+			cpu_per_msg[t][round] = run_load(load, tracer, NULL).cpu_s;
 			if (tracer)
 				stop_tracer(tracer);
 		}
 	}
 	printf("%s:\n", load->name);
 	for (int t = 0; t < TRACER_COUNT; t++) {
-		qsort(cpu_per_msg[t], ROUNDS, sizeof(double), compare_double);
-		median[t] = cpu_per_msg[t][ROUNDS / 2];
-		printf("  %-14s %7.2f us CPU/message  (x%.3f of no tracer)\n", tracer_names[t],
-		       median[t] * 1e6, median[t] / median[TRACER_NONE]);
+		median[t] = median_of(cpu_per_msg[t], &low, &high);
+		printf("  %-14s %7.2f us CPU/message  (x%.3f of no tracer; rounds %.2f-%.2f us)\n",
+		       tracer_names[t], median[t] * 1e6, median[t] / median[TRACER_NONE], low * 1e6,
+		       high * 1e6);
 	}
-	printf("  siptrail overhead %+.1f %%, tcplife overhead %+.1f %%\n",
+	printf("  end to end: siptrail overhead %+.1f %%, tcplife overhead %+.1f %%\n",
 	       (median[TRACER_SIPTRAIL] / median[TRACER_NONE] - 1) * 100,
 	       (median[TRACER_TCPLIFE] / median[TRACER_NONE] - 1) * 100);
+
+	/* The direct figure: one more round per tracer with the kernel's statistics on. */
+	for (int t = TRACER_SIPTRAIL; t < TRACER_COUNT; t++) {
+		int stats_fd;
+		pid_t tracer;
+
+		prog_times_read(&before_tracer);
+		tracer = start_tracer(t, ready_file);
+		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (stats_fd < 0)
+			die("BPF_ENABLE_STATS");
+		if (getenv("BENCH_VERBOSE"))
+			fprintf(stderr, "  %s, BPF programs:\n", tracer_names[t]);
+		direct[t] = run_load(load, tracer, &before_tracer);
+		close(stats_fd);
+		stop_tracer(tracer);
+		printf("  direct: %-14s %5.3f us/message in its BPF programs + %5.3f us/message "
+		       "of its own CPU = %+.1f %% of no tracer\n",
+		       tracer_names[t], direct[t].bpf_s * 1e6, direct[t].tracer_s * 1e6,
+		       (direct[t].bpf_s + direct[t].tracer_s) / median[TRACER_NONE] * 100);
+	}
 	fflush(stdout);
 }
 
@@ -262,7 +389,8 @@ int main(void)
 		die("listen on 127.0.0.1:" PORT_TEXT);
 
 	printf("live tracing overhead: loopback request/response of %d-byte messages on port %d, "
-	       "CPU per message (load + tracer), median of %d interleaved rounds\n",
+	       "CPU per message (load + tracer), median of %d interleaved rounds; direct: BPF "
+	       "program time measured by the kernel + the tracer's CPU, one round each\n",
 	       MESSAGE_BYTES, PORT, ROUNDS);
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
 		run_scenario(&scenarios[i], ready_file);

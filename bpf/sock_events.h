@@ -94,6 +94,9 @@ struct sock_losses {
 	/* SOCK_EV_CLOSE records that found the ring buffer full: not lost, the conn_close is
 	 * sent with the conn_end instead, late. */
 	__u64 ringbuf_close;
+	/* Filled in by userspace, not the kernel: tracepoint calls the kernel skipped because
+	 * the same program was already running on that CPU (bpf_prog_info.recursion_misses). */
+	__u64 skipped;
 };
 
 #endif

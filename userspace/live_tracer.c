@@ -7,6 +7,7 @@
 #include <sys/statfs.h>
 #include <linux/magic.h>
 #include <bpf/btf.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "live_tracer.h"
@@ -259,6 +260,26 @@ int live_tracer_fd(const struct live_tracer *tracer)
 	return ring_buffer__epoll_fd(tracer->events);
 }
 
+/* Calls the kernel skipped because the same program was already running on that CPU
+ * (bpf_prog_info.recursion_misses): such a state change was never seen, so it counts as
+ * lost. */
+static uint64_t tracer_skipped_calls(const struct live_tracer *tracer)
+{
+	struct bpf_program *prog;
+	uint64_t skipped = 0;
+
+	bpf_object__for_each_program(prog, tracer->skel->obj)
+	{
+		struct bpf_prog_info info = {0};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			skipped += info.recursion_misses;
+	}
+	return skipped;
+}
+
 void live_tracer_losses(const struct live_tracer *tracer, struct sock_losses *losses)
 {
 	const volatile struct sock_losses *counters = &tracer->skel->bss->losses;
@@ -267,6 +288,7 @@ void live_tracer_losses(const struct live_tracer *tracer, struct sock_losses *lo
 	losses->ringbuf_end = counters->ringbuf_end;
 	losses->map_full = counters->map_full;
 	losses->ringbuf_close = counters->ringbuf_close;
+	losses->skipped = tracer_skipped_calls(tracer);
 }
 
 uint32_t live_tracer_netns(const struct live_tracer *tracer)

@@ -192,9 +192,9 @@ nomem:
 json_t *sock_losses_to_json(const struct sock_losses *losses, int64_t ts_ns)
 {
 	return json_pack(
-	    "{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "event", "lost", "ts_ns", (json_int_t)ts_ns,
+	    "{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "event", "lost", "ts_ns", (json_int_t)ts_ns,
 	    "ringbuf", (json_int_t)(losses->ringbuf_open + losses->ringbuf_end), "map_full",
 	    (json_int_t)losses->map_full, "ringbuf_conn_open", (json_int_t)losses->ringbuf_open,
 	    "ringbuf_conn_end", (json_int_t)losses->ringbuf_end, "ringbuf_conn_close_late",
-	    (json_int_t)losses->ringbuf_close);
+	    (json_int_t)losses->ringbuf_close, "skipped_calls", (json_int_t)losses->skipped);
 }
