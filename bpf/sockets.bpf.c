@@ -15,16 +15,16 @@
 
 #include "sock_events.h"
 
-#define AF_INET		   2
-#define AF_INET6	   10
-#define ETIMEDOUT	   110
-#define ECONNREFUSED	   111
-#define MSG_PEEK	   2
-#define MAX_CGROUP_DEPTH   16
-#define NSEC_PER_SEC	   1000000000ULL
-#define SOCK_MAX_CONNS_DEF 16384
-#define RINGBUF_BYTES	   (1 << 22)
-#define WAKEUP_BYTES	   (RINGBUF_BYTES / 8)
+#define AF_INET		 2
+#define AF_INET6	 10
+#define ETIMEDOUT	 110
+#define ECONNREFUSED	 111
+#define MSG_PEEK	 2
+#define MAX_CGROUP_DEPTH 16
+#define NSEC_PER_SEC	 1000000000ULL
+#define SOCK_MAX_CONNS	 16384
+#define RINGBUF_BYTES	 (1 << 22)
+#define WAKEUP_BYTES	 (RINGBUF_BYTES / 8)
 /* The largest TLS alert record: 5 header + 2 alert + 8 explicit nonce + 16 tag (TLS 1.2
  * AES-GCM); TLS 1.3 (RFC 8446 §5.2) adds 1 content type byte but no nonce: 24. */
 #define TLS_ALERT_RECORD_MAX   31
@@ -48,25 +48,35 @@ struct file___f_count {
 struct sock_losses losses = {};
 /* Passive sockets not yet credited to a process; gates the send/recv hooks. */
 __s64 pending_passive = 0;
+/* Sockets with an entry in conns, bounded by SOCK_MAX_CONNS. */
+__s64 n_conns = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, RINGBUF_BYTES);
 } events SEC(".maps");
 
-/* Keyed by the struct sock address, removed at tcp:tcp_destroy_sock. A plain hash with an
- * explicit limit, not LRU: an LRU would evict live sockets silently, here a full map is
- * counted in losses.map_full. */
+/* One entry per traced socket, stored with the socket itself (socket-local storage): the
+ * send and receive hooks find it with a pointer walk instead of hashing, and it dies with the
+ * socket, so a new socket at a freed socket's address never inherits its entry. Removed at
+ * tcp:tcp_destroy_sock; the explicit limit (n_conns) stands in for max_entries, which this
+ * map type has not, and a full map is counted in losses.map_full. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, SOCK_MAX_CONNS_DEF);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct sock_conn);
 } conns SEC(".maps");
 
-static __always_inline __u64 sk_key(const struct sock *sk)
+static __always_inline struct sock_conn *conn_of(const struct sock *sk)
 {
-	return (__u64)(unsigned long)sk;
+	return bpf_sk_storage_get(&conns, (struct sock *)sk, NULL, 0);
+}
+
+static void conn_forget(const struct sock *sk)
+{
+	if (!bpf_sk_storage_delete(&conns, (struct sock *)sk))
+		__sync_fetch_and_add(&n_conns, -1);
 }
 
 static bool sock_in_cgroup(const struct sock *sk)
@@ -284,8 +294,7 @@ static void conn_resolve_end(struct sock_conn *conn)
 
 static struct sock_conn *conn_start(const struct sock *sk, __u8 direction)
 {
-	struct sock_conn conn = {};
-	__u64 key = sk_key(sk);
+	struct sock_conn conn = {}, *stored;
 
 	conn.cookie = bpf_get_socket_cookie((void *)sk);
 	conn.family = BPF_CORE_READ(sk, __sk_common.skc_family);
@@ -302,13 +311,20 @@ static struct sock_conn *conn_start(const struct sock *sk, __u8 direction)
 			conn_set_process(&conn);
 	}
 	conn_read_addrs(&conn, sk);
-	if (bpf_map_update_elem(&conns, &key, &conn, BPF_NOEXIST)) {
+	if (__sync_fetch_and_add(&n_conns, 1) >= SOCK_MAX_CONNS) {
+		__sync_fetch_and_add(&n_conns, -1);
+		__sync_fetch_and_add(&losses.map_full, 1);
+		return NULL;
+	}
+	stored = bpf_sk_storage_get(&conns, (struct sock *)sk, &conn, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!stored) {
+		__sync_fetch_and_add(&n_conns, -1);
 		__sync_fetch_and_add(&losses.map_full, 1);
 		return NULL;
 	}
 	if (direction == SOCK_DIR_IN)
 		__sync_fetch_and_add(&pending_passive, 1);
-	return bpf_map_lookup_elem(&conns, &key);
+	return stored;
 }
 
 /* conn_end, once per socket. A passive socket nobody touched gets pid null (and with a pid
@@ -364,17 +380,15 @@ static bool sock_destroyed_now(const struct sock *sk)
  * fds to workers gets the worker). */
 static void passive_attribute(const struct sock *sk)
 {
-	__u64 key = sk_key(sk);
-	struct sock_conn *conn;
+	struct sock_conn *conn = conn_of(sk);
 
-	conn = bpf_map_lookup_elem(&conns, &key);
 	if (!conn || conn->direction != SOCK_DIR_IN)
 		return;
 	if (__sync_val_compare_and_swap(&conn->attributed, 0, 1) != 0)
 		return;
 	__sync_fetch_and_add(&pending_passive, -1);
 	if (filter_pid && (bpf_get_current_pid_tgid() >> 32) != filter_pid) {
-		bpf_map_delete_elem(&conns, &key);
+		conn_forget(sk);
 		return;
 	}
 	conn_set_process(conn);
@@ -406,10 +420,15 @@ static struct sock_conn *conn_first_seen(const struct sock *sk, int oldstate, in
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(on_set_state, const struct sock *sk, int oldstate, int newstate)
 {
-	__u64 key = sk_key(sk);
-	struct sock_conn *conn;
+	struct sock_conn *conn = conn_of(sk);
 
-	conn = bpf_map_lookup_elem(&conns, &key);
+	/* A socket connecting again after its connection ended (connect(AF_UNSPEC), then
+	 * connect()): the new connection is a new entry. */
+	if (conn && newstate == TCP_SYN_SENT) {
+		conn_report_end(conn);
+		conn_forget(sk);
+		conn = NULL;
+	}
 	if (!conn) {
 		conn = conn_first_seen(sk, oldstate, newstate);
 		if (!conn)
@@ -456,12 +475,11 @@ int BPF_PROG(on_set_state, const struct sock *sk, int oldstate, int newstate)
 SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(on_send_reset, const struct sock *sk, const struct sk_buff *skb, int reason)
 {
-	__u64 key = sk_key(sk);
 	struct sock_conn *conn;
 
 	if (!sk)
 		return 0;
-	conn = bpf_map_lookup_elem(&conns, &key);
+	conn = conn_of(sk);
 	if (!conn)
 		return 0;
 	conn->flags |= SOCK_F_RST_SENT;
@@ -472,10 +490,8 @@ int BPF_PROG(on_send_reset, const struct sock *sk, const struct sk_buff *skb, in
 SEC("tp_btf/tcp_receive_reset")
 int BPF_PROG(on_receive_reset, struct sock *sk)
 {
-	__u64 key = sk_key(sk);
-	struct sock_conn *conn;
+	struct sock_conn *conn = conn_of(sk);
 
-	conn = bpf_map_lookup_elem(&conns, &key);
 	if (!conn)
 		return 0;
 	conn->flags |= SOCK_F_RST_RECEIVED;
@@ -487,10 +503,8 @@ int BPF_PROG(on_receive_reset, struct sock *sk)
 SEC("tp_btf/inet_sk_error_report")
 int BPF_PROG(on_error_report, const struct sock *sk)
 {
-	__u64 key = sk_key(sk);
-	struct sock_conn *conn;
+	struct sock_conn *conn = conn_of(sk);
 
-	conn = bpf_map_lookup_elem(&conns, &key);
 	if (conn && !conn->sk_err)
 		conn->sk_err = BPF_CORE_READ(sk, sk_err);
 	return 0;
@@ -499,28 +513,26 @@ int BPF_PROG(on_error_report, const struct sock *sk)
 SEC("tp_btf/tcp_destroy_sock")
 int BPF_PROG(on_destroy_sock, struct sock *sk)
 {
-	__u64 key = sk_key(sk);
-	struct sock_conn *conn;
+	struct sock_conn *conn = conn_of(sk);
 
-	conn = bpf_map_lookup_elem(&conns, &key);
 	if (!conn)
 		return 0;
 	conn_report_end(conn);
-	bpf_map_delete_elem(&conns, &key);
+	conn_forget(sk);
 	return 0;
 }
 
 /* The last two send or receive calls that moved data on a traced socket (a burst of alert-sized
- * records counts once): one hash lookup per call, what it costs to tell a close_notify from
- * the traffic before it (conn_idle_ns). */
+ * records counts once): one socket-storage lookup per call, what it costs to tell a
+ * close_notify from the traffic before it (conn_idle_ns). */
 static void conn_note_io(const struct sock *sk, int bytes)
 {
-	__u64 key = sk_key(sk), now_ns;
 	struct sock_conn *conn;
+	__u64 now_ns;
 
 	if (bytes <= 0)
 		return;
-	conn = bpf_map_lookup_elem(&conns, &key);
+	conn = conn_of(sk);
 	if (!conn)
 		return;
 	now_ns = bpf_ktime_get_ns();

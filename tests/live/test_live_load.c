@@ -18,7 +18,7 @@
 #include "../lib/tcp_pair.h"
 
 #define CONNECTIONS 10000
-#define PORT_LOAD   25071
+#define PORT_LOAD   25081
 
 /* Lines of PATH containing NEEDLE. */
 static long file_count_lines(const char *path, const char *needle)
@@ -40,7 +40,7 @@ static void test_ten_thousand_connections(void **state)
 	char journal_path[] = "/tmp/stlive-journal-XXXXXX";
 	/* Socket accounting only: without the packet and libssl paths, which would compete with
 	 * the load for this machine's two cores (they have tests of their own). */
-	const char *args[] = {"--ports",   "25071",    "--write", journal_path,
+	const char *args[] = {"--ports",   "25081",    "--write", journal_path,
 			      "--no-wire", "--no-tls", NULL};
 	struct siptrail_run run;
 	json_t *events, *journal, *lost;
@@ -90,8 +90,13 @@ static void test_ten_thousand_connections(void **state)
 		"load: %lld client + %lld server ends reported, %lld ends lost to the ring "
 		"buffer, %lld sockets lost to a full map, %lld probe calls skipped\n",
 		out_ends, in_ends, lost_ends, map_full, skipped);
-	/* Each socket either has its conn_end or is counted once as lost. */
-	assert_int_equal(out_ends + in_ends + lost_ends + map_full, 2 * CONNECTIONS);
+	/* Each socket either has its conn_end or is counted once as lost; a probe call the
+	 * kernel skipped may have cost one more, and says so. */
+	if (skipped == 0)
+		assert_int_equal(out_ends + in_ends + lost_ends + map_full, 2 * CONNECTIONS);
+	else
+		assert_in_range(out_ends + in_ends + lost_ends + map_full,
+				2 * CONNECTIONS - skipped, 2 * CONNECTIONS);
 	assert_true(out_ends <= CONNECTIONS && in_ends <= CONNECTIONS);
 	json_decref(journal);
 	json_decref(events);

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -41,6 +43,7 @@ enum test_port {
 	PORT_V6,
 	PORT_HELD,
 	PORT_ANSWERED,
+	PORT_RECONNECT,
 };
 
 /* The size of a TLS 1.3 close_notify record (RFC 8446 §5.2: 5 + 2 + 1 + 16 tag). */
@@ -468,6 +471,42 @@ static void test_untraced_port_is_silent(void **state)
 	json_decref(events);
 }
 
+/* connect(AF_UNSPEC) dissolves a connection; connecting the same socket again is a second
+ * connection, reported as such and not lost behind the first one's entry. */
+static void test_reconnect_same_socket(void **state)
+{
+	const char *args[] = {"--ports", port_arg(PORT_RECONNECT), NULL};
+	struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(PORT_RECONNECT)};
+	struct siptrail_run run;
+	int listener, client, server;
+	json_t *events;
+
+	(void)state;
+	live_env_require();
+	siptrail_start(&run, NULL, args);
+	listener = tcp_listen("127.0.0.1", PORT_RECONNECT);
+	client = tcp_connect("127.0.0.1", PORT_RECONNECT);
+	assert_true(client >= 0);
+	server = tcp_accept(listener);
+	tcp_exchange(client, server);
+	assert_int_equal(connect(client, &unspec, sizeof(unspec)), 0);
+	close(server);
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	assert_int_equal(connect(client, (struct sockaddr *)&to, sizeof(to)), 0);
+	server = tcp_accept(listener);
+	tcp_exchange(client, server);
+	close(client);
+	close(server);
+	close(listener);
+	events = siptrail_stop(&run);
+
+	assert_int_equal(event_count(events, "conn_open", "out", PORT_RECONNECT), 2);
+	assert_int_equal(event_count(events, "conn_end", "out", PORT_RECONNECT), 2);
+	assert_int_equal(event_count(events, "conn_end", "in", PORT_RECONNECT), 2);
+	json_decref(events);
+}
+
 /* One connection, both ends in this process. */
 static void one_connection(const char *addr, uint16_t port)
 {
@@ -576,6 +615,7 @@ int main(void)
 	    cmocka_unit_test(test_refused),
 	    cmocka_unit_test_setup_teardown(test_timeout_in_netns, netns_setup, netns_teardown),
 	    cmocka_unit_test(test_untraced_port_is_silent),
+	    cmocka_unit_test(test_reconnect_same_socket),
 	    cmocka_unit_test(test_pid_filter),
 	    cmocka_unit_test(test_ipv6_loopback),
 	    cmocka_unit_test(test_duration_ends_run),
