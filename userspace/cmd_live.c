@@ -365,13 +365,14 @@ static void print_summary(const struct live_run *run, const struct live_tracer *
 	live_tracer_losses(tracer, &losses);
 	fprintf(stderr,
 		"siptrail live: %llu events, %llu lost (ring buffer %llu, map full %llu, "
-		"tls ring buffer %llu); %lu failure diagnoses, %lu warnings\n",
+		"tls ring buffer %llu), %llu probe calls skipped by the kernel; %lu failure "
+		"diagnoses, %lu warnings\n",
 		(unsigned long long)run->pipe.events_seen,
 		(unsigned long long)(losses.ringbuf_open + losses.ringbuf_end + losses.map_full +
 				     tls_lost),
 		(unsigned long long)(losses.ringbuf_open + losses.ringbuf_end),
 		(unsigned long long)losses.map_full, (unsigned long long)tls_lost,
-		run->pipe.failures, run->pipe.warnings);
+		(unsigned long long)losses.skipped, run->pipe.failures, run->pipe.warnings);
 }
 
 int cmd_live(int argc, char **argv)

@@ -121,6 +121,9 @@ int sock_event_text_write(FILE *out, const json_t *event)
 		fprintf(out,
 			"%s LOST  ringbuf=%" JSON_INTEGER_FORMAT " map_full=%" JSON_INTEGER_FORMAT,
 			clock, field_integer(event, "ringbuf"), field_integer(event, "map_full"));
+		if (field_integer(event, "skipped_calls"))
+			fprintf(out, " skipped_calls=%" JSON_INTEGER_FORMAT,
+				field_integer(event, "skipped_calls"));
 	} else {
 		return -EINVAL;
 	}
