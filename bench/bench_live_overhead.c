@@ -25,8 +25,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
-#define PORT	      25090
-#define PORT_TEXT     "25090"
+#define PORT_DEFAULT  25090 /* BENCH_PORT=N to use another */
 #define ROUNDS	      9
 #define MESSAGE_BYTES 600 /* a typical SIP request on a trunk */
 #define TCPLIFE	      "/usr/sbin/tcplife"
@@ -49,6 +48,8 @@ static const struct scenario scenarios[] = {
 };
 
 static int listener;
+static unsigned port = PORT_DEFAULT;
+static char port_text[8];
 
 static void die(const char *what)
 {
@@ -200,7 +201,7 @@ static struct load_cost run_load(const struct scenario *load, pid_t tracer,
 				 const struct prog_times *before_tracer)
 {
 	static struct prog_times start, end;
-	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(PORT)};
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port)};
 	double cpu_before = rusage_cpu_s(RUSAGE_SELF), tracer_before = process_cpu_s(tracer);
 	char buf[MESSAGE_BYTES];
 	double load_s, tracer_s;
@@ -272,7 +273,7 @@ static pid_t start_tracer(enum tracer which, const char *ready_file)
 			/* It says "tracing ..." on stderr once attached. */
 			dup2(devnull, STDOUT_FILENO);
 			dup2(ready, STDERR_FILENO);
-			execl(siptrail, siptrail, "live", "--json", "--ports", PORT_TEXT,
+			execl(siptrail, siptrail, "live", "--json", "--ports", port_text,
 			      "--no-wire", NULL);
 		} else {
 			/* tcplife's tracepoint programs need tracefs, which this host does not
@@ -369,7 +370,7 @@ static void run_scenario(const struct scenario *load, const char *ready_file)
 
 int main(void)
 {
-	struct sockaddr_in at = {.sin_family = AF_INET, .sin_port = htons(PORT)};
+	struct sockaddr_in at = {.sin_family = AF_INET};
 	char ready_file[] = "/tmp/stlive-bench-ready";
 	int one = 1;
 
@@ -382,16 +383,24 @@ int main(void)
 			TCPLIFE);
 		return 1;
 	}
+	if (getenv("BENCH_PORT"))
+		port = strtoul(getenv("BENCH_PORT"), NULL, 10);
+	if (port == 0 || port > 65535) {
+		fprintf(stderr, "bench_live_overhead: BENCH_PORT must be 1-65535\n");
+		return 1;
+	}
+	snprintf(port_text, sizeof(port_text), "%u", port);
+	at.sin_port = htons(port);
 	inet_pton(AF_INET, "127.0.0.1", &at.sin_addr);
 	listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(listener, (struct sockaddr *)&at, sizeof(at)) || listen(listener, 128))
-		die("listen on 127.0.0.1:" PORT_TEXT);
+		die("listen on the bench port (BENCH_PORT)");
 
 	printf("live tracing overhead: loopback request/response of %d-byte messages on port %d, "
 	       "CPU per message (load + tracer), median of %d interleaved rounds; direct: BPF "
 	       "program time measured by the kernel + the tracer's CPU, one round each\n",
-	       MESSAGE_BYTES, PORT, ROUNDS);
+	       MESSAGE_BYTES, port, ROUNDS);
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
 		run_scenario(&scenarios[i], ready_file);
 	unlink(ready_file);

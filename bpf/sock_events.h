@@ -54,14 +54,14 @@ struct sock_conn {
 	__u64 cookie; /* bpf_get_socket_cookie(): the journal's "conn" */
 	__u64 open_ts_ns;
 	__u64 first_close_ts_ns;
-	__u64 end_ts_ns;      /* the transition to TCP_CLOSE */
-	__u64 idle_ns;	      /* no data either way for this long when the first side closed */
-	__u64 bytes_sent;     /* payload bytes sent, retransmissions counted once */
-	__u64 bytes_received; /* payload bytes received */
-	__u64 attributed;     /* passive: a process has been credited (64-bit for cmpxchg) */
-	__u64 last_io_ns;     /* the last send or receive call that moved data */
-	__u64 prev_io_ns;     /* the one before it */
-	__u32 last_io_bytes;  /* bytes moved by the last one */
+	__u64 end_ts_ns;       /* the transition to TCP_CLOSE */
+	__u64 idle_ns;	       /* no data either way for this long when the first side closed */
+	__u64 bytes_sent;      /* payload bytes sent, retransmissions counted once */
+	__u64 bytes_received;  /* payload bytes received */
+	__u64 attributed;      /* passive: a process has been credited (64-bit for cmpxchg) */
+	__u64 last_io_jiffies; /* the last send or receive call that moved data */
+	__u64 prev_io_jiffies; /* the one before it */
+	__u32 last_io_bytes;   /* bytes moved by the last one */
 	__u32 pad;
 	__u32 retransmits; /* tcp_sock.total_retrans */
 	__u32 pid;	   /* tgid; 0 when unknown */

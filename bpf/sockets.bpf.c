@@ -27,8 +27,8 @@
 #define WAKEUP_BYTES	 (RINGBUF_BYTES / 8)
 /* The largest TLS alert record: 5 header + 2 alert + 8 explicit nonce + 16 tag (TLS 1.2
  * AES-GCM); TLS 1.3 (RFC 8446 §5.2) adds 1 content type byte but no nonce: 24. */
-#define TLS_ALERT_RECORD_MAX   31
-#define CLOSE_NOTIFY_WINDOW_NS (NSEC_PER_SEC / 2)
+#define TLS_ALERT_RECORD_MAX  31
+#define CLOSE_NOTIFY_WINDOW_J ((__u64)CONFIG_HZ / 2) /* half a second */
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -201,15 +201,15 @@ static void conn_report_close(struct sock_conn *conn)
  * close, not to the traffic: an idle timer that fires makes Kamailio send it just before its
  * FIN, which would make every idle close look 0 s idle. When the last data before the close
  * was a record no bigger than an alert, sent or read just before, or still unread behind the
- * peer's FIN (and maybe answering this host's own close_notify), returns the time of the data
- * before it (0: not the case, or not known). */
-static __u64 conn_data_before_alert_ns(const struct sock_conn *conn, const struct sock *sk,
-				       __u64 now_ns)
+ * peer's FIN (and maybe answering this host's own close_notify), returns the time (jiffies)
+ * of the data before it (0: not the case, or not known). */
+static __u64 conn_data_before_alert_j(const struct sock_conn *conn, const struct sock *sk,
+				      __u64 now_j)
 {
 	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
 	__u32 unread = 0;
 
-	if (!conn->last_io_ns)
+	if (!conn->last_io_jiffies)
 		return 0;
 	/* The peer's FIN arrived (tcp_fin sets SOCK_DONE; rcv_nxt counts the FIN): the
 	 * application may not have read the alert before it yet. */
@@ -218,32 +218,31 @@ static __u64 conn_data_before_alert_ns(const struct sock_conn *conn, const struc
 	if (unread > 0 && unread <= TLS_ALERT_RECORD_MAX) {
 		/* the peer answered this host's own close_notify with its own and FIN'd first */
 		if (conn->last_io_bytes <= TLS_ALERT_RECORD_MAX &&
-		    now_ns - conn->last_io_ns < CLOSE_NOTIFY_WINDOW_NS)
-			return conn->prev_io_ns;
-		return conn->last_io_ns;
+		    now_j - conn->last_io_jiffies < CLOSE_NOTIFY_WINDOW_J)
+			return conn->prev_io_jiffies;
+		return conn->last_io_jiffies;
 	}
 	if (!unread && conn->last_io_bytes <= TLS_ALERT_RECORD_MAX &&
-	    now_ns - conn->last_io_ns < CLOSE_NOTIFY_WINDOW_NS)
-		return conn->prev_io_ns;
+	    now_j - conn->last_io_jiffies < CLOSE_NOTIFY_WINDOW_J)
+		return conn->prev_io_jiffies;
 	return 0;
 }
 
 /* How long neither side had sent data: the kernel's own last-data times, in jiffies. */
 static __u64 conn_idle_ns(const struct sock_conn *conn, const struct sock *sk, __u64 now_ns)
 {
-	__u32 sent_j, recv_j, last_j, now_j;
-	__u64 data_ns;
+	__u64 now_j = bpf_jiffies64(), data_j;
+	__u32 sent_j, recv_j, last_j;
 
 	if (!(conn->flags & SOCK_F_ESTABLISHED))
 		return conn->open_ts_ns ? now_ns - conn->open_ts_ns : 0;
-	data_ns = conn_data_before_alert_ns(conn, sk, now_ns);
-	if (data_ns)
-		return now_ns - data_ns;
+	data_j = conn_data_before_alert_j(conn, sk, now_j);
+	if (data_j)
+		return (now_j - data_j) * (NSEC_PER_SEC / CONFIG_HZ);
 	sent_j = BPF_CORE_READ((struct tcp_sock *)sk, lsndtime);
 	recv_j = BPF_CORE_READ((struct inet_connection_sock *)sk, icsk_ack.lrcvtime);
 	last_j = (__s32)(sent_j - recv_j) > 0 ? sent_j : recv_j;
-	now_j = (__u32)bpf_jiffies64();
-	return (__u64)(__u32)(now_j - last_j) * (NSEC_PER_SEC / CONFIG_HZ);
+	return (__u64)(__u32)((__u32)now_j - last_j) * (NSEC_PER_SEC / CONFIG_HZ);
 }
 
 static void conn_first_close(struct sock_conn *conn, const struct sock *sk, __u8 closed_by,
@@ -524,23 +523,25 @@ int BPF_PROG(on_destroy_sock, struct sock *sk)
 
 /* The last two send or receive calls that moved data on a traced socket (a burst of alert-sized
  * records counts once): one socket-storage lookup per call, what it costs to tell a
- * close_notify from the traffic before it (conn_idle_ns). */
+ * close_notify from the traffic before it (conn_idle_ns). In jiffies, like the kernel's own
+ * last-data times: on a VM bpf_ktime_get_ns() costs about 100 ns, more than the rest of the
+ * program (measured with BPF_ENABLE_STATS, kvm-clock). */
 static void conn_note_io(const struct sock *sk, int bytes)
 {
 	struct sock_conn *conn;
-	__u64 now_ns;
+	__u64 now_j;
 
 	if (bytes <= 0)
 		return;
 	conn = conn_of(sk);
 	if (!conn)
 		return;
-	now_ns = bpf_ktime_get_ns();
+	now_j = bpf_jiffies64();
 	/* the two ends' close_notify records come together: prev stays the data before them */
 	if (!(bytes <= TLS_ALERT_RECORD_MAX && conn->last_io_bytes <= TLS_ALERT_RECORD_MAX &&
-	      now_ns - conn->last_io_ns < CLOSE_NOTIFY_WINDOW_NS))
-		conn->prev_io_ns = conn->last_io_ns;
-	conn->last_io_ns = now_ns;
+	      now_j - conn->last_io_jiffies < CLOSE_NOTIFY_WINDOW_J))
+		conn->prev_io_jiffies = conn->last_io_jiffies;
+	conn->last_io_jiffies = now_j;
 	conn->last_io_bytes = bytes;
 }
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -39,6 +40,8 @@ static void child_exec(const char *netns, const char *const args[], int stdout_f
 	for (int i = 0; args[i] && argc < MAX_ARGS - 1; i++)
 		argv[argc++] = args[i];
 	argv[argc] = NULL;
+	/* A failed assertion leaves the test without stopping this run: end with the test. */
+	prctl(PR_SET_PDEATHSIG, SIGINT);
 	dup2(stdout_fd, STDOUT_FILENO);
 	dup2(stderr_fd, STDERR_FILENO);
 	execvp(argv[0], (char *const *)argv);
