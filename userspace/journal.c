@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "journal.h"
+#include "json_compact.h"
 
 #define JSON_LINE_BYTES 4096
 
@@ -34,8 +35,11 @@ FILE *journal_open(const char *path, char *why, size_t why_len)
 int json_line_write(FILE *out, const json_t *event)
 {
 	char line[JSON_LINE_BYTES];
-	size_t len = json_dumpb(event, line, sizeof(line) - 1, JSON_COMPACT);
+	size_t len = json_compact_dump(event, line, sizeof(line) - 1);
 
+	/* what the fast writer leaves to jansson, or what does not fit */
+	if (!len)
+		len = json_dumpb(event, line, sizeof(line) - 1, JSON_COMPACT);
 	/* json_dumpf writes token by token through stdio: measured at twice the cost of
 	 * dumping into a buffer and writing once (bench/bench_live_overhead.c). */
 	if (len >= sizeof(line) - 1) {

@@ -35,11 +35,17 @@ static int get_str(json_t *obj, const char *field, bool required, char *out, siz
 		   struct field_error *fe)
 {
 	json_t *v = json_object_get(obj, field);
+	size_t len;
+
 	if (!v || json_is_null(v))
 		return required ? fail(fe, field, "missing") : 0;
 	if (!json_is_string(v))
 		return fail(fe, field, "not a string");
-	snprintf(out, out_len, "%s", json_string_value(v));
+	/* truncated to fit, as snprintf would, without its format parsing: every live event
+	 * passes here (addresses, names) */
+	len = json_string_length(v) < out_len ? json_string_length(v) : out_len - 1;
+	memcpy(out, json_string_value(v), len);
+	out[len] = '\0';
 	return 0;
 }
 

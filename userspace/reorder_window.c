@@ -11,26 +11,38 @@ int reorder_window_init(struct reorder_window *w, uint64_t window_ns, unsigned c
 	w->window_ns = window_ns;
 	w->capacity = capacity ? capacity : 1;
 	w->heap = calloc(w->capacity, sizeof(*w->heap));
-	return w->heap ? 0 : -ENOMEM;
+	w->slots = calloc(w->capacity, sizeof(*w->slots));
+	w->free_slots = calloc(w->capacity, sizeof(*w->free_slots));
+	if (!w->heap || !w->slots || !w->free_slots) {
+		reorder_window_free(w);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < w->capacity; i++)
+		w->free_slots[i] = w->capacity - 1 - i; /* slot 0 on top */
+	return 0;
 }
 
 void reorder_window_free(struct reorder_window *w)
 {
 	for (unsigned i = 0; i < w->count; i++)
-		event_release(&w->heap[i].ev);
+		event_release(&w->slots[w->heap[i].slot]);
 	free(w->heap);
+	free(w->slots);
+	free(w->free_slots);
 	w->heap = NULL;
+	w->slots = NULL;
+	w->free_slots = NULL;
 	w->count = 0;
 }
 
-static bool before(const struct reorder_entry *a, const struct reorder_entry *b)
+static bool before(const struct reorder_key *a, const struct reorder_key *b)
 {
-	return a->ev.ts_ns != b->ev.ts_ns ? a->ev.ts_ns < b->ev.ts_ns : a->seq < b->seq;
+	return a->ts_ns != b->ts_ns ? a->ts_ns < b->ts_ns : a->seq < b->seq;
 }
 
-static void swap(struct reorder_entry *a, struct reorder_entry *b)
+static void swap(struct reorder_key *a, struct reorder_key *b)
 {
-	struct reorder_entry tmp = *a;
+	struct reorder_key tmp = *a;
 	*a = *b;
 	*b = tmp;
 }
@@ -60,8 +72,11 @@ static void sift_down(struct reorder_window *w, unsigned i)
 
 static void take_min(struct reorder_window *w, struct event *ev)
 {
-	event_move(ev, &w->heap[0].ev);
+	unsigned slot = w->heap[0].slot;
+
+	event_move(ev, &w->slots[slot]);
 	w->count--;
+	w->free_slots[w->capacity - w->count - 1] = slot;
 	if (w->count) {
 		w->heap[0] = w->heap[w->count];
 		sift_down(w, 0);
@@ -74,15 +89,18 @@ static void take_min(struct reorder_window *w, struct event *ev)
 
 int reorder_window_push(struct reorder_window *w, struct event *ev)
 {
-	struct reorder_entry *entry;
+	struct reorder_key *key;
 
 	if (w->count == w->capacity)
 		return -ENOBUFS; /* the caller did not pop after the last push */
-	entry = &w->heap[w->count++];
-	entry->seq = ++w->next_seq;
-	event_move(&entry->ev, ev);
-	if (entry->ev.ts_ns > w->newest_ns)
-		w->newest_ns = entry->ev.ts_ns;
+	key = &w->heap[w->count];
+	key->slot = w->free_slots[w->capacity - w->count - 1];
+	key->seq = ++w->next_seq;
+	key->ts_ns = ev->ts_ns;
+	w->count++;
+	event_move(&w->slots[key->slot], ev);
+	if (key->ts_ns > w->newest_ns)
+		w->newest_ns = key->ts_ns;
 	sift_up(w, w->count - 1);
 	return 0;
 }
@@ -93,7 +111,7 @@ int reorder_window_pop(struct reorder_window *w, uint64_t now_ns, struct event *
 
 	if (!w->count)
 		return 0;
-	if (now_ns != UINT64_MAX && w->heap[0].ev.ts_ns + w->window_ns > horizon_ns) {
+	if (now_ns != UINT64_MAX && w->heap[0].ts_ns + w->window_ns > horizon_ns) {
 		if (w->count < w->capacity)
 			return 0;
 		w->forced++; /* full: the oldest goes before its time */

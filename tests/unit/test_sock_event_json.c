@@ -173,6 +173,33 @@ static void test_end_brings_missing_close(void **state)
 	json_decref(out[1]);
 }
 
+/* IPv4 addresses read as inet_ntop writes them, at every digit count. */
+static void test_ipv4_text_as_inet_ntop(void **state)
+{
+	static const uint8_t bytes[] = {0, 1, 9, 10, 42, 99, 100, 127, 199, 200, 255};
+	const size_t n = sizeof(bytes);
+
+	(void)state;
+	for (size_t i = 0; i < n; i++) {
+		struct sock_event event = {.type = SOCK_EV_OPEN, .ts_ns = 1};
+		uint8_t *addr = event.conn.laddr;
+		char expected[INET_ADDRSTRLEN];
+		json_t *out[SOCK_EVENT_JSON_MAX];
+
+		event.conn.family = AF_INET;
+		event.conn.flags = SOCK_F_OPEN_REPORTED;
+		addr[0] = bytes[i];
+		addr[1] = bytes[(i + 3) % n];
+		addr[2] = bytes[(i + 5) % n];
+		addr[3] = bytes[(i + 7) % n];
+		inet_ntop(AF_INET, addr, expected, sizeof(expected));
+		assert_int_equal(sock_event_to_json(&event, 0, out), 1);
+		assert_string_equal(json_string_value(json_object_get(out[0], "laddr")), expected);
+		assert_string_equal(json_string_value(json_object_get(out[0], "raddr")), "0.0.0.0");
+		json_decref(out[0]);
+	}
+}
+
 static void test_lost_sums_ring_buffer(void **state)
 {
 	struct sock_losses losses = {
@@ -195,6 +222,7 @@ int main(void)
 	    cmocka_unit_test(test_open_and_text_line),
 	    cmocka_unit_test(test_close_json_and_text_line),
 	    cmocka_unit_test(test_end_brings_missing_close),
+	    cmocka_unit_test(test_ipv4_text_as_inet_ntop),
 	    cmocka_unit_test(test_lost_sums_ring_buffer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

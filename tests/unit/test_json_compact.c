@@ -1,0 +1,125 @@
+/* The fast compact JSON writer gives exactly jansson's json_dumpb(JSON_COMPACT) bytes, and
+ * leaves to jansson what it does not cover. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <glob.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "json_compact.h"
+
+#define LINE_BYTES 65536
+
+/* Both writers agree on VALUE; returns whether the fast one took it. */
+static bool assert_same_as_jansson(const json_t *value)
+{
+	static char fast[LINE_BYTES], slow[LINE_BYTES];
+	size_t fast_len = json_compact_dump(value, fast, sizeof(fast));
+	size_t slow_len = json_dumpb(value, slow, sizeof(slow), JSON_COMPACT);
+
+	if (!fast_len)
+		return false;
+	assert_int_equal(fast_len, slow_len);
+	assert_memory_equal(fast, slow, fast_len);
+	return true;
+}
+
+static void test_every_ascii_byte_escaped_as_jansson(void **state)
+{
+	char text[128];
+	json_t *obj = json_object();
+
+	(void)state;
+	for (int c = 0; c < 128; c++)
+		text[c] = (char)c;
+	/* the whole ASCII range (NUL included) as a value and as a key */
+	json_object_set_new(obj, "all", json_stringn(text, sizeof(text)));
+	json_object_setn_new(obj, text, sizeof(text), json_string("key"));
+	json_object_set_new(obj, "quote\"back\\slash/", json_stringn("a\"b\\c/d\r\n\t", 10));
+	assert_true(assert_same_as_jansson(obj));
+	json_decref(obj);
+}
+
+static void test_scalars_and_nesting(void **state)
+{
+	json_t *obj =
+	    json_pack("{s:I, s:I, s:I, s:I, s:b, s:b, s:n, s:s, s:{}, s:[], s:[i, {s:[s, n]}]}",
+		      "max", (json_int_t)INT64_MAX, "min", (json_int_t)INT64_MIN, "zero",
+		      (json_int_t)0, "neg", (json_int_t)-42, "yes", 1, "no", 0, "none", "empty", "",
+		      "obj", "arr", "nested", 7, "deep", "x");
+
+	(void)state;
+	assert_non_null(obj);
+	assert_true(assert_same_as_jansson(obj));
+	json_decref(obj);
+}
+
+/* Reals, non-ASCII text, scalars at the top and what does not fit go to jansson. */
+static void test_leaves_the_rest_to_jansson(void **state)
+{
+	json_t *real = json_pack("{s:f}", "x", 0.1);
+	json_t *utf8 = json_pack("{s:s}", "who", "J\xc3\xbcrgen");
+	json_t *fits = json_pack("{s:s}", "a", "bcd");
+	json_t *scalar = json_integer(1);
+	char buf[16];
+
+	(void)state;
+	assert_int_equal(json_compact_dump(real, buf, sizeof(buf)), 0);
+	assert_int_equal(json_compact_dump(utf8, buf, sizeof(buf)), 0);
+	assert_int_equal(json_compact_dump(scalar, buf, sizeof(buf)), 0);
+	assert_int_equal(json_compact_dump(fits, buf, 10), 0);
+	assert_int_equal(json_compact_dump(fits, buf, 11), 11);
+	assert_memory_equal(buf, "{\"a\":\"bcd\"}", 11);
+	json_decref(real);
+	json_decref(utf8);
+	json_decref(fits);
+	json_decref(scalar);
+}
+
+/* Every event of the journals kept as test data (all sources, all event kinds). */
+static void test_journal_events_as_jansson(void **state)
+{
+	size_t taken = 0, lines = 0;
+	glob_t files;
+
+	(void)state;
+	assert_int_equal(glob("tests/data/*.jsonl", 0, NULL, &files), 0);
+	for (size_t f = 0; f < files.gl_pathc; f++) {
+		FILE *in = fopen(files.gl_pathv[f], "r");
+		char *line = NULL;
+		size_t cap = 0;
+
+		assert_non_null(in);
+		while (getline(&line, &cap, in) > 0) {
+			json_t *event = json_loads(line, 0, NULL);
+
+			if (!event)
+				continue;
+			lines++;
+			taken += assert_same_as_jansson(event);
+			json_decref(event);
+		}
+		free(line);
+		fclose(in);
+	}
+	globfree(&files);
+	assert_true(lines > 100);
+	assert_true(taken * 10 > lines * 9); /* the fast path is the common one */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_every_ascii_byte_escaped_as_jansson),
+	    cmocka_unit_test(test_scalars_and_nesting),
+	    cmocka_unit_test(test_leaves_the_rest_to_jansson),
+	    cmocka_unit_test(test_journal_events_as_jansson),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,167 @@
+/*
+ * Hand-written on purpose: json_dumpb was 30 % of `siptrail live`'s own CPU on connection
+ * churn (perf, bench/bench_live_overhead.c churn load), as it formats every integer with
+ * snprintf and walks every string one UTF-8 code point at a time through a callback. This
+ * writer covers what events hold (objects, arrays, strings, integers, true/false/null) and
+ * reproduces jansson 2.14's compact output exactly (tests/unit/test_json_compact.c compares
+ * the two); anything else is left to jansson.
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include "json_compact.h"
+
+#define MAX_DEPTH 32
+
+struct json_out {
+	char *pos, *end;
+};
+
+static bool put(struct json_out *out, const char *text, size_t len)
+{
+	if ((size_t)(out->end - out->pos) < len)
+		return false;
+	memcpy(out->pos, text, len);
+	out->pos += len;
+	return true;
+}
+
+static bool put_char(struct json_out *out, char c)
+{
+	if (out->pos == out->end)
+		return false;
+	*out->pos++ = c;
+	return true;
+}
+
+/* jansson's escapes: the short forms of RFC 8259 §7, \u00XX (upper-case hex) for other
+ * control characters; '/' and DEL as they are. */
+static bool put_escape(struct json_out *out, unsigned char c)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char seq[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+
+	switch (c) {
+	case '\\':
+		return put(out, "\\\\", 2);
+	case '"':
+		return put(out, "\\\"", 2);
+	case '\b':
+		return put(out, "\\b", 2);
+	case '\f':
+		return put(out, "\\f", 2);
+	case '\n':
+		return put(out, "\\n", 2);
+	case '\r':
+		return put(out, "\\r", 2);
+	case '\t':
+		return put(out, "\\t", 2);
+	default:
+		return put(out, seq, sizeof(seq));
+	}
+}
+
+/* Non-ASCII text goes to jansson, which checks its UTF-8 while dumping. */
+static bool put_string(struct json_out *out, const char *text, size_t len)
+{
+	size_t run = 0;
+
+	if (!put_char(out, '"'))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = text[i];
+
+		if (c >= 0x80)
+			return false;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		if (!put(out, text + run, i - run) || !put_escape(out, c))
+			return false;
+		run = i + 1;
+	}
+	return put(out, text + run, len - run) && put_char(out, '"');
+}
+
+static bool put_integer(struct json_out *out, json_int_t value)
+{
+	char digits[24], *start = digits + sizeof(digits);
+	unsigned long long magnitude =
+	    value < 0 ? 0ull - (unsigned long long)value : (unsigned long long)value;
+
+	do {
+		*--start = '0' + magnitude % 10;
+		magnitude /= 10;
+	} while (magnitude);
+	if (value < 0)
+		*--start = '-';
+	return put(out, start, digits + sizeof(digits) - start);
+}
+
+static bool put_value(struct json_out *out, const json_t *value, int depth);
+
+static bool put_object(struct json_out *out, const json_t *object, int depth)
+{
+	bool first = true;
+
+	if (!put_char(out, '{'))
+		return false;
+	for (void *iter = json_object_iter((json_t *)object); iter;
+	     iter = json_object_iter_next((json_t *)object, iter)) {
+		if ((!first && !put_char(out, ',')) ||
+		    !put_string(out, json_object_iter_key(iter), json_object_iter_key_len(iter)) ||
+		    !put_char(out, ':') || !put_value(out, json_object_iter_value(iter), depth + 1))
+			return false;
+		first = false;
+	}
+	return put_char(out, '}');
+}
+
+static bool put_array(struct json_out *out, const json_t *array, int depth)
+{
+	size_t n = json_array_size(array);
+
+	if (!put_char(out, '['))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if ((i && !put_char(out, ',')) ||
+		    !put_value(out, json_array_get(array, i), depth + 1))
+			return false;
+	}
+	return put_char(out, ']');
+}
+
+static bool put_value(struct json_out *out, const json_t *value, int depth)
+{
+	if (depth > MAX_DEPTH)
+		return false;
+	switch (json_typeof(value)) {
+	case JSON_OBJECT:
+		return put_object(out, value, depth);
+	case JSON_ARRAY:
+		return put_array(out, value, depth);
+	case JSON_STRING:
+		return put_string(out, json_string_value(value), json_string_length(value));
+	case JSON_INTEGER:
+		return put_integer(out, json_integer_value(value));
+	case JSON_TRUE:
+		return put(out, "true", 4);
+	case JSON_FALSE:
+		return put(out, "false", 5);
+	case JSON_NULL:
+		return put(out, "null", 4);
+	default:
+		return false; /* reals: jansson's own formatting */
+	}
+}
+
+size_t json_compact_dump(const json_t *value, char *buf, size_t size)
+{
+	struct json_out out = {buf, buf + size};
+
+	/* like json_dumpb without JSON_ENCODE_ANY: only an object or an array is a document */
+	if (!json_is_object(value) && !json_is_array(value))
+		return 0;
+	if (!put_value(&out, value, 0))
+		return 0;
+	return out.pos - buf;
+}
