@@ -228,9 +228,11 @@ static int probe_load(struct ssl_probe *probe, const struct ssl_probe_opts *opts
 		snprintf(err, err_len, "cannot open the ssl bpf object: %s", strerror(-ret));
 		return ret;
 	}
+	/* No ports given: every TCP port. */
+	memset((void *)probe->skel->rodata->traced_ports, opts->n_ports == 0,
+	       sizeof(probe->skel->rodata->traced_ports));
 	for (size_t i = 0; i < opts->n_ports; i++)
-		probe->skel->rodata->traced_ports[i] = opts->ports[i];
-	probe->skel->rodata->n_traced_ports = opts->n_ports;
+		probe->skel->rodata->traced_ports[opts->ports[i]] = 1;
 	probe->skel->rodata->traced_netns = opts->netns_inode;
 	ret = ssl__load(probe->skel);
 	if (ret != 0) {
