@@ -160,6 +160,15 @@ static struct ssl_thread *thread_get(struct task_struct *task, __u64 flags)
 	return bpf_task_storage_get(&threads, task, 0, flags);
 }
 
+/* Whether TASK has task local storage in any map. When not, it has none of ours: a single
+ * load in place of a helper call, for the socket tracepoints' common case. Storage is only
+ * ever created for the current thread (or, for ssl_procs, by a thread of the same process, a
+ * race the hash it replaced had too). */
+static __always_inline bool task_may_have_storage(struct task_struct *task)
+{
+	return !bpf_core_field_exists(task->bpf_storage) || task->bpf_storage;
+}
+
 /* The current thread's SSL call in progress, or NULL. */
 static struct ssl_call *call_current(void)
 {
@@ -738,43 +747,59 @@ static void conn_fill(struct ssl_conn *conn, struct sock *sk, __u16 family)
 	}
 }
 
-/* A receive on a traced socket by a thread with no state yet: kept as evidence for its next
- * SSL call when its process uses libssl. */
-static void recv_note_first(struct task_struct *task, struct sock *sk, struct ssl_conn *conn)
+/* Whether the current thread's process was seen using libssl (mark on its leader). */
+static __always_inline bool proc_uses_ssl(struct task_struct *task)
 {
+	struct task_struct *leader = task->group_leader;
+
+	return task_may_have_storage(leader) && bpf_task_storage_get(&ssl_procs, leader, 0, 0);
+}
+
+/* Family, ports and whether they are traced; false for a socket that is not TCP over IP. */
+static __always_inline bool sock_tcp_read(struct sock *sk, struct ssl_conn *conn)
+{
+	conn->family = sk->__sk_common.skc_family;
+	if ((conn->family != AF_INET && conn->family != AF_INET6) || sk->sk_protocol != IPPROTO_TCP)
+		return false;
+	conn->lport = sk->__sk_common.skc_num;
+	conn->rport = bpf_ntohs(sk->__sk_common.skc_dport);
+	conn->traced = port_traced(conn->lport) || port_traced(conn->rport);
+	return true;
+}
+
+/* A receive by a thread with no state yet, in a process that uses libssl: kept as evidence
+ * for the thread's next SSL call when the socket is traced. */
+static void recv_note_first(struct task_struct *task, struct sock *sk)
+{
+	struct ssl_conn conn = {};
 	struct ssl_thread *thread;
 
-	if (!bpf_task_storage_get(&ssl_procs, task->group_leader, 0, 0))
+	if (!sock_tcp_read(sk, &conn) || !conn.traced)
 		return;
 	thread = thread_get(task, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!thread)
 		return;
-	conn_fill(conn, sk, conn->family);
-	thread->last_recv = *conn;
+	conn_fill(&conn, sk, conn.family);
+	thread->last_recv = conn;
 	thread->last_recv_ns = bpf_ktime_get_ns();
 }
 
-static int on_sock_io(struct sock *sk, bool is_send)
+static __always_inline int on_sock_io(struct sock *sk, bool is_send)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct ssl_thread *thread = thread_get(task, 0);
+	struct ssl_thread *thread = task_may_have_storage(task) ? thread_get(task, 0) : NULL;
 	struct ssl_conn conn = {};
 	__u64 now;
 
-	/* No SSL call in flight nor evidence kept: a send is no evidence for anything. */
-	if (!thread && is_send)
-		return 0;
-	conn.family = sk->__sk_common.skc_family;
-	if ((conn.family != AF_INET && conn.family != AF_INET6) || sk->sk_protocol != IPPROTO_TCP)
-		return 0;
-	conn.lport = sk->__sk_common.skc_num;
-	conn.rport = bpf_ntohs(sk->__sk_common.skc_dport);
-	conn.traced = port_traced(conn.lport) || port_traced(conn.rport);
+	/* The common case on a host: no SSL call in flight on this thread nor evidence kept. A
+	 * send is then evidence for nothing; a receive only in a process using libssl. */
 	if (!thread) {
-		if (conn.traced)
-			recv_note_first(task, sk, &conn);
+		if (!is_send && proc_uses_ssl(task))
+			recv_note_first(task, sk);
 		return 0;
 	}
+	if (!sock_tcp_read(sk, &conn))
+		return 0;
 	if (thread->in_call) {
 		/* Mapped even when untraced, so the object's events are known to be dropped. */
 		conn_fill(&conn, sk, conn.family);
@@ -782,7 +807,8 @@ static int on_sock_io(struct sock *sk, bool is_send)
 		return 0;
 	}
 	if (!conn.traced) {
-		/* Cheap path for every other TCP socket on the host: it only voids evidence. */
+		/* Cheap path for every other TCP socket of a libssl process: it only voids
+		 * evidence. */
 		thread->last_ssl.ssl = 0;
 		thread->last_recv.cookie = 0;
 		return 0;
