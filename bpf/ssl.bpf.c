@@ -9,9 +9,9 @@
  * shared memory mapped at the same address, while forked workers with private heaps can hold
  * different objects at the same address.
  *
- * The socket tracepoints run on every TCP send and receive of the host, so they reject what
- * is not theirs first and cheaply: a thread with no per-thread state returns from a send at
- * once, and from a receive after the socket's ports (one byte each) and its process's mark. */
+ * The socket tracepoints run on every send and receive of the host, so they reject what is
+ * not theirs first and cheaply: a thread with no per-thread state returns from a send at once,
+ * and from a receive once its process is found unmarked, before the socket is read. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -733,12 +733,12 @@ int BPF_KRETPROBE(x509_store_ctx_get_error_exit, long verify_result)
 	return 0;
 }
 
-/* sk is a BTF pointer (tp_btf): its fields are read directly, not with bpf_probe_read. */
-static void conn_fill(struct ssl_conn *conn, struct sock *sk, __u16 family)
+/* The rest of CONN after sock_tcp_read(). sk is a BTF pointer (tp_btf): its fields are read
+ * directly, not with bpf_probe_read. */
+static void conn_fill(struct ssl_conn *conn, struct sock *sk)
 {
 	conn->cookie = bpf_get_socket_cookie(sk);
-	conn->family = family;
-	if (family == AF_INET) {
+	if (conn->family == AF_INET) {
 		*(__u32 *)conn->laddr = sk->__sk_common.skc_rcv_saddr;
 		*(__u32 *)conn->raddr = sk->__sk_common.skc_daddr;
 	} else {
@@ -779,7 +779,7 @@ static void recv_note_first(struct task_struct *task, struct sock *sk)
 	thread = thread_get(task, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!thread)
 		return;
-	conn_fill(&conn, sk, conn.family);
+	conn_fill(&conn, sk);
 	thread->last_recv = conn;
 	thread->last_recv_ns = bpf_ktime_get_ns();
 }
@@ -802,7 +802,7 @@ static __always_inline int on_sock_io(struct sock *sk, bool is_send)
 		return 0;
 	if (thread->in_call) {
 		/* Mapped even when untraced, so the object's events are known to be dropped. */
-		conn_fill(&conn, sk, conn.family);
+		conn_fill(&conn, sk);
 		ssl_bind(&thread->call.key, &conn, SSL_BIND_IN_CALL);
 		return 0;
 	}
@@ -813,7 +813,7 @@ static __always_inline int on_sock_io(struct sock *sk, bool is_send)
 		thread->last_recv.cookie = 0;
 		return 0;
 	}
-	conn_fill(&conn, sk, conn.family);
+	conn_fill(&conn, sk);
 	now = bpf_ktime_get_ns();
 	if (is_send && thread->last_ssl.ssl && now - thread->last_ssl_ns < ADJACENT_WINDOW_NS)
 		ssl_bind(&thread->last_ssl, &conn, SSL_BIND_SEND_AFTER);
