@@ -169,10 +169,12 @@ static __always_inline bool task_may_have_storage(struct task_struct *task)
 	return !bpf_core_field_exists(task->bpf_storage) || task->bpf_storage;
 }
 
-/* The current thread's SSL call in progress, or NULL. */
+/* The current thread's SSL call in progress, or NULL. Also for ERR_vset_error and
+ * X509_STORE_CTX_get_error, which run outside SSL calls in every libcrypto user. */
 static struct ssl_call *call_current(void)
 {
-	struct ssl_thread *thread = thread_get(bpf_get_current_task_btf(), 0);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct ssl_thread *thread = task_may_have_storage(task) ? thread_get(task, 0) : NULL;
 
 	return thread && thread->in_call ? &thread->call : NULL;
 }
