@@ -42,6 +42,8 @@ char LICENSE[] SEC("license") = "GPL";
  * §4.4.2.4), so a rejection arrives as an alert in the client's next SSL_read. The handshake
  * stays unconfirmed until application data is read from the peer, or for this long. */
 #define CONFIRM_WINDOW_NS (10ULL * 1000 * 1000 * 1000)
+#define RINGBUF_BYTES	  (4 << 20)
+#define WAKEUP_BYTES	  (RINGBUF_BYTES / 8)
 
 /* Set by userspace before load: 1 = the port is traced (local or remote); every byte 1 when
  * no port filter is given. Indexed by port, so the check is one load per port. */
@@ -111,8 +113,17 @@ struct ssl_thread {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 << 20);
+	__uint(max_entries, RINGBUF_BYTES);
 } events SEC(".maps");
+
+/* Waking the reader per record costs several microseconds here (an interrupt to itself, a VM
+ * exit on a virtual machine), more than the record; the reader polls at least every 100 ms
+ * (ssl_probe_poll consumes without a wakeup), so wake it only when the buffer fills up. */
+static __u64 wakeup_flag(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP
+									    : BPF_RB_NO_WAKEUP;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -302,7 +313,7 @@ static void handshake_emit(const struct ssl_key *key, struct ssl_state *state, _
 	ev->after_handshake = state->failed_after_ok;
 	if (type == SSL_EVENT_HANDSHAKE_BEGIN)
 		state->begin_sent = 1;
-	bpf_ringbuf_submit(ev, 0);
+	bpf_ringbuf_submit(ev, wakeup_flag());
 }
 
 static void begin_emit_once(const struct ssl_key *key, struct ssl_state *state)
@@ -446,7 +457,8 @@ static void data_emit(const struct ssl_key *key, const struct ssl_state *state,
 	if (bpf_probe_read_user(ev->data, len, (const void *)call->buf) != 0)
 		len = 0;
 	ev->len = len;
-	if (bpf_ringbuf_output(&events, ev, offsetof(struct ssl_data_event, data) + len, 0) != 0)
+	if (bpf_ringbuf_output(&events, ev, offsetof(struct ssl_data_event, data) + len,
+			       wakeup_flag()) != 0)
 		stat_add(SSL_STAT_RINGBUF_FULL);
 }
 
@@ -689,7 +701,7 @@ int BPF_KRETPROBE(ssl_get_verify_result_exit, long verify_result)
 	}
 	head_fill(&ev->head, SSL_EVENT_VERIFY, &args.key, &state->conn);
 	ev->verify_result = verify_result;
-	bpf_ringbuf_submit(ev, 0);
+	bpf_ringbuf_submit(ev, wakeup_flag());
 	return 0;
 }
 

@@ -287,7 +287,14 @@ int ssl_probe_fd(const struct ssl_probe *probe)
 
 int ssl_probe_poll(struct ssl_probe *probe, int timeout_ms)
 {
-	return ring_buffer__poll(probe->ringbuf, timeout_ms);
+	int polled = ring_buffer__poll(probe->ringbuf, timeout_ms);
+	int consumed;
+
+	if (polled < 0)
+		return polled;
+	/* The kernel side wakes the reader only when the buffer fills up: take what waits. */
+	consumed = ring_buffer__consume(probe->ringbuf);
+	return consumed < 0 ? consumed : polled + consumed;
 }
 
 void ssl_probe_stats(const struct ssl_probe *probe, struct ssl_probe_stats *stats)
