@@ -97,6 +97,7 @@ struct ssl_call {
 	__s64 verify_result;
 	struct ssl_err err;
 	struct ssl_err other;
+	__u64 bound_cookie; /* socket the object is mapped to, as this call last knew */
 	__u32 fn;
 	__u32 depth; /* nested calls on the same SSL (SSL_connect -> SSL_do_handshake) */
 };
@@ -434,6 +435,9 @@ static int call_enter(const void *ssl, enum call_fn fn, const void *buf, const v
 			ssl_bind(&key, &thread->last_recv, SSL_BIND_RECV_BEFORE);
 		thread->last_recv.cookie = 0; /* evidence for this call only */
 	}
+	/* SSL objects are not used by two threads at once, so no other binding can come
+	 * between; the call's I/O on this socket then needs no state lookup. */
+	thread->call.bound_cookie = state->conn.cookie;
 	begin_emit_once(&key, state);
 	return 0;
 }
@@ -815,9 +819,14 @@ static __always_inline int on_sock_io(struct sock *sk, bool is_send)
 	if (!sock_tcp_read(sk, &conn))
 		return 0;
 	if (thread->in_call) {
-		/* Mapped even when untraced, so the object's events are known to be dropped. */
+		/* Mapped even when untraced, so the object's events are known to be dropped. I/O
+		 * on the socket the object is already mapped to changes nothing: skipped. */
+		conn.cookie = bpf_get_socket_cookie(sk);
+		if (conn.cookie == thread->call.bound_cookie)
+			return 0;
 		conn_fill(&conn, sk);
 		ssl_bind(&thread->call.key, &conn, SSL_BIND_IN_CALL);
+		thread->call.bound_cookie = conn.cookie;
 		return 0;
 	}
 	if (!conn.traced) {
