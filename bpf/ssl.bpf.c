@@ -109,6 +109,8 @@ struct ssl_thread {
 	__u64 last_ssl_ns;
 	struct ssl_conn last_recv; /* last TCP receive, for "recv then call" */
 	__u64 last_recv_ns;
+	struct ssl_key key_cache; /* key of the thread's last SSL object, see ssl_key_cached() */
+	__u64 key_cache_exec_id;  /* task->self_exec_id when it was made */
 	__u8 in_call;
 };
 
@@ -249,6 +251,27 @@ static void ssl_key_make(const void *ssl, struct ssl_key *key)
 	key->netns = task->nsproxy->net_ns->ns.inum;
 	bpf_find_vma(task, (__u64)ssl, vma_is_shared, &shared, 0);
 	key->tgid = shared ? 0 : bpf_get_current_pid_tgid() >> 32;
+}
+
+/* ssl_key_make() with the memory lookup (bpf_find_vma, most of an SSL call's probe cost) done
+ * once per object and thread: an object's address stays in the same mapping while it lives,
+ * SSL_free on the thread forgets it, and an exec (a new address space; task storage outlives
+ * it) voids it. The namespace is read each time. */
+static void ssl_key_cached(const void *ssl, struct ssl_key *key, struct ssl_thread *thread)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (thread && thread->key_cache.ssl == (__u64)ssl &&
+	    thread->key_cache_exec_id == task->self_exec_id) {
+		*key = thread->key_cache;
+		key->netns = task->nsproxy->net_ns->ns.inum;
+		return;
+	}
+	ssl_key_make(ssl, key);
+	if (!thread)
+		return;
+	thread->key_cache = *key;
+	thread->key_cache_exec_id = task->self_exec_id;
 }
 
 static void head_fill(struct ssl_event_head *head, __u32 type, const struct ssl_key *key,
@@ -401,14 +424,18 @@ static int call_enter(const void *ssl, enum call_fn fn, const void *buf, const v
 		thread->call.depth++;
 		return 0;
 	}
-	ssl_key_make(ssl, &key);
+	ssl_key_cached(ssl, &key, thread);
 	if (traced_netns && key.netns != traced_netns)
 		return 0;
-	if (!thread)
+	if (!thread) {
 		thread = thread_get(task, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!thread)
-		return 0;
-	ssl_proc_mark(task);
+		if (!thread)
+			return 0;
+		thread->key_cache = key;
+		thread->key_cache_exec_id = task->self_exec_id;
+		/* A thread with a record is in a marked process: marked once, here. */
+		ssl_proc_mark(task);
+	}
 	now = bpf_ktime_get_ns();
 	thread->call = (struct ssl_call){
 	    .key = key,
@@ -616,12 +643,15 @@ int BPF_KPROBE(ssl_set_accept_state_enter, void *ssl)
 SEC("uprobe")
 int BPF_KPROBE(ssl_free_enter, void *ssl)
 {
+	struct ssl_thread *thread = thread_get(bpf_get_current_task_btf(), 0);
 	struct ssl_state *state;
 	struct ssl_key key;
 
 	if (!ssl)
 		return 0;
-	ssl_key_make(ssl, &key);
+	ssl_key_cached(ssl, &key, thread);
+	if (thread && thread->key_cache.ssl == (__u64)ssl)
+		thread->key_cache.ssl = 0; /* the address may next hold another object */
 	state = bpf_map_lookup_elem(&ssl_states, &key);
 	if (!state)
 		return 0;
@@ -636,7 +666,7 @@ static int pending_save(const void *ssl, long ret)
 	__u64 id = bpf_get_current_pid_tgid();
 	struct pending_args args = {.ret = ret};
 
-	ssl_key_make(ssl, &args.key);
+	ssl_key_cached(ssl, &args.key, thread_get(bpf_get_current_task_btf(), 0));
 	bpf_map_update_elem(&pending, &id, &args, BPF_ANY);
 	return 0;
 }
