@@ -2,12 +2,16 @@
 /* TLS through the TLS library: uprobes on libssl/libcrypto (OpenSSL 3) plus the socket
  * send/recv tracepoints that tie each SSL object to its TCP connection.
  *
- * State lives per SSL object (ssl_states) and per thread (calls: the SSL call in progress;
- * threads: the last SSL call and the last socket receive, for memory-BIO servers). An SSL
- * object is keyed by its address and network namespace; the owning process is added only when
- * the object sits in private memory, because Kamailio shares one SSL* across processes from
+ * State lives per SSL object (ssl_states) and per thread (threads: the SSL call in progress,
+ * the last SSL call and the last socket receive, for memory-BIO servers). An SSL object is
+ * keyed by its address and network namespace; the owning process is added only when the
+ * object sits in private memory, because Kamailio shares one SSL* across processes from
  * shared memory mapped at the same address, while forked workers with private heaps can hold
- * different objects at the same address. */
+ * different objects at the same address.
+ *
+ * The socket tracepoints run on every send and receive of the host, so they reject what is
+ * not theirs first and cheaply: a thread with no per-thread state returns from a send at once,
+ * and from a receive once its process is found unmarked, before the socket is read. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -38,9 +42,12 @@ char LICENSE[] SEC("license") = "GPL";
  * §4.4.2.4), so a rejection arrives as an alert in the client's next SSL_read. The handshake
  * stays unconfirmed until application data is read from the peer, or for this long. */
 #define CONFIRM_WINDOW_NS (10ULL * 1000 * 1000 * 1000)
+#define RINGBUF_BYTES	  (4 << 20)
+#define WAKEUP_BYTES	  (RINGBUF_BYTES / 8)
 
-const volatile __u16 traced_ports[SSL_MAX_PORTS] = {};
-const volatile __u32 n_traced_ports = 0; /* 0 = every TCP port */
+/* Set by userspace before load: 1 = the port is traced (local or remote); every byte 1 when
+ * no port filter is given. Indexed by port, so the check is one load per port. */
+const volatile __u8 traced_ports[65536];
 /* Only SSL calls made by tasks in this network namespace (0 = every namespace), so siptrail
  * in one namespace does not report another's TLS (libssl is shared by all of them). */
 const volatile __u32 traced_netns = 0;
@@ -90,21 +97,36 @@ struct ssl_call {
 	__s64 verify_result;
 	struct ssl_err err;
 	struct ssl_err other;
+	__u64 bound_cookie; /* socket the object is mapped to, as this call last knew */
 	__u32 fn;
 	__u32 depth; /* nested calls on the same SSL (SSL_connect -> SSL_do_handshake) */
 };
 
+/* Per thread: the SSL call in progress and the evidence of the socket I/O next to SSL calls. */
 struct ssl_thread {
+	struct ssl_call call;	 /* valid while in_call */
 	struct ssl_key last_ssl; /* last SSL call that returned, for "call then send" */
 	__u64 last_ssl_ns;
 	struct ssl_conn last_recv; /* last TCP receive, for "recv then call" */
 	__u64 last_recv_ns;
+	struct ssl_key key_cache; /* key of the thread's last SSL object, see ssl_key_cached() */
+	__u64 key_cache_exec_id;  /* task->self_exec_id when it was made */
+	__u8 in_call;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 << 20);
+	__uint(max_entries, RINGBUF_BYTES);
 } events SEC(".maps");
+
+/* Waking the reader per record costs several microseconds here (an interrupt to itself, a VM
+ * exit on a virtual machine), more than the record; the reader polls at least every 100 ms
+ * (ssl_probe_poll consumes without a wakeup), so wake it only when the buffer fills up. */
+static __u64 wakeup_flag(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP
+									    : BPF_RB_NO_WAKEUP;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -113,38 +135,62 @@ struct {
 	__type(value, struct ssl_state);
 } ssl_states SEC(".maps");
 
+/* Task local storage, not a hash keyed by pid_tgid: the socket tracepoints look it up on every
+ * TCP send and receive of the host, and a thread without state costs a pointer walk instead of
+ * a hash lookup. Entries exist only for threads of processes that use libssl; unlike the LRU
+ * hash it replaces, there is no fixed bound and no eviction: an entry lives as long as its
+ * thread and is freed by the kernel when the thread is gone (no stale state for a reused
+ * thread id). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64); /* pid_tgid */
-	__type(value, struct ssl_call);
-} calls SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64); /* pid_tgid */
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct ssl_thread);
 } threads SEC(".maps");
 
-/* Processes seen using libssl. A thread's receives are kept as evidence for its next SSL call
- * (memory-BIO servers read the socket first) only in these, so hosts whose SIP is plain TCP
- * pay no map update per receive; a process's very first SSL call gets no "recv before"
+/* Processes seen using libssl, marked on the thread group leader (task local storage as
+ * above: freed with the process). A thread's receives are kept as evidence for its next SSL
+ * call (memory-BIO servers read the socket first) only in these, so hosts whose SIP is plain
+ * TCP pay no map update per receive; a process's very first SSL call gets no "recv before"
  * evidence, but its objects are then mapped by the I/O inside or right after the call. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32); /* tgid */
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, __u8);
 } ssl_procs SEC(".maps");
 
-static void ssl_proc_mark(void)
+static void ssl_proc_mark(struct task_struct *task)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	__u8 one = 1;
+	__u8 *mark =
+	    bpf_task_storage_get(&ssl_procs, task->group_leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 
-	if (!bpf_map_lookup_elem(&ssl_procs, &tgid))
-		bpf_map_update_elem(&ssl_procs, &tgid, &one, BPF_ANY);
+	if (mark && !*mark)
+		*mark = 1; /* written once: the mark is read by every thread of the process */
+}
+
+static struct ssl_thread *thread_get(struct task_struct *task, __u64 flags)
+{
+	return bpf_task_storage_get(&threads, task, 0, flags);
+}
+
+/* Whether TASK has task local storage in any map. When not, it has none of ours: a single
+ * load in place of a helper call, for the socket tracepoints' common case. Storage is only
+ * ever created for the current thread (or, for ssl_procs, by a thread of the same process, a
+ * race the hash it replaced had too). */
+static __always_inline bool task_may_have_storage(struct task_struct *task)
+{
+	return !bpf_core_field_exists(task->bpf_storage) || task->bpf_storage;
+}
+
+/* The current thread's SSL call in progress, or NULL. Also for ERR_vset_error and
+ * X509_STORE_CTX_get_error, which run outside SSL calls in every libcrypto user. */
+static struct ssl_call *call_current(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct ssl_thread *thread = task_may_have_storage(task) ? thread_get(task, 0) : NULL;
+
+	return thread && thread->in_call ? &thread->call : NULL;
 }
 
 /* Arguments of SSL_get_error/SSL_get_verify_result, kept until the call returns. */
@@ -185,15 +231,7 @@ static void stat_add(enum ssl_stat stat)
 
 static bool port_traced(__u16 port)
 {
-	if (n_traced_ports == 0)
-		return true;
-	for (int i = 0; i < SSL_MAX_PORTS; i++) {
-		if (i >= n_traced_ports)
-			break;
-		if (traced_ports[i] == port)
-			return true;
-	}
-	return false;
+	return traced_ports[port];
 }
 
 static long vma_is_shared(struct task_struct *task, struct vm_area_struct *vma, void *ctx)
@@ -210,9 +248,30 @@ static void ssl_key_make(const void *ssl, struct ssl_key *key)
 	__u32 shared = 1; /* lookup failed: assume shared, the key then ignores the process */
 
 	key->ssl = (__u64)ssl;
-	key->netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
+	key->netns = task->nsproxy->net_ns->ns.inum;
 	bpf_find_vma(task, (__u64)ssl, vma_is_shared, &shared, 0);
 	key->tgid = shared ? 0 : bpf_get_current_pid_tgid() >> 32;
+}
+
+/* ssl_key_make() with the memory lookup (bpf_find_vma, most of an SSL call's probe cost) done
+ * once per object and thread: an object's address stays in the same mapping while it lives,
+ * SSL_free on the thread forgets it, and an exec (a new address space; task storage outlives
+ * it) voids it. The namespace is read each time. */
+static void ssl_key_cached(const void *ssl, struct ssl_key *key, struct ssl_thread *thread)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (thread && thread->key_cache.ssl == (__u64)ssl &&
+	    thread->key_cache_exec_id == task->self_exec_id) {
+		*key = thread->key_cache;
+		key->netns = task->nsproxy->net_ns->ns.inum;
+		return;
+	}
+	ssl_key_make(ssl, key);
+	if (!thread)
+		return;
+	thread->key_cache = *key;
+	thread->key_cache_exec_id = task->self_exec_id;
 }
 
 static void head_fill(struct ssl_event_head *head, __u32 type, const struct ssl_key *key,
@@ -278,7 +337,7 @@ static void handshake_emit(const struct ssl_key *key, struct ssl_state *state, _
 	ev->after_handshake = state->failed_after_ok;
 	if (type == SSL_EVENT_HANDSHAKE_BEGIN)
 		state->begin_sent = 1;
-	bpf_ringbuf_submit(ev, 0);
+	bpf_ringbuf_submit(ev, wakeup_flag());
 }
 
 static void begin_emit_once(const struct ssl_key *key, struct ssl_state *state)
@@ -355,25 +414,39 @@ static bool fn_is_handshake(__u32 fn)
 
 static int call_enter(const void *ssl, enum call_fn fn, const void *buf, const void *count_ptr)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct ssl_call *call = bpf_map_lookup_elem(&calls, &id);
-	struct ssl_call fresh = {.fn = fn, .buf = (__u64)buf, .count_ptr = (__u64)count_ptr};
-	struct ssl_thread *thread;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct ssl_thread *thread = thread_get(task, 0);
 	struct ssl_state *state;
-	__u64 now = bpf_ktime_get_ns();
+	struct ssl_key key;
+	__u64 now;
 
-	if (call && call->key.ssl == (__u64)ssl) {
-		call->depth++;
+	if (thread && thread->in_call && thread->call.key.ssl == (__u64)ssl) {
+		thread->call.depth++;
 		return 0;
 	}
-	fresh.verify_result = -1;
-	ssl_key_make(ssl, &fresh.key);
-	if (traced_netns && fresh.key.netns != traced_netns)
+	ssl_key_cached(ssl, &key, thread);
+	if (traced_netns && key.netns != traced_netns)
 		return 0;
-	ssl_proc_mark();
-	bpf_map_update_elem(&calls, &id, &fresh, BPF_ANY);
+	if (!thread) {
+		thread = thread_get(task, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!thread)
+			return 0;
+		thread->key_cache = key;
+		thread->key_cache_exec_id = task->self_exec_id;
+		/* A thread with a record is in a marked process: marked once, here. */
+		ssl_proc_mark(task);
+	}
+	now = bpf_ktime_get_ns();
+	thread->call = (struct ssl_call){
+	    .key = key,
+	    .buf = (__u64)buf,
+	    .count_ptr = (__u64)count_ptr,
+	    .verify_result = -1,
+	    .fn = fn,
+	};
+	thread->in_call = 1;
 
-	state = state_lookup_or_init(&fresh.key, fn_is_handshake(fn) ? HS_NEW : HS_UNKNOWN);
+	state = state_lookup_or_init(&key, fn_is_handshake(fn) ? HS_NEW : HS_UNKNOWN);
 	if (!state)
 		return 0;
 	if (fn == FN_CONNECT)
@@ -384,13 +457,15 @@ static int call_enter(const void *ssl, enum call_fn fn, const void *buf, const v
 		state->hs = HS_RUNNING;
 		state->hs_start_ns = now;
 	}
-	thread = bpf_map_lookup_elem(&threads, &id);
-	if (thread && thread->last_recv.cookie) {
+	if (thread->last_recv.cookie) {
 		if (now - thread->last_recv_ns < ADJACENT_WINDOW_NS)
-			ssl_bind(&fresh.key, &thread->last_recv, SSL_BIND_RECV_BEFORE);
+			ssl_bind(&key, &thread->last_recv, SSL_BIND_RECV_BEFORE);
 		thread->last_recv.cookie = 0; /* evidence for this call only */
 	}
-	begin_emit_once(&fresh.key, state);
+	/* SSL objects are not used by two threads at once, so no other binding can come
+	 * between; the call's I/O on this socket then needs no state lookup. */
+	thread->call.bound_cookie = state->conn.cookie;
+	begin_emit_once(&key, state);
 	return 0;
 }
 
@@ -413,7 +488,8 @@ static void data_emit(const struct ssl_key *key, const struct ssl_state *state,
 	if (bpf_probe_read_user(ev->data, len, (const void *)call->buf) != 0)
 		len = 0;
 	ev->len = len;
-	if (bpf_ringbuf_output(&events, ev, offsetof(struct ssl_data_event, data) + len, 0) != 0)
+	if (bpf_ringbuf_output(&events, ev, offsetof(struct ssl_data_event, data) + len,
+			       wakeup_flag()) != 0)
 		stat_add(SSL_STAT_RINGBUF_FULL);
 }
 
@@ -430,38 +506,23 @@ static __u64 call_transferred(const struct ssl_call *call, long ret)
 	return count;
 }
 
-static void thread_note_call(__u64 id, const struct ssl_key *key)
-{
-	struct ssl_thread *thread = bpf_map_lookup_elem(&threads, &id);
-	struct ssl_thread fresh = {};
-
-	if (!thread) {
-		fresh.last_ssl = *key;
-		fresh.last_ssl_ns = bpf_ktime_get_ns();
-		bpf_map_update_elem(&threads, &id, &fresh, BPF_ANY);
-		return;
-	}
-	thread->last_ssl = *key;
-	thread->last_ssl_ns = bpf_ktime_get_ns();
-}
-
 static int call_exit(long ret)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct ssl_call *found = bpf_map_lookup_elem(&calls, &id);
+	struct ssl_thread *thread = thread_get(bpf_get_current_task_btf(), 0);
 	struct ssl_state *state;
 	struct ssl_call call;
 	bool succeeded;
 
-	if (!found)
+	if (!thread || !thread->in_call)
 		return 0;
-	if (found->depth) {
-		found->depth--;
+	if (thread->call.depth) {
+		thread->call.depth--;
 		return 0;
 	}
-	call = *found;
-	bpf_map_delete_elem(&calls, &id);
-	thread_note_call(id, &call.key);
+	call = thread->call;
+	thread->in_call = 0;
+	thread->last_ssl = call.key;
+	thread->last_ssl_ns = bpf_ktime_get_ns();
 
 	state = bpf_map_lookup_elem(&ssl_states, &call.key);
 	if (!state)
@@ -551,7 +612,7 @@ int BPF_KRETPROBE(ssl_new_exit, void *ssl)
 		return 0;
 	ssl_key_make(ssl, &key);
 	bpf_map_update_elem(&ssl_states, &key, &fresh, BPF_ANY);
-	ssl_proc_mark();
+	ssl_proc_mark(bpf_get_current_task_btf());
 	return 0;
 }
 
@@ -582,12 +643,15 @@ int BPF_KPROBE(ssl_set_accept_state_enter, void *ssl)
 SEC("uprobe")
 int BPF_KPROBE(ssl_free_enter, void *ssl)
 {
+	struct ssl_thread *thread = thread_get(bpf_get_current_task_btf(), 0);
 	struct ssl_state *state;
 	struct ssl_key key;
 
 	if (!ssl)
 		return 0;
-	ssl_key_make(ssl, &key);
+	ssl_key_cached(ssl, &key, thread);
+	if (thread && thread->key_cache.ssl == (__u64)ssl)
+		thread->key_cache.ssl = 0; /* the address may next hold another object */
 	state = bpf_map_lookup_elem(&ssl_states, &key);
 	if (!state)
 		return 0;
@@ -602,7 +666,7 @@ static int pending_save(const void *ssl, long ret)
 	__u64 id = bpf_get_current_pid_tgid();
 	struct pending_args args = {.ret = ret};
 
-	ssl_key_make(ssl, &args.key);
+	ssl_key_cached(ssl, &args.key, thread_get(bpf_get_current_task_btf(), 0));
 	bpf_map_update_elem(&pending, &id, &args, BPF_ANY);
 	return 0;
 }
@@ -671,14 +735,13 @@ int BPF_KRETPROBE(ssl_get_verify_result_exit, long verify_result)
 	}
 	head_fill(&ev->head, SSL_EVENT_VERIFY, &args.key, &state->conn);
 	ev->verify_result = verify_result;
-	bpf_ringbuf_submit(ev, 0);
+	bpf_ringbuf_submit(ev, wakeup_flag());
 	return 0;
 }
 
 static int error_record(int lib, int reason)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct ssl_call *call = bpf_map_lookup_elem(&calls, &id);
+	struct ssl_call *call = call_current();
 
 	if (!call)
 		return 0;
@@ -711,74 +774,100 @@ int BPF_KPROBE(err_put_error_enter, int lib, int func, int reason)
 SEC("uprobe")
 int BPF_KRETPROBE(x509_store_ctx_get_error_exit, long verify_result)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct ssl_call *call = bpf_map_lookup_elem(&calls, &id);
+	struct ssl_call *call = call_current();
 
 	if (call)
 		call->verify_result = (int)verify_result;
 	return 0;
 }
 
-static void conn_fill(struct ssl_conn *conn, struct sock *sk, __u16 family)
+/* The rest of CONN after sock_tcp_read(). sk is a BTF pointer (tp_btf): its fields are read
+ * directly, not with bpf_probe_read. */
+static void conn_fill(struct ssl_conn *conn, struct sock *sk)
 {
 	conn->cookie = bpf_get_socket_cookie(sk);
-	conn->family = family;
-	if (family == AF_INET) {
-		BPF_CORE_READ_INTO((__u32 *)conn->laddr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__u32 *)conn->raddr, sk, __sk_common.skc_daddr);
+	if (conn->family == AF_INET) {
+		*(__u32 *)conn->laddr = sk->__sk_common.skc_rcv_saddr;
+		*(__u32 *)conn->raddr = sk->__sk_common.skc_daddr;
 	} else {
-		BPF_CORE_READ_INTO((struct in6_addr *)conn->laddr, sk,
-				   __sk_common.skc_v6_rcv_saddr);
-		BPF_CORE_READ_INTO((struct in6_addr *)conn->raddr, sk, __sk_common.skc_v6_daddr);
+		*(struct in6_addr *)conn->laddr = sk->__sk_common.skc_v6_rcv_saddr;
+		*(struct in6_addr *)conn->raddr = sk->__sk_common.skc_v6_daddr;
 	}
 }
 
-static int on_sock_io(struct sock *sk, bool is_send)
+/* Whether the current thread's process was seen using libssl (mark on its leader). */
+static __always_inline bool proc_uses_ssl(struct task_struct *task)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	struct ssl_thread *thread, fresh = {};
+	struct task_struct *leader = task->group_leader;
+
+	return task_may_have_storage(leader) && bpf_task_storage_get(&ssl_procs, leader, 0, 0);
+}
+
+/* Family, ports and whether they are traced; false for a socket that is not TCP over IP. */
+static __always_inline bool sock_tcp_read(struct sock *sk, struct ssl_conn *conn)
+{
+	conn->family = sk->__sk_common.skc_family;
+	if ((conn->family != AF_INET && conn->family != AF_INET6) || sk->sk_protocol != IPPROTO_TCP)
+		return false;
+	conn->lport = sk->__sk_common.skc_num;
+	conn->rport = bpf_ntohs(sk->__sk_common.skc_dport);
+	conn->traced = port_traced(conn->lport) || port_traced(conn->rport);
+	return true;
+}
+
+/* A receive by a thread with no state yet, in a process that uses libssl: kept as evidence
+ * for the thread's next SSL call when the socket is traced. */
+static void recv_note_first(struct task_struct *task, struct sock *sk)
+{
 	struct ssl_conn conn = {};
-	struct ssl_call *call;
+	struct ssl_thread *thread;
+
+	if (!sock_tcp_read(sk, &conn) || !conn.traced)
+		return;
+	thread = thread_get(task, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!thread)
+		return;
+	conn_fill(&conn, sk);
+	thread->last_recv = conn;
+	thread->last_recv_ns = bpf_ktime_get_ns();
+}
+
+static __always_inline int on_sock_io(struct sock *sk, bool is_send)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct ssl_thread *thread = task_may_have_storage(task) ? thread_get(task, 0) : NULL;
+	struct ssl_conn conn = {};
 	__u64 now;
 
-	if ((family != AF_INET && family != AF_INET6) ||
-	    BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
-		return 0;
-	conn.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	conn.rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	conn.traced = port_traced(conn.lport) || port_traced(conn.rport);
-
-	call = bpf_map_lookup_elem(&calls, &id);
-	if (call) {
-		/* Mapped even when untraced, so the object's events are known to be dropped. */
-		conn_fill(&conn, sk, family);
-		ssl_bind(&call->key, &conn, SSL_BIND_IN_CALL);
-		return 0;
-	}
-	thread = bpf_map_lookup_elem(&threads, &id);
-	if (!conn.traced) {
-		/* Cheap path for every other TCP socket on the host: it only voids evidence. */
-		if (thread) {
-			thread->last_ssl.ssl = 0;
-			thread->last_recv.cookie = 0;
-		}
-		return 0;
-	}
+	/* The common case on a host: no SSL call in flight on this thread nor evidence kept. A
+	 * send is then evidence for nothing; a receive only in a process using libssl. */
 	if (!thread) {
-		__u32 tgid = id >> 32;
-
-		if (is_send || !bpf_map_lookup_elem(&ssl_procs, &tgid))
+		if (!is_send && proc_uses_ssl(task))
+			recv_note_first(task, sk);
+		return 0;
+	}
+	if (!sock_tcp_read(sk, &conn))
+		return 0;
+	if (thread->in_call) {
+		/* Mapped even when untraced, so the object's events are known to be dropped. I/O
+		 * on the socket the object is already mapped to changes nothing: skipped. */
+		conn.cookie = bpf_get_socket_cookie(sk);
+		if (conn.cookie == thread->call.bound_cookie)
 			return 0;
-	}
-	conn_fill(&conn, sk, family);
-	now = bpf_ktime_get_ns();
-	if (!thread) {
-		fresh.last_recv = conn;
-		fresh.last_recv_ns = now;
-		bpf_map_update_elem(&threads, &id, &fresh, BPF_ANY);
+		conn_fill(&conn, sk);
+		ssl_bind(&thread->call.key, &conn, SSL_BIND_IN_CALL);
+		thread->call.bound_cookie = conn.cookie;
 		return 0;
 	}
+	if (!conn.traced) {
+		/* Cheap path for every other TCP socket of a libssl process: it only voids
+		 * evidence. */
+		thread->last_ssl.ssl = 0;
+		thread->last_recv.cookie = 0;
+		return 0;
+	}
+	conn_fill(&conn, sk);
+	now = bpf_ktime_get_ns();
 	if (is_send && thread->last_ssl.ssl && now - thread->last_ssl_ns < ADJACENT_WINDOW_NS)
 		ssl_bind(&thread->last_ssl, &conn, SSL_BIND_SEND_AFTER);
 	/* Only the socket I/O right next to an SSL call is evidence for it. */

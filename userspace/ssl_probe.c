@@ -228,9 +228,11 @@ static int probe_load(struct ssl_probe *probe, const struct ssl_probe_opts *opts
 		snprintf(err, err_len, "cannot open the ssl bpf object: %s", strerror(-ret));
 		return ret;
 	}
+	/* No ports given: every TCP port. */
+	memset((void *)probe->skel->rodata->traced_ports, opts->n_ports == 0,
+	       sizeof(probe->skel->rodata->traced_ports));
 	for (size_t i = 0; i < opts->n_ports; i++)
-		probe->skel->rodata->traced_ports[i] = opts->ports[i];
-	probe->skel->rodata->n_traced_ports = opts->n_ports;
+		probe->skel->rodata->traced_ports[opts->ports[i]] = 1;
 	probe->skel->rodata->traced_netns = opts->netns_inode;
 	ret = ssl__load(probe->skel);
 	if (ret != 0) {
@@ -285,7 +287,14 @@ int ssl_probe_fd(const struct ssl_probe *probe)
 
 int ssl_probe_poll(struct ssl_probe *probe, int timeout_ms)
 {
-	return ring_buffer__poll(probe->ringbuf, timeout_ms);
+	int polled = ring_buffer__poll(probe->ringbuf, timeout_ms);
+	int consumed;
+
+	if (polled < 0)
+		return polled;
+	/* The kernel side wakes the reader only when the buffer fills up: take what waits. */
+	consumed = ring_buffer__consume(probe->ringbuf);
+	return consumed < 0 ? consumed : polled + consumed;
 }
 
 void ssl_probe_stats(const struct ssl_probe *probe, struct ssl_probe_stats *stats)

@@ -36,11 +36,12 @@ typedef void (*ssl_probe_event_fn)(const struct tls_event *ev, void *ctx);
 int ssl_probe_open(const struct ssl_probe_opts *opts, ssl_probe_event_fn on_event, void *ctx,
 		   struct ssl_probe **probe, char *err, size_t err_len);
 
-/* An fd that becomes readable when events wait (for epoll). */
+/* An fd that becomes readable when many events wait (for epoll); see ssl_probe_poll(). */
 int ssl_probe_fd(const struct ssl_probe *probe);
 
-/* Delivers waiting events, waiting up to timeout_ms for the first. Returns the number of
- * events or a negative errno (-EINTR when a signal arrived). */
+/* Waits up to timeout_ms for the fd to become readable, then delivers every waiting event:
+ * the kernel wakes the reader only when its buffer fills up, so poll at least every 100 ms.
+ * Returns the number of events or a negative errno (-EINTR when a signal arrived). */
 int ssl_probe_poll(struct ssl_probe *probe, int timeout_ms);
 
 void ssl_probe_stats(const struct ssl_probe *probe, struct ssl_probe_stats *stats);
