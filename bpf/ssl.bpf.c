@@ -43,6 +43,7 @@ char LICENSE[] SEC("license") = "GPL";
  * stays unconfirmed until application data is read from the peer, or for this long. */
 #define CONFIRM_WINDOW_NS (10ULL * 1000 * 1000 * 1000)
 #define RINGBUF_BYTES	  (4 << 20)
+#define MAX_CGROUP_DEPTH  16
 #define WAKEUP_BYTES	  (RINGBUF_BYTES / 8)
 
 /* Set by userspace before load: 1 = the port is traced (local or remote); every byte 1 when
@@ -51,6 +52,11 @@ const volatile __u8 traced_ports[65536];
 /* Only SSL calls made by tasks in this network namespace (0 = every namespace), so siptrail
  * in one namespace does not report another's TLS (libssl is shared by all of them). */
 const volatile __u32 traced_netns = 0;
+/* --pid and --cgroup: only SSL calls of this process, of tasks in this cgroup v2 directory or
+ * below it (0 = any). The socket tracer filters by the socket's creator instead; both name
+ * the same process for a SIP program's own connections. */
+const volatile __u32 traced_tgid = 0;
+const volatile __u64 traced_cgroup_id = 0;
 
 enum call_fn {
 	FN_HANDSHAKE,
@@ -412,6 +418,24 @@ static bool fn_is_handshake(__u32 fn)
 	return fn == FN_HANDSHAKE || fn == FN_CONNECT || fn == FN_ACCEPT;
 }
 
+/* The --pid and --cgroup filters, for the calling task. */
+static bool task_traced(void)
+{
+	if (traced_tgid && (bpf_get_current_pid_tgid() >> 32) != traced_tgid)
+		return false;
+	if (!traced_cgroup_id)
+		return true;
+	for (int level = 0; level < MAX_CGROUP_DEPTH; level++) {
+		__u64 id = bpf_get_current_ancestor_cgroup_id(level);
+
+		if (id == traced_cgroup_id)
+			return true;
+		if (!id) /* deeper than the task's own cgroup */
+			break;
+	}
+	return false;
+}
+
 static int call_enter(const void *ssl, enum call_fn fn, const void *buf, const void *count_ptr)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -425,7 +449,7 @@ static int call_enter(const void *ssl, enum call_fn fn, const void *buf, const v
 		return 0;
 	}
 	ssl_key_cached(ssl, &key, thread);
-	if (traced_netns && key.netns != traced_netns)
+	if ((traced_netns && key.netns != traced_netns) || !task_traced())
 		return 0;
 	if (!thread) {
 		thread = thread_get(task, BPF_LOCAL_STORAGE_GET_F_CREATE);

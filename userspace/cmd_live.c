@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <sys/stat.h>
 
+#include "cgroup_path.h"
 #include "command.h"
 #include "journal.h"
 #include "live_pipeline.h"
@@ -367,6 +368,13 @@ static int tls_probe_open(const struct live_args *args, struct live_run *run,
 		return -errno;
 	}
 	opts.netns_inode = netns.st_ino;
+	opts.pid = args->pid;
+	if (args->cgroup) {
+		int err = cgroup_path_id(args->cgroup, &opts.cgroup_id, why, why_len);
+
+		if (err)
+			return err;
+	}
 	return ssl_probe_open(&opts, on_tls_event, run, probe, why, why_len);
 }
 

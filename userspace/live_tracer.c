@@ -4,12 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
-#include <linux/magic.h>
 #include <bpf/btf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "cgroup_path.h"
 #include "live_tracer.h"
 #include "sockets.skel.h"
 
@@ -77,24 +76,6 @@ static int netns_of_self(uint32_t *inode, char *why, size_t why_len)
 	return 0;
 }
 
-/* A cgroup v2 directory's inode number is the kernel's cgroup id (kernfs node id). */
-static int cgroup_id_of(const char *path, uint64_t *id, char *why, size_t why_len)
-{
-	struct statfs fs;
-	struct stat st;
-
-	if (statfs(path, &fs) || stat(path, &st)) {
-		snprintf(why, why_len, "cgroup %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	if (fs.f_type != CGROUP2_SUPER_MAGIC || !S_ISDIR(st.st_mode)) {
-		snprintf(why, why_len, "cgroup %s: not a cgroup v2 directory", path);
-		return -EINVAL;
-	}
-	*id = st.st_ino;
-	return 0;
-}
-
 static void note_missing(struct live_tracer *tracer, const char *tracepoint)
 {
 	size_t used = strlen(tracer->missing_optional);
@@ -152,7 +133,7 @@ static int tracer_configure(struct live_tracer *tracer, const struct live_filter
 			return err;
 	}
 	if (filter->cgroup) {
-		err = cgroup_id_of(filter->cgroup, &cgroup_id, why, why_len);
+		err = cgroup_path_id(filter->cgroup, &cgroup_id, why, why_len);
 		if (err)
 			return err;
 	}

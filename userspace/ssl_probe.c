@@ -234,6 +234,8 @@ static int probe_load(struct ssl_probe *probe, const struct ssl_probe_opts *opts
 	for (size_t i = 0; i < opts->n_ports; i++)
 		probe->skel->rodata->traced_ports[opts->ports[i]] = 1;
 	probe->skel->rodata->traced_netns = opts->netns_inode;
+	probe->skel->rodata->traced_tgid = opts->pid;
+	probe->skel->rodata->traced_cgroup_id = opts->cgroup_id;
 	ret = ssl__load(probe->skel);
 	if (ret != 0) {
 		snprintf(err, err_len, "cannot load the ssl bpf programs: %s", strerror(-ret));

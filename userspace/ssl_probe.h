@@ -19,6 +19,8 @@ struct ssl_probe_opts {
 	const uint16_t *ports;	/* sockets with one of these local or remote ports */
 	size_t n_ports;		/* 0: every TCP port; at most SSL_MAX_PORTS */
 	uint32_t netns_inode;	/* only SSL calls from this network namespace; 0: all */
+	uint32_t pid;		/* only SSL calls of this process; 0: all */
+	uint64_t cgroup_id;	/* only SSL calls of tasks in this cgroup v2 or below; 0: all */
 };
 
 struct ssl_probe_stats {

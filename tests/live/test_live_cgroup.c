@@ -1,6 +1,6 @@
 /* siptrail live --cgroup against the real kernel: a child process in a cgroup v2 directory of
  * our own and this process outside it make loopback connections; only the sockets created
- * inside the directory (or below it) may be reported. */
+ * inside the directory (or below it) may be reported, and only the TLS of processes inside. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -25,7 +25,9 @@
 #include "../lib/live_env.h"
 #include "../lib/siptrail_cmd.h"
 #include "../lib/siptrail_run.h"
+#include "../lib/ssl_pki.h"
 #include "../lib/tcp_pair.h"
+#include "../lib/tls_peer.h"
 
 #define PORTS	      "25101-25103"
 #define ACCEPT_WAIT_S 10
@@ -37,7 +39,12 @@ enum test_port {
 	PORT_BOTH = 25101, /* the child listens and connects: both ends inside */
 	PORT_OUT,	   /* the child connects to this process's listener */
 	PORT_IN,	   /* this process connects to the child's listener */
+	PORT_TLS_OUTSIDE,  /* a TLS client and server started from this process */
+	PORT_TLS_INSIDE,   /* a TLS client and server started from the child */
 };
+
+#define TLS_PORTS   "25104-25105"
+#define TLS_WAIT_MS 10000
 
 /* What setup made and teardown undoes, even after a failed assertion. */
 struct cgroup_fixture {
@@ -46,7 +53,8 @@ struct cgroup_fixture {
 	char inner[MOUNT_DIR_MAX + 64]; /* <outer>/inner: where the child's sockets are created */
 	pid_t owner; /* this process: a child failing an assertion must not tear down */
 	pid_t child; /* 0 once reaped */
-	struct siptrail_run filtered, unfiltered; /* pid 0 once stopped */
+	struct siptrail_run filtered, unfiltered, by_pid; /* pid 0 once stopped */
+	struct ssl_pki pki;				  /* dir "" when not made */
 };
 
 static struct cgroup_fixture fixture;
@@ -136,10 +144,13 @@ static int cgroup_teardown(void **state)
 		return 0;
 	tracer_end(&fixture.filtered);
 	tracer_end(&fixture.unfiltered);
+	tracer_end(&fixture.by_pid);
 	if (fixture.child > 0) {
 		kill(fixture.child, SIGKILL);
 		waitpid(fixture.child, NULL, 0);
 	}
+	if (*fixture.pki.dir)
+		ssl_pki_remove(&fixture.pki);
 	cgroup_remove(fixture.inner);
 	cgroup_remove(fixture.outer);
 	if (*fixture.private_mount) {
@@ -342,6 +353,76 @@ static void test_cgroup_filter(void **state)
 	json_decref(events);
 }
 
+/* A TLS client and server on 127.0.0.1:PORT, both children of the calling process (and so in
+ * its cgroup); 0 when the handshake and the exchange succeeded. */
+static int tls_pair_run(uint16_t port)
+{
+	static const char hello[] = "OPTIONS sip:probe@127.0.0.1 SIP/2.0\r\n\r\n";
+	struct tls_peer_opts server = {.server = true,
+				       .port = port,
+				       .cert_chain = fixture.pki.server_chain,
+				       .key = fixture.pki.server_key,
+				       .expect_len = sizeof(hello) - 1};
+	struct tls_peer_opts client = {.port = port,
+				       .ca_file = fixture.pki.root,
+				       .send = hello,
+				       .send_len = sizeof(hello) - 1};
+	struct tls_peer_result server_result, client_result;
+	struct tls_peer server_peer, client_peer;
+
+	if (tls_peer_start(&server, &server_peer) || tls_peer_start(&client, &client_peer))
+		return -1;
+	if (tls_peer_wait(&client_peer, TLS_WAIT_MS, &client_result) ||
+	    tls_peer_wait(&server_peer, TLS_WAIT_MS, &server_result))
+		return -1;
+	return client_result.exit_status || server_result.exit_status ? -1 : 0;
+}
+
+/* The libssl probe is shared by every process mapping libssl: --cgroup and --pid must keep the
+ * TLS of other processes out, as they do their sockets. */
+static void test_cgroup_filter_tls(void **state)
+{
+	const char *filtered_args[] = {"--ports",  TLS_PORTS,	  "--no-wire",
+				       "--cgroup", fixture.outer, NULL};
+	const char *unfiltered_args[] = {"--ports", TLS_PORTS, "--no-wire", NULL};
+	char own_pid[16];
+	const char *pid_args[] = {"--ports", TLS_PORTS, "--no-wire", "--pid", own_pid, NULL};
+	json_t *events, *all, *of_pid;
+	int status;
+
+	(void)state;
+	live_env_require();
+	assert_int_equal(ssl_pki_make(&fixture.pki), 0);
+	siptrail_start(&fixture.filtered, NULL, filtered_args);
+	siptrail_start(&fixture.unfiltered, NULL, unfiltered_args);
+	/* --pid of this process, which makes no TLS itself: its children's must not show */
+	snprintf(own_pid, sizeof(own_pid), "%d", getpid());
+	siptrail_start(&fixture.by_pid, NULL, pid_args);
+
+	assert_int_equal(tls_pair_run(PORT_TLS_OUTSIDE), 0);
+	fixture.child = fork();
+	assert_true(fixture.child >= 0);
+	if (fixture.child == 0)
+		_exit(cgroup_enter(fixture.inner) || tls_pair_run(PORT_TLS_INSIDE) ? 1 : 0);
+	assert_int_equal(waitpid(fixture.child, &status, 0), fixture.child);
+	fixture.child = 0;
+	assert_int_equal(status, 0);
+	events = tracer_stop(&fixture.filtered);
+	all = tracer_stop(&fixture.unfiltered);
+	of_pid = tracer_stop(&fixture.by_pid);
+
+	/* both ends of each pair report their handshake when nothing filters */
+	assert_int_equal(event_count(all, "tls_handshake", NULL, PORT_TLS_OUTSIDE), 2);
+	assert_int_equal(event_count(all, "tls_handshake", NULL, PORT_TLS_INSIDE), 2);
+	assert_int_equal(event_count(events, "tls_handshake", NULL, PORT_TLS_OUTSIDE), 0);
+	assert_int_equal(event_count(events, "tls_handshake", NULL, PORT_TLS_INSIDE), 2);
+	assert_int_equal(event_count(of_pid, "tls_handshake", NULL, PORT_TLS_OUTSIDE), 0);
+	assert_int_equal(event_count(of_pid, "tls_handshake", NULL, PORT_TLS_INSIDE), 0);
+	json_decref(of_pid);
+	json_decref(all);
+	json_decref(events);
+}
+
 /* A path that is missing, not on a cgroup2 file system, or not a directory is refused before
  * anything is loaded, with the path in the message. */
 static void test_cgroup_bad_paths(void **state)
@@ -373,6 +454,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cgroup_filter),
+	    cmocka_unit_test(test_cgroup_filter_tls),
 	    cmocka_unit_test(test_cgroup_bad_paths),
 	};
 	return cmocka_run_group_tests(tests, cgroup_setup, cgroup_teardown);
