@@ -266,10 +266,13 @@ static int live_poll_once(struct live_run *run, struct live_tracer *tracer, stru
 		return -errno;
 	if (run->wire)
 		err = live_wire_poll(run->wire, clock_ns(CLOCK_REALTIME), false);
-	if (err >= 0)
-		err = live_tracer_poll(tracer, 0);
+	/* TLS records before socket records too: a connection's last SSL_read may wait in the
+	 * probe's buffer when its conn_end arrives, and its SIP must be framed before the
+	 * connection's stream is dropped. */
 	if (err >= 0 && probe)
 		err = ssl_probe_poll(probe, 0);
+	if (err >= 0)
+		err = live_tracer_poll(tracer, 0);
 	if (err >= 0 && run->wire && final)
 		err = live_wire_poll(run->wire, clock_ns(CLOCK_REALTIME), true);
 	return err;

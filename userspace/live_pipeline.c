@@ -110,8 +110,8 @@ int live_pipeline_emit(struct live_pipeline *pipe, json_t *event)
 	if (name && strcmp(name, "lost"))
 		feed_correlator(pipe, event);
 	if (name && !strcmp(name, "conn_end"))
-		sip_conn_streams_end(
-		    &pipe->tls_sip, json_integer_value(json_object_get(event, "conn")), NULL, NULL);
+		sip_conn_streams_end(&pipe->tls_sip,
+				     json_integer_value(json_object_get(event, "conn")));
 	json_decref(event);
 	return pipe->output_err;
 }

@@ -72,7 +72,7 @@ int sip_conn_streams_push(struct sip_conn_streams *table, uint64_t conn, bool ou
 	return sip_stream_push(&entry->stream, bytes, len, cb, ctx);
 }
 
-void sip_conn_streams_end(struct sip_conn_streams *table, uint64_t conn, sip_frame_cb cb, void *ctx)
+void sip_conn_streams_end(struct sip_conn_streams *table, uint64_t conn)
 {
 	struct sip_conn_stream **link = &table->buckets[bucket_of(table, conn)];
 
@@ -84,7 +84,6 @@ void sip_conn_streams_end(struct sip_conn_streams *table, uint64_t conn, sip_fra
 			continue;
 		}
 		*link = entry->next;
-		sip_stream_finish(&entry->stream, cb, ctx);
 		sip_stream_free(&entry->stream);
 		free(entry);
 		table->count--;

@@ -27,8 +27,9 @@ void sip_conn_streams_free(struct sip_conn_streams *table);
 int sip_conn_streams_push(struct sip_conn_streams *table, uint64_t conn, bool out,
 			  const void *bytes, size_t len, sip_frame_cb cb, void *ctx);
 
-/* CONN ended: whatever is left in both directions goes to CB, then the streams are freed. */
-void sip_conn_streams_end(struct sip_conn_streams *table, uint64_t conn, sip_frame_cb cb,
-			  void *ctx);
+/* CONN ended: its streams are freed. Bytes not framed yet (a message cut off by the end,
+ * garbage whose skip was not reported yet) are dropped: no frame of this connection can
+ * complete any more. */
+void sip_conn_streams_end(struct sip_conn_streams *table, uint64_t conn);
 
 #endif

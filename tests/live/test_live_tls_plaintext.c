@@ -1,0 +1,64 @@
+/* siptrail live with the libssl probe on a traced port that carries TLS whose plaintext is not
+ * SIP (a health check, another protocol, a peer speaking garbage): the connection ends with
+ * bytes the SIP framer still holds. siptrail must keep running and exit cleanly; it once
+ * crashed at such a conn_end. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../lib/journal_query.h"
+#include "../lib/live_env.h"
+#include "../lib/siptrail_run.h"
+#include "../lib/ssl_pki.h"
+#include "../lib/tls_peer.h"
+
+#define PORT	     25111
+#define PORT_TEXT    "25111"
+#define MESSAGES     20
+#define MESSAGE_SIZE 600
+#define WAIT_MS	     10000
+
+static void test_non_sip_plaintext(void **state)
+{
+	const char *args[] = {"--ports", PORT_TEXT, "--no-wire", NULL};
+	static char garbage[MESSAGES * MESSAGE_SIZE];
+	struct tls_peer_opts server = {.server = true, .port = PORT, .expect_len = sizeof(garbage)};
+	struct tls_peer_opts client = {.port = PORT, .send = garbage, .send_len = sizeof(garbage)};
+	struct tls_peer_result server_result, client_result;
+	struct tls_peer server_peer, client_peer;
+	struct siptrail_run run;
+	struct ssl_pki pki;
+	json_t *events;
+
+	(void)state;
+	live_env_require();
+	memset(garbage, 'x', sizeof(garbage)); /* no line end: the framer keeps waiting */
+	assert_int_equal(ssl_pki_make(&pki), 0);
+	server.cert_chain = pki.server_chain;
+	server.key = pki.server_key;
+	client.ca_file = pki.root;
+	siptrail_start(&run, NULL, args);
+	assert_int_equal(tls_peer_start(&server, &server_peer), 0);
+	assert_int_equal(tls_peer_start(&client, &client_peer), 0);
+	assert_int_equal(tls_peer_wait(&client_peer, WAIT_MS, &client_result), 0);
+	assert_int_equal(tls_peer_wait(&server_peer, WAIT_MS, &server_result), 0);
+	ssl_pki_remove(&pki);
+	assert_int_equal(client_result.exit_status, 0);
+	assert_int_equal(server_result.exit_status, 0);
+	events = siptrail_stop(&run); /* fails unless siptrail exits 0 */
+
+	assert_int_equal(event_count(events, "tls_handshake", NULL, PORT), 2);
+	assert_int_equal(event_count(events, "conn_end", NULL, PORT), 2);
+	json_decref(events);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_non_sip_plaintext),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
