@@ -106,3 +106,17 @@ void tcp_close_reset(int fd)
 	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, sizeof(linger)), 0);
 	close(fd);
 }
+
+void tcp_pair_once(const char *addr, uint16_t port)
+{
+	int listener = tcp_listen(addr, port);
+	int client = tcp_connect(addr, port);
+	int server;
+
+	assert_true(client >= 0);
+	server = tcp_accept(listener);
+	tcp_exchange(client, server);
+	close(client);
+	close(server);
+	close(listener);
+}

@@ -24,6 +24,10 @@ int tcp_accept(int listener);
  * the client reads that. */
 void tcp_exchange(int client, int server);
 
+/* One connection on ADDR:PORT with both ends in this process: listen, connect, accept, one
+ * exchange, then close all three. */
+void tcp_pair_once(const char *addr, uint16_t port);
+
 /* close() with SO_LINGER 0, which sends a reset. */
 void tcp_close_reset(int fd);
 

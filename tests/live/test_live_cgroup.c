@@ -196,21 +196,6 @@ static void close_after_peer(int fd)
 	close(fd);
 }
 
-/* One connection on PORT with both ends in the calling process. */
-static void one_connection(uint16_t port)
-{
-	int listener = tcp_listen("127.0.0.1", port);
-	int client = tcp_connect("127.0.0.1", port);
-	int server;
-
-	assert_true(client >= 0);
-	server = tcp_accept(listener);
-	tcp_exchange(client, server);
-	close(client);
-	close(server);
-	close(listener);
-}
-
 /* The child: everything after it enters the inner cgroup, so every socket it creates records
  * that cgroup. Waits for GO_FD before its traffic, says READY_FD once its listener is up. */
 static void child_inside(int go_fd, int ready_fd, int outside_listener)
@@ -223,7 +208,7 @@ static void child_inside(int go_fd, int ready_fd, int outside_listener)
 		_exit(10);
 	if (read(go_fd, &go, 1) != 1)
 		_exit(11);
-	one_connection(PORT_BOTH);
+	tcp_pair_once("127.0.0.1", PORT_BOTH);
 	listener = tcp_listen("127.0.0.1", PORT_IN);
 	if (write(ready_fd, "l", 1) != 1)
 		_exit(12);
@@ -315,7 +300,7 @@ static void test_cgroup_filter(void **state)
 	siptrail_start(&fixture.filtered, NULL, filtered_args);
 	siptrail_start(&fixture.unfiltered, NULL, unfiltered_args);
 
-	one_connection(PORT_BOTH); /* this process: both ends outside */
+	tcp_pair_once("127.0.0.1", PORT_BOTH); /* this process: both ends outside */
 
 	assert_int_equal(write(go_pipe[1], "g", 1), 1);
 	server = accept_or_fail(listener);

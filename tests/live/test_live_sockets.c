@@ -507,21 +507,6 @@ static void test_reconnect_same_socket(void **state)
 	json_decref(events);
 }
 
-/* One connection, both ends in this process. */
-static void one_connection(const char *addr, uint16_t port)
-{
-	int listener = tcp_listen(addr, port);
-	int client = tcp_connect(addr, port);
-	int server;
-
-	assert_true(client >= 0);
-	server = tcp_accept(listener);
-	tcp_exchange(client, server);
-	close(client);
-	close(server);
-	close(listener);
-}
-
 static void test_pid_filter(void **state)
 {
 	const char *args[] = {"--ports", port_arg(PORT_PID), "--pid", NULL, NULL};
@@ -541,14 +526,14 @@ static void test_pid_filter(void **state)
 		close(go_pipe[1]);
 		if (read(go_pipe[0], &go, 1) != 1)
 			_exit(1);
-		one_connection("127.0.0.1", PORT_PID);
+		tcp_pair_once("127.0.0.1", PORT_PID);
 		_exit(0);
 	}
 	close(go_pipe[0]);
 	snprintf(pid_text, sizeof(pid_text), "%d", child);
 	args[3] = pid_text;
 	siptrail_start(&run, NULL, args);
-	one_connection("127.0.0.1", PORT_PID); /* this process: filtered out */
+	tcp_pair_once("127.0.0.1", PORT_PID); /* this process: filtered out */
 	assert_int_equal(write(go_pipe[1], "g", 1), 1);
 	assert_int_equal(waitpid(child, &status, 0), child);
 	assert_int_equal(status, 0);
@@ -573,7 +558,7 @@ static void test_ipv6_loopback(void **state)
 	(void)state;
 	live_env_require();
 	siptrail_start(&run, NULL, args);
-	one_connection("::1", PORT_V6);
+	tcp_pair_once("::1", PORT_V6);
 	events = siptrail_stop(&run);
 
 	end = require_event(events, "conn_end", "out", PORT_V6);

@@ -338,20 +338,12 @@ static void test_sip_tcp(void **state)
 {
 	struct siptrail_run run;
 	json_t *events;
-	int listener, client, server;
 	long long client_conn, server_conn;
 
 	(void)state;
 	live_env_require();
-	listener = tcp_listen("127.0.0.1", PORT_SIP_TCP);
 	start_trace(&run, PORT_SIP_TCP, NULL);
-	client = tcp_connect("127.0.0.1", PORT_SIP_TCP);
-	assert_true(client >= 0);
-	server = tcp_accept(listener);
-	tcp_exchange(client, server);
-	close(client);
-	close(server);
-	close(listener);
+	tcp_pair_once("127.0.0.1", PORT_SIP_TCP);
 	events = siptrail_stop(&run);
 
 	client_conn = conn_of(events, "out", PORT_SIP_TCP);
