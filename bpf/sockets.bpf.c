@@ -5,8 +5,9 @@
  * Per-message cost is avoided on purpose: bytes, retransmits and the last send and receive
  * times are read from the kernel's own tcp_sock counters (bytes_acked, bytes_received,
  * total_retrans, lsndtime, icsk_ack.lrcvtime) at state changes, so nothing runs per segment.
- * The only per-call hooks (sock_send_length / sock_recv_length) return after one global read
- * unless a passive socket is still waiting for its process. */
+ * The only per-call hooks (sock_send_length / sock_recv_length) do one socket-storage lookup
+ * (the close_notify idle rule, conn_note_io), plus passive attribution while a passive socket
+ * still waits for its process. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
