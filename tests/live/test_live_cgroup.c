@@ -343,15 +343,19 @@ static void test_cgroup_filter(void **state)
 static int tls_pair_run(uint16_t port)
 {
 	static const char hello[] = "OPTIONS sip:probe@127.0.0.1 SIP/2.0\r\n\r\n";
+	static const char ok[] = "SIP/2.0 200 OK\r\n\r\n";
 	struct tls_peer_opts server = {.server = true,
 				       .port = port,
 				       .cert_chain = fixture.pki.server_chain,
 				       .key = fixture.pki.server_key,
-				       .expect_len = sizeof(hello) - 1};
+				       .expect_len = sizeof(hello) - 1,
+				       .send = ok, /* the client waits for it: see tls_peer.h */
+				       .send_len = sizeof(ok) - 1};
 	struct tls_peer_opts client = {.port = port,
 				       .ca_file = fixture.pki.root,
 				       .send = hello,
-				       .send_len = sizeof(hello) - 1};
+				       .send_len = sizeof(hello) - 1,
+				       .expect_len = sizeof(ok) - 1};
 	struct tls_peer_result server_result, client_result;
 	struct tls_peer server_peer, client_peer;
 

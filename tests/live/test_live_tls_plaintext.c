@@ -25,8 +25,13 @@ static void test_non_sip_plaintext(void **state)
 {
 	const char *args[] = {"--ports", PORT_TEXT, "--no-wire", NULL};
 	static char garbage[MESSAGES * MESSAGE_SIZE];
-	struct tls_peer_opts server = {.server = true, .port = PORT, .expect_len = sizeof(garbage)};
-	struct tls_peer_opts client = {.port = PORT, .send = garbage, .send_len = sizeof(garbage)};
+	struct tls_peer_opts server = {.server = true,
+				       .port = PORT,
+				       .expect_len = sizeof(garbage),
+				       .send = "k", /* the client waits for it: see tls_peer.h */
+				       .send_len = 1};
+	struct tls_peer_opts client = {
+	    .port = PORT, .send = garbage, .send_len = sizeof(garbage), .expect_len = 1};
 	struct tls_peer_result server_result, client_result;
 	struct tls_peer server_peer, client_peer;
 	struct siptrail_run run;
