@@ -5,9 +5,10 @@
  * Per-message cost is avoided on purpose: bytes, retransmits and the last send and receive
  * times are read from the kernel's own tcp_sock counters (bytes_acked, bytes_received,
  * total_retrans, lsndtime, icsk_ack.lrcvtime) at state changes, so nothing runs per segment.
- * The only per-call hooks (sock_send_length / sock_recv_length) do one socket-storage lookup
- * (the close_notify idle rule, conn_note_io), plus passive attribution while a passive socket
- * still waits for its process. */
+ * The only per-call hooks (sock_send_length / sock_recv_length) time the I/O of sockets on
+ * TLS ports (the close_notify idle rule, conn_note_io) and credit passive sockets still
+ * waiting for their process; any other call returns after two array reads, before touching
+ * the socket's storage (a cache miss that cost about 100 ns per call). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -15,6 +16,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "sock_events.h"
+#include "tls_ports.h"
 
 #define AF_INET		 2
 #define AF_INET6	 10
@@ -38,6 +40,8 @@ const volatile __u8 traced_ports[65536];   /* 1 = port is traced (local or remot
 const volatile __u32 filter_pid = 0;	   /* tgid, 0 = any */
 const volatile __u64 filter_cgroup_id = 0; /* cgroup v2 id (inode), 0 = any */
 const volatile __u32 filter_netns = 0;	   /* netns inode, 0 = any */
+/* Time sends and receives only on ports marked in tls_ports (a marker runs); else on all. */
+const volatile bool io_on_tls_ports_only = false;
 
 extern int CONFIG_HZ __kconfig __weak;
 
@@ -522,22 +526,43 @@ int BPF_PROG(on_destroy_sock, struct sock *sk)
 	return 0;
 }
 
-/* The last two send or receive calls that moved data on a traced socket (a burst of alert-sized
- * records counts once): one socket-storage lookup per call, what it costs to tell a
- * close_notify from the traffic before it (conn_idle_ns). In jiffies, like the kernel's own
- * last-data times: on a VM bpf_ktime_get_ns() costs about 100 ns, more than the rest of the
- * program (measured with BPF_ENABLE_STATS, kvm-clock). */
-static void conn_note_io(const struct sock *sk, int bytes)
+/* A socket's first timed call (its port was marked TLS after it opened, or it is older than
+ * the trace): the kernel's time of the last data the other way, which this call has not
+ * overwritten, stands in for the call before it, so a close_notify right away still finds
+ * the silence before it. */
+static void conn_io_seed(struct sock_conn *conn, const struct sock *sk, bool is_send, __u64 now_j)
+{
+	__u32 other_j = is_send
+			    ? BPF_CORE_READ((struct inet_connection_sock *)sk, icsk_ack.lrcvtime)
+			    : BPF_CORE_READ((struct tcp_sock *)sk, lsndtime);
+
+	if (!other_j)
+		return;
+	conn->last_io_jiffies = now_j - (__u32)((__u32)now_j - other_j);
+	conn->last_io_bytes = TLS_ALERT_RECORD_MAX + 1;
+}
+
+/* The last two send or receive calls that moved data on a traced socket of a TLS port (a
+ * burst of alert-sized records counts once): one socket-storage lookup per call, what it
+ * costs to tell a close_notify from the traffic before it (conn_idle_ns). In jiffies, like
+ * the kernel's own last-data times: on a VM bpf_ktime_get_ns() costs about 100 ns, more than
+ * the rest of the program (measured with BPF_ENABLE_STATS, kvm-clock). */
+static void conn_note_io(const struct sock *sk, int bytes, bool is_send)
 {
 	struct sock_conn *conn;
 	__u64 now_j;
 
 	if (bytes <= 0)
 		return;
+	if (io_on_tls_ports_only && !tls_port_marked(sk->__sk_common.skc_num) &&
+	    !tls_port_marked(bpf_ntohs(sk->__sk_common.skc_dport)))
+		return;
 	conn = conn_of(sk);
 	if (!conn)
 		return;
 	now_j = bpf_jiffies64();
+	if (!conn->last_io_jiffies)
+		conn_io_seed(conn, sk, is_send, now_j);
 	/* the two ends' close_notify records come together: prev stays the data before them */
 	if (!(bytes <= TLS_ALERT_RECORD_MAX && conn->last_io_bytes <= TLS_ALERT_RECORD_MAX &&
 	      now_j - conn->last_io_jiffies < CLOSE_NOTIFY_WINDOW_J))
@@ -551,7 +576,7 @@ int BPF_PROG(on_send_length, struct sock *sk, int ret, int flags)
 {
 	if (pending_passive > 0)
 		passive_attribute(sk);
-	conn_note_io(sk, ret);
+	conn_note_io(sk, ret, true);
 	return 0;
 }
 
@@ -562,6 +587,6 @@ int BPF_PROG(on_recv_length, struct sock *sk, int ret, int flags)
 		passive_attribute(sk);
 	/* MSG_PEEK moves nothing */
 	if (!(flags & MSG_PEEK))
-		conn_note_io(sk, ret);
+		conn_note_io(sk, ret, false);
 	return 0;
 }

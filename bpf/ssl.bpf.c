@@ -19,6 +19,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "ssl_events.h"
+#include "tls_ports.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -400,6 +401,11 @@ static void ssl_bind(const struct ssl_key *key, const struct ssl_conn *conn, __u
 	state->conn = *conn;
 	state->conn.bind_source = source;
 	begin_emit_once(key, state);
+	/* TLS on this connection: the socket tracer times its I/O from now on (tls_ports.h) */
+	if (port_traced(conn->lport))
+		tls_port_mark(conn->lport);
+	if (port_traced(conn->rport))
+		tls_port_mark(conn->rport);
 }
 
 static struct ssl_state *state_lookup_or_init(const struct ssl_key *key, __u8 hs)

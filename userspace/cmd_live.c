@@ -30,6 +30,7 @@
 #define NSEC_PER_SEC  1000000000LL
 #define KERNEL_BTF    "/sys/kernel/btf/vmlinux"
 #define STDOUT_BUFFER (64 << 10)
+#define SIPS_PORT     5061
 
 struct live_args {
 	const char *ports_text;
@@ -55,6 +56,7 @@ struct live_run {
 	struct ssl_probe_stats tls_losses_reported;
 	struct live_wire *wire; /* NULL with --no-wire */
 	struct live_wire_counts wire_reported;
+	struct live_tracer *tracer;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -201,6 +203,15 @@ static int on_sock_event(void *ctx, const struct sock_event *event)
 	if (!err && run->wire)
 		err = live_wire_socket(run->wire, event);
 	return err;
+}
+
+/* A TLS hello on the wire marks its port as TLS for the socket tracer, whatever TLS library
+ * the host runs (the libssl probe marks OpenSSL's in the kernel). */
+static void on_wire_tls_port(void *ctx, uint16_t port)
+{
+	struct live_run *run = ctx;
+
+	live_tracer_mark_tls_port(run->tracer, port);
 }
 
 /* A wire event tied to its socket. */
@@ -355,7 +366,8 @@ static int live_preflight(void)
 static int tls_probe_open(const struct live_args *args, struct live_run *run,
 			  struct ssl_probe **probe, char *why, size_t why_len)
 {
-	struct ssl_probe_opts opts = {.ssl_lib = args->ssl_lib};
+	struct ssl_probe_opts opts = {.ssl_lib = args->ssl_lib,
+				      .tls_ports_fd = live_tracer_tls_ports_fd(run->tracer)};
 	uint16_t ports[SSL_MAX_PORTS];
 	struct stat netns;
 
@@ -443,10 +455,20 @@ int cmd_live(int argc, char **argv)
 	}
 	pipe_open = true;
 	run.wall_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
-	const struct live_filter filter = {
-	    .ports = &args.ports, .pid = args.pid, .cgroup = args.cgroup};
+	/* With a TLS marker running (libssl probe or wire path), only TLS ports pay for the
+	 * close_notify idle rule's per-message work; 5061 is TLS by convention (RFC 3261 §19.1.2)
+	 * whatever library serves it. */
+	const struct live_filter filter = {.ports = &args.ports,
+					   .pid = args.pid,
+					   .cgroup = args.cgroup,
+					   .io_on_tls_ports_only = !args.no_tls || !args.no_wire};
 	err =
 	    live_tracer_open(&filter, args.verbose, on_sock_event, &run, &tracer, why, sizeof(why));
+	run.tracer = tracer;
+	if (!err && filter.io_on_tls_ports_only &&
+	    (err = live_tracer_mark_tls_port(tracer, SIPS_PORT)))
+		snprintf(why, sizeof(why), "cannot mark port %d as TLS: %s", SIPS_PORT,
+			 strerror(-err));
 	if (!err && !args.no_tls)
 		err = tls_probe_open(&args, &run, &probe, why, sizeof(why));
 	if (!err && !args.no_wire) {
@@ -455,8 +477,9 @@ int cmd_live(int argc, char **argv)
 							       .ca_path = args.ca_path,
 							       .pcap_out = pcap_out};
 
-		err = live_wire_open(&wire_config, on_wire_event, &run, run.wall_offset_ns,
-				     &run.wire, why, sizeof(why));
+		err = live_wire_open(&wire_config, on_wire_event,
+				     filter.io_on_tls_ports_only ? on_wire_tls_port : NULL, &run,
+				     run.wall_offset_ns, &run.wire, why, sizeof(why));
 	}
 	if (!err && (err = install_stop_signals()))
 		snprintf(why, sizeof(why), "cannot handle SIGINT/SIGTERM: %s", strerror(-err));

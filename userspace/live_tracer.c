@@ -142,6 +142,7 @@ static int tracer_configure(struct live_tracer *tracer, const struct live_filter
 	skel->rodata->filter_pid = filter->pid;
 	skel->rodata->filter_cgroup_id = cgroup_id;
 	skel->rodata->filter_netns = tracer->netns_inode;
+	skel->rodata->io_on_tls_ports_only = filter->io_on_tls_ports_only;
 	return probes_select(tracer, why, why_len);
 }
 
@@ -239,6 +240,21 @@ int live_tracer_poll(struct live_tracer *tracer, int timeout_ms)
 int live_tracer_fd(const struct live_tracer *tracer)
 {
 	return ring_buffer__epoll_fd(tracer->events);
+}
+
+int live_tracer_mark_tls_port(struct live_tracer *tracer, uint16_t port)
+{
+	uint32_t key = port;
+	uint8_t marked = 1;
+
+	return bpf_map_update_elem(live_tracer_tls_ports_fd(tracer), &key, &marked, BPF_ANY)
+		   ? -errno
+		   : 0;
+}
+
+int live_tracer_tls_ports_fd(const struct live_tracer *tracer)
+{
+	return bpf_map__fd(tracer->skel->maps.tls_ports);
 }
 
 /* Calls the kernel skipped because the same program was already running on that CPU

@@ -1,23 +1,32 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "live_wire.h"
 
 struct live_wire {
 	struct wire_source *source;
 	struct wire_resolver *resolver;
+	const struct port_set *ports;
+	wire_tls_port_fn on_tls_port;
+	void *ctx;
 };
 
 static int take_event(void *ctx, struct wire_event *event)
 {
 	struct live_wire *wire = ctx;
 
+	if (wire->on_tls_port && event->tcp && !strcmp(event->name, "tls_hello"))
+		for (size_t i = 0; i < 2; i++)
+			if (wire->ports->traced[event->end[i].port])
+				wire->on_tls_port(wire->ctx, event->end[i].port);
 	return wire_resolver_add(wire->resolver, event);
 }
 
-int live_wire_open(const struct wire_source_config *config, wire_output_fn output, void *ctx,
-		   int64_t wall_offset_ns, struct live_wire **out, char *why, size_t why_len)
+int live_wire_open(const struct wire_source_config *config, wire_output_fn output,
+		   wire_tls_port_fn on_tls_port, void *ctx, int64_t wall_offset_ns,
+		   struct live_wire **out, char *why, size_t why_len)
 {
 	struct live_wire *wire = calloc(1, sizeof(*wire));
 	int err;
@@ -27,6 +36,9 @@ int live_wire_open(const struct wire_source_config *config, wire_output_fn outpu
 		snprintf(why, why_len, "wire: out of memory");
 		return -ENOMEM;
 	}
+	wire->ports = config->ports;
+	wire->on_tls_port = on_tls_port;
+	wire->ctx = ctx;
 	err = wire_source_open(config, take_event, wire, &wire->source, why, why_len);
 	if (err) {
 		live_wire_close(wire);

@@ -20,9 +20,14 @@ struct live_wire_counts {
 
 struct live_wire;
 
-/* output writes each finished journal event. Returns 0 or a negative errno with why. */
-int live_wire_open(const struct wire_source_config *config, wire_output_fn output, void *ctx,
-		   int64_t wall_offset_ns, struct live_wire **out, char *why, size_t why_len);
+/* Told each traced port a TLS hello was seen on, as soon as it is decoded. */
+typedef void (*wire_tls_port_fn)(void *ctx, uint16_t port);
+
+/* output writes each finished journal event; on_tls_port may be NULL. Returns 0 or a
+ * negative errno with why. */
+int live_wire_open(const struct wire_source_config *config, wire_output_fn output,
+		   wire_tls_port_fn on_tls_port, void *ctx, int64_t wall_offset_ns,
+		   struct live_wire **out, char *why, size_t why_len);
 
 /* For poll(): readable when packets wait. */
 int live_wire_fd(const struct live_wire *wire);

@@ -236,6 +236,11 @@ static int probe_load(struct ssl_probe *probe, const struct ssl_probe_opts *opts
 	probe->skel->rodata->traced_netns = opts->netns_inode;
 	probe->skel->rodata->traced_tgid = opts->pid;
 	probe->skel->rodata->traced_cgroup_id = opts->cgroup_id;
+	if (opts->tls_ports_fd > 0 &&
+	    (ret = bpf_map__reuse_fd(probe->skel->maps.tls_ports, opts->tls_ports_fd))) {
+		snprintf(err, err_len, "cannot share the TLS port map: %s", strerror(-ret));
+		return ret;
+	}
 	ret = ssl__load(probe->skel);
 	if (ret != 0) {
 		snprintf(err, err_len, "cannot load the ssl bpf programs: %s", strerror(-ret));

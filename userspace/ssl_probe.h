@@ -21,6 +21,9 @@ struct ssl_probe_opts {
 	uint32_t netns_inode;	/* only SSL calls from this network namespace; 0: all */
 	uint32_t pid;		/* only SSL calls of this process; 0: all */
 	uint64_t cgroup_id;	/* only SSL calls of tasks in this cgroup v2 or below; 0: all */
+	/* > 0: the socket tracer's map of TLS ports (live_tracer_tls_ports_fd), marked with
+	 * the port of every connection an SSL object is tied to; 0: the probe's own map. */
+	int tls_ports_fd;
 };
 
 struct ssl_probe_stats {

@@ -140,6 +140,35 @@ static int peer_read(struct peer_conn *conn, size_t expect_len)
 	return 0;
 }
 
+/* Reads until the peer's close_notify or FIN; 0 when it came, -1 on another error. */
+static int peer_wait_close(struct peer_conn *conn)
+{
+	unsigned char buf[IO_CHUNK];
+	int ret, err;
+
+	for (;;) {
+		ret = SSL_read(conn->ssl, buf, sizeof(buf));
+		if (ret > 0)
+			continue;
+		err = SSL_get_error(conn->ssl, ret);
+		if (err == SSL_ERROR_ZERO_RETURN || err == SSL_ERROR_SYSCALL)
+			return 0;
+		if (!membio_pump(conn, ret))
+			return -1;
+	}
+}
+
+/* An idle timer firing: close_notify after IDLE_MS of silence (the caller then closes). */
+static int peer_idle_shutdown(struct peer_conn *conn, unsigned idle_ms)
+{
+	struct timespec idle = {.tv_sec = idle_ms / 1000, .tv_nsec = (idle_ms % 1000) * 1000000L};
+
+	nanosleep(&idle, NULL);
+	if (SSL_shutdown(conn->ssl) < 0)
+		return -1;
+	return conn->network ? membio_flush(conn) : 0;
+}
+
 static SSL_CTX *peer_ctx(const struct tls_peer_opts *opts)
 {
 	SSL_CTX *ctx = SSL_CTX_new(opts->server ? TLS_server_method() : TLS_client_method());
@@ -214,6 +243,10 @@ static int peer_run(const struct tls_peer_opts *opts, int report_fd)
 	if (opts->send_len && peer_write(&conn, opts->send, opts->send_len) != 0)
 		goto out;
 	if (!opts->server && peer_read(&conn, opts->expect_len) != 0)
+		goto out;
+	if (opts->idle_close_ms && peer_idle_shutdown(&conn, opts->idle_close_ms) != 0)
+		goto out;
+	if (opts->wait_close && peer_wait_close(&conn) != 0)
 		goto out;
 	status = 0;
 out:

@@ -26,6 +26,10 @@ struct tls_peer_opts {
 	 * nothing may close before a TLS 1.3 server has sent its session tickets: the server's
 	 * write then meets a reset (SIGPIPE). Give such a pair a reply to wait for. */
 	size_t expect_len;
+	/* After the exchange: wait this long, send close_notify (SSL_shutdown) and close, as
+	 * an SBC's idle timer does. 0: just close. */
+	unsigned idle_close_ms;
+	bool wait_close; /* after the exchange, read until the peer closes */
 };
 
 struct tls_peer {

@@ -48,6 +48,10 @@ enum test_port {
 
 /* The size of a TLS 1.3 close_notify record (RFC 8446 §5.2: 5 + 2 + 1 + 16 tag). */
 #define CLOSE_NOTIFY_BYTES 24
+/* The close_notify tests write alert-sized records on plain sockets. With neither the libssl
+ * probe nor the wire path to mark a port as TLS, every traced port gets the close_notify rule,
+ * as on a host whose TLS nothing else reveals (test_live_tls_idle covers the markers). */
+#define NO_TLS_MARKERS "--no-tls", "--no-wire"
 
 static char port_text[16];
 
@@ -183,7 +187,7 @@ static void test_idle_close_by_server(void **state)
  * conn_end when TCP reaches CLOSE, not when the last copy of the fd goes. */
 static void test_idle_close_while_fd_held(void **state)
 {
-	const char *args[] = {"--ports", port_arg(PORT_HELD), NULL};
+	const char *args[] = {"--ports", port_arg(PORT_HELD), NO_TLS_MARKERS, NULL};
 	static const char alert[CLOSE_NOTIFY_BYTES] = {0x17, 0x03, 0x03, 0x00, 0x13};
 	char buf[64], go;
 	struct siptrail_run run;
@@ -262,7 +266,7 @@ static void test_idle_close_while_fd_held(void **state)
  * milliseconds between them. */
 static void test_idle_close_answered_by_peer(void **state)
 {
-	const char *args[] = {"--ports", port_arg(PORT_ANSWERED), NULL};
+	const char *args[] = {"--ports", port_arg(PORT_ANSWERED), NO_TLS_MARKERS, NULL};
 	static const char alert[CLOSE_NOTIFY_BYTES] = {0x17, 0x03, 0x03, 0x00, 0x13};
 	char buf[64];
 	struct siptrail_run run;
