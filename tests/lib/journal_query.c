@@ -31,6 +31,16 @@ json_t *event_find(const json_t *events, const char *name, const char *direction
 	return NULL;
 }
 
+json_t *event_require(const json_t *events, const char *name, const char *direction, uint16_t port)
+{
+	json_t *event = event_find(events, name, direction, port);
+
+	if (!event)
+		fail_msg("no %s event, direction %s, port %u", name, direction ? direction : "any",
+			 port);
+	return event;
+}
+
 size_t event_count(const json_t *events, const char *name, const char *direction, uint16_t port)
 {
 	size_t i, count = 0;
@@ -64,4 +74,13 @@ long long event_int(const json_t *event, const char *key)
 const char *event_str(const json_t *event, const char *key)
 {
 	return json_string_value(json_object_get(event, key));
+}
+
+void event_assert_idle_about(const json_t *event, long long seconds)
+{
+	const long long sec = 1000000000LL;
+	long long idle_ns = event_int(event, "idle_ns");
+
+	if (idle_ns < seconds * sec - sec / 5 || idle_ns > seconds * sec + sec / 2)
+		fail_msg("idle_ns %lld, want about %lld s", idle_ns, seconds);
 }

@@ -13,6 +13,9 @@ int event_matches(const json_t *event, const char *name, const char *direction, 
 /* The first matching event, or NULL. */
 json_t *event_find(const json_t *events, const char *name, const char *direction, uint16_t port);
 
+/* The first matching event; the test fails when there is none. */
+json_t *event_require(const json_t *events, const char *name, const char *direction, uint16_t port);
+
 size_t event_count(const json_t *events, const char *name, const char *direction, uint16_t port);
 
 /* The last event named NAME (e.g. the final "lost"), or NULL. */
@@ -23,5 +26,9 @@ long long event_int(const json_t *event, const char *key);
 
 /* A string field, or NULL when null or missing. */
 const char *event_str(const json_t *event, const char *key);
+
+/* Fails the test unless EVENT's idle_ns is SECONDS, give or take a sleep's slack (-0.2 s,
+ * +0.5 s). */
+void event_assert_idle_about(const json_t *event, long long seconds);
 
 #endif

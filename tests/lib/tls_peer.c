@@ -302,3 +302,20 @@ int tls_peer_wait(struct tls_peer *peer, int timeout_ms, struct tls_peer_result 
 	result->handshake_ok = report.handshake_ok;
 	return 0;
 }
+
+int tls_peer_pair_run(const struct tls_peer_opts *server, const struct tls_peer_opts *client,
+		      int timeout_ms, struct tls_peer_result *server_result,
+		      struct tls_peer_result *client_result)
+{
+	struct tls_peer server_peer, client_peer;
+
+	if (tls_peer_start(server, &server_peer))
+		return -1;
+	if (tls_peer_start(client, &client_peer)) {
+		tls_peer_wait(&server_peer, 0, server_result);
+		return -1;
+	}
+	if (tls_peer_wait(&client_peer, timeout_ms, client_result))
+		return -1;
+	return tls_peer_wait(&server_peer, timeout_ms, server_result);
+}

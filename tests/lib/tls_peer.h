@@ -49,4 +49,11 @@ int tls_peer_start(const struct tls_peer_opts *opts, struct tls_peer *peer);
 /* Waits for the peer to finish (killing it after timeout_ms). Returns 0 or -1. */
 int tls_peer_wait(struct tls_peer *peer, int timeout_ms, struct tls_peer_result *result);
 
+/* Starts SERVER, then CLIENT, and waits for both, the client first (each killed after
+ * timeout_ms). Returns 0 when both ran (their outcomes are in the results), -1 when one could
+ * not be started or waited for. */
+int tls_peer_pair_run(const struct tls_peer_opts *server, const struct tls_peer_opts *client,
+		      int timeout_ms, struct tls_peer_result *server_result,
+		      struct tls_peer_result *client_result);
+
 #endif

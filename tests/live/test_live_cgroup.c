@@ -357,12 +357,8 @@ static int tls_pair_run(uint16_t port)
 				       .send_len = sizeof(hello) - 1,
 				       .expect_len = sizeof(ok) - 1};
 	struct tls_peer_result server_result, client_result;
-	struct tls_peer server_peer, client_peer;
 
-	if (tls_peer_start(&server, &server_peer) || tls_peer_start(&client, &client_peer))
-		return -1;
-	if (tls_peer_wait(&client_peer, TLS_WAIT_MS, &client_result) ||
-	    tls_peer_wait(&server_peer, TLS_WAIT_MS, &server_result))
+	if (tls_peer_pair_run(&server, &client, TLS_WAIT_MS, &server_result, &client_result))
 		return -1;
 	return client_result.exit_status || server_result.exit_status ? -1 : 0;
 }

@@ -61,16 +61,6 @@ static const char *port_arg(uint16_t port)
 	return port_text;
 }
 
-static json_t *require_event(const json_t *events, const char *name, const char *direction,
-			     uint16_t port)
-{
-	json_t *event = event_find(events, name, direction, port);
-
-	if (!event)
-		fail_msg("no %s event, direction %s, port %u", name, direction, port);
-	return event;
-}
-
 static void assert_str(const json_t *event, const char *key, const char *want)
 {
 	const char *got = event_str(event, key);
@@ -82,15 +72,6 @@ static void assert_str(const json_t *event, const char *key, const char *want)
 	}
 	if (!got || strcmp(got, want))
 		fail_msg("%s: want '%s', got '%s'", key, want, got ? got : "null");
-}
-
-static void assert_idle_about(const json_t *end, long long seconds)
-{
-	long long idle_ns = event_int(end, "idle_ns");
-
-	if (idle_ns < seconds * NSEC_PER_SEC - NSEC_PER_SEC / 5 ||
-	    idle_ns > seconds * NSEC_PER_SEC + NSEC_PER_SEC / 2)
-		fail_msg("idle_ns %lld, want about %lld s", idle_ns, seconds);
 }
 
 static long long wall_ns(void)
@@ -155,29 +136,29 @@ static void test_idle_close_by_server(void **state)
 	close(listener);
 	events = siptrail_stop(&run);
 
-	server_end = require_event(events, "conn_end", "in", PORT_IDLE);
+	server_end = event_require(events, "conn_end", "in", PORT_IDLE);
 	assert_str(server_end, "tls_role", "server");
 	assert_str(server_end, "closed_by", "local");
 	assert_str(server_end, "how", "fin");
-	assert_idle_about(server_end, IDLE_S);
+	event_assert_idle_about(server_end, IDLE_S);
 	assert_int_equal(event_int(server_end, "pid"), getpid());
 	assert_int_equal(event_int(server_end, "bytes_received"), strlen(TCP_PAIR_REQUEST));
 	assert_int_equal(event_int(server_end, "bytes_sent"), strlen(TCP_PAIR_RESPONSE));
 	assert_opened_before(events, server_end);
 
-	client_end = require_event(events, "conn_end", "out", PORT_IDLE);
+	client_end = event_require(events, "conn_end", "out", PORT_IDLE);
 	assert_str(client_end, "tls_role", "client");
 	assert_str(client_end, "closed_by", "peer");
 	assert_str(client_end, "how", "fin");
 	assert_str(client_end, "sk_error", NULL);
-	assert_idle_about(client_end, IDLE_S);
+	event_assert_idle_about(client_end, IDLE_S);
 	assert_int_equal(event_int(client_end, "pid"), getpid());
 	assert_int_equal(event_int(client_end, "bytes_sent"), strlen(TCP_PAIR_REQUEST));
 	assert_int_equal(event_int(client_end, "bytes_received"), strlen(TCP_PAIR_RESPONSE));
 	assert_true(event_int(client_end, "duration_ns") >= IDLE_S * NSEC_PER_SEC);
 	assert_opened_before(events, client_end);
-	assert_str(require_event(events, "conn_close", "in", PORT_IDLE), "closed_by", "local");
-	assert_str(require_event(events, "conn_close", "out", PORT_IDLE), "closed_by", "peer");
+	assert_str(event_require(events, "conn_close", "in", PORT_IDLE), "closed_by", "local");
+	assert_str(event_require(events, "conn_close", "out", PORT_IDLE), "closed_by", "peer");
 	json_decref(events);
 }
 
@@ -229,11 +210,11 @@ static void test_idle_close_while_fd_held(void **state)
 	assert_int_equal(waitpid(holder, &status, 0), holder);
 	assert_int_equal(status, 0);
 
-	server_close = require_event(events, "conn_close", "in", PORT_HELD);
+	server_close = event_require(events, "conn_close", "in", PORT_HELD);
 	assert_str(server_close, "closed_by", "local");
 	assert_str(server_close, "how", "fin");
 	assert_str(server_close, "tls_role", "server");
-	assert_idle_about(server_close, IDLE_S);
+	event_assert_idle_about(server_close, IDLE_S);
 	assert_int_equal(event_int(server_close, "pid"), getpid());
 	assert_int_equal(event_int(server_close, "first_close_ts_ns"),
 			 event_int(server_close, "ts_ns"));
@@ -243,16 +224,16 @@ static void test_idle_close_while_fd_held(void **state)
 	assert_int_equal(event_int(server_close, "bytes_received"), strlen(TCP_PAIR_REQUEST));
 	assert_opened_before(events, server_close);
 
-	client_close = require_event(events, "conn_close", "out", PORT_HELD);
+	client_close = event_require(events, "conn_close", "out", PORT_HELD);
 	assert_str(client_close, "closed_by", "peer");
 	assert_str(client_close, "how", "fin");
-	assert_idle_about(client_close, IDLE_S);
+	event_assert_idle_about(client_close, IDLE_S);
 	assert_true(llabs(event_int(client_close, "ts_ns") - close_ns) < NSEC_PER_SEC / 10);
 
-	server_end = require_event(events, "conn_end", "in", PORT_HELD);
+	server_end = event_require(events, "conn_end", "in", PORT_HELD);
 	assert_str(server_end, "closed_by", "local");
 	assert_str(server_end, "how", "fin");
-	assert_idle_about(server_end, IDLE_S);
+	event_assert_idle_about(server_end, IDLE_S);
 	assert_true(event_index(events, server_close) < event_index(events, server_end));
 	assert_true(event_int(server_end, "ts_ns") - close_ns < NSEC_PER_SEC / 10);
 	assert_int_equal(event_count(events, "conn_close", NULL, PORT_HELD), 2);
@@ -293,10 +274,10 @@ static void test_idle_close_answered_by_peer(void **state)
 	usleep(200 * 1000);
 	events = siptrail_stop(&run);
 
-	closer = require_event(events, "conn_close", "in", PORT_ANSWERED);
+	closer = event_require(events, "conn_close", "in", PORT_ANSWERED);
 	assert_str(closer, "closed_by", "peer");
 	assert_str(closer, "how", "fin");
-	assert_idle_about(closer, IDLE_S);
+	event_assert_idle_about(closer, IDLE_S);
 	json_decref(events);
 }
 
@@ -320,14 +301,14 @@ static void test_reset_out_and_in(void **state)
 	close(listener);
 	events = siptrail_stop(&run);
 
-	end = require_event(events, "conn_close", "out", PORT_RESET);
+	end = event_require(events, "conn_close", "out", PORT_RESET);
 	assert_str(end, "how", "rst_out");
 	assert_str(end, "closed_by", "local");
-	end = require_event(events, "conn_end", "out", PORT_RESET);
+	end = event_require(events, "conn_end", "out", PORT_RESET);
 	assert_str(end, "how", "rst_out");
 	assert_str(end, "closed_by", "local");
 	assert_true(json_is_true(json_object_get(end, "rst_sent")));
-	end = require_event(events, "conn_end", "in", PORT_RESET);
+	end = event_require(events, "conn_end", "in", PORT_RESET);
 	assert_str(end, "how", "rst_in");
 	assert_str(end, "closed_by", "peer");
 	assert_true(json_is_true(json_object_get(end, "rst_received")));
@@ -346,7 +327,7 @@ static void test_refused(void **state)
 	assert_int_equal(tcp_connect("127.0.0.1", PORT_REFUSED), -ECONNREFUSED);
 	events = siptrail_stop(&run);
 
-	end = require_event(events, "conn_end", "out", PORT_REFUSED);
+	end = event_require(events, "conn_end", "out", PORT_REFUSED);
 	assert_str(end, "how", "refused");
 	assert_str(end, "closed_by", "peer");
 	assert_str(end, "sk_error", "ECONNREFUSED");
@@ -565,12 +546,12 @@ static void test_ipv6_loopback(void **state)
 	tcp_pair_once("::1", PORT_V6);
 	events = siptrail_stop(&run);
 
-	end = require_event(events, "conn_end", "out", PORT_V6);
+	end = event_require(events, "conn_end", "out", PORT_V6);
 	assert_str(end, "laddr", "::1");
 	assert_str(end, "raddr", "::1");
 	assert_str(end, "how", "fin");
 	assert_str(end, "closed_by", "local");
-	end = require_event(events, "conn_end", "in", PORT_V6);
+	end = event_require(events, "conn_end", "in", PORT_V6);
 	assert_str(end, "laddr", "::1");
 	assert_str(end, "closed_by", "peer");
 	assert_int_equal(event_int(end, "bytes_received"), strlen(TCP_PAIR_REQUEST));

@@ -30,24 +30,6 @@
 static const char request[] = "OPTIONS sip:probe@127.0.0.1 SIP/2.0\r\nContent-Length: 0\r\n\r\n";
 static const char response[] = "SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n";
 
-static void assert_idle_about(const json_t *event, long long seconds)
-{
-	long long idle_ns = event_int(event, "idle_ns");
-
-	if (idle_ns < seconds * NSEC_PER_SEC - NSEC_PER_SEC / 5 ||
-	    idle_ns > seconds * NSEC_PER_SEC + NSEC_PER_SEC / 2)
-		fail_msg("idle_ns %lld, want about %lld s", idle_ns, seconds);
-}
-
-static const json_t *require_close(const json_t *events, const char *direction, uint16_t port)
-{
-	const json_t *event = event_find(events, "conn_close", direction, port);
-
-	if (!event)
-		fail_msg("no conn_close, direction %s, port %u", direction, port);
-	return event;
-}
-
 /* A TLS request and response on PORT, then the server's idle timer: close_notify after
  * IDLE_S s, and close. Both ends must report IDLE_S s idle. */
 static void tls_idle_close(uint16_t port, const char **args)
@@ -64,7 +46,6 @@ static void tls_idle_close(uint16_t port, const char **args)
 				       .expect_len = sizeof(response) - 1,
 				       .wait_close = true};
 	struct tls_peer_result server_result, client_result;
-	struct tls_peer server_peer, client_peer;
 	struct siptrail_run run;
 	struct ssl_pki pki;
 	const json_t *conn_close;
@@ -76,23 +57,21 @@ static void tls_idle_close(uint16_t port, const char **args)
 	server.key = pki.server_key;
 	client.ca_file = pki.root;
 	siptrail_start(&run, NULL, args);
-	assert_int_equal(tls_peer_start(&server, &server_peer), 0);
-	assert_int_equal(tls_peer_start(&client, &client_peer), 0);
-	assert_int_equal(tls_peer_wait(&server_peer, WAIT_MS, &server_result), 0);
-	assert_int_equal(tls_peer_wait(&client_peer, WAIT_MS, &client_result), 0);
+	assert_int_equal(
+	    tls_peer_pair_run(&server, &client, WAIT_MS, &server_result, &client_result), 0);
 	ssl_pki_remove(&pki);
 	assert_int_equal(server_result.exit_status, 0);
 	assert_int_equal(client_result.exit_status, 0);
 	usleep(200 * 1000);
 	events = siptrail_stop(&run);
 
-	conn_close = require_close(events, "in", port);
+	conn_close = event_require(events, "conn_close", "in", port);
 	assert_string_equal(event_str(conn_close, "closed_by"), "local");
 	assert_string_equal(event_str(conn_close, "how"), "fin");
-	assert_idle_about(conn_close, IDLE_S);
-	conn_close = require_close(events, "out", port);
+	event_assert_idle_about(conn_close, IDLE_S);
+	conn_close = event_require(events, "conn_close", "out", port);
 	assert_string_equal(event_str(conn_close, "closed_by"), "peer");
-	assert_idle_about(conn_close, IDLE_S);
+	event_assert_idle_about(conn_close, IDLE_S);
 	json_decref(events);
 }
 
@@ -143,7 +122,7 @@ static void test_plain_port_keepalive_is_traffic(void **state)
 	usleep(200 * 1000);
 	events = siptrail_stop(&run);
 
-	conn_close = require_close(events, "in", PORT_PLAIN);
+	conn_close = event_require(events, "conn_close", "in", PORT_PLAIN);
 	assert_string_equal(event_str(conn_close, "closed_by"), "local");
 	if (event_int(conn_close, "idle_ns") > NSEC_PER_SEC / 5)
 		fail_msg("idle_ns %lld after a keepalive, want about 0",

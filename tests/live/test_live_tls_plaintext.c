@@ -33,7 +33,6 @@ static void test_non_sip_plaintext(void **state)
 	struct tls_peer_opts client = {
 	    .port = PORT, .send = garbage, .send_len = sizeof(garbage), .expect_len = 1};
 	struct tls_peer_result server_result, client_result;
-	struct tls_peer server_peer, client_peer;
 	struct siptrail_run run;
 	struct ssl_pki pki;
 	json_t *events;
@@ -46,10 +45,8 @@ static void test_non_sip_plaintext(void **state)
 	server.key = pki.server_key;
 	client.ca_file = pki.root;
 	siptrail_start(&run, NULL, args);
-	assert_int_equal(tls_peer_start(&server, &server_peer), 0);
-	assert_int_equal(tls_peer_start(&client, &client_peer), 0);
-	assert_int_equal(tls_peer_wait(&client_peer, WAIT_MS, &client_result), 0);
-	assert_int_equal(tls_peer_wait(&server_peer, WAIT_MS, &server_result), 0);
+	assert_int_equal(
+	    tls_peer_pair_run(&server, &client, WAIT_MS, &server_result, &client_result), 0);
 	ssl_pki_remove(&pki);
 	assert_int_equal(client_result.exit_status, 0);
 	assert_int_equal(server_result.exit_status, 0);
