@@ -202,6 +202,19 @@ static void conn_report_close(struct sock_conn *conn)
 		conn->flags |= SOCK_F_CLOSE_REPORTED | SOCK_F_OPEN_REPORTED;
 }
 
+/* Are this socket's sends and receives timed (the close_notify rule)? On TLS ports only,
+ * when something marks them (tls_ports.h). */
+static __always_inline bool sock_io_timed(__u16 lport, __u16 rport)
+{
+	return !io_on_tls_ports_only || tls_port_marked(lport) || tls_port_marked(rport);
+}
+
+/* A 32-bit jiffies stamp of the kernel's (tcp_jiffies32) as jiffies64, NOW_J being later. */
+static __always_inline __u64 jiffies64_from32(__u32 stamp, __u64 now_j)
+{
+	return now_j - (__u32)((__u32)now_j - stamp);
+}
+
 /* A TLS close_notify (RFC 8446 §6.1, RFC 5246 §7.2.1) is data to TCP, but it belongs to the
  * close, not to the traffic: an idle timer that fires makes Kamailio send it just before its
  * FIN, which would make every idle close look 0 s idle. When the last data before the close
@@ -212,22 +225,29 @@ static __u64 conn_data_before_alert_j(const struct sock_conn *conn, const struct
 				      __u64 now_j)
 {
 	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
-	__u32 unread = 0;
+	__u32 unread = 0, sent_j;
 
-	if (!conn->last_io_jiffies)
+	if (!sock_io_timed(BPF_CORE_READ(sk, __sk_common.skc_num),
+			   bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport))))
 		return 0;
 	/* The peer's FIN arrived (tcp_fin sets SOCK_DONE; rcv_nxt counts the FIN): the
 	 * application may not have read the alert before it yet. */
 	if (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SOCK_DONE))
 		unread = BPF_CORE_READ(tp, rcv_nxt) - BPF_CORE_READ(tp, copied_seq) - 1;
 	if (unread > 0 && unread <= TLS_ALERT_RECORD_MAX) {
+		/* Nothing timed yet (the port was marked TLS after the traffic): this host's own
+		 * last send is the bound left on the silence before the alert. */
+		if (!conn->last_io_jiffies) {
+			sent_j = BPF_CORE_READ(tp, lsndtime);
+			return sent_j ? jiffies64_from32(sent_j, now_j) : 0;
+		}
 		/* the peer answered this host's own close_notify with its own and FIN'd first */
 		if (conn->last_io_bytes <= TLS_ALERT_RECORD_MAX &&
 		    now_j - conn->last_io_jiffies < CLOSE_NOTIFY_WINDOW_J)
 			return conn->prev_io_jiffies;
 		return conn->last_io_jiffies;
 	}
-	if (!unread && conn->last_io_bytes <= TLS_ALERT_RECORD_MAX &&
+	if (!unread && conn->last_io_jiffies && conn->last_io_bytes <= TLS_ALERT_RECORD_MAX &&
 	    now_j - conn->last_io_jiffies < CLOSE_NOTIFY_WINDOW_J)
 		return conn->prev_io_jiffies;
 	return 0;
@@ -538,7 +558,7 @@ static void conn_io_seed(struct sock_conn *conn, const struct sock *sk, bool is_
 
 	if (!other_j)
 		return;
-	conn->last_io_jiffies = now_j - (__u32)((__u32)now_j - other_j);
+	conn->last_io_jiffies = jiffies64_from32(other_j, now_j);
 	conn->last_io_bytes = TLS_ALERT_RECORD_MAX + 1;
 }
 
@@ -554,8 +574,7 @@ static void conn_note_io(const struct sock *sk, int bytes, bool is_send)
 
 	if (bytes <= 0)
 		return;
-	if (io_on_tls_ports_only && !tls_port_marked(sk->__sk_common.skc_num) &&
-	    !tls_port_marked(bpf_ntohs(sk->__sk_common.skc_dport)))
+	if (!sock_io_timed(sk->__sk_common.skc_num, bpf_ntohs(sk->__sk_common.skc_dport)))
 		return;
 	conn = conn_of(sk);
 	if (!conn)

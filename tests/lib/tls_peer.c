@@ -14,6 +14,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "ssl_pki.h"
 #include "tls_peer.h"
 
 #define IO_CHUNK 16384
@@ -318,4 +319,22 @@ int tls_peer_pair_run(const struct tls_peer_opts *server, const struct tls_peer_
 	if (tls_peer_wait(&client_peer, timeout_ms, client_result))
 		return -1;
 	return tls_peer_wait(&server_peer, timeout_ms, server_result);
+}
+
+int tls_peer_pair_run_pki(struct tls_peer_opts *server, struct tls_peer_opts *client,
+			  int timeout_ms)
+{
+	struct tls_peer_result server_result, client_result;
+	struct ssl_pki pki;
+	int ret;
+
+	if (ssl_pki_make(&pki))
+		return -1;
+	server->cert_chain = pki.server_chain;
+	server->key = pki.server_key;
+	client->ca_file = pki.root;
+	ret = tls_peer_pair_run(server, client, timeout_ms, &server_result, &client_result);
+	ssl_pki_remove(&pki);
+	server->cert_chain = server->key = client->ca_file = NULL; /* pki is gone */
+	return ret || server_result.exit_status || client_result.exit_status ? -1 : 0;
 }

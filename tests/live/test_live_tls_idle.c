@@ -10,19 +10,21 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include "../lib/journal_query.h"
 #include "../lib/live_env.h"
 #include "../lib/siptrail_run.h"
-#include "../lib/ssl_pki.h"
 #include "../lib/tcp_pair.h"
 #include "../lib/tls_peer.h"
 
 #define PORT_PROBE_MARKS 25112
 #define PORT_WIRE_MARKS	 25113
 #define PORT_PLAIN	 25114
+#define PORT_MARKED_LATE 25115
 #define IDLE_S		 2
 #define NSEC_PER_SEC	 1000000000LL
 #define WAIT_MS		 ((IDLE_S + 10) * 1000)
@@ -45,23 +47,13 @@ static void tls_idle_close(uint16_t port, const char **args)
 				       .send_len = sizeof(request) - 1,
 				       .expect_len = sizeof(response) - 1,
 				       .wait_close = true};
-	struct tls_peer_result server_result, client_result;
 	struct siptrail_run run;
-	struct ssl_pki pki;
 	const json_t *conn_close;
 	json_t *events;
 
 	live_env_require();
-	assert_int_equal(ssl_pki_make(&pki), 0);
-	server.cert_chain = pki.server_chain;
-	server.key = pki.server_key;
-	client.ca_file = pki.root;
 	siptrail_start(&run, NULL, args);
-	assert_int_equal(
-	    tls_peer_pair_run(&server, &client, WAIT_MS, &server_result, &client_result), 0);
-	ssl_pki_remove(&pki);
-	assert_int_equal(server_result.exit_status, 0);
-	assert_int_equal(client_result.exit_status, 0);
+	assert_int_equal(tls_peer_pair_run_pki(&server, &client, WAIT_MS), 0);
 	usleep(200 * 1000);
 	events = siptrail_stop(&run);
 
@@ -130,12 +122,84 @@ static void test_plain_port_keepalive_is_traffic(void **state)
 	json_decref(events);
 }
 
+static long long monotonic_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec * NSEC_PER_SEC + now.tv_nsec;
+}
+
+/* A connection whose traffic passed before its port was known to carry TLS (here a TLS
+ * connection on the same port comes after it; in life the first handshake on a port, or a
+ * connection older than the trace). Its server then sends a close_notify-sized record and
+ * FIN after IDLE_S s; the client has not read it when the FIN arrives. Both ends must still
+ * measure the silence, from the kernel's last-data times. */
+static void test_port_marked_after_traffic(void **state)
+{
+	const char *args[] = {"--ports", "25115", "--no-wire", NULL};
+	static const char alert[24] = {0x17, 0x03, 0x03, 0x00, 0x13}; /* TLS 1.3 close_notify */
+	struct tls_peer_opts tls_server = {.server = true,
+					   .port = PORT_MARKED_LATE,
+					   .expect_len = sizeof(request) - 1,
+					   .send = response,
+					   .send_len = sizeof(response) - 1};
+	struct tls_peer_opts tls_client = {.port = PORT_MARKED_LATE,
+					   .send = request,
+					   .send_len = sizeof(request) - 1,
+					   .expect_len = sizeof(response) - 1};
+	struct siptrail_run run;
+	int listener, client, server;
+	long long traffic_ns, idle_ns, want_ns;
+	char buf[64];
+	json_t *events;
+
+	(void)state;
+	live_env_require();
+	siptrail_start(&run, NULL, args);
+	listener = tcp_listen("127.0.0.1", PORT_MARKED_LATE);
+	client = tcp_connect("127.0.0.1", PORT_MARKED_LATE);
+	assert_true(client >= 0);
+	server = tcp_accept(listener);
+	tcp_exchange(client, server);
+	traffic_ns = monotonic_ns();
+	close(listener); /* the TLS server listens on the port next */
+	assert_int_equal(tls_peer_pair_run_pki(&tls_server, &tls_client, WAIT_MS), 0);
+	sleep(IDLE_S);
+	want_ns = monotonic_ns() - traffic_ns;
+	assert_int_equal(write(server, alert, sizeof(alert)), sizeof(alert));
+	assert_int_equal(shutdown(server, SHUT_WR), 0);
+	usleep(100 * 1000); /* the FIN lands before the client reads */
+	assert_int_equal(read(client, buf, sizeof(buf)), sizeof(alert));
+	close(server);
+	close(client);
+	usleep(200 * 1000);
+	events = siptrail_stop(&run);
+
+	/* the plain pair closes after the TLS pair: the last conn_close of each direction */
+	for (size_t i = 0; i < 2; i++) {
+		const char *direction = i ? "out" : "in";
+		size_t index;
+		json_t *event, *last = NULL;
+
+		json_array_foreach(events, index,
+				   event) if (event_matches(event, "conn_close", direction,
+							    PORT_MARKED_LATE)) last = event;
+		assert_non_null(last);
+		idle_ns = event_int(last, "idle_ns");
+		if (idle_ns < want_ns - NSEC_PER_SEC / 5 || idle_ns > want_ns + NSEC_PER_SEC / 2)
+			fail_msg("%s: idle_ns %lld, want about %lld", direction, idle_ns, want_ns);
+	}
+	json_decref(events);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_probe_marks_tls_port),
 	    cmocka_unit_test(test_wire_marks_tls_port),
 	    cmocka_unit_test(test_plain_port_keepalive_is_traffic),
+	    cmocka_unit_test(test_port_marked_after_traffic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,7 +12,6 @@
 #include "../lib/journal_query.h"
 #include "../lib/live_env.h"
 #include "../lib/siptrail_run.h"
-#include "../lib/ssl_pki.h"
 #include "../lib/tls_peer.h"
 
 #define PORT	     25111
@@ -32,24 +31,14 @@ static void test_non_sip_plaintext(void **state)
 				       .send_len = 1};
 	struct tls_peer_opts client = {
 	    .port = PORT, .send = garbage, .send_len = sizeof(garbage), .expect_len = 1};
-	struct tls_peer_result server_result, client_result;
 	struct siptrail_run run;
-	struct ssl_pki pki;
 	json_t *events;
 
 	(void)state;
 	live_env_require();
 	memset(garbage, 'x', sizeof(garbage)); /* no line end: the framer keeps waiting */
-	assert_int_equal(ssl_pki_make(&pki), 0);
-	server.cert_chain = pki.server_chain;
-	server.key = pki.server_key;
-	client.ca_file = pki.root;
 	siptrail_start(&run, NULL, args);
-	assert_int_equal(
-	    tls_peer_pair_run(&server, &client, WAIT_MS, &server_result, &client_result), 0);
-	ssl_pki_remove(&pki);
-	assert_int_equal(client_result.exit_status, 0);
-	assert_int_equal(server_result.exit_status, 0);
+	assert_int_equal(tls_peer_pair_run_pki(&server, &client, WAIT_MS), 0);
 	events = siptrail_stop(&run); /* fails unless siptrail exits 0 */
 
 	assert_int_equal(event_count(events, "tls_handshake", NULL, PORT), 2);
