@@ -141,7 +141,19 @@ static int peer_read(struct peer_conn *conn, size_t expect_len)
 	return 0;
 }
 
-/* Reads until the peer's close_notify or FIN; 0 when it came, -1 on another error. */
+/* Reads until the peer's FIN, so that this end closes second whatever the scheduler does. */
+static int peer_wait_fin(int fd)
+{
+	char buf[256];
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0 || (n < 0 && errno == EINTR))
+		;
+	return n == 0 ? 0 : -1;
+}
+
+/* Reads until the peer's close_notify or FIN, then its FIN; 0 when they came, -1 on another
+ * error. */
 static int peer_wait_close(struct peer_conn *conn)
 {
 	unsigned char buf[IO_CHUNK];
@@ -153,7 +165,7 @@ static int peer_wait_close(struct peer_conn *conn)
 			continue;
 		err = SSL_get_error(conn->ssl, ret);
 		if (err == SSL_ERROR_ZERO_RETURN || err == SSL_ERROR_SYSCALL)
-			return 0;
+			return peer_wait_fin(conn->fd);
 		if (!membio_pump(conn, ret))
 			return -1;
 	}
@@ -165,9 +177,10 @@ static int peer_idle_shutdown(struct peer_conn *conn, unsigned idle_ms)
 	struct timespec idle = {.tv_sec = idle_ms / 1000, .tv_nsec = (idle_ms % 1000) * 1000000L};
 
 	nanosleep(&idle, NULL);
-	if (SSL_shutdown(conn->ssl) < 0)
+	if (SSL_shutdown(conn->ssl) < 0 || (conn->network && membio_flush(conn)))
 		return -1;
-	return conn->network ? membio_flush(conn) : 0;
+	/* the FIN right behind the close_notify, as an SBC's idle close does */
+	return shutdown(conn->fd, SHUT_WR);
 }
 
 static SSL_CTX *peer_ctx(const struct tls_peer_opts *opts)
