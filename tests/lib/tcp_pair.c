@@ -107,15 +107,20 @@ void tcp_close_reset(int fd)
 	close(fd);
 }
 
+void tcp_pair_open(const char *addr, uint16_t port, int *listener, int *client, int *server)
+{
+	*listener = tcp_listen(addr, port);
+	*client = tcp_connect(addr, port);
+	assert_true(*client >= 0);
+	*server = tcp_accept(*listener);
+	tcp_exchange(*client, *server);
+}
+
 void tcp_pair_once(const char *addr, uint16_t port)
 {
-	int listener = tcp_listen(addr, port);
-	int client = tcp_connect(addr, port);
-	int server;
+	int listener, client, server;
 
-	assert_true(client >= 0);
-	server = tcp_accept(listener);
-	tcp_exchange(client, server);
+	tcp_pair_open(addr, port, &listener, &client, &server);
 	close(client);
 	close(server);
 	close(listener);

@@ -24,8 +24,11 @@ int tcp_accept(int listener);
  * the client reads that. */
 void tcp_exchange(int client, int server);
 
-/* One connection on ADDR:PORT with both ends in this process: listen, connect, accept, one
- * exchange, then close all three. */
+/* One connection on ADDR:PORT with both ends in this process: listen, connect, accept and
+ * one exchange; the three descriptors are the caller's to close. */
+void tcp_pair_open(const char *addr, uint16_t port, int *listener, int *client, int *server);
+
+/* tcp_pair_open(), then close all three. */
 void tcp_pair_once(const char *addr, uint16_t port);
 
 /* close() with SO_LINGER 0, which sends a reset. */

@@ -124,11 +124,7 @@ static void test_idle_close_by_server(void **state)
 	(void)state;
 	live_env_require();
 	siptrail_start(&run, NULL, args);
-	listener = tcp_listen("127.0.0.1", PORT_IDLE);
-	client = tcp_connect("127.0.0.1", PORT_IDLE);
-	assert_true(client >= 0);
-	server = tcp_accept(listener);
-	tcp_exchange(client, server);
+	tcp_pair_open("127.0.0.1", PORT_IDLE, &listener, &client, &server);
 	sleep(IDLE_S);
 	close(server); /* the server's idle timer fires */
 	assert_int_equal(read(client, &byte, 1), 0);
@@ -180,11 +176,7 @@ static void test_idle_close_while_fd_held(void **state)
 	(void)state;
 	live_env_require();
 	siptrail_start(&run, NULL, args);
-	listener = tcp_listen("127.0.0.1", PORT_HELD);
-	client = tcp_connect("127.0.0.1", PORT_HELD);
-	assert_true(client >= 0);
-	server = tcp_accept(listener);
-	tcp_exchange(client, server);
+	tcp_pair_open("127.0.0.1", PORT_HELD, &listener, &client, &server);
 	sleep(IDLE_S);
 	assert_int_equal(pipe(hold_pipe), 0);
 	holder = fork();
@@ -257,11 +249,7 @@ static void test_idle_close_answered_by_peer(void **state)
 	(void)state;
 	live_env_require();
 	siptrail_start(&run, NULL, args);
-	listener = tcp_listen("127.0.0.1", PORT_ANSWERED);
-	client = tcp_connect("127.0.0.1", PORT_ANSWERED);
-	assert_true(client >= 0);
-	server = tcp_accept(listener);
-	tcp_exchange(client, server);
+	tcp_pair_open("127.0.0.1", PORT_ANSWERED, &listener, &client, &server);
 	sleep(IDLE_S);
 	assert_int_equal(write(server, alert, sizeof(alert)), sizeof(alert));
 	assert_int_equal(read(client, buf, sizeof(buf)), sizeof(alert));
@@ -291,11 +279,7 @@ static void test_reset_out_and_in(void **state)
 	(void)state;
 	live_env_require();
 	siptrail_start(&run, NULL, args);
-	listener = tcp_listen("127.0.0.1", PORT_RESET);
-	client = tcp_connect("127.0.0.1", PORT_RESET);
-	assert_true(client >= 0);
-	server = tcp_accept(listener);
-	tcp_exchange(client, server);
+	tcp_pair_open("127.0.0.1", PORT_RESET, &listener, &client, &server);
 	tcp_close_reset(client);
 	close(server);
 	close(listener);
@@ -470,11 +454,7 @@ static void test_reconnect_same_socket(void **state)
 	(void)state;
 	live_env_require();
 	siptrail_start(&run, NULL, args);
-	listener = tcp_listen("127.0.0.1", PORT_RECONNECT);
-	client = tcp_connect("127.0.0.1", PORT_RECONNECT);
-	assert_true(client >= 0);
-	server = tcp_accept(listener);
-	tcp_exchange(client, server);
+	tcp_pair_open("127.0.0.1", PORT_RECONNECT, &listener, &client, &server);
 	assert_int_equal(connect(client, &unspec, sizeof(unspec)), 0);
 	close(server);
 	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);

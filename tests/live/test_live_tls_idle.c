@@ -99,11 +99,7 @@ static void test_plain_port_keepalive_is_traffic(void **state)
 	(void)state;
 	live_env_require();
 	siptrail_start(&run, NULL, args);
-	listener = tcp_listen("127.0.0.1", PORT_PLAIN);
-	client = tcp_connect("127.0.0.1", PORT_PLAIN);
-	assert_true(client >= 0);
-	server = tcp_accept(listener);
-	tcp_exchange(client, server);
+	tcp_pair_open("127.0.0.1", PORT_PLAIN, &listener, &client, &server);
 	sleep(IDLE_S);
 	assert_int_equal(write(client, "\r\n\r\n", 4), 4);
 	assert_int_equal(read(server, buf, sizeof(buf)), 4);
@@ -157,11 +153,7 @@ static void test_port_marked_after_traffic(void **state)
 	(void)state;
 	live_env_require();
 	siptrail_start(&run, NULL, args);
-	listener = tcp_listen("127.0.0.1", PORT_MARKED_LATE);
-	client = tcp_connect("127.0.0.1", PORT_MARKED_LATE);
-	assert_true(client >= 0);
-	server = tcp_accept(listener);
-	tcp_exchange(client, server);
+	tcp_pair_open("127.0.0.1", PORT_MARKED_LATE, &listener, &client, &server);
 	traffic_ns = monotonic_ns();
 	close(listener); /* the TLS server listens on the port next */
 	assert_int_equal(tls_peer_pair_run_pki(&tls_server, &tls_client, WAIT_MS), 0);
