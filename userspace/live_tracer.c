@@ -23,6 +23,7 @@ struct live_tracer {
 	void *ctx;
 	uint32_t netns_inode;
 	char missing_optional[256];
+	uint8_t tls_marked[1 << 16]; /* ports already marked: one syscall per port, not per hello */
 };
 
 /* Tracepoints the sockets object uses. Required ones carry the core promise (opens, closes,
@@ -247,9 +248,12 @@ int live_tracer_mark_tls_port(struct live_tracer *tracer, uint16_t port)
 	uint32_t key = port;
 	uint8_t marked = 1;
 
-	return bpf_map_update_elem(live_tracer_tls_ports_fd(tracer), &key, &marked, BPF_ANY)
-		   ? -errno
-		   : 0;
+	if (tracer->tls_marked[port])
+		return 0;
+	if (bpf_map_update_elem(live_tracer_tls_ports_fd(tracer), &key, &marked, BPF_ANY))
+		return -errno;
+	tracer->tls_marked[port] = 1;
+	return 0;
 }
 
 int live_tracer_tls_ports_fd(const struct live_tracer *tracer)
