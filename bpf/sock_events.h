@@ -44,7 +44,7 @@ enum sock_conn_flags {
 	SOCK_F_BEFORE_TRACE = 1 << 2,	 /* first seen mid-life: open time and direction unknown */
 	SOCK_F_RST_SENT = 1 << 3,	 /* tcp:tcp_send_reset on this socket */
 	SOCK_F_RST_RECEIVED = 1 << 4,	 /* tcp:tcp_receive_reset on this socket */
-	SOCK_F_PROCESS_UNKNOWN = 1 << 5, /* passive socket never touched by a process */
+	SOCK_F_PROCESS_UNKNOWN = 1 << 5, /* passive socket whose process never became known */
 	SOCK_F_CLOSE_REPORTED = 1 << 6,	 /* a SOCK_EV_CLOSE left the kernel */
 	SOCK_F_END_REPORTED = 1 << 7,	 /* a SOCK_EV_END left (or was dropped); wait for destroy */
 };

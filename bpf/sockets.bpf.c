@@ -5,10 +5,11 @@
  * Per-message cost is avoided on purpose: bytes, retransmits and the last send and receive
  * times are read from the kernel's own tcp_sock counters (bytes_acked, bytes_received,
  * total_retrans, lsndtime, icsk_ack.lrcvtime) at state changes, so nothing runs per segment.
- * The only per-call hooks (sock_send_length / sock_recv_length) time the I/O of sockets on
- * TLS ports (the close_notify idle rule, conn_note_io) and credit passive sockets still
- * waiting for their process; any other call returns after two array reads, before touching
- * the socket's storage (a cache miss that cost about 100 ns per call). */
+ * A passive socket gets its process from its listener (listeners, copied by the kernel), not
+ * from a hook on its I/O. The only per-call hooks (sock_send_length / sock_recv_length) time
+ * the I/O of sockets on TLS ports (the close_notify idle rule, conn_note_io); any other call
+ * returns after two array reads, before touching the socket's storage (a cache miss that cost
+ * about 100 ns per call). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -51,8 +52,6 @@ struct file___f_count {
 } __attribute__((preserve_access_index));
 
 struct sock_losses losses = {};
-/* Passive sockets not yet credited to a process; gates the send/recv hooks. */
-__s64 pending_passive = 0;
 /* Sockets with an entry in conns, bounded by SOCK_MAX_CONNS. */
 __s64 n_conns = 0;
 
@@ -72,6 +71,26 @@ struct {
 	__type(key, int);
 	__type(value, struct sock_conn);
 } conns SEC(".maps");
+
+/* The process a listening socket on a traced port belongs to. */
+struct sock_owner {
+	__u32 pid; /* tgid */
+	char comm[SOCK_COMM_LEN];
+};
+
+/* One entry per listening socket on a traced port: the process that called listen(), or for a
+ * listener older than the trace, the first process listeners_scan found holding it. With
+ * BPF_F_CLONE the kernel copies the entry to each connection the listener accepts, before the
+ * new socket's first state change: a passive open, which runs in softirq, knows its process
+ * there and then, with nothing run per message. That is the process that owns the listener;
+ * a server that hands accepted sockets to workers (Kamailio's tcp_main and TCP workers) is
+ * credited to the listener's owner, not to the worker. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__type(key, int);
+	__type(value, struct sock_owner);
+} listeners SEC(".maps");
 
 static __always_inline struct sock_conn *conn_of(const struct sock *sk)
 {
@@ -187,9 +206,9 @@ static bool conn_emit(const struct sock_conn *conn, __u32 type)
 }
 
 /* conn_close, as soon as the first close of an established connection is known. A passive
- * socket that no process has touched yet waits for its process (passive_attribute) or its
- * end; a record the ring buffer had no room for is sent with the conn_end (the JSON side
- * inserts a conn_close before the conn_end of an established connection that lacks one). */
+ * socket whose process is not known yet waits for it (passive_attribute) or for its end; a record
+ * the ring buffer had no room for is sent with the conn_end (the JSON side inserts a conn_close
+ * before the conn_end of an established connection that lacks one). */
 static void conn_report_close(struct sock_conn *conn)
 {
 	if ((conn->flags & (SOCK_F_CLOSE_REPORTED | SOCK_F_END_REPORTED)) ||
@@ -330,7 +349,7 @@ static struct sock_conn *conn_start(const struct sock *sk, __u8 direction)
 	} else {
 		conn.open_ts_ns = bpf_ktime_get_ns();
 		/* connect() runs in the connecting process; a passive open runs in softirq and
-		 * gets its process later (passive_attribute). */
+		 * gets its listener's (conn_credit). */
 		if (direction == SOCK_DIR_OUT)
 			conn_set_process(&conn);
 	}
@@ -346,23 +365,19 @@ static struct sock_conn *conn_start(const struct sock *sk, __u8 direction)
 		__sync_fetch_and_add(&losses.map_full, 1);
 		return NULL;
 	}
-	if (direction == SOCK_DIR_IN)
-		__sync_fetch_and_add(&pending_passive, 1);
 	return stored;
 }
 
-/* conn_end, once per socket. A passive socket nobody touched gets pid null (and with a pid
- * filter, no events at all: whose it was is unknown). */
+/* conn_end, once per socket. A passive socket whose process stayed unknown gets pid null (and with
+ * a pid filter, no events at all: whose it was is unknown). */
 static void conn_report_end(struct sock_conn *conn)
 {
 	if (conn->flags & SOCK_F_END_REPORTED)
 		return;
 	conn->flags |= SOCK_F_END_REPORTED;
 	if (conn->direction == SOCK_DIR_IN &&
-	    __sync_val_compare_and_swap(&conn->attributed, 0, 1) == 0) {
-		__sync_fetch_and_add(&pending_passive, -1);
+	    __sync_val_compare_and_swap(&conn->attributed, 0, 1) == 0)
 		conn->flags |= SOCK_F_PROCESS_UNKNOWN;
-	}
 	if ((conn->flags & SOCK_F_PROCESS_UNKNOWN) && filter_pid)
 		return;
 	conn_resolve_end(conn);
@@ -397,11 +412,36 @@ static bool sock_destroyed_now(const struct sock *sk)
 	return BPF_CORE_READ((struct file___f_count *)file, f_count.counter) <= 0;
 }
 
-/* A passive open happens in softirq, where the current task is whoever was interrupted. No
- * tracepoint fires in accept() with the new socket, and the syscall tracepoints would slow
- * every syscall on the host; so the socket is credited to the first process that sends,
- * receives or closes on it, normally the one that accepted it (a server that hands accepted
- * fds to workers gets the worker). */
+/* The owner of the listener that accepted SK: the kernel copied the listener's entry to SK
+ * (BPF_F_CLONE). NULL when its listener had none (the entry could not be made). */
+static __always_inline struct sock_owner *listener_owner(const struct sock *sk)
+{
+	return bpf_sk_storage_get(&listeners, (struct sock *)sk, NULL, 0);
+}
+
+static void conn_credit(struct sock_conn *conn, const struct sock_owner *owner)
+{
+	conn->pid = owner->pid;
+	__builtin_memcpy(conn->comm, owner->comm, sizeof(conn->comm));
+	conn->attributed = 1;
+}
+
+/* Records who owns a listening socket on a traced port: listen() runs in its process. */
+static void listener_note(const struct sock *sk)
+{
+	struct sock_owner *owner =
+	    bpf_sk_storage_get(&listeners, (struct sock *)sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+
+	if (!owner)
+		return; /* its connections are credited at their close (passive_attribute) */
+	owner->pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(owner->comm, sizeof(owner->comm));
+}
+
+/* A passive socket whose listener had no owner recorded: credited to the process that
+ * closes it (close() and shutdown() run in the owning process). No tracepoint fires in
+ * accept() with the new socket, and the syscall tracepoints would slow every syscall on the
+ * host. */
 static void passive_attribute(const struct sock *sk)
 {
 	struct sock_conn *conn = conn_of(sk);
@@ -410,7 +450,6 @@ static void passive_attribute(const struct sock *sk)
 		return;
 	if (__sync_val_compare_and_swap(&conn->attributed, 0, 1) != 0)
 		return;
-	__sync_fetch_and_add(&pending_passive, -1);
 	if (filter_pid && (bpf_get_current_pid_tgid() >> 32) != filter_pid) {
 		conn_forget(sk);
 		return;
@@ -418,14 +457,21 @@ static void passive_attribute(const struct sock *sk)
 	conn_set_process(conn);
 	conn->flags |= SOCK_F_OPEN_REPORTED;
 	conn_emit(conn, SOCK_EV_OPEN);
-	/* the peer may have closed before this process first touched the socket */
+	/* the peer may have closed before this process closed the socket */
 	conn_report_close(conn);
 }
 
 static struct sock_conn *conn_first_seen(const struct sock *sk, int oldstate, int newstate)
 {
+	struct sock_owner *owner;
+	struct sock_conn *conn;
+
 	if (!sock_is_traced(sk))
 		return NULL;
+	if (newstate == TCP_LISTEN) {
+		listener_note(sk);
+		return NULL;
+	}
 	if (newstate == TCP_SYN_SENT) {
 		if (filter_pid && (bpf_get_current_pid_tgid() >> 32) != filter_pid)
 			return NULL;
@@ -433,8 +479,15 @@ static struct sock_conn *conn_first_seen(const struct sock *sk, int oldstate, in
 	}
 	/* A passive open: its child socket enters SYN_RECV; should that change not be seen,
 	 * SYN_RECV -> ESTABLISHED still names it. */
-	if (newstate == TCP_SYN_RECV || (oldstate == TCP_SYN_RECV && newstate == TCP_ESTABLISHED))
-		return conn_start(sk, SOCK_DIR_IN);
+	if (newstate == TCP_SYN_RECV || (oldstate == TCP_SYN_RECV && newstate == TCP_ESTABLISHED)) {
+		owner = listener_owner(sk);
+		if (filter_pid && owner && owner->pid != filter_pid)
+			return NULL;
+		conn = conn_start(sk, SOCK_DIR_IN);
+		if (conn && owner)
+			conn_credit(conn, owner);
+		return conn;
+	}
 	/* A connection older than this trace, ending now: still worth its conn_end. */
 	if (oldstate == TCP_ESTABLISHED && !filter_pid)
 		return conn_start(sk, SOCK_DIR_UNKNOWN);
@@ -462,14 +515,13 @@ int BPF_PROG(on_set_state, const struct sock *sk, int oldstate, int newstate)
 	switch (newstate) {
 	case TCP_ESTABLISHED:
 		conn->flags |= SOCK_F_ESTABLISHED;
-		if (conn->direction == SOCK_DIR_OUT) {
+		if (conn->direction == SOCK_DIR_OUT || conn->attributed) {
 			conn->flags |= SOCK_F_OPEN_REPORTED;
 			conn_emit(conn, SOCK_EV_OPEN);
 		}
 		break;
 	case TCP_FIN_WAIT1:
 		conn_first_close(conn, sk, SOCK_CLOSED_BY_LOCAL, SOCK_HOW_FIN);
-		/* close() or shutdown() runs in the owning process. */
 		passive_attribute(sk);
 		break;
 	case TCP_CLOSE_WAIT:
@@ -593,8 +645,6 @@ static void conn_note_io(const struct sock *sk, int bytes, bool is_send)
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(on_send_length, struct sock *sk, int ret, int flags)
 {
-	if (pending_passive > 0)
-		passive_attribute(sk);
 	conn_note_io(sk, ret, true);
 	return 0;
 }
@@ -602,10 +652,35 @@ int BPF_PROG(on_send_length, struct sock *sk, int ret, int flags)
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(on_recv_length, struct sock *sk, int ret, int flags)
 {
-	if (pending_passive > 0)
-		passive_attribute(sk);
 	/* MSG_PEEK moves nothing */
 	if (!(flags & MSG_PEEK))
 		conn_note_io(sk, ret, false);
+	return 0;
+}
+
+/* Run once by userspace right after the tracepoints attach (live_tracer.c): records the owner
+ * of each listening socket on a traced port that is older than the trace, the first process
+ * found holding it (a task iterator visits processes in pid order; threads sharing their
+ * process's files are skipped). A listener made since is recorded by listener_note. */
+SEC("iter/task_file")
+int listeners_scan(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct sock_owner *owner;
+	struct socket *sock;
+	struct sock *sk;
+
+	if (!task || !file)
+		return 0;
+	sock = bpf_sock_from_file(file);
+	sk = sock ? sock->sk : NULL;
+	if (!sk || sk->__sk_common.skc_state != TCP_LISTEN || !sock_is_traced(sk))
+		return 0;
+	owner = bpf_sk_storage_get(&listeners, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!owner || owner->pid)
+		return 0;
+	owner->pid = task->tgid;
+	bpf_probe_read_kernel_str(owner->comm, sizeof(owner->comm), task->comm);
 	return 0;
 }

@@ -57,6 +57,8 @@ struct live_run {
 	struct live_wire *wire; /* NULL with --no-wire */
 	struct live_wire_counts wire_reported;
 	struct live_tracer *tracer;
+	bool tls_marking;     /* TLS ports are marked as the probe and the wire path find them */
+	bool tls_mark_failed; /* said once */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -205,13 +207,24 @@ static int on_sock_event(void *ctx, const struct sock_event *event)
 	return err;
 }
 
-/* A TLS hello on the wire marks its port as TLS for the socket tracer, whatever TLS library
- * the host runs (the libssl probe marks OpenSSL's in the kernel). */
+/* TLS seen on a port: the socket tracer times its sockets' I/O from now on (the close_notify
+ * rule). A failure is said once and the run goes on without the rule. */
+static void tls_port_seen(struct live_run *run, uint16_t port)
+{
+	char why[160];
+
+	if (!run->tls_marking || run->tls_mark_failed ||
+	    !live_tracer_mark_tls_port(run->tracer, port, why, sizeof(why)))
+		return;
+	run->tls_mark_failed = true;
+	fprintf(stderr, "siptrail live: %s; idle times before a TLS close_notify may be short\n",
+		why);
+}
+
+/* A TLS hello on the wire, whatever TLS library the host runs. */
 static void on_wire_tls_port(void *ctx, uint16_t port)
 {
-	struct live_run *run = ctx;
-
-	live_tracer_mark_tls_port(run->tracer, port);
+	tls_port_seen(ctx, port);
 }
 
 /* A wire event tied to its socket. */
@@ -226,6 +239,11 @@ static void on_tls_event(const struct tls_event *event, void *ctx)
 {
 	struct live_run *run = ctx;
 
+	/* The probe marked the port in the kernel already; this attaches the I/O probes. */
+	if (event->conn) {
+		tls_port_seen(run, event->lport);
+		tls_port_seen(run, event->rport);
+	}
 	live_pipeline_tls_event(&run->pipe, event);
 }
 
@@ -456,8 +474,8 @@ int cmd_live(int argc, char **argv)
 	pipe_open = true;
 	run.wall_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 	/* With a TLS marker running (libssl probe or wire path), only TLS ports pay for the
-	 * close_notify idle rule's per-message work; 5061 is TLS by convention (RFC 3261 §19.1.2)
-	 * whatever library serves it. */
+	 * close_notify idle rule's per-message work. Without the wire path, which sees any TLS
+	 * library's hellos, 5061 is TLS by convention (RFC 3261 §19.1.2). */
 	const struct live_filter filter = {.ports = &args.ports,
 					   .pid = args.pid,
 					   .cgroup = args.cgroup,
@@ -465,10 +483,9 @@ int cmd_live(int argc, char **argv)
 	err =
 	    live_tracer_open(&filter, args.verbose, on_sock_event, &run, &tracer, why, sizeof(why));
 	run.tracer = tracer;
-	if (!err && filter.io_on_tls_ports_only &&
-	    (err = live_tracer_mark_tls_port(tracer, SIPS_PORT)))
-		snprintf(why, sizeof(why), "cannot mark port %d as TLS: %s", SIPS_PORT,
-			 strerror(-err));
+	run.tls_marking = filter.io_on_tls_ports_only;
+	if (!err && run.tls_marking && args.no_wire)
+		err = live_tracer_mark_tls_port(tracer, SIPS_PORT, why, sizeof(why));
 	if (!err && !args.no_tls)
 		err = tls_probe_open(&args, &run, &probe, why, sizeof(why));
 	if (!err && !args.no_wire) {

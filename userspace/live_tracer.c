@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <bpf/btf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -21,27 +22,33 @@ struct live_tracer {
 	size_t link_count;
 	live_event_fn on_event;
 	void *ctx;
+	const struct port_set *ports;
+	bool per_message_attached;
 	uint32_t netns_inode;
 	char missing_optional[256];
 	uint8_t tls_marked[1 << 16]; /* ports already marked: one syscall per port, not per hello */
 };
 
 /* Tracepoints the sockets object uses. Required ones carry the core promise (opens, closes,
- * ends); without an optional one siptrail still runs and says what it left out. */
+ * ends); without an optional one siptrail still runs and says what it left out. The
+ * per-message ones only serve the close_notify idle rule: with a TLS marker running they are
+ * attached when the first traced port is marked TLS (live_tracer_mark_tls_port), so a host
+ * whose traced ports carry no TLS runs nothing per message. */
 struct probe {
 	const char *tracepoint; /* the name after btf_trace_ in vmlinux BTF */
 	const char *program;	/* in bpf/sockets.bpf.c */
 	bool required;
+	bool per_message;
 };
 
 static const struct probe probes[] = {
-    {"inet_sock_set_state", "on_set_state", true},
-    {"tcp_destroy_sock", "on_destroy_sock", true},
-    {"tcp_send_reset", "on_send_reset", false},
-    {"tcp_receive_reset", "on_receive_reset", false},
-    {"inet_sk_error_report", "on_error_report", false},
-    {"sock_send_length", "on_send_length", false},
-    {"sock_recv_length", "on_recv_length", false},
+    {"inet_sock_set_state", "on_set_state", true, false},
+    {"tcp_destroy_sock", "on_destroy_sock", true, false},
+    {"tcp_send_reset", "on_send_reset", false, false},
+    {"tcp_receive_reset", "on_receive_reset", false, false},
+    {"inet_sk_error_report", "on_error_report", false, false},
+    {"sock_send_length", "on_send_length", false, true},
+    {"sock_recv_length", "on_recv_length", false, true},
 };
 
 _Static_assert(sizeof(probes) / sizeof(probes[0]) <= MAX_PROBES, "raise MAX_PROBES");
@@ -138,6 +145,7 @@ static int tracer_configure(struct live_tracer *tracer, const struct live_filter
 		if (err)
 			return err;
 	}
+	tracer->ports = filter->ports;
 	memcpy((void *)skel->rodata->traced_ports, filter->ports->traced,
 	       sizeof(skel->rodata->traced_ports));
 	skel->rodata->filter_pid = filter->pid;
@@ -147,13 +155,14 @@ static int tracer_configure(struct live_tracer *tracer, const struct live_filter
 	return probes_select(tracer, why, why_len);
 }
 
-static int tracer_attach(struct live_tracer *tracer, char *why, size_t why_len)
+/* Attaches the per-message probes, or the others. */
+static int tracer_attach(struct live_tracer *tracer, bool per_message, char *why, size_t why_len)
 {
 	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
 		struct bpf_program *prog = probe_program(tracer, &probes[i]);
 		struct bpf_link *link;
 
-		if (!bpf_program__autoload(prog))
+		if (probes[i].per_message != per_message || !bpf_program__autoload(prog))
 			continue;
 		link = bpf_program__attach(prog);
 		if (!link) {
@@ -167,6 +176,34 @@ static int tracer_attach(struct live_tracer *tracer, char *why, size_t why_len)
 		tracer->links[tracer->link_count++] = link;
 	}
 	return 0;
+}
+
+/* Runs listeners_scan once over every process (bpf/sockets.bpf.c), after the tracepoints are
+ * attached so that no listener falls between the two. */
+static int listeners_scan(struct live_tracer *tracer, char *why, size_t why_len)
+{
+	struct bpf_link *link = bpf_program__attach_iter(tracer->skel->progs.listeners_scan, NULL);
+	char buf[64];
+	ssize_t n = 0;
+	int fd, err;
+
+	if (!link) {
+		err = -errno;
+		snprintf(why, why_len,
+			 "cannot attach the listening-socket scan (iter/task_file): %s",
+			 strerror(-err));
+		return err;
+	}
+	fd = bpf_iter_create(bpf_link__fd(link));
+	while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	err = fd < 0 || n < 0 ? -errno : 0;
+	if (err)
+		snprintf(why, why_len, "cannot run the listening-socket scan: %s", strerror(-err));
+	if (fd >= 0)
+		close(fd);
+	bpf_link__destroy(link);
+	return err;
 }
 
 int live_tracer_open(const struct live_filter *filter, bool verbose, live_event_fn on_event,
@@ -208,7 +245,13 @@ int live_tracer_open(const struct live_filter *filter, bool verbose, live_event_
 			 "-r), needed to turn jiffies into idle times");
 		goto fail;
 	}
-	err = tracer_attach(tracer, why, why_len);
+	err = tracer_attach(tracer, false, why, why_len);
+	if (!err && !filter->io_on_tls_ports_only) {
+		err = tracer_attach(tracer, true, why, why_len);
+		tracer->per_message_attached = true;
+	}
+	if (!err)
+		err = listeners_scan(tracer, why, why_len);
 	if (err)
 		goto fail;
 	tracer->events =
@@ -243,17 +286,25 @@ int live_tracer_fd(const struct live_tracer *tracer)
 	return ring_buffer__epoll_fd(tracer->events);
 }
 
-int live_tracer_mark_tls_port(struct live_tracer *tracer, uint16_t port)
+int live_tracer_mark_tls_port(struct live_tracer *tracer, uint16_t port, char *why, size_t why_len)
 {
 	uint32_t key = port;
 	uint8_t marked = 1;
+	int err;
 
-	if (tracer->tls_marked[port])
+	if (!tracer->ports->traced[port] || tracer->tls_marked[port])
 		return 0;
-	if (bpf_map_update_elem(live_tracer_tls_ports_fd(tracer), &key, &marked, BPF_ANY))
-		return -errno;
+	if (bpf_map_update_elem(live_tracer_tls_ports_fd(tracer), &key, &marked, BPF_ANY)) {
+		err = -errno;
+		snprintf(why, why_len, "cannot mark port %u as TLS: %s", port, strerror(-err));
+		return err;
+	}
 	tracer->tls_marked[port] = 1;
-	return 0;
+	if (tracer->per_message_attached)
+		return 0;
+	/* once, even when it fails: the caller reports it, and a retry per port would not help */
+	tracer->per_message_attached = true;
+	return tracer_attach(tracer, true, why, why_len);
 }
 
 int live_tracer_tls_ports_fd(const struct live_tracer *tracer)

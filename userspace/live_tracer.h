@@ -15,8 +15,9 @@ struct live_filter {
 	const char *cgroup;   /* cgroup v2 directory, NULL = any */
 	uint32_t netns_inode; /* 0 = the caller's own network namespace */
 	/* Time sends and receives (the close_notify idle rule) only on ports marked as TLS
-	 * (live_tracer_mark_tls_port, or the libssl probe through live_tracer_tls_ports_fd);
-	 * false: on every traced port, for when nothing would mark them. */
+	 * (live_tracer_mark_tls_port, or the libssl probe through live_tracer_tls_ports_fd),
+	 * attaching the per-message probes at the first mark; false: on every traced port from
+	 * the start, for when nothing would mark them. */
 	bool io_on_tls_ports_only;
 };
 
@@ -46,8 +47,10 @@ uint32_t live_tracer_netns(const struct live_tracer *tracer);
 /* Probes the kernel did not offer and that were left out, comma-separated ("" if none). */
 const char *live_tracer_missing_optional(const struct live_tracer *tracer);
 
-/* Marks PORT as carrying TLS (see bpf/tls_ports.h). Returns 0 or a negative errno. */
-int live_tracer_mark_tls_port(struct live_tracer *tracer, uint16_t port);
+/* Marks a traced PORT as carrying TLS (see bpf/tls_ports.h; an untraced one is ignored), and
+ * the first time, attaches the send and receive probes that time its sockets' I/O. Returns 0,
+ * or a negative errno with what failed in why. */
+int live_tracer_mark_tls_port(struct live_tracer *tracer, uint16_t port, char *why, size_t why_len);
 
 /* The map of TLS ports, for the libssl probe to share (ssl_probe_opts.tls_ports_fd). */
 int live_tracer_tls_ports_fd(const struct live_tracer *tracer);

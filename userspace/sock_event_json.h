@@ -9,8 +9,9 @@
 #include "sock_events.h"
 
 /* A record yields at most three events: a socket that ends before its open was reported (a
- * passive socket no process touched, or one older than the trace) gets its conn_open first,
- * and an established connection whose conn_close was not sent gets it before its conn_end. */
+ * passive socket whose process stayed unknown, or one older than the trace) gets its conn_open
+ * first, and an established connection whose conn_close was not sent gets it before its conn_end.
+ */
 #define SOCK_EVENT_JSON_MAX 3
 
 /* Turns one kernel record into journal events. wall_offset_ns is added to the kernel's

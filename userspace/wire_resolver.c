@@ -8,8 +8,8 @@
 
 #define MAX_SOCKETS 65536
 #define MAX_PENDING 8192
-/* The tracer's ring buffer is read at least every 100 ms; a passive socket's conn_open waits
- * for the first process that uses it. */
+/* The tracer's ring buffer is read at least every 100 ms; a passive socket whose listener's
+ * owner is not known gets its conn_open only when a process closes it. */
 #define PENDING_DEADLINE_NS 2000000000ULL
 #define SOCKET_LINGER_NS    10000000000ULL
 #define EXPIRE_EVERY_NS	    1000000000ULL

@@ -1,6 +1,7 @@
 /* siptrail live against the real kernel: loopback connections and one network namespace of
  * our own, each case checked from the JSON lines the real binary prints. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <errno.h>
@@ -44,6 +45,8 @@ enum test_port {
 	PORT_HELD,
 	PORT_ANSWERED,
 	PORT_RECONNECT,
+	PORT_OLD_LISTENER,
+	PORT_NEW_LISTENER,
 };
 
 /* The size of a TLS 1.3 close_notify record (RFC 8446 §5.2: 5 + 2 + 1 + 16 tag). */
@@ -514,6 +517,91 @@ static void test_pid_filter(void **state)
 	json_decref(events);
 }
 
+/* Whether RUN has printed the event yet (it flushes every poll round, 100 ms), waiting up to
+ * two seconds. */
+static bool event_printed_soon(const struct siptrail_run *run, const char *name,
+			       const char *direction, uint16_t port)
+{
+	for (int i = 0; i < 20; i++) {
+		json_t *events = json_lines_read(run->out_path);
+		bool found = event_find(events, name, direction, port) != NULL;
+
+		json_decref(events);
+		if (found)
+			return true;
+		usleep(100 * 1000);
+	}
+	return false;
+}
+
+/* A child process listens (before siptrail starts, or after), accepts one connection from
+ * this process and keeps it without any I/O until told to close. The passive socket is
+ * credited to the child, the listener's owner, as it opens: the softirq that completes the
+ * handshake runs in this process, and no I/O or close has happened to credit it by. */
+static void passive_credit_check(uint16_t port, bool listen_before_trace)
+{
+	const char *args[] = {"--ports", port_arg(port), NULL};
+	int ready[2], go[2], client, status;
+	struct siptrail_run run;
+	json_t *events, *open;
+	bool open_printed;
+	char byte;
+	pid_t child;
+
+	live_env_require();
+	if (!listen_before_trace)
+		siptrail_start(&run, NULL, args);
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(go), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		int listener = tcp_listen("127.0.0.1", port), server;
+
+		if (write(ready[1], "l", 1) != 1)
+			_exit(1);
+		server = tcp_accept(listener);
+		if (read(go[0], &byte, 1) != 1)
+			_exit(1);
+		close(server);
+		close(listener);
+		_exit(0);
+	}
+	assert_int_equal(read(ready[0], &byte, 1), 1);
+	if (listen_before_trace)
+		siptrail_start(&run, NULL, args);
+	client = tcp_connect("127.0.0.1", port);
+	assert_true(client >= 0);
+	open_printed = event_printed_soon(&run, "conn_open", "in", port);
+	assert_int_equal(write(go[1], "g", 1), 1);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_int_equal(status, 0);
+	close(client);
+	events = siptrail_stop(&run);
+	assert_true(open_printed);
+
+	open = event_require(events, "conn_open", "in", port);
+	assert_int_equal(event_int(open, "pid"), child);
+	assert_int_equal(event_int(event_require(events, "conn_end", "in", port), "pid"), child);
+	json_decref(events);
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
+}
+
+static void test_passive_credit_old_listener(void **state)
+{
+	(void)state;
+	passive_credit_check(PORT_OLD_LISTENER, true);
+}
+
+static void test_passive_credit_new_listener(void **state)
+{
+	(void)state;
+	passive_credit_check(PORT_NEW_LISTENER, false);
+}
+
 static void test_ipv6_loopback(void **state)
 {
 	const char *args[] = {"--ports", port_arg(PORT_V6), NULL};
@@ -567,6 +655,8 @@ int main(void)
 	    cmocka_unit_test(test_untraced_port_is_silent),
 	    cmocka_unit_test(test_reconnect_same_socket),
 	    cmocka_unit_test(test_pid_filter),
+	    cmocka_unit_test(test_passive_credit_old_listener),
+	    cmocka_unit_test(test_passive_credit_new_listener),
 	    cmocka_unit_test(test_ipv6_loopback),
 	    cmocka_unit_test(test_duration_ends_run),
 	};
