@@ -354,16 +354,13 @@ static struct sock_conn *conn_start(const struct sock *sk, __u8 direction)
 			conn_set_process(&conn);
 	}
 	conn_read_addrs(&conn, sk);
-	if (__sync_fetch_and_add(&n_conns, 1) >= SOCK_MAX_CONNS) {
-		__sync_fetch_and_add(&n_conns, -1);
-		__sync_fetch_and_add(&losses.map_full, 1);
-		return NULL;
-	}
-	stored = bpf_sk_storage_get(&conns, (struct sock *)sk, &conn, BPF_SK_STORAGE_GET_F_CREATE);
+	stored =
+	    __sync_fetch_and_add(&n_conns, 1) < SOCK_MAX_CONNS
+		? bpf_sk_storage_get(&conns, (struct sock *)sk, &conn, BPF_SK_STORAGE_GET_F_CREATE)
+		: NULL;
 	if (!stored) {
 		__sync_fetch_and_add(&n_conns, -1);
 		__sync_fetch_and_add(&losses.map_full, 1);
-		return NULL;
 	}
 	return stored;
 }
