@@ -125,55 +125,64 @@ static bool sock_in_cgroup(const struct sock *sk)
 	return false;
 }
 
+/* The socket's TCP fields. Every socket pointer here is a BTF pointer (tp_btf arguments, the
+ * task iterator's files), so fields are read with plain loads: a BPF_CORE_READ is a helper
+ * call each, and a state change read about twenty. NULL for a socket that is not TCP. */
+static __always_inline const struct tcp_sock *tcp_of(const struct sock *sk)
+{
+	return bpf_skc_to_tcp_sock((struct sock *)sk);
+}
+
 /* Everything but the pid, which only process context knows. */
 static bool sock_is_traced(const struct sock *sk)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	__u16 rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	__u16 family = sk->__sk_common.skc_family;
 
 	if (family != AF_INET && family != AF_INET6)
 		return false;
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	if (sk->sk_protocol != IPPROTO_TCP)
 		return false;
-	if (!traced_ports[lport] && !traced_ports[rport])
+	if (!traced_ports[sk->__sk_common.skc_num] &&
+	    !traced_ports[bpf_ntohs(sk->__sk_common.skc_dport)])
 		return false;
-	if (filter_netns && BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) != filter_netns)
+	if (filter_netns && sk->__sk_common.skc_net.net->ns.inum != filter_netns)
 		return false;
 	return sock_in_cgroup(sk);
 }
 
 static void conn_read_addrs(struct sock_conn *conn, const struct sock *sk)
 {
-	__u16 lport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+	const struct tcp_sock *tp = tcp_of(sk);
+	__u16 lport = tp ? bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport) : 0;
 
 	/* inet_sport is set once connect() has picked a port; before that skc_num may be. */
 	if (!lport)
-		lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		lport = sk->__sk_common.skc_num;
 	if (lport)
 		conn->lport = lport;
-	conn->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	conn->rport = bpf_ntohs(sk->__sk_common.skc_dport);
 	if (conn->family == AF_INET) {
-		BPF_CORE_READ_INTO((__u32 *)conn->laddr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__u32 *)conn->raddr, sk, __sk_common.skc_daddr);
+		*(__u32 *)conn->laddr = sk->__sk_common.skc_rcv_saddr;
+		*(__u32 *)conn->raddr = sk->__sk_common.skc_daddr;
 	} else {
-		BPF_CORE_READ_INTO(&conn->laddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(&conn->raddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		*(struct in6_addr *)conn->laddr = sk->__sk_common.skc_v6_rcv_saddr;
+		*(struct in6_addr *)conn->raddr = sk->__sk_common.skc_v6_daddr;
 	}
 }
 
 static void conn_read_counters(struct sock_conn *conn, const struct sock *sk)
 {
-	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
-	unsigned long sk_flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
+	const struct tcp_sock *tp = tcp_of(sk);
 
+	if (!tp)
+		return;
 	/* Payload only: bytes_sent counts retransmitted bytes again, and bytes_received
 	 * (rcv_nxt's advance) counts the peer's FIN, which tcp_fin() marks with SOCK_DONE. */
-	conn->bytes_sent = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
-	conn->bytes_received = BPF_CORE_READ(tp, bytes_received);
-	if ((sk_flags & (1UL << SOCK_DONE)) && conn->bytes_received)
+	conn->bytes_sent = tp->bytes_sent - tp->bytes_retrans;
+	conn->bytes_received = tp->bytes_received;
+	if ((sk->__sk_common.skc_flags & (1UL << SOCK_DONE)) && conn->bytes_received)
 		conn->bytes_received--;
-	conn->retransmits = BPF_CORE_READ(tp, total_retrans);
+	conn->retransmits = tp->total_retrans;
 }
 
 static void conn_set_process(struct sock_conn *conn)
@@ -243,21 +252,20 @@ static __always_inline __u64 jiffies64_from32(__u32 stamp, __u64 now_j)
 static __u64 conn_data_before_alert_j(const struct sock_conn *conn, const struct sock *sk,
 				      __u64 now_j)
 {
-	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+	const struct tcp_sock *tp = tcp_of(sk);
 	__u32 unread = 0, sent_j;
 
-	if (!sock_io_timed(BPF_CORE_READ(sk, __sk_common.skc_num),
-			   bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport))))
+	if (!tp || !sock_io_timed(sk->__sk_common.skc_num, bpf_ntohs(sk->__sk_common.skc_dport)))
 		return 0;
 	/* The peer's FIN arrived (tcp_fin sets SOCK_DONE; rcv_nxt counts the FIN): the
 	 * application may not have read the alert before it yet. */
-	if (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SOCK_DONE))
-		unread = BPF_CORE_READ(tp, rcv_nxt) - BPF_CORE_READ(tp, copied_seq) - 1;
+	if (sk->__sk_common.skc_flags & (1UL << SOCK_DONE))
+		unread = tp->rcv_nxt - tp->copied_seq - 1;
 	if (unread > 0 && unread <= TLS_ALERT_RECORD_MAX) {
 		/* Nothing timed yet (the port was marked TLS after the traffic): this host's own
 		 * last send is the bound left on the silence before the alert. */
 		if (!conn->last_io_jiffies) {
-			sent_j = BPF_CORE_READ(tp, lsndtime);
+			sent_j = tp->lsndtime;
 			return sent_j ? jiffies64_from32(sent_j, now_j) : 0;
 		}
 		/* the peer answered this host's own close_notify with its own and FIN'd first */
@@ -275,16 +283,17 @@ static __u64 conn_data_before_alert_j(const struct sock_conn *conn, const struct
 /* How long neither side had sent data: the kernel's own last-data times, in jiffies. */
 static __u64 conn_idle_ns(const struct sock_conn *conn, const struct sock *sk, __u64 now_ns)
 {
+	const struct tcp_sock *tp = tcp_of(sk);
 	__u64 now_j = bpf_jiffies64(), data_j;
 	__u32 sent_j, recv_j, last_j;
 
-	if (!(conn->flags & SOCK_F_ESTABLISHED))
+	if (!(conn->flags & SOCK_F_ESTABLISHED) || !tp)
 		return conn->open_ts_ns ? now_ns - conn->open_ts_ns : 0;
 	data_j = conn_data_before_alert_j(conn, sk, now_j);
 	if (data_j)
 		return (now_j - data_j) * (NSEC_PER_SEC / CONFIG_HZ);
-	sent_j = BPF_CORE_READ((struct tcp_sock *)sk, lsndtime);
-	recv_j = BPF_CORE_READ((struct inet_connection_sock *)sk, icsk_ack.lrcvtime);
+	sent_j = tp->lsndtime;
+	recv_j = tp->inet_conn.icsk_ack.lrcvtime;
 	last_j = (__s32)(sent_j - recv_j) > 0 ? sent_j : recv_j;
 	return (__u64)(__u32)((__u32)now_j - last_j) * (NSEC_PER_SEC / CONFIG_HZ);
 }
@@ -340,8 +349,8 @@ static struct sock_conn *conn_start(const struct sock *sk, __u8 direction)
 	struct sock_conn conn = {}, *stored;
 
 	conn.cookie = bpf_get_socket_cookie((void *)sk);
-	conn.family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	conn.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	conn.family = sk->__sk_common.skc_family;
+	conn.netns = sk->__sk_common.skc_net.net->ns.inum;
 	conn.direction = direction;
 	if (direction == SOCK_DIR_UNKNOWN) {
 		/* its conn_open goes out with its first record (conn_close or conn_end) */
@@ -393,14 +402,13 @@ static void conn_report_end(struct sock_conn *conn)
  * or a kernel socket) is not destroyed now either. */
 static bool sock_destroyed_now(const struct sock *sk)
 {
-	unsigned long sk_flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
 	struct socket *sock;
 	struct file *file;
 
-	if (sk_flags & (1UL << SOCK_DEAD))
+	if (sk->__sk_common.skc_flags & (1UL << SOCK_DEAD))
 		return true;
-	sock = BPF_CORE_READ(sk, sk_socket);
-	file = sock ? BPF_CORE_READ(sock, file) : NULL;
+	sock = sk->sk_socket;
+	file = sock ? sock->file : NULL;
 	if (!file)
 		return false;
 	/* file_ref_t (6.13+) stores references - 1: negative once the last one is gone. */
@@ -530,7 +538,7 @@ int BPF_PROG(on_set_state, const struct sock *sk, int oldstate, int newstate)
 		break;
 	case TCP_CLOSE:
 		if (!conn->sk_err)
-			conn->sk_err = BPF_CORE_READ(sk, sk_err);
+			conn->sk_err = sk->sk_err;
 		conn_first_close(conn, sk, SOCK_CLOSED_BY_NONE, SOCK_HOW_PENDING);
 		conn->end_ts_ns = bpf_ktime_get_ns();
 		/* Counters now: tcp_disconnect() (SO_LINGER 0) zeroes them right after. */
@@ -579,7 +587,7 @@ int BPF_PROG(on_error_report, const struct sock *sk)
 	struct sock_conn *conn = conn_of(sk);
 
 	if (conn && !conn->sk_err)
-		conn->sk_err = BPF_CORE_READ(sk, sk_err);
+		conn->sk_err = sk->sk_err;
 	return 0;
 }
 
@@ -601,9 +609,8 @@ int BPF_PROG(on_destroy_sock, struct sock *sk)
  * the silence before it. */
 static void conn_io_seed(struct sock_conn *conn, const struct sock *sk, bool is_send, __u64 now_j)
 {
-	__u32 other_j = is_send
-			    ? BPF_CORE_READ((struct inet_connection_sock *)sk, icsk_ack.lrcvtime)
-			    : BPF_CORE_READ((struct tcp_sock *)sk, lsndtime);
+	const struct tcp_sock *tp = tcp_of(sk);
+	__u32 other_j = !tp ? 0 : is_send ? tp->inet_conn.icsk_ack.lrcvtime : tp->lsndtime;
 
 	if (!other_j)
 		return;
