@@ -220,20 +220,14 @@ struct {
 	__type(value, struct ssl_data_event);
 } data_scratch SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, SSL_STAT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} stats SEC(".maps");
+/* A global (.bss), not an array map: userspace reads it from memory every poll round, with
+ * no syscall. */
+__u64 ssl_stats[SSL_STAT_MAX] = {};
 
 static void stat_add(enum ssl_stat stat)
 {
-	__u32 index = stat;
-	__u64 *count = bpf_map_lookup_elem(&stats, &index);
-
-	if (count)
-		__sync_fetch_and_add(count, 1);
+	if (stat < SSL_STAT_MAX)
+		__sync_fetch_and_add(&ssl_stats[stat], 1);
 }
 
 static bool port_traced(__u16 port)

@@ -248,7 +248,7 @@ static void on_tls_event(const struct tls_event *event, void *ctx)
 }
 
 /* A "lost" event whenever a loss counter moved, and once at the end (final). */
-static int report_losses(struct live_run *run, const struct live_tracer *tracer,
+static int report_losses(struct live_run *run, struct live_tracer *tracer,
 			 const struct ssl_probe *probe, bool final)
 {
 	struct live_wire_counts wire_now = {0};
@@ -257,7 +257,7 @@ static int report_losses(struct live_run *run, const struct live_tracer *tracer,
 	json_t *event;
 	int err;
 
-	live_tracer_losses(tracer, &now);
+	live_tracer_losses(tracer, final, &now);
 	if (probe)
 		ssl_probe_stats(probe, &tls_now);
 	if (run->wire && (err = live_wire_counts(run->wire, &wire_now)))
@@ -411,12 +411,12 @@ static int tls_probe_open(const struct live_args *args, struct live_run *run,
 	return ssl_probe_open(&opts, on_tls_event, run, probe, why, why_len);
 }
 
-static void print_summary(const struct live_run *run, const struct live_tracer *tracer)
+static void print_summary(const struct live_run *run, struct live_tracer *tracer)
 {
 	struct sock_losses losses;
 	uint64_t tls_lost = run->tls_losses_reported.ringbuf_full;
 
-	live_tracer_losses(tracer, &losses);
+	live_tracer_losses(tracer, true, &losses);
 	fprintf(stderr,
 		"siptrail live: %llu events, %llu lost (ring buffer %llu, map full %llu, "
 		"tls ring buffer %llu), %llu probe calls skipped by the kernel; %lu failure "

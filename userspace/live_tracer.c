@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/btf.h>
 #include <bpf/bpf.h>
@@ -14,6 +15,9 @@
 #include "sockets.skel.h"
 
 #define MAX_PROBES 16
+/* bpf_prog_info costs a syscall per program: at ten poll rounds a second that was a quarter of
+ * an idle tracer's CPU (perf), so the skipped-call counters are read at most once a second. */
+#define SKIPPED_REFRESH_NS 1000000000LL
 
 struct live_tracer {
 	struct sockets *skel;
@@ -27,6 +31,8 @@ struct live_tracer {
 	uint32_t netns_inode;
 	char missing_optional[256];
 	uint8_t tls_marked[1 << 16]; /* ports already marked: one syscall per port, not per hello */
+	uint64_t skipped;	     /* tracer_skipped_calls() when last read */
+	int64_t skipped_read_ns;     /* CLOCK_MONOTONIC of that read; 0 = never */
 };
 
 /* Tracepoints the sockets object uses. Required ones carry the core promise (opens, closes,
@@ -270,7 +276,8 @@ fail:
 
 int live_tracer_poll(struct live_tracer *tracer, int timeout_ms)
 {
-	int woken = ring_buffer__poll(tracer->events, timeout_ms);
+	/* With no wait, consume alone reads the ring from memory: no epoll_wait syscall. */
+	int woken = timeout_ms ? ring_buffer__poll(tracer->events, timeout_ms) : 0;
 	int consumed;
 
 	if (woken < 0)
@@ -332,15 +339,29 @@ static uint64_t tracer_skipped_calls(const struct live_tracer *tracer)
 	return skipped;
 }
 
-void live_tracer_losses(const struct live_tracer *tracer, struct sock_losses *losses)
+static int64_t monotonic_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
+}
+
+void live_tracer_losses(struct live_tracer *tracer, bool fresh, struct sock_losses *losses)
 {
 	const volatile struct sock_losses *counters = &tracer->skel->bss->losses;
+	int64_t now_ns = monotonic_ns();
 
 	losses->ringbuf_open = counters->ringbuf_open;
 	losses->ringbuf_end = counters->ringbuf_end;
 	losses->map_full = counters->map_full;
 	losses->ringbuf_close = counters->ringbuf_close;
-	losses->skipped = tracer_skipped_calls(tracer);
+	if (fresh || !tracer->skipped_read_ns ||
+	    now_ns - tracer->skipped_read_ns >= SKIPPED_REFRESH_NS) {
+		tracer->skipped = tracer_skipped_calls(tracer);
+		tracer->skipped_read_ns = now_ns;
+	}
+	losses->skipped = tracer->skipped;
 }
 
 uint32_t live_tracer_netns(const struct live_tracer *tracer)

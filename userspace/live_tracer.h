@@ -38,8 +38,9 @@ int live_tracer_poll(struct live_tracer *tracer, int timeout_ms);
 /* A descriptor for poll(): readable when records wait. */
 int live_tracer_fd(const struct live_tracer *tracer);
 
-/* The kernel's loss counters so far. */
-void live_tracer_losses(const struct live_tracer *tracer, struct sock_losses *losses);
+/* The kernel's loss counters so far. The count of calls the kernel skipped is at most a second
+ * old unless FRESH. */
+void live_tracer_losses(struct live_tracer *tracer, bool fresh, struct sock_losses *losses);
 
 /* The network namespace the kernel filters on (inode number). */
 uint32_t live_tracer_netns(const struct live_tracer *tracer);

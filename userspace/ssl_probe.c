@@ -294,7 +294,8 @@ int ssl_probe_fd(const struct ssl_probe *probe)
 
 int ssl_probe_poll(struct ssl_probe *probe, int timeout_ms)
 {
-	int polled = ring_buffer__poll(probe->ringbuf, timeout_ms);
+	/* With no wait, consume alone reads the ring from memory: no epoll_wait syscall. */
+	int polled = timeout_ms ? ring_buffer__poll(probe->ringbuf, timeout_ms) : 0;
 	int consumed;
 
 	if (polled < 0)
@@ -306,11 +307,8 @@ int ssl_probe_poll(struct ssl_probe *probe, int timeout_ms)
 
 void ssl_probe_stats(const struct ssl_probe *probe, struct ssl_probe_stats *stats)
 {
-	int fd = bpf_map__fd(probe->skel->maps.stats);
-	uint64_t counts[SSL_STAT_MAX] = {0};
+	const volatile __u64 *counts = probe->skel->bss->ssl_stats;
 
-	for (__u32 i = 0; i < SSL_STAT_MAX; i++)
-		bpf_map_lookup_elem(fd, &i, &counts[i]);
 	stats->ringbuf_full = counts[SSL_STAT_RINGBUF_FULL];
 	stats->unmapped = counts[SSL_STAT_UNMAPPED];
 	stats->bad_records = probe->bad_records;
