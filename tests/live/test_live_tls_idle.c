@@ -1,10 +1,10 @@
 /* The close_notify idle rule where siptrail learns which ports carry TLS. The socket tracer
  * times sends and receives only on TLS ports when a marker runs (bpf/tls_ports.h), hooking
- * them only from the first marked port on: the
- * libssl probe marks a port at its first SSL call there, the wire path at the first TLS
- * hello it sees. An SBC's idle timer sends close_notify just before its FIN; conn_close
- * must still say how long the connection sat idle, not 0 s. On a plain-TCP port a small
- * last message (a CRLF keepalive) is traffic like any other. */
+ * them only from the first marked port on: the libssl probe marks a port at its first SSL
+ * call there, the wire path at the first TLS hello it sees. An SBC's idle timer sends
+ * close_notify just before its FIN; conn_close must still say how long the connection sat
+ * idle, not 0 s. On a plain-TCP port a small last message (a CRLF keepalive) is traffic like
+ * any other. */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
