@@ -250,12 +250,11 @@ static __always_inline __u64 jiffies64_from32(__u32 stamp, __u64 now_j)
  * peer's FIN (and maybe answering this host's own close_notify), returns the time (jiffies)
  * of the data before it (0: not the case, or not known). */
 static __u64 conn_data_before_alert_j(const struct sock_conn *conn, const struct sock *sk,
-				      __u64 now_j)
+				      const struct tcp_sock *tp, __u64 now_j)
 {
-	const struct tcp_sock *tp = tcp_of(sk);
 	__u32 unread = 0, sent_j;
 
-	if (!tp || !sock_io_timed(sk->__sk_common.skc_num, bpf_ntohs(sk->__sk_common.skc_dport)))
+	if (!sock_io_timed(sk->__sk_common.skc_num, bpf_ntohs(sk->__sk_common.skc_dport)))
 		return 0;
 	/* The peer's FIN arrived (tcp_fin sets SOCK_DONE; rcv_nxt counts the FIN): the
 	 * application may not have read the alert before it yet. */
@@ -289,7 +288,7 @@ static __u64 conn_idle_ns(const struct sock_conn *conn, const struct sock *sk, _
 
 	if (!(conn->flags & SOCK_F_ESTABLISHED) || !tp)
 		return conn->open_ts_ns ? now_ns - conn->open_ts_ns : 0;
-	data_j = conn_data_before_alert_j(conn, sk, now_j);
+	data_j = conn_data_before_alert_j(conn, sk, tp, now_j);
 	if (data_j)
 		return (now_j - data_j) * (NSEC_PER_SEC / CONFIG_HZ);
 	sent_j = tp->lsndtime;
