@@ -417,10 +417,13 @@ static bool sock_destroyed_now(const struct sock *sk)
 }
 
 /* The owner of the listener that accepted SK: the kernel copied the listener's entry to SK
- * (BPF_F_CLONE). NULL when its listener had none (the entry could not be made). */
+ * (BPF_F_CLONE). NULL when its listener had none (the entry could not be made), or had one
+ * not filled in yet when the kernel copied it. */
 static __always_inline struct sock_owner *listener_owner(const struct sock *sk)
 {
-	return bpf_sk_storage_get(&listeners, (struct sock *)sk, NULL, 0);
+	struct sock_owner *owner = bpf_sk_storage_get(&listeners, (struct sock *)sk, NULL, 0);
+
+	return owner && owner->pid ? owner : NULL;
 }
 
 static void conn_credit(struct sock_conn *conn, const struct sock_owner *owner)
