@@ -9,9 +9,12 @@
  * shared memory mapped at the same address, while forked workers with private heaps can hold
  * different objects at the same address.
  *
- * The socket tracepoints run on every send and receive of the host, so they reject what is
+ * The socket tracepoints run on every send and receive of the host, so userspace attaches
+ * them only once a process in scope uses libssl (io_hooks_request), and they reject what is
  * not theirs first and cheaply: a thread with no per-thread state returns from a send at once,
- * and from a receive once its process is found unmarked, before the socket is read. */
+ * and from a receive once its process is found unmarked, before the socket is read. A
+ * handshake that ran before they were attached is reported once its object is tied to a
+ * socket by later I/O (handshake_catch_up). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -90,10 +93,14 @@ struct ssl_state {
 	struct ssl_err err; /* errors of the last failed call, for a later SSL_get_error() */
 	struct ssl_err other;
 	__u64 unconfirmed_until_ns; /* HS_DONE and no data read yet: a failure until then is late */
+	__u64 end_ns;		    /* when the handshake ended (HS_DONE, HS_FAILED) */
 	__s32 last_ret;
+	__s32 ssl_error; /* of the end, -1 when SSL_get_error() did not end it */
+	__u8 end_by;	 /* enum ssl_hs_end_by */
 	__u8 role;
 	__u8 hs;
 	__u8 begin_sent;
+	__u8 end_sent;
 	__u8 failed_after_ok; /* the handshake ended ok, then failed before it was confirmed */
 };
 
@@ -230,6 +237,33 @@ static void stat_add(enum ssl_stat stat)
 		__sync_fetch_and_add(&ssl_stats[stat], 1);
 }
 
+/* Set once the request below is in the ring buffer (a full buffer: asked again next time). */
+__u8 io_hooks_requested = 0;
+
+/* A process in scope is about to use libssl (SSL_CTX_new) or uses it: userspace attaches
+ * on_sock_send/on_sock_recv, woken at once. Until then a host whose SIP is plain TCP runs
+ * nothing of this probe per message. */
+static void io_hooks_request(void)
+{
+	struct ssl_event_head *head;
+	__u64 id;
+
+	if (io_hooks_requested)
+		return;
+	head = bpf_ringbuf_reserve(&events, sizeof(*head), 0);
+	if (!head)
+		return;
+	id = bpf_get_current_pid_tgid();
+	__builtin_memset(head, 0, sizeof(*head));
+	head->type = SSL_EVENT_IO_HOOKS_WANTED;
+	head->pid = id >> 32;
+	head->tid = (__u32)id;
+	head->ts_ns = bpf_ktime_get_ns();
+	bpf_get_current_comm(head->comm, sizeof(head->comm));
+	bpf_ringbuf_submit(head, BPF_RB_FORCE_WAKEUP);
+	io_hooks_requested = 1;
+}
+
 static bool port_traced(__u16 port)
 {
 	return traced_ports[port];
@@ -290,7 +324,9 @@ static void head_fill(struct ssl_event_head *head, __u32 type, const struct ssl_
 	bpf_get_current_comm(head->comm, sizeof(head->comm));
 }
 
-/* Events leave the kernel only for SSL objects mapped to a socket on a traced port. */
+/* Events leave the kernel only for SSL objects mapped to a socket on a traced port. Data and
+ * verify events of an object not mapped yet are dropped here and counted; handshake events
+ * wait in the object's state for its mapping (handshake_catch_up). */
 static bool state_reportable(const struct ssl_state *state)
 {
 	if (state->conn.cookie == 0) {
@@ -312,13 +348,20 @@ static __u8 role_of(const struct ssl_state *state)
 	return SSL_ROLE_UNKNOWN;
 }
 
-/* The call's return value is state->last_ret. */
-static void handshake_emit(const struct ssl_key *key, struct ssl_state *state, __u32 type,
-			   __u8 end_by, __s32 ssl_error)
+static bool hs_ended(const struct ssl_state *state)
 {
+	return state->hs == HS_DONE || state->hs == HS_FAILED;
+}
+
+/* The end's details and the call's return value are in STATE. A begin sent after the end (the
+ * object was mapped late) carries the handshake's start time, an end its own time. */
+static void handshake_emit(const struct ssl_key *key, struct ssl_state *state, __u32 type)
+{
+	bool end = type == SSL_EVENT_HANDSHAKE_END;
 	struct ssl_handshake_event *ev;
 
-	if (!state_reportable(state))
+	/* unmapped: kept for handshake_catch_up, and counted only if the object goes first */
+	if (!state->conn.cookie || !state->conn.traced)
 		return;
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
@@ -326,33 +369,61 @@ static void handshake_emit(const struct ssl_key *key, struct ssl_state *state, _
 		return;
 	}
 	head_fill(&ev->head, type, key, &state->conn);
+	if (end)
+		ev->head.ts_ns = state->end_ns;
+	else if (hs_ended(state))
+		ev->head.ts_ns = state->hs_start_ns;
 	ev->start_ns = state->hs_start_ns;
 	ev->verify_result = state->verify_result;
 	ev->err = state->err;
 	ev->other = state->other;
 	ev->ret = state->last_ret;
-	ev->ssl_error = ssl_error;
+	ev->ssl_error = end ? state->ssl_error : -1;
 	ev->role = role_of(state);
 	ev->ok = state->hs == HS_DONE;
-	ev->end_by = end_by;
+	ev->end_by = end ? state->end_by : 0;
 	ev->after_handshake = state->failed_after_ok;
-	if (type == SSL_EVENT_HANDSHAKE_BEGIN)
+	if (end)
+		state->end_sent = 1;
+	else
 		state->begin_sent = 1;
 	bpf_ringbuf_submit(ev, wakeup_flag());
 }
 
-static void begin_emit_once(const struct ssl_key *key, struct ssl_state *state)
+/* What the object's handshake has not reported yet, once it is mapped to a socket: its begin,
+ * and its end when the handshake ran before the I/O that mapped the object (the first
+ * handshake of a process racing the attachment of the send/receive hooks). */
+static void handshake_catch_up(const struct ssl_key *key, struct ssl_state *state)
 {
-	if (state->hs == HS_RUNNING && !state->begin_sent && state->conn.cookie)
-		handshake_emit(key, state, SSL_EVENT_HANDSHAKE_BEGIN, 0, -1);
+	if (!state->conn.cookie)
+		return;
+	if (!state->begin_sent && (state->hs == HS_RUNNING || hs_ended(state)))
+		handshake_emit(key, state, SSL_EVENT_HANDSHAKE_BEGIN);
+	if (!state->end_sent && hs_ended(state))
+		handshake_emit(key, state, SSL_EVENT_HANDSHAKE_END);
+}
+
+/* Handshake events an object takes with it when freed before it was ever mapped. */
+static void handshake_lost_count(const struct ssl_state *state)
+{
+	if (state->conn.cookie)
+		return;
+	if (!state->begin_sent && (state->hs == HS_RUNNING || hs_ended(state)))
+		stat_add(SSL_STAT_UNMAPPED);
+	if (!state->end_sent && hs_ended(state))
+		stat_add(SSL_STAT_UNMAPPED);
 }
 
 static void handshake_end(const struct ssl_key *key, struct ssl_state *state, bool ok, __u8 end_by,
 			  __s32 ssl_error)
 {
 	state->hs = ok ? HS_DONE : HS_FAILED;
-	state->unconfirmed_until_ns = ok ? bpf_ktime_get_ns() + CONFIRM_WINDOW_NS : 0;
-	handshake_emit(key, state, SSL_EVENT_HANDSHAKE_END, end_by, ssl_error);
+	state->end_ns = bpf_ktime_get_ns();
+	state->end_by = end_by;
+	state->ssl_error = ssl_error;
+	state->end_sent = 0;
+	state->unconfirmed_until_ns = ok ? state->end_ns + CONFIRM_WINDOW_NS : 0;
+	handshake_catch_up(key, state);
 }
 
 /* A read or write after the handshake returned success: data read from the peer confirms the
@@ -374,13 +445,11 @@ static void late_failure_check(const struct ssl_key *key, struct ssl_state *stat
 	}
 	if (call->err.lib != ERR_LIB_SSL)
 		return;
-	state->hs = HS_FAILED;
 	state->failed_after_ok = 1;
-	state->unconfirmed_until_ns = 0;
 	state->last_ret = ret;
 	state->err = call->err;
 	state->other = call->other;
-	handshake_emit(key, state, SSL_EVENT_HANDSHAKE_END, SSL_HS_END_RETURN, -1);
+	handshake_end(key, state, false, SSL_HS_END_RETURN, -1);
 }
 
 static void ssl_bind(const struct ssl_key *key, const struct ssl_conn *conn, __u8 source)
@@ -394,7 +463,7 @@ static void ssl_bind(const struct ssl_key *key, const struct ssl_conn *conn, __u
 		return;
 	state->conn = *conn;
 	state->conn.bind_source = source;
-	begin_emit_once(key, state);
+	handshake_catch_up(key, state);
 	/* TLS on this connection: the socket tracer times its I/O from now on (tls_ports.h) */
 	if (port_traced(conn->lport))
 		tls_port_mark(conn->lport);
@@ -436,6 +505,14 @@ static bool task_traced(void)
 	return false;
 }
 
+/* The calling task passes --pid, --cgroup and the network namespace filter. */
+static bool task_in_scope(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return (!traced_netns || task->nsproxy->net_ns->ns.inum == traced_netns) && task_traced();
+}
+
 static int call_enter(const void *ssl, enum call_fn fn, const void *buf, const void *count_ptr)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -451,6 +528,7 @@ static int call_enter(const void *ssl, enum call_fn fn, const void *buf, const v
 	ssl_key_cached(ssl, &key, thread);
 	if ((traced_netns && key.netns != traced_netns) || !task_traced())
 		return 0;
+	io_hooks_request();
 	if (!thread) {
 		thread = thread_get(task, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (!thread)
@@ -489,7 +567,7 @@ static int call_enter(const void *ssl, enum call_fn fn, const void *buf, const v
 	/* SSL objects are not used by two threads at once, so no other binding can come
 	 * between; the call's I/O on this socket then needs no state lookup. */
 	thread->call.bound_cookie = state->conn.cookie;
-	begin_emit_once(&key, state);
+	handshake_catch_up(&key, state);
 	return 0;
 }
 
@@ -637,6 +715,17 @@ int BPF_KRETPROBE(ssl_new_exit, void *ssl)
 	ssl_key_make(ssl, &key);
 	bpf_map_update_elem(&ssl_states, &key, &fresh, BPF_ANY);
 	ssl_proc_mark(bpf_get_current_task_btf());
+	if (task_in_scope())
+		io_hooks_request();
+	return 0;
+}
+
+/* The earliest sign of a TLS user: a context is made before any connection. */
+SEC("uprobe")
+int BPF_KPROBE(ssl_ctx_new_enter)
+{
+	if (task_in_scope())
+		io_hooks_request();
 	return 0;
 }
 
@@ -681,6 +770,7 @@ int BPF_KPROBE(ssl_free_enter, void *ssl)
 		return 0;
 	if (state->hs == HS_RUNNING)
 		handshake_end(&key, state, false, SSL_HS_END_FREE, -1);
+	handshake_lost_count(state);
 	bpf_map_delete_elem(&ssl_states, &key);
 	return 0;
 }

@@ -19,6 +19,9 @@ enum ssl_event_type {
 	SSL_EVENT_HANDSHAKE_END = 2,
 	SSL_EVENT_DATA = 3,
 	SSL_EVENT_VERIFY = 4, /* SSL_get_verify_result() != X509_V_OK after the handshake */
+	/* For the probe itself, not an event: a process in scope uses libssl, attach the socket
+	 * send/receive programs (a bare struct ssl_event_head, sent once). */
+	SSL_EVENT_IO_HOOKS_WANTED = 5,
 };
 
 enum ssl_role {

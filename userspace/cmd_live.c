@@ -512,9 +512,11 @@ int cmd_live(int argc, char **argv)
 	fprintf(stderr, "siptrail live: tracing TCP ports %s in netns %u; Ctrl-C to stop\n",
 		args.ports_text, live_tracer_netns(tracer));
 	err = live_loop(&run, tracer, probe, args.duration_s);
-	if (err)
+	if (err && run.pipe.output_err)
+		fprintf(stderr, "siptrail live: stopped: cannot write the events\n");
+	else if (err)
 		fprintf(stderr, "siptrail live: stopped: %s\n",
-			run.pipe.output_err ? "cannot write the events" : strerror(-err));
+			probe && *ssl_probe_error(probe) ? ssl_probe_error(probe) : strerror(-err));
 	live_pipeline_finish(&run.pipe);
 	pipe_open = false;
 	print_summary(&run, tracer);

@@ -221,8 +221,8 @@ static int trace_run(struct ssl_probe *probe, const struct trace_opts *trace)
 			continue;
 		}
 		if (ret < 0) {
-			fprintf(stderr, "siptrail tls-trace: polling the ring buffer: %s\n",
-				strerror(-ret));
+			fprintf(stderr, "siptrail tls-trace: %s\n",
+				*ssl_probe_error(probe) ? ssl_probe_error(probe) : strerror(-ret));
 			return EXIT_USAGE;
 		}
 	}

@@ -42,6 +42,7 @@ static const struct uprobe_spec uprobes[] = {
     {"ssl_write_ex_enter", "SSL_write_ex", IN_SSL, false, true},
     {"ssl_call_exit", "SSL_write_ex", IN_SSL, true, true},
     {"ssl_new_exit", "SSL_new", IN_SSL, true, false},
+    {"ssl_ctx_new_enter", "SSL_CTX_new", IN_SSL, false, false},
     {"ssl_set_connect_state_enter", "SSL_set_connect_state", IN_SSL, false, false},
     {"ssl_set_accept_state_enter", "SSL_set_accept_state", IN_SSL, false, false},
     {"ssl_free_enter", "SSL_free", IN_SSL, false, false},
@@ -64,6 +65,8 @@ struct ssl_probe {
 	void *ctx;
 	int64_t realtime_offset_ns;
 	uint64_t bad_records;
+	bool io_hooks; /* on_sock_send/on_sock_recv attached */
+	char io_hooks_err[160];
 	char ssl_lib[PATH_MAX];
 	char crypto_lib[PATH_MAX];
 	char attached[1024];
@@ -78,11 +81,16 @@ static int64_t realtime_offset_ns(void)
 	return (int64_t)(real.tv_sec - mono.tv_sec) * 1000000000 + (real.tv_nsec - mono.tv_nsec);
 }
 
+static int io_hooks_attach(struct ssl_probe *probe);
+
 static int on_record(void *ctx, void *data, size_t size)
 {
+	const struct ssl_event_head *head = data;
 	struct ssl_probe *probe = ctx;
 	struct tls_event ev;
 
+	if (size >= sizeof(*head) && head->type == SSL_EVENT_IO_HOOKS_WANTED)
+		return io_hooks_attach(probe);
 	if (tls_event_from_raw(data, size, probe->realtime_offset_ns, &ev) != 0) {
 		probe->bad_records++;
 		return 0;
@@ -158,26 +166,31 @@ static int uprobes_attach(struct ssl_probe *probe, char *err, size_t err_len)
 	return 0;
 }
 
-static int tracepoints_attach(struct ssl_probe *probe, char *err, size_t err_len)
+/* The programs that tie SSL objects to sockets run on every TCP send and receive of the host,
+ * so they are attached when the kernel side first sees a process in scope use libssl, not at
+ * start. A failure stops the run (ssl_probe_poll returns it; ssl_probe_error says which). */
+static int io_hooks_attach(struct ssl_probe *probe)
 {
 	struct bpf_program *progs[] = {probe->skel->progs.on_sock_send,
 				       probe->skel->progs.on_sock_recv};
 	struct bpf_link *link;
 	int ret;
 
+	if (probe->io_hooks)
+		return 0;
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		const char *tracepoint = bpf_program__section_name(progs[i]) + strlen("tp_btf/");
+
 		link = bpf_program__attach(progs[i]);
-		if (!link) {
-			ret = -errno;
-			snprintf(err, err_len, "cannot attach tp_btf/%s: %s",
-				 bpf_program__section_name(progs[i]) + strlen("tp_btf/"),
-				 strerror(-ret));
+		ret = link ? link_keep(probe, link) : -errno;
+		if (ret != 0) {
+			snprintf(probe->io_hooks_err, sizeof(probe->io_hooks_err),
+				 "cannot attach tp_btf/%s: %s", tracepoint, strerror(-ret));
 			return ret;
 		}
-		ret = link_keep(probe, link);
-		if (ret != 0)
-			return ret;
+		attached_note(probe, tracepoint, false);
 	}
+	probe->io_hooks = true;
 	return 0;
 }
 
@@ -266,8 +279,6 @@ int ssl_probe_open(const struct ssl_probe_opts *opts, ssl_probe_event_fn on_even
 	if (ret == 0)
 		ret = probe_load(probe, opts, err, err_len);
 	if (ret == 0)
-		ret = tracepoints_attach(probe, err, err_len);
-	if (ret == 0)
 		ret = uprobes_attach(probe, err, err_len);
 	if (ret == 0) {
 		probe->ringbuf =
@@ -317,6 +328,11 @@ void ssl_probe_stats(const struct ssl_probe *probe, struct ssl_probe_stats *stat
 const char *ssl_probe_attached(const struct ssl_probe *probe)
 {
 	return probe->attached;
+}
+
+const char *ssl_probe_error(const struct ssl_probe *probe)
+{
+	return probe->io_hooks_err;
 }
 
 const char *ssl_probe_ssl_lib(const struct ssl_probe *probe)

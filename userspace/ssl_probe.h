@@ -46,12 +46,18 @@ int ssl_probe_fd(const struct ssl_probe *probe);
 
 /* Waits up to timeout_ms for the fd to become readable, then delivers every waiting event:
  * the kernel wakes the reader only when its buffer fills up, so poll at least every 100 ms.
- * Returns the number of events or a negative errno (-EINTR when a signal arrived). */
+ * It also attaches the socket send/receive programs once a process in scope first uses
+ * libssl, so keep polling while TLS may start. Returns the number of events or a negative
+ * errno (-EINTR when a signal arrived; ssl_probe_error() explains any other). */
 int ssl_probe_poll(struct ssl_probe *probe, int timeout_ms);
+
+/* Why the last ssl_probe_poll() failed, when it was the probe's own doing; "" otherwise. */
+const char *ssl_probe_error(const struct ssl_probe *probe);
 
 void ssl_probe_stats(const struct ssl_probe *probe, struct ssl_probe_stats *stats);
 
-/* "SSL_do_handshake,SSL_do_handshake%return,..." as attached, for -v and reports. */
+/* "SSL_do_handshake,SSL_do_handshake%return,..." as attached so far, for -v and reports
+ * (sock_send_length,sock_recv_length appear once libssl is first used). */
 const char *ssl_probe_attached(const struct ssl_probe *probe);
 
 /* The files probed. */
