@@ -252,6 +252,8 @@ static int peer_run(const struct tls_peer_opts *opts, int report_fd)
 	if (peer_handshake(&conn, opts->server) != 0)
 		goto out;
 	report.handshake_ok = 1;
+	if (opts->pause_ms)
+		usleep(opts->pause_ms * 1000);
 	if (opts->server && peer_read(&conn, opts->expect_len) != 0)
 		goto out;
 	if (opts->send_len && peer_write(&conn, opts->send, opts->send_len) != 0)

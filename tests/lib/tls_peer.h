@@ -20,7 +20,8 @@ struct tls_peer_opts {
 	/* The only trusted root: a client always verifies the server; a server given one demands
 	 * and verifies a client certificate (mutual TLS). */
 	const char *ca_file;
-	const void *send; /* written after the handshake (the server after reading) */
+	unsigned pause_ms; /* after the handshake, before the exchange */
+	const void *send;  /* written after the handshake (the server after reading) */
 	size_t send_len;
 	/* Bytes to read after the handshake (the client after writing). A client that expects
 	 * nothing may close before a TLS 1.3 server has sent its session tickets: the server's

@@ -1,6 +1,7 @@
 /* Live: uprobes on the system's libssl watch real OpenSSL peers on 127.0.0.1:5061 in a private
  * network namespace: handshake roles and results, failure reasons, plaintext and its
- * connection, truncation, and the memory-BIO mapping Kamailio needs. */
+ * connection, truncation, the memory-BIO mapping Kamailio needs, and the socket programs
+ * attached at the first libssl use (a handshake that beat them is reported late). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -18,6 +19,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <openssl/ssl.h>
 
 #include "../lib/live_env.h"
 #include "../lib/ssl_pki.h"
@@ -25,6 +27,7 @@
 #include "../lib/tls_peer.h"
 
 #define PORT	     5061
+#define PORT_LATE    25120 /* a second probe's, which the fixture's does not trace */
 #define MAX_EVENTS   256
 #define PEER_WAIT_MS 10000
 
@@ -93,6 +96,17 @@ static void netns_enter(void)
 	fx.netns = (uint32_t)st.st_ino;
 }
 
+/* Polls PROBE until its socket send/receive programs are linked, or 2 s. */
+static bool io_hooks_wait(struct ssl_probe *probe)
+{
+	for (int round = 0; round < 20; round++) {
+		assert_true(ssl_probe_poll(probe, 100) >= 0);
+		if (live_program_linked("on_sock_send") && live_program_linked("on_sock_recv"))
+			return true;
+	}
+	return false;
+}
+
 static void fixture_require(void)
 {
 	static const uint16_t ports[] = {PORT};
@@ -108,6 +122,11 @@ static void fixture_require(void)
 	assert_int_equal(ssl_pki_make(&fx.pki), 0);
 	if (ssl_probe_open(&opts, on_event, NULL, &fx.probe, err, sizeof(err)) != 0)
 		fail_msg("ssl_probe_open: %s", err);
+	/* Nothing runs per TCP message until a process in scope uses libssl: here this one. */
+	assert_int_equal(ssl_probe_poll(fx.probe, 0), 0);
+	assert_false(live_program_linked("on_sock_send"));
+	SSL_CTX_free(SSL_CTX_new(TLS_method()));
+	assert_true(io_hooks_wait(fx.probe));
 	fx.ready = true;
 }
 
@@ -400,6 +419,69 @@ static void test_memory_bio_mapping(void **state)
 			    "recv_before");
 }
 
+/* A handshake that ran before the socket programs were attached (a process's first TLS
+ * connection racing the attachment): nothing tied its objects to sockets then, so its events
+ * wait in the kernel and go out, with the handshake's own times, once the I/O of a later SSL
+ * call does. A second probe, polled only after the handshake, stands in for a slow reader. */
+static void test_handshake_before_io_hooks_reported_late(void **state)
+{
+	static const uint16_t ports[] = {PORT_LATE};
+	struct ssl_probe_opts opts = {.ports = ports, .n_ports = 1};
+	struct tls_peer_opts server = {.server = true,
+				       .port = PORT_LATE,
+				       .send = ok_msg,
+				       .send_len = strlen(ok_msg),
+				       .expect_len = strlen(options_msg)};
+	struct tls_peer_opts client = {.port = PORT_LATE,
+				       .pause_ms = 1000,
+				       .send = options_msg,
+				       .send_len = strlen(options_msg),
+				       .expect_len = strlen(ok_msg)};
+	struct ssl_probe *probe;
+	struct ssl_probe_stats stats;
+	struct peers peers;
+	struct timespec attached;
+	uint64_t attached_ns;
+	char err[512];
+
+	(void)state;
+	fixture_require();
+	server.cert_chain = fx.pki.server_chain;
+	server.key = fx.pki.server_key;
+	client.ca_file = fx.pki.root;
+	if (ssl_probe_open(&opts, on_event, NULL, &probe, err, sizeof(err)) != 0)
+		fail_msg("ssl_probe_open: %s", err);
+	assert_int_equal(tls_peer_start(&server, &peers.server), 0);
+	assert_int_equal(tls_peer_start(&client, &peers.client), 0);
+	usleep(500 * 1000); /* handshakes done, the client pausing */
+	clock_gettime(CLOCK_REALTIME, &attached);
+	attached_ns = attached.tv_sec * 1000000000ULL + attached.tv_nsec;
+	assert_true(io_hooks_wait(probe));
+	assert_int_equal(events_count(peers.client.pid, TLS_EVENT_HANDSHAKE_BEGIN), 0);
+	assert_int_equal(tls_peer_wait(&peers.client, PEER_WAIT_MS, &peers.client_result), 0);
+	assert_int_equal(tls_peer_wait(&peers.server, PEER_WAIT_MS, &peers.server_result), 0);
+	assert_int_equal(peers.client_result.exit_status, 0);
+	assert_int_equal(peers.server_result.exit_status, 0);
+	for (int round = 0; round < 30 && (events_count(peers.client.pid, TLS_EVENT_DATA) < 2 ||
+					   events_count(peers.server.pid, TLS_EVENT_DATA) < 2);
+	     round++)
+		assert_true(ssl_probe_poll(probe, 100) >= 0);
+	ssl_probe_stats(probe, &stats);
+	ssl_probe_close(probe);
+
+	handshake_assert_ok(peers.client.pid, "client", peers.client_result.cookie);
+	handshake_assert_ok(peers.server.pid, "server", peers.server_result.cookie);
+	assert_true(event_find(peers.client.pid, TLS_EVENT_HANDSHAKE_END, false, 0)->ev.ts_ns <
+		    attached_ns);
+	assert_true(event_find(peers.server.pid, TLS_EVENT_HANDSHAKE_END, false, 0)->ev.ts_ns <
+		    attached_ns);
+	data_assert(peers.client.pid, true, options_msg, peers.client_result.cookie);
+	data_assert(peers.server.pid, false, options_msg, peers.server_result.cookie);
+	data_assert(peers.server.pid, true, ok_msg, peers.server_result.cookie);
+	data_assert(peers.client.pid, false, ok_msg, peers.client_result.cookie);
+	assert_int_equal(stats.unmapped, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +490,7 @@ int main(void)
 	    cmocka_unit_test(test_client_cert_rejected_after_handshake),
 	    cmocka_unit_test(test_large_write_truncated),
 	    cmocka_unit_test(test_memory_bio_mapping),
+	    cmocka_unit_test(test_handshake_before_io_hooks_reported_late),
 	};
 	return cmocka_run_group_tests(tests, NULL, fixture_teardown);
 }
