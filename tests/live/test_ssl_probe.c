@@ -234,6 +234,18 @@ static void data_assert(pid_t pid, bool out, const char *text, uint64_t cookie)
 	assert_string_equal(data->bytes, text);
 }
 
+/* Both handshakes good, the OPTIONS and its 200 OK each seen leaving one side and arriving
+ * at the other, every event on its own side's socket. */
+static void exchange_assert(const struct peers *peers)
+{
+	handshake_assert_ok(peers->client.pid, "client", peers->client_result.cookie);
+	handshake_assert_ok(peers->server.pid, "server", peers->server_result.cookie);
+	data_assert(peers->client.pid, true, options_msg, peers->client_result.cookie);
+	data_assert(peers->server.pid, false, options_msg, peers->server_result.cookie);
+	data_assert(peers->server.pid, true, ok_msg, peers->server_result.cookie);
+	data_assert(peers->client.pid, false, ok_msg, peers->client_result.cookie);
+}
+
 /* A good handshake with SIP both ways, OpenSSL owning the socket (SSL_set_fd). */
 static void test_fd_handshake_and_sip(void **state)
 {
@@ -251,12 +263,7 @@ static void test_fd_handshake_and_sip(void **state)
 	assert_int_not_equal(peers.client_result.cookie, peers.server_result.cookie);
 	events_collect(peers.client.pid, peers.server.pid, 4);
 
-	handshake_assert_ok(peers.client.pid, "client", peers.client_result.cookie);
-	handshake_assert_ok(peers.server.pid, "server", peers.server_result.cookie);
-	data_assert(peers.client.pid, true, options_msg, peers.client_result.cookie);
-	data_assert(peers.server.pid, false, options_msg, peers.server_result.cookie);
-	data_assert(peers.server.pid, true, ok_msg, peers.server_result.cookie);
-	data_assert(peers.client.pid, false, ok_msg, peers.client_result.cookie);
+	exchange_assert(&peers);
 	assert_string_equal(event_find(peers.client.pid, TLS_EVENT_DATA, true, 0)->ev.mapped_by,
 			    "in_call");
 	assert_int_equal(event_find(peers.client.pid, TLS_EVENT_DATA, true, 0)->ev.rport, PORT);
@@ -405,12 +412,7 @@ static void test_memory_bio_mapping(void **state)
 	assert_int_equal(peers.server_result.exit_status, 0);
 	events_collect(peers.client.pid, peers.server.pid, 4);
 
-	handshake_assert_ok(peers.client.pid, "client", peers.client_result.cookie);
-	handshake_assert_ok(peers.server.pid, "server", peers.server_result.cookie);
-	data_assert(peers.client.pid, true, options_msg, peers.client_result.cookie);
-	data_assert(peers.server.pid, false, options_msg, peers.server_result.cookie);
-	data_assert(peers.server.pid, true, ok_msg, peers.server_result.cookie);
-	data_assert(peers.client.pid, false, ok_msg, peers.client_result.cookie);
+	exchange_assert(&peers);
 	/* The client speaks first: its SSL object is tied by the send after SSL_connect; the
 	 * server's by the recv before SSL_accept. */
 	assert_string_equal(event_find(peers.client.pid, TLS_EVENT_DATA, true, 0)->ev.mapped_by,
@@ -469,16 +471,11 @@ static void test_handshake_before_io_hooks_reported_late(void **state)
 	ssl_probe_stats(probe, &stats);
 	ssl_probe_close(probe);
 
-	handshake_assert_ok(peers.client.pid, "client", peers.client_result.cookie);
-	handshake_assert_ok(peers.server.pid, "server", peers.server_result.cookie);
+	exchange_assert(&peers);
 	assert_true(event_find(peers.client.pid, TLS_EVENT_HANDSHAKE_END, false, 0)->ev.ts_ns <
 		    attached_ns);
 	assert_true(event_find(peers.server.pid, TLS_EVENT_HANDSHAKE_END, false, 0)->ev.ts_ns <
 		    attached_ns);
-	data_assert(peers.client.pid, true, options_msg, peers.client_result.cookie);
-	data_assert(peers.server.pid, false, options_msg, peers.server_result.cookie);
-	data_assert(peers.server.pid, true, ok_msg, peers.server_result.cookie);
-	data_assert(peers.client.pid, false, ok_msg, peers.client_result.cookie);
 	assert_int_equal(stats.unmapped, 0);
 }
 
