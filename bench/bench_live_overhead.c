@@ -1,13 +1,14 @@
 /* Overhead of tracing: CPU per SIP-sized message on a loopback TCP request/response load,
  * with no tracer, with `siptrail live` and with libbpf-tools tcplife, interleaved in one run.
  * CPU = the load's own user+sys time (the kernel-side cost of BPF programs lands there) plus
- * the tracer's user+sys time during the load window. That end-to-end figure swings by more
- * than the overhead on a shared machine, so a second, direct figure is taken too: the time the
- * kernel measured inside the tracer's BPF programs (BPF_ENABLE_STATS run_time_ns) plus the
- * tracer's own CPU time, per message, in extra rounds of their own (the statistics add two
- * clock reads to every program run, so it errs high; it leaves out what is not a BPF program:
- * the tracepoint dispatch and, for uprobes, the trap into the kernel). Needs root. Not a
- * test. */
+ * the tracer's user+sys time during the load window, also as the median of each round's ratio
+ * to its own no-tracer run (the machine drifts across rounds). That end-to-end figure swings
+ * by more than the overhead on a shared machine, so a second, direct figure is taken too: the
+ * time the kernel measured inside the tracer's BPF programs (BPF_ENABLE_STATS run_time_ns)
+ * plus the tracer's own CPU time, per message, in extra rounds of their own (the statistics
+ * add two clock reads to every program run, so it errs high; it leaves out what is not a BPF
+ * program: the tracepoint dispatch and, for uprobes, the trap into the kernel). Needs root.
+ * Not a test. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -32,8 +33,9 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#define PORT_DEFAULT  25090 /* BENCH_PORT=N to use another */
-#define ROUNDS	      9
+#define PORT_DEFAULT 25090 /* BENCH_PORT=N to use another */
+/* A multiple of the three modes: each takes each place in a round equally often. */
+#define ROUNDS	      15
 #define DIRECT_ROUNDS 3
 #define MESSAGE_BYTES 600 /* a typical SIP request on a trunk */
 #define TCPLIFE	      "/usr/sbin/tcplife"
@@ -476,19 +478,24 @@ static double median_of(double *values, double *low, double *high)
 
 static void run_scenario(const struct scenario *load, const char *ready_file)
 {
-	double cpu_per_msg[TRACER_COUNT][ROUNDS], median[TRACER_COUNT], low, high;
+	double cpu_per_msg[TRACER_COUNT][ROUNDS], ratio[TRACER_COUNT][ROUNDS];
+	double median[TRACER_COUNT], low, high;
 	static struct prog_times before_tracer;
 	struct load_cost direct;
 
-	/* Interleaved rounds, so drift on a shared machine hits every mode alike. */
+	/* Interleaved rounds, the order rotating, so drift on a shared machine hits every mode
+	 * alike: the VM here slows by 10-15 % over a scenario. */
 	for (int round = 0; round < ROUNDS; round++) {
-		for (int t = 0; t < TRACER_COUNT; t++) {
+		for (int i = 0; i < TRACER_COUNT; i++) {
+			int t = (round + i) % TRACER_COUNT;
 			pid_t tracer = t == TRACER_NONE ? 0 : start_tracer(t, ready_file);
 
 			cpu_per_msg[t][round] = run_load(load, tracer, NULL).cpu_s;
 			if (tracer)
 				stop_tracer(tracer);
 		}
+		for (int t = 0; t < TRACER_COUNT; t++)
+			ratio[t][round] = cpu_per_msg[t][round] / cpu_per_msg[TRACER_NONE][round];
 	}
 	printf("%s:\n", load->name);
 	for (int t = 0; t < TRACER_COUNT; t++) {
@@ -500,6 +507,14 @@ static void run_scenario(const struct scenario *load, const char *ready_file)
 	printf("  end to end: siptrail overhead %+.1f %%, tcplife overhead %+.1f %%\n",
 	       (median[TRACER_SIPTRAIL] / median[TRACER_NONE] - 1) * 100,
 	       (median[TRACER_TCPLIFE] / median[TRACER_NONE] - 1) * 100);
+	/* Each round against its own no-tracer run: what drift across rounds leaves out. */
+	for (int t = TRACER_SIPTRAIL; t < TRACER_COUNT; t++) {
+		double paired = median_of(ratio[t], &low, &high);
+
+		printf("  paired: %-14s %+.1f %% (median of the rounds' own ratios; rounds %+.1f "
+		       "to %+.1f %%)\n",
+		       tracer_names[t], (paired - 1) * 100, (low - 1) * 100, (high - 1) * 100);
+	}
 
 	/* The direct figure: DIRECT_ROUNDS more rounds per tracer with the kernel's statistics
 	 * on; the round with the median total is shown. */
