@@ -423,8 +423,10 @@ static pid_t start_tracer(enum tracer which, const char *ready_file)
 			/* It says "tracing ..." on stderr once attached. */
 			dup2(devnull, STDOUT_FILENO);
 			dup2(ready, STDERR_FILENO);
+			/* BENCH_WIRE=1: with the packet capture on, as `siptrail live` runs by
+			 * default (NULL ends the arguments before --no-wire). */
 			execl(siptrail, siptrail, "live", "--json", "--ports", port_text,
-			      "--no-wire", NULL);
+			      getenv("BENCH_WIRE") ? NULL : "--no-wire", NULL);
 		} else {
 			/* tcplife's tracepoint programs need tracefs, which this host does not
 			 * mount: give it one in a private mount namespace. Its header line on
