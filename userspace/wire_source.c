@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <search.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,18 +36,22 @@ struct wire_source {
 	struct pcapng_writer *pcap_out;
 };
 
+/* Compares the streams' ids, their first member, so that a lookup's key is the id alone: a
+ * whole struct wire_stream (22 KB) as the key was zeroed for every packet, a third of `siptrail
+ * live`'s CPU on a busy TCP trunk. */
 static int stream_compare(const void *a, const void *b)
 {
-	uint64_t x = ((const struct wire_stream *)a)->id, y = ((const struct wire_stream *)b)->id;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return x < y ? -1 : x > y;
 }
 
+_Static_assert(offsetof(struct wire_stream, id) == 0, "stream_compare reads the id first");
+
 static struct wire_stream *stream_find(struct wire_source *source, const struct tcp_conn *conn)
 {
-	struct wire_stream key = {.id = conn->id}, **found;
+	struct wire_stream **found = tfind(&conn->id, &source->streams, stream_compare);
 
-	found = tfind(&key, &source->streams, stream_compare);
 	return found ? *found : NULL;
 }
 
