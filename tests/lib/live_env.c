@@ -6,6 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <cmocka.h>
 
@@ -31,6 +36,24 @@ void live_env_require(void)
 		fail_msg("live test cannot run (%s) and SIPTRAIL_REQUIRE_LIVE=1", missing);
 	fprintf(stderr, "\n*** SKIPPING LIVE TEST: %s ***\n\n", missing);
 	skip();
+}
+
+uint32_t live_netns_enter(void)
+{
+	struct ifreq ifr = {0};
+	struct stat st;
+	int fd;
+
+	assert_int_equal(unshare(CLONE_NEWNET), 0);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(fd >= 0);
+	strcpy(ifr.ifr_name, "lo");
+	assert_int_equal(ioctl(fd, SIOCGIFFLAGS, &ifr), 0);
+	ifr.ifr_flags |= IFF_UP;
+	assert_int_equal(ioctl(fd, SIOCSIFFLAGS, &ifr), 0);
+	close(fd);
+	assert_int_equal(stat("/proc/self/ns/net", &st), 0);
+	return (uint32_t)st.st_ino;
 }
 
 bool live_program_linked(const char *name)

@@ -4,9 +4,14 @@
 #define SIPTRAIL_TESTS_LIVE_ENV_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Call first in every live test: returns only when the test may run for real. */
 void live_env_require(void);
+
+/* Moves this process into a new network namespace with its loopback up, so the test's ports
+ * are its own whatever else runs on the machine. Returns the namespace's inode number. */
+uint32_t live_netns_enter(void);
 
 /* Whether a BPF link on this host runs a program of that name. siptrail attaches the programs
  * that run on every TCP send and receive only once they have work (a TLS port, a libssl

@@ -9,14 +9,10 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
-#include <net/if.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <openssl/ssl.h>
@@ -77,25 +73,6 @@ static void events_clear(void)
 	fx.n_events = 0;
 }
 
-/* A network namespace of our own, so port 5061 is ours whatever else runs on the machine. */
-static void netns_enter(void)
-{
-	struct ifreq ifr = {0};
-	struct stat st;
-	int fd;
-
-	assert_int_equal(unshare(CLONE_NEWNET), 0);
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	assert_true(fd >= 0);
-	strcpy(ifr.ifr_name, "lo");
-	assert_int_equal(ioctl(fd, SIOCGIFFLAGS, &ifr), 0);
-	ifr.ifr_flags |= IFF_UP;
-	assert_int_equal(ioctl(fd, SIOCSIFFLAGS, &ifr), 0);
-	close(fd);
-	assert_int_equal(stat("/proc/self/ns/net", &st), 0);
-	fx.netns = (uint32_t)st.st_ino;
-}
-
 /* Polls PROBE until its socket send/receive programs are linked, or 2 s. */
 static bool io_hooks_wait(struct ssl_probe *probe)
 {
@@ -118,7 +95,7 @@ static void fixture_require(void)
 		events_clear();
 		return;
 	}
-	netns_enter();
+	fx.netns = live_netns_enter(); /* port 5061 is ours */
 	assert_int_equal(ssl_pki_make(&fx.pki), 0);
 	if (ssl_probe_open(&opts, on_event, NULL, &fx.probe, err, sizeof(err)) != 0)
 		fail_msg("ssl_probe_open: %s", err);

@@ -6,13 +6,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <net/if.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,21 +25,6 @@
 static const char options_msg[] = "OPTIONS sip:carrier@server.stssl.test SIP/2.0\r\n"
 				  "Content-Length: 0\r\n\r\n";
 static const char ok_msg[] = "SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n";
-
-static void loopback_up(void)
-{
-	struct ifreq ifr = {0};
-	int fd;
-
-	assert_int_equal(unshare(CLONE_NEWNET), 0);
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	assert_true(fd >= 0);
-	strcpy(ifr.ifr_name, "lo");
-	assert_int_equal(ioctl(fd, SIOCGIFFLAGS, &ifr), 0);
-	ifr.ifr_flags |= IFF_UP;
-	assert_int_equal(ioctl(fd, SIOCSIFFLAGS, &ifr), 0);
-	close(fd);
-}
 
 /* Starts tls-trace with stdout on a pipe; returns once it says it is probing (attached). */
 static pid_t trace_start(FILE **out)
@@ -97,7 +79,7 @@ static void test_json_lines_for_a_sip_exchange(void **state)
 
 	(void)state;
 	live_env_require();
-	loopback_up();
+	live_netns_enter();
 	assert_int_equal(ssl_pki_make(&pki), 0);
 	server.cert_chain = pki.server_chain;
 	server.key = pki.server_key;
