@@ -1,44 +1,64 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <openssl/pem.h>
 
 #include "ssl_pki.h"
+#include "test_pki.h"
 
-/* EC keys keep the PKI fast on a small machine. */
-static const char *const pki_script =
-    "(set -e; cd '%s'\n"
-    "cat > ca.ext <<'X'\n"
-    "basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign,cRLSign\n"
-    "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"
-    "X\n"
-    "cat > leaf.ext <<'X'\n"
-    "basicConstraints=critical,CA:false\nkeyUsage=critical,digitalSignature\n"
-    "extendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=DNS:server.stssl.test\n"
-    "X\n"
-    "key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out $1; }\n"
-    "key root.key; key other.key; key inter.key; key server.key\n"
-    "openssl req -x509 -new -key root.key -subj /CN=stssl-root -days 2 "
-    "-addext basicConstraints=critical,CA:true -out root.pem\n"
-    "openssl req -x509 -new -key other.key -subj /CN=stssl-other-root -days 2 "
-    "-addext basicConstraints=critical,CA:true -out other-root.pem\n"
-    "openssl req -new -key inter.key -subj /CN=stssl-intermediate -out inter.csr\n"
-    "openssl x509 -req -in inter.csr -CA root.pem -CAkey root.key -CAcreateserial -days 2 "
-    "-extfile ca.ext -out inter.pem\n"
-    "openssl req -new -key server.key -subj /CN=server.stssl.test -out server.csr\n"
-    "openssl x509 -req -in server.csr -CA inter.pem -CAkey inter.key -CAcreateserial -days 2 "
-    "-extfile leaf.ext -out server.pem\n"
-    "cat server.pem inter.pem > server-chain.pem\n"
-    ") >/dev/null 2>%s/pki.err || { cat %s/pki.err >&2; exit 1; }\n";
+#define DAY_S (24 * 3600)
 
 static int path_join(char *out, const char *dir, const char *name)
 {
 	return snprintf(out, PATH_MAX, "%s/%s", dir, name) >= PATH_MAX ? -1 : 0;
 }
 
+/* PATH gets the certificates in order, or the private key of KEY_OF when it is not NULL. */
+static int pem_write(const char *path, const struct test_cert *const *certs, int count,
+		     const struct test_cert *key_of)
+{
+	FILE *f = fopen(path, "w");
+	int ok = f != NULL;
+
+	for (int i = 0; ok && i < count; i++)
+		ok = PEM_write_X509(f, certs[i]->cert);
+	if (ok && key_of)
+		ok = PEM_write_PrivateKey(f, key_of->key, NULL, NULL, 0, NULL, NULL);
+	if (f && fclose(f))
+		ok = 0;
+	if (!ok)
+		fprintf(stderr, "ssl_pki_make: cannot write %s\n", path);
+	return ok ? 0 : -1;
+}
+
+/* The files in DIR/, named by the struct's fields. */
+static int paths_set(struct ssl_pki *pki)
+{
+	return path_join(pki->root, pki->dir, "root.pem") ||
+	       path_join(pki->other_root, pki->dir, "other-root.pem") ||
+	       path_join(pki->inter, pki->dir, "inter.pem") ||
+	       path_join(pki->server_key, pki->dir, "server.key") ||
+	       path_join(pki->server_chain, pki->dir, "server-chain.pem") ||
+	       path_join(pki->server_leaf, pki->dir, "server.pem") ||
+	       path_join(pki->renewed_key, pki->dir, "renewed.key") ||
+	       path_join(pki->renewed_leaf, pki->dir, "renewed.pem");
+}
+
 int ssl_pki_make(struct ssl_pki *pki)
 {
-	char command[3 * PATH_MAX + 2048];
-	int status;
+	int64_t now = time(NULL);
+	struct test_cert_spec ca = {
+	    .is_ca = true, .not_before = now - DAY_S, .not_after = now + 2 * DAY_S};
+	struct test_cert_spec leaf = {.cn = SSL_PKI_SERVER_NAME,
+				      .dns_san = SSL_PKI_SERVER_NAME,
+				      .ip_san = "127.0.0.1",
+				      .ext_key_usage = "serverAuth,clientAuth",
+				      .not_before = now - DAY_S,
+				      .not_after = now + DAY_S};
+	struct test_cert root, other, inter, server, renewed;
+	int rc;
 
 	memset(pki, 0, sizeof(*pki));
 	strcpy(pki->dir, "/tmp/siptrail-pki-XXXXXX");
@@ -46,29 +66,48 @@ int ssl_pki_make(struct ssl_pki *pki)
 		perror("ssl_pki_make: mkdtemp");
 		return -1;
 	}
-	snprintf(command, sizeof(command), pki_script, pki->dir, pki->dir, pki->dir);
-	status = system(command);
-	if (status != 0) {
-		fprintf(stderr, "ssl_pki_make: openssl commands failed in %s (status %d)\n",
-			pki->dir, status);
+	if (paths_set(pki))
 		return -1;
-	}
-	if (path_join(pki->root, pki->dir, "root.pem") ||
-	    path_join(pki->other_root, pki->dir, "other-root.pem") ||
-	    path_join(pki->server_key, pki->dir, "server.key") ||
-	    path_join(pki->server_chain, pki->dir, "server-chain.pem") ||
-	    path_join(pki->server_leaf, pki->dir, "server.pem"))
-		return -1;
-	return 0;
+	ca.cn = "siptrail test root";
+	rc = test_cert_make(&root, &ca, NULL);
+	ca.cn = "siptrail other root";
+	rc |= test_cert_make(&other, &ca, NULL);
+	ca.cn = "siptrail test intermediate";
+	rc |= test_cert_make(&inter, &ca, &root);
+	rc |= test_cert_make(&server, &leaf, &inter);
+	rc |= test_cert_make(&renewed, &leaf, &inter);
+	if (rc)
+		fprintf(stderr, "ssl_pki_make: cannot make the certificates\n");
+	else
+		rc =
+		    pem_write(pki->root, (const struct test_cert *[]){&root}, 1, NULL) ||
+		    pem_write(pki->other_root, (const struct test_cert *[]){&other}, 1, NULL) ||
+		    pem_write(pki->inter, (const struct test_cert *[]){&inter}, 1, NULL) ||
+		    pem_write(pki->server_leaf, (const struct test_cert *[]){&server}, 1, NULL) ||
+		    pem_write(pki->server_chain, (const struct test_cert *[]){&server, &inter}, 2,
+			      NULL) ||
+		    pem_write(pki->server_key, NULL, 0, &server) ||
+		    pem_write(pki->renewed_leaf, (const struct test_cert *[]){&renewed}, 1, NULL) ||
+		    pem_write(pki->renewed_key, NULL, 0, &renewed);
+	test_cert_free(&root);
+	test_cert_free(&other);
+	test_cert_free(&inter);
+	test_cert_free(&server);
+	test_cert_free(&renewed);
+	return rc ? -1 : 0;
 }
 
 void ssl_pki_remove(const struct ssl_pki *pki)
 {
-	char command[PATH_MAX + 16];
+	const char *files[] = {pki->root,	 pki->other_root,   pki->inter,
+			       pki->server_key,	 pki->server_chain, pki->server_leaf,
+			       pki->renewed_key, pki->renewed_leaf};
 
 	if (!pki->dir[0])
 		return;
-	snprintf(command, sizeof(command), "rm -rf '%s'", pki->dir);
-	if (system(command) != 0)
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (files[i][0])
+			unlink(files[i]);
+	if (rmdir(pki->dir))
 		fprintf(stderr, "ssl_pki_remove: cannot remove %s\n", pki->dir);
 }

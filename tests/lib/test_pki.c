@@ -49,6 +49,8 @@ int test_cert_make(struct test_cert *out, const struct test_cert_spec *spec,
 	rc |= add_ext(cert, issuer_cert, NID_subject_key_identifier, "hash");
 	if (issuer)
 		rc |= add_ext(cert, issuer_cert, NID_authority_key_identifier, "keyid");
+	if (spec->ext_key_usage)
+		rc |= add_ext(cert, issuer_cert, NID_ext_key_usage, spec->ext_key_usage);
 	if (spec->dns_san || spec->ip_san) {
 		char san[256];
 		snprintf(san, sizeof(san), "%s%s%s%s%s", spec->dns_san ? "DNS:" : "",

@@ -20,6 +20,7 @@ struct test_cert_spec {
 	const char *ip_san;  /* or NULL */
 	bool is_ca;
 	int64_t not_before, not_after; /* epoch seconds */
+	const char *ext_key_usage;     /* e.g. "serverAuth,clientAuth", or NULL for none */
 };
 
 /* issuer NULL: self-signed. Returns 0 or -1. EC P-256 keys, SHA-256 signatures. */

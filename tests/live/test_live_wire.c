@@ -1,6 +1,6 @@
 /* siptrail live's wire path against real OpenSSL peers on loopback: a PKI made at test time
- * with the openssl CLI (root -> intermediate -> leaf, and a renewed leaf), openssl s_server and
- * s_client, and plaintext SIP over TCP and UDP. Every wire event must carry the conn id of the
+ * (root -> intermediate -> leaf, and a renewed leaf), openssl s_server and s_client, and
+ * plaintext SIP over TCP and UDP. Every wire event must carry the conn id of the
  * socket's conn_open. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,10 +23,11 @@
 #include "../lib/journal_query.h"
 #include "../lib/live_env.h"
 #include "../lib/siptrail_run.h"
+#include "../lib/ssl_pki.h"
 #include "../lib/tcp_pair.h"
 
-#define SNI	     "sbc.stwire.test"
-#define INTERMEDIATE "CN=stwire Test Intermediate CA"
+#define SNI	     SSL_PKI_SERVER_NAME
+#define INTERMEDIATE "CN=siptrail test intermediate,O=siptrail test"
 
 enum test_port {
 	PORT_TLS13 = 26061,
@@ -37,30 +38,14 @@ enum test_port {
 	PORT_EXPLAIN,
 };
 
-static char pki_dir[64];
+static struct ssl_pki pki_files;
 
-/* The PKI once per program, with the openssl CLI (tests/lib/make_chain.sh). */
-static const char *pki(void)
+/* The PKI, made once per program. */
+static const struct ssl_pki *pki(void)
 {
-	char command[256];
-
-	if (pki_dir[0])
-		return pki_dir;
-	snprintf(pki_dir, sizeof(pki_dir), "/tmp/stwire-pki-XXXXXX");
-	assert_non_null(mkdtemp(pki_dir));
-	snprintf(command, sizeof(command), "tests/lib/make_chain.sh %s %s", pki_dir, SNI);
-	assert_int_equal(system(command), 0);
-	return pki_dir;
-}
-
-static const char *pki_file(const char *name)
-{
-	static char path[4][128];
-	static unsigned next;
-	char *out = path[next++ % 4];
-
-	snprintf(out, sizeof(path[0]), "%s/%s", pki(), name);
-	return out;
+	if (!pki_files.dir[0])
+		assert_int_equal(ssl_pki_make(&pki_files), 0);
+	return &pki_files;
 }
 
 struct tls_server {
@@ -69,19 +54,19 @@ struct tls_server {
 	FILE *output; /* kept open: s_server fails on a closed stdout */
 };
 
-/* openssl s_server on 127.0.0.1:port, serving leaf (and the intermediate when chain_sent);
- * returns once it listens. */
-static struct tls_server tls_server_start(uint16_t port, const char *leaf, bool chain_sent)
+/* openssl s_server on 127.0.0.1:port, serving the server leaf, or the renewed one (and the
+ * intermediate when chain_sent); returns once it listens. */
+static struct tls_server tls_server_start(uint16_t port, bool renewed, bool chain_sent)
 {
-	char accept_at[32], cert[128], key[128], chain[128], line[256];
+	const char *cert = renewed ? pki()->renewed_leaf : pki()->server_leaf;
+	const char *key = renewed ? pki()->renewed_key : pki()->server_key;
+	const char *chain = pki()->inter;
+	char accept_at[32], line[256];
 	int out[2], in[2];
 	FILE *output;
 	pid_t pid;
 
 	snprintf(accept_at, sizeof(accept_at), "127.0.0.1:%u", port);
-	snprintf(cert, sizeof(cert), "%s.pem", pki_file(leaf));
-	snprintf(key, sizeof(key), "%s.key", pki_file(leaf));
-	snprintf(chain, sizeof(chain), "%s", pki_file("inter.pem"));
 	assert_int_equal(pipe(out), 0);
 	assert_int_equal(pipe(in), 0);
 	pid = fork();
@@ -117,24 +102,25 @@ static void tls_server_stop(struct tls_server server)
 /* openssl s_client trusting only the root; returns its exit status. */
 static int tls_client(uint16_t port, bool tls12)
 {
-	char command[512];
+	char command[PATH_MAX + 256];
 
-	snprintf(command, sizeof(command),
-		 "openssl s_client -connect 127.0.0.1:%u -servername %s -CAfile %s "
-		 "-verify_return_error %s </dev/null >/dev/null 2>&1",
-		 port, SNI, pki_file("root.pem"), tls12 ? "-tls1_2" : "");
+	if (snprintf(command, sizeof(command),
+		     "openssl s_client -connect 127.0.0.1:%u -servername %s -CAfile %s "
+		     "-verify_return_error %s </dev/null >/dev/null 2>&1",
+		     port, SNI, pki()->root, tls12 ? "-tls1_2" : "") >= (int)sizeof(command))
+		fail_msg("s_client command too long");
 	return system(command);
 }
 
 /* siptrail live on PORT, trusting the test root, writing JOURNAL when not NULL. */
 static void start_trace(struct siptrail_run *run, uint16_t port, const char *journal)
 {
-	char port_text[8], ca_file[128];
+	char port_text[8];
 	const char *args[] = {
-	    "--ports", port_text, "--ca-file", ca_file, journal ? "--write" : NULL, journal, NULL};
+	    "--ports", port_text, "--ca-file", pki()->root, journal ? "--write" : NULL,
+	    journal,   NULL};
 
 	snprintf(port_text, sizeof(port_text), "%u", port);
-	snprintf(ca_file, sizeof(ca_file), "%s", pki_file("root.pem"));
 	siptrail_start(run, NULL, args);
 }
 
@@ -202,7 +188,7 @@ static void test_tls13_leaf_only_alert(void **state)
 
 	(void)state;
 	live_env_require();
-	server = tls_server_start(PORT_TLS13, "leaf", false);
+	server = tls_server_start(PORT_TLS13, false, false);
 	start_trace(&run, PORT_TLS13, NULL);
 	assert_int_not_equal(tls_client(PORT_TLS13, false), 0);
 	tls_server_stop(server);
@@ -232,7 +218,7 @@ static void test_tls12_chain_incomplete(void **state)
 
 	(void)state;
 	live_env_require();
-	server = tls_server_start(PORT_TLS12, "leaf", false);
+	server = tls_server_start(PORT_TLS12, false, false);
 	start_trace(&run, PORT_TLS12, NULL);
 	assert_int_not_equal(tls_client(PORT_TLS12, true), 0);
 	tls_server_stop(server);
@@ -248,7 +234,7 @@ static void test_tls12_chain_incomplete(void **state)
 	assert_field(chain, "missing_issuer", INTERMEDIATE);
 	certs = json_object_get(chain, "certs");
 	assert_int_equal(json_array_size(certs), 1);
-	assert_field(json_array_get(certs, 0), "subject", "CN=" SNI);
+	assert_field(json_array_get(certs, 0), "subject", "CN=" SNI ",O=siptrail test");
 	assert_field(json_array_get(certs, 0), "issuer", INTERMEDIATE);
 	assert_alert_unknown_ca(events, client_conn, "local");
 	assert_field(wire_event(events, "tls_chain", conn_of(events, "in", PORT_TLS12), NULL, NULL),
@@ -287,13 +273,13 @@ static void test_leaf_renewed(void **state)
 
 	(void)state;
 	live_env_require();
-	sha256_of_pem(pki_file("leaf.pem"), old_sha);
-	sha256_of_pem(pki_file("leaf2.pem"), new_sha);
-	server = tls_server_start(PORT_RENEWED, "leaf", true);
+	sha256_of_pem(pki()->server_leaf, old_sha);
+	sha256_of_pem(pki()->renewed_leaf, new_sha);
+	server = tls_server_start(PORT_RENEWED, false, true);
 	start_trace(&run, PORT_RENEWED, NULL);
 	assert_int_equal(tls_client(PORT_RENEWED, true), 0);
 	tls_server_stop(server);
-	server = tls_server_start(PORT_RENEWED, "leaf2", true);
+	server = tls_server_start(PORT_RENEWED, true, true);
 	assert_int_equal(tls_client(PORT_RENEWED, true), 0);
 	tls_server_stop(server);
 	events = siptrail_stop(&run);
@@ -407,7 +393,7 @@ static void test_journal_explained(void **state)
 	fd = mkstemp(journal);
 	assert_true(fd >= 0);
 	close(fd);
-	server = tls_server_start(PORT_EXPLAIN, "leaf", false);
+	server = tls_server_start(PORT_EXPLAIN, false, false);
 	start_trace(&run, PORT_EXPLAIN, journal);
 	assert_int_not_equal(tls_client(PORT_EXPLAIN, true), 0);
 	tls_server_stop(server);
@@ -438,12 +424,7 @@ int main(void)
 	    cmocka_unit_test(test_journal_explained),
 	};
 	int failed = cmocka_run_group_tests_name("live wire", tests, NULL, NULL);
-	char command[128];
 
-	if (pki_dir[0]) {
-		snprintf(command, sizeof(command), "rm -rf %s", pki_dir);
-		if (system(command))
-			fprintf(stderr, "cannot remove %s\n", pki_dir);
-	}
+	ssl_pki_remove(&pki_files);
 	return failed;
 }
