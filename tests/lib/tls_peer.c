@@ -313,6 +313,7 @@ int tls_peer_wait(struct tls_peer *peer, int timeout_ms, struct tls_peer_result 
 	close(peer->report_fd);
 	if (waitpid(peer->pid, &status, 0) != peer->pid)
 		return -1;
+	result->pid = peer->pid;
 	result->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	result->cookie = report.cookie;
 	result->handshake_ok = report.handshake_ok;

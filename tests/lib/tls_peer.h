@@ -39,6 +39,7 @@ struct tls_peer {
 };
 
 struct tls_peer_result {
+	pid_t pid;	 /* the peer's process, as its TLS events name it */
 	int exit_status; /* 0: handshake, writes and reads all succeeded */
 	uint64_t cookie; /* SO_COOKIE of the child's connected socket, 0 if none */
 	bool handshake_ok;

@@ -164,8 +164,7 @@ static void events_collect(pid_t a, pid_t b, size_t want_data)
 }
 
 struct peers {
-	struct tls_peer server, client;
-	struct tls_peer_result server_result, client_result;
+	struct tls_peer_result server, client;
 };
 
 static void peers_run(struct tls_peer_opts *server, struct tls_peer_opts *client,
@@ -177,10 +176,8 @@ static void peers_run(struct tls_peer_opts *server, struct tls_peer_opts *client
 	server->key = fx.pki.server_key;
 	if (!client->ca_file)
 		client->ca_file = fx.pki.root;
-	assert_int_equal(tls_peer_start(server, &peers->server), 0);
-	assert_int_equal(tls_peer_start(client, &peers->client), 0);
-	assert_int_equal(tls_peer_wait(&peers->client, PEER_WAIT_MS, &peers->client_result), 0);
-	assert_int_equal(tls_peer_wait(&peers->server, PEER_WAIT_MS, &peers->server_result), 0);
+	assert_int_equal(
+	    tls_peer_pair_run(server, client, PEER_WAIT_MS, &peers->server, &peers->client), 0);
 }
 
 static void handshake_assert_ok(pid_t pid, const char *role, uint64_t cookie)
@@ -215,12 +212,12 @@ static void data_assert(pid_t pid, bool out, const char *text, uint64_t cookie)
  * at the other, every event on its own side's socket. */
 static void exchange_assert(const struct peers *peers)
 {
-	handshake_assert_ok(peers->client.pid, "client", peers->client_result.cookie);
-	handshake_assert_ok(peers->server.pid, "server", peers->server_result.cookie);
-	data_assert(peers->client.pid, true, options_msg, peers->client_result.cookie);
-	data_assert(peers->server.pid, false, options_msg, peers->server_result.cookie);
-	data_assert(peers->server.pid, true, ok_msg, peers->server_result.cookie);
-	data_assert(peers->client.pid, false, ok_msg, peers->client_result.cookie);
+	handshake_assert_ok(peers->client.pid, "client", peers->client.cookie);
+	handshake_assert_ok(peers->server.pid, "server", peers->server.cookie);
+	data_assert(peers->client.pid, true, options_msg, peers->client.cookie);
+	data_assert(peers->server.pid, false, options_msg, peers->server.cookie);
+	data_assert(peers->server.pid, true, ok_msg, peers->server.cookie);
+	data_assert(peers->client.pid, false, ok_msg, peers->client.cookie);
 }
 
 /* A good handshake with SIP both ways, OpenSSL owning the socket (SSL_set_fd). */
@@ -235,9 +232,9 @@ static void test_fd_handshake_and_sip(void **state)
 	(void)state;
 	fixture_require();
 	peers_run(&server, &client, &peers);
-	assert_int_equal(peers.client_result.exit_status, 0);
-	assert_int_equal(peers.server_result.exit_status, 0);
-	assert_int_not_equal(peers.client_result.cookie, peers.server_result.cookie);
+	assert_int_equal(peers.client.exit_status, 0);
+	assert_int_equal(peers.server.exit_status, 0);
+	assert_int_not_equal(peers.client.cookie, peers.server.cookie);
 	events_collect(peers.client.pid, peers.server.pid, 4);
 
 	exchange_assert(&peers);
@@ -259,15 +256,15 @@ static void test_untrusted_chain_fails(void **state)
 	fixture_require();
 	client.ca_file = fx.pki.other_root;
 	peers_run(&server, &client, &peers);
-	assert_int_not_equal(peers.client_result.exit_status, 0);
-	assert_false(peers.client_result.handshake_ok);
+	assert_int_not_equal(peers.client.exit_status, 0);
+	assert_false(peers.client.handshake_ok);
 	events_collect(peers.client.pid, peers.server.pid, 0);
 
 	end = event_find(peers.client.pid, TLS_EVENT_HANDSHAKE_END, false, 0);
 	assert_non_null(end);
 	assert_false(end->ev.handshake.ok);
 	assert_string_equal(end->ev.handshake.role, "client");
-	assert_int_equal(end->ev.conn, peers.client_result.cookie);
+	assert_int_equal(end->ev.conn, peers.client.cookie);
 	assert_string_equal(end->ev.handshake.error, "certificate verify failed");
 	assert_non_null(end->ev.handshake.verify_error);
 	assert_string_equal(end->ev.handshake.verify_error,
@@ -277,7 +274,7 @@ static void test_untrusted_chain_fails(void **state)
 	assert_non_null(end);
 	assert_false(end->ev.handshake.ok);
 	assert_string_equal(end->ev.handshake.role, "server");
-	assert_int_equal(end->ev.conn, peers.server_result.cookie);
+	assert_int_equal(end->ev.conn, peers.server.cookie);
 	assert_string_equal(end->ev.handshake.error, "tlsv1 alert unknown ca");
 	assert_null(end->ev.handshake.verify_error);
 }
@@ -300,9 +297,9 @@ static void test_client_cert_rejected_after_handshake(void **state)
 	fixture_require();
 	server.ca_file = fx.pki.root;
 	peers_run(&server, &client, &peers);
-	assert_true(peers.client_result.handshake_ok);
-	assert_int_not_equal(peers.client_result.exit_status, 0);
-	assert_false(peers.server_result.handshake_ok);
+	assert_true(peers.client.handshake_ok);
+	assert_int_not_equal(peers.client.exit_status, 0);
+	assert_false(peers.server.handshake_ok);
 	events_collect_n(peers.client.pid, 2, peers.server.pid, 1, 0);
 
 	end = event_find(peers.client.pid, TLS_EVENT_HANDSHAKE_END, false, 0);
@@ -314,7 +311,7 @@ static void test_client_cert_rejected_after_handshake(void **state)
 	assert_false(end->ev.handshake.ok);
 	assert_true(end->ev.handshake.after_handshake);
 	assert_string_equal(end->ev.handshake.role, "client");
-	assert_int_equal(end->ev.conn, peers.client_result.cookie);
+	assert_int_equal(end->ev.conn, peers.client.cookie);
 	assert_string_equal(end->ev.handshake.error, "tlsv1 alert unknown ca");
 	assert_string_equal(end->ev.handshake.ended_by, "return");
 	assert_null(end->ev.handshake.verify_error);
@@ -349,8 +346,8 @@ static void test_large_write_truncated(void **state)
 	memset(big, 'x', sizeof(big));
 	memcpy(big, "MESSAGE sip:big@server.stssl.test SIP/2.0\r\n", 43);
 	peers_run(&server, &client, &peers);
-	assert_int_equal(peers.client_result.exit_status, 0);
-	assert_int_equal(peers.server_result.exit_status, 0);
+	assert_int_equal(peers.client.exit_status, 0);
+	assert_int_equal(peers.server.exit_status, 0);
 	events_collect(peers.client.pid, peers.server.pid, 5);
 
 	data = event_find(peers.client.pid, TLS_EVENT_DATA, true, 0);
@@ -385,8 +382,8 @@ static void test_memory_bio_mapping(void **state)
 	(void)state;
 	fixture_require();
 	peers_run(&server, &client, &peers);
-	assert_int_equal(peers.client_result.exit_status, 0);
-	assert_int_equal(peers.server_result.exit_status, 0);
+	assert_int_equal(peers.client.exit_status, 0);
+	assert_int_equal(peers.server.exit_status, 0);
 	events_collect(peers.client.pid, peers.server.pid, 4);
 
 	exchange_assert(&peers);
@@ -416,6 +413,7 @@ static void test_handshake_before_io_hooks_reported_late(void **state)
 				       .send = options_msg,
 				       .send_len = strlen(options_msg),
 				       .expect_len = strlen(ok_msg)};
+	struct tls_peer server_peer, client_peer;
 	struct ssl_probe *probe;
 	struct ssl_probe_stats stats;
 	struct peers peers;
@@ -430,17 +428,17 @@ static void test_handshake_before_io_hooks_reported_late(void **state)
 	client.ca_file = fx.pki.root;
 	if (ssl_probe_open(&opts, on_event, NULL, &probe, err, sizeof(err)) != 0)
 		fail_msg("ssl_probe_open: %s", err);
-	assert_int_equal(tls_peer_start(&server, &peers.server), 0);
-	assert_int_equal(tls_peer_start(&client, &peers.client), 0);
+	assert_int_equal(tls_peer_start(&server, &server_peer), 0);
+	assert_int_equal(tls_peer_start(&client, &client_peer), 0);
 	usleep(500 * 1000); /* handshakes done, the client pausing */
 	clock_gettime(CLOCK_REALTIME, &attached);
 	attached_ns = attached.tv_sec * 1000000000ULL + attached.tv_nsec;
 	assert_true(io_hooks_wait(probe));
-	assert_int_equal(events_count(peers.client.pid, TLS_EVENT_HANDSHAKE_BEGIN), 0);
-	assert_int_equal(tls_peer_wait(&peers.client, PEER_WAIT_MS, &peers.client_result), 0);
-	assert_int_equal(tls_peer_wait(&peers.server, PEER_WAIT_MS, &peers.server_result), 0);
-	assert_int_equal(peers.client_result.exit_status, 0);
-	assert_int_equal(peers.server_result.exit_status, 0);
+	assert_int_equal(events_count(client_peer.pid, TLS_EVENT_HANDSHAKE_BEGIN), 0);
+	assert_int_equal(tls_peer_wait(&client_peer, PEER_WAIT_MS, &peers.client), 0);
+	assert_int_equal(tls_peer_wait(&server_peer, PEER_WAIT_MS, &peers.server), 0);
+	assert_int_equal(peers.client.exit_status, 0);
+	assert_int_equal(peers.server.exit_status, 0);
 	for (int round = 0; round < 30 && (events_count(peers.client.pid, TLS_EVENT_DATA) < 2 ||
 					   events_count(peers.server.pid, TLS_EVENT_DATA) < 2);
 	     round++)
