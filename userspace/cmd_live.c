@@ -427,6 +427,11 @@ static void print_summary(const struct live_run *run, struct live_tracer *tracer
 		(unsigned long long)(losses.ringbuf_open + losses.ringbuf_end),
 		(unsigned long long)losses.map_full, (unsigned long long)tls_lost,
 		(unsigned long long)losses.skipped, run->pipe.failures, run->pipe.warnings);
+	if (run->tls_losses_reported.unmapped)
+		fprintf(stderr,
+			"siptrail live: %llu TLS events dropped: their SSL object was never tied "
+			"to a socket (docs/tls-uprobes.md)\n",
+			(unsigned long long)run->tls_losses_reported.unmapped);
 }
 
 int cmd_live(int argc, char **argv)

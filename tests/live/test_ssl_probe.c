@@ -395,6 +395,51 @@ static void test_memory_bio_mapping(void **state)
 			    "recv_before");
 }
 
+/* TLS over a BIO pair in this process, no socket at all: nothing ever ties the objects to a
+ * connection, so their events cannot be reported; they are counted, not silently lost: both
+ * handshakes' begin and end when the objects are freed, and the one write and one read. */
+static void test_never_mapped_counted(void **state)
+{
+	SSL_CTX *server_ctx = SSL_CTX_new(TLS_server_method());
+	SSL_CTX *client_ctx = SSL_CTX_new(TLS_client_method());
+	struct ssl_probe_stats before, after;
+	BIO *client_bio, *server_bio;
+	SSL *client, *server;
+	char buf[8];
+	int done = 0;
+
+	(void)state;
+	fixture_require();
+	assert_int_equal(SSL_CTX_use_certificate_chain_file(server_ctx, fx.pki.server_chain), 1);
+	assert_int_equal(
+	    SSL_CTX_use_PrivateKey_file(server_ctx, fx.pki.server_key, SSL_FILETYPE_PEM), 1);
+	client = SSL_new(client_ctx);
+	server = SSL_new(server_ctx);
+	assert_int_equal(BIO_new_bio_pair(&client_bio, 0, &server_bio, 0), 1);
+	SSL_set_bio(client, client_bio, client_bio);
+	SSL_set_bio(server, server_bio, server_bio);
+	SSL_set_connect_state(client);
+	SSL_set_accept_state(server);
+	ssl_probe_poll(fx.probe, 0);
+	ssl_probe_stats(fx.probe, &before);
+	for (int round = 0; round < 20 && done != 3; round++) {
+		if (SSL_do_handshake(client) == 1)
+			done |= 1;
+		if (SSL_do_handshake(server) == 1)
+			done |= 2;
+	}
+	assert_int_equal(done, 3);
+	assert_int_equal(SSL_write(client, "hello", 5), 5);
+	assert_int_equal(SSL_read(server, buf, sizeof(buf)), 5);
+	SSL_free(client);
+	SSL_free(server);
+	SSL_CTX_free(client_ctx);
+	SSL_CTX_free(server_ctx);
+	ssl_probe_poll(fx.probe, 0);
+	ssl_probe_stats(fx.probe, &after);
+	assert_int_equal(after.unmapped - before.unmapped, 6);
+}
+
 /* A handshake that ran before the socket programs were attached (a process's first TLS
  * connection racing the attachment): nothing tied its objects to sockets then, so its events
  * wait in the kernel and go out, with the handshake's own times, once the I/O of a later SSL
@@ -462,6 +507,7 @@ int main(void)
 	    cmocka_unit_test(test_client_cert_rejected_after_handshake),
 	    cmocka_unit_test(test_large_write_truncated),
 	    cmocka_unit_test(test_memory_bio_mapping),
+	    cmocka_unit_test(test_never_mapped_counted),
 	    cmocka_unit_test(test_handshake_before_io_hooks_reported_late),
 	};
 	return cmocka_run_group_tests(tests, NULL, fixture_teardown);
