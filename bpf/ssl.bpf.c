@@ -525,10 +525,10 @@ static int call_enter(const void *ssl, enum call_fn fn, const void *buf, const v
 		thread->call.depth++;
 		return 0;
 	}
-	ssl_key_cached(ssl, &key, thread);
-	if ((traced_netns && key.netns != traced_netns) || !task_traced())
+	if (!task_in_scope())
 		return 0;
 	io_hooks_request();
+	ssl_key_cached(ssl, &key, thread);
 	if (!thread) {
 		thread = thread_get(task, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (!thread)
