@@ -81,24 +81,6 @@ static int64_t realtime_offset_ns(void)
 	return (int64_t)(real.tv_sec - mono.tv_sec) * 1000000000 + (real.tv_nsec - mono.tv_nsec);
 }
 
-static int io_hooks_attach(struct ssl_probe *probe);
-
-static int on_record(void *ctx, void *data, size_t size)
-{
-	const struct ssl_event_head *head = data;
-	struct ssl_probe *probe = ctx;
-	struct tls_event ev;
-
-	if (size >= sizeof(*head) && head->type == SSL_EVENT_IO_HOOKS_WANTED)
-		return io_hooks_attach(probe);
-	if (tls_event_from_raw(data, size, probe->realtime_offset_ns, &ev) != 0) {
-		probe->bad_records++;
-		return 0;
-	}
-	probe->on_event(&ev, probe->ctx);
-	return 0;
-}
-
 static void attached_note(struct ssl_probe *probe, const char *symbol, bool retprobe)
 {
 	size_t used = strlen(probe->attached);
@@ -191,6 +173,22 @@ static int io_hooks_attach(struct ssl_probe *probe)
 		attached_note(probe, tracepoint, false);
 	}
 	probe->io_hooks = true;
+	return 0;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	const struct ssl_event_head *head = data;
+	struct ssl_probe *probe = ctx;
+	struct tls_event ev;
+
+	if (size >= sizeof(*head) && head->type == SSL_EVENT_IO_HOOKS_WANTED)
+		return io_hooks_attach(probe);
+	if (tls_event_from_raw(data, size, probe->realtime_offset_ns, &ev) != 0) {
+		probe->bad_records++;
+		return 0;
+	}
+	probe->on_event(&ev, probe->ctx);
 	return 0;
 }
 
