@@ -9,6 +9,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "packets.h"
+#include "traced_ports.h"
 
 #define ETH_P_IP	 0x0800
 #define ETH_P_IPV6	 0x86DD
@@ -24,8 +25,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Set by userspace before load: the same port list as the socket tracer. */
-const volatile __u8 traced_ports[65536]; /* 1 = traced (source or destination) */
+/* traced_ports (traced_ports.h): the same port list as the socket tracer. */
 
 /* Offset of the TCP/UDP header, or -1 when the packet is not a first (or only) IPv4 fragment
  * carrying TCP or UDP. */
@@ -92,7 +92,7 @@ int wire_filter(struct __sk_buff *skb)
 		return 0;
 	if (l4_offset < 0 || bpf_skb_load_bytes(skb, l4_offset, ports, sizeof(ports)))
 		return 0;
-	if (!traced_ports[bpf_ntohs(ports[0])] && !traced_ports[bpf_ntohs(ports[1])])
+	if (!net_port_traced(ports[0]) && !net_port_traced(ports[1]))
 		return 0;
 	return skb->len;
 }

@@ -18,6 +18,7 @@
 
 #include "sock_events.h"
 #include "tls_ports.h"
+#include "traced_ports.h"
 
 #define AF_INET		 2
 #define AF_INET6	 10
@@ -31,20 +32,20 @@
 #define WAKEUP_BYTES	 (RINGBUF_BYTES / 8)
 /* The largest TLS alert record: 5 header + 2 alert + 8 explicit nonce + 16 tag (TLS 1.2
  * AES-GCM); TLS 1.3 (RFC 8446 §5.2) adds 1 content type byte but no nonce: 24. */
-#define TLS_ALERT_RECORD_MAX  31
-#define CLOSE_NOTIFY_WINDOW_J ((__u64)CONFIG_HZ / 2) /* half a second */
+#define TLS_ALERT_RECORD_MAX 31
 
 char LICENSE[] SEC("license") = "GPL";
 
 /* Set by userspace before load. */
-const volatile __u8 traced_ports[65536];   /* 1 = port is traced (local or remote) */
 const volatile __u32 filter_pid = 0;	   /* tgid, 0 = any */
 const volatile __u64 filter_cgroup_id = 0; /* cgroup v2 id (inode), 0 = any */
 const volatile __u32 filter_netns = 0;	   /* netns inode, 0 = any */
 /* Time sends and receives only on ports marked in tls_ports (a marker runs); else on all. */
 const volatile bool io_on_tls_ports_only = false;
 
-extern int CONFIG_HZ __kconfig __weak;
+/* The kernel's HZ, for the jiffies of tcp_sock's last-data times. From userspace, not a
+ * __kconfig extern: libbpf needs a kernel config file for those, and many hosts have none. */
+const volatile __u32 kernel_hz = 0;
 
 /* struct file before 6.13 (file_ref_t f_ref replaced it) */
 struct file___f_count {
@@ -72,14 +73,9 @@ struct {
 	__type(value, struct sock_conn);
 } conns SEC(".maps");
 
-/* The process a listening socket on a traced port belongs to. */
-struct sock_owner {
-	__u32 pid; /* tgid */
-	char comm[SOCK_COMM_LEN];
-};
-
 /* One entry per listening socket on a traced port: the process that called listen(), or for a
- * listener older than the trace, the first process listeners_scan found holding it. With
+ * listener older than the trace, the first process userspace found holding it
+ * (listener_owners.c writes the entry through a copy of that process's descriptor). With
  * BPF_F_CLONE the kernel copies the entry to each connection the listener accepts, before the
  * new socket's first state change: a passive open, which runs in softirq, knows its process
  * there and then, with nothing run per message. That is the process that owns the listener;
@@ -125,9 +121,9 @@ static bool sock_in_cgroup(const struct sock *sk)
 	return false;
 }
 
-/* The socket's TCP fields. Every socket pointer here is a BTF pointer (tp_btf arguments, the
- * task iterator's files), so fields are read with plain loads: a BPF_CORE_READ is a helper
- * call each, and a state change read about twenty. NULL for a socket that is not TCP. */
+/* The socket's TCP fields. Every socket pointer here is a BTF pointer (tp_btf arguments), so fields
+ * are read with plain loads: a BPF_CORE_READ is a helper call each, and a state change read about
+ * twenty. NULL for a socket that is not TCP. */
 static __always_inline const struct tcp_sock *tcp_of(const struct sock *sk)
 {
 	return bpf_skc_to_tcp_sock((struct sock *)sk);
@@ -142,8 +138,7 @@ static bool sock_is_traced(const struct sock *sk)
 		return false;
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return false;
-	if (!traced_ports[sk->__sk_common.skc_num] &&
-	    !traced_ports[bpf_ntohs(sk->__sk_common.skc_dport)])
+	if (!port_traced(sk->__sk_common.skc_num) && !net_port_traced(sk->__sk_common.skc_dport))
 		return false;
 	if (filter_netns && sk->__sk_common.skc_net.net->ns.inum != filter_netns)
 		return false;
@@ -160,7 +155,7 @@ static void conn_read_addrs(struct sock_conn *conn, const struct sock *sk)
 		lport = sk->__sk_common.skc_num;
 	if (lport)
 		conn->lport = lport;
-	conn->rport = bpf_ntohs(sk->__sk_common.skc_dport);
+	conn->rport = port_from_net(sk->__sk_common.skc_dport);
 	if (conn->family == AF_INET) {
 		*(__u32 *)conn->laddr = sk->__sk_common.skc_rcv_saddr;
 		*(__u32 *)conn->raddr = sk->__sk_common.skc_daddr;
@@ -237,6 +232,17 @@ static __always_inline bool sock_io_timed(__u16 lport, __u16 rport)
 	return !io_on_tls_ports_only || tls_port_marked(lport) || tls_port_marked(rport);
 }
 
+static __always_inline __u64 jiffy_ns(void)
+{
+	return kernel_hz ? NSEC_PER_SEC / kernel_hz : 0;
+}
+
+/* Half a second: an alert this close to the data before it belongs to the close. */
+static __always_inline __u64 close_notify_window_j(void)
+{
+	return kernel_hz / 2;
+}
+
 /* A 32-bit jiffies stamp of the kernel's (tcp_jiffies32) as jiffies64, NOW_J being later. */
 static __always_inline __u64 jiffies64_from32(__u32 stamp, __u64 now_j)
 {
@@ -254,7 +260,7 @@ static __u64 conn_data_before_alert_j(const struct sock_conn *conn, const struct
 {
 	__u32 unread = 0, sent_j;
 
-	if (!sock_io_timed(sk->__sk_common.skc_num, bpf_ntohs(sk->__sk_common.skc_dport)))
+	if (!sock_io_timed(sk->__sk_common.skc_num, port_from_net(sk->__sk_common.skc_dport)))
 		return 0;
 	/* The peer's FIN arrived (tcp_fin sets SOCK_DONE; rcv_nxt counts the FIN): the
 	 * application may not have read the alert before it yet. */
@@ -269,12 +275,12 @@ static __u64 conn_data_before_alert_j(const struct sock_conn *conn, const struct
 		}
 		/* the peer answered this host's own close_notify with its own and FIN'd first */
 		if (conn->last_io_bytes <= TLS_ALERT_RECORD_MAX &&
-		    now_j - conn->last_io_jiffies < CLOSE_NOTIFY_WINDOW_J)
+		    now_j - conn->last_io_jiffies < close_notify_window_j())
 			return conn->prev_io_jiffies;
 		return conn->last_io_jiffies;
 	}
 	if (!unread && conn->last_io_jiffies && conn->last_io_bytes <= TLS_ALERT_RECORD_MAX &&
-	    now_j - conn->last_io_jiffies < CLOSE_NOTIFY_WINDOW_J)
+	    now_j - conn->last_io_jiffies < close_notify_window_j())
 		return conn->prev_io_jiffies;
 	return 0;
 }
@@ -290,11 +296,11 @@ static __u64 conn_idle_ns(const struct sock_conn *conn, const struct sock *sk, _
 		return conn->open_ts_ns ? now_ns - conn->open_ts_ns : 0;
 	data_j = conn_data_before_alert_j(conn, sk, tp, now_j);
 	if (data_j)
-		return (now_j - data_j) * (NSEC_PER_SEC / CONFIG_HZ);
+		return (now_j - data_j) * jiffy_ns();
 	sent_j = tp->lsndtime;
 	recv_j = tp->inet_conn.icsk_ack.lrcvtime;
 	last_j = (__s32)(sent_j - recv_j) > 0 ? sent_j : recv_j;
-	return (__u64)(__u32)((__u32)now_j - last_j) * (NSEC_PER_SEC / CONFIG_HZ);
+	return (__u64)(__u32)((__u32)now_j - last_j) * jiffy_ns();
 }
 
 static void conn_first_close(struct sock_conn *conn, const struct sock *sk, __u8 closed_by,
@@ -632,7 +638,7 @@ static void conn_note_io(const struct sock *sk, int bytes, bool is_send)
 
 	if (bytes <= 0)
 		return;
-	if (!sock_io_timed(sk->__sk_common.skc_num, bpf_ntohs(sk->__sk_common.skc_dport)))
+	if (!sock_io_timed(sk->__sk_common.skc_num, port_from_net(sk->__sk_common.skc_dport)))
 		return;
 	conn = conn_of(sk);
 	if (!conn)
@@ -642,7 +648,7 @@ static void conn_note_io(const struct sock *sk, int bytes, bool is_send)
 		conn_io_seed(conn, sk, is_send, now_j);
 	/* the two ends' close_notify records come together: prev stays the data before them */
 	if (!(bytes <= TLS_ALERT_RECORD_MAX && conn->last_io_bytes <= TLS_ALERT_RECORD_MAX &&
-	      now_j - conn->last_io_jiffies < CLOSE_NOTIFY_WINDOW_J))
+	      now_j - conn->last_io_jiffies < close_notify_window_j()))
 		conn->prev_io_jiffies = conn->last_io_jiffies;
 	conn->last_io_jiffies = now_j;
 	conn->last_io_bytes = bytes;
@@ -661,32 +667,5 @@ int BPF_PROG(on_recv_length, struct sock *sk, int ret, int flags)
 	/* MSG_PEEK moves nothing */
 	if (!(flags & MSG_PEEK))
 		conn_note_io(sk, ret, false);
-	return 0;
-}
-
-/* Run once by userspace right after the tracepoints attach (live_tracer.c): records the owner
- * of each listening socket on a traced port that is older than the trace, the first process
- * found holding it (a task iterator visits processes in pid order; threads sharing their
- * process's files are skipped). A listener made since is recorded by listener_note. */
-SEC("iter/task_file")
-int listeners_scan(struct bpf_iter__task_file *ctx)
-{
-	struct task_struct *task = ctx->task;
-	struct file *file = ctx->file;
-	struct sock_owner *owner;
-	struct socket *sock;
-	struct sock *sk;
-
-	if (!task || !file)
-		return 0;
-	sock = bpf_sock_from_file(file);
-	sk = sock ? sock->sk : NULL;
-	if (!sk || sk->__sk_common.skc_state != TCP_LISTEN || !sock_is_traced(sk))
-		return 0;
-	owner = bpf_sk_storage_get(&listeners, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!owner || owner->pid)
-		return 0;
-	owner->pid = task->tgid;
-	bpf_probe_read_kernel_str(owner->comm, sizeof(owner->comm), task->comm);
 	return 0;
 }

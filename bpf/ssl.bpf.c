@@ -23,6 +23,7 @@
 
 #include "ssl_events.h"
 #include "tls_ports.h"
+#include "traced_ports.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -50,9 +51,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define MAX_CGROUP_DEPTH  16
 #define WAKEUP_BYTES	  (RINGBUF_BYTES / 8)
 
-/* Set by userspace before load: 1 = the port is traced (local or remote); every byte 1 when
- * no port filter is given. Indexed by port, so the check is one load per port. */
-const volatile __u8 traced_ports[65536];
+/* traced_ports (traced_ports.h): every byte 1 when no port filter is given. */
 /* Only SSL calls made by tasks in this network namespace (0 = every namespace), so siptrail
  * in one namespace does not report another's TLS (libssl is shared by all of them). */
 const volatile __u32 traced_netns = 0;
@@ -262,11 +261,6 @@ static void io_hooks_request(void)
 	bpf_get_current_comm(head->comm, sizeof(head->comm));
 	bpf_ringbuf_submit(head, BPF_RB_FORCE_WAKEUP);
 	io_hooks_requested = 1;
-}
-
-static bool port_traced(__u16 port)
-{
-	return traced_ports[port];
 }
 
 static long vma_is_shared(struct task_struct *task, struct vm_area_struct *vma, void *ctx)
@@ -924,7 +918,7 @@ static __always_inline bool sock_tcp_read(struct sock *sk, struct ssl_conn *conn
 	if ((conn->family != AF_INET && conn->family != AF_INET6) || sk->sk_protocol != IPPROTO_TCP)
 		return false;
 	conn->lport = sk->__sk_common.skc_num;
-	conn->rport = bpf_ntohs(sk->__sk_common.skc_dport);
+	conn->rport = port_from_net(sk->__sk_common.skc_dport);
 	conn->traced = port_traced(conn->lport) || port_traced(conn->rport);
 	return true;
 }
