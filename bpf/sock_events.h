@@ -86,6 +86,13 @@ struct sock_event {
 	struct sock_conn conn;
 };
 
+/* The process a listening socket on a traced port belongs to: the value of the listeners
+ * socket storage, written by the kernel at listen() and by userspace for older listeners. */
+struct sock_owner {
+	__u32 pid; /* tgid */
+	char comm[SOCK_COMM_LEN];
+};
+
 /* Counters of what the kernel could not report, read from the .bss of the object. */
 struct sock_losses {
 	__u64 ringbuf_open; /* SOCK_EV_OPEN records dropped: ring buffer full */

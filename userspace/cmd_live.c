@@ -411,6 +411,13 @@ static int tls_probe_open(const struct live_args *args, struct live_run *run,
 	return ssl_probe_open(&opts, on_tls_event, run, probe, why, why_len);
 }
 
+/* One line per thing this run goes without, before it starts tracing. */
+static void notices_print(const struct notices *notices)
+{
+	for (size_t i = 0; i < notices->count; i++)
+		fprintf(stderr, "siptrail live: without %s\n", notices->lines[i]);
+}
+
 static void print_summary(const struct live_run *run, struct live_tracer *tracer)
 {
 	struct sock_losses losses;
@@ -442,6 +449,7 @@ int cmd_live(int argc, char **argv)
 	struct live_tracer *tracer = NULL;
 	struct ssl_probe *probe = NULL;
 	struct pcapng_writer *pcap_out = NULL;
+	struct notices notices = {0};
 	FILE *journal = NULL;
 	bool pipe_open = false;
 	char why[512];
@@ -491,17 +499,27 @@ int cmd_live(int argc, char **argv)
 	run.tls_marking = filter.io_on_tls_ports_only;
 	if (!err && run.tls_marking && args.no_wire)
 		err = live_tracer_mark_tls_port(tracer, SIPS_PORT, why, sizeof(why));
-	if (!err && !args.no_tls)
-		err = tls_probe_open(&args, &run, &probe, why, sizeof(why));
+	/* Only socket lifetimes are essential: TLS through libssl and the wire path each turn
+	 * into a notice when this host cannot give them. */
+	if (!err && !args.no_tls && tls_probe_open(&args, &run, &probe, why, sizeof(why)))
+		notices_add(&notices, "no TLS through libssl (%s): %s", why,
+			    args.no_wire
+				? "no handshake is seen"
+				: "handshakes are read from packets, SIP inside TLS is not "
+				  "seen");
 	if (!err && !args.no_wire) {
 		const struct wire_source_config wire_config = {.ports = &args.ports,
 							       .ca_file = args.ca_file,
 							       .ca_path = args.ca_path,
 							       .pcap_out = pcap_out};
 
-		err = live_wire_open(&wire_config, on_wire_event,
-				     filter.io_on_tls_ports_only ? on_wire_tls_port : NULL, &run,
-				     run.wall_offset_ns, &run.wire, why, sizeof(why));
+		if (live_wire_open(&wire_config, on_wire_event,
+				   filter.io_on_tls_ports_only ? on_wire_tls_port : NULL, &run,
+				   run.wall_offset_ns, &run.wire, why, sizeof(why)))
+			notices_add(&notices,
+				    "no packet capture (%s): no plaintext SIP over TCP, no TLS "
+				    "handshakes of libraries other than libssl",
+				    why);
 	}
 	if (!err && (err = install_stop_signals()))
 		snprintf(why, sizeof(why), "cannot handle SIGINT/SIGTERM: %s", strerror(-err));
@@ -509,9 +527,8 @@ int cmd_live(int argc, char **argv)
 		fprintf(stderr, "siptrail live: %s\n", why);
 		goto cleanup;
 	}
-	if (*live_tracer_missing_optional(tracer))
-		fprintf(stderr, "siptrail live: this kernel lacks %s; running without them\n",
-			live_tracer_missing_optional(tracer));
+	notices_print(live_tracer_notices(tracer));
+	notices_print(&notices);
 	if (probe)
 		fprintf(stderr, "siptrail live: TLS through %s\n", ssl_probe_ssl_lib(probe));
 	fprintf(stderr, "siptrail live: tracing TCP ports %s in netns %u; Ctrl-C to stop\n",

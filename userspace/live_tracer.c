@@ -11,6 +11,8 @@
 #include <bpf/libbpf.h>
 
 #include "cgroup_path.h"
+#include "kernel_facts.h"
+#include "listener_owners.h"
 #include "live_tracer.h"
 #include "sockets.skel.h"
 
@@ -29,7 +31,7 @@ struct live_tracer {
 	const struct port_set *ports;
 	bool per_message_attached;
 	uint32_t netns_inode;
-	char missing_optional[256];
+	struct notices notices;
 	uint8_t tls_marked[1 << 16]; /* ports already marked: one syscall per port, not per hello */
 	uint64_t skipped;	     /* tracer_skipped_calls() when last read */
 	int64_t skipped_read_ns;     /* CLOCK_MONOTONIC of that read; 0 = never */
@@ -45,16 +47,22 @@ struct probe {
 	const char *program;	/* in bpf/sockets.bpf.c */
 	bool required;
 	bool per_message;
+	const char *lost; /* what the user does not see without it */
 };
 
 static const struct probe probes[] = {
-    {"inet_sock_set_state", "on_set_state", true, false},
-    {"tcp_destroy_sock", "on_destroy_sock", true, false},
-    {"tcp_send_reset", "on_send_reset", false, false},
-    {"tcp_receive_reset", "on_receive_reset", false, false},
-    {"inet_sk_error_report", "on_error_report", false, false},
-    {"sock_send_length", "on_send_length", false, true},
-    {"sock_recv_length", "on_recv_length", false, true},
+    {"inet_sock_set_state", "on_set_state", true, false, NULL},
+    {"tcp_destroy_sock", "on_destroy_sock", true, false, NULL},
+    {"tcp_send_reset", "on_send_reset", false, false,
+     "resets this host sends are not told apart from other aborts"},
+    {"tcp_receive_reset", "on_receive_reset", false, false,
+     "resets from the peer are not told apart from other aborts"},
+    {"inet_sk_error_report", "on_error_report", false, false,
+     "no socket errors: a refused or timed-out connect is told only by its reset"},
+    {"sock_send_length", "on_send_length", false, true,
+     "no close_notify timing: a TLS connection closed idle shows the alert as its last data"},
+    {"sock_recv_length", "on_recv_length", false, true,
+     "no close_notify timing: a TLS connection closed idle shows the alert as its last data"},
 };
 
 _Static_assert(sizeof(probes) / sizeof(probes[0]) <= MAX_PROBES, "raise MAX_PROBES");
@@ -90,47 +98,62 @@ static int netns_of_self(uint32_t *inode, char *why, size_t why_len)
 	return 0;
 }
 
-static void note_missing(struct live_tracer *tracer, const char *tracepoint)
-{
-	size_t used = strlen(tracer->missing_optional);
-
-	snprintf(tracer->missing_optional + used, sizeof(tracer->missing_optional) - used, "%s%s",
-		 used ? "," : "", tracepoint);
-}
-
 static struct bpf_program *probe_program(struct live_tracer *tracer, const struct probe *probe)
 {
 	return bpf_object__find_program_by_name(tracer->skel->obj, probe->program);
 }
 
-/* Runtime probe: a tp_btf program can only attach where vmlinux BTF has btf_trace_NAME. */
+/* Runtime probe: a tp_btf program can only attach where vmlinux BTF has btf_trace_NAME. A
+ * missing optional one is left out, with one notice per loss (two tracepoints may share one). */
 static int probes_select(struct live_tracer *tracer, char *why, size_t why_len)
 {
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	char type_name[128];
-	int err = 0;
+	const char *last_lost = NULL;
 
-	if (!vmlinux) {
-		err = -errno;
-		snprintf(why, why_len, "cannot read kernel BTF (/sys/kernel/btf/vmlinux): %s",
-			 strerror(errno));
+	if (!kernel_btf()) {
+		int err = -errno;
+
+		snprintf(
+		    why, why_len,
+		    "this kernel has no BTF (/sys/kernel/btf/vmlinux: %s); siptrail live needs "
+		    "a kernel built with CONFIG_DEBUG_INFO_BTF=y",
+		    strerror(-err));
 		return err;
 	}
 	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
-		snprintf(type_name, sizeof(type_name), "btf_trace_%s", probes[i].tracepoint);
-		if (btf__find_by_name_kind(vmlinux, type_name, BTF_KIND_TYPEDEF) >= 0)
+		if (kernel_has_tracepoint(probes[i].tracepoint))
 			continue;
 		if (probes[i].required) {
-			snprintf(why, why_len, "kernel has no tracepoint %s (no %s in its BTF)",
-				 probes[i].tracepoint, type_name);
-			err = -ENOENT;
-			break;
+			snprintf(
+			    why, why_len,
+			    "this kernel has no tracepoint %s, without which no connection can "
+			    "be traced",
+			    probes[i].tracepoint);
+			return -ENOENT;
 		}
 		bpf_program__set_autoload(probe_program(tracer, &probes[i]), false);
-		note_missing(tracer, probes[i].tracepoint);
+		if (last_lost != probes[i].lost)
+			notices_add(&tracer->notices, "no tracepoint %s: %s", probes[i].tracepoint,
+				    probes[i].lost);
+		last_lost = probes[i].lost;
 	}
-	btf__free(vmlinux);
-	return err;
+	return 0;
+}
+
+/* Jiffies to time: the kernel's HZ, or 250 (Debian's and Ubuntu's) with a notice. */
+static void hz_configure(struct live_tracer *tracer)
+{
+	char source[256];
+	unsigned hz;
+
+	if (kernel_hz(&hz, source, sizeof(source)) != 0) {
+		hz = 250;
+		notices_add(
+		    &tracer->notices,
+		    "kernel HZ unknown (%s): idle times assume 250 Hz and are wrong by that "
+		    "ratio on a kernel built otherwise",
+		    source);
+	}
+	tracer->skel->rodata->kernel_hz = hz;
 }
 
 static int tracer_configure(struct live_tracer *tracer, const struct live_filter *filter, char *why,
@@ -158,6 +181,7 @@ static int tracer_configure(struct live_tracer *tracer, const struct live_filter
 	skel->rodata->filter_cgroup_id = cgroup_id;
 	skel->rodata->filter_netns = tracer->netns_inode;
 	skel->rodata->io_on_tls_ports_only = filter->io_on_tls_ports_only;
+	hz_configure(tracer);
 	return probes_select(tracer, why, why_len);
 }
 
@@ -184,32 +208,20 @@ static int tracer_attach(struct live_tracer *tracer, bool per_message, char *why
 	return 0;
 }
 
-/* Runs listeners_scan once over every process (bpf/sockets.bpf.c), after the tracepoints are
- * attached so that no listener falls between the two. */
-static int listeners_scan(struct live_tracer *tracer, char *why, size_t why_len)
+/* Records the owners of listeners older than the trace, after the tracepoints are attached so
+ * that no listener falls between the two. Without them their connections are credited to the
+ * process that closes them (passive_attribute in bpf/sockets.bpf.c). */
+static void listeners_record(struct live_tracer *tracer)
 {
-	struct bpf_link *link = bpf_program__attach_iter(tracer->skel->progs.listeners_scan, NULL);
-	char buf[64];
-	ssize_t n = 0;
-	int fd, err;
+	char why[256];
+	int recorded = listener_owners_record(bpf_map__fd(tracer->skel->maps.listeners),
+					      tracer->ports, tracer->netns_inode, why, sizeof(why));
 
-	if (!link) {
-		err = -errno;
-		snprintf(why, why_len,
-			 "cannot attach the listening-socket scan (iter/task_file): %s",
-			 strerror(-err));
-		return err;
-	}
-	fd = bpf_iter_create(bpf_link__fd(link));
-	while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
-		;
-	err = fd < 0 || n < 0 ? -errno : 0;
-	if (err)
-		snprintf(why, why_len, "cannot run the listening-socket scan: %s", strerror(-err));
-	if (fd >= 0)
-		close(fd);
-	bpf_link__destroy(link);
-	return err;
+	if (recorded < 0)
+		notices_add(&tracer->notices,
+			    "no owner for listeners older than the start (%s): connections they "
+			    "accept are credited to the process that closes them",
+			    why);
 }
 
 int live_tracer_open(const struct live_filter *filter, bool verbose, live_event_fn on_event,
@@ -244,22 +256,14 @@ int live_tracer_open(const struct live_filter *filter, bool verbose, live_event_
 			 strerror(-err));
 		goto fail;
 	}
-	if (tracer->skel->kconfig->CONFIG_HZ <= 0) {
-		err = -ENOENT;
-		snprintf(why, why_len,
-			 "kernel HZ unknown: no /proc/config.gz or /boot/config-$(uname "
-			 "-r), needed to turn jiffies into idle times");
-		goto fail;
-	}
 	err = tracer_attach(tracer, false, why, why_len);
 	if (!err && !filter->io_on_tls_ports_only) {
 		err = tracer_attach(tracer, true, why, why_len);
 		tracer->per_message_attached = true;
 	}
-	if (!err)
-		err = listeners_scan(tracer, why, why_len);
 	if (err)
 		goto fail;
+	listeners_record(tracer);
 	tracer->events =
 	    ring_buffer__new(bpf_map__fd(tracer->skel->maps.events), ringbuf_record, tracer, NULL);
 	if (!tracer->events) {
@@ -369,9 +373,9 @@ uint32_t live_tracer_netns(const struct live_tracer *tracer)
 	return tracer->netns_inode;
 }
 
-const char *live_tracer_missing_optional(const struct live_tracer *tracer)
+const struct notices *live_tracer_notices(const struct live_tracer *tracer)
 {
-	return tracer->missing_optional;
+	return &tracer->notices;
 }
 
 void live_tracer_close(struct live_tracer *tracer)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "notices.h"
 #include "port_set.h"
 #include "sock_events.h"
 
@@ -45,8 +46,8 @@ void live_tracer_losses(struct live_tracer *tracer, bool fresh, struct sock_loss
 /* The network namespace the kernel filters on (inode number). */
 uint32_t live_tracer_netns(const struct live_tracer *tracer);
 
-/* Probes the kernel did not offer and that were left out, comma-separated ("" if none). */
-const char *live_tracer_missing_optional(const struct live_tracer *tracer);
+/* What this kernel or host did not give the tracer and what the user loses by it. */
+const struct notices *live_tracer_notices(const struct live_tracer *tracer);
 
 /* Marks a traced PORT as carrying TLS (see bpf/tls_ports.h; an untraced one is ignored), and
  * the first time, attaches the send and receive probes that time its sockets' I/O. Returns 0,

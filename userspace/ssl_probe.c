@@ -11,6 +11,7 @@
 
 #include "ssl.skel.h"
 #include "ssl_lib_path.h"
+#include "kernel_facts.h"
 #include "ssl_probe.h"
 
 #define MAX_LINKS 32
@@ -232,6 +233,15 @@ static int probe_load(struct ssl_probe *probe, const struct ssl_probe_opts *opts
 		snprintf(err, err_len, "at most %d ports can be traced, %zu given", SSL_MAX_PORTS,
 			 opts->n_ports);
 		return -E2BIG;
+	}
+	/* Without them no SSL object is ever tied to its connection, and nothing is reported. */
+	if (!kernel_has_tracepoint("sock_send_length") ||
+	    !kernel_has_tracepoint("sock_recv_length")) {
+		snprintf(
+		    err, err_len,
+		    "this kernel has no sock_send_length/sock_recv_length tracepoints (kernels "
+		    "after 6.1 have them), which tie SSL objects to their connections");
+		return -EOPNOTSUPP;
 	}
 	probe->skel = ssl__open();
 	if (!probe->skel) {
