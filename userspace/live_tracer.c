@@ -378,6 +378,14 @@ const struct notices *live_tracer_notices(const struct live_tracer *tracer)
 	return &tracer->notices;
 }
 
+const char *live_tracer_tracepoint(size_t i, const char **lost)
+{
+	if (i >= sizeof(probes) / sizeof(probes[0]))
+		return NULL;
+	*lost = probes[i].lost;
+	return probes[i].tracepoint;
+}
+
 void live_tracer_close(struct live_tracer *tracer)
 {
 	if (!tracer)

@@ -57,6 +57,11 @@ int live_tracer_mark_tls_port(struct live_tracer *tracer, uint16_t port, char *w
 /* The map of TLS ports, for the libssl probe to share (ssl_probe_opts.tls_ports_fd). */
 int live_tracer_tls_ports_fd(const struct live_tracer *tracer);
 
+/* The tracepoints the tracer uses, for `siptrail check`: the I-th one's name, or NULL past the
+ * last. *lost says what the user does not see without it; NULL: required, no connection can be
+ * traced without it. */
+const char *live_tracer_tracepoint(size_t i, const char **lost);
+
 /* Detaches everything and frees the tracer; NULL is fine. */
 void live_tracer_close(struct live_tracer *tracer);
 
