@@ -889,17 +889,37 @@ int BPF_KRETPROBE(x509_store_ctx_get_error_exit, long verify_result)
 	return 0;
 }
 
-/* The rest of CONN after sock_tcp_read(). sk is a BTF pointer (tp_btf): its fields are read
- * directly, not with bpf_probe_read. */
-static void conn_fill(struct ssl_conn *conn, struct sock *sk)
+/* A socket field. The send/receive tracepoints give a BTF pointer, read with plain loads (a
+ * BPF_CORE_READ is a helper call each, on every message); the syscall fallback reaches the
+ * socket through the task's file table, where only CO-RE reads are allowed. BTF_SK is a
+ * constant in every caller, so each program keeps one of the two. */
+#define SK_FIELD(sk, btf_sk, field) ((btf_sk) ? (sk)->field : BPF_CORE_READ(sk, field))
+
+static __always_inline __u64 sk_cookie(struct sock *sk, bool btf_sk)
 {
-	conn->cookie = bpf_get_socket_cookie(sk);
-	if (conn->family == AF_INET) {
+	/* Tracepoint programs have no bpf_get_socket_cookie; the socket tracer made the cookie
+	 * when the connection opened, and it is kept in the socket. */
+	return btf_sk ? bpf_get_socket_cookie(sk)
+		      : BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+}
+
+/* The rest of CONN after sock_tcp_read(). */
+static __always_inline void conn_fill(struct ssl_conn *conn, struct sock *sk, bool btf_sk)
+{
+	conn->cookie = sk_cookie(sk, btf_sk);
+	if (btf_sk && conn->family == AF_INET) {
 		*(__u32 *)conn->laddr = sk->__sk_common.skc_rcv_saddr;
 		*(__u32 *)conn->raddr = sk->__sk_common.skc_daddr;
-	} else {
+	} else if (btf_sk) {
 		*(struct in6_addr *)conn->laddr = sk->__sk_common.skc_v6_rcv_saddr;
 		*(struct in6_addr *)conn->raddr = sk->__sk_common.skc_v6_daddr;
+	} else if (conn->family == AF_INET) {
+		BPF_CORE_READ_INTO((__u32 *)conn->laddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)conn->raddr, sk, __sk_common.skc_daddr);
+	} else {
+		BPF_CORE_READ_INTO((struct in6_addr *)conn->laddr, sk,
+				   __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO((struct in6_addr *)conn->raddr, sk, __sk_common.skc_v6_daddr);
 	}
 }
 
@@ -912,35 +932,36 @@ static __always_inline bool proc_uses_ssl(struct task_struct *task)
 }
 
 /* Family, ports and whether they are traced; false for a socket that is not TCP over IP. */
-static __always_inline bool sock_tcp_read(struct sock *sk, struct ssl_conn *conn)
+static __always_inline bool sock_tcp_read(struct sock *sk, bool btf_sk, struct ssl_conn *conn)
 {
-	conn->family = sk->__sk_common.skc_family;
-	if ((conn->family != AF_INET && conn->family != AF_INET6) || sk->sk_protocol != IPPROTO_TCP)
+	conn->family = SK_FIELD(sk, btf_sk, __sk_common.skc_family);
+	if ((conn->family != AF_INET && conn->family != AF_INET6) ||
+	    SK_FIELD(sk, btf_sk, sk_protocol) != IPPROTO_TCP)
 		return false;
-	conn->lport = sk->__sk_common.skc_num;
-	conn->rport = port_from_net(sk->__sk_common.skc_dport);
+	conn->lport = SK_FIELD(sk, btf_sk, __sk_common.skc_num);
+	conn->rport = port_from_net(SK_FIELD(sk, btf_sk, __sk_common.skc_dport));
 	conn->traced = port_traced(conn->lport) || port_traced(conn->rport);
 	return true;
 }
 
 /* A receive by a thread with no state yet, in a process that uses libssl: kept as evidence
  * for the thread's next SSL call when the socket is traced. */
-static void recv_note_first(struct task_struct *task, struct sock *sk)
+static __always_inline void recv_note_first(struct task_struct *task, struct sock *sk, bool btf_sk)
 {
 	struct ssl_conn conn = {};
 	struct ssl_thread *thread;
 
-	if (!sock_tcp_read(sk, &conn) || !conn.traced)
+	if (!sock_tcp_read(sk, btf_sk, &conn) || !conn.traced)
 		return;
 	thread = thread_get(task, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!thread)
 		return;
-	conn_fill(&conn, sk);
+	conn_fill(&conn, sk, btf_sk);
 	thread->last_recv = conn;
 	thread->last_recv_ns = bpf_ktime_get_ns();
 }
 
-static __always_inline int on_sock_io(struct sock *sk, bool is_send)
+static __always_inline int on_sock_io(struct sock *sk, bool btf_sk, bool is_send)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct ssl_thread *thread = task_may_have_storage(task) ? thread_get(task, 0) : NULL;
@@ -951,18 +972,18 @@ static __always_inline int on_sock_io(struct sock *sk, bool is_send)
 	 * send is then evidence for nothing; a receive only in a process using libssl. */
 	if (!thread) {
 		if (!is_send && proc_uses_ssl(task))
-			recv_note_first(task, sk);
+			recv_note_first(task, sk, btf_sk);
 		return 0;
 	}
-	if (!sock_tcp_read(sk, &conn))
+	if (!sock_tcp_read(sk, btf_sk, &conn))
 		return 0;
 	if (thread->in_call) {
 		/* Mapped even when untraced, so the object's events are known to be dropped. I/O
 		 * on the socket the object is already mapped to changes nothing: skipped. */
-		conn.cookie = bpf_get_socket_cookie(sk);
+		conn.cookie = sk_cookie(sk, btf_sk);
 		if (conn.cookie == thread->call.bound_cookie)
 			return 0;
-		conn_fill(&conn, sk);
+		conn_fill(&conn, sk, btf_sk);
 		ssl_bind(&thread->call.key, &conn, SSL_BIND_IN_CALL);
 		thread->call.bound_cookie = conn.cookie;
 		return 0;
@@ -974,7 +995,7 @@ static __always_inline int on_sock_io(struct sock *sk, bool is_send)
 		thread->last_recv.cookie = 0;
 		return 0;
 	}
-	conn_fill(&conn, sk);
+	conn_fill(&conn, sk, btf_sk);
 	now = bpf_ktime_get_ns();
 	if (is_send && thread->last_ssl.ssl && now - thread->last_ssl_ns < ADJACENT_WINDOW_NS)
 		ssl_bind(&thread->last_ssl, &conn, SSL_BIND_SEND_AFTER);
@@ -992,11 +1013,85 @@ static __always_inline int on_sock_io(struct sock *sk, bool is_send)
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(on_sock_send, struct sock *sk, int ret, int flags)
 {
-	return on_sock_io(sk, true);
+	return on_sock_io(sk, true, true);
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(on_sock_recv, struct sock *sk, int ret, int flags)
 {
-	return on_sock_io(sk, false);
+	return on_sock_io(sk, true, false);
+}
+
+/* Kernels without the two tracepoints above (6.1 and older): the same evidence from the
+ * entry of the socket I/O system calls libssl users make (OpenSSL's socket BIO reads and
+ * writes; Kamailio reads and calls sendto), the socket found through the task's file table.
+ * These fire for every read and write of the host, files and pipes too, so a thread that
+ * cannot be of use returns before the table is read. */
+#define S_IFMT	 00170000
+#define S_IFSOCK 0140000
+
+static __always_inline struct sock *sock_of_fd(struct task_struct *task, unsigned long fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds, *file = NULL;
+	struct socket *sock;
+
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return NULL;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+}
+
+static __always_inline int on_fd_io(unsigned long fd, bool is_send)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	bool has_thread = task_may_have_storage(task) && thread_get(task, 0);
+	struct sock *sk;
+
+	/* what on_sock_io would return at once for, before the file table walk */
+	if (!has_thread && (is_send || !proc_uses_ssl(task)))
+		return 0;
+	sk = sock_of_fd(task, fd);
+	return sk ? on_sock_io(sk, false, is_send) : 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_write")
+int on_sys_write(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_fd_io(ctx->args[0], true);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendto")
+int on_sys_sendto(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_fd_io(ctx->args[0], true);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendmsg")
+int on_sys_sendmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_fd_io(ctx->args[0], true);
+}
+
+SEC("tracepoint/syscalls/sys_enter_read")
+int on_sys_read(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_fd_io(ctx->args[0], false);
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvfrom")
+int on_sys_recvfrom(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_fd_io(ctx->args[0], false);
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvmsg")
+int on_sys_recvmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_fd_io(ctx->args[0], false);
 }

@@ -502,7 +502,7 @@ int cmd_live(int argc, char **argv)
 	/* Only socket lifetimes are essential: TLS through libssl and the wire path each turn
 	 * into a notice when this host cannot give them. */
 	if (!err && !args.no_tls && tls_probe_open(&args, &run, &probe, why, sizeof(why)))
-		notices_add(&notices, "no TLS through libssl (%s): %s", why,
+		notices_add(&notices, "TLS through libssl (%s): %s", why,
 			    args.no_wire
 				? "no handshake is seen"
 				: "handshakes are read from packets, SIP inside TLS is not "
@@ -517,7 +517,7 @@ int cmd_live(int argc, char **argv)
 				   filter.io_on_tls_ports_only ? on_wire_tls_port : NULL, &run,
 				   run.wall_offset_ns, &run.wire, why, sizeof(why)))
 			notices_add(&notices,
-				    "no packet capture (%s): no plaintext SIP over TCP, no TLS "
+				    "packet capture (%s): no plaintext SIP over TCP, no TLS "
 				    "handshakes of libraries other than libssl",
 				    why);
 	}
@@ -528,6 +528,8 @@ int cmd_live(int argc, char **argv)
 		goto cleanup;
 	}
 	notices_print(live_tracer_notices(tracer));
+	if (probe)
+		notices_print(ssl_probe_notices(probe));
 	notices_print(&notices);
 	if (probe)
 		fprintf(stderr, "siptrail live: TLS through %s\n", ssl_probe_ssl_lib(probe));

@@ -24,12 +24,25 @@ const struct btf *kernel_btf(void)
 	return vmlinux;
 }
 
+/* SIPTRAIL_HIDE_TRACEPOINTS (comma-separated names) makes tracepoints look absent, so the
+ * degraded paths of older kernels are tested on this one too. */
+static bool tracepoint_hidden(const char *name)
+{
+	const char *hidden = getenv("SIPTRAIL_HIDE_TRACEPOINTS");
+	size_t len = strlen(name);
+
+	for (const char *at = hidden; at && (at = strstr(at, name)); at += len)
+		if ((at == hidden || at[-1] == ',') && (at[len] == ',' || at[len] == '\0'))
+			return true;
+	return false;
+}
+
 bool kernel_has_tracepoint(const char *name)
 {
 	const struct btf *vmlinux = kernel_btf();
 	char type_name[128];
 
-	if (!vmlinux)
+	if (!vmlinux || tracepoint_hidden(name))
 		return false;
 	snprintf(type_name, sizeof(type_name), "btf_trace_%s", name);
 	return btf__find_by_name_kind(vmlinux, type_name, BTF_KIND_TYPEDEF) >= 0;

@@ -11,7 +11,8 @@ struct btf;
 /* The kernel's BTF, loaded once and kept; NULL (errno set) when the kernel has none. */
 const struct btf *kernel_btf(void);
 
-/* Whether a tp_btf program can attach to tracepoint NAME: vmlinux BTF has btf_trace_NAME. */
+/* Whether a tp_btf program can attach to tracepoint NAME: vmlinux BTF has btf_trace_NAME, and
+ * the name is not in $SIPTRAIL_HIDE_TRACEPOINTS (for tests of the degraded paths). */
 bool kernel_has_tracepoint(const char *name);
 
 /* The kernel's timer frequency (CONFIG_HZ), which turns tcp_sock's jiffies into times. Read

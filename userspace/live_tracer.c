@@ -132,7 +132,7 @@ static int probes_select(struct live_tracer *tracer, char *why, size_t why_len)
 		}
 		bpf_program__set_autoload(probe_program(tracer, &probes[i]), false);
 		if (last_lost != probes[i].lost)
-			notices_add(&tracer->notices, "no tracepoint %s: %s", probes[i].tracepoint,
+			notices_add(&tracer->notices, "tracepoint %s: %s", probes[i].tracepoint,
 				    probes[i].lost);
 		last_lost = probes[i].lost;
 	}
@@ -149,7 +149,7 @@ static void hz_configure(struct live_tracer *tracer)
 		hz = 250;
 		notices_add(
 		    &tracer->notices,
-		    "kernel HZ unknown (%s): idle times assume 250 Hz and are wrong by that "
+		    "the kernel's HZ (%s): idle times assume 250 Hz and are wrong by that "
 		    "ratio on a kernel built otherwise",
 		    source);
 	}
@@ -218,10 +218,11 @@ static void listeners_record(struct live_tracer *tracer)
 					      tracer->ports, tracer->netns_inode, why, sizeof(why));
 
 	if (recorded < 0)
-		notices_add(&tracer->notices,
-			    "no owner for listeners older than the start (%s): connections they "
-			    "accept are credited to the process that closes them",
-			    why);
+		notices_add(
+		    &tracer->notices,
+		    "owners for listeners older than the start (%s): connections they accept "
+		    "are credited to the process that closes them",
+		    why);
 }
 
 int live_tracer_open(const struct live_filter *filter, bool verbose, live_event_fn on_event,

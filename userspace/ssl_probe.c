@@ -5,13 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/mount.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "kernel_facts.h"
 #include "ssl.skel.h"
 #include "ssl_lib_path.h"
-#include "kernel_facts.h"
 #include "ssl_probe.h"
 
 #define MAX_LINKS 32
@@ -66,11 +68,12 @@ struct ssl_probe {
 	void *ctx;
 	int64_t realtime_offset_ns;
 	uint64_t bad_records;
-	bool io_hooks; /* on_sock_send/on_sock_recv attached */
+	bool io_hooks; /* the programs that tie SSL objects to sockets are attached */
 	char io_hooks_err[160];
 	char ssl_lib[PATH_MAX];
 	char crypto_lib[PATH_MAX];
 	char attached[1024];
+	struct notices notices;
 };
 
 static int64_t realtime_offset_ns(void)
@@ -149,29 +152,94 @@ static int uprobes_attach(struct ssl_probe *probe, char *err, size_t err_len)
 	return 0;
 }
 
+/* The programs that tie SSL objects to their sockets: all but the uprobes. */
+static bool is_io_hook(const struct bpf_program *prog)
+{
+	return strncmp(bpf_program__section_name(prog), "uprobe", strlen("uprobe")) != 0;
+}
+
+static bool tracefs_has(const char *event)
+{
+	static const char *const roots[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
+	char path[256];
+
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		snprintf(path, sizeof(path), "%s/events/%s", roots[i], event);
+		if (access(path, F_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Tracepoint programs find their event in tracefs, which systemd mounts at boot; a host
+ * without it (a minimal VM, a container) gets it mounted where systemd would. */
+static bool tracefs_event_exists(const char *event)
+{
+	if (tracefs_has(event))
+		return true;
+	return mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0 &&
+	       tracefs_has(event);
+}
+
+/* Before load: the send/receive tracepoints where the kernel has them (tp_btf), else the entry
+ * of the socket system calls (tracepoint/syscalls), which cost more. */
+static int io_hooks_select(struct ssl_probe *probe, char *err, size_t err_len)
+{
+	bool tracepoints =
+	    kernel_has_tracepoint("sock_send_length") && kernel_has_tracepoint("sock_recv_length");
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, probe->skel->obj)
+	{
+		const char *section = bpf_program__section_name(prog);
+
+		if (is_io_hook(prog))
+			bpf_program__set_autoload(prog,
+						  tracepoints == !strncmp(section, "tp_btf/", 7));
+	}
+	if (tracepoints)
+		return 0;
+	if (!tracefs_event_exists("syscalls/sys_enter_sendto")) {
+		snprintf(
+		    err, err_len,
+		    "this kernel has neither the sock_send_length/sock_recv_length tracepoints "
+		    "nor system call tracepoints (tracefs events/syscalls), which tie SSL "
+		    "objects to their connections");
+		return -EOPNOTSUPP;
+	}
+	notices_add(&probe->notices,
+		    "the sock_send_length tracepoint (kernels after 6.1): SSL objects are tied to "
+		    "their connections through the socket system calls, which costs libssl users "
+		    "more per call, and TLS on connections older than the start is not seen");
+	return 0;
+}
+
 /* The programs that tie SSL objects to sockets run on every TCP send and receive of the host,
  * so they are attached when the kernel side first sees a process in scope use libssl, not at
  * start. A failure stops the run (ssl_probe_poll returns it; ssl_probe_error says which). */
 static int io_hooks_attach(struct ssl_probe *probe)
 {
-	struct bpf_program *progs[] = {probe->skel->progs.on_sock_send,
-				       probe->skel->progs.on_sock_recv};
+	struct bpf_program *prog;
 	struct bpf_link *link;
 	int ret;
 
 	if (probe->io_hooks)
 		return 0;
-	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
-		const char *tracepoint = bpf_program__section_name(progs[i]) + strlen("tp_btf/");
+	bpf_object__for_each_program(prog, probe->skel->obj)
+	{
+		const char *event = strchr(bpf_program__section_name(prog), '/') + 1;
 
-		link = bpf_program__attach(progs[i]);
+		if (!is_io_hook(prog) || !bpf_program__autoload(prog))
+			continue;
+		link = bpf_program__attach(prog);
 		ret = link ? link_keep(probe, link) : -errno;
 		if (ret != 0) {
 			snprintf(probe->io_hooks_err, sizeof(probe->io_hooks_err),
-				 "cannot attach tp_btf/%s: %s", tracepoint, strerror(-ret));
+				 "cannot attach %s: %s", bpf_program__section_name(prog),
+				 strerror(-ret));
 			return ret;
 		}
-		attached_note(probe, tracepoint, false);
+		attached_note(probe, event, false);
 	}
 	probe->io_hooks = true;
 	return 0;
@@ -234,21 +302,15 @@ static int probe_load(struct ssl_probe *probe, const struct ssl_probe_opts *opts
 			 opts->n_ports);
 		return -E2BIG;
 	}
-	/* Without them no SSL object is ever tied to its connection, and nothing is reported. */
-	if (!kernel_has_tracepoint("sock_send_length") ||
-	    !kernel_has_tracepoint("sock_recv_length")) {
-		snprintf(
-		    err, err_len,
-		    "this kernel has no sock_send_length/sock_recv_length tracepoints (kernels "
-		    "after 6.1 have them), which tie SSL objects to their connections");
-		return -EOPNOTSUPP;
-	}
 	probe->skel = ssl__open();
 	if (!probe->skel) {
 		ret = -errno;
 		snprintf(err, err_len, "cannot open the ssl bpf object: %s", strerror(-ret));
 		return ret;
 	}
+	ret = io_hooks_select(probe, err, err_len);
+	if (ret != 0)
+		return ret;
 	/* No ports given: every TCP port. */
 	memset((void *)probe->skel->rodata->traced_ports, opts->n_ports == 0,
 	       sizeof(probe->skel->rodata->traced_ports));
@@ -331,6 +393,11 @@ void ssl_probe_stats(const struct ssl_probe *probe, struct ssl_probe_stats *stat
 	stats->ringbuf_full = counts[SSL_STAT_RINGBUF_FULL];
 	stats->unmapped = counts[SSL_STAT_UNMAPPED];
 	stats->bad_records = probe->bad_records;
+}
+
+const struct notices *ssl_probe_notices(const struct ssl_probe *probe)
+{
+	return &probe->notices;
 }
 
 const char *ssl_probe_attached(const struct ssl_probe *probe)

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "notices.h"
 #include "tls_event.h"
 
 struct ssl_probe_opts {
@@ -55,6 +56,9 @@ int ssl_probe_poll(struct ssl_probe *probe, int timeout_ms);
 const char *ssl_probe_error(const struct ssl_probe *probe);
 
 void ssl_probe_stats(const struct ssl_probe *probe, struct ssl_probe_stats *stats);
+
+/* What this kernel did not give the probe and what the user loses by it. */
+const struct notices *ssl_probe_notices(const struct ssl_probe *probe);
 
 /* "SSL_do_handshake,SSL_do_handshake%return,..." as attached so far, for -v and reports
  * (sock_send_length,sock_recv_length appear once libssl is first used). */
