@@ -23,5 +23,6 @@ int cmd_tls_trace(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_correlate(int argc, char **argv);
 int cmd_timeline(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 #endif
