@@ -2,19 +2,28 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "siptrail_run.h"
+#include "test_children.h"
 
 #define MAX_ARGS  32
 #define SETTLE_US 300000
+/* How long siptrail live may take to say it is tracing, and to end after SIGINT or its
+ * --duration: a run past these fails the test instead of hanging it. */
+#define START_LIMIT_MS 20000
+#define END_LIMIT_MS   20000
 
 static const char *siptrail_bin(void)
 {
@@ -49,33 +58,62 @@ static void child_exec(const char *netns, const char *const args[], int stdout_f
 	_exit(127);
 }
 
+static long long monotonic_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec * 1000LL + now.tv_nsec / 1000000;
+}
+
+/* The next line of RUN's stderr (or as much as fits), copied to ours; false at its end or once DEADLINE_MS (on the
+ * monotonic clock) has passed. The stream is read one poll() at a time, so a siptrail that
+ * neither prints nor ends cannot block the test past the deadline. */
+static bool stderr_line(struct siptrail_run *run, char *line, size_t size, long long deadline_ms)
+{
+	struct pollfd pfd = {.fd = fileno(run->stderr_pipe), .events = POLLIN};
+	size_t len = 0;
+
+	while (len + 1 < size) {
+		long long left_ms = deadline_ms - monotonic_ms();
+		char byte;
+
+		if (left_ms <= 0 || poll(&pfd, 1, (int)left_ms) != 1 || read(pfd.fd, &byte, 1) != 1)
+			break;
+		line[len++] = byte;
+		if (byte == '\n')
+			break;
+	}
+	line[len] = '\0';
+	fputs(line, stderr);
+	return len > 0 && (line[len - 1] == '\n' || len + 1 == size);
+}
+
 void siptrail_start(struct siptrail_run *run, const char *netns, const char *const args[])
 {
+	long long deadline_ms = monotonic_ms() + START_LIMIT_MS;
 	char line[512];
 	int err_pipe[2], out_fd;
 
 	snprintf(run->out_path, sizeof(run->out_path), "/tmp/stlive-out-XXXXXX");
 	out_fd = mkstemp(run->out_path);
 	assert_true(out_fd >= 0);
-	assert_int_equal(pipe(err_pipe), 0);
-	run->pid = fork();
-	assert_true(run->pid >= 0);
-	if (run->pid == 0) {
-		close(err_pipe[0]);
-		child_exec(netns, args, out_fd, err_pipe[1]);
-	}
+	assert_int_equal(pipe2(err_pipe, O_CLOEXEC), 0);
+	run->pid = test_fork();
+	if (run->pid == 0)
+		child_exec(netns, args, out_fd, err_pipe[1]); /* its dup2 copies drop O_CLOEXEC */
 	close(out_fd);
 	close(err_pipe[1]);
 	run->stderr_pipe = fdopen(err_pipe[0], "r");
 	assert_non_null(run->stderr_pipe);
-	alarm(20); /* a siptrail that never gets ready fails the test instead of hanging */
-	while (fgets(line, sizeof(line), run->stderr_pipe)) {
-		fputs(line, stderr);
-		if (strstr(line, "tracing TCP ports")) {
-			alarm(0);
+	test_force_fail("live");
+	while (stderr_line(run, line, sizeof(line), deadline_ms)) {
+		if (strstr(line, "tracing TCP ports"))
 			return;
-		}
 	}
+	if (monotonic_ms() >= deadline_ms)
+		fail_msg("siptrail live did not say it was tracing within %d s",
+			 START_LIMIT_MS / 1000);
 	fail_msg("siptrail live did not start (see its stderr above)");
 }
 
@@ -111,13 +149,16 @@ json_t *siptrail_stop(struct siptrail_run *run)
 
 json_t *siptrail_wait(struct siptrail_run *run)
 {
+	long long deadline_ms = monotonic_ms() + END_LIMIT_MS;
 	char line[512];
 	int status;
 	json_t *events;
 
-	while (fgets(line, sizeof(line), run->stderr_pipe))
-		fputs(line, stderr);
+	while (stderr_line(run, line, sizeof(line), deadline_ms))
+		;
 	fclose(run->stderr_pipe);
+	if (monotonic_ms() >= deadline_ms)
+		fail_msg("siptrail live did not end within %d s", END_LIMIT_MS / 1000);
 	assert_int_equal(waitpid(run->pid, &status, 0), run->pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);

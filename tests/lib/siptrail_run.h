@@ -17,10 +17,13 @@ struct siptrail_run {
  * it is tracing. Fails the test if it does not start within 20 s. */
 void siptrail_start(struct siptrail_run *run, const char *netns, const char *const args[]);
 
-/* Stops it with SIGINT, checks it exited 0, and returns its events as a JSON array. */
+/* Stops it with SIGINT, checks it exited 0 within 20 s, and returns its events as a JSON
+ * array. A run the test leaves behind (a failed assertion) ends in its teardown
+ * (test_children.h). */
 json_t *siptrail_stop(struct siptrail_run *run);
 
-/* Waits for it to end by itself (--duration), checks it exited 0, returns its events. */
+/* Waits (20 s at most) for it to end by itself (--duration), checks it exited 0, returns its
+ * events. */
 json_t *siptrail_wait(struct siptrail_run *run);
 
 /* Reads a file of JSON lines into an array; fails the test on a bad line. */

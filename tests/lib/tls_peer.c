@@ -15,6 +15,7 @@
 #include <openssl/ssl.h>
 
 #include "ssl_pki.h"
+#include "test_children.h"
 #include "tls_peer.h"
 
 #define IO_CHUNK 16384
@@ -284,10 +285,7 @@ int tls_peer_start(const struct tls_peer_opts *opts, struct tls_peer *peer)
 
 	if (pipe(pipe_fds) != 0)
 		return -1;
-	fflush(NULL);
-	peer->pid = fork();
-	if (peer->pid < 0)
-		return -1;
+	peer->pid = test_fork(); /* ends with the test even if its caller never waits for it */
 	if (peer->pid == 0) {
 		close(pipe_fds[0]);
 		_exit(peer_run(opts, pipe_fds[1]));
