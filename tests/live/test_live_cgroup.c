@@ -28,6 +28,7 @@
 #include "../lib/ssl_pki.h"
 #include "../lib/tcp_pair.h"
 #include "../lib/tls_peer.h"
+#include "../lib/test_children.h"
 
 #define PORTS	      "25101-25103"
 #define ACCEPT_WAIT_S 10
@@ -157,6 +158,7 @@ static int cgroup_teardown(void **state)
 		umount2(fixture.private_mount, MNT_DETACH);
 		rmdir(fixture.private_mount);
 	}
+	test_children_end(); /* the TLS peers of a test that failed midway */
 	return 0;
 }
 
@@ -287,8 +289,7 @@ static void test_cgroup_filter(void **state)
 	listener = tcp_listen("127.0.0.1", PORT_OUT);
 	assert_int_equal(pipe2(go_pipe, O_CLOEXEC), 0);
 	assert_int_equal(pipe2(ready_pipe, O_CLOEXEC), 0);
-	fixture.child = fork();
-	assert_true(fixture.child >= 0);
+	fixture.child = test_fork();
 	if (fixture.child == 0) {
 		close(go_pipe[1]);
 		close(ready_pipe[0]);
@@ -385,8 +386,7 @@ static void test_cgroup_filter_tls(void **state)
 	siptrail_start(&fixture.by_pid, NULL, pid_args);
 
 	assert_int_equal(tls_pair_run(PORT_TLS_OUTSIDE), 0);
-	fixture.child = fork();
-	assert_true(fixture.child >= 0);
+	fixture.child = test_fork();
 	if (fixture.child == 0)
 		_exit(cgroup_enter(fixture.inner) || tls_pair_run(PORT_TLS_INSIDE) ? 1 : 0);
 	assert_int_equal(waitpid(fixture.child, &status, 0), fixture.child);

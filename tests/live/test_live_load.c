@@ -16,6 +16,7 @@
 #include "../lib/live_env.h"
 #include "../lib/siptrail_run.h"
 #include "../lib/tcp_pair.h"
+#include "../lib/test_children.h"
 
 #define CONNECTIONS 10000
 #define PORT_LOAD   25081
@@ -105,7 +106,7 @@ static void test_ten_thousand_connections(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_ten_thousand_connections),
+	    unit_test_with_children(test_ten_thousand_connections),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

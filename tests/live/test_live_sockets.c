@@ -24,6 +24,7 @@
 #include "../lib/live_env.h"
 #include "../lib/siptrail_run.h"
 #include "../lib/tcp_pair.h"
+#include "../lib/test_children.h"
 
 #define NSEC_PER_SEC 1000000000LL
 #define IDLE_S	     2
@@ -182,8 +183,7 @@ static void test_idle_close_while_fd_held(void **state)
 	tcp_pair_open("127.0.0.1", PORT_HELD, &listener, &client, &server);
 	sleep(IDLE_S);
 	assert_int_equal(pipe(hold_pipe), 0);
-	holder = fork();
-	assert_true(holder >= 0);
+	holder = test_fork();
 	if (holder == 0) { /* holds SERVER until the pipe closes */
 		close(client);
 		close(listener);
@@ -348,6 +348,7 @@ static int netns_setup(void **state)
 static int netns_teardown(void **state)
 {
 	(void)state;
+	test_children_end(); /* siptrail and the child in the namespace first */
 	if (geteuid() == 0)
 		system("ip netns del " NETNS " 2>/dev/null");
 	return 0;
@@ -383,8 +384,7 @@ static void test_timeout_in_netns(void **state)
 	live_env_require();
 	assert_int_equal(stat(NETNS_PATH, &ns_stat), 0);
 	siptrail_start(&run, NETNS, args);
-	child = fork();
-	assert_true(child >= 0);
+	child = test_fork();
 	if (child == 0)
 		_exit(timeouts_in_netns());
 	assert_int_equal(waitpid(child, &status, 0), child);
@@ -488,8 +488,7 @@ static void test_pid_filter(void **state)
 	(void)state;
 	live_env_require();
 	assert_int_equal(pipe(go_pipe), 0);
-	child = fork();
-	assert_true(child >= 0);
+	child = test_fork();
 	if (child == 0) {
 		close(go_pipe[1]);
 		if (read(go_pipe[0], &go, 1) != 1)
@@ -553,11 +552,13 @@ static void passive_credit_check(uint16_t port, bool listen_before_trace)
 		siptrail_start(&run, NULL, args);
 	assert_int_equal(pipe(ready), 0);
 	assert_int_equal(pipe(go), 0);
-	child = fork();
-	assert_true(child >= 0);
+	child = test_fork();
 	if (child == 0) {
-		int listener = tcp_listen("127.0.0.1", port), server;
+		int listener, server;
 
+		close(ready[0]);
+		close(go[1]);
+		listener = tcp_listen("127.0.0.1", port);
 		if (write(ready[1], "l", 1) != 1)
 			_exit(1);
 		server = tcp_accept(listener);
@@ -567,6 +568,10 @@ static void passive_credit_check(uint16_t port, bool listen_before_trace)
 		close(listener);
 		_exit(0);
 	}
+	/* Only the child writes READY: if it dies first, the read below sees the end of the pipe
+	 * instead of waiting for good (the hang of issue 19). */
+	close(ready[1]);
+	close(go[0]);
 	assert_int_equal(read(ready[0], &byte, 1), 1);
 	if (listen_before_trace)
 		siptrail_start(&run, NULL, args);
@@ -585,8 +590,6 @@ static void passive_credit_check(uint16_t port, bool listen_before_trace)
 	assert_int_equal(event_int(event_require(events, "conn_end", "in", port), "pid"), child);
 	json_decref(events);
 	close(ready[0]);
-	close(ready[1]);
-	close(go[0]);
 	close(go[1]);
 }
 
@@ -646,19 +649,19 @@ static void test_duration_ends_run(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_idle_close_by_server),
-	    cmocka_unit_test(test_idle_close_while_fd_held),
-	    cmocka_unit_test(test_idle_close_answered_by_peer),
-	    cmocka_unit_test(test_reset_out_and_in),
-	    cmocka_unit_test(test_refused),
+	    unit_test_with_children(test_idle_close_by_server),
+	    unit_test_with_children(test_idle_close_while_fd_held),
+	    unit_test_with_children(test_idle_close_answered_by_peer),
+	    unit_test_with_children(test_reset_out_and_in),
+	    unit_test_with_children(test_refused),
 	    cmocka_unit_test_setup_teardown(test_timeout_in_netns, netns_setup, netns_teardown),
-	    cmocka_unit_test(test_untraced_port_is_silent),
-	    cmocka_unit_test(test_reconnect_same_socket),
-	    cmocka_unit_test(test_pid_filter),
-	    cmocka_unit_test(test_passive_credit_old_listener),
-	    cmocka_unit_test(test_passive_credit_new_listener),
-	    cmocka_unit_test(test_ipv6_loopback),
-	    cmocka_unit_test(test_duration_ends_run),
+	    unit_test_with_children(test_untraced_port_is_silent),
+	    unit_test_with_children(test_reconnect_same_socket),
+	    unit_test_with_children(test_pid_filter),
+	    unit_test_with_children(test_passive_credit_old_listener),
+	    unit_test_with_children(test_passive_credit_new_listener),
+	    unit_test_with_children(test_ipv6_loopback),
+	    unit_test_with_children(test_duration_ends_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,7 @@
 #include "../lib/siptrail_run.h"
 #include "../lib/tcp_pair.h"
 #include "../lib/tls_peer.h"
+#include "../lib/test_children.h"
 
 #define PORT_PROBE_MARKS 25112
 #define PORT_WIRE_MARKS	 25113
@@ -199,10 +200,10 @@ static void test_port_marked_after_traffic(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_probe_marks_tls_port),
-	    cmocka_unit_test(test_wire_marks_tls_port),
-	    cmocka_unit_test(test_plain_port_keepalive_is_traffic),
-	    cmocka_unit_test(test_port_marked_after_traffic),
+	    unit_test_with_children(test_probe_marks_tls_port),
+	    unit_test_with_children(test_wire_marks_tls_port),
+	    unit_test_with_children(test_plain_port_keepalive_is_traffic),
+	    unit_test_with_children(test_port_marked_after_traffic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include "../lib/live_env.h"
 #include "../lib/siptrail_run.h"
 #include "../lib/tls_peer.h"
+#include "../lib/test_children.h"
 
 #define PORT	     25111
 #define PORT_TEXT    "25111"
@@ -49,7 +50,7 @@ static void test_non_sip_plaintext(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_non_sip_plaintext),
+	    unit_test_with_children(test_non_sip_plaintext),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

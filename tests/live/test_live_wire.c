@@ -25,6 +25,7 @@
 #include "../lib/siptrail_run.h"
 #include "../lib/ssl_pki.h"
 #include "../lib/tcp_pair.h"
+#include "../lib/test_children.h"
 
 #define SNI	     SSL_PKI_SERVER_NAME
 #define INTERMEDIATE "CN=siptrail test intermediate,O=siptrail test"
@@ -69,8 +70,7 @@ static struct tls_server tls_server_start(uint16_t port, bool renewed, bool chai
 	snprintf(accept_at, sizeof(accept_at), "127.0.0.1:%u", port);
 	assert_int_equal(pipe(out), 0);
 	assert_int_equal(pipe(in), 0);
-	pid = fork();
-	assert_true(pid >= 0);
+	pid = test_fork();
 	if (pid == 0) {
 		dup2(out[1], STDOUT_FILENO);
 		dup2(in[0], STDIN_FILENO);
@@ -416,12 +416,12 @@ static void test_journal_explained(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tls13_leaf_only_alert),
-	    cmocka_unit_test(test_tls12_chain_incomplete),
-	    cmocka_unit_test(test_leaf_renewed),
-	    cmocka_unit_test(test_sip_tcp),
-	    cmocka_unit_test(test_sip_udp),
-	    cmocka_unit_test(test_journal_explained),
+	    unit_test_with_children(test_tls13_leaf_only_alert),
+	    unit_test_with_children(test_tls12_chain_incomplete),
+	    unit_test_with_children(test_leaf_renewed),
+	    unit_test_with_children(test_sip_tcp),
+	    unit_test_with_children(test_sip_udp),
+	    unit_test_with_children(test_journal_explained),
 	};
 	int failed = cmocka_run_group_tests_name("live wire", tests, NULL, NULL);
 

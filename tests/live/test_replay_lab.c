@@ -16,6 +16,7 @@
 #include "../lib/live_env.h"
 #include "siptrail_cmd.h"
 #include "call_index.h"
+#include "../lib/test_children.h"
 
 #define CID "stpost-trunk-call-1@127.0.0.2"
 
@@ -142,8 +143,8 @@ static void test_diagnosis_from_capture(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_events_from_capture),
-	    cmocka_unit_test(test_diagnosis_from_capture),
+	    unit_test_with_children(test_events_from_capture),
+	    unit_test_with_children(test_diagnosis_from_capture),
 	};
 	return cmocka_run_group_tests(tests, NULL, cleanup);
 }

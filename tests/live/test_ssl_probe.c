@@ -21,6 +21,7 @@
 #include "../lib/ssl_pki.h"
 #include "ssl_probe.h"
 #include "../lib/tls_peer.h"
+#include "../lib/test_children.h"
 
 #define PORT	     5061
 #define PORT_LATE    25120 /* a second probe's, which the fixture's does not trace */
@@ -510,13 +511,13 @@ static void test_handshake_before_io_hooks_reported_late(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_fd_handshake_and_sip),
-	    cmocka_unit_test(test_untrusted_chain_fails),
-	    cmocka_unit_test(test_client_cert_rejected_after_handshake),
-	    cmocka_unit_test(test_large_write_truncated),
-	    cmocka_unit_test(test_memory_bio_mapping),
-	    cmocka_unit_test(test_never_mapped_counted),
-	    cmocka_unit_test(test_handshake_before_io_hooks_reported_late),
+	    unit_test_with_children(test_fd_handshake_and_sip),
+	    unit_test_with_children(test_untrusted_chain_fails),
+	    unit_test_with_children(test_client_cert_rejected_after_handshake),
+	    unit_test_with_children(test_large_write_truncated),
+	    unit_test_with_children(test_memory_bio_mapping),
+	    unit_test_with_children(test_never_mapped_counted),
+	    unit_test_with_children(test_handshake_before_io_hooks_reported_late),
 	};
 	return cmocka_run_group_tests(tests, NULL, fixture_teardown);
 }

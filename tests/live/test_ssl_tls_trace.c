@@ -19,6 +19,7 @@
 #include "../lib/live_env.h"
 #include "../lib/ssl_pki.h"
 #include "../lib/tls_peer.h"
+#include "../lib/test_children.h"
 
 #define PORT 5061
 
@@ -38,8 +39,7 @@ static pid_t trace_start(FILE **out)
 	snprintf(siptrail, sizeof(siptrail), "%s/siptrail", build);
 	assert_int_equal(pipe(out_pipe), 0);
 	assert_int_equal(pipe(err_pipe), 0);
-	pid = fork();
-	assert_true(pid >= 0);
+	pid = test_fork();
 	if (pid == 0) {
 		dup2(out_pipe[1], STDOUT_FILENO);
 		dup2(err_pipe[1], STDERR_FILENO);
@@ -132,7 +132,7 @@ static void test_json_lines_for_a_sip_exchange(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_json_lines_for_a_sip_exchange),
+	    unit_test_with_children(test_json_lines_for_a_sip_exchange),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
