@@ -35,7 +35,6 @@
 #define KERNEL_BTF    "/sys/kernel/btf/vmlinux"
 #define LOCKDOWN_FILE "/sys/kernel/security/lockdown"
 #define SECURITYFS    "/sys/kernel/security"
-#define SIPS_PORT     5061
 
 struct check_args {
 	const char *ports_text;
@@ -303,8 +302,18 @@ static void check_maps(bool root)
 		       "each thread's SSL call in progress (libssl uprobes)");
 }
 
+/* The lowest traced port, to mark as TLS. */
+static uint16_t first_traced_port(const struct port_set *ports)
+{
+	uint16_t port = 0;
+
+	while (port < UINT16_MAX && !ports->traced[port])
+		port++;
+	return port;
+}
+
 /* The essential part: without it live does not start. Per-message probes are attached too
- * (as when live first sees TLS on 5061), so they are tried here rather than mid-run. */
+ * (as when live first sees TLS on a traced port), so they are tried here, not mid-run. */
 static int try_tracer(const struct check_args *args, struct check_result *result,
 		      struct live_tracer **tracer)
 {
@@ -317,7 +326,7 @@ static int try_tracer(const struct check_args *args, struct check_result *result
 		cannot_run(result, "%s", why);
 		return -1;
 	}
-	if (live_tracer_mark_tls_port(*tracer, SIPS_PORT, why, sizeof(why)))
+	if (live_tracer_mark_tls_port(*tracer, first_traced_port(&args->ports), why, sizeof(why)))
 		item("no", "send/recv", "%s -> idle times before a TLS close_notify may be short",
 		     why);
 	item("ok", "socket tracer", "loaded and attached on ports %s (opens, closes, idle times)",
