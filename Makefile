@@ -41,7 +41,7 @@ SIPTRAIL := $(BUILD)/siptrail
 
 .SECONDARY:
 .DELETE_ON_ERROR:
-.PHONY: all deps test unit live demo fuzz bench clean format
+.PHONY: all deps test test-kernels unit live demo fuzz bench clean format
 all: $(SIPTRAIL) $(UNIT_BINS) $(LIVE_BINS)
 
 deps:
@@ -128,7 +128,13 @@ test: deps
 	$(MAKE) --no-print-directory all $(ASAN_UNIT_BINS) $(FUZZ_BINS)
 	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) tests/run.sh \
 		$(UNIT_BINS) $(LIVE_BINS) $(ASAN_UNIT_BINS) $(addprefix fuzz:,$(FUZZ_BINS)) \
-		tests/lab/run-lab-tests.sh
+		tests/lab/run-lab-tests.sh tests/kernels/run-kernel-tests.sh
+
+# The same binary on other kernels, each in a QEMU guest: Debian 12's 6.1 and 6.12 (KERNELS
+# picks; docs/kernels.md). About a minute; also part of `make test`.
+test-kernels: deps
+	$(MAKE) --no-print-directory $(SIPTRAIL)
+	@BUILD=$(BUILD) tests/kernels/run-kernel-tests.sh
 
 # The smoke is about 30 s in all, shared among the fuzz targets.
 FUZZ_SMOKE_SECONDS ?= 10
