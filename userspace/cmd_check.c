@@ -371,6 +371,19 @@ static void try_libssl(const struct check_args *args, struct live_tracer *tracer
 	item("ok", "libssl uprobes", "%s (%s)", ssl_probe_ssl_lib(probe),
 	     args->ssl_lib ? "given" : OpenSSL_version(OPENSSL_VERSION));
 	notices = ssl_probe_notices(probe);
+	/* live attaches these at the first libssl use and stops if they fail: try them now */
+	if (ssl_probe_attach_io_hooks(probe) != 0) {
+		item("no", "libssl I/O", "%s", ssl_probe_error(probe));
+		cannot_run(result,
+			   "the libssl probe cannot tie SSL objects to sockets (%s), which stops "
+			   "live at the first libssl use; run live with --no-tls",
+			   ssl_probe_error(probe));
+	} else {
+		item("ok", "libssl I/O", "SSL objects tied to sockets through %s",
+		     notices->count ? "the socket system calls (read, write, sendto, recvfrom, "
+				      "sendmsg, recvmsg)"
+				    : "the sock_send_length/sock_recv_length tracepoints");
+	}
 	for (size_t i = 0; i < notices->count; i++)
 		notices_add(&result->without, "%s", notices->lines[i]);
 	ssl_probe_close(probe);

@@ -16,6 +16,7 @@
 #include "cgroup_path.h"
 #include "command.h"
 #include "journal.h"
+#include "live_notices.h"
 #include "live_pipeline.h"
 #include "live_tracer.h"
 #include "live_wire.h"
@@ -487,8 +488,7 @@ int cmd_live(int argc, char **argv)
 	pipe_open = true;
 	run.wall_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 	/* With a TLS marker running (libssl probe or wire path), only TLS ports pay for the
-	 * close_notify idle rule's per-message work. Without the wire path, which sees any TLS
-	 * library's hellos, 5061 is TLS by convention (RFC 3261 §19.1.2). */
+	 * close_notify idle rule's per-message work. */
 	const struct live_filter filter = {.ports = &args.ports,
 					   .pid = args.pid,
 					   .cgroup = args.cgroup,
@@ -497,16 +497,10 @@ int cmd_live(int argc, char **argv)
 	    live_tracer_open(&filter, args.verbose, on_sock_event, &run, &tracer, why, sizeof(why));
 	run.tracer = tracer;
 	run.tls_marking = filter.io_on_tls_ports_only;
-	if (!err && run.tls_marking && args.no_wire)
-		err = live_tracer_mark_tls_port(tracer, SIPS_PORT, why, sizeof(why));
 	/* Only socket lifetimes are essential: TLS through libssl and the wire path each turn
 	 * into a notice when this host cannot give them. */
 	if (!err && !args.no_tls && tls_probe_open(&args, &run, &probe, why, sizeof(why)))
-		notices_add(&notices, "TLS through libssl (%s): %s", why,
-			    args.no_wire
-				? "no handshake is seen"
-				: "handshakes are read from packets, SIP inside TLS is not "
-				  "seen");
+		live_notice_no_tls(&notices, why, !args.no_wire);
 	if (!err && !args.no_wire) {
 		const struct wire_source_config wire_config = {.ports = &args.ports,
 							       .ca_file = args.ca_file,
@@ -516,11 +510,12 @@ int cmd_live(int argc, char **argv)
 		if (live_wire_open(&wire_config, on_wire_event,
 				   filter.io_on_tls_ports_only ? on_wire_tls_port : NULL, &run,
 				   run.wall_offset_ns, &run.wire, why, sizeof(why)))
-			notices_add(&notices,
-				    "packet capture (%s): no plaintext SIP over TCP, no TLS "
-				    "handshakes of libraries other than libssl",
-				    why);
+			live_notice_no_wire(&notices, why);
 	}
+	/* Without the wire path, which sees any TLS library's hellos, 5061 is TLS by convention
+	 * (RFC 3261 §19.1.2). */
+	if (!err && run.tls_marking && !run.wire)
+		err = live_tracer_mark_tls_port(tracer, SIPS_PORT, why, sizeof(why));
 	if (!err && (err = install_stop_signals()))
 		snprintf(why, sizeof(why), "cannot handle SIGINT/SIGTERM: %s", strerror(-err));
 	if (err) {

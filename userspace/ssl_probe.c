@@ -217,7 +217,7 @@ static int io_hooks_select(struct ssl_probe *probe, char *err, size_t err_len)
 /* The programs that tie SSL objects to sockets run on every TCP send and receive of the host,
  * so they are attached when the kernel side first sees a process in scope use libssl, not at
  * start. A failure stops the run (ssl_probe_poll returns it; ssl_probe_error says which). */
-static int io_hooks_attach(struct ssl_probe *probe)
+int ssl_probe_attach_io_hooks(struct ssl_probe *probe)
 {
 	struct bpf_program *prog;
 	struct bpf_link *link;
@@ -252,7 +252,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct tls_event ev;
 
 	if (size >= sizeof(*head) && head->type == SSL_EVENT_IO_HOOKS_WANTED)
-		return io_hooks_attach(probe);
+		return ssl_probe_attach_io_hooks(probe);
 	if (tls_event_from_raw(data, size, probe->realtime_offset_ns, &ev) != 0) {
 		probe->bad_records++;
 		return 0;

@@ -52,6 +52,11 @@ int ssl_probe_fd(const struct ssl_probe *probe);
  * errno (-EINTR when a signal arrived; ssl_probe_error() explains any other). */
 int ssl_probe_poll(struct ssl_probe *probe, int timeout_ms);
 
+/* Attaches the programs that tie SSL objects to sockets now rather than at the first libssl
+ * use (siptrail check, to prove they attach). Returns 0 or a negative errno; ssl_probe_error()
+ * says which program failed. */
+int ssl_probe_attach_io_hooks(struct ssl_probe *probe);
+
 /* Why the last ssl_probe_poll() failed, when it was the probe's own doing; "" otherwise. */
 const char *ssl_probe_error(const struct ssl_probe *probe);
 
