@@ -152,3 +152,54 @@ lab_wait_trace() {
 	done
 	return 1
 }
+
+# lab_leftovers_clean RESULTS ID...: removes what an earlier lab run left behind and prints
+# what it removed, one line each; returns 1 if there was anything. Recognised: the namespaces
+# of instances ID... with every process in them, and any process whose command line names a
+# file under RESULTS (Kamailio's -f, SIPp's -sf, tcpdump's -w, siptrail's --write, a
+# scenario's --out), which also finds those whose namespace is already gone.
+lab_leftovers_clean() {
+	local results=$1 id pids found=0
+	shift
+	for id in "$@"; do
+		lab_names "$id"
+		[ -e "/run/netns/$LAB_SBC_NS" ] || [ -e "/run/netns/$LAB_CARRIER_NS" ] || continue
+		pids=$( (ip netns pids "$LAB_SBC_NS"; ip netns pids "$LAB_CARRIER_NS") 2>/dev/null | wc -l)
+		echo "instance $id: namespaces $LAB_SBC_NS $LAB_CARRIER_NS with $pids processes"
+		lab_down
+		found=1
+	done
+	pids=$(lab_pids_naming "$results")
+	if [ -n "$pids" ]; then
+		# shellcheck disable=SC2086
+		echo "processes naming $results/: $(ps -o pid=,comm= -p "${pids// /,}" | paste -sd,)"
+		# shellcheck disable=SC2086
+		kill -TERM $pids 2>/dev/null
+		sleep 1
+		pids=$(lab_pids_naming "$results")
+		# shellcheck disable=SC2086
+		[ -n "$pids" ] && kill -KILL $pids 2>/dev/null
+		found=1
+	fi
+	return "$found"
+}
+
+# lab_pids_naming DIR: the processes (zombies aside) whose command line names a file under
+# DIR, this shell and its parents aside, and those of instance 0, which `lab.sh up` leaves
+# running on purpose. Builtins only after one grep: a loaded machine forks slowly.
+lab_pids_naming() {
+	local file pid args state pids="" keep
+	keep=" $( (ip netns pids stlab-sbc; ip netns pids stlab-carrier) 2>/dev/null | paste -sd' ') "
+	for file in $(grep -laF "$1/" /proc/[0-9]*/cmdline 2>/dev/null); do
+		pid=${file#/proc/}
+		pid=${pid%/cmdline}
+		[ "$pid" = "$$" ] || [ "$pid" = "$BASHPID" ] || [ "$pid" = "$PPID" ] && continue
+		[[ $keep == *" $pid "* ]] && continue
+		# grep itself named DIR on its command line, and is gone now
+		mapfile -d '' args 2>/dev/null <"/proc/$pid/cmdline" || continue
+		[[ " ${args[*]} " == *"$1/"* ]] || continue
+		read -r _ _ state _ 2>/dev/null <"/proc/$pid/stat" || continue
+		[ "$state" = Z ] || pids+="$pid "
+	done
+	echo "${pids% }"
+}
