@@ -142,7 +142,7 @@ test_fetch() {
 	return 1
 }
 
-test_boot() {
+test_guest() {
 	if [ "$guest_rc" = 124 ]; then
 		echo "the guest did not finish in $timeout_s s: killed"
 	elif ! grep -q '^===== done' "$logs/results.log"; then
@@ -337,7 +337,7 @@ for current in "${series_list[@]}"; do
 	cp "$sections/live-verbose" "$logs/live-verbose.log" 2>/dev/null
 	echo "[----------] kernel-$current: guest ran $guest_s s (qemu status $guest_rc), logs in $logs"
 
-	run_test boot test_boot
+	run_test guest test_guest
 	grep -q '^===== done' "$logs/results.log" || continue # the rest would only repeat it
 	run_test live test_live
 	run_test sockets test_sockets
