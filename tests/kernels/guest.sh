@@ -120,11 +120,7 @@ main() {
 	local t0 live rc
 	section kernel sh -c 'uname -r; uname -v; echo "uptime_s $(cut -d" " -f1 /proc/uptime)"'
 
-	# TODO(issue 13): `siptrail check` is being written (userspace/cmd_check.c); until it
-	# exists the section is left out and the host reports the test as skipped.
-	if siptrail --help 2>&1 | grep -q '^  check '; then
-		section check siptrail check
-	fi
+	section check siptrail check
 
 	t0=$(uptime_s)
 	siptrail live --json >/tmp/live.json 2>/tmp/live.err &
