@@ -128,7 +128,7 @@ test: deps
 	$(MAKE) --no-print-directory all $(ASAN_UNIT_BINS) $(FUZZ_BINS)
 	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) tests/run.sh \
 		$(UNIT_BINS) $(LIVE_BINS) $(ASAN_UNIT_BINS) $(addprefix fuzz:,$(FUZZ_BINS)) \
-		tests/lab/run-lab-tests.sh tests/kernels/run-kernel-tests.sh
+		tests/lab/run-lab-tests.sh tests/test_failfast.sh tests/kernels/run-kernel-tests.sh
 
 # The same binary on other kernels, each in a QEMU guest: Debian 12's 6.1 and 6.12 (KERNELS
 # picks; docs/kernels.md). About a minute; also part of `make test`.
