@@ -17,6 +17,7 @@
 #include "../lib/siptrail_cmd.h"
 #include "../lib/siptrail_run.h"
 #include "../lib/tcp_pair.h"
+#include "../lib/test_children.h"
 
 #define PORT_NOTICES "25140"
 #define PORT_TRACED  25141
@@ -95,9 +96,9 @@ static void test_required_tracepoint_missing_fails(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_one_notice_per_loss),
-	    cmocka_unit_test(test_traces_without_optional_tracepoints),
-	    cmocka_unit_test(test_required_tracepoint_missing_fails),
+	    unit_test_with_children(test_one_notice_per_loss),
+	    unit_test_with_children(test_traces_without_optional_tracepoints),
+	    unit_test_with_children(test_required_tracepoint_missing_fails),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
