@@ -1,6 +1,6 @@
 # siptrail build. Everything lands in $(BUILD) so several trees can build side by side.
-# Sources are found by wildcard: a new file in decoders/, userspace/, bpf/ or tests/ needs no
-# Makefile change.
+# Sources are found by wildcard: a new file in decoders/, a userspace/ layer folder, bpf/ or
+# tests/ needs no Makefile change.
 
 BUILD ?= build
 ASAN_BUILD ?= $(BUILD)/asan
@@ -12,11 +12,14 @@ FUZZ_SECONDS ?= 30
 ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
 CFLAGS ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Idecoders -Ibpf -Iuserspace -Itests/lib -I$(BUILD)
+# userspace/ has one folder per layer (docs/architecture.md); headers are included by name.
+USER_LAYERS := $(patsubst %/,%,$(sort $(dir $(wildcard userspace/*/*.h))))
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Idecoders -Ibpf \
+	$(addprefix -I,$(USER_LAYERS)) -Itests/lib -I$(BUILD)
 LIBS := -lbpf -lelf -lz -lssl -lcrypto -ljansson -lpcap -lm
 
 DECODER_SRCS := $(sort $(wildcard decoders/*.c))
-USER_SRCS := $(filter-out userspace/main.c,$(sort $(wildcard userspace/*.c)))
+USER_SRCS := $(filter-out userspace/cli/main.c,$(sort $(wildcard userspace/*/*.c)))
 BPF_SRCS := $(sort $(wildcard bpf/*.bpf.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 LIVE_SRCS := $(sort $(wildcard tests/live/test_*.c))
@@ -72,7 +75,7 @@ $(CORE_LIB): $(USER_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(SIPTRAIL): $(BUILD)/userspace/main.o $(CORE_LIB) $(DECODER_LIB)
+$(SIPTRAIL): $(BUILD)/userspace/cli/main.o $(CORE_LIB) $(DECODER_LIB)
 	$(CC) $(ALL_CFLAGS) $^ $(LIBS) -o $@
 
 # --- tests: each tests/*/test_NAME.c is one cmocka program ---
@@ -127,7 +130,8 @@ bench: deps $(SIPTRAIL) $(BENCH_BINS)
 test: deps
 	$(MAKE) --no-print-directory all $(ASAN_UNIT_BINS) $(FUZZ_BINS)
 	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) tests/run.sh \
-		$(UNIT_BINS) $(LIVE_BINS) $(ASAN_UNIT_BINS) $(addprefix fuzz:,$(FUZZ_BINS)) \
+		tests/check_layers.sh $(UNIT_BINS) $(LIVE_BINS) $(ASAN_UNIT_BINS) \
+		$(addprefix fuzz:,$(FUZZ_BINS)) \
 		tests/lab/run-lab-tests.sh tests/test_failfast.sh tests/kernels/run-kernel-tests.sh
 
 # The same binary on other kernels, each in a QEMU guest: Debian 12's 6.1 and 6.12 (KERNELS

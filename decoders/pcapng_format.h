@@ -1,6 +1,6 @@
 /* pcapng numbers (draft-ietf-opsawg-pcapng §4, §3.5, Appendix A): block types, the byte-order
  * magic and the option codes siptrail uses, shared by the reader (decoders/pcapng_reader.c)
- * and the writer (userspace/pcapng_write.c). */
+ * and the writer (userspace/sources/pcapng_write.c). */
 #ifndef SIPTRAIL_PCAPNG_FORMAT_H
 #define SIPTRAIL_PCAPNG_FORMAT_H
 

@@ -1,4 +1,6 @@
-/* The siptrail subcommands: each lives in its own cmd_NAME.c and is listed in main.c. */
+/* Layer cli/ (the top one): the siptrail subcommands, each in its own cmd_NAME.c and listed in
+ * main.c, and the live pipeline that wires sources to the engine and the outputs. It may call
+ * every layer below; nothing calls it. */
 #ifndef SIPTRAIL_COMMAND_H
 #define SIPTRAIL_COMMAND_H
 

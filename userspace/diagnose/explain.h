@@ -1,4 +1,7 @@
 /*
+ * Layer diagnose/: the rules that turn a retired call into diagnoses, and the stream that
+ * runs them as live events arrive. It calls engine/ and model/ only.
+ *
  * Diagnoses: rules over a retired call (and the connections and peer facts the correlator
  * kept) that name what went wrong, with evidence, as a chain from symptom to root cause.
  * The ids are part of siptrail's interface (docs/diagnoses.md).

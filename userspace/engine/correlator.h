@@ -1,4 +1,8 @@
 /*
+ * Layer engine/: the correlator and the tables it owns (connections, calls and their dialogs,
+ * peers, session timers, the reorder window). It calls model/ and decoders/ only, and knows no
+ * source and no output: it is fed events.
+ *
  * The correlator: one time-ordered event stream in; connections, TLS sessions, calls with
  * their dialog legs, transactions and session timers out. Each call is handed to the done
  * callback when it is retired (ended and lingered, idled out, evicted, or at the end).

@@ -1,4 +1,7 @@
-/* JSON lines output: the journal file (`--write FILE`) and `--json` on stdout. */
+/* Layer journal/: the journal format, JSON lines to events and events to JSON lines, and the
+ * line writer. It calls model/ only (and jansson).
+ *
+ * JSON lines output: the journal file (`--write FILE`) and `--json` on stdout. */
 #ifndef SIPTRAIL_JOURNAL_H
 #define SIPTRAIL_JOURNAL_H
 

@@ -1,4 +1,7 @@
 /*
+ * Layer model/ (the bottom one): the event model every other layer speaks, and small shared
+ * types (port sets, interned strings, notices, progress). It calls nothing of siptrail's.
+ *
  * The normalized event: every source (live eBPF, journal file, later pcap) produces these, and
  * the correlator consumes nothing else. Field meanings follow the journal contract
  * (docs/journal.md); a zero/empty field means "not given by the source".

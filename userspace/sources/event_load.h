@@ -1,4 +1,10 @@
 /*
+ * Layer sources/: everything events come from. Live: the socket tracer (live_tracer), the
+ * libssl probe (ssl_probe), the wire path (live_wire, wire_*), with what the kernel offers
+ * (kernel_facts). Offline: captures (capture_source) and journals, loaded here. Also the
+ * pcapng writer the wire path and replay share. It calls journal/, diagnose/, engine/,
+ * model/, decoders/ and bpf/'s event headers; never views/ or cli/.
+ *
  * The input of the offline commands (explain, correlate, timeline): a journal or a capture
  * file, recognised by its first bytes, read whole into a time-ordered list of events. Also the
  * command-line options every command shares for captures (--host, --ports, --ca-file,

@@ -1,4 +1,8 @@
 /*
+ * Layer views/: what users read: explanations as text, call indexes and ladders (text and
+ * HTML), failure-report matching, text lines of live events. It calls sources/ (to load
+ * input), journal/, diagnose/, engine/ and model/; never cli/.
+ *
  * The ladder of one call, as rows in time order between lanes: this host (lane 0) and each
  * peer address the call talked to or tried to reach. Rows are the call's SIP messages, the
  * connections they rode on (and the failed attempts toward the same peers while the call
