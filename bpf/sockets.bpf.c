@@ -528,6 +528,11 @@ int BPF_PROG(on_set_state, const struct sock *sk, int oldstate, int newstate)
 	switch (newstate) {
 	case TCP_ESTABLISHED:
 		conn->flags |= SOCK_F_ESTABLISHED;
+		/* Up to 6.12 a passive socket enters SYN_RECV inside inet_csk_clone_lock(), before
+		 * the kernel sets its cookie from the request socket's: the cookie taken then is
+		 * overwritten, and the libssl probe would find another one. */
+		if (conn->direction == SOCK_DIR_IN)
+			conn->cookie = bpf_get_socket_cookie((void *)sk);
 		if (conn->direction == SOCK_DIR_OUT || conn->attributed) {
 			conn->flags |= SOCK_F_OPEN_REPORTED;
 			conn_emit(conn, SOCK_EV_OPEN);
