@@ -23,6 +23,7 @@
 # program's log is printed as one block when it ends. TEST_LOG_DIR: where logs go.
 set -u
 
+tests_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 log_dir=${TEST_LOG_DIR:-${BUILD:-build}/test-logs}
 mkdir -p "$log_dir"
 results=$(mktemp)
@@ -38,7 +39,7 @@ kind_of() {
 	*/run-lab-tests.sh) echo lab ;;
 	*.sh) echo script ;;
 	*/asan/*) echo asan ;;
-	*) if [ -f "tests/live/$(basename "$1").c" ]; then echo live; else echo unit; fi ;;
+	*) if [ -f "$tests_dir/live/$(basename "$1").c" ]; then echo live; else echo unit; fi ;;
 	esac
 }
 
