@@ -41,11 +41,12 @@ BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 DECODER_LIB := $(BUILD)/libsiptrail_decoders.a
 CORE_LIB := $(BUILD)/libsiptrail_core.a
 SIPTRAIL := $(BUILD)/siptrail
+PKI := $(BUILD)/tools/pki
 
 .SECONDARY:
 .DELETE_ON_ERROR:
 .PHONY: all deps test test-kernels unit live demo fuzz bench clean format
-all: $(SIPTRAIL) $(UNIT_BINS) $(LIVE_BINS)
+all: $(SIPTRAIL) $(PKI) $(UNIT_BINS) $(LIVE_BINS)
 
 deps:
 	@tools/install-deps.sh
@@ -84,6 +85,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TESTLIB_OBJS) $(CORE_LIB) $(DECODER_
 
 $(BUILD)/tests/%: $(BUILD)/tests/live/%.o $(TESTLIB_OBJS) $(CORE_LIB) $(DECODER_LIB)
 	$(CC) $(ALL_CFLAGS) $^ -lcmocka $(LIBS) -o $@
+
+# The tests' PKI maker from the shell (tools/lab/pki.sh and the shell tests call it).
+$(PKI): $(BUILD)/tools/pki.o $(BUILD)/tests/lib/test_pki.o
+	$(CC) $(ALL_CFLAGS) $^ -lcrypto -o $@
 
 # The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer: every object is
 # built a second time with the sanitizers, into $(ASAN_BUILD).

@@ -3,7 +3,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <openssl/pem.h>
 
 #include "ssl_pki.h"
 #include "test_pki.h"
@@ -13,24 +12,6 @@
 static int path_join(char *out, const char *dir, const char *name)
 {
 	return snprintf(out, PATH_MAX, "%s/%s", dir, name) >= PATH_MAX ? -1 : 0;
-}
-
-/* PATH gets the certificates in order, or the private key of KEY_OF when it is not NULL. */
-static int pem_write(const char *path, const struct test_cert *const *certs, int count,
-		     const struct test_cert *key_of)
-{
-	FILE *f = fopen(path, "w");
-	int ok = f != NULL;
-
-	for (int i = 0; ok && i < count; i++)
-		ok = PEM_write_X509(f, certs[i]->cert);
-	if (ok && key_of)
-		ok = PEM_write_PrivateKey(f, key_of->key, NULL, NULL, 0, NULL, NULL);
-	if (f && fclose(f))
-		ok = 0;
-	if (!ok)
-		fprintf(stderr, "ssl_pki_make: cannot write %s\n", path);
-	return ok ? 0 : -1;
 }
 
 /* The files in DIR/, named by the struct's fields. */
@@ -79,16 +60,18 @@ int ssl_pki_make(struct ssl_pki *pki)
 	if (rc)
 		fprintf(stderr, "ssl_pki_make: cannot make the certificates\n");
 	else
-		rc =
-		    pem_write(pki->root, (const struct test_cert *[]){&root}, 1, NULL) ||
-		    pem_write(pki->other_root, (const struct test_cert *[]){&other}, 1, NULL) ||
-		    pem_write(pki->inter, (const struct test_cert *[]){&inter}, 1, NULL) ||
-		    pem_write(pki->server_leaf, (const struct test_cert *[]){&server}, 1, NULL) ||
-		    pem_write(pki->server_chain, (const struct test_cert *[]){&server, &inter}, 2,
-			      NULL) ||
-		    pem_write(pki->server_key, NULL, 0, &server) ||
-		    pem_write(pki->renewed_leaf, (const struct test_cert *[]){&renewed}, 1, NULL) ||
-		    pem_write(pki->renewed_key, NULL, 0, &renewed);
+		rc = test_pem_write(pki->root, (const struct test_cert *[]){&root}, 1, NULL) ||
+		     test_pem_write(pki->other_root, (const struct test_cert *[]){&other}, 1,
+				    NULL) ||
+		     test_pem_write(pki->inter, (const struct test_cert *[]){&inter}, 1, NULL) ||
+		     test_pem_write(pki->server_leaf, (const struct test_cert *[]){&server}, 1,
+				    NULL) ||
+		     test_pem_write(pki->server_chain,
+				    (const struct test_cert *[]){&server, &inter}, 2, NULL) ||
+		     test_pem_write(pki->server_key, NULL, 0, &server) ||
+		     test_pem_write(pki->renewed_leaf, (const struct test_cert *[]){&renewed}, 1,
+				    NULL) ||
+		     test_pem_write(pki->renewed_key, NULL, 0, &renewed);
 	test_cert_free(&root);
 	test_cert_free(&other);
 	test_cert_free(&inter);

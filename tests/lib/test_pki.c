@@ -1,5 +1,6 @@
 #include "test_pki.h"
 
+#include <openssl/bn.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
@@ -20,23 +21,35 @@ static int add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
 	return ok ? 0 : -1;
 }
 
+/* A random positive 64-bit serial: a counter would repeat across processes (tools/pki makes
+ * each certificate of a PKI in a process of its own). */
+static int serial_set(X509 *cert)
+{
+	BIGNUM *serial = BN_new();
+	int ok = serial && BN_rand(serial, 64, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ODD) &&
+		 BN_to_ASN1_INTEGER(serial, X509_get_serialNumber(cert));
+
+	BN_free(serial);
+	return ok ? 0 : -1;
+}
+
 int test_cert_make(struct test_cert *out, const struct test_cert_spec *spec,
 		   const struct test_cert *issuer)
 {
-	static long serial = 1;
 	memset(out, 0, sizeof(*out));
 	out->key = EVP_EC_gen("P-256");
 	out->cert = X509_new();
-	if (!out->key || !out->cert)
+	if (!out->key || !out->cert || serial_set(out->cert))
 		return -1;
 	X509 *cert = out->cert;
 	X509_set_version(cert, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(cert), serial++);
 	ASN1_TIME_set(X509_getm_notBefore(cert), (time_t)spec->not_before);
 	ASN1_TIME_set(X509_getm_notAfter(cert), (time_t)spec->not_after);
 	X509_NAME *name = X509_get_subject_name(cert);
-	X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"siptrail test",
-				   -1, -1, 0);
+	const char *org = spec->org ? spec->org : "siptrail test";
+	if (*org)
+		X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)org, -1,
+					   -1, 0);
 	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)spec->cn, -1,
 				   -1, 0);
 	X509 *issuer_cert = issuer ? issuer->cert : cert;
@@ -74,22 +87,55 @@ void test_cert_free(struct test_cert *cert)
 	memset(cert, 0, sizeof(*cert));
 }
 
+int test_cert_load(struct test_cert *out, const char *cert_path, const char *key_path)
+{
+	FILE *cert_file = fopen(cert_path, "r");
+	FILE *key_file = fopen(key_path, "r");
+
+	memset(out, 0, sizeof(*out));
+	if (cert_file)
+		out->cert = PEM_read_X509(cert_file, NULL, NULL, NULL);
+	if (key_file)
+		out->key = PEM_read_PrivateKey(key_file, NULL, NULL, NULL);
+	if (cert_file)
+		fclose(cert_file);
+	if (key_file)
+		fclose(key_file);
+	if (out->cert)
+		out->der_len = i2d_X509(out->cert, &out->der);
+	if (!out->key || out->der_len <= 0) {
+		fprintf(stderr, "test_cert_load: cannot read %s and %s\n", cert_path, key_path);
+		test_cert_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+int test_pem_write(const char *path, const struct test_cert *const *certs, int count,
+		   const struct test_cert *key_of)
+{
+	FILE *f = fopen(path, "w");
+	int ok = f != NULL;
+
+	for (int i = 0; ok && i < count; i++)
+		ok = PEM_write_X509(f, certs[i]->cert);
+	if (ok && key_of)
+		ok = PEM_write_PrivateKey(f, key_of->key, NULL, NULL, 0, NULL, NULL);
+	if (f && fclose(f))
+		ok = 0;
+	if (!ok)
+		fprintf(stderr, "test_pem_write: cannot write %s\n", path);
+	return ok ? 0 : -1;
+}
+
 int test_cert_write_pem(const struct test_cert *const *certs, int count, char *path)
 {
 	snprintf(path, 64, "/tmp/siptrail-test-ca-XXXXXX");
 	int fd = mkstemp(path);
 	if (fd < 0)
 		return -1;
-	FILE *f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		return -1;
-	}
-	int rc = 0;
-	for (int i = 0; i < count; i++)
-		if (!PEM_write_X509(f, certs[i]->cert))
-			rc = -1;
-	return fclose(f) || rc ? -1 : 0;
+	close(fd);
+	return test_pem_write(path, certs, count, NULL);
 }
 
 uint8_t *test_read_file(const char *path, size_t *len)

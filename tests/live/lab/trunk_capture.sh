@@ -14,6 +14,8 @@
 set -euo pipefail
 out=${1:?usage: trunk_capture.sh OUTDIR}
 here=$(cd "$(dirname "$0")" && pwd)
+# the tests' PKI maker (tools/pki.c), in $BUILD (build) of this tree
+pki=$(cd "$here/../../.." && realpath "${BUILD:-build}/tools/pki")
 cid="stpost-trunk-call-1@127.0.0.2"
 mkdir -p "$out"
 cd "$out"
@@ -21,20 +23,10 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-# PKI: root -> intermediate -> carrier leaf (EC keys: fast)
-ossl() { openssl "$@" 2>/dev/null; }
-ossl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout root.key -out root.pem \
-	-subj "/CN=stpost Root CA" -days 30
-ossl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout int.key -out int.csr \
-	-subj "/CN=stpost Intermediate CA"
-printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' >ca.ext
-ossl x509 -req -in int.csr -CA root.pem -CAkey root.key -CAcreateserial -out int.pem -days 30 \
-	-extfile ca.ext
-ossl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout carrier.key \
-	-out carrier.csr -subj "/CN=carrier.stpost.test"
-printf 'subjectAltName=DNS:carrier.stpost.test,IP:127.0.0.2\n' >leaf.ext
-ossl x509 -req -in carrier.csr -CA int.pem -CAkey int.key -CAcreateserial -out carrier.pem \
-	-days 30 -extfile leaf.ext
+# PKI: root -> intermediate -> carrier leaf
+"$pki" . root --ca --cn "stpost Root CA"
+"$pki" . int --ca --cn "stpost Intermediate CA" --issuer root
+"$pki" . carrier --cn carrier.stpost.test --dns carrier.stpost.test --ip 127.0.0.2 --issuer int
 
 tcpdump -i lo --immediate-mode -U -s 0 -w trunk.pcap 'port 5060 or port 5061 or port 5062 or port 5070' \
 	>tcpdump.log 2>&1 &
