@@ -86,7 +86,8 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TESTLIB_OBJS) $(CORE_LIB) $(DECODER_
 $(BUILD)/tests/%: $(BUILD)/tests/live/%.o $(TESTLIB_OBJS) $(CORE_LIB) $(DECODER_LIB)
 	$(CC) $(ALL_CFLAGS) $^ -lcmocka $(LIBS) -o $@
 
-# The tests' PKI maker from the shell (tools/lab/pki.sh and the shell tests call it).
+# The tests' PKI maker from the shell (tools/lab/pki.sh and the shell tests, also in the kernel
+# guests, call it).
 $(PKI): $(BUILD)/tools/pki.o $(BUILD)/tests/lib/test_pki.o
 	$(CC) $(ALL_CFLAGS) $^ -lcrypto -o $@
 
@@ -142,7 +143,7 @@ test: deps
 # The same binary on other kernels, each in a QEMU guest: Debian 12's 6.1 and 6.12 (KERNELS
 # picks; docs/kernels.md). About a minute; also part of `make test`.
 test-kernels: deps
-	$(MAKE) --no-print-directory $(SIPTRAIL)
+	$(MAKE) --no-print-directory $(SIPTRAIL) $(PKI)
 	@BUILD=$(BUILD) tests/kernels/run-kernel-tests.sh
 
 # The smoke is about 30 s in all, shared among the fuzz targets.

@@ -99,13 +99,11 @@ conn_server_closes() {
 }
 
 tls_options() {
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-		-subj /CN=guest.kernels.test -keyout /tmp/key.pem -out /tmp/cert.pem 2>/dev/null ||
-		return 1
+	pki /tmp guest --cn guest.kernels.test || return 1 # /tmp/guest.pem, /tmp/guest.key
 	# s_server closes (close_notify, then FIN) when its input ends, about 2 s after the
 	# OPTIONS; s_client -quiet ignores the end of its input and waits for that.
-	sleep $((IDLE_WHOLE_S + 2)) | openssl s_server -accept 5061 -cert /tmp/cert.pem \
-		-key /tmp/key.pem -naccept 1 -quiet >/tmp/tls.server 2>&1 &
+	sleep $((IDLE_WHOLE_S + 2)) | openssl s_server -accept 5061 -cert /tmp/guest.pem \
+		-key /tmp/guest.key -naccept 1 -quiet >/tmp/tls.server 2>&1 &
 	local server=$!
 	wait_listen 5061 || return 1
 	sip_options TLS 5061 | openssl s_client -connect 127.0.0.1:5061 -quiet >/tmp/tls.client 2>&1

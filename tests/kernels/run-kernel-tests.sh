@@ -8,13 +8,15 @@
 #
 # Needs root (kernel packages through apt) and qemu-system-x86_64, busybox-static, cpio and
 # jq (`make deps`); skips loudly without them, unless SIPTRAIL_REQUIRE_LIVE=1, which makes that
-# a failure. SIPTRAIL: the binary (default $BUILD/siptrail); KERNEL_TIMEOUT_S: the limit for one
-# guest (120). Logs: $BUILD/kernels/logs/SERIES/ (console.log, results.log, live.json, ...).
+# a failure. SIPTRAIL: the binary (default $BUILD/siptrail); SIPTRAIL_PKI: the tests' PKI maker
+# (default $BUILD/tools/pki); KERNEL_TIMEOUT_S: the limit for one guest (120). Logs:
+# $BUILD/kernels/logs/SERIES/ (console.log, results.log, live.json, ...).
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${BUILD:-build}
 siptrail=${SIPTRAIL:-$build/siptrail}
+pki=${SIPTRAIL_PKI:-$build/tools/pki}
 timeout_s=${KERNEL_TIMEOUT_S:-120}
 kernels_dir=$build/kernels
 series_list=("$@")
@@ -48,6 +50,7 @@ for tool in qemu-system-x86_64 cpio jq; do
 done
 [ -x /bin/busybox ] || skip_all "no /bin/busybox (make deps: busybox-static)"
 [ -x "$siptrail" ] || skip_all "no $siptrail (make)"
+[ -x "$pki" ] || skip_all "no $pki (make)"
 
 passed=0 failed=0 skipped=0
 failed_names=()
@@ -298,7 +301,7 @@ start=$(date +%s)
 mkdir -p "$kernels_dir"
 initrd=$kernels_dir/initramfs.cpio
 if ! "$root/tools/kernels/mkinitramfs.sh" "$initrd" "$root/tests/kernels/guest.sh" \
-	"$siptrail" "$(command -v openssl)"; then
+	"$siptrail" "$pki" "$(command -v openssl)"; then
 	echo "[ RUN      ] kernel-matrix.initramfs"
 	echo "[  FAILED  ] kernel-matrix.initramfs"
 	echo "[  FAILED  ] 1 test(s), listed above."
