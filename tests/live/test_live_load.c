@@ -58,8 +58,7 @@ static void ends_wait(const char *out_path)
 	}
 	fprintf(stderr, "load: not every end out after %d ms; sockets of port %d alive now:\n",
 		waited_ms, PORT_LOAD);
-	if (system("ss -tanoei state all '( sport = :25081 or dport = :25081 )' "
-		   "exclude time-wait >&2"))
+	if (system("ss -tanoei exclude time-wait '( sport = :25081 or dport = :25081 )' >&2"))
 		fprintf(stderr, "load: ss failed\n");
 }
 
