@@ -1,4 +1,5 @@
-/* struct sock_event -> journal JSON (docs/journal.md), and the text line made from it. */
+/* struct sock_event -> events -> journal JSON (docs/journal.md), and the text line of the same
+ * event (read back from its JSON, so the line and the journal are checked to agree). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,10 +12,47 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
-#include "sock_event_json.h"
-#include "sock_event_text.h"
+#include "event_text.h"
+#include "journal_read.h"
+#include "journal_write.h"
+#include "sock_record_events.h"
 
 #define OFFSET_NS 1700000000000000000LL
+
+/* The record's events as the journal writes them. */
+static int record_json(const struct sock_event *record, int64_t wall_offset_ns,
+		       json_t *out[SOCK_RECORD_EVENTS_MAX])
+{
+	struct event events[SOCK_RECORD_EVENTS_MAX];
+	int count = sock_record_to_events(record, wall_offset_ns, events);
+
+	for (int i = 0; i < count; i++) {
+		out[i] = event_to_json(&events[i]);
+		assert_non_null(out[i]);
+	}
+	return count;
+}
+
+static json_t *losses_json(const struct sock_losses *losses, uint64_t ts_ns)
+{
+	struct event lost;
+
+	sock_losses_to_event(losses, ts_ns, &lost);
+	return event_to_json(&lost);
+}
+
+/* The text line of a journal line's event. */
+static int json_text_write(FILE *out, const json_t *line)
+{
+	struct event ev;
+	char why[128];
+	int rc;
+
+	assert_int_equal(journal_parse_json((json_t *)line, &ev, why, sizeof(why)), 0);
+	rc = event_text_write(out, &ev);
+	event_release(&ev);
+	return rc;
+}
 
 static struct sock_event passive_end_v6(void)
 {
@@ -44,11 +82,11 @@ static struct sock_event passive_end_v6(void)
 static void test_unreported_open_comes_first(void **state)
 {
 	struct sock_event event = passive_end_v6();
-	json_t *out[SOCK_EVENT_JSON_MAX];
+	json_t *out[SOCK_RECORD_EVENTS_MAX];
 
 	(void)state;
 	event.conn.flags |= SOCK_F_CLOSE_REPORTED;
-	assert_int_equal(sock_event_to_json(&event, OFFSET_NS, out), 2);
+	assert_int_equal(record_json(&event, OFFSET_NS, out), 2);
 	assert_string_equal(json_string_value(json_object_get(out[0], "event")), "conn_open");
 	assert_int_equal(json_integer_value(json_object_get(out[0], "ts_ns")), OFFSET_NS + 1000);
 	assert_true(json_is_null(json_object_get(out[0], "pid")));
@@ -72,7 +110,7 @@ static void test_unreported_open_comes_first(void **state)
 static void test_open_and_text_line(void **state)
 {
 	struct sock_event event = passive_end_v6();
-	json_t *out[SOCK_EVENT_JSON_MAX];
+	json_t *out[SOCK_RECORD_EVENTS_MAX];
 	char *text = NULL;
 	size_t len = 0;
 	FILE *mem;
@@ -81,10 +119,10 @@ static void test_open_and_text_line(void **state)
 	event.type = SOCK_EV_OPEN;
 	event.conn.pid = 77;
 	memcpy(event.conn.comm, "kamailio", 9);
-	assert_int_equal(sock_event_to_json(&event, OFFSET_NS, out), 1);
+	assert_int_equal(record_json(&event, OFFSET_NS, out), 1);
 	assert_int_equal(json_integer_value(json_object_get(out[0], "pid")), 77);
 	mem = open_memstream(&text, &len);
-	assert_int_equal(sock_event_text_write(mem, out[0]), 0);
+	assert_int_equal(json_text_write(mem, out[0]), 0);
 	fclose(mem);
 	assert_non_null(strstr(text, "OPEN  conn=42 in/server [2001:db8::1]:5061 -> [::1]:40000 "
 				     "pid=77 (kamailio)\n"));
@@ -99,7 +137,7 @@ static char *text_line(const json_t *event)
 	FILE *mem = open_memstream(&text, &len);
 
 	assert_non_null(mem);
-	assert_int_equal(sock_event_text_write(mem, event), 0);
+	assert_int_equal(json_text_write(mem, event), 0);
 	fclose(mem);
 	return text;
 }
@@ -107,7 +145,7 @@ static char *text_line(const json_t *event)
 static void test_close_json_and_text_line(void **state)
 {
 	struct sock_event event = passive_end_v6();
-	json_t *out[SOCK_EVENT_JSON_MAX], *close;
+	json_t *out[SOCK_RECORD_EVENTS_MAX], *close;
 	char *text;
 
 	(void)state;
@@ -117,7 +155,7 @@ static void test_close_json_and_text_line(void **state)
 	event.conn.idle_ns = 11015000000;
 	event.conn.pid = 77;
 	memcpy(event.conn.comm, "kamailio", 9);
-	assert_int_equal(sock_event_to_json(&event, OFFSET_NS, out), 1);
+	assert_int_equal(record_json(&event, OFFSET_NS, out), 1);
 	close = out[0];
 	assert_string_equal(json_string_value(json_object_get(close, "event")), "conn_close");
 	assert_int_equal(json_integer_value(json_object_get(close, "ts_ns")), OFFSET_NS + 5000);
@@ -145,18 +183,18 @@ static void test_close_json_and_text_line(void **state)
 static void test_end_brings_missing_close(void **state)
 {
 	struct sock_event event = passive_end_v6();
-	json_t *out[SOCK_EVENT_JSON_MAX];
+	json_t *out[SOCK_RECORD_EVENTS_MAX];
 
 	(void)state;
 	event.conn.flags |= SOCK_F_OPEN_REPORTED;
-	assert_int_equal(sock_event_to_json(&event, OFFSET_NS, out), 2);
+	assert_int_equal(record_json(&event, OFFSET_NS, out), 2);
 	assert_string_equal(json_string_value(json_object_get(out[0], "event")), "conn_close");
 	assert_string_equal(json_string_value(json_object_get(out[1], "event")), "conn_end");
 	json_decref(out[0]);
 	json_decref(out[1]);
 	/* a connect that never completed has no close, only its end */
 	event.conn.flags &= ~SOCK_F_ESTABLISHED;
-	assert_int_equal(sock_event_to_json(&event, OFFSET_NS, out), 1);
+	assert_int_equal(record_json(&event, OFFSET_NS, out), 1);
 	assert_string_equal(json_string_value(json_object_get(out[0], "event")), "conn_end");
 	json_decref(out[0]);
 	/* older than the trace, first seen closing: its conn_open comes first */
@@ -164,7 +202,7 @@ static void test_end_brings_missing_close(void **state)
 	event.conn.flags = SOCK_F_ESTABLISHED | SOCK_F_BEFORE_TRACE;
 	event.conn.direction = SOCK_DIR_UNKNOWN;
 	event.conn.open_ts_ns = 0;
-	assert_int_equal(sock_event_to_json(&event, OFFSET_NS, out), 2);
+	assert_int_equal(record_json(&event, OFFSET_NS, out), 2);
 	assert_string_equal(json_string_value(json_object_get(out[0], "event")), "conn_open");
 	assert_true(json_is_true(json_object_get(out[0], "before_trace")));
 	assert_true(json_is_null(json_object_get(out[0], "direction")));
@@ -184,7 +222,7 @@ static void test_ipv4_text_as_inet_ntop(void **state)
 		struct sock_event event = {.type = SOCK_EV_OPEN, .ts_ns = 1};
 		uint8_t *addr = event.conn.laddr;
 		char expected[INET_ADDRSTRLEN];
-		json_t *out[SOCK_EVENT_JSON_MAX];
+		json_t *out[SOCK_RECORD_EVENTS_MAX];
 
 		event.conn.family = AF_INET;
 		event.conn.flags = SOCK_F_OPEN_REPORTED;
@@ -193,7 +231,7 @@ static void test_ipv4_text_as_inet_ntop(void **state)
 		addr[2] = bytes[(i + 5) % n];
 		addr[3] = bytes[(i + 7) % n];
 		inet_ntop(AF_INET, addr, expected, sizeof(expected));
-		assert_int_equal(sock_event_to_json(&event, 0, out), 1);
+		assert_int_equal(record_json(&event, 0, out), 1);
 		assert_string_equal(json_string_value(json_object_get(out[0], "laddr")), expected);
 		assert_string_equal(json_string_value(json_object_get(out[0], "raddr")), "0.0.0.0");
 		json_decref(out[0]);
@@ -204,7 +242,7 @@ static void test_lost_sums_ring_buffer(void **state)
 {
 	struct sock_losses losses = {
 	    .ringbuf_open = 2, .ringbuf_end = 3, .map_full = 4, .ringbuf_close = 6};
-	json_t *lost = sock_losses_to_json(&losses, 5);
+	json_t *lost = losses_json(&losses, 5);
 
 	(void)state;
 	assert_int_equal(json_integer_value(json_object_get(lost, "ringbuf")), 5);

@@ -389,7 +389,7 @@ static void try_libssl(const struct check_args *args, struct live_tracer *tracer
 	ssl_probe_close(probe);
 }
 
-static int on_wire_event(void *ctx, const json_t *event)
+static int on_wire_event(void *ctx, struct event *event)
 {
 	(void)ctx;
 	(void)event;

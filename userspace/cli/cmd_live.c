@@ -22,7 +22,7 @@
 #include "live_wire.h"
 #include "pcapng_write.h"
 #include "port_set.h"
-#include "sock_event_json.h"
+#include "sock_record_events.h"
 #include "ssl_events.h"
 #include "ssl_probe.h"
 
@@ -191,14 +191,12 @@ static int install_stop_signals(void)
 static int on_sock_event(void *ctx, const struct sock_event *event)
 {
 	struct live_run *run = ctx;
-	json_t *events[SOCK_EVENT_JSON_MAX];
-	int count = sock_event_to_json(event, run->wall_offset_ns, events);
+	struct event events[SOCK_RECORD_EVENTS_MAX];
+	int count = sock_record_to_events(event, run->wall_offset_ns, events);
 	int err = 0;
 
-	if (count < 0)
-		return run->pipe.output_err = count;
 	for (int i = 0; i < count; i++) {
-		int emit_err = live_pipeline_emit(&run->pipe, events[i]);
+		int emit_err = live_pipeline_emit(&run->pipe, &events[i]);
 
 		err = err ? err : emit_err;
 	}
@@ -229,11 +227,11 @@ static void on_wire_tls_port(void *ctx, uint16_t port)
 }
 
 /* A wire event tied to its socket. */
-static int on_wire_event(void *ctx, const json_t *event)
+static int on_wire_event(void *ctx, struct event *event)
 {
 	struct live_run *run = ctx;
 
-	return live_pipeline_emit(&run->pipe, json_incref((json_t *)event));
+	return live_pipeline_emit(&run->pipe, event);
 }
 
 static void on_tls_event(const struct tls_event *event, void *ctx)
@@ -255,7 +253,7 @@ static int report_losses(struct live_run *run, struct live_tracer *tracer,
 	struct live_wire_counts wire_now = {0};
 	struct ssl_probe_stats tls_now = {0};
 	struct sock_losses now;
-	json_t *event;
+	struct event event;
 	int err;
 
 	live_tracer_losses(tracer, final, &now);
@@ -270,13 +268,11 @@ static int report_losses(struct live_run *run, struct live_tracer *tracer,
 	run->losses_reported = now;
 	run->tls_losses_reported = tls_now;
 	run->wire_reported = wire_now;
-	event = sock_losses_to_json(&now, clock_ns(CLOCK_REALTIME));
-	if (!event || (run->wire && live_wire_losses_json(&wire_now, event))) {
-		json_decref(event);
-		return -ENOMEM;
-	}
-	json_object_set_new(event, "ringbuf_tls", json_integer((json_int_t)tls_now.ringbuf_full));
-	return live_pipeline_emit(&run->pipe, event);
+	sock_losses_to_event(&now, clock_ns(CLOCK_REALTIME), &event);
+	if (run->wire)
+		live_wire_losses(&wire_now, &event.lost);
+	event.lost.ringbuf_tls = tls_now.ringbuf_full;
+	return live_pipeline_emit(&run->pipe, &event);
 }
 
 /* Waits for socket records or packets, then handles all sources: packets first, so the events

@@ -8,44 +8,21 @@
 
 #include "command.h"
 #include "event_load.h"
+#include "event_output.h"
 #include "journal.h"
-#include "journal_write.h"
 #include "progress.h"
-#include "sock_event_text.h"
-#include "tls_sip_text.h"
 
 struct replay_run {
-	FILE *json_out;	   /* --json: stdout */
-	FILE *journal_out; /* --write */
-	bool text;	   /* neither: one readable line per event */
+	struct event_output output; /* text or --json on stdout, --write's journal */
 	struct progress progress;
 	int write_rc;
 };
 
-/* The same readable line live prints for the same event. */
-static int print_text(const json_t *event)
-{
-	int rc = sock_event_text_write(stdout, event);
-
-	return rc == -EINVAL ? tls_sip_text_write(stdout, event) : rc;
-}
-
 static int on_event(void *ctx, struct event *ev)
 {
 	struct replay_run *run = ctx;
-	int rc = 0;
+	int rc = event_output_write(&run->output, ev);
 
-	json_t *event = event_to_json(ev);
-
-	if (!event)
-		rc = -ENOMEM;
-	if (!rc && run->text)
-		rc = print_text(event);
-	if (!rc && run->json_out)
-		rc = json_line_write(run->json_out, event);
-	if (!rc && run->journal_out)
-		rc = json_line_write(run->journal_out, event);
-	json_decref(event);
 	event_release(ev);
 	if (rc)
 		run->write_rc = rc;
@@ -118,7 +95,7 @@ int cmd_replay(int argc, char **argv)
 		}
 		switch (opt) {
 		case 'j':
-			run.json_out = stdout;
+			run.output.json = true;
 			break;
 		case 'w':
 			write_path = optarg;
@@ -135,16 +112,18 @@ int cmd_replay(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (write_path && !(run.journal_out = journal_open(write_path, why, sizeof(why)))) {
+	if (write_path && !(run.output.journal = journal_open(write_path, why, sizeof(why)))) {
 		fprintf(stderr, "siptrail replay: %s\n", why);
 		return EXIT_USAGE;
 	}
-	run.text = !run.json_out && !run.journal_out;
+	/* the terminal gets the JSON with --json, text lines when nothing else is asked for */
+	if (run.output.json || !run.output.journal)
+		run.output.terminal = stdout;
 	progress_start(&run.progress, argv[optind],
 		       stat(argv[optind], &st) ? 0 : (uint64_t)st.st_size);
 	rc = capture_source_read(argv[optind], &source, &stats, &err);
 	progress_end(&run.progress);
-	if (run.journal_out && (close_rc = journal_close(run.journal_out)) && !rc) {
+	if (run.output.journal && (close_rc = journal_close(run.output.journal)) && !rc) {
 		fprintf(stderr, "siptrail replay: %s: %s\n", write_path, strerror(-close_rc));
 		return EXIT_USAGE;
 	}

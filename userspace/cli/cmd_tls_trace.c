@@ -14,7 +14,8 @@
 #include "command.h"
 #include "port_set.h"
 #include "ssl_probe.h"
-#include "tls_event_json.h"
+#include "journal_write.h"
+#include "tls_event.h"
 
 #define FIRST_LINE_MAX 160
 
@@ -114,10 +115,15 @@ static void text_print(const struct tls_event *ev)
 	fflush(stdout);
 }
 
-static void json_print(const struct tls_event *ev)
+static void json_print(const struct tls_event *tls)
 {
-	json_t *obj = tls_event_to_json(ev);
+	struct event ev;
+	json_t *obj;
 
+	if (tls_event_to_event(tls, &ev))
+		return;
+	obj = event_to_json(&ev);
+	event_release(&ev);
 	if (!obj)
 		return;
 	json_dumpf(obj, stdout, JSON_COMPACT);

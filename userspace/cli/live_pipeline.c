@@ -1,18 +1,14 @@
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "diag_stream.h"
+#include "event_output.h"
 #include "explain.h"
 #include "explain_print.h"
 #include "journal.h"
-#include "journal_read.h"
 #include "live_pipeline.h"
-#include "sock_event_text.h"
-#include "tls_event_json.h"
-#include "tls_sip_text.h"
 
 /* TLS connections whose plaintext is framed at once; more are counted, not framed. */
 #define LIVE_MAX_TLS_STREAMS 16384
@@ -21,18 +17,6 @@ struct tls_frame_ctx {
 	struct live_pipeline *pipe;
 	const struct tls_event *chunk;
 };
-
-static int output_event(struct live_pipeline *pipe, const json_t *event)
-{
-	int err =
-	    pipe->json ? json_line_write(stdout, event) : sock_event_text_write(stdout, event);
-
-	if (err == -EINVAL)
-		err = tls_sip_text_write(stdout, event);
-	if (!err && pipe->journal)
-		err = json_line_write(pipe->journal, event);
-	return err;
-}
 
 /* A diagnosis the moment the rules can make it: a block of text, or a "diagnosis" JSON line. */
 static void on_diagnosis(const struct call_verdict *verdict, const struct diagnosis *diag,
@@ -72,7 +56,10 @@ int live_pipeline_init(struct live_pipeline *pipe, bool json, FILE *journal,
 	struct correlator_config config;
 	int err;
 
-	*pipe = (struct live_pipeline){.json = json, .journal = journal, .pcap_out = pcap_out};
+	*pipe =
+	    (struct live_pipeline){.json = json,
+				   .output = {.terminal = stdout, .json = json, .journal = journal},
+				   .pcap_out = pcap_out};
 	correlator_config_default(&config);
 	err = diag_stream_init(&pipe->diags, &config, DIAG_STREAM_WINDOW_NS,
 			       DIAG_STREAM_WINDOW_CAPACITY, on_diagnosis, pipe, stderr);
@@ -81,72 +68,52 @@ int live_pipeline_init(struct live_pipeline *pipe, bool json, FILE *journal,
 	return err;
 }
 
-static void feed_correlator(struct live_pipeline *pipe, json_t *event)
+int live_pipeline_emit(struct live_pipeline *pipe, struct event *ev)
 {
-	struct event ev;
-	char why[256];
+	enum event_kind kind = ev->kind;
+	uint64_t conn = ev->conn;
 
-	if (journal_parse_json(event, &ev, why, sizeof(why))) {
-		/* Our own sources wrote it: a mismatch with the reader is a bug worth a line. */
-		if (!pipe->unreadable++)
-			fprintf(stderr,
-				"siptrail live: event not understood by the correlator: %s\n", why);
-		return;
-	}
-	if (diag_stream_feed(&pipe->diags, &ev) && !pipe->output_err)
-		pipe->output_err = -ENOMEM;
-	event_release(&ev); /* empty after the move; kept for the error path */
-}
-
-int live_pipeline_emit(struct live_pipeline *pipe, json_t *event)
-{
-	const char *name = json_string_value(json_object_get(event, "event"));
-
-	if (!event)
-		return pipe->output_err = -ENOMEM;
 	if (!pipe->output_err)
-		pipe->output_err = output_event(pipe, event);
+		pipe->output_err = event_output_write(&pipe->output, ev);
 	pipe->events_seen++;
-	if (name && strcmp(name, "lost"))
-		feed_correlator(pipe, event);
-	if (name && !strcmp(name, "conn_end"))
-		sip_conn_streams_end(&pipe->tls_sip,
-				     json_integer_value(json_object_get(event, "conn")));
-	json_decref(event);
+	/* the correlator takes every event but the loss counters (it moves what it keeps) */
+	if (kind != EV_LOST && diag_stream_feed(&pipe->diags, ev) && !pipe->output_err)
+		pipe->output_err = -ENOMEM;
+	event_release(ev);
+	if (kind == EV_CONN_END)
+		sip_conn_streams_end(&pipe->tls_sip, conn);
 	return pipe->output_err;
 }
 
-/* An address as the kernel printed it, IPv4-mapped IPv6 as IPv4 (what the wire carries). */
-static bool endpoint_bytes(const char *text, uint8_t *family, uint8_t bytes[16])
+/* A TLS-library event as the pipeline takes it: kinds the journal does not carry are skipped. */
+static void emit_tls(struct live_pipeline *pipe, const struct tls_event *tls)
 {
-	if (!strncmp(text, "::ffff:", 7) && inet_pton(AF_INET, text + 7, bytes) == 1) {
-		*family = AF_INET;
-		return true;
+	struct event ev;
+	int err = tls_event_to_event(tls, &ev);
+
+	if (err == -ENOENT)
+		return;
+	if (err) {
+		if (!pipe->output_err)
+			pipe->output_err = err;
+		return;
 	}
-	if (inet_pton(AF_INET, text, bytes) == 1) {
-		*family = AF_INET;
-		return true;
-	}
-	*family = AF_INET6;
-	return inet_pton(AF_INET6, text, bytes) == 1;
+	live_pipeline_emit(pipe, &ev);
 }
 
 /* The message as a synthetic packet on the connection's addresses (docs/live.md). */
 static void write_synthetic(struct live_pipeline *pipe, const struct tls_event *message)
 {
-	struct pcapng_synthetic pkt = {.protocol = IPPROTO_TCP,
+	struct pcapng_synthetic pkt = {.family = message->family,
+				       .protocol = IPPROTO_TCP,
 				       .payload = message->data.bytes,
 				       .payload_len = message->data.len};
-	uint8_t local[16] = {0}, remote[16] = {0}, family_local, family_remote;
 	int err;
 
-	if (!endpoint_bytes(message->laddr, &family_local, local) ||
-	    !endpoint_bytes(message->raddr, &family_remote, remote) ||
-	    family_local != family_remote || pkt.payload_len > PCAPNG_SYNTHETIC_MAX_PAYLOAD)
+	if (pkt.payload_len > PCAPNG_SYNTHETIC_MAX_PAYLOAD)
 		return;
-	pkt.family = family_local;
-	memcpy(message->data.out ? pkt.src_addr : pkt.dst_addr, local, 16);
-	memcpy(message->data.out ? pkt.dst_addr : pkt.src_addr, remote, 16);
+	memcpy(message->data.out ? pkt.src_addr : pkt.dst_addr, message->laddr_bytes, 16);
+	memcpy(message->data.out ? pkt.dst_addr : pkt.src_addr, message->raddr_bytes, 16);
 	pkt.src_port = message->data.out ? message->lport : message->rport;
 	pkt.dst_port = message->data.out ? message->rport : message->lport;
 	err = pcapng_write_synthetic(pipe->pcap_out, message->ts_ns, &pkt);
@@ -169,18 +136,15 @@ static void on_tls_frame(const struct sip_frame *frame, void *ctx)
 	message.data.truncated = false;
 	if (frame_ctx->pipe->pcap_out)
 		write_synthetic(frame_ctx->pipe, &message);
-	live_pipeline_emit(frame_ctx->pipe, tls_event_to_json(&message));
+	emit_tls(frame_ctx->pipe, &message);
 }
 
 void live_pipeline_tls_event(struct live_pipeline *pipe, const struct tls_event *ev)
 {
 	struct tls_frame_ctx frame_ctx = {pipe, ev};
-	json_t *event;
 
 	if (ev->kind != TLS_EVENT_DATA) {
-		event = tls_event_to_json(ev);
-		if (event)
-			live_pipeline_emit(pipe, event);
+		emit_tls(pipe, ev);
 		return;
 	}
 	if (sip_conn_streams_push(&pipe->tls_sip, ev->conn, ev->data.out, ev->data.bytes,

@@ -1,38 +1,38 @@
 /* Where every live event goes: the terminal (text or JSON lines), the journal, and the
  * correlator, which prints a diagnosis as soon as a call is explained. Every source hands its
- * events over as journal JSON, so a live run and a replayed journal take the same path into
- * the correlator. */
+ * events over as struct event (model/event.h), the type a replayed journal or a capture gives
+ * the correlator too; JSON is written, never read back. */
 #ifndef SIPTRAIL_LIVE_PIPELINE_H
 #define SIPTRAIL_LIVE_PIPELINE_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <jansson.h>
 
 #include "diag_stream.h"
+#include "event.h"
+#include "event_output.h"
 #include "pcapng_write.h"
 #include "sip_conn_streams.h"
 #include "tls_event.h"
 
 struct live_pipeline {
 	bool json;
-	FILE *journal;			 /* NULL: none */
+	struct event_output output;	 /* the terminal and the journal */
 	struct pcapng_writer *pcap_out;	 /* SIP read from TLS, as synthetic packets; NULL: none */
 	struct diag_stream diags;	 /* the correlator behind a reorder window */
 	struct sip_conn_streams tls_sip; /* SSL_read/SSL_write plaintext, framed per conn */
 	uint64_t events_seen;
 	unsigned long failures, warnings; /* diagnoses printed */
-	unsigned long unreadable; /* events the correlator could not take (a bug: reported) */
-	int output_err;		  /* first error writing stdout or the journal */
+	int output_err;			  /* first error writing stdout or the journal */
 };
 
 int live_pipeline_init(struct live_pipeline *pipe, bool json, FILE *journal,
 		       struct pcapng_writer *pcap_out);
 
-/* Takes one journal event (the reference is consumed). Returns 0 or a negative errno when
+/* Takes one event (moved out of *ev, which is left empty). Returns 0 or a negative errno when
  * the output cannot be written. */
-int live_pipeline_emit(struct live_pipeline *pipe, json_t *event);
+int live_pipeline_emit(struct live_pipeline *pipe, struct event *ev);
 
 /* A TLS-library event: handshakes go out as they are; plaintext is framed into whole SIP
  * messages per connection and direction first. */

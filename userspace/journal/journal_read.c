@@ -18,6 +18,11 @@ static int fail(struct field_error *fe, const char *field, const char *problem)
 	return -EINVAL;
 }
 
+static bool is_null(json_t *obj, const char *field)
+{
+	return json_is_null(json_object_get(obj, field));
+}
+
 /* An absent or null optional field leaves *out untouched. */
 static int get_u64(json_t *obj, const char *field, bool required, uint64_t *out,
 		   struct field_error *fe)
@@ -139,6 +144,9 @@ static int parse_conn(json_t *obj, struct event *ev, struct field_error *fe)
 		return rc;
 	c->closed_by = closed_by;
 	c->how = how;
+	/* null: the tracer saw no open / no first close (a dash on a text line) */
+	c->duration_unknown = ev->kind == EV_CONN_END && is_null(obj, "duration_ns");
+	c->idle_unknown = is_null(obj, "idle_ns");
 	return 0;
 }
 

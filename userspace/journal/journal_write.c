@@ -1,9 +1,25 @@
-/* Event -> JSON line with jansson; absent optional values are written as null, as live does. */
+/*
+ * Event -> JSON object with jansson: the one event-to-JSON path, for `siptrail live` and
+ * `siptrail replay` alike. Absent optional values are written as null. The fields a source
+ * adds (the socket tracer's flags, the libssl probe's process, the wire path's own chain check,
+ * live's loss counters) are written when the event says the source gave them. Keys are ASCII
+ * literals: the _nocheck forms of jansson skip a UTF-8 scan of each, measurable as every live
+ * event passes here.
+ */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "journal_write.h"
+#include "tls_handshake.h"
+
+/* Sets KEY (an ASCII literal) to VALUE (consumed); a NULL value (out of memory, text that is
+ * not UTF-8) is written as null. Returns nonzero when the object could not take it. */
+static int set(json_t *obj, const char *key, json_t *value)
+{
+	return json_object_set_new_nocheck(obj, key, value ? value : json_null());
+}
 
 static json_t *str_or_null(const char *s)
 {
@@ -25,37 +41,117 @@ static const char *side_or_null(enum side side)
 	return side == SIDE_LOCAL ? "local" : side == SIDE_PEER ? "peer" : NULL;
 }
 
-static void set_endpoints(json_t *obj, const struct endpoint *local, const struct endpoint *remote)
+/* Addresses are inet_ntop text: ASCII. */
+static int set_endpoints(json_t *obj, const struct endpoint *local, const struct endpoint *remote)
 {
-	json_object_set_new(obj, "laddr", json_string(local->addr));
-	json_object_set_new(obj, "lport", json_integer(local->port));
-	json_object_set_new(obj, "raddr", json_string(remote->addr));
-	json_object_set_new(obj, "rport", json_integer(remote->port));
+	return set(obj, "laddr", json_string_nocheck(local->addr)) |
+	       set(obj, "lport", json_integer(local->port)) |
+	       set(obj, "raddr", json_string_nocheck(remote->addr)) |
+	       set(obj, "rport", json_integer(remote->port));
 }
 
-static void set_conn(json_t *obj, const struct event *ev)
+static int set_libssl_process(json_t *obj, const struct ev_libssl *libssl)
+{
+	return set(obj, "pid", json_integer(libssl->pid)) |
+	       set(obj, "comm", json_string(libssl->comm)) | set(obj, "netns", u64(libssl->netns));
+}
+
+static int set_conn(json_t *obj, const struct event *ev)
 {
 	const struct ev_conn *c = &ev->conn_ev;
+	bool direction_known = c->direction != DIR_UNKNOWN;
+	int err = set_endpoints(obj, &c->local, &c->remote);
 
-	set_endpoints(obj, &c->local, &c->remote);
-	json_object_set_new(obj, "direction", json_string(direction_name(c->direction)));
-	json_object_set_new(obj, "tls_role", json_string(c->tls_client ? "client" : "server"));
+	err |= set(obj, "direction",
+		   direction_known ? json_string_nocheck(direction_name(c->direction)) : NULL);
+	/* The side that opens the TCP connection is the TLS client (RFC 8446 §2). */
+	err |=
+	    set(obj, "tls_role",
+		direction_known ? json_string_nocheck(c->tls_client ? "client" : "server") : NULL);
 	/* a capture knows no process: null, as the contract allows */
-	json_object_set_new(obj, "pid", c->pid ? json_integer(c->pid) : json_null());
-	json_object_set_new(obj, "comm", str_or_null(c->comm));
-	json_object_set_new(obj, "netns", c->netns ? u64(c->netns) : json_null());
+	err |= set(obj, "pid", c->pid ? json_integer(c->pid) : NULL);
+	err |= set(obj, "comm", str_or_null(c->comm));
+	err |= set(obj, "netns", c->netns || c->kernel_flags ? u64(c->netns) : NULL);
+	if (c->kernel_flags)
+		err |= set(obj, "before_trace", json_boolean(c->before_trace));
+	if (ev->kind == EV_CONN_OPEN)
+		return err;
+	if (ev->kind == EV_CONN_END)
+		err |= set(obj, "duration_ns", c->duration_unknown ? NULL : u64(c->duration_ns));
+	err |= set(obj, "bytes_sent", u64(c->bytes_sent));
+	err |= set(obj, "bytes_received", u64(c->bytes_received));
+	err |= set(obj, "closed_by", str_or_null(side_or_null(c->closed_by)));
+	err |= set(obj, "how", str_or_null(how_names[c->how]));
+	err |=
+	    set(obj, "first_close_ts_ns", c->first_close_ts_ns ? u64(c->first_close_ts_ns) : NULL);
+	err |= set(obj, "idle_ns", c->idle_unknown ? NULL : u64(c->idle_ns));
 	if (ev->kind != EV_CONN_END)
-		return;
-	json_object_set_new(obj, "duration_ns", u64(c->duration_ns));
-	json_object_set_new(obj, "bytes_sent", u64(c->bytes_sent));
-	json_object_set_new(obj, "bytes_received", u64(c->bytes_received));
-	json_object_set_new(obj, "retransmits", u64(c->retransmits));
-	json_object_set_new(obj, "closed_by", str_or_null(side_or_null(c->closed_by)));
-	json_object_set_new(obj, "how", str_or_null(how_names[c->how]));
-	json_object_set_new(obj, "first_close_ts_ns",
-			    c->first_close_ts_ns ? u64(c->first_close_ts_ns) : json_null());
-	json_object_set_new(obj, "idle_ns", u64(c->idle_ns));
-	json_object_set_new(obj, "sk_error", str_or_null(c->sk_error));
+		return err;
+	err |= set(obj, "retransmits", u64(c->retransmits));
+	err |= set(obj, "sk_error", str_or_null(c->sk_error));
+	if (c->kernel_flags) {
+		err |= set(obj, "rst_sent", json_boolean(c->rst_sent));
+		err |= set(obj, "rst_received", json_boolean(c->rst_received));
+	}
+	return err;
+}
+
+static int set_handshake(json_t *obj, const struct ev_tls_handshake *h)
+{
+	int err = 0;
+
+	if (h->libssl.given)
+		err |=
+		    set_endpoints(obj, &h->local, &h->remote) | set_libssl_process(obj, &h->libssl);
+	err |= set(obj, "role",
+		   h->role_unknown ? NULL : json_string_nocheck(h->client ? "client" : "server"));
+	err |= set(obj, "ok", json_boolean(h->ok));
+	err |= set(obj, "start_ts_ns", u64(h->start_ts_ns));
+	err |= set(obj, "duration_ns", u64(h->duration_ns));
+	err |= set(obj, "error", str_or_null(h->error));
+	if (h->libssl.given)
+		err |= set(obj, "error_detail", str_or_null(h->error_detail));
+	err |= set(obj, "verify_error", str_or_null(h->verify_error));
+	err |= set(obj, "after_handshake", json_boolean(h->after_handshake));
+	if (h->libssl.given)
+		err |= set(obj, "source", json_string_nocheck("libssl"));
+	return err;
+}
+
+/* An IANA name, or "0x0305" for a value the table does not know. */
+static const char *tls_name(const char *name, uint16_t value, char hex[8])
+{
+	if (name)
+		return name;
+	snprintf(hex, 8, "0x%04x", value);
+	return hex;
+}
+
+const char *tls_version_text(uint16_t version, char hex[8])
+{
+	return tls_name(tls_version_name(version), version, hex);
+}
+
+const char *tls_cipher_text(uint16_t cipher_suite, char hex[8])
+{
+	return tls_name(tls_cipher_suite_name(cipher_suite), cipher_suite, hex);
+}
+
+const char *tls_alert_level_text(const struct ev_tls_alert *alert, char hex[8])
+{
+	if (!alert->level)
+		return alert->fatal ? "fatal" : "warning";
+	return tls_name(tls_alert_level_name(alert->level), alert->level, hex);
+}
+
+static int set_alert(json_t *obj, const struct ev_tls_alert *a)
+{
+	char hex[8];
+	json_t *level = json_string(tls_alert_level_text(a, hex));
+
+	return set(obj, "from", str_or_null(side_or_null(a->from))) | set(obj, "level", level) |
+	       set(obj, "description", json_string(a->description)) |
+	       set(obj, "code", json_integer(a->code));
 }
 
 static json_t *sans_array(const char *sans)
@@ -71,12 +167,13 @@ static json_t *sans_array(const char *sans)
 	return arr;
 }
 
-static void set_chain(json_t *obj, const struct ev_tls_chain *ch)
+static int set_chain(json_t *obj, const struct ev_tls_chain *ch)
 {
 	json_t *certs = json_array();
+	int err = 0;
 
-	json_object_set_new(obj, "from", str_or_null(side_or_null(ch->from)));
-	json_object_set_new(obj, "sni", str_or_null(ch->sni));
+	err |= set(obj, "from", str_or_null(side_or_null(ch->from)));
+	err |= set(obj, "sni", str_or_null(ch->sni));
 	for (size_t i = 0; certs && i < ch->n_certs; i++) {
 		const struct ev_cert *c = &ch->certs[i];
 		json_array_append_new(
@@ -86,75 +183,146 @@ static void set_chain(json_t *obj, const struct ev_tls_chain *ch)
 			      "not_before", str_or_null(c->not_before), "not_after",
 			      str_or_null(c->not_after), "sha256", str_or_null(c->sha256)));
 	}
-	json_object_set_new(obj, "certs", certs ? certs : json_null());
-	json_object_set_new(obj, "verdict",
-			    ch->verdict == CHAIN_UNKNOWN
-				? json_null()
-				: json_string(chain_verdict_name(ch->verdict)));
-	json_object_set_new(obj, "missing_issuer", str_or_null(ch->missing_issuer));
+	err |= set(obj, "certs", certs);
+	err |= set(obj, "verdict",
+		   ch->verdict == CHAIN_UNKNOWN
+		       ? NULL
+		       : json_string_nocheck(chain_verdict_name(ch->verdict)));
+	err |= set(obj, "missing_issuer", str_or_null(ch->missing_issuer));
+	if (ch->verify_given)
+		err |= set(obj, "verify_error", str_or_null(ch->verify_error));
+	return err;
 }
 
-static const char *transport_name(enum transport transport)
+static int set_hello(json_t *obj, const struct ev_tls_hello *hello)
 {
-	static const char *const names[] = {
-	    [TRANSPORT_UNKNOWN] = NULL,
-	    [TRANSPORT_UDP] = "udp",
-	    [TRANSPORT_TCP] = "tcp",
-	    [TRANSPORT_TLS] = "tls",
-	};
-	return names[transport];
+	json_t *offered = json_array();
+	int err = !offered;
+	char hex[8];
+
+	for (size_t i = 0; !err && i < hello->n_offered; i++)
+		err |= json_array_append_new(offered,
+					     json_string(tls_version_text(hello->offered[i], hex)));
+	err |= set(obj, "role", json_string_nocheck(hello->client ? "client" : "server"));
+	err |= set(obj, "sni", str_or_null(hello->sni));
+	err |= set(obj, "offered_versions", offered);
+	err |= set(obj, "version",
+		   hello->server_hello_seen ? json_string(tls_version_text(hello->version, hex))
+					    : NULL);
+	err |= set(obj, "cipher",
+		   hello->server_hello_seen ? json_string(tls_cipher_text(hello->cipher_suite, hex))
+					    : NULL);
+	err |= set(obj, "hello_retry", json_boolean(hello->hello_retry));
+	return err;
+}
+
+static json_t *epoch_time(int64_t epoch_s)
+{
+	char text[32];
+
+	return epoch_rfc3339(epoch_s, text, sizeof(text)) ? json_string(text) : NULL;
+}
+
+static int set_leaf_changed(json_t *obj, const struct ev_tls_leaf_changed *leaf)
+{
+	return set(obj, "from", str_or_null(side_or_null(leaf->from))) |
+	       set(obj, "peer", json_string(leaf->peer)) |
+	       set(obj, "peer_port", leaf->peer_port ? json_integer(leaf->peer_port) : NULL) |
+	       set(obj, "sni", str_or_null(leaf->sni)) |
+	       set(obj, "old", json_string(leaf->old_sha256)) |
+	       set(obj, "new", json_string(leaf->new_sha256)) |
+	       set(obj, "old_subject", json_string(leaf->old_subject ? leaf->old_subject : "")) |
+	       set(obj, "new_subject", json_string(leaf->new_subject ? leaf->new_subject : "")) |
+	       set(obj, "old_not_after", epoch_time(leaf->old_not_after)) |
+	       set(obj, "new_not_after", epoch_time(leaf->new_not_after));
+}
+
+static int set_sip(json_t *obj, const struct ev_sip *s)
+{
+	/* NULL (written as null) when the text is not UTF-8: libssl plaintext cut inside a
+	 * character keeps its event and loses its text */
+	json_t *raw = s->raw ? json_stringn(s->raw, s->raw_len) : NULL;
+	int err = 0;
+
+	if (s->libssl.given)
+		err |=
+		    set_endpoints(obj, &s->local, &s->remote) | set_libssl_process(obj, &s->libssl);
+	err |= set(obj, "dir", json_string_nocheck(direction_name(s->dir)));
+	err |= set(obj, "transport", str_or_null(event_transport_name(s->transport)));
+	if (!s->libssl.given)
+		err |= set_endpoints(obj, &s->local, &s->remote);
+	err |= set(obj, "raw", raw);
+	if (s->libssl.given)
+		err |= set(obj, "total_len", u64(s->total_len)) |
+		       set(obj, "truncated", json_boolean(s->truncated)) |
+		       set(obj, "source", json_string_nocheck("libssl"));
+	return err;
+}
+
+static int set_lost(json_t *obj, const struct ev_lost *lost)
+{
+	int err =
+	    set(obj, "ringbuf", u64(lost->ringbuf)) | set(obj, "map_full", u64(lost->map_full));
+
+	if (lost->detailed)
+		err |= set(obj, "ringbuf_conn_open", u64(lost->ringbuf_conn_open)) |
+		       set(obj, "ringbuf_conn_end", u64(lost->ringbuf_conn_end)) |
+		       set(obj, "ringbuf_conn_close_late", u64(lost->ringbuf_conn_close_late)) |
+		       set(obj, "skipped_calls", u64(lost->skipped_calls));
+	if (lost->wire)
+		err |= set(obj, "wire_drops", u64(lost->wire_drops)) |
+		       set(obj, "wire_streams_dropped", u64(lost->wire_streams_dropped)) |
+		       set(obj, "wire_gaps", u64(lost->wire_gaps)) |
+		       set(obj, "wire_pending_full", u64(lost->wire_pending_full)) |
+		       set(obj, "wire_sockets_full", u64(lost->wire_sockets_full)) |
+		       set(obj, "wire_unmatched", u64(lost->wire_unmatched));
+	if (lost->detailed)
+		err |= set(obj, "ringbuf_tls", u64(lost->ringbuf_tls));
+	return err;
 }
 
 json_t *event_to_json(const struct event *ev)
 {
-	json_t *obj = json_pack("{s:s, s:I}", "event", event_kind_name(ev->kind), "ts_ns",
-				(json_int_t)ev->ts_ns);
+	json_t *obj = json_object();
+	int err;
 
 	if (!obj)
 		return NULL;
-	if (ev->conn)
-		json_object_set_new(obj, "conn", u64(ev->conn));
+	err = set(obj, "event", json_string_nocheck(event_kind_name(ev->kind))) |
+	      set(obj, "ts_ns", u64(ev->ts_ns));
+	if (event_has_conn(ev))
+		err |= set(obj, "conn", u64(ev->conn));
 	switch (ev->kind) {
 	case EV_CONN_OPEN:
 	case EV_CONN_CLOSE:
 	case EV_CONN_END:
-		set_conn(obj, ev);
+		err |= set_conn(obj, ev);
 		break;
 	case EV_TLS_HANDSHAKE:
-		json_object_set_new(obj, "role",
-				    json_string(ev->handshake.client ? "client" : "server"));
-		json_object_set_new(obj, "ok", json_boolean(ev->handshake.ok));
-		json_object_set_new(obj, "start_ts_ns", u64(ev->handshake.start_ts_ns));
-		json_object_set_new(obj, "duration_ns", u64(ev->handshake.duration_ns));
-		json_object_set_new(obj, "error", str_or_null(ev->handshake.error));
-		json_object_set_new(obj, "verify_error", str_or_null(ev->handshake.verify_error));
-		json_object_set_new(obj, "after_handshake",
-				    json_boolean(ev->handshake.after_handshake));
+		err |= set_handshake(obj, &ev->handshake);
 		break;
 	case EV_TLS_ALERT:
-		json_object_set_new(obj, "from", str_or_null(side_or_null(ev->alert.from)));
-		json_object_set_new(obj, "level",
-				    json_string(ev->alert.fatal ? "fatal" : "warning"));
-		json_object_set_new(obj, "description", json_string(ev->alert.description));
-		json_object_set_new(obj, "code", json_integer(ev->alert.code));
+		err |= set_alert(obj, &ev->alert);
 		break;
 	case EV_TLS_CHAIN:
-		set_chain(obj, &ev->chain);
+		err |= set_chain(obj, &ev->chain);
 		break;
 	case EV_SIP:
-		json_object_set_new(obj, "dir", json_string(direction_name(ev->sip.dir)));
-		json_object_set_new(obj, "transport",
-				    str_or_null(transport_name(ev->sip.transport)));
-		set_endpoints(obj, &ev->sip.local, &ev->sip.remote);
-		json_object_set_new(obj, "raw", json_stringn(ev->sip.raw, ev->sip.raw_len));
+		err |= set_sip(obj, &ev->sip);
 		break;
 	case EV_TLS_HELLO:
-	case EV_TLS_LEAF_CHANGED:
-		break; /* the live wire source writes these as JSON; events keep no fields */
-	case EV_LOST:
-		json_object_set_new(obj, "ringbuf", u64(ev->lost.ringbuf));
-		json_object_set_new(obj, "map_full", u64(ev->lost.map_full));
+		err |= set_hello(obj, &ev->hello);
 		break;
+	case EV_TLS_LEAF_CHANGED:
+		err |= set_leaf_changed(obj, &ev->leaf);
+		break;
+	case EV_LOST:
+		err |= set_lost(obj, &ev->lost);
+		break;
+	}
+	if (err) {
+		json_decref(obj);
+		return NULL;
 	}
 	return obj;
 }

@@ -15,4 +15,10 @@
 /* The event as a JSON object (new reference), NULL when out of memory. */
 json_t *event_to_json(const struct event *ev);
 
+/* TLS values as the journal writes them: the IANA name, or "0x0305" (in hex) for a value the
+ * tables do not know. */
+const char *tls_version_text(uint16_t version, char hex[8]);
+const char *tls_cipher_text(uint16_t cipher_suite, char hex[8]);
+const char *tls_alert_level_text(const struct ev_tls_alert *alert, char hex[8]);
+
 #endif

@@ -1,6 +1,8 @@
 /* Ownership and names of the normalized event. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "event.h"
 
@@ -22,6 +24,9 @@ void event_release(struct event *ev)
 		for (size_t i = 0; i < ev->chain.n_certs; i++)
 			cert_release(&ev->chain.certs[i]);
 		free(ev->chain.certs);
+	} else if (ev->kind == EV_TLS_LEAF_CHANGED) {
+		free(ev->leaf.old_subject);
+		free(ev->leaf.new_subject);
 	}
 	memset(ev, 0, sizeof(*ev));
 }
@@ -30,6 +35,62 @@ void event_move(struct event *dst, struct event *src)
 {
 	*dst = *src;
 	memset(src, 0, sizeof(*src));
+}
+
+/* *dst: a copy of src, or NULL for NULL. Returns false when out of memory. */
+static bool dup_text(char **dst, const char *src)
+{
+	*dst = src ? strdup(src) : NULL;
+	return !src || *dst;
+}
+
+static bool copy_certs(struct ev_tls_chain *dst, const struct ev_tls_chain *src)
+{
+	bool ok = true;
+
+	dst->certs = NULL;
+	dst->n_certs = 0;
+	if (!src->certs)
+		return true;
+	dst->certs = calloc(src->n_certs ? src->n_certs : 1, sizeof(*dst->certs));
+	for (size_t i = 0; dst->certs && ok && i < src->n_certs; i++) {
+		const struct ev_cert *from = &src->certs[i];
+		struct ev_cert *cert = &dst->certs[i];
+
+		dst->n_certs = i + 1; /* so event_release frees what was copied */
+		ok = dup_text(&cert->subject, from->subject) &&
+		     dup_text(&cert->issuer, from->issuer) && dup_text(&cert->sans, from->sans) &&
+		     dup_text(&cert->not_before, from->not_before) &&
+		     dup_text(&cert->not_after, from->not_after) &&
+		     dup_text(&cert->sha256, from->sha256);
+	}
+	return dst->certs && ok;
+}
+
+int event_copy(struct event *dst, const struct event *src)
+{
+	bool ok = true;
+
+	*dst = *src;
+	if (src->kind == EV_SIP) {
+		dst->sip.raw = src->sip.raw ? malloc(src->sip.raw_len + 1) : NULL;
+		ok = !src->sip.raw || dst->sip.raw;
+		if (dst->sip.raw) {
+			memcpy(dst->sip.raw, src->sip.raw, src->sip.raw_len);
+			dst->sip.raw[src->sip.raw_len] = '\0';
+		}
+	} else if (src->kind == EV_TLS_CHAIN) {
+		ok = copy_certs(&dst->chain, &src->chain);
+	} else if (src->kind == EV_TLS_LEAF_CHANGED) {
+		dst->leaf.new_subject = NULL;
+		ok = dup_text(&dst->leaf.old_subject, src->leaf.old_subject) &&
+		     dup_text(&dst->leaf.new_subject, src->leaf.new_subject);
+	}
+	if (!ok) {
+		event_release(dst);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 const char *event_kind_name(enum event_kind kind)
@@ -80,4 +141,29 @@ const char *chain_verdict_name(enum chain_verdict verdict)
 	    [CHAIN_NAME_MISMATCH] = "name_mismatch",
 	};
 	return (unsigned)verdict < sizeof(names) / sizeof(names[0]) ? names[verdict] : "?";
+}
+
+const char *event_transport_name(enum transport transport)
+{
+	static const char *const names[] = {
+	    [TRANSPORT_UNKNOWN] = NULL,
+	    [TRANSPORT_UDP] = "udp",
+	    [TRANSPORT_TCP] = "tcp",
+	    [TRANSPORT_TLS] = "tls",
+	};
+	return (unsigned)transport < sizeof(names) / sizeof(names[0]) ? names[transport] : NULL;
+}
+
+bool event_has_conn(const struct event *ev)
+{
+	return ev->conn || (ev->kind == EV_TLS_HANDSHAKE && ev->handshake.libssl.given) ||
+	       (ev->kind == EV_SIP && ev->sip.libssl.given);
+}
+
+bool epoch_rfc3339(int64_t epoch_s, char *text, size_t len)
+{
+	time_t seconds = (time_t)epoch_s;
+	struct tm tm;
+
+	return gmtime_r(&seconds, &tm) && strftime(text, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }

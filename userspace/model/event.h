@@ -22,8 +22,9 @@ enum event_kind {
 	EV_TLS_CHAIN,
 	EV_SIP,
 	EV_LOST,
-	EV_TLS_HELLO,	     /* wire: ClientHello/ServerHello summary; read, not used yet */
-	EV_TLS_LEAF_CHANGED, /* wire: a peer's leaf fingerprint changed; read, not used yet */
+	EV_TLS_HELLO,	     /* wire: ClientHello/ServerHello summary; not used by the rules yet */
+	EV_TLS_LEAF_CHANGED, /* wire: a peer's leaf fingerprint changed; not used by the rules yet
+			      */
 };
 
 /* Direction of a connection's open (or of a message) relative to this host. */
@@ -77,6 +78,11 @@ struct endpoint {
 /* conn_open, conn_close and conn_end share the socket fields; the close fields are zero on an
  * open, and duration, retransmits and sk_error are given by conn_end only. */
 struct ev_conn {
+	/* the live socket tracer's flags; a capture or an older journal has none */
+	bool kernel_flags;
+	bool before_trace;		     /* the connection existed before the trace started */
+	bool rst_sent, rst_received;	     /* conn_end */
+	bool duration_unknown, idle_unknown; /* the tracer saw no open / no first close: null */
 	struct endpoint local, remote;
 	enum direction direction;
 	bool tls_client; /* this host is the TLS client (direction out) */
@@ -89,21 +95,35 @@ struct ev_conn {
 	enum close_how how;
 	uint64_t first_close_ts_ns; /* 0: unknown */
 	uint64_t idle_ns;
-	char sk_error[24]; /* errno name, "" when none */
+	char sk_error[24]; /* errno name (its number when it has none), "" when none */
+};
+
+/* The process and socket an event of the libssl probe came from (tls_handshake, sip): written
+ * with the event, as `siptrail live` always has; other sources leave it out (given false). */
+struct ev_libssl {
+	bool given;
+	uint32_t pid;
+	char comm[17];
+	uint64_t netns;
 };
 
 struct ev_tls_handshake {
-	bool client; /* this host's role */
+	bool client;	   /* this host's role */
+	bool role_unknown; /* the probe could not tell: role is null */
 	bool ok;
 	uint64_t start_ts_ns, duration_ns;
 	bool after_handshake; /* failed after the handshake call had returned success (TLS 1.3) */
 	char error[EV_NAME_LEN];	/* OpenSSL reason, "" when none */
 	char verify_error[EV_NAME_LEN]; /* X509 verify string, "" when none */
+	char error_detail[256];		/* libssl: the OpenSSL error string, "" when none */
+	struct endpoint local, remote;	/* libssl: the socket; addr "" when not given */
+	struct ev_libssl libssl;
 };
 
 struct ev_tls_alert {
 	enum side from;
 	bool fatal;
+	uint8_t level; /* the record's level byte when the source gave it (wire), else 0 */
 	char description[48];
 	int code;
 };
@@ -119,18 +139,56 @@ struct ev_tls_chain {
 	size_t n_certs;
 	enum chain_verdict verdict;
 	char missing_issuer[256];
+	bool verify_given;		/* the wire path's own check: verify_error is written */
+	char verify_error[EV_NAME_LEN]; /* "" when none */
+};
+
+#define EV_MAX_OFFERED_VERSIONS 16
+
+/* What the wire saw of a handshake's hellos. */
+struct ev_tls_hello {
+	bool client; /* this host's role */
+	char sni[256];
+	uint16_t offered[EV_MAX_OFFERED_VERSIONS]; /* ClientHello supported_versions */
+	size_t n_offered;
+	bool server_hello_seen; /* else version and cipher are unknown */
+	uint16_t version, cipher_suite;
+	bool hello_retry;
+};
+
+/* A peer presents another leaf certificate than the last time it was seen. */
+struct ev_tls_leaf_changed {
+	enum side from;
+	char peer[EV_ADDR_LEN];
+	uint16_t peer_port; /* 0 for a client certificate (its port changes) */
+	char sni[256];
+	char old_sha256[65], new_sha256[65];
+	char *old_subject, *new_subject;      /* owned */
+	int64_t old_not_after, new_not_after; /* seconds since the Unix epoch */
 };
 
 struct ev_sip {
 	enum direction dir;
 	enum transport transport;
 	struct endpoint local, remote;
-	char *raw; /* the whole message; owned */
+	char *raw; /* the whole message; owned; not always UTF-8 (libssl plaintext) */
 	size_t raw_len;
+	/* libssl: the SSL_read/SSL_write the message came from */
+	struct ev_libssl libssl;
+	size_t total_len;
+	bool truncated;
 };
 
+/* The loss counters since the start. ringbuf and map_full are what every journal has; the
+ * rest is what `siptrail live` adds (detailed), with the wire path's (wire) when it runs. */
 struct ev_lost {
 	uint64_t ringbuf, map_full;
+	bool detailed;
+	uint64_t ringbuf_conn_open, ringbuf_conn_end, ringbuf_conn_close_late, skipped_calls;
+	uint64_t ringbuf_tls;
+	bool wire;
+	uint64_t wire_drops, wire_streams_dropped, wire_gaps, wire_pending_full, wire_sockets_full,
+	    wire_unmatched;
 };
 
 struct event {
@@ -144,6 +202,8 @@ struct event {
 		struct ev_tls_chain chain;
 		struct ev_sip sip;
 		struct ev_lost lost;
+		struct ev_tls_hello hello;
+		struct ev_tls_leaf_changed leaf;
 	};
 };
 
@@ -153,10 +213,23 @@ void event_release(struct event *ev);
 /* Moves src into dst (dst takes ownership; src is left empty). */
 void event_move(struct event *dst, struct event *src);
 
+/* dst becomes a deep copy of src (its own raw text and certificates). Returns 0 or -ENOMEM
+ * (dst left empty). */
+int event_copy(struct event *dst, const struct event *src);
+
 const char *event_kind_name(enum event_kind kind);
 const char *direction_name(enum direction dir);
 const char *side_name(enum side side);
 const char *close_how_name(enum close_how how);
 const char *chain_verdict_name(enum chain_verdict verdict);
+const char *event_transport_name(enum transport transport); /* NULL when unknown */
+
+/* The event is on a connection: conn is set, or it comes from the libssl probe, whose events
+ * always carry theirs (0 for a socket it could not find). */
+bool event_has_conn(const struct event *ev);
+
+/* RFC 3339 UTC ("2026-12-05T04:38:49Z"), as certificate validity is written. Returns false
+ * when the time cannot be written. */
+bool epoch_rfc3339(int64_t epoch_s, char *text, size_t len);
 
 #endif

@@ -13,6 +13,7 @@
 #include "capture_source.h"
 #include "pcapng_write.h"
 #include "sip_framer.h"
+#include "tls_cert_event.h"
 #include "tls_chain.h"
 #include "tls_record.h"
 
@@ -226,33 +227,6 @@ static void emit_handshake(struct src_conn *c, bool ok, const char *error, uint6
 	emit(c->src, &ev);
 }
 
-static char *dup_time(int64_t epoch_s)
-{
-	char buf[32];
-	time_t t = (time_t)epoch_s;
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return strdup(buf);
-}
-
-static char *dup_sans(const struct tls_cert_info *info)
-{
-	size_t len = 1;
-	char *out;
-
-	for (size_t i = 0; i < info->sans_count; i++)
-		len += strlen(info->sans[i]) + 1;
-	out = calloc(1, len);
-	for (size_t i = 0; out && i < info->sans_count; i++) {
-		if (i)
-			strcat(out, ",");
-		strcat(out, info->sans[i]);
-	}
-	return out;
-}
-
 static int cert_fill(struct ev_cert *cert, const struct tls_view *der)
 {
 	struct tls_cert_info *info = malloc(sizeof(*info));
@@ -264,37 +238,10 @@ static int cert_fill(struct ev_cert *cert, const struct tls_view *der)
 		rc = 0; /* an undecodable certificate is listed without fields */
 		goto out;
 	}
-	cert->subject = strdup(info->subject);
-	cert->issuer = strdup(info->issuer);
-	cert->sans = dup_sans(info);
-	cert->not_before = dup_time(info->not_before);
-	cert->not_after = dup_time(info->not_after);
-	cert->sha256 = strdup(info->sha256);
-	if (cert->subject && cert->issuer && cert->sans && cert->not_before && cert->not_after &&
-	    cert->sha256)
-		rc = 0;
+	rc = ev_cert_from_info(cert, info);
 out:
 	free(info);
 	return rc;
-}
-
-static enum chain_verdict verdict_of(enum tls_chain_verdict v)
-{
-	switch (v) {
-	case TLS_CHAIN_OK:
-		return CHAIN_OK;
-	case TLS_CHAIN_EXPIRED:
-		return CHAIN_EXPIRED;
-	case TLS_CHAIN_NOT_YET_VALID:
-		return CHAIN_NOT_YET_VALID;
-	case TLS_CHAIN_INCOMPLETE:
-		return CHAIN_INCOMPLETE;
-	case TLS_CHAIN_UNTRUSTED:
-		return CHAIN_UNTRUSTED;
-	case TLS_CHAIN_NAME_MISMATCH:
-		return CHAIN_NAME_MISMATCH;
-	}
-	return CHAIN_UNKNOWN;
 }
 
 /* A Certificate message (TLS <= 1.2): the chain, judged at the capture's time as the receiver
@@ -339,7 +286,7 @@ static void on_certificate(struct src_conn *c, const struct tls_record_event *te
 		    tls_trust_load(&c->src->trust, NULL, NULL, trust_err, sizeof(trust_err)) != 0;
 	}
 	if (list->count && c->src->trust && !tls_chain_check(c->src->trust, &req, &result)) {
-		ev.chain.verdict = verdict_of(result.verdict);
+		ev.chain.verdict = chain_verdict_of(result.verdict);
 		copy_text(ev.chain.missing_issuer, sizeof(ev.chain.missing_issuer),
 			  result.missing_issuer);
 		if (result.verdict != TLS_CHAIN_OK && sender != c->local_side)

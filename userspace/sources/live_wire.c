@@ -17,7 +17,7 @@ static int take_event(void *ctx, struct wire_event *event)
 {
 	struct live_wire *wire = ctx;
 
-	if (wire->on_tls_port && event->tcp && !strcmp(event->name, "tls_hello"))
+	if (wire->on_tls_port && event->tcp && event->body.kind == EV_TLS_HELLO)
 		for (size_t i = 0; i < 2; i++)
 			if (wire->ports->traced[event->end[i].port])
 				wire->on_tls_port(wire->ctx, event->end[i].port);
@@ -85,21 +85,15 @@ bool live_wire_losses_changed(const struct live_wire_counts *now,
 	       now->resolver.sockets_full != before->resolver.sockets_full;
 }
 
-int live_wire_losses_json(const struct live_wire_counts *counts, json_t *lost)
+void live_wire_losses(const struct live_wire_counts *counts, struct ev_lost *lost)
 {
-	int err = 0;
-
-	err |= json_object_set_new(lost, "wire_drops", json_integer(counts->source.drops));
-	err |= json_object_set_new(lost, "wire_streams_dropped",
-				   json_integer(counts->source.streams_dropped));
-	err |= json_object_set_new(lost, "wire_gaps", json_integer(counts->source.gaps));
-	err |= json_object_set_new(lost, "wire_pending_full",
-				   json_integer(counts->resolver.pending_full));
-	err |= json_object_set_new(lost, "wire_sockets_full",
-				   json_integer(counts->resolver.sockets_full));
-	err |=
-	    json_object_set_new(lost, "wire_unmatched", json_integer(counts->resolver.unmatched));
-	return err ? -ENOMEM : 0;
+	lost->wire = true;
+	lost->wire_drops = counts->source.drops;
+	lost->wire_streams_dropped = counts->source.streams_dropped;
+	lost->wire_gaps = counts->source.gaps;
+	lost->wire_pending_full = counts->resolver.pending_full;
+	lost->wire_sockets_full = counts->resolver.sockets_full;
+	lost->wire_unmatched = counts->resolver.unmatched;
 }
 
 void live_wire_close(struct live_wire *wire)

@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <jansson.h>
 
+#include "event.h"
 #include "sock_events.h"
 #include "wire_resolver.h"
 #include "wire_source.h"
@@ -23,7 +23,7 @@ struct live_wire;
 /* Told each traced port a TLS hello was seen on, as soon as it is decoded. */
 typedef void (*wire_tls_port_fn)(void *ctx, uint16_t port);
 
-/* output writes each finished journal event; on_tls_port may be NULL. Returns 0 or a
+/* output takes each finished event; on_tls_port may be NULL. Returns 0 or a
  * negative errno with why. */
 int live_wire_open(const struct wire_source_config *config, wire_output_fn output,
 		   wire_tls_port_fn on_tls_port, void *ctx, int64_t wall_offset_ns,
@@ -46,8 +46,8 @@ int live_wire_counts(struct live_wire *wire, struct live_wire_counts *counts);
 bool live_wire_losses_changed(const struct live_wire_counts *now,
 			      const struct live_wire_counts *before);
 
-/* Adds the wire fields to a "lost" event. Returns 0 or -ENOMEM. */
-int live_wire_losses_json(const struct live_wire_counts *counts, json_t *lost);
+/* Adds the wire counters to a "lost" event. */
+void live_wire_losses(const struct live_wire_counts *counts, struct ev_lost *lost);
 
 /* NULL is fine. */
 void live_wire_close(struct live_wire *wire);

@@ -1,6 +1,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -10,15 +11,25 @@
 
 #include "tls_event.h"
 
-static void addr_format(const __u8 *addr, __u16 family, char *text)
+/* The contract writes IPv4 dotted, also for IPv4-mapped addresses on an IPv6 socket: bytes
+ * gets the address as the wire carries it, text its inet_ntop form. */
+static void addr_convert(const __u8 *addr, __u16 family, uint8_t *out_family, uint8_t bytes[16],
+			 char *text)
 {
 	static const __u8 v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
-	/* The contract writes IPv4 dotted, also for IPv4-mapped addresses on an IPv6 socket. */
-	if (family == AF_INET6 && memcmp(addr, v4_mapped, sizeof(v4_mapped)) == 0)
-		inet_ntop(AF_INET, addr + 12, text, INET6_ADDRSTRLEN);
-	else
-		inet_ntop(family == AF_INET ? AF_INET : AF_INET6, addr, text, INET6_ADDRSTRLEN);
+	memset(bytes, 0, 16);
+	if (family == AF_INET6 && memcmp(addr, v4_mapped, sizeof(v4_mapped)) == 0) {
+		*out_family = AF_INET;
+		memcpy(bytes, addr + 12, 4);
+	} else if (family == AF_INET) {
+		*out_family = AF_INET;
+		memcpy(bytes, addr, 4);
+	} else {
+		*out_family = AF_INET6;
+		memcpy(bytes, addr, 16);
+	}
+	inet_ntop(*out_family, bytes, text, INET6_ADDRSTRLEN);
 }
 
 static const char *mapped_by_name(__u8 source)
@@ -45,8 +56,8 @@ static void head_convert(const struct ssl_event_head *head, int64_t offset_ns, s
 	ev->tid = head->tid;
 	memcpy(ev->comm, head->comm, SSL_COMM_LEN);
 	ev->comm[SSL_COMM_LEN] = '\0';
-	addr_format(head->conn.laddr, head->conn.family, ev->laddr);
-	addr_format(head->conn.raddr, head->conn.family, ev->raddr);
+	addr_convert(head->conn.laddr, head->conn.family, &ev->family, ev->laddr_bytes, ev->laddr);
+	addr_convert(head->conn.raddr, head->conn.family, &ev->family, ev->raddr_bytes, ev->raddr);
 	ev->lport = head->conn.lport;
 	ev->rport = head->conn.rport;
 	ev->mapped_by = mapped_by_name(head->conn.bind_source);
@@ -176,5 +187,75 @@ int tls_event_from_raw(const void *raw, size_t raw_len, int64_t realtime_offset_
 		return 0;
 	default:
 		return -EINVAL;
+	}
+}
+
+static void text_copy(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src ? src : "");
+}
+
+static void libssl_fields(const struct tls_event *tls, struct ev_libssl *libssl,
+			  struct endpoint *local, struct endpoint *remote)
+{
+	libssl->given = true;
+	libssl->pid = tls->pid;
+	text_copy(libssl->comm, sizeof(libssl->comm), tls->comm);
+	libssl->netns = tls->netns;
+	text_copy(local->addr, sizeof(local->addr), tls->laddr);
+	local->port = tls->lport;
+	text_copy(remote->addr, sizeof(remote->addr), tls->raddr);
+	remote->port = tls->rport;
+}
+
+static void handshake_event(const struct tls_event *tls, struct event *out)
+{
+	const struct tls_handshake *hs = &tls->handshake;
+	struct ev_tls_handshake *h = &out->handshake;
+
+	out->kind = EV_TLS_HANDSHAKE;
+	libssl_fields(tls, &h->libssl, &h->local, &h->remote);
+	h->role_unknown = !hs->role;
+	h->client = hs->role && !strcmp(hs->role, "client");
+	h->ok = hs->ok;
+	h->start_ts_ns = hs->start_ts_ns;
+	h->duration_ns = hs->duration_ns;
+	h->after_handshake = hs->after_handshake;
+	text_copy(h->error, sizeof(h->error), hs->error);
+	text_copy(h->error_detail, sizeof(h->error_detail), hs->error_detail);
+	text_copy(h->verify_error, sizeof(h->verify_error), hs->verify_error);
+}
+
+static int sip_event(const struct tls_event *tls, struct event *out)
+{
+	const struct tls_data *data = &tls->data;
+	struct ev_sip *sip = &out->sip;
+
+	out->kind = EV_SIP;
+	libssl_fields(tls, &sip->libssl, &sip->local, &sip->remote);
+	sip->dir = data->out ? DIR_OUT : DIR_IN;
+	sip->transport = TRANSPORT_TLS;
+	sip->total_len = data->total_len;
+	sip->truncated = data->truncated;
+	sip->raw = malloc(data->len + 1);
+	if (!sip->raw)
+		return -ENOMEM;
+	memcpy(sip->raw, data->bytes, data->len);
+	sip->raw[data->len] = '\0';
+	sip->raw_len = data->len;
+	return 0;
+}
+
+int tls_event_to_event(const struct tls_event *tls, struct event *out)
+{
+	*out = (struct event){.ts_ns = tls->ts_ns, .conn = tls->conn};
+	switch (tls->kind) {
+	case TLS_EVENT_HANDSHAKE_END:
+		handshake_event(tls, out);
+		return 0;
+	case TLS_EVENT_DATA:
+		return sip_event(tls, out);
+	default:
+		return -ENOENT;
 	}
 }

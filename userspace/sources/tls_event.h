@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "event.h"
 #include "ssl_events.h"
 
 enum tls_event_kind {
@@ -49,6 +50,10 @@ struct tls_event {
 	char comm[SSL_COMM_LEN + 1];
 	char laddr[INET6_ADDRSTRLEN];
 	char raddr[INET6_ADDRSTRLEN];
+	/* the same addresses in network order: AF_INET (also for IPv4-mapped ones, as the wire
+	 * carries them) in the first 4 bytes, or AF_INET6 */
+	uint8_t family;
+	uint8_t laddr_bytes[16], raddr_bytes[16];
 	uint16_t lport;
 	uint16_t rport;
 	const char *mapped_by;		/* "in_call", "recv_before", "send_after" */
@@ -60,5 +65,10 @@ struct tls_event {
  * clock. Returns 0, or -EINVAL for a record too short for its type. */
 int tls_event_from_raw(const void *raw, size_t raw_len, int64_t realtime_offset_ns,
 		       struct tls_event *ev);
+
+/* The event of a TLS-library event (docs/journal.md: "tls_handshake", "sip"; the SIP text is
+ * copied, so out outlives tls). Returns 0, -ENOENT for kinds the journal does not carry
+ * (handshake begin, late verify result), or -ENOMEM. */
+int tls_event_to_event(const struct tls_event *tls, struct event *out);
 
 #endif

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/queue.h>
 
 #include "socket_table.h"
@@ -70,13 +71,13 @@ void wire_resolver_free(struct wire_resolver *resolver)
 static int write_as(struct wire_resolver *resolver, const struct wire_event *event, uint64_t conn,
 		    unsigned local)
 {
-	json_t *line = wire_event_to_json(event, conn, local);
-	int err;
+	struct event resolved;
+	int err = wire_event_resolve(event, conn, local, &resolved);
 
-	if (!line)
-		return -ENOMEM;
-	err = resolver->output(resolver->ctx, line);
-	json_decref(line);
+	if (err)
+		return err;
+	err = resolver->output(resolver->ctx, &resolved);
+	event_release(&resolved);
 	if (!err)
 		resolver->counts.written++;
 	return err;
@@ -167,7 +168,7 @@ int wire_resolver_add(struct wire_resolver *resolver, struct wire_event *event)
 		return -ENOMEM;
 	}
 	pending->event = *event;
-	event->body = NULL;
+	memset(&event->body, 0, sizeof(event->body)); /* moved */
 	pending->deadline_ns = event->ts_ns + PENDING_DEADLINE_NS;
 	TAILQ_INSERT_TAIL(&resolver->pending, pending, link);
 	resolver->pending_count++;

@@ -8,16 +8,16 @@
 #define SIPTRAIL_WIRE_RESOLVER_H
 
 #include <stdint.h>
-#include <jansson.h>
 
 #include "sock_events.h"
 #include "wire_event.h"
 
-/* Writes one finished journal event (borrowed). Returns 0 or a negative errno. */
-typedef int (*wire_output_fn)(void *ctx, const json_t *event);
+/* Takes one finished event (it may move it out, leaving it empty). Returns 0 or a negative
+ * errno. */
+typedef int (*wire_output_fn)(void *ctx, struct event *event);
 
 struct wire_resolver_counts {
-	uint64_t written;      /* journal events written */
+	uint64_t written;      /* events written */
 	uint64_t unmatched;    /* TCP events with no traced socket by their deadline */
 	uint64_t pending_full; /* events dropped because too many were waiting */
 	uint64_t sockets_full; /* sockets not learned: the socket table was full */

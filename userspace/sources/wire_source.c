@@ -139,7 +139,7 @@ static void udp_datagram(struct wire_source *source, const struct packet_l4 *pac
 	memcpy(template.end[1].addr, packet->dst_addr, sizeof(packet->dst_addr));
 	template.end[1].port = packet->dst_port;
 	template.local_mask = source->packet_local;
-	wire_sip_emit(&source->env, &template, 0, "udp", (const char *)packet->payload,
+	wire_sip_emit(&source->env, &template, 0, TRANSPORT_UDP, (const char *)packet->payload,
 		      packet->payload_len, ts_ns);
 }
 

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,36 +29,63 @@ struct wire_stream *wire_stream_new(const struct tcp_conn *conn, struct wire_tls
 	return stream;
 }
 
-json_t *wire_text_json(const char *text, size_t len)
+/* RFC 3629 §4: well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF), as jansson
+ * requires of a JSON string. */
+static bool utf8_valid(const char *text, size_t len)
 {
-	json_t *string = json_stringn(text, len);
-	char *copy;
+	const unsigned char *p = (const unsigned char *)text, *end = p + len;
 
-	if (string || !len)
-		return string;
-	copy = malloc(len);
+	while (p < end) {
+		unsigned char c = *p++;
+		size_t more = c < 0x80		       ? 0
+			      : c >= 0xc2 && c <= 0xdf ? 1
+			      : (c & 0xf0) == 0xe0     ? 2
+			      : c >= 0xf0 && c <= 0xf4 ? 3
+						       : 4;
+
+		if (more == 4 || (size_t)(end - p) < more)
+			return false;
+		if ((c == 0xe0 && p[0] < 0xa0) || (c == 0xed && p[0] > 0x9f) ||
+		    (c == 0xf0 && p[0] < 0x90) || (c == 0xf4 && p[0] > 0x8f))
+			return false;
+		for (; more; more--)
+			if ((*p++ & 0xc0) != 0x80)
+				return false;
+	}
+	return true;
+}
+
+/* A copy of text that may not be UTF-8 (SIP bodies can be binary): when it is not, every
+ * non-ASCII byte becomes '?', so the journal keeps the message. NULL when out of memory. */
+static char *wire_text(const char *text, size_t len)
+{
+	char *copy = malloc(len + 1);
+
 	if (!copy)
 		return NULL;
-	for (size_t i = 0; i < len; i++)
-		copy[i] = (unsigned char)text[i] < 0x80 ? text[i] : '?';
-	string = json_stringn(copy, len);
-	free(copy);
-	return string;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	if (!utf8_valid(copy, len))
+		for (size_t i = 0; i < len; i++)
+			if ((unsigned char)copy[i] >= 0x80)
+				copy[i] = '?';
+	return copy;
 }
 
 void wire_sip_emit(struct wire_tls_env *env, const struct wire_event *template, unsigned sender,
-		   const char *transport, const char *raw, size_t raw_len, uint64_t ts_ns)
+		   enum transport transport, const char *raw, size_t raw_len, uint64_t ts_ns)
 {
 	struct wire_event event = *template;
-	json_t *text = wire_text_json(raw, raw_len);
 	int err;
 
-	event.name = "sip";
 	event.perspective = WIRE_DIR_ADDRS;
 	event.sender = sender;
 	event.ts_ns = ts_ns;
-	event.body = text ? json_pack("{s:s, s:o}", "transport", transport, "raw", text) : NULL;
-	if (!event.body) {
+	event.body = (struct event){.kind = EV_SIP};
+	event.body.sip.transport = transport;
+	event.body.sip.raw = wire_text(raw, raw_len);
+	event.body.sip.raw_len = raw_len;
+	if (!event.body.sip.raw) {
 		env->err = env->err ? env->err : -ENOMEM;
 		return;
 	}
@@ -73,8 +101,8 @@ static void on_sip_frame(const struct sip_frame *frame, void *user)
 
 	if (frame->kind != SIP_FRAME_MESSAGE)
 		return;
-	wire_sip_emit(stream->tls.env, &stream->template, ctx->from, "tcp", frame->data, frame->len,
-		      ctx->ts_ns);
+	wire_sip_emit(stream->tls.env, &stream->template, ctx->from, TRANSPORT_TCP, frame->data,
+		      frame->len, ctx->ts_ns);
 }
 
 /* RFC 5246 §6.2.1 / RFC 8446 §5.1: content type 20..24, then major version 3. SIP starts with

@@ -38,12 +38,8 @@ void wire_stream_end(struct wire_stream *stream, uint64_t ts_ns);
 /* Frees without reporting anything. */
 void wire_stream_free(struct wire_stream *stream);
 
-/* JSON string of text that may not be UTF-8 (SIP bodies can be binary): invalid bytes become
- * '?'. NULL when out of memory. */
-json_t *wire_text_json(const char *text, size_t len);
-
 /* Emits a "sip" event for one message sent by side `sender`. */
 void wire_sip_emit(struct wire_tls_env *env, const struct wire_event *template, unsigned sender,
-		   const char *transport, const char *raw, size_t raw_len, uint64_t ts_ns);
+		   enum transport transport, const char *raw, size_t raw_len, uint64_t ts_ns);
 
 #endif

@@ -1,10 +1,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "tls_cert_event.h"
 #include "wire_tls.h"
-#include "wire_tls_json.h"
 
 void wire_tls_init(struct wire_tls *tls, const struct wire_event *stream, struct wire_tls_env *env)
 {
@@ -19,42 +20,53 @@ void wire_tls_release(struct wire_tls *tls)
 	tls_conn_release(&tls->conn);
 }
 
-static void emit(struct wire_tls *tls, const char *name, enum wire_perspective perspective,
-		 unsigned sender, uint64_t ts_ns, json_t *body)
+static void fail(struct wire_tls *tls, int err)
+{
+	if (!tls->env->err)
+		tls->env->err = err;
+}
+
+/* Hands body (moved) to the emitter, seen from the stream's ends. */
+static void emit(struct wire_tls *tls, enum wire_perspective perspective, unsigned sender,
+		 uint64_t ts_ns, struct event *body)
 {
 	struct wire_event event = *tls->stream;
 	int err;
 
-	if (!body) {
-		tls->env->err = tls->env->err ? tls->env->err : -ENOMEM;
-		return;
-	}
-	event.name = name;
 	event.perspective = perspective;
 	event.sender = sender;
 	event.ts_ns = ts_ns;
-	event.body = body;
+	event_move(&event.body, body);
 	err = tls->env->emit(tls->env->ctx, &event);
-	if (err && !tls->env->err)
-		tls->env->err = err;
+	if (err)
+		fail(tls, err);
+}
+
+/* Cut to fit, as the event's fixed fields are. */
+static void copy_text(char *dst, size_t len, const char *src)
+{
+	size_t n = src ? strnlen(src, len - 1) : 0;
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 static void report_hello(struct wire_tls *tls, const struct tls_server_hello *server_hello,
 			 uint64_t ts_ns)
 {
-	struct wire_hello hello = {
-	    .sni = tls->sni[0] ? tls->sni : NULL,
-	    .offered = tls->offered,
-	    .offered_count = tls->offered_count,
-	    .server_hello_seen = server_hello != NULL,
-	    .version = server_hello ? server_hello->version : 0,
-	    .cipher_suite = server_hello ? server_hello->cipher_suite : 0,
-	    .hello_retry = tls->hello_retry,
-	};
+	struct event body = {.kind = EV_TLS_HELLO};
+	struct ev_tls_hello *hello = &body.hello;
 
+	copy_text(hello->sni, sizeof(hello->sni), tls->sni);
+	hello->n_offered = tls->offered_count < EV_MAX_OFFERED_VERSIONS ? tls->offered_count
+									: EV_MAX_OFFERED_VERSIONS;
+	memcpy(hello->offered, tls->offered, hello->n_offered * sizeof(hello->offered[0]));
+	hello->server_hello_seen = server_hello != NULL;
+	hello->version = server_hello ? server_hello->version : 0;
+	hello->cipher_suite = server_hello ? server_hello->cipher_suite : 0;
+	hello->hello_retry = tls->hello_retry;
 	tls->hello_reported = true;
-	emit(tls, "tls_hello", WIRE_ROLE, server_hello ? TCP_SIDE_SERVER : TCP_SIDE_CLIENT, ts_ns,
-	     wire_hello_json(&hello));
+	emit(tls, WIRE_ROLE, server_hello ? TCP_SIDE_SERVER : TCP_SIDE_CLIENT, ts_ns, &body);
 }
 
 static void on_client_hello(struct wire_tls *tls, const struct tls_client_hello *hello)
@@ -89,17 +101,55 @@ static void peer_key(const struct wire_tls *tls, unsigned sender, char *key, siz
 static void check_leaf(struct wire_tls *tls, unsigned sender, const struct tls_cert_info *leaf,
 		       uint64_t ts_ns)
 {
+	struct event body = {.kind = EV_TLS_LEAF_CHANGED};
+	struct ev_tls_leaf_changed *changed = &body.leaf;
 	char key[400], addr[64];
 	struct leaf_seen before;
-	int changed;
 
 	peer_key(tls, sender, key, sizeof(key), addr, sizeof(addr));
-	changed = leaf_tracker_note(tls->env->leaves, key, leaf, &before);
-	if (changed == 1)
-		emit(tls, "tls_leaf_changed", WIRE_FROM, sender, ts_ns,
-		     wire_leaf_changed_json(
-			 addr, sender == TCP_SIDE_SERVER ? tls->stream->end[sender].port : 0,
-			 tls->sni[0] ? tls->sni : NULL, &before, leaf));
+	if (leaf_tracker_note(tls->env->leaves, key, leaf, &before) != 1)
+		return;
+	copy_text(changed->peer, sizeof(changed->peer), addr);
+	changed->peer_port = sender == TCP_SIDE_SERVER ? tls->stream->end[sender].port : 0;
+	copy_text(changed->sni, sizeof(changed->sni), tls->sni);
+	copy_text(changed->old_sha256, sizeof(changed->old_sha256), before.sha256);
+	copy_text(changed->new_sha256, sizeof(changed->new_sha256), leaf->sha256);
+	changed->old_not_after = before.not_after;
+	changed->new_not_after = leaf->not_after;
+	changed->old_subject = strdup(before.subject);
+	changed->new_subject = strdup(leaf->subject);
+	if (!changed->old_subject || !changed->new_subject) {
+		event_release(&body);
+		fail(tls, -ENOMEM);
+		return;
+	}
+	emit(tls, WIRE_FROM, sender, ts_ns, &body);
+}
+
+/* The certificates the wire decoded (undecodable ones are left out) and the verdict of the
+ * wire path's own check. Returns 0 or -ENOMEM. */
+static int chain_event(const struct wire_tls *tls, const struct tls_cert_info *certs, size_t count,
+		       const struct tls_chain_result *result, struct event *body)
+{
+	struct ev_tls_chain *chain = &body->chain;
+
+	*body = (struct event){.kind = EV_TLS_CHAIN};
+	copy_text(chain->sni, sizeof(chain->sni), tls->sni);
+	chain->verdict = chain_verdict_of(result->verdict);
+	copy_text(chain->missing_issuer, sizeof(chain->missing_issuer), result->missing_issuer);
+	chain->verify_given = true;
+	copy_text(chain->verify_error, sizeof(chain->verify_error), result->verify_error_str);
+	chain->certs = calloc(count ? count : 1, sizeof(*chain->certs));
+	if (!chain->certs)
+		return -ENOMEM;
+	for (size_t i = 0; i < count; i++) {
+		chain->n_certs = i + 1; /* so event_release frees what was filled */
+		if (ev_cert_from_info(&chain->certs[i], &certs[i])) {
+			event_release(body);
+			return -ENOMEM;
+		}
+	}
+	return 0;
 }
 
 static void on_certificate(struct wire_tls *tls, const struct tls_record_event *event)
@@ -108,6 +158,7 @@ static void on_certificate(struct wire_tls *tls, const struct tls_record_event *
 	unsigned sender = event->from == TLS_FROM_SERVER ? TCP_SIDE_SERVER : TCP_SIDE_CLIENT;
 	struct tls_cert_info *certs = tls->env->certs;
 	struct tls_chain_result result;
+	struct event body;
 	char server_ip[64];
 	size_t decoded = 0;
 	struct tls_chain_request request = {
@@ -128,14 +179,31 @@ static void on_certificate(struct wire_tls *tls, const struct tls_record_event *
 	for (size_t i = 0; i < list->count; i++)
 		if (!tls_cert_decode(list->certs[i].ptr, list->certs[i].len, &certs[decoded]))
 			decoded++;
-	if (tls_chain_check(tls->env->trust, &request, &result) == -ENOMEM) {
-		tls->env->err = tls->env->err ? tls->env->err : -ENOMEM;
+	if (tls_chain_check(tls->env->trust, &request, &result) == -ENOMEM ||
+	    chain_event(tls, certs, decoded, &result, &body)) {
+		fail(tls, -ENOMEM);
 		return;
 	}
-	emit(tls, "tls_chain", WIRE_FROM, sender, event->ts_ns,
-	     wire_chain_json(tls->sni[0] ? tls->sni : NULL, certs, decoded, &result));
+	emit(tls, WIRE_FROM, sender, event->ts_ns, &body);
 	if (decoded && decoded == list->count)
 		check_leaf(tls, sender, &certs[0], event->ts_ns);
+}
+
+static void report_alert(struct wire_tls *tls, const struct tls_record_event *event,
+			 unsigned sender)
+{
+	struct event body = {.kind = EV_TLS_ALERT};
+	const char *name = tls_alert_name(event->alert_description);
+
+	body.alert.level = event->alert_level;
+	body.alert.fatal = event->alert_level == 2; /* RFC 8446 §6 */
+	body.alert.code = event->alert_description;
+	if (name)
+		copy_text(body.alert.description, sizeof(body.alert.description), name);
+	else
+		snprintf(body.alert.description, sizeof(body.alert.description), "0x%04x",
+			 event->alert_description);
+	emit(tls, WIRE_FROM, sender, event->ts_ns, &body);
 }
 
 static void on_tls_event(void *user, const struct tls_record_event *event)
@@ -160,8 +228,7 @@ static void on_tls_event(void *user, const struct tls_record_event *event)
 		/* A handshake that fails before the ServerHello is still summarised, first. */
 		if (tls->client_hello_seen && !tls->hello_reported)
 			report_hello(tls, NULL, event->ts_ns);
-		emit(tls, "tls_alert", WIRE_FROM, sender, event->ts_ns,
-		     wire_alert_json(event->alert_level, event->alert_description));
+		report_alert(tls, event, sender);
 		break;
 	default:
 		break;
