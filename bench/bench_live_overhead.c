@@ -428,13 +428,15 @@ static pid_t start_tracer(enum tracer which, const char *ready_file)
 			execl(siptrail, siptrail, "live", "--json", "--ports", port_text,
 			      getenv("BENCH_WIRE") ? NULL : "--no-wire", NULL);
 		} else {
-			/* tcplife's tracepoint programs need tracefs, which this host does not
-			 * mount: give it one in a private mount namespace. Its header line on
-			 * stdout (line-buffered by stdbuf) means it is attached. */
+			/* tcplife's tracepoint programs need tracefs, which a host may not
+			 * mount: give it one in a private mount namespace when there is none (a
+			 * second mount on the same point fails). Its header line on stdout
+			 * (line-buffered by stdbuf) means it is attached. */
 			dup2(ready, STDOUT_FILENO);
 			execl("/usr/bin/unshare", "unshare", "--mount", "--propagation", "private",
 			      "sh", "-c",
-			      "mount -t tracefs nodev /sys/kernel/tracing && exec stdbuf "
+			      "{ mountpoint -q /sys/kernel/tracing || "
+			      "mount -t tracefs nodev /sys/kernel/tracing; } && exec stdbuf "
 			      "-oL " TCPLIFE,
 			      NULL);
 		}
