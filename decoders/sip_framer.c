@@ -239,8 +239,13 @@ static bool worth_retry(const struct sip_stream *stream, size_t old_len)
 		return true;
 	switch (stream->retry_on) {
 	case SIP_RETRY_LF:
+		/* A first line longer than a line may be (SIP_MAX_LINE_BYTES, sip_message.h) is
+		 * skipped as garbage; a retry reads all that is kept. Retrying only once another
+		 * line's worth has come, not at every segment, keeps bytes that are no SIP at all
+		 * (another protocol's plaintext on a traced port) from being read again for every
+		 * segment: the same bytes are skipped, in fewer, larger steps. */
 		return memchr(stream->buf + old_len, '\n', stream->len - old_len) != NULL ||
-		       stream->len > SIP_MAX_LINE_BYTES;
+		       stream->len >= 2 * SIP_MAX_LINE_BYTES || stream->len == stream->max;
 	case SIP_RETRY_BLANK_LINE:
 		return has_blank_line(stream->buf + from, stream->len - from);
 	default:
