@@ -30,7 +30,7 @@ static void on_diagnosis(const struct call_verdict *verdict, const struct diagno
 		pipe->failures++;
 	else
 		pipe->warnings++;
-	if (!pipe->json) {
+	if (!pipe->output.json) {
 		printf("DIAG  call %s (first seen %s UTC)\n", verdict->call_id,
 		       format_ts(verdict->first_ts_ns, t, sizeof(t)));
 		explain_print_diagnosis_text(stdout, verdict, diag);
@@ -56,10 +56,10 @@ int live_pipeline_init(struct live_pipeline *pipe, bool json, FILE *journal,
 	struct correlator_config config;
 	int err;
 
-	*pipe =
-	    (struct live_pipeline){.json = json,
-				   .output = {.terminal = stdout, .json = json, .journal = journal},
-				   .pcap_out = pcap_out};
+	*pipe = (struct live_pipeline){
+	    .output = {.terminal = stdout, .json = json, .journal = journal},
+	    .pcap_out = pcap_out,
+	};
 	correlator_config_default(&config);
 	err = diag_stream_init(&pipe->diags, &config, DIAG_STREAM_WINDOW_NS,
 			       DIAG_STREAM_WINDOW_CAPACITY, on_diagnosis, pipe, stderr);

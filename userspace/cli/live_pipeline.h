@@ -17,8 +17,7 @@
 #include "tls_event.h"
 
 struct live_pipeline {
-	bool json;
-	struct event_output output;	 /* the terminal and the journal */
+	struct event_output output;	 /* the terminal (text or JSON) and the journal */
 	struct pcapng_writer *pcap_out;	 /* SIP read from TLS, as synthetic packets; NULL: none */
 	struct diag_stream diags;	 /* the correlator behind a reorder window */
 	struct sip_conn_streams tls_sip; /* SSL_read/SSL_write plaintext, framed per conn */
