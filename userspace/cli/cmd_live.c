@@ -378,6 +378,20 @@ static int live_preflight(void)
 	return 0;
 }
 
+/* A SIP server already running when siptrail starts (it holds a traced listener) made its
+ * SSL_CTX long before: its next handshake is the first libssl use siptrail sees, and the
+ * message it writes right after could beat the attachment of the programs that tie SSL
+ * objects to sockets, and be dropped. Such a server gets them attached at once. */
+static int io_hooks_for_running_servers(const struct live_run *run, struct ssl_probe *probe)
+{
+	const struct pid_list *owners = live_tracer_listener_owners(run->tracer);
+
+	for (size_t i = 0; i < owners->count; i++)
+		if (ssl_probe_lib_mapped_by(probe, owners->pids[i]))
+			return ssl_probe_attach_io_hooks(probe);
+	return 0;
+}
+
 static int tls_probe_open(const struct live_args *args, struct live_run *run,
 			  struct ssl_probe **probe, char *why, size_t why_len)
 {
@@ -385,6 +399,7 @@ static int tls_probe_open(const struct live_args *args, struct live_run *run,
 				      .tls_ports_fd = live_tracer_tls_ports_fd(run->tracer)};
 	uint16_t ports[SSL_MAX_PORTS];
 	struct stat netns;
+	int err;
 
 	if (port_set_to_list(&args->ports, ports, SSL_MAX_PORTS, &opts.n_ports)) {
 		snprintf(why, why_len,
@@ -400,12 +415,17 @@ static int tls_probe_open(const struct live_args *args, struct live_run *run,
 	opts.netns_inode = netns.st_ino;
 	opts.pid = args->pid;
 	if (args->cgroup) {
-		int err = cgroup_path_id(args->cgroup, &opts.cgroup_id, why, why_len);
-
+		err = cgroup_path_id(args->cgroup, &opts.cgroup_id, why, why_len);
 		if (err)
 			return err;
 	}
-	return ssl_probe_open(&opts, on_tls_event, run, probe, why, why_len);
+	err = ssl_probe_open(&opts, on_tls_event, run, probe, why, why_len);
+	if (!err && (err = io_hooks_for_running_servers(run, *probe))) {
+		snprintf(why, why_len, "%s", ssl_probe_error(*probe));
+		ssl_probe_close(*probe);
+		*probe = NULL;
+	}
+	return err;
 }
 
 /* One line per thing this run goes without, before it starts tracing. */

@@ -168,7 +168,8 @@ static int owner_record(int listeners_fd, pid_t pid, int *pidfd, int fd)
 }
 
 /* Records PID as the owner of its descriptors that are listeners in SET with no owner yet. */
-static int process_scan(int listeners_fd, pid_t pid, struct inode_set *set, int *recorded)
+static int process_scan(int listeners_fd, pid_t pid, struct inode_set *set, int *recorded,
+			struct pid_list *owners)
 {
 	char path[64], link[64];
 	struct dirent *entry;
@@ -201,6 +202,9 @@ static int process_scan(int listeners_fd, pid_t pid, struct inode_set *set, int 
 		}
 		listener->owned = true; /* the first holder in pid order keeps it */
 		(*recorded)++;
+		if (owners->count < PID_LIST_MAX &&
+		    (!owners->count || owners->pids[owners->count - 1] != pid))
+			owners->pids[owners->count++] = pid;
 	}
 	closedir(fds);
 	if (pidfd >= 0)
@@ -218,7 +222,7 @@ static bool in_netns(pid_t pid, uint32_t netns)
 }
 
 int listener_owners_record(int listeners_fd, const struct port_set *ports, uint32_t netns,
-			   char *why, size_t why_len)
+			   struct pid_list *owners, char *why, size_t why_len)
 {
 	struct inode_set set = {0};
 	bool tables_read = false;
@@ -242,7 +246,7 @@ int listener_owners_record(int listeners_fd, const struct port_set *ports, uint3
 			if (err || set.len == 0)
 				break;
 		}
-		scan_err = process_scan(listeners_fd, pids[i], &set, &recorded);
+		scan_err = process_scan(listeners_fd, pids[i], &set, &recorded, owners);
 		if (scan_err)
 			last_err = scan_err;
 	}

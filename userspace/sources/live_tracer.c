@@ -32,6 +32,7 @@ struct live_tracer {
 	bool per_message_attached;
 	uint32_t netns_inode;
 	struct notices notices;
+	struct pid_list listener_owners; /* of listeners older than the start */
 	uint8_t tls_marked[1 << 16]; /* ports already marked: one syscall per port, not per hello */
 	uint64_t skipped;	     /* tracer_skipped_calls() when last read */
 	int64_t skipped_read_ns;     /* CLOCK_MONOTONIC of that read; 0 = never */
@@ -147,11 +148,10 @@ static void hz_configure(struct live_tracer *tracer)
 
 	if (kernel_hz(&hz, source, sizeof(source)) != 0) {
 		hz = 250;
-		notices_add(
-		    &tracer->notices,
-		    "the kernel's HZ (%s): idle times assume 250 Hz and are wrong by that "
-		    "ratio on a kernel built otherwise",
-		    source);
+		notices_add(&tracer->notices,
+			    "the kernel's HZ (%s): idle times assume 250 Hz and are wrong by that "
+			    "ratio on a kernel built otherwise",
+			    source);
 	}
 	tracer->skel->rodata->kernel_hz = hz;
 }
@@ -214,8 +214,9 @@ static int tracer_attach(struct live_tracer *tracer, bool per_message, char *why
 static void listeners_record(struct live_tracer *tracer)
 {
 	char why[256];
-	int recorded = listener_owners_record(bpf_map__fd(tracer->skel->maps.listeners),
-					      tracer->ports, tracer->netns_inode, why, sizeof(why));
+	int recorded =
+	    listener_owners_record(bpf_map__fd(tracer->skel->maps.listeners), tracer->ports,
+				   tracer->netns_inode, &tracer->listener_owners, why, sizeof(why));
 
 	if (recorded < 0)
 		notices_add(
@@ -372,6 +373,11 @@ void live_tracer_losses(struct live_tracer *tracer, bool fresh, struct sock_loss
 uint32_t live_tracer_netns(const struct live_tracer *tracer)
 {
 	return tracer->netns_inode;
+}
+
+const struct pid_list *live_tracer_listener_owners(const struct live_tracer *tracer)
+{
+	return &tracer->listener_owners;
 }
 
 const struct notices *live_tracer_notices(const struct live_tracer *tracer)

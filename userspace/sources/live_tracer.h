@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "listener_owners.h"
 #include "notices.h"
 #include "port_set.h"
 #include "sock_events.h"
@@ -45,6 +46,10 @@ void live_tracer_losses(struct live_tracer *tracer, bool fresh, struct sock_loss
 
 /* The network namespace the kernel filters on (inode number). */
 uint32_t live_tracer_netns(const struct live_tracer *tracer);
+
+/* The processes holding listeners on traced ports when the tracer started (at most
+ * PID_LIST_MAX): the SIP servers already running. */
+const struct pid_list *live_tracer_listener_owners(const struct live_tracer *tracer);
 
 /* What this kernel or host did not give the tracer and what the user loses by it. */
 const struct notices *live_tracer_notices(const struct live_tracer *tracer);

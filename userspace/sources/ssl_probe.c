@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -393,6 +395,30 @@ void ssl_probe_stats(const struct ssl_probe *probe, struct ssl_probe_stats *stat
 	stats->ringbuf_full = counts[SSL_STAT_RINGBUF_FULL];
 	stats->unmapped = counts[SSL_STAT_UNMAPPED];
 	stats->bad_records = probe->bad_records;
+}
+
+bool ssl_probe_lib_mapped_by(const struct ssl_probe *probe, pid_t pid)
+{
+	char path[64], line[512];
+	struct stat lib;
+	bool mapped = false;
+	FILE *maps;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	if (stat(probe->ssl_lib, &lib) || !(maps = fopen(path, "r")))
+		return false;
+	/* by device and inode: the process may see the file under another path (a container) */
+	while (!mapped && fgets(line, sizeof(line), maps)) {
+		unsigned dev_major, dev_minor;
+		unsigned long inode;
+
+		mapped =
+		    sscanf(line, "%*s %*s %*s %x:%x %lu", &dev_major, &dev_minor, &inode) == 3 &&
+		    inode == lib.st_ino && dev_major == major(lib.st_dev) &&
+		    dev_minor == minor(lib.st_dev);
+	}
+	fclose(maps);
+	return mapped;
 }
 
 const struct notices *ssl_probe_notices(const struct ssl_probe *probe)

@@ -8,8 +8,10 @@
 #ifndef SIPTRAIL_SSL_PROBE_H
 #define SIPTRAIL_SSL_PROBE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "notices.h"
 #include "tls_event.h"
@@ -56,6 +58,9 @@ int ssl_probe_poll(struct ssl_probe *probe, int timeout_ms);
  * use (siptrail check, to prove they attach). Returns 0 or a negative errno; ssl_probe_error()
  * says which program failed. */
 int ssl_probe_attach_io_hooks(struct ssl_probe *probe);
+
+/* Whether process PID has the probed libssl mapped (found by device and inode). */
+bool ssl_probe_lib_mapped_by(const struct ssl_probe *probe, pid_t pid);
 
 /* Why the last ssl_probe_poll() failed, when it was the probe's own doing; "" otherwise. */
 const char *ssl_probe_error(const struct ssl_probe *probe);
