@@ -1,6 +1,7 @@
 /* Wire capture: the one header shared by bpf/packets.bpf.c (a socket filter on an AF_PACKET
- * socket) and userspace/sources/wire_capture.c. The filter keeps TCP and UDP packets to or from a traced
- * port, whole (its return value is the number of bytes to keep), and drops everything else. */
+ * socket) and userspace/sources/wire_capture.c. The filter keeps TCP and UDP packets to or from a
+ * traced port, whole (its return value is the number of bytes to keep), and drops everything else.
+ */
 #ifndef SIPTRAIL_PACKETS_H
 #define SIPTRAIL_PACKETS_H
 

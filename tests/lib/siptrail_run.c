@@ -66,9 +66,9 @@ static long long monotonic_ms(void)
 	return now.tv_sec * 1000LL + now.tv_nsec / 1000000;
 }
 
-/* The next line of RUN's stderr (or as much as fits), copied to ours; false at its end or once DEADLINE_MS (on the
- * monotonic clock) has passed. The stream is read one poll() at a time, so a siptrail that
- * neither prints nor ends cannot block the test past the deadline. */
+/* The next line of RUN's stderr (or as much as fits), copied to ours; false at its end or once
+ * DEADLINE_MS (on the monotonic clock) has passed. The stream is read one poll() at a time, so a
+ * siptrail that neither prints nor ends cannot block the test past the deadline. */
 static bool stderr_line(struct siptrail_run *run, char *line, size_t size, long long deadline_ms)
 {
 	struct pollfd pfd = {.fd = fileno(run->stderr_pipe), .events = POLLIN};

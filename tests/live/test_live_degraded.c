@@ -1,6 +1,6 @@
 /* siptrail live on a kernel that lacks things: SIPTRAIL_HIDE_TRACEPOINTS makes tracepoints
- * look absent (userspace/sources/kernel_facts.c), so what older kernels lose is said, one line each,
- * and what remains still traces; the same notices are asserted on real older kernels in the
+ * look absent (userspace/sources/kernel_facts.c), so what older kernels lose is said, one line
+ * each, and what remains still traces; the same notices are asserted on real older kernels in the
  * QEMU guests (tests/kernels). */
 #include <stdarg.h>
 #include <stdbool.h>
