@@ -95,8 +95,8 @@ static bool io_hooks_wait(struct ssl_probe *probe)
 
 static void fixture_require(void)
 {
-	static const uint16_t ports[] = {PORT};
-	struct ssl_probe_opts opts = {.ports = ports, .n_ports = 1};
+	static struct port_set ports = {.traced[PORT] = 1};
+	struct ssl_probe_opts opts = {.ports = &ports};
 	char err[512];
 
 	live_env_require();
@@ -455,8 +455,8 @@ static void test_never_mapped_counted(void **state)
  * call does. A second probe, polled only after the handshake, stands in for a slow reader. */
 static void test_handshake_before_io_hooks_reported_late(void **state)
 {
-	static const uint16_t ports[] = {PORT_LATE};
-	struct ssl_probe_opts opts = {.ports = ports, .n_ports = 1};
+	static struct port_set ports = {.traced[PORT_LATE] = 1};
+	struct ssl_probe_opts opts = {.ports = &ports};
 	struct tls_peer_opts server = {.server = true,
 				       .port = PORT_LATE,
 				       .send = ok_msg,

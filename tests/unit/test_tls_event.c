@@ -11,7 +11,6 @@
 
 #include <openssl/ssl.h>
 
-#include "port_set.h"
 #include "journal_write.h"
 #include "tls_event.h"
 
@@ -203,23 +202,6 @@ static void test_failure_after_handshake_json(void **state)
 	json_decref(obj);
 }
 
-static void test_port_list(void **state)
-{
-	static struct port_set set;
-	uint16_t ports[3];
-	size_t n;
-	char why[128];
-
-	(void)state;
-	assert_int_equal(port_set_parse(&set, "5061,5060", why, sizeof(why)), 0);
-	assert_int_equal(port_set_to_list(&set, ports, 3, &n), 0);
-	assert_int_equal(n, 2);
-	assert_int_equal(ports[0], 5060);
-	assert_int_equal(ports[1], 5061);
-	assert_int_equal(port_set_parse(&set, "5060-5063", why, sizeof(why)), 0);
-	assert_int_equal(port_set_to_list(&set, ports, 3, &n), -E2BIG);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,7 +212,6 @@ int main(void)
 	    cmocka_unit_test(test_sip_json_from_data),
 	    cmocka_unit_test(test_handshake_json_nulls_when_ok),
 	    cmocka_unit_test(test_failure_after_handshake_json),
-	    cmocka_unit_test(test_port_list),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -348,22 +348,14 @@ static void try_libssl(const struct check_args *args, struct live_tracer *tracer
 		       struct check_result *result)
 {
 	struct ssl_probe_opts opts = {.ssl_lib = args->ssl_lib,
+				      .ports = &args->ports,
 				      .tls_ports_fd = live_tracer_tls_ports_fd(tracer),
 				      .netns_inode = live_tracer_netns(tracer)};
-	uint16_t ports[SSL_MAX_PORTS];
 	struct ssl_probe *probe = NULL;
 	const struct notices *notices;
 	char why[512];
 
-	if (port_set_to_list(&args->ports, ports, SSL_MAX_PORTS, &opts.n_ports)) {
-		snprintf(why, sizeof(why), "the libssl probe takes at most %d ports",
-			 SSL_MAX_PORTS);
-	} else {
-		opts.ports = ports;
-		if (ssl_probe_open(&opts, on_tls_event, NULL, &probe, why, sizeof(why)) == 0)
-			why[0] = '\0';
-	}
-	if (!probe) {
+	if (ssl_probe_open(&opts, on_tls_event, NULL, &probe, why, sizeof(why))) {
 		item("no", "libssl uprobes", "%s", why);
 		live_notice_no_tls(&result->without, why, true);
 		return;

@@ -396,23 +396,11 @@ static int tls_probe_open(const struct live_args *args, struct live_run *run,
 			  struct ssl_probe **probe, char *why, size_t why_len)
 {
 	struct ssl_probe_opts opts = {.ssl_lib = args->ssl_lib,
+				      .ports = &args->ports,
+				      .netns_inode = live_tracer_netns(run->tracer),
 				      .tls_ports_fd = live_tracer_tls_ports_fd(run->tracer)};
-	uint16_t ports[SSL_MAX_PORTS];
-	struct stat netns;
 	int err;
 
-	if (port_set_to_list(&args->ports, ports, SSL_MAX_PORTS, &opts.n_ports)) {
-		snprintf(why, why_len,
-			 "the libssl probe takes at most %d ports; trace fewer or use --no-tls",
-			 SSL_MAX_PORTS);
-		return -E2BIG;
-	}
-	opts.ports = ports;
-	if (stat("/proc/self/ns/net", &netns)) {
-		snprintf(why, why_len, "cannot read /proc/self/ns/net: %s", strerror(errno));
-		return -errno;
-	}
-	opts.netns_inode = netns.st_ino;
 	opts.pid = args->pid;
 	if (args->cgroup) {
 		err = cgroup_path_id(args->cgroup, &opts.cgroup_id, why, why_len);

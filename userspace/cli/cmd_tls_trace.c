@@ -143,7 +143,7 @@ static void on_event(const struct tls_event *ev, void *ctx)
 }
 
 static int args_parse(int argc, char **argv, struct trace_opts *trace, struct ssl_probe_opts *probe,
-		      uint16_t *ports)
+		      struct port_set *ports)
 {
 	static const struct option longopts[] = {{"ssl-lib", required_argument, NULL, 'l'},
 						 {"ports", required_argument, NULL, 'p'},
@@ -152,7 +152,6 @@ static int args_parse(int argc, char **argv, struct trace_opts *trace, struct ss
 						 {"verbose", no_argument, NULL, 'v'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
-	static struct port_set port_set; /* 64 KiB: not on the stack */
 	char why[256];
 	char *end;
 	int opt;
@@ -164,14 +163,8 @@ static int args_parse(int argc, char **argv, struct trace_opts *trace, struct ss
 			probe->ssl_lib = optarg;
 			break;
 		case 'p':
-			if (port_set_parse(&port_set, optarg, why, sizeof(why))) {
+			if (port_set_parse(ports, optarg, why, sizeof(why))) {
 				fprintf(stderr, "siptrail tls-trace: --ports: %s\n", why);
-				return -EINVAL;
-			}
-			if (port_set_to_list(&port_set, ports, SSL_MAX_PORTS, &probe->n_ports)) {
-				fprintf(stderr,
-					"siptrail tls-trace: --ports %s: at most %d ports\n",
-					optarg, SSL_MAX_PORTS);
 				return -EINVAL;
 			}
 			break;
@@ -245,23 +238,17 @@ static int trace_run(struct ssl_probe *probe, const struct trace_opts *trace)
 
 int cmd_tls_trace(int argc, char **argv)
 {
-	static const uint16_t default_ports[] = {5060, 5061};
+	static struct port_set ports; /* 64 KiB: not on the stack */
 	struct trace_opts trace = {0};
-	struct ssl_probe_opts probe_opts = {0};
-	uint16_t ports[SSL_MAX_PORTS];
+	struct ssl_probe_opts probe_opts = {.ports = &ports};
 	struct ssl_probe *probe;
 	char err[512];
 	int ret;
 
-	ret = args_parse(argc, argv, &trace, &probe_opts, ports);
+	port_set_parse(&ports, "5060,5061", err, sizeof(err)); /* the default */
+	ret = args_parse(argc, argv, &trace, &probe_opts, &ports);
 	if (ret != 0)
 		return ret > 0 ? EXIT_OK : EXIT_USAGE;
-	if (probe_opts.n_ports)
-		probe_opts.ports = ports;
-	else {
-		probe_opts.ports = default_ports;
-		probe_opts.n_ports = 2;
-	}
 	if (!trace.verbose)
 		libbpf_set_print(libbpf_quiet);
 

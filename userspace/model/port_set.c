@@ -57,18 +57,3 @@ int port_set_parse(struct port_set *set, const char *list, char *why, size_t why
 	}
 	return 0;
 }
-
-int port_set_to_list(const struct port_set *set, uint16_t *ports, size_t max, size_t *n_ports)
-{
-	size_t n = 0;
-
-	for (size_t port = 1; port < PORT_SET_SIZE; port++) {
-		if (!set->traced[port])
-			continue;
-		if (n == max)
-			return -E2BIG;
-		ports[n++] = port;
-	}
-	*n_ports = n;
-	return 0;
-}

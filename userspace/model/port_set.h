@@ -16,8 +16,4 @@ struct port_set {
  * -EINVAL with a description of the bad item in why. */
 int port_set_parse(struct port_set *set, const char *list, char *why, size_t why_len);
 
-/* The traced ports in increasing order, for probes that take a short list. Returns 0, or
- * -E2BIG when there are more than MAX. */
-int port_set_to_list(const struct port_set *set, uint16_t *ports, size_t max, size_t *n_ports);
-
 #endif

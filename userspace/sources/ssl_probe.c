@@ -299,11 +299,6 @@ static int probe_load(struct ssl_probe *probe, const struct ssl_probe_opts *opts
 {
 	int ret;
 
-	if (opts->n_ports > SSL_MAX_PORTS) {
-		snprintf(err, err_len, "at most %d ports can be traced, %zu given", SSL_MAX_PORTS,
-			 opts->n_ports);
-		return -E2BIG;
-	}
 	probe->skel = ssl__open();
 	if (!probe->skel) {
 		ret = -errno;
@@ -314,10 +309,12 @@ static int probe_load(struct ssl_probe *probe, const struct ssl_probe_opts *opts
 	if (ret != 0)
 		return ret;
 	/* No ports given: every TCP port. */
-	memset((void *)probe->skel->rodata->traced_ports, opts->n_ports == 0,
-	       sizeof(probe->skel->rodata->traced_ports));
-	for (size_t i = 0; i < opts->n_ports; i++)
-		probe->skel->rodata->traced_ports[opts->ports[i]] = 1;
+	if (opts->ports)
+		memcpy((void *)probe->skel->rodata->traced_ports, opts->ports->traced,
+		       sizeof(probe->skel->rodata->traced_ports));
+	else
+		memset((void *)probe->skel->rodata->traced_ports, 1,
+		       sizeof(probe->skel->rodata->traced_ports));
 	probe->skel->rodata->traced_netns = opts->netns_inode;
 	probe->skel->rodata->traced_tgid = opts->pid;
 	probe->skel->rodata->traced_cgroup_id = opts->cgroup_id;

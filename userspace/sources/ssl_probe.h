@@ -14,16 +14,17 @@
 #include <sys/types.h>
 
 #include "notices.h"
+#include "port_set.h"
 #include "tls_event.h"
 
 struct ssl_probe_opts {
-	const char *ssl_lib;	/* NULL: the system's libssl.so.3 */
-	const char *crypto_lib; /* NULL: see ssl_lib_path_crypto_for() */
-	const uint16_t *ports;	/* sockets with one of these local or remote ports */
-	size_t n_ports;		/* 0: every TCP port; at most SSL_MAX_PORTS */
-	uint32_t netns_inode;	/* only SSL calls from this network namespace; 0: all */
-	uint32_t pid;		/* only SSL calls of this process; 0: all */
-	uint64_t cgroup_id;	/* only SSL calls of tasks in this cgroup v2 or below; 0: all */
+	const char *ssl_lib;	      /* NULL: the system's libssl.so.3 */
+	const char *crypto_lib;	      /* NULL: see ssl_lib_path_crypto_for() */
+	const struct port_set *ports; /* sockets with one of these local or remote ports;
+				       * NULL: every TCP port */
+	uint32_t netns_inode;	      /* only SSL calls from this network namespace; 0: all */
+	uint32_t pid;		      /* only SSL calls of this process; 0: all */
+	uint64_t cgroup_id; /* only SSL calls of tasks in this cgroup v2 or below; 0: all */
 	/* > 0: the socket tracer's map of TLS ports (live_tracer_tls_ports_fd), marked with
 	 * the port of every connection an SSL object is tied to; 0: the probe's own map. */
 	int tls_ports_fd;
