@@ -196,12 +196,18 @@ static __always_inline bool task_may_have_storage(struct task_struct *task)
 	return !bpf_core_field_exists(task->bpf_storage) || task->bpf_storage;
 }
 
+/* The thread's state, or NULL: a single load when the task has no local storage at all. */
+static __always_inline struct ssl_thread *thread_of(struct task_struct *task)
+{
+	return task_may_have_storage(task) ? thread_get(task, 0) : NULL;
+}
+
 /* The current thread's SSL call in progress, or NULL. Also for ERR_vset_error and
  * X509_STORE_CTX_get_error, which run outside SSL calls in every libcrypto user. */
 static struct ssl_call *call_current(void)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct ssl_thread *thread = task_may_have_storage(task) ? thread_get(task, 0) : NULL;
+	struct ssl_thread *thread = thread_of(task);
 
 	return thread && thread->in_call ? &thread->call : NULL;
 }
@@ -961,10 +967,9 @@ static __always_inline void recv_note_first(struct task_struct *task, struct soc
 	thread->last_recv_ns = bpf_ktime_get_ns();
 }
 
-static __always_inline int on_sock_io(struct sock *sk, bool btf_sk, bool is_send)
+static __always_inline int on_sock_io(struct task_struct *task, struct ssl_thread *thread,
+				      struct sock *sk, bool btf_sk, bool is_send)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct ssl_thread *thread = task_may_have_storage(task) ? thread_get(task, 0) : NULL;
 	struct ssl_conn conn = {};
 	__u64 now;
 
@@ -1013,13 +1018,17 @@ static __always_inline int on_sock_io(struct sock *sk, bool btf_sk, bool is_send
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(on_sock_send, struct sock *sk, int ret, int flags)
 {
-	return on_sock_io(sk, true, true);
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return on_sock_io(task, thread_of(task), sk, true, true);
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(on_sock_recv, struct sock *sk, int ret, int flags)
 {
-	return on_sock_io(sk, true, false);
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return on_sock_io(task, thread_of(task), sk, true, false);
 }
 
 /* Kernels without the two tracepoints above (6.1 and older): the same evidence from the
@@ -1050,14 +1059,14 @@ static __always_inline struct sock *sock_of_fd(struct task_struct *task, unsigne
 static __always_inline int on_fd_io(unsigned long fd, bool is_send)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	bool has_thread = task_may_have_storage(task) && thread_get(task, 0);
+	struct ssl_thread *thread = thread_of(task);
 	struct sock *sk;
 
 	/* what on_sock_io would return at once for, before the file table walk */
-	if (!has_thread && (is_send || !proc_uses_ssl(task)))
+	if (!thread && (is_send || !proc_uses_ssl(task)))
 		return 0;
 	sk = sock_of_fd(task, fd);
-	return sk ? on_sock_io(sk, false, is_send) : 0;
+	return sk ? on_sock_io(task, thread, sk, false, is_send) : 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_write")
