@@ -427,8 +427,7 @@ static void print_verdict(const struct check_result *result)
 	}
 	if (result->without.count == 0)
 		printf("siptrail live runs with everything\n");
-	for (size_t i = 0; i < result->without.count; i++)
-		printf("siptrail live: without %s\n", result->without.lines[i]);
+	live_notices_print(stdout, &result->without);
 	printf("live tracing: can run\n");
 }
 

@@ -417,12 +417,6 @@ static int tls_probe_open(const struct live_args *args, struct live_run *run,
 }
 
 /* One line per thing this run goes without, before it starts tracing. */
-static void notices_print(const struct notices *notices)
-{
-	for (size_t i = 0; i < notices->count; i++)
-		fprintf(stderr, "siptrail live: without %s\n", notices->lines[i]);
-}
-
 static void print_summary(const struct live_run *run, struct live_tracer *tracer)
 {
 	struct sock_losses losses;
@@ -526,10 +520,10 @@ int cmd_live(int argc, char **argv)
 		fprintf(stderr, "siptrail live: %s\n", why);
 		goto cleanup;
 	}
-	notices_print(live_tracer_notices(tracer));
+	live_notices_print(stderr, live_tracer_notices(tracer));
 	if (probe)
-		notices_print(ssl_probe_notices(probe));
-	notices_print(&notices);
+		live_notices_print(stderr, ssl_probe_notices(probe));
+	live_notices_print(stderr, &notices);
 	if (probe)
 		fprintf(stderr, "siptrail live: TLS through %s\n", ssl_probe_ssl_lib(probe));
 	fprintf(stderr, "siptrail live: tracing TCP ports %s in netns %u; Ctrl-C to stop\n",

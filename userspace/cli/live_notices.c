@@ -1,5 +1,11 @@
 #include "live_notices.h"
 
+void live_notices_print(FILE *out, const struct notices *notices)
+{
+	for (size_t i = 0; i < notices->count; i++)
+		fprintf(out, "siptrail live: without %s\n", notices->lines[i]);
+}
+
 void live_notice_no_tls(struct notices *notices, const char *why, bool wire)
 {
 	notices_add(notices, "TLS through libssl (%s): %s", why,
