@@ -15,7 +15,7 @@
 
 #include "cgroup_path.h"
 #include "command.h"
-#include "journal.h"
+#include "journal_file.h"
 #include "live_notices.h"
 #include "live_pipeline.h"
 #include "live_tracer.h"
@@ -40,7 +40,8 @@ struct live_args {
 	const char *cgroup;
 	bool json;
 	const char *journal_path;
-	double duration_s; /* 0 = until SIGINT/SIGTERM */
+	struct journal_rotation rotation; /* --rotate, --keep */
+	double duration_s;		  /* 0 = until SIGINT/SIGTERM */
 	bool verbose;
 	bool no_tls;
 	const char *ssl_lib;
@@ -62,6 +63,9 @@ struct live_run {
 	bool tls_mark_failed; /* said once */
 };
 
+/* long options without a short one */
+enum { OPT_ROTATE = 0x100, OPT_KEEP };
+
 static volatile sig_atomic_t stop_requested;
 
 static const struct argp_option live_options[] = {
@@ -73,6 +77,12 @@ static const struct argp_option live_options[] = {
     {"cgroup", 'c', "PATH", 0, "only sockets of this cgroup v2 directory or below it", 0},
     {"json", 'j', NULL, 0, "print JSON lines (the journal format) instead of text", 0},
     {"write", 'w', "FILE", 0, "also append the events to journal FILE (JSON lines, mode 0600)", 0},
+    {"rotate", OPT_ROTATE, "SIZE,INTERVAL", 0,
+     "rotate the --write journal when it reaches SIZE (64M, 1G) and/or holds INTERVAL of events "
+     "(30min, 1h, 1d): FILE becomes FILE.1, FILE.1 FILE.2 and so on",
+     0},
+    {"keep", OPT_KEEP, "N", 0,
+     "rotated journals kept besides FILE (default 10); the oldest beyond are dropped", 0},
     {"duration", 'd', "SECONDS", 0, "stop after this many seconds", 0},
     {"ssl-lib", 'L', "PATH", 0,
      "libssl to probe for TLS handshakes and SIP inside TLS (default: the system's "
@@ -103,7 +113,7 @@ static error_t live_parse_opt(int key, char *arg, struct argp_state *state)
 	struct live_args *args = state->input;
 	char why[256];
 	char *end;
-	long pid;
+	long pid, keep;
 
 	switch (key) {
 	case 'p':
@@ -126,6 +136,23 @@ static error_t live_parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'w':
 		args->journal_path = arg;
+		break;
+	case OPT_ROTATE:
+		if (journal_rotation_parse(arg, &args->rotation, why, sizeof(why)))
+			argp_error(state, "%s", why);
+		break;
+	case OPT_KEEP:
+		errno = 0;
+		keep = strtol(arg, &end, 10);
+		if (errno || *end || keep < 1 || keep > JOURNAL_KEEP_MAX)
+			argp_error(state, "bad --keep '%s' (want 1 to %d)", arg, JOURNAL_KEEP_MAX);
+		args->rotation.keep = keep;
+		break;
+	case ARGP_KEY_END:
+		if ((args->rotation.max_bytes || args->rotation.max_age_ns) && !args->journal_path)
+			argp_error(state, "--rotate needs --write FILE");
+		if (args->rotation.keep && !args->rotation.max_bytes && !args->rotation.max_age_ns)
+			argp_error(state, "--keep needs --rotate");
 		break;
 	case 'd':
 		errno = 0;
@@ -449,7 +476,8 @@ int cmd_live(int argc, char **argv)
 	struct ssl_probe *probe = NULL;
 	struct pcapng_writer *pcap_out = NULL;
 	struct notices notices = {0};
-	FILE *journal = NULL;
+	struct journal_file journal_file;
+	struct journal_file *journal = NULL;
 	bool pipe_open = false;
 	char why[512];
 	int err;
@@ -463,11 +491,12 @@ int cmd_live(int argc, char **argv)
 		return EXIT_USAGE;
 	buffer_stdout();
 	if (args.journal_path) {
-		journal = journal_open(args.journal_path, why, sizeof(why));
-		if (!journal) {
+		if (journal_file_open(&journal_file, args.journal_path, &args.rotation, stderr, why,
+				      sizeof(why))) {
 			fprintf(stderr, "siptrail live: %s\n", why);
 			return EXIT_USAGE;
 		}
+		journal = &journal_file;
 	}
 	/* Raw IP: the packet socket is SOCK_DGRAM, and synthetic packets need no link layer. */
 	if (args.pcap_out_path &&
@@ -475,7 +504,7 @@ int cmd_live(int argc, char **argv)
 		fprintf(stderr, "siptrail live: cannot create %s: %s\n", args.pcap_out_path,
 			strerror(-err));
 		if (journal)
-			journal_close(journal);
+			journal_file_close(journal);
 		return EXIT_USAGE;
 	}
 	if (live_pipeline_init(&run.pipe, args.json, journal, pcap_out)) {
@@ -557,7 +586,7 @@ cleanup:
 		}
 	}
 	if (journal) {
-		int close_err = journal_close(journal);
+		int close_err = journal_file_close(journal);
 
 		if (close_err) {
 			fprintf(stderr, "siptrail live: cannot flush journal %s: %s\n",

@@ -9,7 +9,7 @@
 #include "command.h"
 #include "event_load.h"
 #include "event_output.h"
-#include "journal.h"
+#include "journal_file.h"
 #include "progress.h"
 
 struct replay_run {
@@ -77,6 +77,7 @@ int cmd_replay(int argc, char **argv)
 	};
 	struct capture_source_options capture = {0};
 	struct replay_run run = {0};
+	struct journal_file journal;
 	struct capture_source_run source = {&capture, on_event, on_progress, &run};
 	struct capture_source_stats stats;
 	struct capture_error err;
@@ -112,9 +113,12 @@ int cmd_replay(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (write_path && !(run.output.journal = journal_open(write_path, why, sizeof(why)))) {
-		fprintf(stderr, "siptrail replay: %s\n", why);
-		return EXIT_USAGE;
+	if (write_path) {
+		if (journal_file_open(&journal, write_path, NULL, stderr, why, sizeof(why))) {
+			fprintf(stderr, "siptrail replay: %s\n", why);
+			return EXIT_USAGE;
+		}
+		run.output.journal = &journal;
 	}
 	/* the terminal gets the JSON with --json, text lines when nothing else is asked for */
 	if (run.output.json || !run.output.journal)
@@ -123,7 +127,7 @@ int cmd_replay(int argc, char **argv)
 		       stat(argv[optind], &st) ? 0 : (uint64_t)st.st_size);
 	rc = capture_source_read(argv[optind], &source, &stats, &err);
 	progress_end(&run.progress);
-	if (run.output.journal && (close_rc = journal_close(run.output.journal)) && !rc) {
+	if (run.output.journal && (close_rc = journal_file_close(&journal)) && !rc) {
 		fprintf(stderr, "siptrail replay: %s: %s\n", write_path, strerror(-close_rc));
 		return EXIT_USAGE;
 	}

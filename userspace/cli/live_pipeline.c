@@ -50,7 +50,7 @@ static void on_diagnosis(const struct call_verdict *verdict, const struct diagno
 	fflush(stdout);
 }
 
-int live_pipeline_init(struct live_pipeline *pipe, bool json, FILE *journal,
+int live_pipeline_init(struct live_pipeline *pipe, bool json, struct journal_file *journal,
 		       struct pcapng_writer *pcap_out)
 {
 	struct correlator_config config;

@@ -26,7 +26,7 @@ struct live_pipeline {
 	int output_err;			  /* first error writing stdout or the journal */
 };
 
-int live_pipeline_init(struct live_pipeline *pipe, bool json, FILE *journal,
+int live_pipeline_init(struct live_pipeline *pipe, bool json, struct journal_file *journal,
 		       struct pcapng_writer *pcap_out);
 
 /* Takes one event (moved out of *ev, which is left empty). Returns 0 or a negative errno when
