@@ -19,6 +19,7 @@
 #include "live_notices.h"
 #include "live_pipeline.h"
 #include "live_tracer.h"
+#include "metrics_text.h"
 #include "live_wire.h"
 #include "pcapng_write.h"
 #include "port_set.h"
@@ -26,12 +27,13 @@
 #include "ssl_events.h"
 #include "ssl_probe.h"
 
-#define DEFAULT_PORTS "5060,5061"
-#define POLL_MS	      100
-#define NSEC_PER_SEC  1000000000LL
-#define KERNEL_BTF    "/sys/kernel/btf/vmlinux"
-#define STDOUT_BUFFER (64 << 10)
-#define SIPS_PORT     5061
+#define DEFAULT_PORTS		   "5060,5061"
+#define POLL_MS			   100
+#define NSEC_PER_SEC		   1000000000LL
+#define KERNEL_BTF		   "/sys/kernel/btf/vmlinux"
+#define STDOUT_BUFFER		   (64 << 10)
+#define SIPS_PORT		   5061
+#define METRICS_INTERVAL_DEFAULT_S 15
 
 struct live_args {
 	const char *ports_text;
@@ -49,6 +51,8 @@ struct live_args {
 	const char *ca_file;
 	const char *ca_path;
 	const char *pcap_out_path;
+	const char *metrics_dir;
+	double metrics_interval_s;
 };
 
 struct live_run {
@@ -61,10 +65,14 @@ struct live_run {
 	struct live_tracer *tracer;
 	bool tls_marking;     /* TLS ports are marked as the probe and the wire path find them */
 	bool tls_mark_failed; /* said once */
+	struct metrics metrics;
+	const char *metrics_dir;		     /* NULL: no metrics */
+	int64_t metrics_interval_ns, metrics_due_ns; /* CLOCK_MONOTONIC */
+	bool metrics_failing;			     /* the last write failed (said once) */
 };
 
 /* long options without a short one */
-enum { OPT_ROTATE = 0x100, OPT_KEEP };
+enum { OPT_ROTATE = 0x100, OPT_KEEP, OPT_METRICS_DIR, OPT_METRICS_INTERVAL };
 
 static volatile sig_atomic_t stop_requested;
 
@@ -83,6 +91,12 @@ static const struct argp_option live_options[] = {
      0},
     {"keep", OPT_KEEP, "N", 0,
      "rotated journals kept besides FILE (default 10); the oldest beyond are dropped", 0},
+    {"metrics-dir", OPT_METRICS_DIR, "DIR", 0,
+     "write counters for alerting to DIR/siptrail.prom (Prometheus text format, for "
+     "node_exporter's textfile collector)",
+     0},
+    {"metrics-interval", OPT_METRICS_INTERVAL, "SECONDS", 0,
+     "how often --metrics-dir's file is rewritten (default 15)", 0},
     {"duration", 'd', "SECONDS", 0, "stop after this many seconds", 0},
     {"ssl-lib", 'L', "PATH", 0,
      "libssl to probe for TLS handshakes and SIP inside TLS (default: the system's "
@@ -148,11 +162,22 @@ static error_t live_parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "bad --keep '%s' (want 1 to %d)", arg, JOURNAL_KEEP_MAX);
 		args->rotation.keep = keep;
 		break;
+	case OPT_METRICS_DIR:
+		args->metrics_dir = arg;
+		break;
+	case OPT_METRICS_INTERVAL:
+		errno = 0;
+		args->metrics_interval_s = strtod(arg, &end);
+		if (errno || *end || !(args->metrics_interval_s > 0))
+			argp_error(state, "bad --metrics-interval '%s' (want seconds > 0)", arg);
+		break;
 	case ARGP_KEY_END:
 		if ((args->rotation.max_bytes || args->rotation.max_age_ns) && !args->journal_path)
 			argp_error(state, "--rotate needs --write FILE");
 		if (args->rotation.keep && !args->rotation.max_bytes && !args->rotation.max_age_ns)
 			argp_error(state, "--keep needs --rotate");
+		if (args->metrics_interval_s && !args->metrics_dir)
+			argp_error(state, "--metrics-interval needs --metrics-dir");
 		break;
 	case 'd':
 		errno = 0;
@@ -302,6 +327,25 @@ static int report_losses(struct live_run *run, struct live_tracer *tracer,
 	return live_pipeline_emit(&run->pipe, &event);
 }
 
+/* Rewrites the metrics file when due (FORCE: now). A failure is said once, until a write
+ * works again; tracing goes on either way. */
+static void metrics_write(struct live_run *run, bool force)
+{
+	int64_t now_ns = clock_ns(CLOCK_MONOTONIC);
+	char why[512];
+
+	if (!run->metrics_dir || (!force && now_ns < run->metrics_due_ns))
+		return;
+	run->metrics_due_ns = now_ns + run->metrics_interval_ns;
+	if (!metrics_file_write(run->metrics_dir, &run->metrics, why, sizeof(why))) {
+		run->metrics_failing = false;
+		return;
+	}
+	if (!run->metrics_failing)
+		fprintf(stderr, "siptrail live: %s\n", why);
+	run->metrics_failing = true;
+}
+
 /* Waits for socket records or packets, then handles all sources: packets first, so the events
  * they yield are waiting when the socket records that name their connections arrive. */
 static int live_poll_once(struct live_run *run, struct live_tracer *tracer, struct ssl_probe *probe,
@@ -351,6 +395,7 @@ static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ss
 		if (err)
 			break;
 		live_pipeline_tick(&run->pipe, clock_ns(CLOCK_REALTIME));
+		metrics_write(run, false);
 		fflush(stdout);
 	}
 	/* Drain what the kernel already queued before the final count. */
@@ -507,7 +552,22 @@ int cmd_live(int argc, char **argv)
 			journal_file_close(journal);
 		return EXIT_USAGE;
 	}
-	if (live_pipeline_init(&run.pipe, args.json, journal, pcap_out)) {
+	metrics_init(&run.metrics);
+	if (args.metrics_dir) {
+		run.metrics_dir = args.metrics_dir;
+		run.metrics_interval_ns =
+		    (int64_t)((args.metrics_interval_s ? args.metrics_interval_s
+						       : METRICS_INTERVAL_DEFAULT_S) *
+			      NSEC_PER_SEC);
+		/* a directory that cannot take the file is a usage error, said before tracing */
+		if (metrics_file_write(run.metrics_dir, &run.metrics, why, sizeof(why))) {
+			fprintf(stderr, "siptrail live: %s\n", why);
+			err = -EINVAL;
+			goto cleanup;
+		}
+	}
+	if (live_pipeline_init(&run.pipe, args.json, journal, pcap_out,
+			       run.metrics_dir ? &run.metrics : NULL)) {
 		fprintf(stderr, "siptrail live: out of memory\n");
 		err = -ENOMEM;
 		goto cleanup;
@@ -565,6 +625,7 @@ int cmd_live(int argc, char **argv)
 			probe && *ssl_probe_error(probe) ? ssl_probe_error(probe) : strerror(-err));
 	live_pipeline_finish(&run.pipe);
 	pipe_open = false;
+	metrics_write(&run, true);
 	print_summary(&run, tracer);
 	if (run.wire)
 		print_wire_summary(run.wire);
@@ -574,6 +635,7 @@ cleanup:
 	live_wire_close(run.wire);
 	ssl_probe_close(probe);
 	live_tracer_close(tracer);
+	metrics_free(&run.metrics);
 	if (fflush(stdout) && !err)
 		err = -EIO;
 	if (pcap_out) {

@@ -30,6 +30,8 @@ static void on_diagnosis(const struct call_verdict *verdict, const struct diagno
 		pipe->failures++;
 	else
 		pipe->warnings++;
+	if (pipe->metrics)
+		metrics_diagnosis(pipe->metrics, diag);
 	if (!pipe->output.json) {
 		printf("DIAG  call %s (first seen %s UTC)\n", verdict->call_id,
 		       format_ts(verdict->first_ts_ns, t, sizeof(t)));
@@ -51,7 +53,7 @@ static void on_diagnosis(const struct call_verdict *verdict, const struct diagno
 }
 
 int live_pipeline_init(struct live_pipeline *pipe, bool json, struct journal_file *journal,
-		       struct pcapng_writer *pcap_out)
+		       struct pcapng_writer *pcap_out, struct metrics *metrics)
 {
 	struct correlator_config config;
 	int err;
@@ -59,6 +61,7 @@ int live_pipeline_init(struct live_pipeline *pipe, bool json, struct journal_fil
 	*pipe = (struct live_pipeline){
 	    .output = {.terminal = stdout, .json = json, .journal = journal},
 	    .pcap_out = pcap_out,
+	    .metrics = metrics,
 	};
 	correlator_config_default(&config);
 	err = diag_stream_init(&pipe->diags, &config, DIAG_STREAM_WINDOW_NS,
@@ -76,6 +79,8 @@ int live_pipeline_emit(struct live_pipeline *pipe, struct event *ev)
 	if (!pipe->output_err)
 		pipe->output_err = event_output_write(&pipe->output, ev);
 	pipe->events_seen++;
+	if (pipe->metrics)
+		metrics_event(pipe->metrics, ev);
 	/* the correlator takes every event but the loss counters (it moves what it keeps) */
 	if (kind != EV_LOST && diag_stream_feed(&pipe->diags, ev) && !pipe->output_err)
 		pipe->output_err = -ENOMEM;

@@ -1,6 +1,6 @@
-/* Where every live event goes: the terminal (text or JSON lines), the journal, and the
- * correlator, which prints a diagnosis as soon as a call is explained. Every source hands its
- * events over as struct event (model/event.h), the type a replayed journal or a capture gives
+/* Where every live event goes: the terminal (text or JSON lines), the journal, the metrics,
+ * and the correlator, which prints a diagnosis as soon as a call is explained. Every source hands
+ * its events over as struct event (model/event.h), the type a replayed journal or a capture gives
  * the correlator too; JSON is written, never read back. */
 #ifndef SIPTRAIL_LIVE_PIPELINE_H
 #define SIPTRAIL_LIVE_PIPELINE_H
@@ -12,6 +12,7 @@
 #include "diag_stream.h"
 #include "event.h"
 #include "event_output.h"
+#include "metrics.h"
 #include "pcapng_write.h"
 #include "sip_conn_streams.h"
 #include "tls_event.h"
@@ -19,6 +20,7 @@
 struct live_pipeline {
 	struct event_output output;	 /* the terminal (text or JSON) and the journal */
 	struct pcapng_writer *pcap_out;	 /* SIP read from TLS, as synthetic packets; NULL: none */
+	struct metrics *metrics;	 /* counts of events and diagnoses; NULL: none */
 	struct diag_stream diags;	 /* the correlator behind a reorder window */
 	struct sip_conn_streams tls_sip; /* SSL_read/SSL_write plaintext, framed per conn */
 	uint64_t events_seen;
@@ -27,7 +29,7 @@ struct live_pipeline {
 };
 
 int live_pipeline_init(struct live_pipeline *pipe, bool json, struct journal_file *journal,
-		       struct pcapng_writer *pcap_out);
+		       struct pcapng_writer *pcap_out, struct metrics *metrics);
 
 /* Takes one event (moved out of *ev, which is left empty). Returns 0 or a negative errno when
  * the output cannot be written. */

@@ -159,6 +159,7 @@ static int parse_handshake(json_t *obj, struct event *ev, struct field_error *fe
 
 	if ((rc = get_enum(obj, "role", true, role_names, &role, fe)) ||
 	    (rc = get_bool(obj, "ok", true, &h->ok, fe)) ||
+	    (rc = get_endpoints(obj, &h->local, &h->remote, false, fe)) ||
 	    (rc = get_bool(obj, "after_handshake", false, &h->after_handshake, fe)) ||
 	    (rc = get_u64(obj, "start_ts_ns", false, &h->start_ts_ns, fe)) ||
 	    (rc = get_u64(obj, "duration_ns", false, &h->duration_ns, fe)) ||
