@@ -19,6 +19,7 @@
 #include "live_notices.h"
 #include "live_pipeline.h"
 #include "live_tracer.h"
+#include "hep_export.h"
 #include "metrics_text.h"
 #include "live_wire.h"
 #include "pcapng_write.h"
@@ -53,6 +54,7 @@ struct live_args {
 	const char *pcap_out_path;
 	const char *metrics_dir;
 	double metrics_interval_s;
+	struct hep_export_config hep; /* target NULL: no HEP */
 };
 
 struct live_run {
@@ -72,7 +74,15 @@ struct live_run {
 };
 
 /* long options without a short one */
-enum { OPT_ROTATE = 0x100, OPT_KEEP, OPT_METRICS_DIR, OPT_METRICS_INTERVAL };
+enum {
+	OPT_ROTATE = 0x100,
+	OPT_KEEP,
+	OPT_METRICS_DIR,
+	OPT_METRICS_INTERVAL,
+	OPT_HEP,
+	OPT_HEP_ID,
+	OPT_HEP_NAME
+};
 
 static volatile sig_atomic_t stop_requested;
 
@@ -97,6 +107,12 @@ static const struct argp_option live_options[] = {
      0},
     {"metrics-interval", OPT_METRICS_INTERVAL, "SECONDS", 0,
      "how often --metrics-dir's file is rewritten (default 15)", 0},
+    {"hep", OPT_HEP, "[udp:|tcp:]HOST:PORT", 0,
+     "send every SIP message (TLS too) and every diagnosis to a HEPv3 collector (Homer, "
+     "heplify-server, Kamailio sipcapture); UDP unless tcp: is given",
+     0},
+    {"hep-id", OPT_HEP_ID, "N", 0, "HEP capture agent id (default 2001)", 0},
+    {"hep-name", OPT_HEP_NAME, "NAME", 0, "HEP capture agent name (default: the host name)", 0},
     {"duration", 'd', "SECONDS", 0, "stop after this many seconds", 0},
     {"ssl-lib", 'L', "PATH", 0,
      "libssl to probe for TLS handshakes and SIP inside TLS (default: the system's "
@@ -128,6 +144,7 @@ static error_t live_parse_opt(int key, char *arg, struct argp_state *state)
 	char why[256];
 	char *end;
 	long pid, keep;
+	long long hep_id;
 
 	switch (key) {
 	case 'p':
@@ -171,6 +188,19 @@ static error_t live_parse_opt(int key, char *arg, struct argp_state *state)
 		if (errno || *end || !(args->metrics_interval_s > 0))
 			argp_error(state, "bad --metrics-interval '%s' (want seconds > 0)", arg);
 		break;
+	case OPT_HEP:
+		args->hep.target = arg;
+		break;
+	case OPT_HEP_ID:
+		errno = 0;
+		hep_id = strtoll(arg, &end, 10);
+		if (errno || *end || hep_id < 0 || hep_id > UINT32_MAX)
+			argp_error(state, "bad --hep-id '%s' (want 0 to %u)", arg, UINT32_MAX);
+		args->hep.capture_id = (uint32_t)hep_id;
+		break;
+	case OPT_HEP_NAME:
+		args->hep.capture_name = arg;
+		break;
 	case ARGP_KEY_END:
 		if ((args->rotation.max_bytes || args->rotation.max_age_ns) && !args->journal_path)
 			argp_error(state, "--rotate needs --write FILE");
@@ -178,6 +208,9 @@ static error_t live_parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--keep needs --rotate");
 		if (args->metrics_interval_s && !args->metrics_dir)
 			argp_error(state, "--metrics-interval needs --metrics-dir");
+		if ((args->hep.capture_name || args->hep.capture_id != HEP_CAPTURE_ID_DEFAULT) &&
+		    !args->hep.target)
+			argp_error(state, "--hep-id and --hep-name need --hep");
 		break;
 	case 'd':
 		errno = 0;
@@ -334,8 +367,15 @@ static void metrics_write(struct live_run *run, bool force)
 	int64_t now_ns = clock_ns(CLOCK_MONOTONIC);
 	char why[512];
 
+	struct hep_export_counts hep_counts;
+
 	if (!run->metrics_dir || (!force && now_ns < run->metrics_due_ns))
 		return;
+	if (run->pipe.hep) {
+		hep_export_counts(run->pipe.hep, &hep_counts);
+		run->metrics.hep_sent = hep_counts.sent;
+		run->metrics.hep_unsent = hep_counts.unsent;
+	}
 	run->metrics_due_ns = now_ns + run->metrics_interval_ns;
 	if (!metrics_file_write(run->metrics_dir, &run->metrics, why, sizeof(why))) {
 		run->metrics_failing = false;
@@ -515,7 +555,10 @@ static void print_summary(const struct live_run *run, struct live_tracer *tracer
 int cmd_live(int argc, char **argv)
 {
 	const struct argp argp = {live_options, live_parse_opt, NULL, live_doc};
-	struct live_args args = {.ports_text = DEFAULT_PORTS};
+	struct live_args args = {.ports_text = DEFAULT_PORTS,
+				 .hep.capture_id = HEP_CAPTURE_ID_DEFAULT};
+	struct hep_export *hep = NULL;
+	char host_name[256];
 	struct live_run run = {0};
 	struct live_tracer *tracer = NULL;
 	struct ssl_probe *probe = NULL;
@@ -566,8 +609,18 @@ int cmd_live(int argc, char **argv)
 			goto cleanup;
 		}
 	}
+	if (args.hep.target) {
+		if (!args.hep.capture_name && !gethostname(host_name, sizeof(host_name)))
+			args.hep.capture_name = host_name;
+		if (hep_export_open(&args.hep, &hep, why, sizeof(why))) {
+			fprintf(stderr, "siptrail live: %s\n", why);
+			err = -EINVAL;
+			goto cleanup;
+		}
+		run.metrics.hep = true;
+	}
 	if (live_pipeline_init(&run.pipe, args.json, journal, pcap_out,
-			       run.metrics_dir ? &run.metrics : NULL)) {
+			       run.metrics_dir ? &run.metrics : NULL, hep)) {
 		fprintf(stderr, "siptrail live: out of memory\n");
 		err = -ENOMEM;
 		goto cleanup;
@@ -625,6 +678,17 @@ int cmd_live(int argc, char **argv)
 			probe && *ssl_probe_error(probe) ? ssl_probe_error(probe) : strerror(-err));
 	live_pipeline_finish(&run.pipe);
 	pipe_open = false;
+	if (hep) {
+		struct hep_export_counts hep_counts;
+
+		hep_export_close(hep, &hep_counts);
+		hep = run.pipe.hep = NULL;
+		run.metrics.hep_sent = hep_counts.sent;
+		run.metrics.hep_unsent = hep_counts.unsent;
+		fprintf(stderr, "siptrail live: HEP to %s: %llu packets sent, %llu not sent\n",
+			args.hep.target, (unsigned long long)hep_counts.sent,
+			(unsigned long long)hep_counts.unsent);
+	}
 	metrics_write(&run, true);
 	print_summary(&run, tracer);
 	if (run.wire)
@@ -635,6 +699,7 @@ cleanup:
 	live_wire_close(run.wire);
 	ssl_probe_close(probe);
 	live_tracer_close(tracer);
+	hep_export_close(hep, NULL);
 	metrics_free(&run.metrics);
 	if (fflush(stdout) && !err)
 		err = -EIO;

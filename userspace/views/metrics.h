@@ -30,6 +30,8 @@ struct metrics {
 	uint64_t events;
 	struct ev_lost lost; /* the last "lost" event's counts: they are totals since start */
 	uint64_t diagnoses[DIAG_COUNT];
+	bool hep;		       /* HEP export on: its counts are written */
+	uint64_t hep_sent, hep_unsent; /* set by whoever runs the export */
 	struct peer_metrics *peers;
 	size_t n_peers, cap_peers;
 	struct peer_metrics other;

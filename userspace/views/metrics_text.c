@@ -120,6 +120,15 @@ int metrics_text_write(FILE *out, const struct metrics *metrics)
 	family(out, "siptrail_events_total", "Events siptrail handled (journal events).");
 	fprintf(out, "siptrail_events_total %llu\n", (unsigned long long)metrics->events);
 	lost_samples(out, &metrics->lost);
+	if (metrics->hep) {
+		family(
+		    out, "siptrail_hep_packets_total",
+		    "HEP packets (SIP messages and diagnoses) for the --hep target, by outcome.");
+		fprintf(out, "siptrail_hep_packets_total{outcome=\"sent\"} %llu\n",
+			(unsigned long long)metrics->hep_sent);
+		fprintf(out, "siptrail_hep_packets_total{outcome=\"unsent\"} %llu\n",
+			(unsigned long long)metrics->hep_unsent);
+	}
 	diagnosis_samples(out, metrics);
 	peers_samples(out, metrics, "siptrail_peer_diagnoses_total",
 		      "Diagnoses made, by the peer address they are about and id.",
