@@ -118,9 +118,9 @@ static struct event sip_event(void)
 
 	ev.sip.dir = DIR_IN;
 	ev.sip.transport = TRANSPORT_TLS;
-	snprintf(ev.sip.local.addr, sizeof(ev.sip.local.addr), "192.0.2.1");
+	assert_true(ip_addr_parse(&ev.sip.local.addr, "192.0.2.1"));
 	ev.sip.local.port = 5061;
-	snprintf(ev.sip.remote.addr, sizeof(ev.sip.remote.addr), "198.51.100.7");
+	assert_true(ip_addr_parse(&ev.sip.remote.addr, "198.51.100.7"));
 	ev.sip.remote.port = 40000;
 	ev.sip.raw = SIP_TEXT;
 	ev.sip.raw_len = strlen(SIP_TEXT);
@@ -154,9 +154,9 @@ static void send_diagnosis(struct hep_export *hep)
 	verdict.diags[0] = (struct diagnosis){.id = DIAG_BYE_FAILED,
 					      .summary = "BYE not delivered",
 					      .causes = {DIAG_TLS_UNTRUSTED},
-					      .n_causes = 1,
-					      .peer = "198.51.100.7"};
+					      .n_causes = 1};
 	verdict.diags[1] = (struct diagnosis){.id = DIAG_TLS_UNTRUSTED, .summary = "untrusted"};
+	assert_true(ip_addr_parse(&verdict.diags[0].peer, "198.51.100.7"));
 	hep_export_diagnosis(hep, &verdict, &verdict.diags[0], 1700000002000000000ULL);
 }
 
@@ -171,6 +171,7 @@ static void assert_log_packet(const uint8_t *packet, size_t len)
 	assert_non_null(text.value);
 	assert_non_null(memmem(text.value, text.len, "BYE_FAILED: BYE not delivered", 29));
 	assert_non_null(memmem(text.value, text.len, "BYE_FAILED <- TLS_UNTRUSTED", 27));
+	assert_memory_equal(chunk_find(packet, len, 4).value, "\xc6\x33\x64\x07", 4);
 }
 
 static int receiver(int type, char *target, size_t target_len)

@@ -249,13 +249,13 @@ static void diag_peer_fill(const struct correlator *corr, const struct call *cal
 		const struct conn *conn =
 		    diag->evidence[i].conn ? conn_table_find(conns, diag->evidence[i].conn) : NULL;
 
-		if (conn && conn->remote.addr[0]) {
-			snprintf(diag->peer, sizeof(diag->peer), "%s", conn->remote.addr);
+		if (conn && ip_addr_given(&conn->remote.addr)) {
+			diag->peer = conn->remote.addr;
 			return;
 		}
 	}
-	if (call->n_legs == 1 && call->legs[0].peer_addr)
-		snprintf(diag->peer, sizeof(diag->peer), "%s", call->legs[0].peer_addr);
+	if (call->n_legs == 1)
+		diag->peer = call->legs[0].peer_addr;
 }
 
 void explain_call(const struct correlator *corr, const struct call *call,

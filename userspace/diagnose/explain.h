@@ -54,8 +54,8 @@ struct diagnosis {
 	struct evidence evidence[DIAG_MAX_EVIDENCE];
 	unsigned n_evidence;
 	/* the peer it is about, for counts per peer: the far end of the first connection in its
-	 * evidence, else the call's one peer; "" when neither tells */
-	char peer[EV_ADDR_LEN];
+	 * evidence, else the call's one peer; not given when neither tells */
+	struct ip_addr peer;
 };
 
 struct call_verdict {

@@ -1,4 +1,3 @@
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -191,15 +190,12 @@ static void send_packet(struct hep_export *hep, const struct hep_packet *pkt)
 	hep_export_flush(hep);
 }
 
-/* An endpoint's text address into PKT's bytes; false when it is not an address. */
-static bool endpoint_bytes(const struct endpoint *endpoint, bool *ipv6, uint8_t bytes[16])
+/* ADDR into a packet's address bytes; false when it is not given. */
+static bool addr_bytes(const struct ip_addr *addr, bool *ipv6, uint8_t bytes[16])
 {
-	if (inet_pton(AF_INET, endpoint->addr, bytes) == 1) {
-		*ipv6 = false;
-		return true;
-	}
-	*ipv6 = true;
-	return inet_pton(AF_INET6, endpoint->addr, bytes) == 1;
+	*ipv6 = addr->family == AF_INET6;
+	memcpy(bytes, addr->bytes, sizeof(addr->bytes));
+	return ip_addr_given(addr);
 }
 
 void hep_export_event(struct hep_export *hep, const struct event *ev)
@@ -216,8 +212,8 @@ void hep_export_event(struct hep_export *hep, const struct event *ev)
 		return;
 	src = sip->dir == DIR_OUT ? &sip->local : &sip->remote;
 	dst = sip->dir == DIR_OUT ? &sip->remote : &sip->local;
-	if (!endpoint_bytes(src, &src_v6, pkt.src_addr) ||
-	    !endpoint_bytes(dst, &dst_v6, pkt.dst_addr) || src_v6 != dst_v6) {
+	if (!addr_bytes(&src->addr, &src_v6, pkt.src_addr) ||
+	    !addr_bytes(&dst->addr, &dst_v6, pkt.dst_addr) || src_v6 != dst_v6) {
 		hep->counts.unsent++; /* a message with no addresses is no packet */
 		return;
 	}
@@ -239,7 +235,6 @@ void hep_export_diagnosis(struct hep_export *hep, const struct call_verdict *ver
 				 .capture_id = hep->capture_id,
 				 .capture_name = hep->capture_name,
 				 .correlation_id = verdict->call_id};
-	struct endpoint peer = {0};
 	char *text = NULL;
 	size_t text_len = 0;
 	FILE *out = open_memstream(&text, &text_len);
@@ -255,11 +250,7 @@ void hep_export_diagnosis(struct hep_export *hep, const struct call_verdict *ver
 		return;
 	}
 	/* the peer it is about as the destination, when known */
-	snprintf(peer.addr, sizeof(peer.addr), "%s", diag->peer);
-	if (!endpoint_bytes(&peer, &pkt.ipv6, pkt.dst_addr)) {
-		pkt.ipv6 = false;
-		memset(pkt.dst_addr, 0, sizeof(pkt.dst_addr));
-	}
+	addr_bytes(&diag->peer, &pkt.ipv6, pkt.dst_addr); /* not given: 0.0.0.0 */
 	pkt.payload = (const uint8_t *)text;
 	pkt.payload_len = text_len;
 	send_packet(hep, &pkt);

@@ -6,7 +6,6 @@
 void metrics_init(struct metrics *metrics)
 {
 	*metrics = (struct metrics){0};
-	snprintf(metrics->other.addr, sizeof(metrics->other.addr), "other");
 }
 
 void metrics_free(struct metrics *metrics)
@@ -18,12 +17,12 @@ void metrics_free(struct metrics *metrics)
 
 /* A few dozen peers on a trunk host: a linear search, done for connection ends, handshakes
  * and diagnoses only, never per SIP message. */
-static struct peer_metrics *peer_of(struct metrics *metrics, const char *addr)
+static struct peer_metrics *peer_of(struct metrics *metrics, const struct ip_addr *addr)
 {
 	struct peer_metrics *peer;
 
 	for (size_t i = 0; i < metrics->n_peers; i++)
-		if (!strcmp(metrics->peers[i].addr, addr))
+		if (ip_addr_equal(&metrics->peers[i].addr, addr))
 			return &metrics->peers[i];
 	if (metrics->n_peers == METRICS_MAX_PEERS)
 		return &metrics->other;
@@ -37,8 +36,7 @@ static struct peer_metrics *peer_of(struct metrics *metrics, const char *addr)
 		metrics->cap_peers = cap;
 	}
 	peer = &metrics->peers[metrics->n_peers++];
-	*peer = (struct peer_metrics){0};
-	snprintf(peer->addr, sizeof(peer->addr), "%s", addr);
+	*peer = (struct peer_metrics){.addr = *addr};
 	return peer;
 }
 
@@ -52,16 +50,16 @@ void metrics_event(struct metrics *metrics, const struct event *ev)
 		metrics->lost = ev->lost;
 		break;
 	case EV_CONN_END:
-		if (!ev->conn_ev.remote.addr[0] || ev->conn_ev.closed_by >= METRICS_SIDES ||
-		    ev->conn_ev.how >= METRICS_HOWS)
+		if (!ip_addr_given(&ev->conn_ev.remote.addr) ||
+		    ev->conn_ev.closed_by >= METRICS_SIDES || ev->conn_ev.how >= METRICS_HOWS)
 			break;
-		peer = peer_of(metrics, ev->conn_ev.remote.addr);
+		peer = peer_of(metrics, &ev->conn_ev.remote.addr);
 		peer->closes[ev->conn_ev.closed_by][ev->conn_ev.how]++;
 		break;
 	case EV_TLS_HANDSHAKE:
-		if (ev->handshake.ok || !ev->handshake.remote.addr[0])
+		if (ev->handshake.ok || !ip_addr_given(&ev->handshake.remote.addr))
 			break;
-		peer = peer_of(metrics, ev->handshake.remote.addr);
+		peer = peer_of(metrics, &ev->handshake.remote.addr);
 		if (ev->handshake.client)
 			peer->tls_failures_client++;
 		else
@@ -77,6 +75,6 @@ void metrics_diagnosis(struct metrics *metrics, const struct diagnosis *diag)
 	if (diag->id >= DIAG_COUNT)
 		return;
 	metrics->diagnoses[diag->id]++;
-	if (diag->peer[0])
-		peer_of(metrics, diag->peer)->diagnoses[diag->id]++;
+	if (ip_addr_given(&diag->peer))
+		peer_of(metrics, &diag->peer)->diagnoses[diag->id]++;
 }

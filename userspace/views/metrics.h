@@ -20,7 +20,7 @@
 #define METRICS_HOWS	  (CLOSE_TIMEOUT + 1)
 
 struct peer_metrics {
-	char addr[EV_ADDR_LEN]; /* "other" for the peers past METRICS_MAX_PEERS */
+	struct ip_addr addr; /* not given: "other", the peers past METRICS_MAX_PEERS */
 	uint64_t diagnoses[DIAG_COUNT];
 	uint64_t tls_failures_client, tls_failures_server; /* by this host's role */
 	uint64_t closes[METRICS_SIDES][METRICS_HOWS];	   /* conn_end: closed_by, how */

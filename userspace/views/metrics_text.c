@@ -8,30 +8,18 @@
 
 #include "metrics_text.h"
 
-/* A label value as the format wants it: backslash, double quote and newline escaped. */
-static void label_value(FILE *out, const char *value)
-{
-	for (; *value; value++) {
-		if (*value == '\\' || *value == '"')
-			fputc('\\', out);
-		if (*value == '\n')
-			fputs("\\n", out);
-		else
-			fputc(*value, out);
-	}
-}
-
 static void family(FILE *out, const char *name, const char *help)
 {
 	fprintf(out, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
 }
 
-static void sample_peer(FILE *out, const char *name, const char *peer, const char *labels,
+static void sample_peer(FILE *out, const char *name, const struct ip_addr *peer, const char *labels,
 			uint64_t value)
 {
-	fprintf(out, "%s{peer=\"", name);
-	label_value(out, peer);
-	fprintf(out, "\"%s%s} %llu\n", *labels ? "," : "", labels, (unsigned long long)value);
+	/* label values here are addresses and names: nothing to escape */
+	fprintf(out, "%s{peer=\"%s\"%s%s} %llu\n", name,
+		ip_addr_given(peer) ? ip_addr_text(peer).text : "other", *labels ? "," : "", labels,
+		(unsigned long long)value);
 }
 
 static void lost_samples(FILE *out, const struct ev_lost *lost)
@@ -76,7 +64,7 @@ static void peer_diagnosis_samples(FILE *out, const struct peer_metrics *peer)
 		if (!peer->diagnoses[id])
 			continue;
 		snprintf(labels, sizeof(labels), "diagnosis=\"%s\"", diag_id_name(id));
-		sample_peer(out, "siptrail_peer_diagnoses_total", peer->addr, labels,
+		sample_peer(out, "siptrail_peer_diagnoses_total", &peer->addr, labels,
 			    peer->diagnoses[id]);
 	}
 }
@@ -84,10 +72,10 @@ static void peer_diagnosis_samples(FILE *out, const struct peer_metrics *peer)
 static void peer_tls_samples(FILE *out, const struct peer_metrics *peer)
 {
 	if (peer->tls_failures_client)
-		sample_peer(out, "siptrail_peer_tls_handshake_failures_total", peer->addr,
+		sample_peer(out, "siptrail_peer_tls_handshake_failures_total", &peer->addr,
 			    "role=\"client\"", peer->tls_failures_client);
 	if (peer->tls_failures_server)
-		sample_peer(out, "siptrail_peer_tls_handshake_failures_total", peer->addr,
+		sample_peer(out, "siptrail_peer_tls_handshake_failures_total", &peer->addr,
 			    "role=\"server\"", peer->tls_failures_server);
 }
 
@@ -101,7 +89,7 @@ static void peer_close_samples(FILE *out, const struct peer_metrics *peer)
 				continue;
 			snprintf(labels, sizeof(labels), "closed_by=\"%s\",how=\"%s\"",
 				 side_name(side), close_how_name(how));
-			sample_peer(out, "siptrail_peer_connection_ends_total", peer->addr, labels,
+			sample_peer(out, "siptrail_peer_connection_ends_total", &peer->addr, labels,
 				    peer->closes[side][how]);
 		}
 }
