@@ -7,6 +7,8 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <jansson.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +52,237 @@ static void test_report_joined(void **state)
 			       "    198.51.100.20            3 row(s), 2 matched, 2 failed\n"
 			       "  by hour (UTC):\n"
 			       "    2025-11-27 10:00         2 row(s), 2 matched, 2 failed\n"));
+}
+
+#define AFTERNOON "tests/data/trunk_afternoon.jsonl"
+#define CALL_A	  "tk-a-bye-chain@198.51.100.20"
+#define CALL_B	  "tk-b-refresh-missed@198.51.100.20"
+#define CALL_C	  "tk-c-refresh-refused@198.51.100.20"
+#define CHAIN_A	  "BYE_FAILED <- TLS_INCOMPLETE_CHAIN <- IDLE_CLOSE_REVERSE"
+#define CHAIN_B	  "SESSION_EXPIRED <- REFRESH_MISSED"
+#define CHAIN_C	  "SESSION_EXPIRED <- REFRESH_FAILED <- CONNECT_FAILED <- IDLE_CLOSE_REVERSE"
+
+/* Runs correlate with the report's times read in TZ (the host's zone, no flag). */
+static int correlate_in_zone(const char *tz, const char *args)
+{
+	char cmd[1024];
+	int rc;
+
+	setenv("TZ", tz, 1);
+	assert_true((size_t)snprintf(cmd, sizeof(cmd), "correlate %.1000s", args) < sizeof(cmd));
+	rc = siptrail_cmd(cmd, out, sizeof(out));
+	setenv("TZ", "UTC", 1);
+	return rc;
+}
+
+/* The answer to report line LINE: from "line N:" up to the next row or the summary. */
+static const char *row_answer(unsigned line, char *buf, size_t len)
+{
+	char key[32];
+	const char *start, *end;
+
+	snprintf(key, sizeof(key), "line %u: ", line);
+	start = strstr(out, key);
+	assert_non_null(start);
+	end = strstr(start + 1, "\nline ");
+	if (!end)
+		end = strstr(start, "\nsummary:");
+	assert_non_null(end);
+	snprintf(buf, len, "%.*s", (int)(end - start), start);
+	return buf;
+}
+
+static void assert_row_call(unsigned line, const char *how, const char *call_id, const char *chain)
+{
+	char answer[2048], expect[512];
+
+	row_answer(line, answer, sizeof(answer));
+	snprintf(expect, sizeof(expect), "  call %s (matched by %s,", call_id, how);
+	if (!strstr(answer, expect))
+		fail_msg("line %u: no '%s' in:\n%s", line, expect, answer);
+	snprintf(expect, sizeof(expect), "  diagnosis: %s\n", chain);
+	if (!strstr(answer, expect))
+		fail_msg("line %u: no '%s' in:\n%s", line, expect, answer);
+}
+
+static void assert_row_says(unsigned line, const char *text)
+{
+	char answer[4096];
+
+	row_answer(line, answer, sizeof(answer));
+	if (!strstr(answer, text))
+		fail_msg("line %u: no '%s' in:\n%s", line, text, answer);
+}
+
+/* Asterisk writes local time, national numbers, no header: read in the host's zone. */
+static void test_shape_asterisk(void **state)
+{
+	(void)state;
+	assert_int_equal(
+	    correlate_in_zone("Europe/Berlin",
+			      "--failures tests/data/reports/asterisk-master.csv " AFTERNOON),
+	    0);
+	assert_non_null(strstr(out,
+			       "Asterisk cdr-csv Master.csv (no header, 18 columns); times "
+			       "without a zone read in this host's zone (TZ=Europe/Berlin)\n"));
+	assert_row_call(1, "time and numbers", CALL_A, CHAIN_A);
+	assert_row_call(2, "time and numbers", CALL_B, CHAIN_B);
+	assert_row_call(3, "time and numbers", CALL_C, CHAIN_C);
+	/* --tz says the same on a host in UTC */
+	assert_int_equal(correlate_in_zone("UTC",
+					   "--tz Europe/Berlin --failures "
+					   "tests/data/reports/asterisk-master.csv " AFTERNOON),
+			 0);
+	assert_row_call(1, "time and numbers", CALL_A, CHAIN_A);
+	assert_non_null(strstr(out, "times without a zone read in Europe/Berlin (--tz)"));
+	/* read in the wrong zone: each row says which call it would be */
+	assert_int_equal(correlate_in_zone(
+			     "UTC", "--failures tests/data/reports/asterisk-master.csv " AFTERNOON),
+			 0);
+	assert_row_says(1, "  no matching call; nearest in time:\n");
+	assert_row_says(1, "  time zone? call " CALL_A " has these numbers 1 h 00 min before the "
+			   "row's time");
+	assert_row_says(3, "  time zone? call " CALL_C);
+	/* a column flag overrides the shape: caller and callee swapped match nothing */
+	assert_int_equal(correlate_in_zone("Europe/Berlin",
+					   "--caller-col 3 --callee-col 2 --failures "
+					   "tests/data/reports/asterisk-master.csv " AFTERNOON),
+			 0);
+	assert_row_says(1, CALL_A
+			" at 2025-11-27 10:40:00.010 (+0.0 s) +493012340001 -> "
+			"+494098760001, TLS_INCOMPLETE_CHAIN; not it: caller differs, callee "
+			"differs\n");
+	assert_int_equal(correlate_in_zone("UTC",
+					   "--tz Mars/Olympus --failures "
+					   "tests/data/reports/asterisk-master.csv " AFTERNOON),
+			 2);
+	assert_non_null(strstr(out, "--tz: no zone 'Mars/Olympus'"));
+}
+
+static void test_shape_freeswitch(void **state)
+{
+	(void)state;
+	assert_int_equal(
+	    correlate_in_zone("UTC", "--failures tests/data/reports/freeswitch-cdr.csv " AFTERNOON),
+	    0);
+	assert_non_null(
+	    strstr(out, "FreeSWITCH cdr_csv (default template) (no header, 15 columns)"));
+	assert_row_call(1, "time and numbers", CALL_A, CHAIN_A);
+	assert_row_call(2, "time and numbers", CALL_B, CHAIN_B);
+	assert_row_call(3, "time and numbers", CALL_C, CHAIN_C);
+	assert_row_says(2, " (RECOVERY_ON_TIMER_EXPIRE)\n");
+}
+
+static void test_shape_kamailio_acc(void **state)
+{
+	(void)state;
+	assert_int_equal(
+	    correlate_in_zone("UTC", "--failures tests/data/reports/kamailio-acc.csv " AFTERNOON),
+	    0);
+	assert_non_null(strstr(out, "Kamailio acc table export (header row, 14 columns)"));
+	assert_row_call(2, "Call-ID", CALL_A, CHAIN_A);
+	assert_row_call(3, "Call-ID", CALL_C, CHAIN_C);
+	assert_row_call(4, "Call-ID", "tk-e-twin-1@198.51.100.20", CHAIN_A);
+	assert_row_call(5, "Call-ID", "tk-f-twin-2@198.51.100.20", CHAIN_A);
+	assert_row_says(2, "peer 10.0.0.5 code 477 (Unfortunately error on sending to next hop "
+			   "occurred)\n");
+}
+
+/* ISO 8601 with Z: the host's zone does not matter. */
+static void test_shape_conversation(void **state)
+{
+	(void)state;
+	assert_int_equal(
+	    correlate_in_zone("America/New_York",
+			      "--failures tests/data/reports/conversation.csv " AFTERNOON),
+	    0);
+	assert_non_null(strstr(out, "contact-center conversation export (header row, 9 columns)"));
+	assert_row_call(2, "time and numbers", CALL_A, CHAIN_A);
+	assert_row_call(3, "time and numbers", CALL_B, CHAIN_B);
+	assert_row_call(4, "time and numbers", CALL_C, CHAIN_C);
+	assert_row_says(2, "tel:+493012340001 -> tel:+494098760001 code 477 (error)\n");
+}
+
+/* A spreadsheet's US times; a row that fits two calls, one that fits none, one an hour off,
+ * one without a time. */
+static void test_rows_that_do_not_match_one_call(void **state)
+{
+	(void)state;
+	assert_int_equal(
+	    correlate_in_zone("UTC", "--failures tests/data/reports/spreadsheet-us.csv " AFTERNOON),
+	    0);
+	assert_row_call(2, "time and numbers", CALL_A, CHAIN_A);
+	assert_row_says(3, "  2 calls fit its time and numbers; none chosen");
+	assert_row_says(3, "    tk-e-twin-1@198.51.100.20 at 2025-11-27 11:20:00.010 (-300.0 s)");
+	assert_row_says(3, "    tk-f-twin-2@198.51.100.20 at 2025-11-27 11:26:40.010 (+100.0 s)");
+	assert_row_says(4, "line 4: 2025-11-27 14:00:00.000 +4930555000 -> +4940111000 code 408\n"
+			   "  no matching call; nearest in time:\n");
+	assert_row_says(4, "not it: caller differs, callee differs, outside the 300 s window\n");
+	assert_row_says(5, "  time zone? call " CALL_C " has these numbers 1 h 00 min before the "
+			   "row's time");
+	/* six calls in the input, and the row without a time says why it has none of them */
+	assert_row_says(6, "  no matching call: the row has no time, so it cannot be placed "
+			   "among the input's 6 call(s)\n");
+	assert_null(strstr(out, "the input has no calls"));
+	assert_non_null(strstr(out, "    (several calls fit)      1\n"
+				    "    (no matching call)       3\n"));
+	assert_non_null(
+	    strstr(out, "    (no time)                1 row(s), 0 matched, 0 failed\n"));
+	/* and against an input without calls */
+	assert_int_equal(correlate_in_zone("UTC",
+					   "--failures tests/data/reports/spreadsheet-us.csv "
+					   "/dev/null"),
+			 0);
+	assert_row_says(6, "  no matching call (the input has no calls)\n");
+}
+
+static void test_json_and_csv_out(void **state)
+{
+	(void)state;
+	char csv_path[] = "/tmp/siptrail-correlate-XXXXXX";
+	char args[512], text[4096];
+	json_error_t error;
+	json_t *doc, *row;
+	size_t n;
+	FILE *f;
+	int fd = mkstemp(csv_path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(args, sizeof(args),
+		 "--json --csv-out %s --failures tests/data/reports/asterisk-master.csv " AFTERNOON,
+		 csv_path);
+	assert_int_equal(correlate_in_zone("Europe/Berlin", args), 0);
+	doc = json_loads(out, 0, &error);
+	assert_non_null(doc);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(doc, "report"), "shape")),
+	    "asterisk-cdr-csv");
+	row = json_array_get(json_object_get(doc, "rows"), 0);
+	assert_string_equal(json_string_value(json_object_get(row, "match")), "time_numbers");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(row, "call"), "chain")), CHAIN_A);
+	assert_int_equal(json_integer_value(json_object_get(
+			     json_object_get(json_object_get(doc, "summary"), "by_diagnosis"),
+			     "TLS_INCOMPLETE_CHAIN")),
+			 1);
+	json_decref(doc);
+	/* the report handed back: Asterisk's column names, its rows, siptrail's columns */
+	f = fopen(csv_path, "r");
+	assert_non_null(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	unlink(csv_path);
+	assert_non_null(strstr(text, "accountcode,src,dst,dcontext,clid,channel,dstchannel,lastapp,"
+				     "lastdata,start,answer,end,duration,billsec,disposition,"
+				     "amaflags,uniqueid,userfield,siptrail_call_id,siptrail_match,"
+				     "siptrail_verdict,siptrail_cause_chain\r\n"));
+	assert_non_null(strstr(text, ",03012340001,04098760001,from-carrier,\"\"\"Carrier\"\" "
+				     "<03012340001>\",PJSIP/carrier-00000011,"));
+	assert_non_null(strstr(text, ",1764240000.11,," CALL_A ",time and numbers,TLS to "
+				     "198.51.100.20 failed"));
+	assert_non_null(strstr(text, "," CHAIN_A "\r\n"));
 }
 
 static void test_columns_by_flag_and_errors(void **state)
@@ -201,6 +434,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_report_joined),
 	    cmocka_unit_test(test_columns_by_flag_and_errors),
+	    cmocka_unit_test(test_shape_asterisk),
+	    cmocka_unit_test(test_shape_freeswitch),
+	    cmocka_unit_test(test_shape_kamailio_acc),
+	    cmocka_unit_test(test_shape_conversation),
+	    cmocka_unit_test(test_rows_that_do_not_match_one_call),
+	    cmocka_unit_test(test_json_and_csv_out),
 	    cmocka_unit_test(test_csv_reader),
 	    cmocka_unit_test(test_report_times),
 	    cmocka_unit_test(test_date_order_votes),
