@@ -114,6 +114,16 @@ static void assert_row_says(unsigned line, const char *text)
 		fail_msg("line %u: no '%s' in:\n%s", line, text, answer);
 }
 
+/* TEXT into a temporary report; its path into PATH (a mkstemp template). */
+static void report_file(char *path, const char *text)
+{
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
 /* Asterisk writes local time, national numbers, no header: read in the host's zone. */
 static void test_shape_asterisk(void **state)
 {
@@ -143,6 +153,9 @@ static void test_shape_asterisk(void **state)
 	assert_row_says(1, "  time zone? call " CALL_A " has these numbers 1 h 00 min before the "
 			   "row's time");
 	assert_row_says(3, "  time zone? call " CALL_C);
+	assert_non_null(strstr(out, "  time zone: 3 row(s) without a match fit a call 1 h 00 min "
+				    "before their time: is the report in another zone than it was "
+				    "read in? (--tz)\n"));
 	/* a column flag overrides the shape: caller and callee swapped match nothing */
 	assert_int_equal(correlate_in_zone("Europe/Berlin",
 					   "--caller-col 3 --callee-col 2 --failures "
@@ -228,12 +241,81 @@ static void test_rows_that_do_not_match_one_call(void **state)
 				    "    (no matching call)       3\n"));
 	assert_non_null(
 	    strstr(out, "    (no time)                1 row(s), 0 matched, 0 failed\n"));
+	/* handed back: the row that fits two calls names both */
+	char csv_path[] = "/tmp/siptrail-correlate-XXXXXX", args[256], text[4096];
+	FILE *f;
+	size_t n;
+
+	report_file(csv_path, "");
+	snprintf(args, sizeof(args),
+		 "--csv-out %s --failures tests/data/reports/spreadsheet-us.csv " AFTERNOON,
+		 csv_path);
+	assert_int_equal(correlate_in_zone("UTC", args), 0);
+	f = fopen(csv_path, "r");
+	assert_non_null(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	unlink(csv_path);
+	assert_non_null(strstr(text, "Start Time,Caller,Callee,SIP Code,Note,siptrail_call_id,"
+				     "siptrail_match,siptrail_verdict,siptrail_cause_chain\r\n"));
+	assert_non_null(strstr(text, "11/27/2025 11:25 AM,+493012340005,+494098760005,477,fits the "
+				     "two calls E and F,tk-e-twin-1@198.51.100.20 "
+				     "tk-f-twin-2@198.51.100.20,several calls fit,,\r\n"));
+	assert_non_null(strstr(text, "\r\n,+493012340002,+494098760002,408,no time,,none,,\r\n"));
 	/* and against an input without calls */
 	assert_int_equal(correlate_in_zone("UTC",
 					   "--failures tests/data/reports/spreadsheet-us.csv "
 					   "/dev/null"),
 			 0);
 	assert_row_says(6, "  no matching call (the input has no calls)\n");
+}
+
+/* Day/month order: settled by the rest of the file, or reported. */
+static void test_date_order_from_the_file(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/siptrail-dates-XXXXXX", args[256];
+
+	/* 27/11 says day first, so 11/12 is the 11th of December */
+	report_file(path, "Start Time,Caller,Callee\n"
+			  "11/12/2025 10:00,+4930555000,+4940111000\n"
+			  "27/11/2025 10:40,+493012340001,+494098760001\n");
+	snprintf(args, sizeof(args), "--failures %s " AFTERNOON, path);
+	assert_int_equal(correlate_in_zone("UTC", args), 0);
+	assert_non_null(strstr(out, "dates read as day/month, as other rows show"));
+	assert_row_says(2, "line 2: 2025-12-11 10:00:00.000");
+	assert_row_call(3, "time and numbers", CALL_A, CHAIN_A);
+	unlink(path);
+
+	/* nothing settles 01/02: reported, read day first, --date-order turns it */
+	strcpy(path, "/tmp/siptrail-dates-XXXXXX");
+	report_file(path, "Start Time,Caller,Callee\n01/02/2025 10:00,+4930555000,+4940111000\n");
+	snprintf(args, sizeof(args), "--failures %s " AFTERNOON, path);
+	assert_int_equal(correlate_in_zone("UTC", args), 0);
+	assert_non_null(strstr(out, "day/month order ambiguous in every row (e.g. 01/02/2025 "
+				    "10:00): read as day/month; --date-order chooses"));
+	assert_row_says(2, "line 2: 2025-02-01 10:00:00.000");
+	snprintf(args, sizeof(args), "--date-order mdy --failures %s " AFTERNOON, path);
+	assert_int_equal(correlate_in_zone("UTC", args), 0);
+	assert_row_says(2, "line 2: 2025-01-02 10:00:00.000");
+	unlink(path);
+
+	/* rows that disagree: reported, and the ambiguous ones are not read */
+	strcpy(path, "/tmp/siptrail-dates-XXXXXX");
+	report_file(path, "Start Time,Caller,Callee\n"
+			  "27/11/2025 10:40,+493012340001,+494098760001\n"
+			  "11/27/2025 10:40,+493012340001,+494098760001\n"
+			  "01/02/2025 10:00,+4930555000,+4940111000\n");
+	snprintf(args, sizeof(args), "--failures %s " AFTERNOON, path);
+	assert_int_equal(correlate_in_zone("UTC", args), 0);
+	assert_non_null(strstr(out, "dates disagree on day/month order (1 rows read as month/day, "
+				    "1 as day/month)"));
+	assert_row_call(2, "time and numbers", CALL_A, CHAIN_A);
+	assert_row_call(3, "time and numbers", CALL_A, CHAIN_A);
+	assert_row_says(4, "  no matching call: time '01/02/2025 10:00' not understood, so it "
+			   "cannot be placed among the input's 6 call(s)\n");
+	unlink(path);
 }
 
 static void test_json_and_csv_out(void **state)
@@ -370,6 +452,9 @@ static void test_report_times(void **state)
 	assert_int_equal(parsed("11/14/2023 10:13 PM", DATE_ORDER_UNKNOWN), NS(1699999980));
 	assert_int_equal(parsed("27/11/2025 10:40", DATE_ORDER_UNKNOWN), NS(1764240000));
 	assert_int_equal(parsed("27.11.2025 10:40:00", DATE_ORDER_UNKNOWN), NS(1764240000));
+	assert_int_equal(parsed("27-11-2025 10:40", DATE_ORDER_UNKNOWN), NS(1764240000));
+	assert_int_equal(parsed("11-27-25 10:40", DATE_ORDER_MDY), NS(1764240000));
+	assert_int_equal(parsed(" 1764240000 ", DATE_ORDER_UNKNOWN), NS(1764240000));
 	assert_int_equal(parsed("12/1/2025 12:00 AM", DATE_ORDER_MDY), NS(1764547200));
 	/* 03/04/2025: March or April, only the file can say */
 	assert_int_equal(report_time_parse("03/04/2025 10:00", DATE_ORDER_UNKNOWN, &ts, NULL),
@@ -439,6 +524,7 @@ int main(void)
 	    cmocka_unit_test(test_shape_kamailio_acc),
 	    cmocka_unit_test(test_shape_conversation),
 	    cmocka_unit_test(test_rows_that_do_not_match_one_call),
+	    cmocka_unit_test(test_date_order_from_the_file),
 	    cmocka_unit_test(test_json_and_csv_out),
 	    cmocka_unit_test(test_csv_reader),
 	    cmocka_unit_test(test_report_times),

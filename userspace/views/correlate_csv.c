@@ -33,11 +33,16 @@ static void siptrail_fields(FILE *out, const struct correlated_row *r, char sepa
 {
 	const struct call_entry *call = r->match.call;
 	const struct diagnosis *cause = call ? call_entry_cause(call) : NULL;
-	char chain[256] = "";
+	char chain[256] = "", call_ids[4 * SIP_CALL_ID_LEN] = "";
+	size_t len = 0;
 
 	if (call)
 		call_entry_chain(call, chain, sizeof(chain));
-	field_write(out, call ? call->call_id : "", separator, false);
+	/* several calls fit: all of them, for the team that reads it to choose */
+	for (unsigned i = 0; r->match.how == MATCH_SEVERAL && i < r->match.n_candidates; i++)
+		len += (size_t)snprintf(call_ids + len, sizeof(call_ids) - len, "%s%s",
+					i ? " " : "", r->match.candidates[i].call->call_id);
+	field_write(out, call ? call->call_id : call_ids, separator, false);
 	field_write(out, how_names[r->match.how], separator, false);
 	field_write(out, cause ? cause->summary : call ? "no diagnosis" : "", separator, false);
 	field_write(out, chain, separator, false);

@@ -94,18 +94,24 @@ static json_t *counts_json(const struct count_entry *e, size_t n)
 
 static json_t *summary_json(const struct correlate_summary *sum)
 {
-	json_t *by_diag = json_object();
+	json_t *by_diag = json_object(), *obj;
 
 	for (int id = 0; id < DIAG_COUNT; id++)
 		if (sum->by_diag[id])
 			json_object_set_new(by_diag, diag_id_name((enum diag_id)id),
 					    json_integer((json_int_t)sum->by_diag[id]));
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o}", "rows", (json_int_t)sum->rows,
-			 "matched", (json_int_t)sum->matched, "call_fine", (json_int_t)sum->no_diag,
-			 "several_fit", (json_int_t)sum->several, "no_call",
-			 (json_int_t)sum->no_call, "by_diagnosis", by_diag, "by_peer",
-			 counts_json(sum->peers, sum->n_peers), "by_hour_utc",
-			 counts_json(sum->hours, sum->n_hours));
+	obj =
+	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o}", "rows", (json_int_t)sum->rows,
+		      "matched", (json_int_t)sum->matched, "call_fine", (json_int_t)sum->no_diag,
+		      "several_fit", (json_int_t)sum->several, "no_call", (json_int_t)sum->no_call,
+		      "by_diagnosis", by_diag, "by_peer", counts_json(sum->peers, sum->n_peers),
+		      "by_hour_utc", counts_json(sum->hours, sum->n_hours));
+	if (obj && sum->zone_rows)
+		json_object_set_new(obj, "zone_shift",
+				    json_pack("{s:I, s:I}", "shift_s",
+					      (json_int_t)sum->zone_shift_s, "rows",
+					      (json_int_t)sum->zone_rows));
+	return obj;
 }
 
 int correlate_print_json(FILE *out, const struct correlate_result *result)

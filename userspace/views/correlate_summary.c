@@ -47,6 +47,26 @@ static void count_row(struct count_entry *e, const struct call_entry *call)
 	e->failed += call && call->failed;
 }
 
+/* A report read in the wrong zone has many rows off by the same shift. */
+static void zone_shift_most_common(const struct correlate_result *result,
+				   struct correlate_summary *summary)
+{
+	for (size_t i = 0; i < result->n_rows; i++) {
+		const struct failure_match *m = &result->rows[i].match;
+		unsigned long same = 0;
+
+		if (!m->zone_call)
+			continue;
+		for (size_t k = 0; k < result->n_rows; k++)
+			same += result->rows[k].match.zone_call &&
+				result->rows[k].match.zone_shift_s == m->zone_shift_s;
+		if (same > summary->zone_rows) {
+			summary->zone_rows = same;
+			summary->zone_shift_s = m->zone_shift_s;
+		}
+	}
+}
+
 int correlate_summary_build(const struct correlate_result *result,
 			    struct correlate_summary *summary)
 {
@@ -78,6 +98,7 @@ int correlate_summary_build(const struct correlate_result *result,
 		count_row(peer, call);
 		count_row(hour, call);
 	}
+	zone_shift_most_common(result, summary);
 	if (summary->n_hours)
 		qsort(summary->hours, summary->n_hours, sizeof(summary->hours[0]), hour_cmp);
 	return 0;

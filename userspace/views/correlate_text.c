@@ -77,16 +77,21 @@ static void print_candidate(FILE *out, const struct failure_candidate *c, uint64
 	fputc('\n', out);
 }
 
+/* "1 h 00 min before" for a shift of row time minus call time */
+static void print_shift(FILE *out, int64_t shift_s)
+{
+	int64_t shift_min = llabs(shift_s) / 60;
+
+	fprintf(out, "%" PRId64 " h %02" PRId64 " min %s", shift_min / 60, shift_min % 60,
+		shift_s > 0 ? "before" : "after");
+}
+
 static void print_zone_hint(FILE *out, const struct failure_match *m)
 {
-	int64_t shift_min = llabs(m->zone_shift_s) / 60;
-
-	fprintf(out,
-		"  time zone? call %s has these numbers %" PRId64 " h %02" PRId64
-		" min %s: the report's times may be in another zone than they were read in "
-		"(--tz)\n",
-		m->zone_call->call_id, shift_min / 60, shift_min % 60,
-		m->zone_shift_s > 0 ? "before the row's time" : "after the row's time");
+	fprintf(out, "  time zone? call %s has these numbers ", m->zone_call->call_id);
+	print_shift(out, m->zone_shift_s);
+	fprintf(out, " the row's time: the report's times may be in another zone than they "
+		     "were read in (--tz)\n");
 }
 
 static void print_match(FILE *out, const struct correlate_result *result,
@@ -159,6 +164,12 @@ static void print_summary(FILE *out, const struct correlate_summary *sum)
 		fprintf(out, "    %-24s %lu\n", "(several calls fit)", sum->several);
 	if (sum->no_call)
 		fprintf(out, "    %-24s %lu\n", "(no matching call)", sum->no_call);
+	if (sum->zone_rows) {
+		fprintf(out, "  time zone: %lu row(s) without a match fit a call ", sum->zone_rows);
+		print_shift(out, sum->zone_shift_s);
+		fprintf(out, " their time: is the report in another zone than it was read in? "
+			     "(--tz)\n");
+	}
 	print_counts(out, "peer", sum->peers, sum->n_peers);
 	print_counts(out, "hour (UTC)", sum->hours, sum->n_hours);
 }

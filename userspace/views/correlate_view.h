@@ -43,6 +43,9 @@ struct correlate_summary {
 	unsigned long by_diag[DIAG_COUNT];
 	struct count_entry *peers, *hours; /* in order of first appearance; hours sorted */
 	size_t n_peers, n_hours;
+	/* the zone shift most rows without a match share (failure_match's zone_shift_s) */
+	int64_t zone_shift_s;
+	unsigned long zone_rows;
 };
 
 /* Returns 0 or -ENOMEM. */

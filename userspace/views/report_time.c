@@ -32,6 +32,8 @@ static int parse_unix(const char *text, uint64_t *ts_ns)
 
 	if (*end == '.')
 		end = (char *)parse_fraction_ns(end + 1, &frac_ns);
+	while (isspace((unsigned char)*end))
+		end++;
 	if (*end)
 		return -EINVAL;
 	if (value >= UNIX_SECONDS_MAX)
@@ -41,14 +43,15 @@ static int parse_unix(const char *text, uint64_t *ts_ns)
 	return 0;
 }
 
-/* "A/B/YYYY" or "A.B.YYYY" (or a two-digit year): the three numbers and the separator. */
+/* "A/B/YYYY", "A-B-YYYY" or "A.B.YYYY" (or a two-digit year; A of one or two digits, so ISO's
+ * "YYYY-MM-DD" is not one): the three numbers and the separator. */
 static const char *split_date(const char *text, unsigned long *a, unsigned long *b,
 			      unsigned long *year, char *sep)
 {
 	char *end;
 
 	*a = strtoul(text, &end, 10);
-	if (end == text || (*end != '/' && *end != '.'))
+	if (end == text || end - text > 2 || !strchr("/.-", *end) || !*end)
 		return NULL;
 	*sep = *end;
 	text = end + 1;
@@ -80,7 +83,7 @@ void date_order_vote(struct date_order_votes *votes, const char *text)
 
 	while (isspace((unsigned char)*text))
 		text++;
-	if (!split_date(text, &a, &b, &year, &sep) || sep != '/')
+	if (!split_date(text, &a, &b, &year, &sep) || sep == '.')
 		return;
 	votes->twelve_hour += twelve_hour_clock(text);
 	if (a > 12 && b <= 12)
@@ -192,16 +195,17 @@ int report_time_parse(const char *text, enum date_order order, uint64_t *ts_ns, 
 	if (!isdigit((unsigned char)*text))
 		return -EINVAL;
 	after_digits = text[strspn(text, "0123456789")];
-	if (!after_digits || (after_digits == '.' && !split_date(text, &a, &b, &year, &sep))) {
+	if (!after_digits || isspace((unsigned char)after_digits) ||
+	    (after_digits == '.' && !split_date(text, &a, &b, &year, &sep))) {
 		if (zoned)
 			*zoned = true;
 		return parse_unix(text, ts_ns);
 	}
 	if ((rest = split_date(text, &a, &b, &year, &sep))) {
 		bool dmy = sep == '.' || order == DATE_ORDER_DMY;
-		if (sep == '/' && order == DATE_ORDER_UNKNOWN && a <= 12 && b <= 12 && a != b)
+		if (sep != '.' && order == DATE_ORDER_UNKNOWN && a <= 12 && b <= 12 && a != b)
 			return -EINVAL;
-		if (sep == '/' && order == DATE_ORDER_UNKNOWN)
+		if (sep != '.' && order == DATE_ORDER_UNKNOWN)
 			dmy = a > 12;
 		tm.tm_mday = (int)(dmy ? a : b);
 		tm.tm_mon = (int)(dmy ? b : a) - 1;

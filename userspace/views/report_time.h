@@ -1,8 +1,9 @@
 /*
  * Times as failure reports write them: Unix seconds or milliseconds, ISO 8601 with or without
  * a zone ("2023-11-14T22:13:05Z", "2023-11-14 22:13:05+01:00", "2023-11-14 22:13:05"), and the
- * spreadsheet forms "11/14/2023 10:13 PM" (US), "14/11/2023 22:13" and "14.11.2023 22:13:05"
- * (European). A time without a zone is local time: the process's TZ (the CLI sets it from
+ * spreadsheet forms "11/14/2023 10:13 PM" (US), "14/11/2023 22:13", "14-11-2023 22:13" and
+ * "14.11.2023 22:13:05" (European; '.' is always day first). A time without a zone is local time:
+ * the process's TZ (the CLI sets it from
  * --tz), read with mktime.
  */
 #ifndef SIPTRAIL_REPORT_TIME_H
@@ -11,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Day and month order of "A/B/YYYY" dates. */
+/* Day and month order of "A/B/YYYY" and "A-B-YYYY" dates. */
 enum date_order { DATE_ORDER_UNKNOWN, DATE_ORDER_MDY, DATE_ORDER_DMY };
 
 /* Evidence for the order of a file's slash dates, gathered row by row. */
