@@ -178,8 +178,7 @@ static void test_shape_freeswitch(void **state)
 	assert_int_equal(
 	    correlate_in_zone("UTC", "--failures tests/data/reports/freeswitch-cdr.csv " AFTERNOON),
 	    0);
-	assert_non_null(
-	    strstr(out, "FreeSWITCH cdr_csv (default template) (no header, 15 columns)"));
+	assert_non_null(strstr(out, "FreeSWITCH cdr_csv default template (no header, 15 columns)"));
 	assert_row_call(1, "time and numbers", CALL_A, CHAIN_A);
 	assert_row_call(2, "time and numbers", CALL_B, CHAIN_B);
 	assert_row_call(3, "time and numbers", CALL_C, CHAIN_C);
@@ -467,6 +466,8 @@ static void test_report_times(void **state)
 	assert_int_equal(report_time_parse("13:00 PM 1/1/2025", DATE_ORDER_MDY, &ts, NULL),
 			 -EINVAL);
 	assert_int_equal(report_time_parse("", DATE_ORDER_UNKNOWN, &ts, NULL), -EINVAL);
+	assert_int_equal(report_time_parse("99999999999999999999", DATE_ORDER_UNKNOWN, &ts, NULL),
+			 -EINVAL);
 	/* a zone-less time is read in TZ */
 	setenv("TZ", "Europe/Berlin", 1);
 	tzset();

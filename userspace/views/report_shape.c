@@ -161,7 +161,7 @@ static const struct report_shape shapes[] = {
     },
     {
 	.name = "freeswitch-cdr-csv",
-	.title = "FreeSWITCH cdr_csv (default template)",
+	.title = "FreeSWITCH cdr_csv default template",
 	.min_columns = 13,
 	.max_columns = 15,
 	.column_names = freeswitch_columns,

@@ -10,8 +10,9 @@
 #include "report_time.h"
 
 #define NS_PER_S 1000000000ull
-/* Above this a Unix time is in milliseconds: 1e11 s is the year 5138. */
+/* Above this a Unix time is in milliseconds: 1e11 s is the year 5138; and 1e14 ms is too. */
 #define UNIX_SECONDS_MAX 100000000000ull
+#define UNIX_MS_MAX	 100000000000000ull
 
 /* Up to 9 digits after the point as nanoseconds, without floating point rounding. */
 static const char *parse_fraction_ns(const char *p, uint64_t *ns)
@@ -34,7 +35,7 @@ static int parse_unix(const char *text, uint64_t *ts_ns)
 		end = (char *)parse_fraction_ns(end + 1, &frac_ns);
 	while (isspace((unsigned char)*end))
 		end++;
-	if (*end)
+	if (*end || value >= UNIX_MS_MAX)
 		return -EINVAL;
 	if (value >= UNIX_SECONDS_MAX)
 		*ts_ns = value * 1000000ull + frac_ns / 1000;
