@@ -317,6 +317,23 @@ static void test_date_order_from_the_file(void **state)
 	unlink(path);
 }
 
+/* A Call-ID the input does not have: the row is matched by time and numbers, or says so. */
+static void test_call_id_not_seen(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/siptrail-callid-XXXXXX", args[256];
+
+	report_file(path, "time,callid,caller,callee\n"
+			  "2025-11-27 10:40:05,other-leg@pbx,+493012340001,+494098760001\n"
+			  "2025-11-27 14:00:00,other-leg-2@pbx,+493012340001,+494098760001\n");
+	snprintf(args, sizeof(args), "--failures %s " AFTERNOON, path);
+	assert_int_equal(correlate_in_zone("UTC", args), 0);
+	assert_row_call(2, "time and numbers", CALL_A, CHAIN_A);
+	assert_row_says(3, "  no matching call (its Call-ID is not in the input); nearest in "
+			   "time:\n");
+	unlink(path);
+}
+
 static void test_json_and_csv_out(void **state)
 {
 	(void)state;
@@ -526,6 +543,7 @@ int main(void)
 	    cmocka_unit_test(test_shape_conversation),
 	    cmocka_unit_test(test_rows_that_do_not_match_one_call),
 	    cmocka_unit_test(test_date_order_from_the_file),
+	    cmocka_unit_test(test_call_id_not_seen),
 	    cmocka_unit_test(test_json_and_csv_out),
 	    cmocka_unit_test(test_csv_reader),
 	    cmocka_unit_test(test_report_times),

@@ -134,7 +134,8 @@ static void print_match(FILE *out, const struct correlate_result *result,
 			result->index->count);
 		return;
 	}
-	fprintf(out, "  no matching call; nearest in time:\n");
+	fprintf(out, "  no matching call%s; nearest in time:\n",
+		r->row.call_id[0] ? " (its Call-ID is not in the input)" : "");
 	for (unsigned i = 0; i < m->n_candidates; i++)
 		print_candidate(out, &m->candidates[i], result->window_ns);
 	if (m->zone_call)
