@@ -334,6 +334,38 @@ static void test_call_id_not_seen(void **state)
 	unlink(path);
 }
 
+/* A report's IPv6 peer in another spelling than the capture's: compared as addresses. */
+static void test_ipv6_peer(void **state)
+{
+	(void)state;
+	char journal[] = "/tmp/siptrail-v6-XXXXXX", report[] = "/tmp/siptrail-v6-csv-XXXXXX";
+	char args[256], line[16384];
+	FILE *in = fopen("tests/data/bye_failed_incomplete_chain.jsonl", "r"), *out_file;
+	int fd = mkstemp(journal);
+
+	assert_non_null(in);
+	assert_true(fd >= 0);
+	out_file = fdopen(fd, "w");
+	/* the carrier moves to 2001:db8::20, in the journal's (RFC 5952) form */
+	while (fgets(line, sizeof(line), in)) {
+		char *at;
+		while ((at = strstr(line, "\"198.51.100.20\"")))
+			memcpy(at, "\"2001:db8::20\" ", 15);
+		fputs(line, out_file);
+	}
+	fclose(in);
+	fclose(out_file);
+	report_file(report, "time,caller,callee,peer\n"
+			    "2025-11-27 10:40:01,alice,bob,2001:DB8:0:0::20\n"
+			    "2025-11-27 10:40:01,alice,bob,2001:db8::21\n");
+	snprintf(args, sizeof(args), "--failures %s %s", report, journal);
+	assert_int_equal(correlate_in_zone("UTC", args), 0);
+	assert_row_call(2, "time and numbers", "a84b4c76e66710@198.51.100.20", CHAIN_A);
+	assert_row_says(3, "not it: peer not in the call\n");
+	unlink(report);
+	unlink(journal);
+}
+
 static void test_json_and_csv_out(void **state)
 {
 	(void)state;
@@ -544,6 +576,7 @@ int main(void)
 	    cmocka_unit_test(test_rows_that_do_not_match_one_call),
 	    cmocka_unit_test(test_date_order_from_the_file),
 	    cmocka_unit_test(test_call_id_not_seen),
+	    cmocka_unit_test(test_ipv6_peer),
 	    cmocka_unit_test(test_json_and_csv_out),
 	    cmocka_unit_test(test_csv_reader),
 	    cmocka_unit_test(test_report_times),

@@ -26,7 +26,7 @@ static json_t *call_json(const struct call_entry *call)
 	call_entry_chain(call, chain, sizeof(chain));
 	return json_pack("{s:s, s:o, s:s, s:s, s:s, s:s?, s:s?, s:b}", "call_id", call->call_id,
 			 "first_seen", time_json(call->first_ts_ns), "from", call->from_user, "to",
-			 call->to_user, "peer", call->peer_addr, "cause",
+			 call->to_user, "peer", call->peer_addr.text, "cause",
 			 cause ? diag_id_name(cause->id) : NULL, "chain", chain[0] ? chain : NULL,
 			 "failed", call->failed);
 }

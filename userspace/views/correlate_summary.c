@@ -86,9 +86,9 @@ int correlate_summary_build(const struct correlate_result *result,
 		summary->several += r->match.how == MATCH_SEVERAL;
 		summary->no_call += r->match.how == MATCH_NONE;
 		peer = count_get(&summary->peers, &summary->n_peers,
-				 call && call->peer_addr[0] ? call->peer_addr
-				 : r->row.peer[0]	    ? r->row.peer
-							    : "(unknown)");
+				 call && call->peer_addr.text[0] ? call->peer_addr.text
+				 : r->row.peer[0]		 ? r->row.peer
+								 : "(unknown)");
 		hour_key(&r->row, key, sizeof(key));
 		hour = peer ? count_get(&summary->hours, &summary->n_hours, key) : NULL;
 		if (!hour) {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "failure_match.h"
+#include "ip_addr.h"
 #include "phone_number.h"
 
 #define NS_PER_S	 1000000000ll
@@ -18,12 +19,22 @@ static uint64_t distance_ns(const struct call_entry *call, uint64_t ts_ns)
 	return 0;
 }
 
-static bool peer_seen(const struct call_entry *call, const char *peer)
+/* PEER as ip_addr_text writes it ("2001:DB8:0::1" is "2001:db8::1"), when it is an address. */
+static bool peer_seen(const struct call_entry *call, const char *peer_text)
 {
-	bool seen = !strcmp(peer, call->peer_addr);
+	struct ip_addr addr;
+	struct ip_addr_text canonical = {{0}};
+	const char *peer = peer_text;
+	bool seen;
+
+	if (ip_addr_parse(&addr, peer_text)) {
+		canonical = ip_addr_text(&addr);
+		peer = canonical.text;
+	}
+	seen = !strcmp(peer, call->peer_addr.text);
 
 	for (unsigned l = 0; l < call->n_timers; l++)
-		seen |= !strcmp(peer, call->timers[l].peer_addr);
+		seen |= !strcmp(peer, call->timers[l].peer_addr.text);
 	return seen;
 }
 
