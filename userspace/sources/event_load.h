@@ -29,8 +29,10 @@ struct event_list {
 
 /* Moves EV to the end of LIST. Returns 0 or -ENOMEM (EV released). */
 int event_list_push(struct event_list *list, struct event *ev);
-/* Stable sort by time: sources may write events slightly out of order. */
-void event_list_sort(struct event_list *list);
+/* Stable sort by time: sources may write events slightly out of order, and inputs may be
+ * appended out of order. O(n log n) in general, one pass when already in order. Returns 0 or
+ * -ENOMEM (LIST unchanged). */
+int event_list_sort(struct event_list *list);
 void event_list_free(struct event_list *list);
 
 /*
