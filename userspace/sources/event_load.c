@@ -1,4 +1,4 @@
-/* Journal or capture -> a sorted list of events. */
+/* Journal or capture -> events, one by one or as a sorted list. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,7 +97,8 @@ void event_list_free(struct event_list *list)
 	memset(list, 0, sizeof(*list));
 }
 
-static int load_journal(const char *cmd, const char *path, struct event_list *list)
+static int read_journal(const char *cmd, const char *path, capture_event_fn sink, void *ctx,
+			struct event_input_stats *stats)
 {
 	struct journal_reader reader;
 	struct event ev;
@@ -107,47 +108,72 @@ static int load_journal(const char *cmd, const char *path, struct event_list *li
 		fprintf(stderr, "siptrail %s: %s: %s\n", cmd, path, strerror(-rc));
 		return rc;
 	}
-	while ((rc = journal_read_next(&reader, &ev)) == 1)
-		if ((rc = event_list_push(list, &ev)))
+	while ((rc = journal_read_next(&reader, &ev)) == 1) {
+		stats->events++;
+		if ((rc = sink(ctx, &ev)))
 			break;
-	list->bad_lines = reader.bad_lines;
+	}
+	stats->bad_lines = reader.bad_lines;
 	journal_reader_close(&reader);
 	if (rc < 0)
 		fprintf(stderr, "siptrail %s: %s: %s\n", cmd, path, strerror(-rc));
 	return rc < 0 ? rc : 0;
 }
 
-struct capture_load {
-	struct event_list *list;
+struct capture_read {
+	capture_event_fn sink;
+	void *ctx;
+	struct event_input_stats *stats;
 	struct progress progress;
+	int sink_rc;
 };
 
-static int collect(void *ctx, struct event *ev)
+static int to_sink(void *ctx, struct event *ev)
 {
-	return event_list_push(((struct capture_load *)ctx)->list, ev);
+	struct capture_read *read = ctx;
+
+	read->stats->events++;
+	return read->sink_rc = read->sink(read->ctx, ev);
 }
 
 static void show_progress(void *ctx, uint64_t offset)
 {
-	progress_update(&((struct capture_load *)ctx)->progress, offset);
+	progress_update(&((struct capture_read *)ctx)->progress, offset);
 }
 
-static int load_capture(const char *cmd, const char *path,
-			const struct capture_source_options *options, struct event_list *list)
+static int read_capture(const char *cmd, const char *path,
+			const struct capture_source_options *options, capture_event_fn sink,
+			void *ctx, struct event_input_stats *stats)
 {
-	struct capture_load load = {.list = list};
-	struct capture_source_run run = {options, collect, show_progress, &load};
+	struct capture_read read = {sink, ctx, stats};
+	struct capture_source_run run = {options, to_sink, show_progress, &read};
 	struct capture_error err;
 	struct stat st;
 	int rc;
 
-	progress_start(&load.progress, path, stat(path, &st) ? 0 : (uint64_t)st.st_size);
-	rc = capture_source_read(path, &run, &list->capture, &err);
-	progress_end(&load.progress);
-	list->from_capture = true;
-	if (rc)
+	progress_start(&read.progress, path, stat(path, &st) ? 0 : (uint64_t)st.st_size);
+	rc = capture_source_read(path, &run, &stats->capture, &err);
+	progress_end(&read.progress);
+	stats->from_capture = true;
+	if (rc && rc == read.sink_rc)
+		fprintf(stderr, "siptrail %s: %s: %s\n", cmd, path, strerror(-rc));
+	else if (rc)
 		fprintf(stderr, "siptrail %s: %s\n", cmd, err.message);
 	return rc;
+}
+
+int event_read(const char *cmd, const char *path, const struct capture_source_options *options,
+	       capture_event_fn sink, void *ctx, struct event_input_stats *stats)
+{
+	memset(stats, 0, sizeof(*stats));
+	if (strcmp(path, "-") && capture_file_detect(path))
+		return read_capture(cmd, path, options, sink, ctx, stats);
+	return read_journal(cmd, path, sink, ctx, stats);
+}
+
+static int collect(void *ctx, struct event *ev)
+{
+	return event_list_push(ctx, ev);
 }
 
 int event_load(const char *cmd, const char *path, const struct capture_source_options *options,
@@ -156,10 +182,7 @@ int event_load(const char *cmd, const char *path, const struct capture_source_op
 	int rc;
 
 	memset(list, 0, sizeof(*list));
-	if (strcmp(path, "-") && capture_file_detect(path))
-		rc = load_capture(cmd, path, options, list);
-	else
-		rc = load_journal(cmd, path, list);
+	rc = event_read(cmd, path, options, collect, list, &list->input);
 	if (event_list_sort(list)) {
 		fprintf(stderr, "siptrail %s: %s: out of memory ordering the events\n", cmd, path);
 		return -ENOMEM;

@@ -5,8 +5,9 @@
  * pcapng writer the wire path and replay share. It calls journal/, diagnose/, engine/,
  * model/, decoders/ and bpf/'s event headers; never views/ or cli/.
  *
- * The input of the offline commands (explain, correlate, timeline): a journal or a capture
- * file, recognised by its first bytes, read whole into a time-ordered list of events. Also the
+ * The input of the offline commands (explain, calls, correlate, timeline): a journal or a
+ * capture file, recognised by its first bytes, streamed event by event, or read whole into a
+ * time-ordered list of events. Also the
  * command-line options every command shares for captures (--host, --ports, --ca-file,
  * --ca-path).
  */
@@ -19,12 +20,28 @@
 #include "capture_source.h"
 #include "event.h"
 
-struct event_list {
-	struct event *events;
-	size_t count, cap;
+/* What reading an input found besides its events. */
+struct event_input_stats {
+	size_t events;		 /* handed to the sink */
 	unsigned long bad_lines; /* journal lines skipped */
 	bool from_capture;
 	struct capture_source_stats capture;
+};
+
+/*
+ * Reads PATH ("-": a journal on stdin) and hands each event to SINK in input order (SINK owns
+ * it: event_move or event_release; an error from SINK stops the reading and is returned). A
+ * capture shows a progress bar on a terminal. Problems are reported on stderr as
+ * "siptrail CMD: ..." once. A capture that breaks part way is -EIO after everything before
+ * the bad packet was handed over. Returns 0, -EIO, -EINVAL, -ENOMEM or SINK's error.
+ */
+int event_read(const char *cmd, const char *path, const struct capture_source_options *options,
+	       capture_event_fn sink, void *ctx, struct event_input_stats *stats);
+
+struct event_list {
+	struct event *events;
+	size_t count, cap;
+	struct event_input_stats input;
 };
 
 /* Moves EV to the end of LIST. Returns 0 or -ENOMEM (EV released). */
@@ -35,11 +52,7 @@ int event_list_push(struct event_list *list, struct event *ev);
 int event_list_sort(struct event_list *list);
 void event_list_free(struct event_list *list);
 
-/*
- * Reads PATH ("-": a journal on stdin) into LIST, sorted. Problems are reported on stderr as
- * "siptrail CMD: ..." once. A capture that breaks part way is an error after everything before
- * the bad packet was read (the events are kept in LIST). Returns 0, -EIO, -EINVAL, -ENOMEM.
- */
+/* event_read into LIST, sorted (the events before a bad packet are kept in LIST). */
 int event_load(const char *cmd, const char *path, const struct capture_source_options *options,
 	       struct event_list *list);
 

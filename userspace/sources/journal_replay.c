@@ -1,4 +1,4 @@
-/* Journal or capture replay: read all, order by time, feed, retire. */
+/* Journal or capture replay: streamed through a reorder window into the correlator. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,33 +6,53 @@
 
 #include "event_load.h"
 #include "journal_replay.h"
+#include "ordered_feed.h"
+
+static int feed(void *ctx, struct event *ev)
+{
+	int rc = ordered_feed_push(ctx, ev);
+
+	event_release(ev); /* left as it was when the window refused it */
+	return rc;
+}
 
 int journal_replay(const char *who, const char *path, const struct correlator_config *config,
 		   const struct capture_source_options *capture, correlator_call_fn done, void *ctx,
 		   struct journal_replay_stats *stats)
 {
-	struct correlator corr;
-	struct event_list list;
-	int load_rc, rc = 0;
+	struct ordered_feed ordered;
+	struct event_input_stats input;
+	int read_rc, rc;
 
 	memset(stats, 0, sizeof(*stats));
-	load_rc = event_load(who, path, capture, &list);
-	if (load_rc && load_rc != -EIO) {
-		event_list_free(&list);
-		return load_rc;
+	if (ordered_feed_init(&ordered, config, JOURNAL_REPLAY_WINDOW_NS,
+			      JOURNAL_REPLAY_WINDOW_CAPACITY, done, ctx, stderr)) {
+		fprintf(stderr, "siptrail %s: out of memory\n", who);
+		return -ENOMEM;
 	}
-	correlator_init(&corr, config, done, ctx, stderr);
-	for (size_t i = 0; i < list.count && !rc; i++)
-		rc = correlator_feed(&corr, &list.events[i]);
-	correlator_finish(&corr);
-	stats->events = list.count;
-	stats->bad_lines = list.bad_lines;
-	stats->sip_undecoded = corr.sip_undecoded;
-	event_list_free(&list);
+	read_rc = event_read(who, path, capture, feed, &ordered, &input);
+	if (read_rc && read_rc != -EIO) {
+		/* reported; the calls fed so far are not judged on half an input */
+		ordered.corr.done = NULL;
+		ordered_feed_finish(&ordered);
+		return read_rc;
+	}
+	rc = ordered_feed_finish(&ordered);
+	stats->late = ordered.window.late; /* counters outlive the window's buffers */
+	stats->events = input.events;
+	stats->bad_lines = input.bad_lines;
+	stats->sip_undecoded = ordered.corr.sip_undecoded;
 	if (rc) {
 		fprintf(stderr, "siptrail %s: %s: %s\n", who, path, strerror(-rc));
 		return rc;
 	}
+	if (stats->late)
+		fprintf(
+		    stderr,
+		    "siptrail %s: %s: %lu event(s) more than %llu s older than one before them, "
+		    "judged late (is the input in time order? mergecap -a keeps file order)\n",
+		    who, path, stats->late,
+		    (unsigned long long)(JOURNAL_REPLAY_WINDOW_NS / 1000000000ull));
 	/* a capture that broke part way was replayed up to the bad packet (reported) */
-	return load_rc;
+	return read_rc;
 }
