@@ -294,7 +294,6 @@ int cmd_correlate(int argc, char **argv)
 	struct correlate_args args = {0};
 	struct correlator_config config;
 	struct call_index index;
-	struct event_list events;
 	FILE *report;
 	int rc = parse_args(argc, argv, &args);
 
@@ -305,22 +304,15 @@ int cmd_correlate(int argc, char **argv)
 		fprintf(stderr, "siptrail correlate: %s: %s\n", args.report, strerror(errno));
 		return EXIT_USAGE;
 	}
-	rc = event_load("correlate", args.input, &args.capture, &events);
-	if (rc && rc != -EIO) {
-		fclose(report);
-		event_list_free(&events);
-		return EXIT_USAGE;
-	}
 	correlator_config_default(&config);
-	if (call_index_build(&index, &events, &config)) {
-		fprintf(stderr, "siptrail correlate: out of memory\n");
-		rc = EXIT_USAGE;
-	} else {
+	rc = call_index_read(&index, "correlate", args.input, &args.capture, &config);
+	if (!rc || rc == -EIO) {
 		int report_rc = correlate_report(&args, report, &index);
 		rc = rc ? EXIT_USAGE : report_rc;
+	} else {
+		rc = EXIT_USAGE;
 	}
 	call_index_free(&index);
-	event_list_free(&events);
 	fclose(report);
 	return rc;
 }

@@ -171,23 +171,42 @@ int event_read(const char *cmd, const char *path, const struct capture_source_op
 	return read_journal(cmd, path, sink, ctx, stats);
 }
 
+struct collect_ctx {
+	struct event_list *list;
+	event_keep_fn keep;
+	void *keep_ctx;
+};
+
 static int collect(void *ctx, struct event *ev)
 {
-	return event_list_push(ctx, ev);
+	struct collect_ctx *c = ctx;
+
+	if (c->keep && !c->keep(ev, c->keep_ctx)) {
+		event_release(ev);
+		return 0;
+	}
+	return event_list_push(c->list, ev);
 }
 
-int event_load(const char *cmd, const char *path, const struct capture_source_options *options,
-	       struct event_list *list)
+int event_load_some(const char *cmd, const char *path, const struct capture_source_options *options,
+		    event_keep_fn keep, void *ctx, struct event_list *list)
 {
+	struct collect_ctx c = {list, keep, ctx};
 	int rc;
 
 	memset(list, 0, sizeof(*list));
-	rc = event_read(cmd, path, options, collect, list, &list->input);
+	rc = event_read(cmd, path, options, collect, &c, &list->input);
 	if (event_list_sort(list)) {
 		fprintf(stderr, "siptrail %s: %s: out of memory ordering the events\n", cmd, path);
 		return -ENOMEM;
 	}
 	return rc;
+}
+
+int event_load(const char *cmd, const char *path, const struct capture_source_options *options,
+	       struct event_list *list)
+{
+	return event_load_some(cmd, path, options, NULL, NULL, list);
 }
 
 int capture_option(const char *cmd, int opt, const char *arg,

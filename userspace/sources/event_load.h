@@ -56,6 +56,12 @@ void event_list_free(struct event_list *list);
 int event_load(const char *cmd, const char *path, const struct capture_source_options *options,
 	       struct event_list *list);
 
+/* The same, keeping only the events KEEP says true for (a second pass over the input that
+ * needs a few calls' events, not all of them). */
+typedef bool (*event_keep_fn)(const struct event *ev, void *ctx);
+int event_load_some(const char *cmd, const char *path, const struct capture_source_options *options,
+		    event_keep_fn keep, void *ctx, struct event_list *list);
+
 /* getopt_long entries for the capture options; their values are 0x100.. */
 enum { OPT_CAPTURE_HOST = 0x100, OPT_CAPTURE_PORTS, OPT_CAPTURE_CA_FILE, OPT_CAPTURE_CA_PATH };
 #define CAPTURE_LONG_OPTIONS                                                                       \
