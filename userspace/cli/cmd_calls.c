@@ -1,6 +1,6 @@
 /*
- * siptrail calls JOURNAL [--json] [--t1-ms N]: one line per call (start, end, who hung up,
- * the connections and session timers of each leg, the verdict ids), in order of start.
+ * siptrail calls JOURNAL|CAPTURE... [--json] [--t1-ms N]: one line per call (start, end, who hung
+ * up, the connections and session timers of each leg, the verdict ids), in order of start.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -223,9 +223,10 @@ static int print_lines(struct calls_run *run)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: siptrail calls JOURNAL|CAPTURE [--json] [--t1-ms N]\n"
-		"  Reads a siptrail journal (JSON lines, '-' for stdin) or a pcap/pcapng capture\n"
-		"  and prints one line per\n"
+		"usage: siptrail calls JOURNAL|CAPTURE... [--json] [--t1-ms N]\n"
+		"  Reads a siptrail journal (JSON lines, '-' for stdin) or pcap/pcapng captures\n"
+		"  (gzip or not; several files are read as one capture in order of their first\n"
+		"  packets) and prints one line per\n"
 		"  call in order of start: start, end, length, Call-ID, who hung up, per leg the\n"
 		"  peer, transport, connections used and session timer, and the verdict ids.\n"
 		"  --json        one JSON object per call\n"
@@ -254,7 +255,8 @@ int cmd_calls(int argc, char **argv)
 			fclose(run.spill);
 		return EXIT_USAGE;
 	}
-	rc = journal_replay(cmd.name, cmd.path, &cmd.config, &cmd.capture, on_call, &run, &stats);
+	rc = journal_replay(cmd.name, cmd.paths, cmd.n_paths, &cmd.config, &cmd.capture, on_call,
+			    &run, &stats);
 	if (!rc && !run.rc)
 		run.rc = print_lines(&run);
 	if (!rc && run.rc)

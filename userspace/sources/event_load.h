@@ -38,6 +38,22 @@ struct event_input_stats {
 int event_read(const char *cmd, const char *path, const struct capture_source_options *options,
 	       capture_event_fn sink, void *ctx, struct event_input_stats *stats);
 
+/* Seams between rotating files worth a word: a gap longer than this, any overlap. */
+#define EVENT_READ_GAP_NS (60ull * 1000000000ull)
+/* The streaming commands put events in time order within this much event time
+ * (journal_replay.h); files that overlap by more lose order. */
+#define EVENT_ORDER_WINDOW_NS (5ull * 1000000000ull)
+
+/*
+ * The same over several inputs: one journal alone, or captures (each pcap or pcapng, gzip or
+ * not), read as one capture in order of their first packets (rotating files of one trace:
+ * connections go on from file to file). A gap of more than EVENT_READ_GAP_NS between one
+ * file's last packet and the next one's first, or an overlap, is reported on stderr.
+ */
+int event_read_files(const char *cmd, const char *const *paths, size_t n_paths,
+		     const struct capture_source_options *options, capture_event_fn sink, void *ctx,
+		     struct event_input_stats *stats);
+
 struct event_list {
 	struct event *events;
 	size_t count, cap;

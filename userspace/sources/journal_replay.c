@@ -16,21 +16,23 @@ static int feed(void *ctx, struct event *ev)
 	return rc;
 }
 
-int journal_replay(const char *who, const char *path, const struct correlator_config *config,
+int journal_replay(const char *who, const char *const *paths, size_t n_paths,
+		   const struct correlator_config *config,
 		   const struct capture_source_options *capture, correlator_call_fn done, void *ctx,
 		   struct journal_replay_stats *stats)
 {
+	const char *path = paths[0]; /* names the input in messages */
 	struct ordered_feed ordered;
 	struct event_input_stats input;
 	int read_rc, rc;
 
 	memset(stats, 0, sizeof(*stats));
-	if (ordered_feed_init(&ordered, config, JOURNAL_REPLAY_WINDOW_NS,
+	if (ordered_feed_init(&ordered, config, EVENT_ORDER_WINDOW_NS,
 			      JOURNAL_REPLAY_WINDOW_CAPACITY, done, ctx, stderr)) {
 		fprintf(stderr, "siptrail %s: out of memory\n", who);
 		return -ENOMEM;
 	}
-	read_rc = event_read(who, path, capture, feed, &ordered, &input);
+	read_rc = event_read_files(who, paths, n_paths, capture, feed, &ordered, &input);
 	if (read_rc && read_rc != -EIO) {
 		/* reported; the calls fed so far are not judged on half an input */
 		ordered.corr.done = NULL;
@@ -52,7 +54,7 @@ int journal_replay(const char *who, const char *path, const struct correlator_co
 		    "siptrail %s: %s: %lu event(s) more than %llu s older than one before them, "
 		    "judged late (is the input in time order? mergecap -a keeps file order)\n",
 		    who, path, stats->late,
-		    (unsigned long long)(JOURNAL_REPLAY_WINDOW_NS / 1000000000ull));
+		    (unsigned long long)(EVENT_ORDER_WINDOW_NS / 1000000000ull));
 	/* a capture that broke part way was replayed up to the bad packet (reported) */
 	return read_rc;
 }

@@ -11,12 +11,12 @@
 
 #include "capture_source.h"
 #include "correlator.h"
+#include "event_load.h"
 
-/* Events are ordered within this much event time; older ones are fed late (counted, and
- * reported). Live journals are out of order by up to ~250 ms (diag_stream.h); a capture is in
- * order unless files were appended out of order. The window holds at most CAPACITY events
- * (then the oldest goes early): 5 s of a busy trunk. */
-#define JOURNAL_REPLAY_WINDOW_NS       (5ull * 1000000000ull)
+/* Events are ordered within EVENT_ORDER_WINDOW_NS (event_load.h) of event time; older ones are
+ * fed late (counted, and reported). Live journals are out of order by up to ~250 ms
+ * (diag_stream.h); a capture is in order unless files were appended out of order. The window
+ * holds at most this many events (then the oldest goes early): 5 s of a busy trunk. */
 #define JOURNAL_REPLAY_WINDOW_CAPACITY 65536u
 
 struct journal_replay_stats {
@@ -26,11 +26,13 @@ struct journal_replay_stats {
 };
 
 /*
- * Replays PATH ("-": a journal on stdin) with CONFIG; DONE gets each call as it is retired.
+ * Replays PATHS (event_read_files: one journal, "-" for stdin, or captures read as one) with
+ * CONFIG; DONE gets each call as it is retired.
  * Returns 0, or a negative errno reported on stderr once; -EIO: a capture broke part way and
  * was replayed up to the bad packet.
  */
-int journal_replay(const char *who, const char *path, const struct correlator_config *config,
+int journal_replay(const char *who, const char *const *paths, size_t n_paths,
+		   const struct correlator_config *config,
 		   const struct capture_source_options *capture, correlator_call_fn done, void *ctx,
 		   struct journal_replay_stats *stats);
 

@@ -201,7 +201,7 @@ int call_index_read(struct call_index *index, const char *cmd, const char *path,
 
 	memset(index, 0, sizeof(*index));
 	b.msg = malloc(sizeof(*b.msg)); /* large: off the stack */
-	if (!b.msg || ordered_feed_init(&b.feed, config, JOURNAL_REPLAY_WINDOW_NS,
+	if (!b.msg || ordered_feed_init(&b.feed, config, EVENT_ORDER_WINDOW_NS,
 					JOURNAL_REPLAY_WINDOW_CAPACITY, on_call, &b, NULL)) {
 		free(b.msg);
 		fprintf(stderr, "siptrail %s: out of memory\n", cmd);
