@@ -1,7 +1,7 @@
 /*
- * Rotating captures (issue 15): a trace cut into several gzip-compressed files, given in any
- * order, is read as the one file it was cut from: the same events in the same order (a TCP
- * connection and its TLS handshake go on across a cut), the same calls and verdicts.
+ * Rotating captures (issue 15): a trace cut into several compressed files (gzip and zstd),
+ * given in any order, is read as the one file it was cut from: the same events in the same order (a
+ * TCP connection and its TLS handshake go on across a cut), the same calls and verdicts.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include <cmocka.h>
 
@@ -27,7 +28,7 @@
 
 struct parts {
 	char dir[64];
-	char paths[PARTS][96];
+	char paths[PARTS][128];
 	const char *reversed[PARTS]; /* as a glob would not give them: newest first */
 };
 
@@ -50,7 +51,28 @@ static void gzip_file(const char *plain, char *gz_path, size_t len)
 	unlink(plain);
 }
 
-/* Cuts SRC into PARTS classic pcap files of about equal packet counts, gzipped. */
+/* Copies PLAIN to PLAIN.zst and removes PLAIN. */
+static void zstd_file(const char *plain, char *zst_path, size_t len)
+{
+	static uint8_t in[1 << 20], out[1 << 21];
+	FILE *f = fopen(plain, "rb");
+	size_t n, packed;
+
+	assert_non_null(f);
+	n = fread(in, 1, sizeof(in), f);
+	fclose(f);
+	packed = ZSTD_compress(out, sizeof(out), in, n, 3);
+	assert_false(ZSTD_isError(packed));
+	snprintf(zst_path, len, "%s.zst", plain);
+	f = fopen(zst_path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(out, 1, packed, f), packed);
+	assert_int_equal(fclose(f), 0);
+	unlink(plain);
+}
+
+/* Cuts SRC into PARTS classic pcap files of about equal packet counts, the middle one
+ * compressed with zstd, the others with gzip. */
 static void cut(const char *src, struct parts *p)
 {
 	char errbuf[PCAP_ERRBUF_SIZE], plain[96];
@@ -76,7 +98,10 @@ static void cut(const char *src, struct parts *p)
 		for (; at < total * (i + 1) / PARTS && pcap_next_ex(in, &hdr, &data) == 1; at++)
 			pcap_dump((u_char *)out, hdr, data);
 		pcap_dump_close(out);
-		gzip_file(plain, p->paths[i], sizeof(p->paths[i]));
+		if (i == 1)
+			zstd_file(plain, p->paths[i], sizeof(p->paths[i]));
+		else
+			gzip_file(plain, p->paths[i], sizeof(p->paths[i]));
 		p->reversed[PARTS - 1 - i] = p->paths[i];
 	}
 	pcap_close(in);

@@ -225,8 +225,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: siptrail calls JOURNAL|CAPTURE... [--json] [--t1-ms N]\n"
 		"  Reads a siptrail journal (JSON lines, '-' for stdin) or pcap/pcapng captures\n"
-		"  (gzip or not; several files are read as one capture in order of their first\n"
-		"  packets) and prints one line per\n"
+		"  (gzip, zstd or plain; several files are read as one capture in order of their\n"
+		"  first packets) and prints one line per\n"
 		"  call in order of start: start, end, length, Call-ID, who hung up, per leg the\n"
 		"  peer, transport, connections used and session timer, and the verdict ids.\n"
 		"  --json        one JSON object per call\n"

@@ -57,8 +57,8 @@ static void usage(FILE *out)
 	    out,
 	    "usage: siptrail explain JOURNAL|CAPTURE... [--json] [--call-id ID] [--t1-ms N]\n"
 	    "  Reads a siptrail journal (JSON lines, '-' for stdin) or pcap/pcapng captures\n"
-	    "  (gzip or not; several files, e.g. a rotation, are read as one capture in order\n"
-	    "  of their first packets) and says, per call, why a BYE or a session refresh\n"
+	    "  (gzip, zstd or plain; several files, e.g. a rotation, are read as one capture in\n"
+	    "  order of their first packets) and says, per call, why a BYE or a session refresh\n"
 	    "  failed, with the evidence.\n"
 	    "  --json         one JSON object per diagnosis\n"
 	    "  --call-id ID   only this call\n"

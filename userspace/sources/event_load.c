@@ -265,7 +265,7 @@ int event_read_files(const char *cmd, const char *const *paths, size_t n_paths,
 			continue;
 		fprintf(stderr,
 			"siptrail %s: %s: not a capture; several inputs are read as one capture "
-			"(pcap or pcapng, gzip or not), a journal only alone\n",
+			"(pcap or pcapng; gzip, zstd or plain), a journal only alone\n",
 			cmd, paths[i]);
 		return -EINVAL;
 	}

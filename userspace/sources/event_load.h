@@ -45,8 +45,8 @@ int event_read(const char *cmd, const char *path, const struct capture_source_op
 #define EVENT_ORDER_WINDOW_NS (5ull * 1000000000ull)
 
 /*
- * The same over several inputs: one journal alone, or captures (each pcap or pcapng, gzip or
- * not), read as one capture in order of their first packets (rotating files of one trace:
+ * The same over several inputs: one journal alone, or captures (each pcap or pcapng, plain,
+ * gzip or zstd), read as one capture in order of their first packets (rotating files of one trace:
  * connections go on from file to file). A gap of more than EVENT_READ_GAP_NS between one
  * file's last packet and the next one's first, or an overlap, is reported on stderr.
  */
