@@ -132,9 +132,9 @@ static void test_connection_goes_on_across_files(void **state)
 	cut(whole_path, &p);
 	assert_int_equal(event_read("test", whole_path, &options, collect, &whole, &whole_stats),
 			 0);
-	assert_int_equal(
-	    event_read_files("test", p.reversed, PARTS, &options, collect, &parts, &parts_stats),
-	    0);
+	assert_int_equal(event_read_files("test", p.reversed, PARTS, &options, collect, &parts,
+					  NULL, &parts_stats),
+			 0);
 	assert_true(whole.count >= 3); /* open, chain, handshake at least */
 	assert_int_equal(parts.count, whole.count);
 	assert_int_equal(parts_stats.capture.replay.packets, whole_stats.capture.replay.packets);

@@ -28,7 +28,7 @@ void progress_update(struct progress *p, uint64_t done_bytes)
 	unsigned pct, width = 40, filled;
 	char bar[41];
 
-	if (!p->enabled || (++p->calls & 1023))
+	if (!p->enabled || (++p->updates & 1023))
 		return;
 	t = now_ns();
 	if (t < p->start_ns + NS_PER_S || t < p->last_draw_ns + NS_PER_S / 10)
@@ -45,6 +45,8 @@ void progress_update(struct progress *p, uint64_t done_bytes)
 		(unsigned long long)(done_bytes >> 20), (unsigned long long)(p->total_bytes >> 20),
 		(double)(t - p->start_ns) / NS_PER_S,
 		(double)done_bytes / (1 << 20) / ((double)(t - p->start_ns) / NS_PER_S));
+	if (p->calls)
+		fprintf(stderr, " %lu calls", *p->calls);
 	p->drawn = true;
 }
 

@@ -211,7 +211,8 @@ static void report_seams(const char *cmd, const char *const *paths,
 
 static int read_captures(const char *cmd, const char *const *given, size_t n,
 			 const struct capture_source_options *options, capture_event_fn sink,
-			 void *ctx, struct event_input_stats *stats)
+			 void *ctx, const unsigned long *calls_so_far,
+			 struct event_input_stats *stats)
 {
 	struct capture_read read = {sink, ctx, stats};
 	struct capture_source_run run = {options, to_sink, show_progress, &read};
@@ -237,6 +238,7 @@ static int read_captures(const char *cmd, const char *const *given, size_t n,
 	}
 	read.sizes = sizes;
 	progress_start(&read.progress, paths[0], total);
+	read.progress.calls = calls_so_far;
 	rc = capture_source_read_files(paths, n, &run, &stats->capture, spans, &err);
 	progress_end(&read.progress);
 	if (rc && rc == read.sink_rc)
@@ -255,7 +257,7 @@ out:
 
 int event_read_files(const char *cmd, const char *const *paths, size_t n_paths,
 		     const struct capture_source_options *options, capture_event_fn sink, void *ctx,
-		     struct event_input_stats *stats)
+		     const unsigned long *calls_so_far, struct event_input_stats *stats)
 {
 	memset(stats, 0, sizeof(*stats));
 	if (n_paths == 1 && (!strcmp(paths[0], "-") || !capture_file_detect(paths[0])))
@@ -269,13 +271,13 @@ int event_read_files(const char *cmd, const char *const *paths, size_t n_paths,
 			cmd, paths[i]);
 		return -EINVAL;
 	}
-	return read_captures(cmd, paths, n_paths, options, sink, ctx, stats);
+	return read_captures(cmd, paths, n_paths, options, sink, ctx, calls_so_far, stats);
 }
 
 int event_read(const char *cmd, const char *path, const struct capture_source_options *options,
 	       capture_event_fn sink, void *ctx, struct event_input_stats *stats)
 {
-	return event_read_files(cmd, &path, 1, options, sink, ctx, stats);
+	return event_read_files(cmd, &path, 1, options, sink, ctx, NULL, stats);
 }
 
 struct collect_ctx {

@@ -48,11 +48,12 @@ int event_read(const char *cmd, const char *path, const struct capture_source_op
  * The same over several inputs: one journal alone, or captures (each pcap or pcapng, plain,
  * gzip or zstd), read as one capture in order of their first packets (rotating files of one trace:
  * connections go on from file to file). A gap of more than EVENT_READ_GAP_NS between one
- * file's last packet and the next one's first, or an overlap, is reported on stderr.
+ * file's last packet and the next one's first, or an overlap, is reported on stderr. The
+ * progress bar shows CALLS_SO_FAR when not NULL.
  */
 int event_read_files(const char *cmd, const char *const *paths, size_t n_paths,
 		     const struct capture_source_options *options, capture_event_fn sink, void *ctx,
-		     struct event_input_stats *stats);
+		     const unsigned long *calls_so_far, struct event_input_stats *stats);
 
 struct event_list {
 	struct event *events;

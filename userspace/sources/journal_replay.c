@@ -8,12 +8,29 @@
 #include "journal_replay.h"
 #include "ordered_feed.h"
 
+struct replay {
+	struct ordered_feed ordered;
+	correlator_call_fn done;
+	void *done_ctx;
+	unsigned long calls; /* retired so far, for the progress bar */
+};
+
 static int feed(void *ctx, struct event *ev)
 {
-	int rc = ordered_feed_push(ctx, ev);
+	struct replay *replay = ctx;
+	int rc = ordered_feed_push(&replay->ordered, ev);
 
 	event_release(ev); /* left as it was when the window refused it */
 	return rc;
+}
+
+static void on_retired(const struct correlator *corr, const struct call *call, void *ctx)
+{
+	struct replay *replay = ctx;
+
+	replay->calls++;
+	if (replay->done)
+		replay->done(corr, call, replay->done_ctx);
 }
 
 int journal_replay(const char *who, const char *const *paths, size_t n_paths,
@@ -22,28 +39,30 @@ int journal_replay(const char *who, const char *const *paths, size_t n_paths,
 		   struct journal_replay_stats *stats)
 {
 	const char *path = paths[0]; /* names the input in messages */
-	struct ordered_feed ordered;
+	struct replay replay = {.done = done, .done_ctx = ctx};
+	struct ordered_feed *ordered = &replay.ordered;
 	struct event_input_stats input;
 	int read_rc, rc;
 
 	memset(stats, 0, sizeof(*stats));
-	if (ordered_feed_init(&ordered, config, EVENT_ORDER_WINDOW_NS,
-			      JOURNAL_REPLAY_WINDOW_CAPACITY, done, ctx, stderr)) {
+	if (ordered_feed_init(ordered, config, EVENT_ORDER_WINDOW_NS,
+			      JOURNAL_REPLAY_WINDOW_CAPACITY, on_retired, &replay, stderr)) {
 		fprintf(stderr, "siptrail %s: out of memory\n", who);
 		return -ENOMEM;
 	}
-	read_rc = event_read_files(who, paths, n_paths, capture, feed, &ordered, &input);
+	read_rc =
+	    event_read_files(who, paths, n_paths, capture, feed, &replay, &replay.calls, &input);
 	if (read_rc && read_rc != -EIO) {
 		/* reported; the calls fed so far are not judged on half an input */
-		ordered.corr.done = NULL;
-		ordered_feed_finish(&ordered);
+		replay.done = NULL;
+		ordered_feed_finish(ordered);
 		return read_rc;
 	}
-	rc = ordered_feed_finish(&ordered);
-	stats->late = ordered.window.late; /* counters outlive the window's buffers */
+	rc = ordered_feed_finish(ordered);
+	stats->late = ordered->window.late; /* counters outlive the window's buffers */
 	stats->events = input.events;
 	stats->bad_lines = input.bad_lines;
-	stats->sip_undecoded = ordered.corr.sip_undecoded;
+	stats->sip_undecoded = ordered->corr.sip_undecoded;
 	if (rc) {
 		fprintf(stderr, "siptrail %s: %s: %s\n", who, path, strerror(-rc));
 		return rc;
