@@ -112,9 +112,9 @@ static bool numbers_fit(const struct call_entry *call, const struct failure_row 
 		given = true;
 	}
 	if (row->peer[0]) {
-		bool seen = !strcmp(row->peer, call->peer_addr);
+		bool seen = !strcmp(row->peer, call->peer_addr.text);
 		for (unsigned l = 0; l < call->n_timers; l++)
-			seen |= !strcmp(row->peer, call->timers[l].peer_addr);
+			seen |= !strcmp(row->peer, call->timers[l].peer_addr.text);
 		if (!seen)
 			return false;
 		given = true;
