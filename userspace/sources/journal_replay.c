@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "event_load.h"
+#include "event_read.h"
 #include "journal_replay.h"
 #include "ordered_feed.h"
 
