@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "event_read.h"
 #include "journal_read.h"
@@ -176,6 +177,10 @@ int event_read_files(const char *cmd, const char *const *paths, size_t n_paths,
 	for (size_t i = 0; i < n_paths; i++) {
 		if (strcmp(paths[i], "-") && capture_file_detect(paths[i]))
 			continue;
+		if (strcmp(paths[i], "-") && access(paths[i], R_OK)) {
+			fprintf(stderr, "siptrail %s: %s: %s\n", cmd, paths[i], strerror(errno));
+			return -EIO;
+		}
 		fprintf(stderr,
 			"siptrail %s: %s: not a capture; several inputs are read as one capture "
 			"(pcap or pcapng; gzip, zstd or plain), a journal only alone\n",
