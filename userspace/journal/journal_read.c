@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "compressed_file.h"
 #include "journal_file.h"
 #include "journal_read.h"
 
@@ -411,7 +412,7 @@ static int open_next_file(struct journal_reader *reader)
 			break;
 		snprintf(reader->rotated_name, strlen(reader->path) + 16, "%s.%u", reader->path,
 			 reader->rotated);
-		reader->file = fopen(reader->rotated_name, "r");
+		reader->file = compressed_fopen(reader->rotated_name);
 		if (reader->file) {
 			reader->name = reader->rotated_name;
 			reader->line_no = 0;
@@ -422,7 +423,7 @@ static int open_next_file(struct journal_reader *reader)
 	}
 	reader->name = reader->path;
 	reader->line_no = 0;
-	reader->file = fopen(reader->path, "r");
+	reader->file = compressed_fopen(reader->path); /* a gzip journal is read as it is */
 	return reader->file ? 0 : -errno;
 }
 
