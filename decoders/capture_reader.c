@@ -136,8 +136,11 @@ static int next_pcap(struct capture_reader *reader, struct capture_packet *pkt,
 	}
 	reader->next_offset = offset + PCAP_RECORD_HEADER_BYTES + header->caplen;
 	memset(pkt, 0, sizeof(*pkt));
-	/* With PCAP_TSTAMP_PRECISION_NANO libpcap puts nanoseconds in tv_usec. */
-	pkt->ts_ns = (uint64_t)header->ts.tv_sec * 1000000000ULL + (uint64_t)header->ts.tv_usec;
+	/* With PCAP_TSTAMP_PRECISION_NANO libpcap puts nanoseconds in tv_usec. The record's
+	 * seconds are 32 bits that libpcap 1.10 reads as signed; taken as unsigned they reach
+	 * February 2106 instead of turning negative in January 2038. */
+	pkt->ts_ns = (uint64_t)(uint32_t)header->ts.tv_sec * 1000000000ULL +
+		     (uint64_t)(uint32_t)header->ts.tv_usec;
 	pkt->file_offset = offset;
 	pkt->linktype = reader->linktype;
 	pkt->data = data;
