@@ -212,8 +212,10 @@ static void count_packet(struct capture_replay_stats *stats, const struct captur
 			stats->udp_packets++;
 		break;
 	case PACKET_NOT_IP:
-	case PACKET_NOT_TCP_UDP:
 		stats->not_ip++;
+		break;
+	case PACKET_NOT_TCP_UDP:
+		stats->not_tcp_udp++;
 		break;
 	case PACKET_FRAGMENT:
 		stats->fragments++;
@@ -223,7 +225,10 @@ static void count_packet(struct capture_replay_stats *stats, const struct captur
 		break;
 	case PACKET_TRUNCATED:
 	case PACKET_MALFORMED:
-		stats->malformed++;
+		if (status == PACKET_TRUNCATED)
+			stats->truncated++;
+		else
+			stats->malformed++;
 		if (!stats->first_malformed_packet)
 			stats->first_malformed_packet = pkt->number;
 		break;

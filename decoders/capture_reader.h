@@ -56,12 +56,14 @@ struct capture_replay_ops {
 struct capture_replay_stats {
 	uint64_t packets;
 	uint64_t tcp_packets, udp_packets;
-	uint64_t not_ip;		 /* ARP, LLDP, ICMP, ...: skipped */
+	uint64_t not_ip;		 /* ARP, LLDP, ...: skipped */
+	uint64_t not_tcp_udp;		 /* IP but neither TCP nor UDP (ICMP, SCTP, ...) */
 	uint64_t fragments;		 /* IP fragments (each counted once) */
 	uint64_t reassembled;		 /* datagrams rebuilt from them (ip_defrag.h) */
 	uint64_t other_linktype;	 /* pcapng: on interfaces of link types not decoded */
-	uint64_t malformed;		 /* bad or cut headers: skipped */
-	uint64_t first_malformed_packet; /* its number, 0 if none */
+	uint64_t truncated;		 /* a header cut short by the capture length */
+	uint64_t malformed;		 /* an impossible length or header field */
+	uint64_t first_malformed_packet; /* the first truncated or malformed one, 0 if none */
 	uint64_t last_ts_ns;
 	struct tcp_reasm_stats tcp;
 };

@@ -16,7 +16,9 @@
 
 #include "capture_source.h"
 #include "event_load.h"
+#include "frame_build.h"
 #include "journal_read.h"
+#include "pcapng_write.h"
 #include "journal_write.h"
 #include "siptrail_cmd.h"
 
@@ -340,7 +342,10 @@ static void test_pcapng_several_interfaces(void **state)
 				 order ? "be" : "le", conformance[i].file);
 			assert_int_equal(siptrail_cmd(cmd, out, sizeof(out)), 0);
 			assert_non_null(strstr(out, conformance[i].summary));
-			assert_non_null(strstr(out, "0 malformed packets skipped"));
+			/* every packet decoded: DHCP and the like, none SIP */
+			assert_non_null(strstr(out, "nothing in this capture was used"));
+			assert_non_null(strstr(out, " UDP not SIP\n"));
+			assert_null(strstr(out, "malformed"));
 		}
 }
 
@@ -406,6 +411,72 @@ static void test_write_then_explain(void **state)
 	unlink(path);
 }
 
+/* Every packet read is used or counted under one reason, in the text line and in --json. */
+static void test_accounting_mixed(void **state)
+{
+	(void)state;
+	static const char sip[] = "OPTIONS sip:a@192.168.1.2 SIP/2.0\r\nCall-ID: x\r\n"
+				  "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+	static const uint8_t arp[28] = {0, 1, 8, 0, 6, 4, 0, 1};
+	static const uint8_t icmp[8] = {8};
+	static const uint8_t dns[12] = {0x12, 0x34, 1};
+	static uint8_t frame[FRAME_MAX], inner[FRAME_MAX];
+	char path[] = "/tmp/siptrail-accounting-XXXXXX", args[256], out[8192];
+	struct pcapng_writer *w;
+	size_t n;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(pcapng_writer_open(&w, path, 1 /* DLT_EN10MB */, 65535), 0);
+#define PUT(len)                                                                                   \
+	assert_int_equal(pcapng_write_packet(w, 1700000000000000000ull, frame, len, len, NULL), 0)
+	n = frame_eth_udp4(frame, "192.168.1.2", 5060, "192.0.2.9", 5060, sip, strlen(sip));
+	PUT(n); /* used */
+	n = frame_eth_udp4(frame, "192.0.2.9", 5060, "192.168.1.2", 5060, sip, strlen(sip));
+	PUT(n);	    /* used */
+	PUT(n - 1); /* used: a datagram cut by the snap length still has its headers */
+	PUT(frame_eth(frame, 0x0806, arp, sizeof(arp))); /* not IP */
+	n = frame_ipv4(inner, "192.0.2.9", "192.168.1.2", 1, icmp, sizeof(icmp));
+	PUT(frame_eth(frame, 0x0800, inner, n)); /* neither TCP nor UDP */
+	n = frame_eth_udp4(frame, "192.168.1.2", 5060, "192.0.2.53", 5060, dns, sizeof(dns));
+	PUT(n);	 /* UDP not SIP */
+	PUT(24); /* truncated: 10 bytes of IP header */
+	frame[14] = 0x44;
+	PUT(n); /* malformed: IPv4 header length 16 */
+	n = frame_eth_udp4(frame, "192.0.2.9", 5070, "192.168.1.2", 5080, sip, strlen(sip));
+	PUT(n); /* outside --ports */
+	n = frame_eth_udp4(frame, "192.0.2.9", 5060, "192.0.2.10", 5060, sip, strlen(sip));
+	PUT(n); /* not local */
+#undef PUT
+	assert_int_equal(pcapng_writer_close(w), 0);
+
+	snprintf(args, sizeof(args), "replay --json --host 192.168.1.2 --ports 5060 %s", path);
+	assert_int_equal(siptrail_cmd(args, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, ": 10 packets read, 3 used, 7 not used: 1 not IP, 1 neither "
+				    "TCP nor UDP, 1 truncated, 1 malformed, 1 UDP not SIP, 1 "
+				    "outside --ports, 1 not to or from the local host\n"));
+	assert_non_null(strstr(out,
+			       "\"packets_read\":10,\"packets_used\":3,\"not_used\":{"
+			       "\"link_type\":0,\"not_ip\":1,\"not_tcp_udp\":1,\"ip_fragment\":0,"
+			       "\"truncated\":1,\"malformed\":1,\"not_sip\":1,\"not_in_ports\":1,"
+			       "\"not_local\":1}}\n"));
+
+	/* nothing used: said plainly, also by the commands that read captures */
+	snprintf(args, sizeof(args), "replay --host 198.51.100.1 %s", path);
+	assert_int_equal(siptrail_cmd(args, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, ": nothing in this capture was used: 10 packets read: "));
+	snprintf(args, sizeof(args), "explain --host 198.51.100.1 %s", path);
+	assert_int_equal(siptrail_cmd(args, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "siptrail explain: "));
+	assert_non_null(strstr(out, ": nothing in this capture was used: "));
+	/* a call asked for that is not there */
+	snprintf(args, sizeof(args), "explain --call-id nowhere %s", path);
+	assert_int_equal(siptrail_cmd(args, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "siptrail explain: call 'nowhere' is not in "));
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -420,6 +491,7 @@ int main(void)
 	    cmocka_unit_test(test_journal_round_trip),
 	    cmocka_unit_test(test_write_then_explain),
 	    cmocka_unit_test(test_whole_corpus),
+	    cmocka_unit_test(test_accounting_mixed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

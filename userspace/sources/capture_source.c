@@ -575,6 +575,22 @@ static bool looks_like_sip(const uint8_t *p, size_t len)
 	       (line >= 8 && !memcmp(p + line - 8, " SIP/2.0", 8));
 }
 
+/* Whether a TCP or UDP packet is used (NULL), else the counter of why not. A TCP packet is
+ * used when its connection is one on_open() keeps: its opens, closes and stream are read. */
+static uint64_t *unused_reason(struct source *src, const struct packet_l4 *pkt)
+{
+	struct capture_packet_use *use = &src->stats->use;
+
+	if (pkt->protocol == IPPROTO_UDP && !looks_like_sip(pkt->payload, pkt->payload_len))
+		return &use->not_sip;
+	if (!port_ok(src, pkt->src_port, pkt->dst_port))
+		return &use->not_in_ports;
+	if (local_end(src, pkt->family, pkt->src_addr, pkt->src_port, pkt->dst_addr,
+		      pkt->dst_port) < 0)
+		return &use->not_local;
+	return NULL;
+}
+
 static void on_udp(void *user, const struct packet_l4 *pkt, uint64_t ts_ns)
 {
 	struct source *src = user;
@@ -582,8 +598,7 @@ static void on_udp(void *user, const struct packet_l4 *pkt, uint64_t ts_ns)
 	int end =
 	    local_end(src, pkt->family, pkt->src_addr, pkt->src_port, pkt->dst_addr, pkt->dst_port);
 
-	if (end < 0 || !port_ok(src, pkt->src_port, pkt->dst_port) ||
-	    !looks_like_sip(pkt->payload, pkt->payload_len))
+	if (unused_reason(src, pkt))
 		return;
 	set_endpoint(&local, pkt->family, end == 0 ? pkt->src_addr : pkt->dst_addr,
 		     end == 0 ? pkt->src_port : pkt->dst_port);
@@ -602,13 +617,19 @@ static bool on_packet(void *user, const struct capture_packet *pkt, const struct
 	uint64_t conn_id = 0;
 	int end;
 
+	uint64_t *unused;
+
 	if (src->run->progress)
 		src->run->progress(src->run->ctx, pkt->file_offset);
-	if (!l4 || !pcapng_is_synthetic(l4))
+	if (!l4)
 		return false;
-	end = local_end(src, l4->family, l4->src_addr, l4->src_port, l4->dst_addr, l4->dst_port);
-	if (end < 0 || !port_ok(src, l4->src_port, l4->dst_port))
+	unused = unused_reason(src, l4);
+	++*(unused ? unused : &src->stats->use.used);
+	if (!pcapng_is_synthetic(l4))
+		return false;
+	if (unused)
 		return true;
+	end = local_end(src, l4->family, l4->src_addr, l4->src_port, l4->dst_addr, l4->dst_port);
 	tuple_key_make(&probe.key, l4->family, l4->src_addr, l4->src_port, l4->dst_addr,
 		       l4->dst_port);
 	found = tfind(&probe, &src->tuples, tuple_cmp);

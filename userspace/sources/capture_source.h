@@ -34,8 +34,18 @@ typedef int (*capture_event_fn)(void *ctx, struct event *ev);
 /* Called for every packet read: byte offset of its record, for a progress display. */
 typedef void (*capture_progress_fn)(void *ctx, uint64_t file_offset);
 
+/* What became of the TCP and UDP packets read (the others are counted in replay): each one is
+ * used or skipped for exactly one reason. */
+struct capture_packet_use {
+	uint64_t used;	       /* a UDP SIP message, or a packet of a TCP connection of this host */
+	uint64_t not_sip;      /* a UDP datagram that is not a SIP message */
+	uint64_t not_in_ports; /* outside --ports */
+	uint64_t not_local;    /* neither end is this host */
+};
+
 struct capture_source_stats {
 	struct capture_replay_stats replay;
+	struct capture_packet_use use;
 	char local_addr[EV_ADDR_LEN]; /* the inferred (or first given) local address */
 	bool local_inferred;
 	uint64_t events, sip_messages, synthetic_sip, tls_handshakes, conns_ignored;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "capture_use.h"
 #include "event_load.h"
 #include "journal_read.h"
 #include "progress.h"
@@ -106,6 +107,11 @@ static int load_capture(const char *cmd, const char *path,
 	list->from_capture = true;
 	if (rc)
 		fprintf(stderr, "siptrail %s: %s\n", cmd, err.message);
+	if ((!rc || rc == -EIO) && !list->capture.use.used) {
+		char use[1024];
+		capture_use_text(path, &list->capture, use, sizeof(use));
+		fprintf(stderr, "siptrail %s: %s\n", cmd, use);
+	}
 	return rc;
 }
 
