@@ -45,7 +45,7 @@ static bool linktype_supported(int linktype)
 {
 	struct packet_l4 ignored;
 	/* An empty frame is cut short for every link type we decode. */
-	return packet_decode(linktype, NULL, 0, &ignored) != PACKET_BAD_LINKTYPE;
+	return packet_decode(linktype, NULL, 0, NULL, &ignored) != PACKET_BAD_LINKTYPE;
 }
 
 static int open_pcap(struct capture_reader *reader, struct capture_error *err)
@@ -206,6 +206,8 @@ static void count_packet(struct capture_replay_stats *stats, const struct captur
 	stats->last_ts_ns = pkt->ts_ns;
 	switch (status) {
 	case PACKET_OK:
+		if (l4->outer.depth)
+			stats->tunneled[l4->outer.encap]++;
 		if (l4->protocol == IPPROTO_TCP)
 			stats->tcp_packets++;
 		else
@@ -216,6 +218,9 @@ static void count_packet(struct capture_replay_stats *stats, const struct captur
 		break;
 	case PACKET_NOT_TCP_UDP:
 		stats->not_tcp_udp++;
+		break;
+	case PACKET_UNKNOWN_ENCAP:
+		stats->unknown_encap++;
 		break;
 	case PACKET_FRAGMENT:
 		stats->fragments++;
@@ -236,18 +241,21 @@ static void count_packet(struct capture_replay_stats *stats, const struct captur
 }
 
 int capture_replay(const char *path, const struct capture_replay_ops *ops, void *user,
-		   const struct tcp_reasm_limits *limits, struct capture_replay_stats *stats,
+		   const struct capture_replay_config *config, struct capture_replay_stats *stats,
 		   struct capture_error *err)
 {
+	static const struct capture_replay_config defaults;
 	struct capture_replay_stats local_stats;
 	struct capture_reader *reader;
+	if (!config)
+		config = &defaults;
 	if (!stats)
 		stats = &local_stats;
 	memset(stats, 0, sizeof(*stats));
 	int rc = capture_open(&reader, path, err);
 	if (rc)
 		return rc;
-	struct tcp_reasm *reasm = tcp_reasm_new(limits, &ops->tcp, user);
+	struct tcp_reasm *reasm = tcp_reasm_new(&config->tcp, &ops->tcp, user);
 	if (!reasm) {
 		capture_close(reader);
 		set_error(err, 0, 0, 0, "%s: out of memory", path);
@@ -263,7 +271,8 @@ int capture_replay(const char *path, const struct capture_replay_ops *ops, void 
 	struct capture_packet pkt;
 	while ((rc = capture_next(reader, &pkt, err)) == 1) {
 		struct packet_l4 l4, whole;
-		enum packet_status status = packet_decode(pkt.linktype, pkt.data, pkt.caplen, &l4);
+		enum packet_status status =
+		    packet_decode(pkt.linktype, pkt.data, pkt.caplen, &config->decode, &l4);
 		count_packet(stats, &pkt, status, &l4);
 		if (status == PACKET_FRAGMENT &&
 		    ip_defrag_add(defrag, &l4, pkt.ts_ns, &whole) == PACKET_OK) {

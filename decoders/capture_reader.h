@@ -56,24 +56,32 @@ struct capture_replay_ops {
 struct capture_replay_stats {
 	uint64_t packets;
 	uint64_t tcp_packets, udp_packets;
-	uint64_t not_ip;		 /* ARP, LLDP, ...: skipped */
-	uint64_t not_tcp_udp;		 /* IP but neither TCP nor UDP (ICMP, SCTP, ...) */
-	uint64_t fragments;		 /* IP fragments (each counted once) */
-	uint64_t reassembled;		 /* datagrams rebuilt from them (ip_defrag.h) */
-	uint64_t other_linktype;	 /* pcapng: on interfaces of link types not decoded */
-	uint64_t truncated;		 /* a header cut short by the capture length */
-	uint64_t malformed;		 /* an impossible length or header field */
-	uint64_t first_malformed_packet; /* the first truncated or malformed one, 0 if none */
+	uint64_t not_ip;		       /* ARP, LLDP, ...: skipped */
+	uint64_t not_tcp_udp;		       /* IP but neither TCP nor UDP (ICMP, SCTP, ...) */
+	uint64_t unknown_encap;		       /* tunnels whose payload is not decoded */
+	uint64_t tunneled[PACKET_ENCAP_COUNT]; /* decoded from inside a tunnel, by the outermost */
+	uint64_t fragments;		       /* IP fragments (each counted once) */
+	uint64_t reassembled;		       /* datagrams rebuilt from them (ip_defrag.h) */
+	uint64_t other_linktype;	       /* pcapng: on interfaces of link types not decoded */
+	uint64_t truncated;		       /* a header cut short by the capture length */
+	uint64_t malformed;		       /* an impossible length or header field */
+	uint64_t first_malformed_packet;       /* the first truncated or malformed one, 0 if none */
 	uint64_t last_ts_ns;
 	struct tcp_reasm_stats tcp;
 };
 
+/* How a replay decodes: zeros are the defaults. */
+struct capture_replay_config {
+	struct tcp_reasm_limits tcp;
+	struct packet_decode_options decode;
+};
+
 /* Reads the whole file, calling ops as it goes. On a read error everything before the bad
  * packet has been delivered and every open connection ended (TCP_END_CAPTURE_END) before it
- * returns -EIO with err filled. Returns 0, -EIO or -ENOMEM. limits may be NULL; stats may be
+ * returns -EIO with err filled. Returns 0, -EIO or -ENOMEM. config may be NULL; stats may be
  * NULL. */
 int capture_replay(const char *path, const struct capture_replay_ops *ops, void *user,
-		   const struct tcp_reasm_limits *limits, struct capture_replay_stats *stats,
+		   const struct capture_replay_config *config, struct capture_replay_stats *stats,
 		   struct capture_error *err);
 
 #endif

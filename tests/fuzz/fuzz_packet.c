@@ -1,6 +1,7 @@
-/* libFuzzer target for frame decoding and TCP reassembly: the input is a series of frames,
- * each [link type selector][length][bytes], fed through packet_decode and one reassembler with a
- * small buffer limit so forced gaps, reordering and connection recycling are all reached. */
+/* libFuzzer target for frame decoding (tunnels included: VXLAN on 4789 and on 8472) and TCP
+ * reassembly: the input is a series of frames, each [link type selector][length][bytes], fed
+ * through packet_decode and one reassembler with a small buffer limit so forced gaps,
+ * reordering and connection recycling are all reached. */
 #include <netinet/in.h>
 #include <pcap/dlt.h>
 #include <stddef.h>
@@ -24,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					DLT_NULL,   DLT_LOOP,	   DLT_IPV4,	   DLT_IPV6};
 	static const struct tcp_reasm_ops ops = {.on_data = on_data};
 	const struct tcp_reasm_limits limits = {.max_conns = 4, .max_buffered_bytes = 64};
+	const struct packet_decode_options options = {.vxlan_port = 8472};
 	size_t sum = 0;
 	struct tcp_reasm *reasm = tcp_reasm_new(&limits, &ops, &sum);
 	if (!reasm)
@@ -33,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int linktype = linktypes[data[0] % 8];
 		size_t len = data[1] < size - 2 ? data[1] : size - 2;
 		struct packet_l4 pkt;
-		if (packet_decode(linktype, data + 2, len, &pkt) == PACKET_OK &&
+		if (packet_decode(linktype, data + 2, len, &options, &pkt) == PACKET_OK &&
 		    pkt.protocol == IPPROTO_TCP)
 			tcp_reasm_packet(reasm, &pkt, ts_ns++);
 		data += 2 + len;

@@ -21,4 +21,35 @@ size_t frame_udp(uint8_t *out, uint16_t src_port, uint16_t dst_port, const void 
 size_t frame_eth_udp4(uint8_t *out, const char *src, uint16_t src_port, const char *dst,
 		      uint16_t dst_port, const void *payload, size_t len);
 
+/* The ways a mirrored Ethernet frame reaches a capture, each wrapped around it by
+ * frame_encap(); the outer IP addresses are 198.51.100.1 -> 198.51.100.2. */
+enum frame_encap {
+	FRAME_PLAIN,	    /* the frame as it is */
+	FRAME_VLAN,	    /* an 802.1Q tag */
+	FRAME_QINQ,	    /* 802.1ad then 802.1Q */
+	FRAME_SLL,	    /* Linux cooked v1 (DLT_LINUX_SLL) */
+	FRAME_SLL2,	    /* Linux cooked v2 (DLT_LINUX_SLL2) */
+	FRAME_IPIP,	    /* IPv4 protocol 4 around the IP packet */
+	FRAME_IPIP_OVER_V6, /* IPv6 next header 4 around it */
+	FRAME_IP6IP,	    /* IPv4 protocol 41: the IP packet must be IPv6 */
+	FRAME_GRE,	    /* GRE, protocol IPv4/IPv6 */
+	FRAME_GRE_ETHERNET, /* GRE with checksum, key and sequence, transparent Ethernet */
+	FRAME_ERSPAN1,	    /* GRE 0x88be without sequence number */
+	FRAME_ERSPAN2,	    /* GRE 0x88be with sequence number, ERSPAN version 1 header */
+	FRAME_ERSPAN3,	    /* GRE 0x22eb, version 2 header with the platform subheader */
+	FRAME_VXLAN,	    /* UDP to 4789 */
+	FRAME_VXLAN_8472,   /* UDP to 8472 (Linux's default port) */
+	FRAME_VXLAN_IN_GRE, /* VXLAN inside GRE inside 802.1Q: nested tunnels */
+	FRAME_ENCAP_COUNT
+};
+
+/* Wraps the Ethernet frame ETH (IPv4 or IPv6 inside) as KIND into OUT; *linktype is the DLT
+ * of the result. Returns its length. */
+size_t frame_encap(enum frame_encap kind, const uint8_t *eth, size_t len, uint8_t *out,
+		   int *linktype);
+
+/* The Ethernet frame ETH with its IPv4 header replaced by an IPv6 one (addresses
+ * 2001:db8::a.b.c.d), into OUT. Returns its length, 0 when it is not unfragmented IPv4. */
+size_t frame_to_ipv6(const uint8_t *eth, size_t len, uint8_t *out);
+
 #endif

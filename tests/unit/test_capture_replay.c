@@ -420,6 +420,7 @@ static void test_accounting_mixed(void **state)
 	static const uint8_t arp[28] = {0, 1, 8, 0, 6, 4, 0, 1};
 	static const uint8_t icmp[8] = {8};
 	static const uint8_t dns[12] = {0x12, 0x34, 1};
+	static const uint8_t pptp_gre[8] = {0x30, 0x01, 0x88, 0x0b}; /* RFC 2637 §4.1 */
 	static uint8_t frame[FRAME_MAX], inner[FRAME_MAX];
 	char path[] = "/tmp/siptrail-accounting-XXXXXX", args[256], out[8192];
 	struct pcapng_writer *w;
@@ -448,24 +449,29 @@ static void test_accounting_mixed(void **state)
 	PUT(n); /* outside --ports */
 	n = frame_eth_udp4(frame, "192.0.2.9", 5060, "192.0.2.10", 5060, sip, strlen(sip));
 	PUT(n); /* not local */
+	n = frame_ipv4(inner, "192.0.2.9", "192.168.1.2", 47, pptp_gre, sizeof(pptp_gre));
+	PUT(frame_eth(frame, 0x0800, inner, n)); /* GRE version 1: a tunnel not decoded */
 #undef PUT
 	assert_int_equal(pcapng_writer_close(w), 0);
 
 	snprintf(args, sizeof(args), "replay --json --host 192.168.1.2 --ports 5060 %s", path);
 	assert_int_equal(siptrail_cmd(args, out, sizeof(out)), 0);
-	assert_non_null(strstr(out, ": 10 packets read, 3 used, 7 not used: 1 not IP, 1 neither "
-				    "TCP nor UDP, 1 truncated, 1 malformed, 1 UDP not SIP, 1 "
-				    "outside --ports, 1 not to or from the local host\n"));
-	assert_non_null(strstr(out,
-			       "\"packets_read\":10,\"packets_used\":3,\"not_used\":{"
-			       "\"link_type\":0,\"not_ip\":1,\"not_tcp_udp\":1,\"ip_fragment\":0,"
-			       "\"truncated\":1,\"malformed\":1,\"not_sip\":1,\"not_in_ports\":1,"
-			       "\"not_local\":1}}\n"));
+	assert_non_null(strstr(
+	    out,
+	    ": 11 packets read, 3 used, 8 not used: 1 not IP, 1 in a tunnel not decoded, 1 neither "
+	    "TCP nor UDP, 1 truncated, 1 malformed, 1 UDP not SIP, 1 "
+	    "outside --ports, 1 not to or from the local host\n"));
+	assert_non_null(strstr(
+	    out,
+	    "\"packets_read\":11,\"packets_used\":3,\"not_used\":{"
+	    "\"link_type\":0,\"not_ip\":1,\"unknown_encap\":1,\"not_tcp_udp\":1,\"ip_fragment\":0,"
+	    "\"truncated\":1,\"malformed\":1,\"not_sip\":1,\"not_in_ports\":1,"
+	    "\"not_local\":1}}\n"));
 
 	/* nothing used: said plainly, also by the commands that read captures */
 	snprintf(args, sizeof(args), "replay --host 198.51.100.1 %s", path);
 	assert_int_equal(siptrail_cmd(args, out, sizeof(out)), 0);
-	assert_non_null(strstr(out, ": nothing in this capture was used: 10 packets read: "));
+	assert_non_null(strstr(out, ": nothing in this capture was used: 11 packets read: "));
 	snprintf(args, sizeof(args), "explain --host 198.51.100.1 %s", path);
 	assert_int_equal(siptrail_cmd(args, out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "siptrail explain: "));

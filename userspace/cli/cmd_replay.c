@@ -71,6 +71,28 @@ static int print_use_json(const char *path, const struct capture_source_stats *s
 	return rc;
 }
 
+/* The tunnels packets came out of (the outermost of each), when there were any. */
+static void print_tunnels(const char *path, const struct capture_replay_stats *r)
+{
+	const char *sep = ": ";
+	uint64_t total = 0;
+
+	for (int e = PACKET_ENCAP_NONE + 1; e < PACKET_ENCAP_COUNT; e++)
+		total += r->tunneled[e];
+	if (!total)
+		return;
+	fprintf(stderr, "%s: %llu packets decoded from inside tunnels", path,
+		(unsigned long long)total);
+	for (int e = PACKET_ENCAP_NONE + 1; e < PACKET_ENCAP_COUNT; e++) {
+		if (!r->tunneled[e])
+			continue;
+		fprintf(stderr, "%s%llu %s", sep, (unsigned long long)r->tunneled[e],
+			packet_encap_name(e));
+		sep = ", ";
+	}
+	fputc('\n', stderr);
+}
+
 static int print_summary(const char *path, const struct capture_source_stats *s, bool json)
 {
 	char use[1024];
@@ -86,6 +108,7 @@ static int print_summary(const char *path, const struct capture_source_stats *s,
 		(unsigned long long)s->sip_messages, (unsigned long long)s->synthetic_sip,
 		(unsigned long long)s->events, (unsigned long long)s->replay.fragments,
 		(unsigned long long)s->replay.reassembled);
+	print_tunnels(path, &s->replay);
 	capture_use_text(path, s, use, sizeof(use));
 	fprintf(stderr, "%s\n", use);
 	return json ? print_use_json(path, s) : 0;

@@ -168,7 +168,7 @@ static void pick_best(const void *node, VISIT which, int depth)
 }
 
 int capture_local_infer(struct capture_local *local, const char *path, const uint16_t *ports,
-			size_t n_ports)
+			size_t n_ports, const struct packet_decode_options *decode)
 {
 	struct infer_state st = {0};
 	struct capture_reader *reader;
@@ -180,7 +180,7 @@ int capture_local_infer(struct capture_local *local, const char *path, const uin
 		return -EIO;
 	while ((rc = capture_next(reader, &pkt, &err)) == 1) {
 		struct packet_l4 l4;
-		if (packet_decode(pkt.linktype, pkt.data, pkt.caplen, &l4) != PACKET_OK ||
+		if (packet_decode(pkt.linktype, pkt.data, pkt.caplen, decode, &l4) != PACKET_OK ||
 		    !capture_ports_match(ports, n_ports, l4.src_port, l4.dst_port))
 			continue;
 		if ((rc = count_packet(&st, &l4, pkt.number)))

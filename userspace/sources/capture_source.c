@@ -571,6 +571,9 @@ static bool looks_like_sip(const uint8_t *p, size_t len)
 	line = (size_t)(eol - p);
 	if (line && p[line - 1] == '\r')
 		line--;
+	for (size_t i = 0; i < line; i++)
+		if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
+			return false; /* binary: a tunnel header not opened, not a start line */
 	return (len >= 8 && !memcmp(p, "SIP/2.0 ", 8)) ||
 	       (line >= 8 && !memcmp(p + line - 8, " SIP/2.0", 8));
 }
@@ -694,7 +697,8 @@ static int set_local(struct source *src, const char *path, struct capture_error 
 		}
 	}
 	if (!o->n_hosts) {
-		rc = capture_local_infer(&src->local, path, o->ports, o->n_ports);
+		rc = capture_local_infer(&src->local, path, o->ports, o->n_ports,
+					 &(struct packet_decode_options){o->vxlan_port});
 		if (rc == -ENOMEM)
 			return rc;
 		src->stats->local_inferred = rc == 0;
@@ -728,7 +732,8 @@ int capture_source_read(const char *path, const struct capture_source_run *run,
 		snprintf(err->message, sizeof(err->message), "trust store: %s", trust_err);
 		return -EINVAL;
 	}
-	rc = capture_replay(path, &ops, &src, NULL, &stats->replay, err);
+	const struct capture_replay_config config = {.decode = {run->options->vxlan_port}};
+	rc = capture_replay(path, &ops, &src, &config, &stats->replay, err);
 	tls_trust_free(src.trust);
 	tdestroy(src.tuples, free);
 	for (size_t i = 0; i < src.conns_cap; i++)

@@ -25,6 +25,7 @@ struct capture_source_options {
 	uint16_t ports[CAPTURE_SOURCE_MAX_PORTS]; /* only traffic with one of them; none: all */
 	size_t n_ports;
 	const char *ca_file, *ca_path; /* trust store for chain verdicts; NULL: system default */
+	uint16_t vxlan_port;	       /* VXLAN besides UDP 4789; 0: none */
 };
 
 /* Receives each event; the callee owns it (event_move it or event_release it). Returns 0, or a

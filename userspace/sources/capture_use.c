@@ -12,6 +12,7 @@ size_t capture_use_reasons(const struct capture_source_stats *stats,
 	const struct capture_use_reason reasons[CAPTURE_USE_REASONS] = {
 	    {"link_type", "on a link type not decoded", r->other_linktype},
 	    {"not_ip", "not IP", r->not_ip},
+	    {"unknown_encap", "in a tunnel not decoded", r->unknown_encap},
 	    {"not_tcp_udp", "neither TCP nor UDP", r->not_tcp_udp},
 	    /* a rebuilt datagram is counted with the fragment that completed it */
 	    {"ip_fragment", "IP fragments", r->fragments - r->reassembled},

@@ -14,7 +14,7 @@ struct capture_use_reason {
 	uint64_t count;
 };
 
-#define CAPTURE_USE_REASONS 9
+#define CAPTURE_USE_REASONS 10
 
 /* The reasons packets were not used, every one in a fixed order (counts may be 0). Their sum
  * plus stats->use.used is stats->replay.packets. Returns how many were filled. */

@@ -107,7 +107,7 @@ static int load_capture(const char *cmd, const char *path,
 	list->from_capture = true;
 	if (rc)
 		fprintf(stderr, "siptrail %s: %s\n", cmd, err.message);
-	if ((!rc || rc == -EIO) && !list->capture.use.used) {
+	if ((!rc || rc == -EIO) && list->capture.replay.packets && !list->capture.use.used) {
 		char use[1024];
 		capture_use_text(path, &list->capture, use, sizeof(use));
 		fprintf(stderr, "siptrail %s: %s\n", cmd, use);
@@ -154,6 +154,17 @@ int capture_option(const char *cmd, int opt, const char *arg,
 	case OPT_CAPTURE_CA_PATH:
 		options->ca_path = arg;
 		return 1;
+	case OPT_CAPTURE_VXLAN_PORT: {
+		char *end;
+		unsigned long port = strtoul(arg, &end, 10);
+		if (*end || !port || port > 65535) {
+			fprintf(stderr, "siptrail %s: --vxlan-port: '%s' is not a port\n", cmd,
+				arg);
+			return -1;
+		}
+		options->vxlan_port = (uint16_t)port;
+		return 1;
+	}
 	default:
 		return 0;
 	}
