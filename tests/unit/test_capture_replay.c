@@ -483,6 +483,62 @@ static void test_accounting_mixed(void **state)
 	unlink(path);
 }
 
+/* A UA that writes IPv6 Request-URIs without brackets (RFC 5118 §4.10) and no Max-Forwards,
+ * over UDP/IPv6, in 2040: the call is read whole, each broken rule named with its byte. */
+static void test_lenient_ipv6_call(void **state)
+{
+	(void)state;
+	static const char *const msgs[][2] = {
+	    {"a", "INVITE sip:2001:db8::2 SIP/2.0\r\nCSeq: 1 INVITE\r\n"},
+	    {"b", "SIP/2.0 200 OK\r\nCSeq: 1 INVITE\r\n"},
+	    {"a", "ACK sip:2001:db8::2 SIP/2.0\r\nCSeq: 1 ACK\r\n"},
+	    {"a", "BYE sip:2001:db8::2 SIP/2.0\r\nCSeq: 2 BYE\r\n"},
+	    {"b", "SIP/2.0 200 OK\r\nCSeq: 2 BYE\r\n"},
+	};
+	static uint8_t frame[FRAME_MAX], ip[FRAME_MAX], udp[FRAME_MAX];
+	static char out[16384];
+	char path[] = "/tmp/siptrail-lenient-XXXXXX", args[256], text[1024];
+	struct pcapng_writer *w;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(pcapng_writer_open(&w, path, 1 /* DLT_EN10MB */, 65535), 0);
+	for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+		bool from_a = msgs[i][0][0] == 'a';
+		int len = snprintf(text, sizeof(text),
+				   "%sVia: SIP/2.0/UDP [2001:db8::%c]:5060;branch=z9hG4bK%zu\r\n"
+				   "From: <sip:a@[2001:db8::1]>;tag=fa\r\n"
+				   "To: <sip:b@[2001:db8::2]>%s\r\nCall-ID: v6-call@2001:db8::1\r\n"
+				   "Content-Length: 0\r\n\r\n",
+				   msgs[i][1], from_a ? '1' : '2', i, i ? ";tag=tb" : "");
+		size_t n = frame_udp(udp, 5060, 5060, text, (size_t)len);
+		n = frame_ipv6(ip, from_a ? "2001:db8::1" : "2001:db8::2",
+			       from_a ? "2001:db8::2" : "2001:db8::1", 17, udp, n);
+		n = frame_eth(frame, 0x86dd, ip, n);
+		/* 2040-01-01 plus 100 ms per message */
+		assert_int_equal(pcapng_write_packet(w, 2208988800000000000ull + i * 100000000ull,
+						     frame, n, n, NULL),
+				 0);
+	}
+	assert_int_equal(pcapng_writer_close(w), 0);
+
+	snprintf(args, sizeof(args), "explain --host 2001:db8::1 %s", path);
+	assert_int_equal(siptrail_cmd(args, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "1 call(s), 0 failed, 0 with warnings only; 5 events, 0 bad "
+				    "line(s), 0 undecodable SIP message(s), 3 decoded despite a "
+				    "broken rule\n"));
+	assert_non_null(strstr(out,
+			       "sip event at ts_ns 2208988800000000000: byte 7: Request-URI "
+			       "malformed, taken as written (RFC 3261 §25.1; an IPv6 address "
+			       "needs brackets, RFC 5118 §4.10) (and more); decoded as written\n"));
+	snprintf(args, sizeof(args), "calls --host 2001:db8::1 %s", path);
+	assert_int_equal(siptrail_cmd(args, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "v6-call@2001:db8::1"));
+	assert_non_null(strstr(out, "2040-01-01"));
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -498,6 +554,7 @@ int main(void)
 	    cmocka_unit_test(test_write_then_explain),
 	    cmocka_unit_test(test_whole_corpus),
 	    cmocka_unit_test(test_accounting_mixed),
+	    cmocka_unit_test(test_lenient_ipv6_call),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

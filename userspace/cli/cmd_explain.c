@@ -84,12 +84,16 @@ int cmd_explain(int argc, char **argv)
 		fprintf(stderr, "siptrail explain: out of memory\n");
 		return EXIT_USAGE;
 	}
-	if (!run.json)
+	if (!run.json) {
 		printf("%lu call(s), %lu failed, %lu with warnings only; %zu events, %lu bad "
-		       "line(s), %lu undecodable SIP message(s)\n",
+		       "line(s), %lu undecodable SIP message(s)",
 		       run.calls, run.calls_with_failures,
 		       run.calls_with_diagnoses - run.calls_with_failures, stats.events,
 		       stats.bad_lines, stats.sip_undecoded);
+		if (stats.sip_lenient) /* each one named on stderr */
+			printf(", %lu decoded despite a broken rule", stats.sip_lenient);
+		putchar('\n');
+	}
 	if (rc)
 		return EXIT_USAGE; /* explained up to the bad packet, reported above */
 	if (run.call_id && !run.calls) {

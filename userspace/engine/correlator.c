@@ -161,6 +161,15 @@ static int feed_sip(struct correlator *corr, const struct event *ev)
 				(unsigned long long)ev->ts_ns, err);
 		return 0;
 	}
+	if (fields.warnings) {
+		corr->sip_lenient++;
+		if (corr->errors)
+			fprintf(corr->errors,
+				"sip event at ts_ns %llu: byte %u: %s%s; decoded as written\n",
+				(unsigned long long)ev->ts_ns, fields.warning.offset,
+				sip_problem_str(fields.warning.code),
+				fields.warnings > 1 ? " (and more)" : "");
+	}
 	if (ev->conn) {
 		struct conn *conn = conn_table_apply(&corr->conns, ev);
 		if (!conn || peer_table_learn(&corr->peers, conn, ev))

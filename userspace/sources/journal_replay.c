@@ -28,6 +28,7 @@ int journal_replay(const char *who, const char *path, const struct correlator_co
 	stats->events = list.count;
 	stats->bad_lines = list.bad_lines;
 	stats->sip_undecoded = corr.sip_undecoded;
+	stats->sip_lenient = corr.sip_lenient;
 	event_list_free(&list);
 	if (rc) {
 		fprintf(stderr, "siptrail %s: %s: %s\n", who, path, strerror(-rc));

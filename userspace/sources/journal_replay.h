@@ -13,7 +13,7 @@
 
 struct journal_replay_stats {
 	size_t events;
-	unsigned long bad_lines, sip_undecoded;
+	unsigned long bad_lines, sip_undecoded, sip_lenient;
 };
 
 /*
