@@ -210,8 +210,10 @@ static void count_packet(struct capture_replay_stats *stats, const struct captur
 			stats->tunneled[l4->outer.encap]++;
 		if (l4->protocol == IPPROTO_TCP)
 			stats->tcp_packets++;
-		else
+		else if (l4->protocol == IPPROTO_UDP)
 			stats->udp_packets++;
+		else
+			stats->sctp_packets++;
 		break;
 	case PACKET_NOT_IP:
 		stats->not_ip++;
@@ -288,6 +290,11 @@ int capture_replay(const char *path, const struct capture_replay_ops *ops, void 
 		if (l4.protocol == IPPROTO_UDP) {
 			if (ops->on_udp)
 				ops->on_udp(user, &l4, pkt.ts_ns);
+			continue;
+		}
+		if (l4.protocol == IPPROTO_SCTP) {
+			if (ops->on_sctp)
+				ops->on_sctp(user, &l4, pkt.ts_ns);
 			continue;
 		}
 		rc = tcp_reasm_packet(reasm, &l4, pkt.ts_ns);

@@ -47,6 +47,8 @@ struct capture_replay_ops {
 	struct tcp_reasm_ops tcp; /* TCP connections and ordered payload */
 	/* One UDP datagram as captured; pkt->payload points into the frame. */
 	void (*on_udp)(void *user, const struct packet_l4 *pkt, uint64_t ts_ns);
+	/* One SCTP packet; pkt->payload is its chunks (sctp_chunk.h). */
+	void (*on_sctp)(void *user, const struct packet_l4 *pkt, uint64_t ts_ns);
 	/* Optional: every packet read, before TCP/UDP delivery; l4 is NULL when the frame did not
 	 * decode to TCP or UDP. Returning true consumes the packet (it goes no further). Used for
 	 * progress, and for packets the consumer handles itself (siptrail's synthetic ones). */
@@ -55,7 +57,7 @@ struct capture_replay_ops {
 
 struct capture_replay_stats {
 	uint64_t packets;
-	uint64_t tcp_packets, udp_packets;
+	uint64_t tcp_packets, udp_packets, sctp_packets;
 	uint64_t not_ip;		       /* ARP, LLDP, ...: skipped */
 	uint64_t not_tcp_udp;		       /* IP but neither TCP nor UDP (ICMP, SCTP, ...) */
 	uint64_t unknown_encap;		       /* tunnels whose payload is not decoded */

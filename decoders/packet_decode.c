@@ -103,6 +103,18 @@ static enum packet_status decode_tcp_udp(uint8_t protocol, const uint8_t *p, siz
 		out->payload_len = len - 8 < udp_len - 8 ? len - 8 : udp_len - 8;
 		return PACKET_OK;
 	}
+	if (protocol == IPPROTO_SCTP) { /* RFC 9260 §3.1: ports, tag, checksum, then chunks */
+		if (len < 12)
+			return PACKET_TRUNCATED;
+		if (wire_len < 12)
+			return PACKET_MALFORMED;
+		out->src_port = be16(p);
+		out->dst_port = be16(p + 2);
+		out->payload = p + 12;
+		out->payload_len = len - 12;
+		out->payload_wire_len = wire_len - 12;
+		return PACKET_OK;
+	}
 	return PACKET_NOT_TCP_UDP;
 }
 

@@ -10,7 +10,7 @@
 enum packet_status {
 	PACKET_OK = 0,
 	PACKET_NOT_IP = 1,	  /* ARP, LLDP, ... : nothing for us, not an error */
-	PACKET_NOT_TCP_UDP = 2,	  /* ICMP, SCTP, ... */
+	PACKET_NOT_TCP_UDP = 2,	  /* neither TCP, UDP nor SCTP: ICMP, ... */
 	PACKET_FRAGMENT = 3,	  /* IP fragment: not reassembled (see docs/captures.md) */
 	PACKET_UNKNOWN_ENCAP = 4, /* a tunnel whose payload is not decoded (GRE version 1, ...) */
 	PACKET_TRUNCATED = -1,	  /* a header is cut short by the capture length */
@@ -44,8 +44,8 @@ struct packet_decode_options {
 };
 
 struct packet_l4 {
-	uint8_t family;			    /* AF_INET or AF_INET6 */
-	uint8_t protocol;		    /* IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t family;	  /* AF_INET or AF_INET6 */
+	uint8_t protocol; /* IPPROTO_TCP, IPPROTO_UDP or IPPROTO_SCTP (payload: its chunks) */
 	uint8_t src_addr[16], dst_addr[16]; /* IPv4 in the first 4 bytes */
 	uint16_t src_port, dst_port;
 	uint32_t tcp_seq, tcp_ack;

@@ -1,13 +1,14 @@
-/* libFuzzer target for frame decoding (tunnels included: VXLAN on 4789 and on 8472) and TCP
- * reassembly: the input is a series of frames, each [link type selector][length][bytes], fed
- * through packet_decode and one reassembler with a small buffer limit so forced gaps,
- * reordering and connection recycling are all reached. */
+/* libFuzzer target for frame decoding (tunnels included: VXLAN on 4789 and on 8472), SCTP
+ * DATA chunks and TCP reassembly: the input is a series of frames, each [link type
+ * selector][length][bytes], fed through packet_decode and one reassembler with a small buffer limit
+ * so forced gaps, reordering and connection recycling are all reached. */
 #include <netinet/in.h>
 #include <pcap/dlt.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "packet_decode.h"
+#include "sctp_chunk.h"
 #include "tcp_reassembly.h"
 
 static void on_data(void *user, const struct tcp_conn *conn, enum tcp_side from,
@@ -35,9 +36,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int linktype = linktypes[data[0] % 8];
 		size_t len = data[1] < size - 2 ? data[1] : size - 2;
 		struct packet_l4 pkt;
-		if (packet_decode(linktype, data + 2, len, &options, &pkt) == PACKET_OK &&
-		    pkt.protocol == IPPROTO_TCP)
+		enum packet_status status = packet_decode(linktype, data + 2, len, &options, &pkt);
+		if (status == PACKET_OK && pkt.protocol == IPPROTO_TCP)
 			tcp_reasm_packet(reasm, &pkt, ts_ns++);
+		if (status == PACKET_OK && pkt.protocol == IPPROTO_SCTP) {
+			struct sctp_chunks chunks = {pkt.payload, pkt.payload_len};
+			struct sctp_data chunk;
+			while (sctp_next_data(&chunks, &chunk))
+				sum += chunk.len ? chunk.data[chunk.len - 1] : 0;
+		}
 		data += 2 + len;
 		size -= 2 + len;
 	}

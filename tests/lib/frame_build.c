@@ -74,6 +74,78 @@ size_t frame_udp(uint8_t *out, uint16_t src_port, uint16_t dst_port, const void 
 	return 8 + len;
 }
 
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+size_t frame_sctp(uint8_t *out, uint16_t src_port, uint16_t dst_port, uint32_t tsn, bool sack,
+		  const void *payload, size_t len)
+{
+	size_t n = 12;
+
+	memset(out, 0, 12);
+	put16(out, src_port);
+	put16(out + 2, dst_port);
+	put32(out + 4, 0x5e55); /* verification tag */
+	if (sack) {		/* cumulative TSN, a_rwnd, no gap blocks or duplicates */
+		memset(out + n, 0, 16);
+		out[n] = 3;
+		put16(out + n + 2, 16);
+		put32(out + n + 4, tsn - 1);
+		put32(out + n + 8, 65536);
+		n += 16;
+	}
+	if (!len) { /* INIT: tag, a_rwnd, streams, initial TSN */
+		memset(out + n, 0, 20);
+		out[n] = 1;
+		put16(out + n + 2, 20);
+		put32(out + n + 4, 0x5e55);
+		put32(out + n + 8, 65536);
+		put16(out + n + 12, 1);
+		put16(out + n + 14, 1);
+		put32(out + n + 16, tsn);
+		return n + 20;
+	}
+	out[n] = 0;
+	out[n + 1] = 0x03; /* B and E: the whole user message */
+	put16(out + n + 2, (uint16_t)(16 + len));
+	put32(out + n + 4, tsn);
+	memset(out + n + 8, 0, 8); /* stream 0, sequence 0, PPID 0 (none assigned to SIP) */
+	memcpy(out + n + 16, payload, len);
+	n += 16 + len;
+	while (n % 4)
+		out[n++] = 0;
+	return n;
+}
+
+size_t frame_tcp(uint8_t *out, struct tcp_flow *flow, int side, uint8_t flags, const void *payload,
+		 size_t len)
+{
+	uint8_t *seg = malloc(FRAME_MAX), *ip = malloc(FRAME_MAX);
+	size_t n;
+
+	if (!seg || !ip)
+		abort();
+	memset(seg, 0, 20);
+	put16(seg, flow->port[side]);
+	put16(seg + 2, flow->port[!side]);
+	put32(seg + 4, flow->next_seq[side]);
+	put32(seg + 8, flags & 0x10 ? flow->next_seq[!side] : 0);
+	seg[12] = 5 << 4;
+	seg[13] = flags;
+	put16(seg + 14, 65535);
+	if (len)
+		memcpy(seg + 20, payload, len);
+	flow->next_seq[side] += (uint32_t)len + !!(flags & 0x03); /* SYN and FIN count one */
+	n = frame_ipv4(ip, flow->addr[side], flow->addr[!side], 6, seg, 20 + len);
+	n = frame_eth(out, 0x0800, ip, n);
+	free(seg);
+	free(ip);
+	return n;
+}
+
 size_t frame_eth_udp4(uint8_t *out, const char *src, uint16_t src_port, const char *dst,
 		      uint16_t dst_port, const void *payload, size_t len)
 {

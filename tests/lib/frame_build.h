@@ -4,6 +4,7 @@
 #ifndef SIPTRAIL_TESTS_FRAME_BUILD_H
 #define SIPTRAIL_TESTS_FRAME_BUILD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,6 +16,25 @@ size_t frame_ipv4(uint8_t *out, const char *src, const char *dst, uint8_t protoc
 size_t frame_ipv6(uint8_t *out, const char *src, const char *dst, uint8_t next_header,
 		  const void *payload, size_t len);
 size_t frame_udp(uint8_t *out, uint16_t src_port, uint16_t dst_port, const void *payload,
+		 size_t len);
+
+/* An SCTP packet (RFC 9260 §3) with its checksum left 0: the common header, then when SACK
+ * a SACK chunk, then one DATA chunk (B and E set) carrying PAYLOAD, or none when len is 0
+ * (an INIT chunk instead). */
+size_t frame_sctp(uint8_t *out, uint16_t src_port, uint16_t dst_port, uint32_t tsn, bool sack,
+		  const void *payload, size_t len);
+
+/* One direction pair of a TCP connection for frame_tcp(): sequence numbers advance with what
+ * each side sends. Side 0 is the client. */
+struct tcp_flow {
+	const char *addr[2];
+	uint16_t port[2];
+	uint32_t next_seq[2];
+};
+
+/* Ethernet + IPv4 + TCP from SIDE of FLOW with FLAGS (PACKET_TCP_* values: SYN 0x02, ACK 0x10,
+ * FIN 0x01, PSH 0x08) and PAYLOAD; ACK always acknowledges the other side. */
+size_t frame_tcp(uint8_t *out, struct tcp_flow *flow, int side, uint8_t flags, const void *payload,
 		 size_t len);
 
 /* Ethernet + IPv4 + UDP, the usual SIP datagram. */

@@ -153,8 +153,9 @@ static int feed_sip(struct correlator *corr, const struct event *ev)
 	struct leg *leg;
 	char err[160];
 
-	if (sip_fields_decode(ev->sip.raw, ev->sip.raw_len, ev->sip.transport == TRANSPORT_UDP,
-			      &fields, err, sizeof(err))) {
+	if (sip_fields_decode(ev->sip.raw, ev->sip.raw_len,
+			      transport_is_message_based(ev->sip.transport), &fields, err,
+			      sizeof(err))) {
 		corr->sip_undecoded++;
 		if (corr->errors)
 			fprintf(corr->errors, "sip event at ts_ns %llu: %s; message skipped\n",

@@ -12,6 +12,8 @@
 #include "capture_local.h"
 #include "capture_source.h"
 #include "pcapng_write.h"
+#include "sctp_chunk.h"
+#include "ws_stream.h"
 #include "sip_framer.h"
 #include "tls_cert_event.h"
 #include "tls_chain.h"
@@ -21,7 +23,7 @@
 /* RFC 6298 §2: initial RTO 1 s, so an unanswered SYN this old at the end has timed out. */
 #define SYN_TIMEOUT_NS (3 * NS_PER_S)
 
-enum stream_kind { STREAM_UNKNOWN, STREAM_TLS, STREAM_SIP, STREAM_OTHER };
+enum stream_kind { STREAM_UNKNOWN, STREAM_TLS, STREAM_SIP, STREAM_WS, STREAM_OTHER };
 
 struct source;
 
@@ -35,6 +37,7 @@ struct src_conn {
 	enum stream_kind kind;
 	struct tls_conn tls;
 	struct sip_stream sip[2]; /* by enum tcp_side of the sender */
+	struct ws_stream ws[2];	  /* STREAM_WS: the same */
 	bool sip_ready;
 	uint64_t data_ts_ns; /* time of the chunk being fed */
 	enum tcp_side feeding;
@@ -368,6 +371,35 @@ static void on_sip_frame(const struct sip_frame *frame, void *ctx)
 		 &c->local, &c->remote, frame->data, frame->len, c->data_ts_ns);
 }
 
+/* RFC 3261 §7.1/§7.2: a request line ends in SIP-Version, a status line starts with it. */
+static bool looks_like_sip(const uint8_t *p, size_t len)
+{
+	const uint8_t *eol = memchr(p, '\n', len < 2048 ? len : 2048);
+	size_t line;
+
+	if (!eol)
+		return false;
+	line = (size_t)(eol - p);
+	if (line && p[line - 1] == '\r')
+		line--;
+	for (size_t i = 0; i < line; i++)
+		if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
+			return false; /* binary: a tunnel header not opened, not a start line */
+	return (len >= 8 && !memcmp(p, "SIP/2.0 ", 8)) ||
+	       (line >= 8 && !memcmp(p + line - 8, " SIP/2.0", 8));
+}
+
+/* RFC 7118 §5: one WebSocket message, one SIP message. */
+static void on_ws_message(const uint8_t *data, size_t len, void *ctx)
+{
+	struct src_conn *c = ctx;
+
+	if (!looks_like_sip(data, len))
+		return;
+	emit_sip(c->src, c->id, (int)c->feeding == c->local_side ? DIR_OUT : DIR_IN, TRANSPORT_WS,
+		 &c->local, &c->remote, (const char *)data, len, c->data_ts_ns);
+}
+
 /* --- TCP callbacks --- */
 
 static void on_open(void *user, const struct tcp_conn *tc, uint64_t ts_ns)
@@ -444,7 +476,9 @@ static void on_data(void *user, const struct tcp_conn *tc, enum tcp_side from, c
 	if (!c || c->kind == STREAM_OTHER)
 		return;
 	if (c->kind == STREAM_UNKNOWN) {
-		c->kind = looks_like_tls(data, len) ? STREAM_TLS : STREAM_SIP;
+		c->kind = looks_like_tls(data, len)	     ? STREAM_TLS
+			  : ws_looks_like_upgrade(data, len) ? STREAM_WS
+							     : STREAM_SIP;
 		if (c->kind == STREAM_SIP) {
 			if (sip_stream_init(&c->sip[0], 0) || sip_stream_init(&c->sip[1], 0)) {
 				sip_stream_free(&c->sip[0]);
@@ -460,7 +494,9 @@ static void on_data(void *user, const struct tcp_conn *tc, enum tcp_side from, c
 	if (c->kind == STREAM_TLS)
 		tls_conn_feed(&c->tls, from == TCP_SIDE_CLIENT ? TLS_FROM_CLIENT : TLS_FROM_SERVER,
 			      data, len, ts_ns, on_tls_event, c);
-	else
+	else if (c->kind == STREAM_WS && ws_stream_push(&c->ws[from], data, len, on_ws_message, c))
+		src->rc = -ENOMEM;
+	else if (c->kind == STREAM_SIP)
 		sip_stream_push(&c->sip[from], data, len, on_sip_frame, c);
 }
 
@@ -476,6 +512,8 @@ static void on_gap(void *user, const struct tcp_conn *tc, enum tcp_side from,
 	if (c->kind == STREAM_TLS) {
 		tls_conn_gap(&c->tls, from == TCP_SIDE_CLIENT ? TLS_FROM_CLIENT : TLS_FROM_SERVER,
 			     missing_bytes);
+	} else if (c->kind == STREAM_WS) {
+		ws_stream_gap(&c->ws[from]);
 	} else if (c->sip_ready) {
 		/* the framer finds the next start line after the hole (RFC 3261 §18.3) */
 		c->feeding = from;
@@ -556,35 +594,38 @@ static void on_end(void *user, const struct tcp_conn *tc, enum tcp_end_reason re
 		sip_stream_free(&c->sip[1]);
 	}
 	tls_conn_release(&c->tls);
+	ws_stream_free(&c->ws[0]);
+	ws_stream_free(&c->ws[1]);
 	src->conns[tc->id - 1] = NULL;
 	free(c);
 }
 
-/* RFC 3261 §7.1/§7.2: a request line ends in SIP-Version, a status line starts with it. */
-static bool looks_like_sip(const uint8_t *p, size_t len)
+/* RFC 4168: a SIP message is one user message, in one DATA chunk when not fragmented. */
+static bool sctp_next_sip(struct sctp_chunks *chunks, struct sctp_data *data)
 {
-	const uint8_t *eol = memchr(p, '\n', len < 2048 ? len : 2048);
-	size_t line;
-
-	if (!eol)
-		return false;
-	line = (size_t)(eol - p);
-	if (line && p[line - 1] == '\r')
-		line--;
-	for (size_t i = 0; i < line; i++)
-		if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
-			return false; /* binary: a tunnel header not opened, not a start line */
-	return (len >= 8 && !memcmp(p, "SIP/2.0 ", 8)) ||
-	       (line >= 8 && !memcmp(p + line - 8, " SIP/2.0", 8));
+	while (sctp_next_data(chunks, data))
+		if (data->begin && data->end && looks_like_sip(data->data, data->len))
+			return true;
+	return false;
 }
 
-/* Whether a TCP or UDP packet is used (NULL), else the counter of why not. A TCP packet is
- * used when its connection is one on_open() keeps: its opens, closes and stream are read. */
+static bool carries_sip(const struct packet_l4 *pkt)
+{
+	struct sctp_chunks chunks = {pkt->payload, pkt->payload_len};
+	struct sctp_data data;
+
+	if (pkt->protocol == IPPROTO_UDP)
+		return looks_like_sip(pkt->payload, pkt->payload_len);
+	return pkt->protocol != IPPROTO_SCTP || sctp_next_sip(&chunks, &data);
+}
+
+/* Whether a packet is used (NULL), else the counter of why not. A TCP packet is used when its
+ * connection is one on_open() keeps: its opens, closes and stream are read. */
 static uint64_t *unused_reason(struct source *src, const struct packet_l4 *pkt)
 {
 	struct capture_packet_use *use = &src->stats->use;
 
-	if (pkt->protocol == IPPROTO_UDP && !looks_like_sip(pkt->payload, pkt->payload_len))
+	if (!carries_sip(pkt))
 		return &use->not_sip;
 	if (!port_ok(src, pkt->src_port, pkt->dst_port))
 		return &use->not_in_ports;
@@ -609,6 +650,28 @@ static void on_udp(void *user, const struct packet_l4 *pkt, uint64_t ts_ns)
 		     end == 0 ? pkt->dst_port : pkt->src_port);
 	emit_sip(src, 0, end == 0 ? DIR_OUT : DIR_IN, TRANSPORT_UDP, &local, &remote,
 		 (const char *)pkt->payload, pkt->payload_len, ts_ns);
+}
+
+/* Each whole SIP message in a DATA chunk, like a UDP datagram: SCTP's own retransmissions of a
+ * chunk are SIP retransmissions to the reader, as on UDP. */
+static void on_sctp(void *user, const struct packet_l4 *pkt, uint64_t ts_ns)
+{
+	struct source *src = user;
+	struct sctp_chunks chunks = {pkt->payload, pkt->payload_len};
+	struct endpoint local, remote;
+	struct sctp_data data;
+	int end =
+	    local_end(src, pkt->family, pkt->src_addr, pkt->src_port, pkt->dst_addr, pkt->dst_port);
+
+	if (unused_reason(src, pkt))
+		return;
+	set_endpoint(&local, pkt->family, end == 0 ? pkt->src_addr : pkt->dst_addr,
+		     end == 0 ? pkt->src_port : pkt->dst_port);
+	set_endpoint(&remote, pkt->family, end == 0 ? pkt->dst_addr : pkt->src_addr,
+		     end == 0 ? pkt->dst_port : pkt->src_port);
+	while (sctp_next_sip(&chunks, &data))
+		emit_sip(src, 0, end == 0 ? DIR_OUT : DIR_IN, TRANSPORT_SCTP, &local, &remote,
+			 (const char *)data.data, data.len, ts_ns);
 }
 
 /* siptrail's own synthetic packets: the plaintext of a TLS connection, one message each. */
@@ -715,6 +778,7 @@ int capture_source_read(const char *path, const struct capture_source_run *run,
 	static const struct capture_replay_ops ops = {
 	    .tcp = {on_open, on_data, on_gap, on_end},
 	    .on_udp = on_udp,
+	    .on_sctp = on_sctp,
 	    .on_packet = on_packet,
 	};
 	struct source src = {.run = run, .stats = stats};
