@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "capture_events.h"
 #include "capture_source.h"
 #include "event_load.h"
 #include "frame_build.h"
@@ -25,18 +26,6 @@
 #define SIP_CAPS "../shared/corpus/sip-captures/"
 #define TCP_CAPS "../shared/corpus/sip-tcp-captures/"
 #define TLS_CAPS "../shared/corpus/tls-captures/"
-
-static struct event_list load(const char *path, const char *host)
-{
-	struct capture_source_options options = {0};
-	struct event_list list;
-
-	if (host)
-		options.hosts[options.n_hosts++] = host;
-	assert_int_equal(event_load("test", path, &options, &list), 0);
-	assert_true(list.from_capture);
-	return list;
-}
 
 static size_t count(const struct event_list *list, enum event_kind kind)
 {
@@ -59,7 +48,8 @@ static const struct event *nth(const struct event_list *list, enum event_kind ki
 static void test_sip_over_tcp(void **state)
 {
 	(void)state;
-	struct event_list l = load(TCP_CAPS "sip-tcp-pattern-matching__sip.pcap", NULL);
+	struct event_list l =
+	    capture_events(TCP_CAPS "sip-tcp-pattern-matching__sip.pcap", NULL, 0);
 	const struct event *open = nth(&l, EV_CONN_OPEN, 0);
 	const struct event *req = nth(&l, EV_SIP, 0), *resp = nth(&l, EV_SIP, 1);
 
@@ -79,7 +69,8 @@ static void test_sip_over_tcp(void **state)
 static void test_large_invite_and_close(void **state)
 {
 	(void)state;
-	struct event_list l = load(TCP_CAPS "sip-body-large__sip-body-large.pcap", NULL);
+	struct event_list l =
+	    capture_events(TCP_CAPS "sip-body-large__sip-body-large.pcap", NULL, 0);
 	const struct event *inv = nth(&l, EV_SIP, 0), *end = nth(&l, EV_CONN_END, 0);
 
 	assert_int_equal(count(&l, EV_SIP), 2);
@@ -95,7 +86,7 @@ static void test_large_invite_and_close(void **state)
 static void test_sip_over_udp(void **state)
 {
 	(void)state;
-	struct event_list l = load(SIP_CAPS "wireshark.pcap", NULL);
+	struct event_list l = capture_events(SIP_CAPS "wireshark.pcap", NULL, 0);
 
 	assert_int_equal(count(&l, EV_SIP), 81);
 	assert_int_equal(count(&l, EV_CONN_OPEN), 0);
@@ -111,7 +102,8 @@ static void test_sip_over_udp(void **state)
 static void test_tls_chains(void **state)
 {
 	(void)state;
-	struct event_list l = load(TLS_CAPS "missing-intermediate.pcap", "192.168.4.149");
+	struct event_list l =
+	    capture_events(TLS_CAPS "missing-intermediate.pcap", "192.168.4.149", 0);
 	const struct event *chain = nth(&l, EV_TLS_CHAIN, 0), *open = nth(&l, EV_CONN_OPEN, 0);
 	const struct event *hs = nth(&l, EV_TLS_HANDSHAKE, 0);
 
@@ -129,12 +121,12 @@ static void test_tls_chains(void **state)
 	assert_true(hs->handshake.client);
 	event_list_free(&l);
 
-	l = load(TLS_CAPS "tls-expired-cert.pcap", "192.168.4.149");
+	l = capture_events(TLS_CAPS "tls-expired-cert.pcap", "192.168.4.149", 0);
 	assert_int_equal(nth(&l, EV_TLS_CHAIN, 0)->chain.verdict, CHAIN_EXPIRED);
 	event_list_free(&l);
 
 	/* TLS 1.3: the certificates are encrypted, the handshake is still seen to complete */
-	l = load(TLS_CAPS "tls13_wolfssl.pcap", NULL);
+	l = capture_events(TLS_CAPS "tls13_wolfssl.pcap", NULL, 0);
 	assert_int_equal(count(&l, EV_TLS_CHAIN), 0);
 	assert_true(nth(&l, EV_TLS_HANDSHAKE, 0)->handshake.ok);
 	event_list_free(&l);
@@ -170,7 +162,7 @@ static void test_whole_corpus(void **state)
 	};
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		struct event_list l = load(files[i].path, NULL);
+		struct event_list l = capture_events(files[i].path, NULL, 0);
 		if (count(&l, EV_SIP) != files[i].sip ||
 		    count(&l, EV_TLS_HANDSHAKE) != files[i].handshakes ||
 		    count(&l, EV_TLS_CHAIN) != files[i].chains)
@@ -191,11 +183,11 @@ static void test_host_and_ports(void **state)
 	struct capture_source_options options = {0};
 	struct event_list l;
 
-	l = load(TLS_CAPS "tls1.2.pcap", "10.0.0.80");
+	l = capture_events(TLS_CAPS "tls1.2.pcap", "10.0.0.80", 0);
 	assert_int_equal(nth(&l, EV_CONN_OPEN, 0)->conn_ev.direction, DIR_OUT);
 	assert_string_equal(nth(&l, EV_CONN_OPEN, 0)->conn_ev.local.addr, "10.0.0.80");
 	event_list_free(&l);
-	l = load(TLS_CAPS "tls1.2.pcap", "192.0.2.1");
+	l = capture_events(TLS_CAPS "tls1.2.pcap", "192.0.2.1", 0);
 	assert_int_equal(l.count, 0);
 	assert_int_equal(l.capture.conns_ignored, 1);
 	event_list_free(&l);
@@ -353,7 +345,8 @@ static void test_pcapng_several_interfaces(void **state)
 static void test_journal_round_trip(void **state)
 {
 	(void)state;
-	struct event_list l = load(TLS_CAPS "missing-intermediate.pcap", "192.168.4.149");
+	struct event_list l =
+	    capture_events(TLS_CAPS "missing-intermediate.pcap", "192.168.4.149", 0);
 	char err[256];
 
 	assert_true(l.count >= 8);

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture_events.h"
 #include "capture_reader.h"
-#include "event_load.h"
 #include "frame_build.h"
 #include "pcapng_write.h"
 
@@ -40,47 +40,6 @@ static struct pcapng_writer *open_capture(char *path)
 static void put(struct pcapng_writer *w, uint64_t ts_ns, size_t len)
 {
 	assert_int_equal(pcapng_write_packet(w, ts_ns, frame, len, len, NULL), 0);
-}
-
-static struct event_list load(const char *path, const char *host)
-{
-	struct capture_source_options options = {0};
-	struct event_list list;
-
-	if (host)
-		options.hosts[options.n_hosts++] = host;
-	assert_int_equal(event_load("test", path, &options, &list), 0);
-	return list;
-}
-
-/* The same events, but for the SIP messages' transport. */
-static void assert_same_events(const struct event_list *want, const struct event_list *got,
-			       enum transport transport)
-{
-	size_t sip = 0;
-
-	assert_int_equal(got->count, want->count);
-	for (size_t i = 0; i < want->count; i++) {
-		const struct event *a = &want->events[i], *b = &got->events[i];
-		assert_int_equal(b->kind, a->kind);
-		assert_int_equal(b->ts_ns, a->ts_ns);
-		assert_int_equal(b->conn, a->conn);
-		if (a->kind == EV_SIP) {
-			sip++;
-			assert_int_equal(b->sip.transport, transport);
-			assert_int_equal(b->sip.dir, a->sip.dir);
-			assert_string_equal(b->sip.local.addr, a->sip.local.addr);
-			assert_int_equal(b->sip.local.port, a->sip.local.port);
-			assert_string_equal(b->sip.remote.addr, a->sip.remote.addr);
-			assert_int_equal(b->sip.remote.port, a->sip.remote.port);
-			assert_int_equal(b->sip.raw_len, a->sip.raw_len);
-			assert_memory_equal(b->sip.raw, a->sip.raw, a->sip.raw_len);
-		} else if (a->kind == EV_CONN_END) {
-			assert_int_equal(b->conn_ev.how, a->conn_ev.how);
-			assert_int_equal(b->conn_ev.closed_by, a->conn_ev.closed_by);
-		}
-	}
-	assert_true(sip > 0);
 }
 
 /* Every UDP datagram of the corpus capture as a DATA chunk on the same ports, every other one
@@ -119,8 +78,8 @@ static void test_sctp(void **state)
 	capture_close(reader);
 	assert_int_equal(pcapng_writer_close(w), 0);
 
-	udp = load(UDP_CAPTURE, NULL);
-	sctp = load(path, NULL);
+	udp = capture_events(UDP_CAPTURE, NULL, 0);
+	sctp = capture_events(path, NULL, 0);
 	assert_same_events(&udp, &sctp, TRANSPORT_SCTP);
 	assert_int_equal(sctp.capture.replay.sctp_packets, 82);
 	assert_int_equal(sctp.capture.use.used, 81);
@@ -256,7 +215,7 @@ static void test_websocket(void **state)
 		put(w, end + MS, frame_tcp(frame, &flow, 1, 0x11, NULL, 0));
 		put(w, end + 2 * MS, frame_tcp(frame, &flow, 0, 0x10, NULL, 0));
 		assert_int_equal(pcapng_writer_close(w), 0);
-		got[as_ws] = load(path[as_ws], "10.0.0.2");
+		got[as_ws] = capture_events(path[as_ws], "10.0.0.2", 0);
 		unlink(path[as_ws]);
 	}
 	assert_same_events(&got[0], &got[1], TRANSPORT_WS);

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture_events.h"
 #include "capture_reader.h"
-#include "event_load.h"
 #include "frame_build.h"
 #include "pcapng_write.h"
 #include "siptrail_cmd.h"
@@ -66,48 +66,12 @@ static void write_encapsulated(const char *src, enum frame_encap kind, bool to_i
 	assert_int_equal(pcapng_writer_close(writer), 0);
 }
 
-static struct event_list load(const char *path, uint16_t vxlan_port)
-{
-	struct capture_source_options options = {.vxlan_port = vxlan_port};
-	struct event_list list;
-
-	assert_int_equal(event_load("test", path, &options, &list), 0);
-	return list;
-}
-
 static size_t count_sip(const struct event_list *l)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < l->count; i++)
 		n += l->events[i].kind == EV_SIP;
 	return n;
-}
-
-static void assert_same_events(const struct event_list *want, const struct event_list *got)
-{
-	assert_int_equal(got->count, want->count);
-	assert_string_equal(got->capture.local_addr, want->capture.local_addr);
-	for (size_t i = 0; i < want->count; i++) {
-		const struct event *a = &want->events[i], *b = &got->events[i];
-		assert_int_equal(b->kind, a->kind);
-		assert_int_equal(b->ts_ns, a->ts_ns);
-		assert_int_equal(b->conn, a->conn);
-		if (a->kind == EV_SIP) {
-			assert_int_equal(b->sip.dir, a->sip.dir);
-			assert_int_equal(b->sip.transport, a->sip.transport);
-			assert_string_equal(b->sip.local.addr, a->sip.local.addr);
-			assert_int_equal(b->sip.local.port, a->sip.local.port);
-			assert_string_equal(b->sip.remote.addr, a->sip.remote.addr);
-			assert_int_equal(b->sip.remote.port, a->sip.remote.port);
-			assert_int_equal(b->sip.raw_len, a->sip.raw_len);
-			assert_memory_equal(b->sip.raw, a->sip.raw, a->sip.raw_len);
-		} else if (a->kind == EV_CONN_OPEN || a->kind == EV_CONN_END) {
-			assert_string_equal(b->conn_ev.local.addr, a->conn_ev.local.addr);
-			assert_int_equal(b->conn_ev.local.port, a->conn_ev.local.port);
-			assert_string_equal(b->conn_ev.remote.addr, a->conn_ev.remote.addr);
-			assert_int_equal(b->conn_ev.how, a->conn_ev.how);
-		}
-	}
 }
 
 /* Every encapsulation of SRC (to IPv6 first when asked) against the plain capture. */
@@ -117,7 +81,7 @@ static void check_all(const char *src, bool to_ipv6, size_t sip_messages)
 	struct event_list plain, got;
 
 	write_encapsulated(src, FRAME_PLAIN, to_ipv6, plain_path);
-	plain = load(plain_path, 0);
+	plain = capture_events(plain_path, NULL, 0);
 	assert_int_equal(count_sip(&plain), sip_messages);
 	for (int kind = FRAME_PLAIN + 1; kind < FRAME_ENCAP_COUNT; kind++) {
 		/* IPv6 goes in IPv4 as protocol 41, IPv4 as protocol 4 */
@@ -127,8 +91,8 @@ static void check_all(const char *src, bool to_ipv6, size_t sip_messages)
 			continue;
 		print_message("encapsulation %d%s\n", kind, to_ipv6 ? " (IPv6)" : "");
 		write_encapsulated(src, (enum frame_encap)kind, to_ipv6, path);
-		got = load(path, 8472);
-		assert_same_events(&plain, &got);
+		got = capture_events(path, NULL, 8472);
+		assert_same_events(&plain, &got, TRANSPORT_UNKNOWN);
 		assert_int_equal(got.capture.use.used, plain.capture.use.used);
 		if (outermost[kind])
 			assert_int_equal(got.capture.replay.tunneled[outermost[kind]],
@@ -168,7 +132,7 @@ static void test_vxlan_port_option(void **state)
 	struct event_list l;
 
 	write_encapsulated(UDP_CAPTURE, FRAME_VXLAN_8472, false, path);
-	l = load(path, 0);
+	l = capture_events(path, NULL, 0);
 	assert_int_equal(count_sip(&l), 0);
 	assert_int_equal(l.capture.use.not_sip, 81);
 	event_list_free(&l);

@@ -635,20 +635,34 @@ static uint64_t *unused_reason(struct source *src, const struct packet_l4 *pkt)
 	return NULL;
 }
 
-static void on_udp(void *user, const struct packet_l4 *pkt, uint64_t ts_ns)
-{
-	struct source *src = user;
+/* Which end of a packet of this host is local, and so which way it went. */
+struct packet_ends {
 	struct endpoint local, remote;
+	enum direction dir;
+};
+
+static void packet_ends(const struct source *src, const struct packet_l4 *pkt,
+			struct packet_ends *ends)
+{
 	int end =
 	    local_end(src, pkt->family, pkt->src_addr, pkt->src_port, pkt->dst_addr, pkt->dst_port);
 
+	set_endpoint(&ends->local, pkt->family, end == 0 ? pkt->src_addr : pkt->dst_addr,
+		     end == 0 ? pkt->src_port : pkt->dst_port);
+	set_endpoint(&ends->remote, pkt->family, end == 0 ? pkt->dst_addr : pkt->src_addr,
+		     end == 0 ? pkt->dst_port : pkt->src_port);
+	ends->dir = end == 0 ? DIR_OUT : DIR_IN;
+}
+
+static void on_udp(void *user, const struct packet_l4 *pkt, uint64_t ts_ns)
+{
+	struct source *src = user;
+	struct packet_ends ends;
+
 	if (unused_reason(src, pkt))
 		return;
-	set_endpoint(&local, pkt->family, end == 0 ? pkt->src_addr : pkt->dst_addr,
-		     end == 0 ? pkt->src_port : pkt->dst_port);
-	set_endpoint(&remote, pkt->family, end == 0 ? pkt->dst_addr : pkt->src_addr,
-		     end == 0 ? pkt->dst_port : pkt->src_port);
-	emit_sip(src, 0, end == 0 ? DIR_OUT : DIR_IN, TRANSPORT_UDP, &local, &remote,
+	packet_ends(src, pkt, &ends);
+	emit_sip(src, 0, ends.dir, TRANSPORT_UDP, &ends.local, &ends.remote,
 		 (const char *)pkt->payload, pkt->payload_len, ts_ns);
 }
 
@@ -658,19 +672,14 @@ static void on_sctp(void *user, const struct packet_l4 *pkt, uint64_t ts_ns)
 {
 	struct source *src = user;
 	struct sctp_chunks chunks = {pkt->payload, pkt->payload_len};
-	struct endpoint local, remote;
+	struct packet_ends ends;
 	struct sctp_data data;
-	int end =
-	    local_end(src, pkt->family, pkt->src_addr, pkt->src_port, pkt->dst_addr, pkt->dst_port);
 
 	if (unused_reason(src, pkt))
 		return;
-	set_endpoint(&local, pkt->family, end == 0 ? pkt->src_addr : pkt->dst_addr,
-		     end == 0 ? pkt->src_port : pkt->dst_port);
-	set_endpoint(&remote, pkt->family, end == 0 ? pkt->dst_addr : pkt->src_addr,
-		     end == 0 ? pkt->dst_port : pkt->src_port);
+	packet_ends(src, pkt, &ends);
 	while (sctp_next_sip(&chunks, &data))
-		emit_sip(src, 0, end == 0 ? DIR_OUT : DIR_IN, TRANSPORT_SCTP, &local, &remote,
+		emit_sip(src, 0, ends.dir, TRANSPORT_SCTP, &ends.local, &ends.remote,
 			 (const char *)data.data, data.len, ts_ns);
 }
 
@@ -679,11 +688,8 @@ static bool on_packet(void *user, const struct capture_packet *pkt, const struct
 {
 	struct source *src = user;
 	struct tuple_node probe, **found;
-	struct endpoint local, remote;
-	uint64_t conn_id = 0;
-	int end;
-
-	uint64_t *unused;
+	struct packet_ends ends;
+	uint64_t conn_id = 0, *unused;
 
 	if (src->run->progress)
 		src->run->progress(src->run->ctx, pkt->file_offset);
@@ -695,18 +701,14 @@ static bool on_packet(void *user, const struct capture_packet *pkt, const struct
 		return false;
 	if (unused)
 		return true;
-	end = local_end(src, l4->family, l4->src_addr, l4->src_port, l4->dst_addr, l4->dst_port);
 	tuple_key_make(&probe.key, l4->family, l4->src_addr, l4->src_port, l4->dst_addr,
 		       l4->dst_port);
 	found = tfind(&probe, &src->tuples, tuple_cmp);
 	if (found)
 		conn_id = (*found)->conn->id;
-	set_endpoint(&local, l4->family, end == 0 ? l4->src_addr : l4->dst_addr,
-		     end == 0 ? l4->src_port : l4->dst_port);
-	set_endpoint(&remote, l4->family, end == 0 ? l4->dst_addr : l4->src_addr,
-		     end == 0 ? l4->dst_port : l4->src_port);
+	packet_ends(src, l4, &ends);
 	src->stats->synthetic_sip++;
-	emit_sip(src, conn_id, end == 0 ? DIR_OUT : DIR_IN, TRANSPORT_TLS, &local, &remote,
+	emit_sip(src, conn_id, ends.dir, TRANSPORT_TLS, &ends.local, &ends.remote,
 		 (const char *)l4->payload, l4->payload_len, pkt->ts_ns);
 	return true;
 }
