@@ -19,6 +19,60 @@ bool ws_looks_like_upgrade(const uint8_t *data, size_t len)
 	return len >= 4 && !memcmp(data, "GET ", 4);
 }
 
+/* The header of the frame at DATA: its length, or 0 while incomplete. */
+static size_t frame_head(const uint8_t *data, size_t len, uint64_t *payload_len)
+{
+	size_t head = 2;
+
+	if (len < 2)
+		return 0;
+	*payload_len = data[1] & 0x7f;
+	if (*payload_len == 126)
+		head += 2;
+	else if (*payload_len == 127)
+		head += 8;
+	if (data[1] & WS_MASK)
+		head += 4;
+	if (len < head)
+		return 0;
+	if (*payload_len >= 126) {
+		size_t bytes = *payload_len == 126 ? 2 : 8;
+		*payload_len = 0;
+		for (size_t i = 0; i < bytes; i++)
+			*payload_len = *payload_len << 8 | data[2 + i];
+	}
+	return head;
+}
+
+static void unmask(uint8_t *out, const uint8_t *in, size_t len, const uint8_t *key)
+{
+	for (size_t i = 0; i < len; i++) /* §5.3: byte i is XORed with key[i mod 4] */
+		out[i] = key ? in[i] ^ key[i & 3] : in[i];
+}
+
+size_t ws_frame_prefix(const uint8_t *data, size_t len, uint8_t *prefix, size_t prefix_len)
+{
+	uint64_t payload_len;
+	size_t head = frame_head(data, len, &payload_len), n;
+	uint8_t opcode = len ? data[0] & 0x0f : 0;
+
+	/* whole control frames (a ping, a pong) before it are passed over */
+	while (head && (opcode & WS_OP_CONTROL) && payload_len <= 125 && len - head > payload_len) {
+		data += head + payload_len;
+		len -= head + payload_len;
+		head = frame_head(data, len, &payload_len);
+		opcode = data[0] & 0x0f;
+	}
+	/* no RSV bits (§5.2: no extension was negotiated that we could know of) */
+	if (!head || (data[0] & 0x70) || (opcode != WS_OP_TEXT && opcode != WS_OP_BINARY) ||
+	    !payload_len || payload_len > WS_MAX_MESSAGE_BYTES)
+		return 0;
+	n = len - head < payload_len ? len - head : (size_t)payload_len;
+	n = n < prefix_len ? n : prefix_len;
+	unmask(prefix, data + head, n, data[1] & WS_MASK ? data + head - 4 : NULL);
+	return n;
+}
+
 static int reserve(uint8_t **buf, size_t *cap, size_t need)
 {
 	size_t grown = *cap ? *cap : 4096;
@@ -58,29 +112,13 @@ static size_t skip_head(struct ws_stream *ws)
 static int next_frame(struct ws_stream *ws, ws_message_fn on_message, void *ctx, size_t *frame_len)
 {
 	const uint8_t *p = ws->buf;
-	size_t head = 2, len;
 	uint64_t wide;
-	uint8_t opcode;
+	size_t head = frame_head(p, ws->len, &wide), len;
+	uint8_t opcode = ws->len ? p[0] & 0x0f : 0;
 
 	*frame_len = 0;
-	if (ws->len < 2)
+	if (!head)
 		return 0;
-	opcode = p[0] & 0x0f;
-	wide = p[1] & 0x7f;
-	if (wide == 126)
-		head += 2;
-	else if (wide == 127)
-		head += 8;
-	if (p[1] & WS_MASK)
-		head += 4;
-	if (ws->len < head)
-		return 0;
-	if (wide >= 126) {
-		size_t bytes = wide == 126 ? 2 : 8;
-		wide = 0;
-		for (size_t i = 0; i < bytes; i++)
-			wide = wide << 8 | p[2 + i];
-	}
 	if (wide > WS_MAX_MESSAGE_BYTES) {
 		ws->broken = true;
 		return 0;
@@ -101,9 +139,7 @@ static int next_frame(struct ws_stream *ws, ws_message_fn on_message, void *ctx,
 		ws->broken = true;
 		return -ENOMEM;
 	}
-	const uint8_t *key = p[1] & WS_MASK ? p + head - 4 : NULL;
-	for (size_t i = 0; i < len; i++) /* §5.3: byte i is XORed with key[i mod 4] */
-		ws->msg[ws->msg_len + i] = key ? p[head + i] ^ key[i & 3] : p[head + i];
+	unmask(ws->msg + ws->msg_len, p + head, len, p[1] & WS_MASK ? p + head - 4 : NULL);
 	ws->msg_len += len;
 	ws->in_message = !(p[0] & WS_FIN);
 	if (!ws->in_message) {

@@ -19,13 +19,19 @@ struct ws_stream {
 	size_t len, cap;
 	uint8_t *msg; /* data frames of the message being joined */
 	size_t msg_len, msg_cap;
-	bool upgraded;	 /* the HTTP Upgrade head was skipped */
+	bool upgraded;	 /* the HTTP Upgrade head was skipped (or not captured: set it) */
 	bool in_message; /* a fragmented message is open */
 	bool broken;	 /* lost bytes or a bad frame: nothing more can be framed */
 };
 
 /* True when the first bytes a client sent open a WebSocket handshake (an HTTP GET). */
 bool ws_looks_like_upgrade(const uint8_t *data, size_t len);
+
+/* For a capture that starts after the handshake: when DATA starts with the header of a text
+ * or binary frame (after whole control frames), copies the first bytes of its payload,
+ * unmasked, to PREFIX (at most PREFIX_LEN) and returns how many; 0 otherwise. The caller
+ * judges what they are. */
+size_t ws_frame_prefix(const uint8_t *data, size_t len, uint8_t *prefix, size_t prefix_len);
 
 /* Feeds bytes in order. Returns 0, or -ENOMEM (the direction is broken then). */
 int ws_stream_push(struct ws_stream *ws, const uint8_t *data, size_t len, ws_message_fn on_message,

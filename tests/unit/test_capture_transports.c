@@ -124,7 +124,8 @@ static size_t ws_frame(uint8_t *out, bool fin, uint8_t opcode, bool masked, cons
 /* A call on one TCP connection, written twice at the same times: SIP straight on TCP, and as
  * WebSocket messages after an HTTP Upgrade: masked from the client, unmasked from the server,
  * a frame cut across two segments, a message in three fragments with a pong between them, a
- * ping before a message, close frames before the FINs. */
+ * ping before a message, close frames before the FINs; and the WebSocket one again from the
+ * ping on, as a capture started after the handshake and the INVITE. */
 static void test_websocket(void **state)
 {
 	(void)state;
@@ -151,21 +152,30 @@ static void test_websocket(void **state)
 					"Sec-WebSocket-Protocol: sip\r\n\r\n";
 	static uint8_t ws[8192];
 	const uint64_t t0 = 1750000000000000000ull;
-	char path[2][64], text[1024];
-	struct event_list got[2];
+	char path[3][64], text[1024];
+	struct event_list got[3];
 
-	for (int as_ws = 0; as_ws < 2; as_ws++) {
+	for (int as_ws = 0; as_ws < 3; as_ws++) {
 		struct tcp_flow flow = {{"10.0.0.1", "10.0.0.2"}, {40000, 5060}, {100, 9000}};
 		struct pcapng_writer *w = open_capture(path[as_ws]);
+		size_t n;
 
-		put(w, t0, frame_tcp(frame, &flow, 0, 0x02, NULL, 0));
-		put(w, t0 + MS, frame_tcp(frame, &flow, 1, 0x12, NULL, 0));
-		put(w, t0 + 2 * MS, frame_tcp(frame, &flow, 0, 0x10, NULL, 0));
+		n = frame_tcp(frame, &flow, 0, 0x02, NULL, 0);
+		if (as_ws < 2)
+			put(w, t0, n);
+		n = frame_tcp(frame, &flow, 1, 0x12, NULL, 0);
+		if (as_ws < 2)
+			put(w, t0 + MS, n);
+		n = frame_tcp(frame, &flow, 0, 0x10, NULL, 0);
+		if (as_ws < 2)
+			put(w, t0 + 2 * MS, n);
 		if (as_ws) {
-			put(w, t0 + 10 * MS,
-			    frame_tcp(frame, &flow, 0, 0x18, upgrade, strlen(upgrade)));
-			put(w, t0 + 20 * MS,
-			    frame_tcp(frame, &flow, 1, 0x18, switching, strlen(switching)));
+			n = frame_tcp(frame, &flow, 0, 0x18, upgrade, strlen(upgrade));
+			if (as_ws < 2)
+				put(w, t0 + 10 * MS, n);
+			n = frame_tcp(frame, &flow, 1, 0x18, switching, strlen(switching));
+			if (as_ws < 2)
+				put(w, t0 + 20 * MS, n);
 		}
 		for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
 			uint64_t ts = t0 + (i + 1) * 100 * MS;
@@ -177,6 +187,11 @@ static void test_websocket(void **state)
 				       msgs[i].start, i ? ";tag=8321234356" : "", msgs[i].cseq);
 			if (!as_ws) {
 				put(w, ts, frame_tcp(frame, &flow, side, 0x18, text, (size_t)len));
+				continue;
+			}
+			if (as_ws == 2 && i == 0) { /* not captured */
+				n = ws_frame(ws, true, 1, masked, text, (size_t)len);
+				frame_tcp(frame, &flow, side, 0x18, ws, n);
 				continue;
 			}
 			third = (size_t)len / 3;
@@ -221,8 +236,24 @@ static void test_websocket(void **state)
 	assert_same_events(&got[0], &got[1], TRANSPORT_WS);
 	assert_int_equal(got[1].capture.sip_messages, 6);
 	assert_int_equal(got[1].capture.use.used, got[1].capture.replay.packets);
-	event_list_free(&got[0]);
-	event_list_free(&got[1]);
+	/* started after the handshake and the INVITE: the same SIP events after it */
+	size_t k = 0;
+	for (size_t i = 0; i < got[1].count; i++) {
+		const struct event *a = &got[1].events[i];
+		if (a->kind != EV_SIP || !memcmp(a->sip.raw, "INVITE", 6))
+			continue;
+		while (k < got[2].count && got[2].events[k].kind != EV_SIP)
+			k++;
+		assert_true(k < got[2].count);
+		assert_int_equal(got[2].events[k].sip.transport, TRANSPORT_WS);
+		assert_int_equal(got[2].events[k].ts_ns, a->ts_ns);
+		assert_int_equal(got[2].events[k].sip.raw_len, a->sip.raw_len);
+		assert_memory_equal(got[2].events[k].sip.raw, a->sip.raw, a->sip.raw_len);
+		k++;
+	}
+	assert_int_equal(got[2].capture.sip_messages, 5);
+	for (int i = 0; i < 3; i++)
+		event_list_free(&got[i]);
 }
 
 int main(void)

@@ -389,6 +389,14 @@ static bool looks_like_sip(const uint8_t *p, size_t len)
 	       (line >= 8 && !memcmp(p + line - 8, " SIP/2.0", 8));
 }
 
+/* A WebSocket frame whose payload starts like SIP (RFC 7118 §5). */
+static bool ws_framing_sip(const uint8_t *data, size_t len)
+{
+	uint8_t prefix[2048];
+
+	return looks_like_sip(prefix, ws_frame_prefix(data, len, prefix, sizeof(prefix)));
+}
+
 /* RFC 7118 §5: one WebSocket message, one SIP message. */
 static void on_ws_message(const uint8_t *data, size_t len, void *ctx)
 {
@@ -479,6 +487,11 @@ static void on_data(void *user, const struct tcp_conn *tc, enum tcp_side from, c
 		c->kind = looks_like_tls(data, len)	     ? STREAM_TLS
 			  : ws_looks_like_upgrade(data, len) ? STREAM_WS
 							     : STREAM_SIP;
+		if (c->kind == STREAM_SIP && ws_framing_sip(data, len)) {
+			/* the capture began after the handshake */
+			c->kind = STREAM_WS;
+			c->ws[0].upgraded = c->ws[1].upgraded = true;
+		}
 		if (c->kind == STREAM_SIP) {
 			if (sip_stream_init(&c->sip[0], 0) || sip_stream_init(&c->sip[1], 0)) {
 				sip_stream_free(&c->sip[0]);
