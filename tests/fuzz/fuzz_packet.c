@@ -1,7 +1,7 @@
 /* libFuzzer target for frame decoding (tunnels included: VXLAN on 4789 and on 8472), SCTP
- * DATA chunks and TCP reassembly: the input is a series of frames, each [link type
- * selector][length][bytes], fed through packet_decode and one reassembler with a small buffer limit
- * so forced gaps, reordering and connection recycling are all reached. */
+ * DATA chunks and their reassembly, and TCP reassembly: the input is a series of frames, each [link
+ * type selector][length][bytes], fed through packet_decode and one reassembler with a small buffer
+ * limit so forced gaps, reordering and connection recycling are all reached. */
 #include <netinet/in.h>
 #include <pcap/dlt.h>
 #include <stddef.h>
@@ -9,6 +9,7 @@
 
 #include "packet_decode.h"
 #include "sctp_chunk.h"
+#include "sctp_reasm.h"
 #include "tcp_reassembly.h"
 
 static void on_data(void *user, const struct tcp_conn *conn, enum tcp_side from,
@@ -29,8 +30,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct packet_decode_options options = {.vxlan_port = 8472};
 	size_t sum = 0;
 	struct tcp_reasm *reasm = tcp_reasm_new(&limits, &ops, &sum);
-	if (!reasm)
+	struct sctp_reasm *sctp = sctp_reasm_new();
+	if (!reasm) {
+		sctp_reasm_free(sctp);
 		return 0;
+	}
 	uint64_t ts_ns = 0;
 	while (size >= 2) {
 		int linktype = linktypes[data[0] % 8];
@@ -39,16 +43,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		enum packet_status status = packet_decode(linktype, data + 2, len, &options, &pkt);
 		if (status == PACKET_OK && pkt.protocol == IPPROTO_TCP)
 			tcp_reasm_packet(reasm, &pkt, ts_ns++);
-		if (status == PACKET_OK && pkt.protocol == IPPROTO_SCTP) {
+		if (status == PACKET_OK && pkt.protocol == IPPROTO_SCTP && sctp) {
 			struct sctp_chunks chunks = {pkt.payload, pkt.payload_len};
 			struct sctp_data chunk;
+			const uint8_t *msg;
+			size_t msg_len;
 			while (sctp_next_data(&chunks, &chunk))
-				sum += chunk.len ? chunk.data[chunk.len - 1] : 0;
+				if (sctp_reasm_add(sctp, pkt.src_addr, 1 + pkt.src_addr[0] % 16,
+						   &chunk, &msg, &msg_len) == 1 &&
+				    msg_len)
+					sum += msg[msg_len - 1];
 		}
 		data += 2 + len;
 		size -= 2 + len;
 	}
 	tcp_reasm_finish(reasm, ts_ns);
 	tcp_reasm_free(reasm);
+	sctp_reasm_free(sctp);
 	return sum == 0xdeadbeef;
 }

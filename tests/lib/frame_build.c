@@ -81,7 +81,7 @@ static void put32(uint8_t *p, uint32_t v)
 }
 
 size_t frame_sctp(uint8_t *out, uint16_t src_port, uint16_t dst_port, uint32_t tsn, bool sack,
-		  const void *payload, size_t len)
+		  uint8_t flags, const void *payload, size_t len)
 {
 	size_t n = 12;
 
@@ -109,7 +109,7 @@ size_t frame_sctp(uint8_t *out, uint16_t src_port, uint16_t dst_port, uint32_t t
 		return n + 20;
 	}
 	out[n] = 0;
-	out[n + 1] = 0x03; /* B and E: the whole user message */
+	out[n + 1] = flags;
 	put16(out + n + 2, (uint16_t)(16 + len));
 	put32(out + n + 4, tsn);
 	memset(out + n + 8, 0, 8); /* stream 0, sequence 0, PPID 0 (none assigned to SIP) */

@@ -19,10 +19,10 @@ size_t frame_udp(uint8_t *out, uint16_t src_port, uint16_t dst_port, const void 
 		 size_t len);
 
 /* An SCTP packet (RFC 9260 §3) with its checksum left 0: the common header, then when SACK
- * a SACK chunk, then one DATA chunk (B and E set) carrying PAYLOAD, or none when len is 0
- * (an INIT chunk instead). */
+ * a SACK chunk, then one DATA chunk with FLAGS (B 0x02, E 0x01) carrying PAYLOAD, or none
+ * when len is 0 (an INIT chunk instead). */
 size_t frame_sctp(uint8_t *out, uint16_t src_port, uint16_t dst_port, uint32_t tsn, bool sack,
-		  const void *payload, size_t len);
+		  uint8_t flags, const void *payload, size_t len);
 
 /* One direction pair of a TCP connection for frame_tcp(): sequence numbers advance with what
  * each side sends. Side 0 is the client. */

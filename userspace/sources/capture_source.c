@@ -13,6 +13,7 @@
 #include "capture_source.h"
 #include "pcapng_write.h"
 #include "sctp_chunk.h"
+#include "sctp_reasm.h"
 #include "ws_stream.h"
 #include "sip_framer.h"
 #include "tls_cert_event.h"
@@ -67,8 +68,9 @@ struct source {
 	struct capture_source_stats *stats;
 	struct src_conn **conns; /* by tcp_conn id - 1 */
 	size_t conns_cap;
-	void *tuples; /* open connections by address pair, for synthetic packets */
-	int rc;	      /* first error of the emit callback or memory */
+	void *tuples;		 /* open connections by address pair, for synthetic packets */
+	struct sctp_reasm *sctp; /* SCTP messages in fragments */
+	int rc;			 /* first error of the emit callback or memory */
 };
 
 static bool port_ok(const struct source *src, uint16_t a, uint16_t b)
@@ -613,15 +615,9 @@ static void on_end(void *user, const struct tcp_conn *tc, enum tcp_end_reason re
 	free(c);
 }
 
-/* RFC 4168: a SIP message is one user message, in one DATA chunk when not fragmented. */
-static bool sctp_next_sip(struct sctp_chunks *chunks, struct sctp_data *data)
-{
-	while (sctp_next_data(chunks, data))
-		if (data->begin && data->end && looks_like_sip(data->data, data->len))
-			return true;
-	return false;
-}
-
+/* RFC 4168: a SIP message is one SCTP user message: a DATA chunk with the B and E flags, or
+ * fragments from B to E (sctp_reasm.h). A packet with a whole message that starts like SIP,
+ * or with a fragment (the first one starting like SIP), carries SIP. */
 static bool carries_sip(const struct packet_l4 *pkt)
 {
 	struct sctp_chunks chunks = {pkt->payload, pkt->payload_len};
@@ -629,7 +625,12 @@ static bool carries_sip(const struct packet_l4 *pkt)
 
 	if (pkt->protocol == IPPROTO_UDP)
 		return looks_like_sip(pkt->payload, pkt->payload_len);
-	return pkt->protocol != IPPROTO_SCTP || sctp_next_sip(&chunks, &data);
+	if (pkt->protocol != IPPROTO_SCTP)
+		return true;
+	while (sctp_next_data(&chunks, &data))
+		if (!data.begin || looks_like_sip(data.data, data.len))
+			return true;
+	return false;
 }
 
 /* Whether a packet is used (NULL), else the counter of why not. A TCP packet is used when its
@@ -679,21 +680,36 @@ static void on_udp(void *user, const struct packet_l4 *pkt, uint64_t ts_ns)
 		 (const char *)pkt->payload, pkt->payload_len, ts_ns);
 }
 
-/* Each whole SIP message in a DATA chunk, like a UDP datagram: SCTP's own retransmissions of a
- * chunk are SIP retransmissions to the reader, as on UDP. */
+/* Each SIP message, whole in a DATA chunk or joined from fragments, like a UDP datagram:
+ * SCTP's own retransmissions of a whole chunk are SIP retransmissions to the reader, as on
+ * UDP. */
 static void on_sctp(void *user, const struct packet_l4 *pkt, uint64_t ts_ns)
 {
 	struct source *src = user;
 	struct sctp_chunks chunks = {pkt->payload, pkt->payload_len};
+	uint8_t key[SCTP_REASM_KEY_BYTES] = {0};
 	struct packet_ends ends;
 	struct sctp_data data;
+	const uint8_t *msg;
+	size_t len;
+	int rc;
 
 	if (unused_reason(src, pkt))
 		return;
 	packet_ends(src, pkt, &ends);
-	while (sctp_next_sip(&chunks, &data))
-		emit_sip(src, 0, ends.dir, TRANSPORT_SCTP, &ends.local, &ends.remote,
-			 (const char *)data.data, data.len, ts_ns);
+	/* the association, one direction of it */
+	memcpy(key, pkt->src_addr, 16);
+	memcpy(key + 16, pkt->dst_addr, 16);
+	memcpy(key + 32, &pkt->src_port, 2);
+	memcpy(key + 34, &pkt->dst_port, 2);
+	while (sctp_next_data(&chunks, &data)) {
+		rc = sctp_reasm_add(src->sctp, key, sizeof(key), &data, &msg, &len);
+		if (rc < 0)
+			src->rc = rc;
+		if (rc == 1 && looks_like_sip(msg, len))
+			emit_sip(src, 0, ends.dir, TRANSPORT_SCTP, &ends.local, &ends.remote,
+				 (const char *)msg, len, ts_ns);
+	}
 }
 
 /* siptrail's own synthetic packets: the plaintext of a TLS connection, one message each. */
@@ -812,7 +828,14 @@ int capture_source_read(const char *path, const struct capture_source_run *run,
 		return -EINVAL;
 	}
 	const struct capture_replay_config config = {.decode = {run->options->vxlan_port}};
+	src.sctp = sctp_reasm_new();
+	if (!src.sctp) {
+		tls_trust_free(src.trust);
+		snprintf(err->message, sizeof(err->message), "%s: out of memory", path);
+		return -ENOMEM;
+	}
 	rc = capture_replay(path, &ops, &src, &config, &stats->replay, err);
+	sctp_reasm_free(src.sctp);
 	tls_trust_free(src.trust);
 	tdestroy(src.tuples, free);
 	for (size_t i = 0; i < src.conns_cap; i++)
