@@ -48,7 +48,7 @@ struct capture_packet_use {
 struct capture_source_stats {
 	struct capture_replay_stats replay;
 	struct capture_packet_use use;
-	char local_addr[EV_ADDR_LEN]; /* the inferred (or first given) local address */
+	struct ip_addr local_addr; /* the inferred (or first given) local address */
 	bool local_inferred;
 	uint64_t events, sip_messages, synthetic_sip, tls_handshakes, conns_ignored;
 };
