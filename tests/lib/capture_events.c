@@ -14,7 +14,7 @@ struct event_list capture_events(const char *path, const char *host, uint16_t vx
 	if (host)
 		options.hosts[options.n_hosts++] = host;
 	assert_int_equal(event_load("test", path, &options, &list), 0);
-	assert_true(list.from_capture);
+	assert_true(list.input.from_capture);
 	return list;
 }
 
@@ -30,7 +30,7 @@ void assert_same_events(const struct event_list *want, const struct event_list *
 	size_t sip = 0;
 
 	assert_int_equal(got->count, want->count);
-	assert_true(ip_addr_equal(&got->capture.local_addr, &want->capture.local_addr));
+	assert_true(ip_addr_equal(&got->input.capture.local_addr, &want->input.capture.local_addr));
 	for (size_t i = 0; i < want->count; i++) {
 		const struct event *a = &want->events[i], *b = &got->events[i];
 		assert_int_equal(b->kind, a->kind);

@@ -102,9 +102,9 @@ static void test_sctp(void **state)
 	udp = capture_events(UDP_CAPTURE, NULL, 0);
 	sctp = capture_events(path, NULL, 0);
 	assert_same_events(&udp, &sctp, TRANSPORT_SCTP);
-	assert_int_equal(sctp.capture.replay.sctp_packets, packets);
-	assert_int_equal(sctp.capture.use.used, packets - 1);
-	assert_int_equal(sctp.capture.use.not_sip, 1); /* the INIT */
+	assert_int_equal(sctp.input.capture.replay.sctp_packets, packets);
+	assert_int_equal(sctp.input.capture.use.used, packets - 1);
+	assert_int_equal(sctp.input.capture.use.not_sip, 1); /* the INIT */
 	event_list_free(&udp);
 	event_list_free(&sctp);
 	unlink(path);
@@ -255,8 +255,8 @@ static void test_websocket(void **state)
 		unlink(path[as_ws]);
 	}
 	assert_same_events(&got[0], &got[1], TRANSPORT_WS);
-	assert_int_equal(got[1].capture.sip_messages, 6);
-	assert_int_equal(got[1].capture.use.used, got[1].capture.replay.packets);
+	assert_int_equal(got[1].input.capture.sip_messages, 6);
+	assert_int_equal(got[1].input.capture.use.used, got[1].input.capture.replay.packets);
 	/* started after the handshake and the INVITE: the same SIP events after it */
 	size_t k = 0;
 	for (size_t i = 0; i < got[1].count; i++) {
@@ -272,7 +272,7 @@ static void test_websocket(void **state)
 		assert_memory_equal(got[2].events[k].sip.raw, a->sip.raw, a->sip.raw_len);
 		k++;
 	}
-	assert_int_equal(got[2].capture.sip_messages, 5);
+	assert_int_equal(got[2].input.capture.sip_messages, 5);
 	for (int i = 0; i < 3; i++)
 		event_list_free(&got[i]);
 }

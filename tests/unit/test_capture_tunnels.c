@@ -93,10 +93,10 @@ static void check_all(const char *src, bool to_ipv6, size_t sip_messages)
 		write_encapsulated(src, (enum frame_encap)kind, to_ipv6, path);
 		got = capture_events(path, NULL, 8472);
 		assert_same_events(&plain, &got, TRANSPORT_UNKNOWN);
-		assert_int_equal(got.capture.use.used, plain.capture.use.used);
+		assert_int_equal(got.input.capture.use.used, plain.input.capture.use.used);
 		if (outermost[kind])
-			assert_int_equal(got.capture.replay.tunneled[outermost[kind]],
-					 plain.capture.replay.packets);
+			assert_int_equal(got.input.capture.replay.tunneled[outermost[kind]],
+					 plain.input.capture.replay.packets);
 		event_list_free(&got);
 		unlink(path);
 	}
@@ -134,7 +134,7 @@ static void test_vxlan_port_option(void **state)
 	write_encapsulated(UDP_CAPTURE, FRAME_VXLAN_8472, false, path);
 	l = capture_events(path, NULL, 0);
 	assert_int_equal(count_sip(&l), 0);
-	assert_int_equal(l.capture.use.not_sip, 81);
+	assert_int_equal(l.input.capture.use.not_sip, 81);
 	event_list_free(&l);
 	snprintf(args, sizeof(args), "replay --vxlan-port 8472 %s", path);
 	assert_int_equal(siptrail_cmd(args, out, sizeof(out)), 0);
