@@ -252,28 +252,34 @@ static void handshake(SSL *ssl, int fd, const struct reverse_probe_options *o,
 
 /*
  * TLS 1.3: the server checks the client's certificate after the client's handshake call has
- * returned, and says no with an alert then. Reads until the wait ends: an alert or a close
- * rejects the certificate; silence (or session tickets) accepts it.
+ * returned, and says no with an alert then. Reads until the wait ends: a certificate alert
+ * rejects this host's certificate, another error or a close fails the connection all the
+ * same; silence (or session tickets) accepts it.
  */
 static void read_late_verdict(SSL *ssl, int fd, const struct reverse_probe_options *o,
 			      struct probe_result *r)
 {
 	uint64_t deadline = now_ms() + o->late_alert_ms;
-	char byte;
+	char byte, reason[160];
 
 	while (wait_fd(fd, POLLIN, deadline) > 0) {
 		int rc = SSL_read(ssl, &byte, 1), ssl_error = SSL_get_error(ssl, rc);
 		if (rc > 0 || ssl_error == SSL_ERROR_WANT_READ)
 			continue; /* a session ticket, or bytes the peer sent unasked */
-		take_reason(r->client_cert_reason, sizeof(r->client_cert_reason), ssl_error);
-		r->client_cert = PROBE_CLIENT_CERT_REJECTED;
-		snprintf(r->reason, sizeof(r->reason), "%.130s (after the handshake)",
-			 r->client_cert_reason);
 		r->handshake_ok = false;
-		r->prediction = DIAG_TLS_CLIENT_CERT;
+		if (rejects_client_cert(take_reason(reason, sizeof(reason), ssl_error))) {
+			r->client_cert = PROBE_CLIENT_CERT_REJECTED;
+			snprintf(r->client_cert_reason, sizeof(r->client_cert_reason), "%s",
+				 reason);
+			r->prediction = DIAG_TLS_CLIENT_CERT;
+		} else {
+			r->prediction = DIAG_CONNECT_FAILED;
+		}
+		snprintf(r->reason, sizeof(r->reason), "%.130s (after the handshake)", reason);
 		return;
 	}
-	r->client_cert = PROBE_CLIENT_CERT_ACCEPTED;
+	if (r->client_cert != PROBE_CLIENT_CERT_NONE)
+		r->client_cert = PROBE_CLIENT_CERT_ACCEPTED;
 }
 
 /* An OPTIONS out of dialog (RFC 3261 §11) and its final answer's status line. */
@@ -358,7 +364,7 @@ void reverse_probe_run(SSL_CTX *ctx, const struct reverse_probe_options *o, cons
 		goto out;
 	}
 	handshake(ssl, fd, o, r);
-	if (r->handshake_ok && r->client_cert != PROBE_CLIENT_CERT_NONE)
+	if (r->handshake_ok)
 		read_late_verdict(ssl, fd, o, r);
 	r->works = r->handshake_ok;
 	if (r->works && o->send_options)

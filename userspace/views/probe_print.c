@@ -1,6 +1,5 @@
 /* Printing the reverse-path probe. */
 #include <errno.h>
-#include <stdlib.h>
 
 #include <jansson.h>
 
@@ -68,7 +67,8 @@ void probe_print_text(FILE *out, const struct probe_result *r, const char *peer,
 int probe_print_json(FILE *out, const struct probe_result *r, const char *peer, const char *source)
 {
 	json_t *chain = json_array(), *obj;
-	char text[320], *line;
+	char text[320];
+	int rc;
 
 	for (size_t i = 0; chain && i < r->n_chain; i++)
 		json_array_append_new(
@@ -88,11 +88,10 @@ int probe_print_json(FILE *out, const struct probe_result *r, const char *peer, 
 		json_object_set_new(obj, "options", json_string(r->options_answer));
 	if (obj && !r->works)
 		json_object_set_new(obj, "fixes", fix_hints_json(r->prediction));
-	line = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+	rc = obj ? json_dumpf(obj, out, JSON_COMPACT) : -1;
 	json_decref(obj);
-	if (!line)
+	if (rc)
 		return -ENOMEM;
-	fprintf(out, "%s\n", line);
-	free(line);
+	fputc('\n', out);
 	return 0;
 }

@@ -1,0 +1,170 @@
+/* siptrail probe-reverse's probe against real OpenSSL servers on loopback (in a network
+ * namespace of the test's own): each verdict the lab's trust variants give, without the lab,
+ * and TLS 1.3's late rejection of this host's certificate. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "live_env.h"
+#include "reverse_probe.h"
+#include "ssl_pki.h"
+#include "test_children.h"
+#include "tls_peer.h"
+
+#define PORT	25160
+#define WAIT_MS 8000
+
+static struct ssl_pki pki;
+
+static int setup(void **state)
+{
+	(void)state;
+	live_env_require();
+	live_netns_enter();
+	return ssl_pki_make(&pki);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	ssl_pki_remove(&pki);
+	return 0;
+}
+
+/* Starts a server presenting CHAIN (demanding a client certificate issued under CLIENT_CA
+ * when given), probes it with TRUST and CLIENT_CHAIN, and stops the server. */
+static void probe(const char *chain, const char *client_ca, const char *trust,
+		  const char *client_chain, struct probe_result *result)
+{
+	struct tls_peer_opts server_opts = {.server = true,
+					    .port = PORT,
+					    .cert_chain = chain,
+					    .key = pki.server_key,
+					    .ca_file = client_ca,
+					    .wait_close = true};
+	struct reverse_probe_options options = {.ca_file = trust,
+						.cert_file = client_chain,
+						.key_file = pki.server_key,
+						.verify = true,
+						.timeout_ms = 3000,
+						.late_alert_ms = 500};
+	struct tls_peer_result server_result;
+	struct tls_peer server;
+	char err[256];
+	SSL_CTX *ctx = reverse_probe_ctx(&options, err, sizeof(err));
+
+	assert_non_null(ctx);
+	if (chain)
+		assert_int_equal(tls_peer_start(&server_opts, &server), 0);
+	reverse_probe_run(ctx, &options, "127.0.0.1", PORT, result);
+	SSL_CTX_free(ctx);
+	if (chain)
+		assert_int_equal(tls_peer_wait(&server, WAIT_MS, &server_result), 0);
+}
+
+static void test_works(void **state)
+{
+	struct probe_result r;
+
+	(void)state;
+	probe(pki.server_chain, NULL, pki.root, NULL, &r);
+	assert_true(r.works);
+	assert_true(r.handshake_ok);
+	assert_string_equal(r.tls_version, "TLSv1.3");
+	assert_int_equal(r.n_chain, 2);
+	assert_true(r.chain_trusted);
+	assert_non_null(strstr(r.chain[0].subject, SSL_PKI_SERVER_NAME));
+	assert_int_equal(r.client_cert, PROBE_CLIENT_CERT_NONE);
+}
+
+static void test_mutual_tls_accepted(void **state)
+{
+	struct probe_result r;
+
+	(void)state;
+	probe(pki.server_chain, pki.root, pki.root, pki.server_chain, &r);
+	assert_true(r.works);
+	assert_int_equal(r.client_cert, PROBE_CLIENT_CERT_ACCEPTED);
+}
+
+/* The server sends its leaf alone: this host has only the root. */
+static void test_leaf_only_chain(void **state)
+{
+	struct probe_result r;
+
+	(void)state;
+	probe(pki.server_leaf, NULL, pki.root, NULL, &r);
+	assert_false(r.works);
+	assert_int_equal(r.prediction, DIAG_TLS_INCOMPLETE_CHAIN);
+	assert_string_equal(r.reason, "certificate verify failed");
+	assert_string_equal(r.verify_error, "unable to get local issuer certificate");
+	assert_int_equal(r.n_chain, 1);
+}
+
+static void test_untrusted_root(void **state)
+{
+	struct probe_result r;
+
+	(void)state;
+	probe(pki.server_chain, NULL, pki.other_root, NULL, &r);
+	assert_false(r.works);
+	assert_int_equal(r.prediction, DIAG_TLS_UNTRUSTED);
+	assert_false(r.chain_trusted);
+	assert_int_equal(r.n_chain, 2);
+}
+
+/* TLS 1.3: the client's handshake call returns success, then the server's alert comes. */
+static void test_client_cert_rejected_late(void **state)
+{
+	struct probe_result r;
+
+	(void)state;
+	probe(pki.server_chain, pki.other_root, pki.root, pki.server_chain, &r);
+	assert_false(r.works);
+	assert_int_equal(r.prediction, DIAG_TLS_CLIENT_CERT);
+	assert_int_equal(r.client_cert, PROBE_CLIENT_CERT_REJECTED);
+	assert_true(r.chain_trusted); /* this host trusted the server */
+	assert_string_equal(r.reason, "tlsv1 alert unknown ca (after the handshake)");
+}
+
+/* The server demands a certificate and this host has none. */
+static void test_client_cert_missing(void **state)
+{
+	struct probe_result r;
+
+	(void)state;
+	probe(pki.server_chain, pki.root, pki.root, NULL, &r);
+	assert_false(r.works);
+	assert_int_equal(r.prediction, DIAG_TLS_CLIENT_CERT);
+	assert_int_equal(r.client_cert, PROBE_CLIENT_CERT_REJECTED);
+}
+
+static void test_refused(void **state)
+{
+	struct probe_result r;
+
+	(void)state;
+	probe(NULL, NULL, pki.root, NULL, &r);
+	assert_false(r.reachable);
+	assert_false(r.works);
+	assert_int_equal(r.prediction, DIAG_CONNECT_FAILED);
+	assert_string_equal(r.connect_error, "ECONNREFUSED (Connection refused)");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    unit_test_with_children(test_works),
+	    unit_test_with_children(test_mutual_tls_accepted),
+	    unit_test_with_children(test_leaf_only_chain),
+	    unit_test_with_children(test_untrusted_root),
+	    unit_test_with_children(test_client_cert_rejected_late),
+	    unit_test_with_children(test_client_cert_missing),
+	    unit_test_with_children(test_refused),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
