@@ -143,6 +143,47 @@ static void test_client_cert_missing(void **state)
 	assert_int_equal(r.client_cert, PROBE_CLIENT_CERT_REJECTED);
 }
 
+/* --options: one OPTIONS on the working connection, the final answer's status line. */
+static void test_options_answered(void **state)
+{
+	static const char answer[] = "SIP/2.0 200 OK\r\n"
+				     "Via: SIP/2.0/TLS 127.0.0.1;branch=z9hG4bK-siptrail-1\r\n"
+				     "From: <sip:siptrail@127.0.0.1>;tag=1\r\n"
+				     "To: <sip:127.0.0.1>;tag=2\r\n"
+				     "Call-ID: probe-1@127.0.0.1\r\n"
+				     "CSeq: 1 OPTIONS\r\n"
+				     "Content-Length: 0\r\n\r\n";
+	struct tls_peer_opts server_opts = {.server = true,
+					    .port = PORT,
+					    .cert_chain = pki.server_chain,
+					    .key = pki.server_key,
+					    .expect_len = 1,
+					    .send = answer,
+					    .send_len = sizeof(answer) - 1,
+					    .wait_close = true};
+	struct reverse_probe_options options = {.ca_file = pki.root,
+						.verify = true,
+						.timeout_ms = 3000,
+						.late_alert_ms = 300,
+						.send_options = true};
+	struct tls_peer_result server_result;
+	struct probe_result r;
+	struct tls_peer server;
+	char err[256];
+	SSL_CTX *ctx = reverse_probe_ctx(&options, err, sizeof(err));
+
+	(void)state;
+	assert_non_null(ctx);
+	assert_int_equal(tls_peer_start(&server_opts, &server), 0);
+	reverse_probe_run(ctx, &options, "127.0.0.1", PORT, &r);
+	SSL_CTX_free(ctx);
+	assert_int_equal(tls_peer_wait(&server, WAIT_MS, &server_result), 0);
+	assert_true(r.works);
+	assert_true(r.options_sent);
+	assert_int_equal(r.options_status, 200);
+	assert_string_equal(r.options_answer, "200 OK");
+}
+
 static void test_refused(void **state)
 {
 	struct probe_result r;
@@ -164,6 +205,7 @@ int main(void)
 	    unit_test_with_children(test_untrusted_root),
 	    unit_test_with_children(test_client_cert_rejected_late),
 	    unit_test_with_children(test_client_cert_missing),
+	    unit_test_with_children(test_options_answered),
 	    unit_test_with_children(test_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
