@@ -7,10 +7,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "live_env.h"
 #include "reverse_probe.h"
+#include "siptrail_cmd.h"
 #include "ssl_pki.h"
 #include "test_children.h"
 #include "tls_peer.h"
@@ -184,6 +188,44 @@ static void test_options_answered(void **state)
 	assert_string_equal(r.options_answer, "200 OK");
 }
 
+/* `siptrail probe-reverse --from JOURNAL`: the peer's Record-Route entry names where its
+ * listener is (its connection came from another port). */
+static void test_from_journal(void **state)
+{
+	static const char journal[] =
+	    "{\"event\":\"sip\",\"ts_ns\":1764240000010000000,\"conn\":1,\"dir\":\"in\","
+	    "\"transport\":\"tls\",\"laddr\":\"127.0.0.1\",\"lport\":5061,"
+	    "\"raddr\":\"127.0.0.1\",\"rport\":40312,\"raw\":\"INVITE sip:bob@127.0.0.1 "
+	    "SIP/2.0\\r\\nRecord-Route: <sip:127.0.0.1:25160;transport=tls;lr>\\r\\nVia: "
+	    "SIP/2.0/TLS 127.0.0.1:25160;branch=z9hG4bK-1\\r\\nFrom: <sip:a@carrier>;tag=1\\r\\n"
+	    "To: <sip:bob@sbc>\\r\\nCall-ID: from-journal\\r\\nCSeq: 1 INVITE\\r\\n"
+	    "Content-Length: 0\\r\\n\\r\\n\"}\n";
+	struct tls_peer_opts server_opts = {.server = true,
+					    .port = PORT,
+					    .cert_chain = pki.server_chain,
+					    .key = pki.server_key,
+					    .wait_close = true};
+	char path[] = "/tmp/siptrail-probe-journal-XXXXXX", args[PATH_MAX + 128], out[8192];
+	struct tls_peer_result server_result;
+	struct tls_peer server;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, journal, sizeof(journal) - 1), (ssize_t)sizeof(journal) - 1);
+	close(fd);
+	assert_int_equal(tls_peer_start(&server_opts, &server), 0);
+	snprintf(args, sizeof(args), "probe-reverse --from %s --ca-file %s --late-alert-ms 300",
+		 path, pki.root);
+	assert_int_equal(siptrail_cmd(args, out, sizeof(out)), 0);
+	assert_int_equal(tls_peer_wait(&server, WAIT_MS, &server_result), 0);
+	unlink(path);
+	assert_non_null(strstr(out, "peer 127.0.0.1: 127.0.0.1:25160 (from Record-Route)\n"));
+	assert_non_null(strstr(out, "  TLS handshake (this host client): ok, TLSv1.3\n"));
+	assert_non_null(strstr(out, "would go through\n"));
+	assert_non_null(strstr(out, "1 peer(s) probed, 0 where a BYE or refresh would be lost\n"));
+}
+
 static void test_refused(void **state)
 {
 	struct probe_result r;
@@ -206,6 +248,7 @@ int main(void)
 	    unit_test_with_children(test_client_cert_rejected_late),
 	    unit_test_with_children(test_client_cert_missing),
 	    unit_test_with_children(test_options_answered),
+	    unit_test_with_children(test_from_journal),
 	    unit_test_with_children(test_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
