@@ -70,21 +70,22 @@ static void risk(const struct call *call, const struct leg *leg, const struct pe
 				"connections to %s are closed after %.0f s idle, shorter than "
 				"%s (%.0f s): refreshes and late BYEs depend on a new connection "
 				"opened by %s; such reverse connections have worked on this trunk",
-				leg->peer_addr, ns_to_s(idle_ns),
+				ip_addr_text(&leg->peer_addr).text, ns_to_s(idle_ns),
 				refresh_ns > idle_ns ? "the refresh interval" : "this call",
 				ns_to_s(refresh_ns > idle_ns ? refresh_ns : length_ns), opener);
 	else
-		diag = verdict_add(
-		    verdict, DIAG_RISK_IDLE_TIMEOUT,
-		    "calls longer than %s on this trunk %s lose their BYE%s: "
-		    "connections to %s are closed after %.0f s idle%s, so the BYE "
-		    "needs a new connection opened by %s, and %s",
-		    idle_words, path == REVERSE_FAILED ? "will" : "may",
-		    refresh_ns ? " (and their session refresh)" : "", leg->peer_addr,
-		    ns_to_s(idle_ns), refresh_ns ? " before the refresh is due (SE/2)" : "", opener,
-		    path == REVERSE_FAILED ? "the last such reverse connection failed"
-					   : "no such reverse connection has been seen to work "
-					     "(siptrail probe-reverse tests it)");
+		diag = verdict_add(verdict, DIAG_RISK_IDLE_TIMEOUT,
+				   "calls longer than %s on this trunk %s lose their BYE%s: "
+				   "connections to %s are closed after %.0f s idle%s, so the BYE "
+				   "needs a new connection opened by %s, and %s",
+				   idle_words, path == REVERSE_FAILED ? "will" : "may",
+				   refresh_ns ? " (and their session refresh)" : "",
+				   ip_addr_text(&leg->peer_addr).text, ns_to_s(idle_ns),
+				   refresh_ns ? " before the refresh is due (SE/2)" : "", opener,
+				   path == REVERSE_FAILED
+				       ? "the last such reverse connection failed"
+				       : "no such reverse connection has been seen to work "
+					 "(siptrail probe-reverse tests it)");
 	diag_evidence(
 	    diag, peer->idle_close_ts_ns, peer->idle_close_conn,
 	    "conn %llu closed by %s after %.1f s idle", (unsigned long long)peer->idle_close_conn,
@@ -115,7 +116,7 @@ void explain_risk(const struct correlator *corr, const struct call *call,
 	for (unsigned l = 0; l < call->n_legs; l++) {
 		const struct leg *leg = &call->legs[l];
 		const struct peer *peer =
-		    peer_table_find((struct peer_table *)&corr->peers, leg->peer_addr);
+		    peer_table_find((struct peer_table *)&corr->peers, &leg->peer_addr);
 
 		if (!leg->first_conn || !peer || !peer->idle_close_ns)
 			continue;

@@ -17,7 +17,8 @@ static void interval_evidence(struct diagnosis *diag, const struct leg *leg)
 
 	diag_evidence(diag, st->problem_interval_start_ns, 0,
 		      "leg to %s: Session-Expires %u s, refresher %s, interval started here",
-		      leg->peer_addr, st->problem_se_s, refresher_words(st->problem_refresher));
+		      ip_addr_text(&leg->peer_addr).text, st->problem_se_s,
+		      refresher_words(st->problem_refresher));
 	diag_evidence(diag,
 		      session_timer_refresh_due_ns(st->problem_interval_start_ns, st->problem_se_s),
 		      0, "refresh due (SE/2, RFC 4028 §10)");
@@ -72,15 +73,15 @@ static enum diag_id explain_refresh(const struct correlator *corr, const struct 
 		diag = verdict_add(verdict, DIAG_REFRESH_MISSED,
 				   "no session refresh was sent to or from %s before the expiry "
 				   "deadline; the refresher was %s (Session-Expires %u s)",
-				   leg->peer_addr, refresher_words(st->problem_refresher),
-				   st->problem_se_s);
+				   ip_addr_text(&leg->peer_addr).text,
+				   refresher_words(st->problem_refresher), st->problem_se_s);
 		interval_evidence(diag, leg);
 		return DIAG_REFRESH_MISSED;
 	}
 	diag = verdict_add(verdict, DIAG_REFRESH_FAILED,
 			   "the session refresh toward %s failed (%s); the refresher was %s "
 			   "(Session-Expires %u s)",
-			   leg->peer_addr, refresh_outcome_name(st->problem),
+			   ip_addr_text(&leg->peer_addr).text, refresh_outcome_name(st->problem),
 			   refresher_words(st->problem_refresher), st->problem_se_s);
 	interval_evidence(diag, leg);
 	if (f->ts_ns) {
@@ -120,7 +121,8 @@ static void explain_expired(const struct call *call, const struct leg *leg, enum
 	    ns_to_s(call->bye_ts_ns > st->expired_ns ? call->bye_ts_ns - st->expired_ns : 0),
 	    call->hung_up_by == SIDE_LOCAL ? "this host" : "the peer",
 	    call->bye_reason[0] ? " with Reason: " : "", call->bye_reason);
-	diag_evidence(diag, st->expired_ns, 0, "expiry deadline of the leg to %s", leg->peer_addr);
+	diag_evidence(diag, st->expired_ns, 0, "expiry deadline of the leg to %s",
+		      ip_addr_text(&leg->peer_addr).text);
 	diag_evidence(diag, call->bye_ts_ns, 0, "BYE sent by %s%s%s",
 		      call->hung_up_by == SIDE_LOCAL ? "this host" : "the peer",
 		      call->bye_reason[0] ? ", Reason: " : "", call->bye_reason);
@@ -134,13 +136,13 @@ static void explain_conflict(const struct leg *leg, struct call_verdict *verdict
 
 	if (!st->no_refresher && !st->flips)
 		return;
-	diag =
-	    verdict_add(verdict, DIAG_REFRESHER_CONFLICT,
-			"the session refresher on the leg to %s is ambiguous: %s", leg->peer_addr,
-			st->no_refresher ? "a 2xx carried Session-Expires without a refresher "
-					   "parameter (RFC 4028 §9 requires one)"
-					 : "the refresher role moved without a refresh from "
-					   "the side that took it over");
+	diag = verdict_add(verdict, DIAG_REFRESHER_CONFLICT,
+			   "the session refresher on the leg to %s is ambiguous: %s",
+			   ip_addr_text(&leg->peer_addr).text,
+			   st->no_refresher ? "a 2xx carried Session-Expires without a refresher "
+					      "parameter (RFC 4028 §9 requires one)"
+					    : "the refresher role moved without a refresh from "
+					      "the side that took it over");
 	diag_evidence(diag, st->interval_start_ns, 0,
 		      "2xx without refresher: %u, role flips: %u, hand-overs by a refresh: %u",
 		      st->no_refresher, st->flips, st->handovers);

@@ -288,7 +288,7 @@ static void send_options(SSL *ssl, int fd, const struct reverse_probe_options *o
 {
 	struct sockaddr_storage local;
 	socklen_t local_len = sizeof(local);
-	char host[EV_ADDR_LEN] = "0.0.0.0", request[768], answer[8192];
+	char host[IP_ADDR_TEXT_LEN] = "0.0.0.0", request[768], answer[8192];
 	size_t have = 0;
 	unsigned tag = (unsigned)now_ms() ^ (unsigned)getpid();
 	uint64_t deadline;

@@ -44,7 +44,7 @@ enum probe_client_cert {
 };
 
 struct probe_result {
-	char addr[EV_ADDR_LEN];
+	char addr[EV_NAME_LEN]; /* as given: an address or a name */
 	uint16_t port;
 	bool reachable;
 	char connect_error[64]; /* "ECONNREFUSED", "timed out", ...; "" when reachable */

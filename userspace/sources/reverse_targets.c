@@ -78,13 +78,15 @@ size_t reverse_targets_find(const struct event_list *list, struct reverse_target
 		struct reverse_target *t;
 
 		if (ev->kind == EV_SIP && ev->sip.dir == DIR_IN &&
-		    ev->sip.transport == TRANSPORT_TLS && ev->sip.raw) {
-			t = target_of(targets, &n, max, ev->sip.remote.addr);
+		    ev->sip.transport == TRANSPORT_TLS && ev->sip.raw &&
+		    ip_addr_given(&ev->sip.remote.addr)) {
+			t = target_of(targets, &n, max, ip_addr_text(&ev->sip.remote.addr).text);
 			if (t)
 				learn_sip(t, &ev->sip);
 		} else if (ev->kind == EV_CONN_OPEN && ev->conn_ev.direction == DIR_OUT &&
-			   ev->conn_ev.remote.addr[0]) {
-			t = target_of(targets, &n, max, ev->conn_ev.remote.addr);
+			   ip_addr_given(&ev->conn_ev.remote.addr)) {
+			t = target_of(targets, &n, max,
+				      ip_addr_text(&ev->conn_ev.remote.addr).text);
 			if (t)
 				offer(t, RANK_CONNECTION,
 				      (struct sip_view){t->peer, strlen(t->peer)},

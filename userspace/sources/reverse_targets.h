@@ -18,8 +18,8 @@
 #define REVERSE_TARGETS_MAX 64
 
 struct reverse_target {
-	char peer[EV_ADDR_LEN]; /* the address the peer's connections came from or went to */
-	char host[EV_NAME_LEN]; /* where to connect */
+	char peer[IP_ADDR_TEXT_LEN]; /* the address the peer's connections came from or went to */
+	char host[EV_NAME_LEN];	     /* where to connect */
 	uint16_t port;
 	const char *source; /* "Record-Route", "Contact", "Via", "connection" */
 	bool alias;	    /* the peer's Via carried alias (RFC 5923) */
