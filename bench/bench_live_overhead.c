@@ -34,7 +34,8 @@
 #include <openssl/x509.h>
 
 #define PORT_DEFAULT 25090 /* BENCH_PORT=N to use another */
-/* A multiple of the three modes: each takes each place in a round equally often. */
+/* A multiple of the three modes: each takes each place in a round equally often.
+ * BENCH_ROUNDS=N (3, 6, 9, 12) takes fewer, for quick side-by-side runs. */
 #define ROUNDS	      15
 #define DIRECT_ROUNDS 3
 #define MESSAGE_BYTES 600 /* a typical SIP request on a trunk */
@@ -93,6 +94,33 @@ static void full_io(const struct bench_conn *conn, char *buf, size_t len, bool w
 		buf += n;
 		len -= n;
 	}
+}
+
+/* Messages are MESSAGE_BYTES of 'x', which no tracer reads as SIP; BENCH_SIP=1: SIP requests
+ * of that size, so a tracer that reads SIP makes an event of every message, each way (the
+ * server echoes it). */
+static bool sip_messages;
+static int rounds_run = ROUNDS;
+
+/* Message SEQ of connection CONN as SIP over BUF's 'x' bytes (its body): an OPTIONS, the CSeq
+ * counting, one Call-ID per connection. */
+static void sip_message(char *buf, int conn, int seq)
+{
+	static const char head[] = "OPTIONS sip:bench@127.0.0.1 SIP/2.0\r\n"
+				   "Via: SIP/2.0/TCP 127.0.0.1;branch=z9hG4bK-%06d-%06d\r\n"
+				   "From: <sip:load@127.0.0.1>;tag=%06d\r\n"
+				   "To: <sip:bench@127.0.0.1>\r\n"
+				   "Call-ID: bench-%06d@127.0.0.1\r\n"
+				   "CSeq: %06d OPTIONS\r\n"
+				   "Max-Forwards: 70\r\n"
+				   "Content-Length: %03d\r\n\r\n";
+	char text[MESSAGE_BYTES];
+	/* the fields are fixed-width, so the head's length does not depend on them */
+	int head_len = snprintf(text, sizeof(text), head, conn, seq, conn, conn, seq + 1, 0);
+
+	snprintf(text, sizeof(text), head, conn, seq, conn, conn, seq + 1,
+		 MESSAGE_BYTES - head_len);
+	memcpy(buf, text, head_len);
 }
 
 /* TLS on FD for a TLS scenario (CTX NULL: plain TCP). */
@@ -361,6 +389,8 @@ static struct load_cost run_load(const struct scenario *load, pid_t tracer,
 			die("connect");
 		conn = conn_open(fd, load->tls ? client_ctx : NULL);
 		for (int m = 0; m < load->msgs_per_conn; m++) {
+			if (sip_messages)
+				sip_message(buf, c, m);
 			full_io(&conn, buf, sizeof(buf), true);
 			full_io(&conn, buf, sizeof(buf), false);
 		}
@@ -471,13 +501,13 @@ static int compare_cost(const void *a, const void *b)
 	return (tx > ty) - (tx < ty);
 }
 
-/* Median, and the spread as the lowest and highest of ROUNDS values (sorted in place). */
+/* Median, and the spread as the lowest and highest of the rounds' values (sorted in place). */
 static double median_of(double *values, double *low, double *high)
 {
-	qsort(values, ROUNDS, sizeof(double), compare_double);
+	qsort(values, rounds_run, sizeof(double), compare_double);
 	*low = values[0];
-	*high = values[ROUNDS - 1];
-	return values[ROUNDS / 2];
+	*high = values[rounds_run - 1];
+	return values[rounds_run / 2];
 }
 
 static void run_scenario(const struct scenario *load, const char *ready_file)
@@ -489,7 +519,7 @@ static void run_scenario(const struct scenario *load, const char *ready_file)
 
 	/* Interleaved rounds, the order rotating, so drift on a shared machine hits every mode
 	 * alike: the VM here slows by 10-15 % over a scenario. */
-	for (int round = 0; round < ROUNDS; round++) {
+	for (int round = 0; round < rounds_run; round++) {
 		for (int i = 0; i < TRACER_COUNT; i++) {
 			int t = (round + i) % TRACER_COUNT;
 			pid_t tracer = t == TRACER_NONE ? 0 : start_tracer(t, ready_file);
@@ -569,6 +599,13 @@ int main(void)
 			TCPLIFE);
 		return 1;
 	}
+	sip_messages = getenv("BENCH_SIP");
+	if (getenv("BENCH_ROUNDS"))
+		rounds_run = atoi(getenv("BENCH_ROUNDS"));
+	if (rounds_run < TRACER_COUNT || rounds_run > ROUNDS || rounds_run % TRACER_COUNT) {
+		fprintf(stderr, "bench_live_overhead: BENCH_ROUNDS must be 3, 6, 9, 12 or 15\n");
+		return 1;
+	}
 	if (getenv("BENCH_PORT"))
 		port = strtoul(getenv("BENCH_PORT"), NULL, 10);
 	if (port == 0 || port > 65535) {
@@ -588,7 +625,7 @@ int main(void)
 	printf("live tracing overhead: loopback request/response of %d-byte messages on port %d, "
 	       "CPU per message (load + tracer), median of %d interleaved rounds; direct: BPF "
 	       "program time measured by the kernel + the tracer's CPU, median of %d rounds\n",
-	       MESSAGE_BYTES, port, ROUNDS, DIRECT_ROUNDS);
+	       MESSAGE_BYTES, port, rounds_run, DIRECT_ROUNDS);
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
 		/* BENCH_ONLY=TEXT runs the scenarios whose name contains TEXT */
 		if (getenv("BENCH_ONLY") && !strstr(scenarios[i].name, getenv("BENCH_ONLY")))

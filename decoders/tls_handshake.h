@@ -67,4 +67,8 @@ const char *tls_alert_name(uint8_t description);	  /* "unknown_ca" */
 const char *tls_alert_level_name(uint8_t level);	  /* "warning", "fatal" */
 const char *tls_handshake_type_name(uint8_t type);	  /* "client_hello" */
 
+/* The other way, for text read back: false when the table has no such name. */
+bool tls_version_value(const char *name, uint16_t *version);
+bool tls_cipher_suite_value(const char *name, uint16_t *cipher_suite);
+
 #endif

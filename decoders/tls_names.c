@@ -3,6 +3,7 @@
 #include "tls_handshake.h"
 
 #include <stddef.h>
+#include <string.h>
 
 struct name16 {
 	uint16_t value;
@@ -108,7 +109,21 @@ static const char *lookup(const struct name16 *table, size_t count, uint16_t val
 	return NULL;
 }
 
+static bool lookup_value(const struct name16 *table, size_t count, const char *name,
+			 uint16_t *value)
+{
+	for (size_t i = 0; i < count; i++) {
+		if (!strcmp(table[i].name, name)) {
+			*value = table[i].value;
+			return true;
+		}
+	}
+	return false;
+}
+
 #define LOOKUP(table, value) lookup(table, sizeof(table) / sizeof(table[0]), value)
+#define LOOKUP_VALUE(table, name, value)                                                           \
+	lookup_value(table, sizeof(table) / sizeof(table[0]), name, value)
 
 const char *tls_version_name(uint16_t version)
 {
@@ -118,6 +133,16 @@ const char *tls_version_name(uint16_t version)
 const char *tls_cipher_suite_name(uint16_t cipher_suite)
 {
 	return LOOKUP(cipher_suites, cipher_suite);
+}
+
+bool tls_version_value(const char *name, uint16_t *version)
+{
+	return LOOKUP_VALUE(versions, name, version);
+}
+
+bool tls_cipher_suite_value(const char *name, uint16_t *cipher_suite)
+{
+	return LOOKUP_VALUE(cipher_suites, name, cipher_suite);
 }
 
 const char *tls_alert_name(uint8_t description)

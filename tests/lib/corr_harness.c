@@ -157,7 +157,7 @@ void h_alert(struct harness *h, double t, uint64_t conn, enum side from, const c
 {
 	struct event ev = {.kind = EV_TLS_ALERT, .ts_ns = h_ts(t), .conn = conn};
 	ev.alert.from = from;
-	ev.alert.fatal = true;
+	ev.alert.level = 2; /* fatal */
 	snprintf(ev.alert.description, sizeof(ev.alert.description), "%s", desc);
 	feed(h, &ev);
 }

@@ -120,7 +120,7 @@ static void test_tls_events(void **state)
 					    &ev, err, sizeof(err)),
 			 0);
 	assert_int_equal(ev.alert.from, SIDE_PEER);
-	assert_true(ev.alert.fatal);
+	assert_true(alert_is_fatal(&ev.alert));
 	assert_int_equal(ev.alert.code, 48);
 	event_release(&ev);
 	assert_int_equal(

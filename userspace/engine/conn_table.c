@@ -177,13 +177,13 @@ struct conn *conn_table_apply(struct conn_table *table, const struct event *ev)
 	case EV_TLS_ALERT:
 		/* Without the TLS library's view (uprobes), a fatal alert on the wire is the
 		 * handshake's failure (RFC 8446 §6.2: the connection ends with it). */
-		if (ev->alert.fatal && !conn->tls_seen) {
+		if (alert_is_fatal(&ev->alert) && !conn->tls_seen) {
 			conn->tls_seen = true;
 			conn->tls_ok = false;
 			conn->tls_client = conn->direction == DIR_OUT;
 			conn->tls_ts_ns = ev->ts_ns;
 		}
-		if (!conn->alert_seen || ev->alert.fatal) {
+		if (!conn->alert_seen || alert_is_fatal(&ev->alert)) {
 			conn->alert_seen = true;
 			conn->alert_from = ev->alert.from;
 			rc = heap_text_set(&conn->alert, ev->alert.description,

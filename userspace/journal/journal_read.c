@@ -1,4 +1,5 @@
 /* JSON lines -> events, with jansson doing the JSON. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,8 @@
 #include "compressed_file.h"
 #include "journal_file.h"
 #include "journal_read.h"
+#include "journal_write.h"
+#include "tls_handshake.h"
 
 struct field_error {
 	char *buf;
@@ -69,6 +72,25 @@ static int get_bool(json_t *obj, const char *field, bool required, bool *out,
 	return 0;
 }
 
+static int get_u32(json_t *obj, const char *field, uint32_t *out, struct field_error *fe)
+{
+	uint64_t value = *out;
+	int rc = get_u64(obj, field, false, &value, fe);
+
+	if (rc)
+		return rc;
+	if (value > UINT32_MAX)
+		return fail(fe, field, "out of range");
+	*out = (uint32_t)value;
+	return 0;
+}
+
+/* A field the writer writes only when its source gave it (even as null). */
+static bool has(json_t *obj, const char *field)
+{
+	return json_object_get(obj, field) != NULL;
+}
+
 /* Maps a string field onto an enum through NAMES (NULL-terminated, index = value). */
 static int get_enum(json_t *obj, const char *field, bool required, const char *const *names,
 		    int *out, struct field_error *fe)
@@ -92,7 +114,7 @@ static const char *const side_names[] = {"", "local", "peer", NULL};
 static const char *const role_names[] = {"", "client", "server", NULL};
 static const char *const how_names[] = {"", "fin", "rst_in", "rst_out", "refused", "timeout", NULL};
 static const char *const transport_names[] = {"", "udp", "tcp", "tls", "sctp", "ws", NULL};
-static const char *const level_names[] = {"", "warning", "fatal", NULL};
+static const char *const source_names[] = {"", "libssl", NULL};
 static const char *const verdict_names[] = {
     "", "ok", "incomplete", "untrusted", "expired", "not_yet_valid", "name_mismatch", NULL};
 
@@ -142,19 +164,20 @@ static int parse_conn(json_t *obj, struct event *ev, struct field_error *fe)
 {
 	struct ev_conn *c = &ev->conn_ev;
 	int dir = 0, role = 0, closed_by = 0, how = 0, rc;
-	uint64_t pid = 0;
 
 	if ((rc = get_endpoints(obj, &c->local, &c->remote, true, fe)) ||
 	    /* null: a connection older than the trace */
 	    (rc = get_enum(obj, "direction", false, direction_names, &dir, fe)) ||
 	    (rc = get_enum(obj, "tls_role", false, role_names, &role, fe)) ||
-	    (rc = get_u64(obj, "pid", false, &pid, fe)) ||
+	    (rc = get_u32(obj, "pid", &c->pid, fe)) ||
 	    (rc = get_str(obj, "comm", false, c->comm, sizeof(c->comm), fe)) ||
-	    (rc = get_u64(obj, "netns", false, &c->netns, fe)))
+	    (rc = get_u64(obj, "netns", false, &c->netns, fe)) ||
+	    (rc = get_bool(obj, "before_trace", false, &c->before_trace, fe)))
 		return rc;
 	c->direction = dir;
 	c->tls_client = role ? role == 1 : dir == DIR_OUT;
-	c->pid = (uint32_t)pid;
+	/* the live socket tracer's flags; a capture or an older journal has none */
+	c->kernel_flags = has(obj, "before_trace");
 	if (ev->kind == EV_CONN_OPEN)
 		return 0;
 	if ((rc = get_u64(obj, "duration_ns", false, &c->duration_ns, fe)) ||
@@ -165,7 +188,9 @@ static int parse_conn(json_t *obj, struct event *ev, struct field_error *fe)
 	    (rc = get_enum(obj, "how", true, how_names, &how, fe)) ||
 	    (rc = get_u64(obj, "first_close_ts_ns", false, &c->first_close_ts_ns, fe)) ||
 	    (rc = get_u64(obj, "idle_ns", false, &c->idle_ns, fe)) ||
-	    (rc = get_str(obj, "sk_error", false, c->sk_error, sizeof(c->sk_error), fe)))
+	    (rc = get_str(obj, "sk_error", false, c->sk_error, sizeof(c->sk_error), fe)) ||
+	    (rc = get_bool(obj, "rst_sent", false, &c->rst_sent, fe)) ||
+	    (rc = get_bool(obj, "rst_received", false, &c->rst_received, fe)))
 		return rc;
 	c->closed_by = closed_by;
 	c->how = how;
@@ -175,12 +200,32 @@ static int parse_conn(json_t *obj, struct event *ev, struct field_error *fe)
 	return 0;
 }
 
+/* The process of a libssl probe event ("source": "libssl"); other sources have none. */
+static int get_libssl(json_t *obj, struct ev_libssl *libssl, struct field_error *fe)
+{
+	int source = 0, rc;
+
+	if ((rc = get_enum(obj, "source", false, source_names, &source, fe)) || !source)
+		return rc;
+	libssl->given = true;
+	if ((rc = get_u32(obj, "pid", &libssl->pid, fe)) ||
+	    (rc = get_str(obj, "comm", false, libssl->comm, sizeof(libssl->comm), fe)) ||
+	    (rc = get_u64(obj, "netns", false, &libssl->netns, fe)))
+		return rc;
+	return 0;
+}
+
 static int parse_handshake(json_t *obj, struct event *ev, struct field_error *fe)
 {
 	struct ev_tls_handshake *h = &ev->handshake;
 	int role = 0, rc;
 
-	if ((rc = get_enum(obj, "role", true, role_names, &role, fe)) ||
+	/* role null: the probe could not tell */
+	if ((rc = get_enum(obj, "role", false, role_names, &role, fe)) ||
+	    (rc = get_libssl(obj, &h->libssl, fe)) ||
+	    (rc = get_endpoints(obj, &h->local, &h->remote, h->libssl.given, fe)) ||
+	    (rc = get_str(obj, "error_detail", false, h->error_detail, sizeof(h->error_detail),
+			  fe)) ||
 	    (rc = get_bool(obj, "ok", true, &h->ok, fe)) ||
 	    (rc = get_endpoints(obj, &h->local, &h->remote, false, fe)) ||
 	    (rc = get_bool(obj, "after_handshake", false, &h->after_handshake, fe)) ||
@@ -190,33 +235,76 @@ static int parse_handshake(json_t *obj, struct event *ev, struct field_error *fe
 	    (rc =
 		 get_str(obj, "verify_error", false, h->verify_error, sizeof(h->verify_error), fe)))
 		return rc;
+	h->role_unknown = !role;
 	h->client = role == 1;
 	return 0;
+}
+
+static bool alert_level_value(const char *name, uint16_t *level)
+{
+	*level = !strcmp(name, "warning") ? 1 : !strcmp(name, "fatal") ? 2 : 0;
+	return *level != 0;
+}
+
+typedef bool (*tls_name_value_fn)(const char *name, uint16_t *value);
+
+/* A TLS value as the writer puts it (tls_version_text and the like): a name BY_NAME knows, or
+ * "0x0305". */
+static bool tls_value(const char *text, tls_name_value_fn by_name, uint16_t *out)
+{
+	unsigned long value;
+	char *end;
+
+	if (by_name(text, out))
+		return true;
+	if (strncmp(text, "0x", 2) || !isxdigit((unsigned char)text[2]))
+		return false;
+	errno = 0;
+	value = strtoul(text + 2, &end, 16);
+	if (errno || *end || value > UINT16_MAX)
+		return false;
+	*out = (uint16_t)value;
+	return true;
+}
+
+/* Absent or null leaves *out untouched. */
+static int get_tls_value(json_t *obj, const char *field, tls_name_value_fn by_name, uint16_t *out,
+			 struct field_error *fe)
+{
+	char text[64] = "";
+	int rc = get_str(obj, field, false, text, sizeof(text), fe);
+
+	if (rc || !text[0] || tls_value(text, by_name, out))
+		return rc;
+	return fail(fe, field, "not a known name or a 0x hex value");
 }
 
 static int parse_alert(json_t *obj, struct event *ev, struct field_error *fe)
 {
 	struct ev_tls_alert *a = &ev->alert;
-	int from = 0, level = 0, rc;
+	int from = 0, rc;
+	uint16_t level = 0;
 	uint64_t code = 0;
 
 	if ((rc = get_enum(obj, "from", true, side_names, &from, fe)) ||
-	    (rc = get_enum(obj, "level", false, level_names, &level, fe)) ||
+	    (rc = get_tls_value(obj, "level", alert_level_value, &level, fe)) ||
 	    (rc = get_str(obj, "description", true, a->description, sizeof(a->description), fe)) ||
 	    (rc = get_u64(obj, "code", false, &code, fe)))
 		return rc;
 	if (code > 255)
 		return fail(fe, "code", "out of range");
+	if (level > 255)
+		return fail(fe, "level", "out of range");
 	a->from = from;
-	a->fatal = level == 2;
+	a->level = (uint8_t)level;
 	a->code = (int)code;
 	return 0;
 }
 
-/* Copies an optional string member of a certificate; NULL when absent. */
-static int cert_str(json_t *cert, const char *field, char **out, struct field_error *fe)
+/* Copies an optional string member onto the heap; NULL when absent. */
+static int get_strdup(json_t *obj, const char *field, char **out, struct field_error *fe)
 {
-	json_t *v = json_object_get(cert, field);
+	json_t *v = json_object_get(obj, field);
 	if (!v || json_is_null(v))
 		return 0;
 	if (!json_is_string(v))
@@ -263,8 +351,11 @@ static int parse_chain(json_t *obj, struct event *ev, struct field_error *fe)
 	    (rc = get_str(obj, "sni", false, ch->sni, sizeof(ch->sni), fe)) ||
 	    (rc = get_enum(obj, "verdict", false, verdict_names, &verdict, fe)) ||
 	    (rc = get_str(obj, "missing_issuer", false, ch->missing_issuer,
-			  sizeof(ch->missing_issuer), fe)))
+			  sizeof(ch->missing_issuer), fe)) ||
+	    (rc = get_str(obj, "verify_error", false, ch->verify_error, sizeof(ch->verify_error),
+			  fe)))
 		return rc;
+	ch->verify_given = has(obj, "verify_error"); /* the wire path's own check */
 	ch->from = from;
 	ch->verdict = verdict;
 	if (!certs || json_is_null(certs))
@@ -280,12 +371,12 @@ static int parse_chain(json_t *obj, struct event *ev, struct field_error *fe)
 		if (!json_is_object(cert))
 			return fail(fe, "certs[]", "not an object");
 		ch->n_certs = i + 1; /* so event_release frees what was filled */
-		if ((rc = cert_str(cert, "subject", &c->subject, fe)) ||
-		    (rc = cert_str(cert, "issuer", &c->issuer, fe)) ||
+		if ((rc = get_strdup(cert, "subject", &c->subject, fe)) ||
+		    (rc = get_strdup(cert, "issuer", &c->issuer, fe)) ||
 		    (rc = cert_sans(cert, &c->sans, fe)) ||
-		    (rc = cert_str(cert, "not_before", &c->not_before, fe)) ||
-		    (rc = cert_str(cert, "not_after", &c->not_after, fe)) ||
-		    (rc = cert_str(cert, "sha256", &c->sha256, fe)))
+		    (rc = get_strdup(cert, "not_before", &c->not_before, fe)) ||
+		    (rc = get_strdup(cert, "not_after", &c->not_after, fe)) ||
+		    (rc = get_strdup(cert, "sha256", &c->sha256, fe)))
 			return rc;
 	}
 	return 0;
@@ -297,36 +388,105 @@ static int parse_sip(json_t *obj, struct event *ev, struct field_error *fe)
 	json_t *raw = json_object_get(obj, "raw");
 	int dir = 0, transport = 0, rc;
 
+	uint64_t total_len = 0;
+
 	if ((rc = get_enum(obj, "dir", true, direction_names, &dir, fe)) ||
 	    (rc = get_enum(obj, "transport", false, transport_names, &transport, fe)) ||
-	    (rc = get_endpoints(obj, &s->local, &s->remote, false, fe)))
+	    (rc = get_endpoints(obj, &s->local, &s->remote, false, fe)) ||
+	    (rc = get_libssl(obj, &s->libssl, fe)) ||
+	    (rc = get_u64(obj, "total_len", false, &total_len, fe)) ||
+	    (rc = get_bool(obj, "truncated", false, &s->truncated, fe)))
 		return rc;
 	if (!raw)
 		return fail(fe, "raw", "missing");
-	if (!json_is_string(raw))
+	/* null: libssl plaintext that was not UTF-8; the message is kept without its text */
+	if (!json_is_string(raw) && !json_is_null(raw))
 		return fail(fe, "raw", "not a string");
 	s->dir = dir;
 	s->transport = transport ? transport : (ev->conn ? TRANSPORT_TCP : TRANSPORT_UDP);
+	s->total_len = total_len;
 	s->raw_len = json_string_length(raw);
 	s->raw = malloc(s->raw_len + 1);
 	if (!s->raw)
 		return -ENOMEM;
-	memcpy(s->raw, json_string_value(raw), s->raw_len + 1);
+	memcpy(s->raw, json_is_string(raw) ? json_string_value(raw) : "", s->raw_len + 1);
 	return 0;
 }
 
 static int parse_lost(json_t *obj, struct event *ev, struct field_error *fe)
 {
-	int rc = get_u64(obj, "ringbuf", false, &ev->lost.ringbuf, fe);
-	return rc ? rc : get_u64(obj, "map_full", false, &ev->lost.map_full, fe);
+	struct ev_lost *l = &ev->lost;
+	int rc;
+
+	for (size_t i = 0; i < lost_counters_count; i++) {
+		const struct lost_counter *c = &lost_counters[i];
+		if ((rc = get_u64(obj, c->field, false, (uint64_t *)((char *)l + c->offset), fe)))
+			return rc;
+		/* what `siptrail live` adds, and the wire path's when it ran */
+		l->detailed |= c->group == LOST_DETAILED && has(obj, c->field);
+		l->wire |= c->group == LOST_WIRE && has(obj, c->field);
+	}
+	return 0;
 }
 
-/* Events the correlator does not use yet: their common fields are checked, the rest kept. */
-static int parse_known(json_t *obj, struct event *ev, struct field_error *fe)
+static int parse_hello(json_t *obj, struct event *ev, struct field_error *fe)
 {
-	(void)obj;
-	(void)ev;
-	(void)fe;
+	struct ev_tls_hello *h = &ev->hello;
+	json_t *offered = json_object_get(obj, "offered_versions"), *version;
+	int role = 0, rc;
+	size_t i;
+
+	if ((rc = get_enum(obj, "role", true, role_names, &role, fe)) ||
+	    (rc = get_str(obj, "sni", false, h->sni, sizeof(h->sni), fe)) ||
+	    (rc = get_tls_value(obj, "version", tls_version_value, &h->version, fe)) ||
+	    (rc = get_tls_value(obj, "cipher", tls_cipher_suite_value, &h->cipher_suite, fe)) ||
+	    (rc = get_bool(obj, "hello_retry", false, &h->hello_retry, fe)))
+		return rc;
+	h->client = role == 1;
+	h->server_hello_seen = json_is_string(json_object_get(obj, "version"));
+	if (!offered || json_is_null(offered))
+		return 0;
+	if (!json_is_array(offered) || json_array_size(offered) > EV_MAX_OFFERED_VERSIONS)
+		return fail(fe, "offered_versions", "not an array of at most 16 versions");
+	json_array_foreach(offered, i, version)
+	{
+		if (!json_is_string(version) ||
+		    !tls_value(json_string_value(version), tls_version_value, &h->offered[i]))
+			return fail(fe, "offered_versions", "not an array of TLS versions");
+	}
+	h->n_offered = json_array_size(offered);
+	return 0;
+}
+
+/* An RFC 3339 UTC time as epoch_rfc3339 writes it; absent or null leaves *out untouched. */
+static int get_epoch(json_t *obj, const char *field, int64_t *out, struct field_error *fe)
+{
+	char text[32] = "";
+	int rc = get_str(obj, field, false, text, sizeof(text), fe);
+
+	if (rc || !text[0])
+		return rc;
+	return rfc3339_epoch(text, out) ? 0 : fail(fe, field, "not an RFC 3339 UTC time");
+}
+
+static int parse_leaf_changed(json_t *obj, struct event *ev, struct field_error *fe)
+{
+	struct ev_tls_leaf_changed *l = &ev->leaf;
+	int from = 0, rc;
+
+	if ((rc = get_enum(obj, "from", true, side_names, &from, fe)) ||
+	    (rc = get_addr(obj, "peer", true, &l->peer.addr, fe)) ||
+	    /* null: a client certificate, known by its address alone */
+	    (rc = get_port(obj, "peer_port", false, &l->peer.port, fe)) ||
+	    (rc = get_str(obj, "sni", false, l->sni, sizeof(l->sni), fe)) ||
+	    (rc = get_str(obj, "old", true, l->old_sha256, sizeof(l->old_sha256), fe)) ||
+	    (rc = get_str(obj, "new", true, l->new_sha256, sizeof(l->new_sha256), fe)) ||
+	    (rc = get_strdup(obj, "old_subject", &l->old_subject, fe)) ||
+	    (rc = get_strdup(obj, "new_subject", &l->new_subject, fe)) ||
+	    (rc = get_epoch(obj, "old_not_after", &l->old_not_after, fe)) ||
+	    (rc = get_epoch(obj, "new_not_after", &l->new_not_after, fe)))
+		return rc;
+	l->from = from;
 	return 0;
 }
 
@@ -344,8 +504,8 @@ static const struct {
     {"tls_chain", EV_TLS_CHAIN, true, parse_chain},
     {"sip", EV_SIP, false, parse_sip},
     {"lost", EV_LOST, false, parse_lost},
-    {"tls_hello", EV_TLS_HELLO, true, parse_known},
-    {"tls_leaf_changed", EV_TLS_LEAF_CHANGED, true, parse_known},
+    {"tls_hello", EV_TLS_HELLO, true, parse_hello},
+    {"tls_leaf_changed", EV_TLS_LEAF_CHANGED, true, parse_leaf_changed},
 };
 
 int journal_parse_json(json_t *obj, struct event *ev, char *err, size_t err_len)

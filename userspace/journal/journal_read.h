@@ -43,7 +43,6 @@ int journal_read_next(struct journal_reader *reader, struct event *ev);
  */
 int journal_parse_line(const char *line, struct event *ev, char *err, size_t err_len);
 
-/* The same for a journal event already parsed as JSON (live feeds the correlator this way, so
- * live and replayed journals take one path). */
+/* The same for a journal event already parsed as JSON (what event_to_json made, in tests). */
 int journal_parse_json(json_t *obj, struct event *ev, char *err, size_t err_len);
 #endif

@@ -7,6 +7,7 @@
  * event passes here.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,8 +145,6 @@ const char *tls_cipher_text(uint16_t cipher_suite, char hex[8])
 
 const char *tls_alert_level_text(const struct ev_tls_alert *alert, char hex[8])
 {
-	if (!alert->level)
-		return alert->fatal ? "fatal" : "warning";
 	return tls_name(tls_alert_level_name(alert->level), alert->level, hex);
 }
 
@@ -264,25 +263,40 @@ static int set_sip(json_t *obj, const struct ev_sip *s)
 	return err;
 }
 
+#define LOST_COUNTER(name, group)                                                                  \
+	{                                                                                          \
+#name, offsetof(struct ev_lost, name), group                                       \
+	}
+
+const struct lost_counter lost_counters[] = {
+    LOST_COUNTER(ringbuf, LOST_ALWAYS),
+    LOST_COUNTER(map_full, LOST_ALWAYS),
+    LOST_COUNTER(ringbuf_conn_open, LOST_DETAILED),
+    LOST_COUNTER(ringbuf_conn_end, LOST_DETAILED),
+    LOST_COUNTER(ringbuf_conn_close_late, LOST_DETAILED),
+    LOST_COUNTER(skipped_calls, LOST_DETAILED),
+    LOST_COUNTER(wire_drops, LOST_WIRE),
+    LOST_COUNTER(wire_streams_dropped, LOST_WIRE),
+    LOST_COUNTER(wire_gaps, LOST_WIRE),
+    LOST_COUNTER(wire_pending_full, LOST_WIRE),
+    LOST_COUNTER(wire_sockets_full, LOST_WIRE),
+    LOST_COUNTER(wire_unmatched, LOST_WIRE),
+    LOST_COUNTER(ringbuf_tls, LOST_DETAILED),
+};
+
+const size_t lost_counters_count = sizeof(lost_counters) / sizeof(lost_counters[0]);
+
 static int set_lost(json_t *obj, const struct ev_lost *lost)
 {
-	int err =
-	    set(obj, "ringbuf", u64(lost->ringbuf)) | set(obj, "map_full", u64(lost->map_full));
+	int err = 0;
 
-	if (lost->detailed)
-		err |= set(obj, "ringbuf_conn_open", u64(lost->ringbuf_conn_open)) |
-		       set(obj, "ringbuf_conn_end", u64(lost->ringbuf_conn_end)) |
-		       set(obj, "ringbuf_conn_close_late", u64(lost->ringbuf_conn_close_late)) |
-		       set(obj, "skipped_calls", u64(lost->skipped_calls));
-	if (lost->wire)
-		err |= set(obj, "wire_drops", u64(lost->wire_drops)) |
-		       set(obj, "wire_streams_dropped", u64(lost->wire_streams_dropped)) |
-		       set(obj, "wire_gaps", u64(lost->wire_gaps)) |
-		       set(obj, "wire_pending_full", u64(lost->wire_pending_full)) |
-		       set(obj, "wire_sockets_full", u64(lost->wire_sockets_full)) |
-		       set(obj, "wire_unmatched", u64(lost->wire_unmatched));
-	if (lost->detailed)
-		err |= set(obj, "ringbuf_tls", u64(lost->ringbuf_tls));
+	for (size_t i = 0; i < lost_counters_count; i++) {
+		const struct lost_counter *c = &lost_counters[i];
+		if ((c->group == LOST_DETAILED && !lost->detailed) ||
+		    (c->group == LOST_WIRE && !lost->wire))
+			continue;
+		err |= set(obj, c->field, u64(*(const uint64_t *)((const char *)lost + c->offset)));
+	}
 	return err;
 }
 

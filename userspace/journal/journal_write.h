@@ -21,4 +21,21 @@ const char *tls_version_text(uint16_t version, char hex[8]);
 const char *tls_cipher_text(uint16_t cipher_suite, char hex[8]);
 const char *tls_alert_level_text(const struct ev_tls_alert *alert, char hex[8]);
 
+/* The loss counters of a lost event as the journal names them, in the order they are written:
+ * the writer and the reader both go by this table. */
+enum lost_counter_group {
+	LOST_ALWAYS,   /* every journal */
+	LOST_DETAILED, /* `siptrail live` (ev_lost.detailed) */
+	LOST_WIRE,     /* its wire path (ev_lost.wire) */
+};
+
+struct lost_counter {
+	const char *field;
+	size_t offset; /* of the uint64_t in struct ev_lost */
+	enum lost_counter_group group;
+};
+
+extern const struct lost_counter lost_counters[];
+extern const size_t lost_counters_count;
+
 #endif

@@ -164,10 +164,23 @@ bool event_has_conn(const struct event *ev)
 	       (ev->kind == EV_SIP && ev->sip.libssl.given);
 }
 
+#define RFC3339_UTC "%Y-%m-%dT%H:%M:%SZ"
+
 bool epoch_rfc3339(int64_t epoch_s, char *text, size_t len)
 {
 	time_t seconds = (time_t)epoch_s;
 	struct tm tm;
 
-	return gmtime_r(&seconds, &tm) && strftime(text, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return gmtime_r(&seconds, &tm) && strftime(text, len, RFC3339_UTC, &tm);
+}
+
+bool rfc3339_epoch(const char *text, int64_t *epoch_s)
+{
+	struct tm tm = {0};
+	const char *end = strptime(text, RFC3339_UTC, &tm);
+
+	if (!end || *end)
+		return false;
+	*epoch_s = (int64_t)timegm(&tm);
+	return true;
 }

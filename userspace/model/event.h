@@ -125,11 +125,15 @@ struct ev_tls_handshake {
 
 struct ev_tls_alert {
 	enum side from;
-	bool fatal;
-	uint8_t level; /* the record's level byte when the source gave it (wire), else 0 */
+	uint8_t level; /* the record's level byte: 1 warning, 2 fatal (RFC 8446 §6) */
 	char description[48];
 	int code;
 };
+
+static inline bool alert_is_fatal(const struct ev_tls_alert *alert)
+{
+	return alert->level == 2;
+}
 
 struct ev_cert {
 	char *subject, *issuer, *sans, *not_before, *not_after, *sha256; /* sans: comma-joined */
@@ -236,5 +240,8 @@ bool event_has_conn(const struct event *ev);
 /* RFC 3339 UTC ("2026-12-05T04:38:49Z"), as certificate validity is written. Returns false
  * when the time cannot be written. */
 bool epoch_rfc3339(int64_t epoch_s, char *text, size_t len);
+
+/* The other way: false when TEXT is not in that form. */
+bool rfc3339_epoch(const char *text, int64_t *epoch_s);
 
 #endif

@@ -308,7 +308,7 @@ static void on_alert(struct src_conn *c, const struct tls_record_event *tev)
 	char error[EV_NAME_LEN];
 
 	ev.alert.from = side_of(c, sender);
-	ev.alert.fatal = tev->alert_level == 2;
+	ev.alert.level = tev->alert_level;
 	ev.alert.code = tev->alert_description;
 	snprintf(ev.alert.description, sizeof(ev.alert.description), "%s", name ? name : "unknown");
 	emit(c->src, &ev); /* moves ev */

@@ -198,7 +198,6 @@ static void report_alert(struct wire_tls *tls, const struct tls_record_event *ev
 	const char *name = tls_alert_name(event->alert_description);
 
 	body.alert.level = event->alert_level;
-	body.alert.fatal = event->alert_level == 2; /* RFC 8446 §6 */
 	body.alert.code = event->alert_description;
 	if (name)
 		copy_text(body.alert.description, sizeof(body.alert.description), name);

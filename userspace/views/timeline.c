@@ -127,9 +127,9 @@ static void label_tls(struct timeline_row *row, const struct event *ev)
 		break;
 	case EV_TLS_ALERT:
 		row->arrow = ev->alert.from == SIDE_LOCAL ? TL_TO_PEER : TL_TO_LOCAL;
-		row->failure = ev->alert.fatal;
+		row->failure = alert_is_fatal(&ev->alert);
 		snprintf(row->label, sizeof(row->label), "alert %s (%s)", ev->alert.description,
-			 ev->alert.fatal ? "fatal" : "warning");
+			 row->failure ? "fatal" : "warning");
 		break;
 	default: /* EV_TLS_CHAIN */
 		row->arrow = ev->chain.from == SIDE_LOCAL ? TL_TO_PEER : TL_TO_LOCAL;
