@@ -93,6 +93,8 @@ static int set_conn(json_t *obj, const struct event *ev)
 		err |= set(obj, "rst_sent", json_boolean(c->rst_sent));
 		err |= set(obj, "rst_received", json_boolean(c->rst_received));
 	}
+	if (c->end_unseen)
+		err |= set(obj, "end_unseen", json_true());
 	return err;
 }
 
@@ -268,7 +270,8 @@ static int set_lost(json_t *obj, const struct ev_lost *lost)
 		err |= set(obj, "ringbuf_conn_open", u64(lost->ringbuf_conn_open)) |
 		       set(obj, "ringbuf_conn_end", u64(lost->ringbuf_conn_end)) |
 		       set(obj, "ringbuf_conn_close_late", u64(lost->ringbuf_conn_close_late)) |
-		       set(obj, "skipped_calls", u64(lost->skipped_calls));
+		       set(obj, "skipped_calls", u64(lost->skipped_calls)) |
+		       set(obj, "ends_unseen", u64(lost->ends_unseen));
 	if (lost->wire)
 		err |= set(obj, "wire_drops", u64(lost->wire_drops)) |
 		       set(obj, "wire_streams_dropped", u64(lost->wire_streams_dropped)) |
