@@ -75,7 +75,7 @@ static void on_call(const struct correlator *corr, const struct call *call, void
 
 static void endpoint(struct endpoint *ep, const char *addr, uint16_t port)
 {
-	snprintf(ep->addr, sizeof(ep->addr), "%s", addr);
+	ip_addr_parse(&ep->addr, addr);
 	ep->port = port;
 }
 

@@ -162,3 +162,77 @@ j.hs(300.031, 2, "client", False, error="certificate verify failed", verify="una
 j.conn_close(300.032, 2, "out", 5061, 52144, "peer", "fin", 0.0)
 j.sip_udp(300.033, "out", resp(477, "Unfortunately error on sending to next hop occurred", "BYE", 2, "z9hG4bK-pbx-bye1"))
 j.write("bye_failed_conn_close_only.jsonl")
+
+# 6: a trunk's afternoon, the capture the report samples in reports/ are matched against: the
+# scenarios above as six calls, each with its own Call-ID, numbers, connections and start time
+# (seconds after T0, 2025-11-27 10:40:00 UTC). All within the hour the correlator keeps ended
+# connections: a call whose BYE failed is retired only at the end of the input, and its
+# diagnosis needs its connections.
+def scenario_lines(build):
+    j = J(); build(j); return j.lines
+
+def bye_failed(j):
+    setup(j); idle_close(j); pbx_bye(j, 300.000); reverse_conn(j, 300.001)
+    j.chain(300.030, 2, "peer", "incomplete", [CAR_LEAF], missing="CN=Carrier Intermediate CA", sni="sip.carrier.example")
+    j.ev(300.031, "tls_alert", conn=2, **{"from": "local"}, level="fatal", description="unknown_ca", code=48)
+    j.hs(300.031, 2, "client", False, error="certificate verify failed", verify="unable to get local issuer certificate", dur=0.030)
+    j.conn_end(300.032, 2, "out", 5061, 52144, 0.031, "local", "fin", 0.0, first_close=300.032)
+    j.sip_udp(300.033, "out", resp(477, "Unfortunately error on sending to next hop occurred", "BYE", 2, "z9hG4bK-pbx-bye1"))
+
+def refresh_missed(j):
+    setup(j, *short)
+    j.sip_udp(63.100, "in", req("BYE", 2, "z9hG4bK-pbx-bye1", True, ["Reason: SIP;cause=408;text=\"Session timer expired\""]))
+    j.sip_tls(63.101, 1, "out", req("BYE", 2, "z9hG4bK-sbc-bye1", True, via2="z9hG4bK-pbx-bye1"), 40312)
+    j.sip_tls(63.150, 1, "in", resp(200, "OK", "BYE", 2, "z9hG4bK-sbc-bye1", via2="z9hG4bK-pbx-bye1"), 40312)
+    j.sip_udp(63.151, "out", resp(200, "OK", "BYE", 2, "z9hG4bK-pbx-bye1"))
+
+def refresh_refused(j):
+    setup(j, *long_uas); idle_close(j)
+    j.sip_udp(150.000, "in", req("INVITE", 2, "z9hG4bK-pbx-reinv1", True, ["Session-Expires: 300;refresher=uac", "Supported: timer"]))
+    reverse_conn(j, 150.001)
+    j.conn_end(150.002, 2, "out", 5061, 52144, 0.001, None, "refused", 0.0, sk_error="ECONNREFUSED")
+    j.sip_udp(150.003, "out", resp(477, "Unfortunately error on sending to next hop occurred", "INVITE", 2, "z9hG4bK-pbx-reinv1"))
+    j.sip_udp(280.000, "in", req("BYE", 3, "z9hG4bK-pbx-bye1", True, ["Reason: SIP;cause=408;text=\"Session timer expired\""]))
+    j.sip_udp(280.001, "out", resp(408, "Request Timeout", "BYE", 3, "z9hG4bK-pbx-bye1"))
+
+def bye_ok(j):
+    setup(j); idle_close(j); pbx_bye(j, 300.000); reverse_conn(j, 300.001)
+    j.chain(300.030, 2, "peer", "ok", [CAR_LEAF, CAR_INT], sni="sip.carrier.example")
+    j.hs(300.031, 2, "client", True, dur=0.030)
+    j.sip_tls(300.032, 2, "out", req("BYE", 2, "z9hG4bK-sbc-bye1", True, via2="z9hG4bK-pbx-bye1"), 5061, 52144)
+    j.sip_tls(300.080, 2, "in", resp(200, "OK", "BYE", 2, "z9hG4bK-sbc-bye1", via2="z9hG4bK-pbx-bye1"), 5061, 52144)
+    j.sip_udp(300.081, "out", resp(200, "OK", "BYE", 2, "z9hG4bK-pbx-bye1"))
+
+def relocated(lines, start, n, call_id, caller, callee):
+    """Call N of the afternoon: times moved by START seconds, its own connections and ports."""
+    out = []
+    for l in lines:
+        l = dict(l)
+        for key in ("ts_ns", "start_ts_ns", "first_close_ts_ns"):
+            if l.get(key) is not None:
+                l[key] += start * S
+        if "conn" in l:
+            l["conn"] += 10 * n
+        for key in ("lport", "rport"):
+            if l.get(key) in (40312, 52144):
+                l[key] += n
+        if "raw" in l:
+            l["raw"] = (l["raw"].replace("Call-ID: " + CID, "Call-ID: " + call_id)
+                        .replace("sip:alice@", "sip:%s@" % caller).replace("sip:bob@", "sip:%s@" % callee))
+        out.append(l)
+    return out
+
+AFTERNOON = [  # start, build, Call-ID, caller, callee
+    (0, bye_failed, "tk-a-bye-chain@198.51.100.20", "+493012340001", "+494098760001"),
+    (600, refresh_missed, "tk-b-refresh-missed@198.51.100.20", "+493012340002", "+494098760002"),
+    (1200, refresh_refused, "tk-c-refresh-refused@198.51.100.20", "+12125550103", "+13125550103"),
+    (1800, bye_ok, "tk-d-fine@198.51.100.20", "+12125550104", "+13125550104"),
+    # the same numbers twice, 400 s apart: a report row between them fits both
+    (2400, bye_failed, "tk-e-twin-1@198.51.100.20", "+493012340005", "+494098760005"),
+    (2800, bye_failed, "tk-f-twin-2@198.51.100.20", "+493012340005", "+494098760005"),
+]
+j = J()
+for n, (start, build, call_id, caller, callee) in enumerate(AFTERNOON, 1):
+    j.lines += relocated(scenario_lines(build), start, n, call_id, caller, callee)
+j.lines.sort(key=lambda l: l["ts_ns"])
+j.write("trunk_afternoon.jsonl")

@@ -65,9 +65,11 @@ static void feed(struct harness *h, struct event *ev)
 static void endpoints(struct endpoint *local, struct endpoint *remote, const char *raddr,
 		      uint16_t rport)
 {
-	snprintf(local->addr, sizeof(local->addr), "192.0.2.10");
+	if (!ip_addr_parse(&local->addr, "192.0.2.10") || !ip_addr_parse(&remote->addr, raddr)) {
+		fprintf(stderr, "harness: '%s' is not an IP address\n", raddr);
+		abort();
+	}
 	local->port = 5061;
-	snprintf(remote->addr, sizeof(remote->addr), "%s", raddr);
 	remote->port = rport;
 }
 

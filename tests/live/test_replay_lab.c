@@ -70,7 +70,7 @@ static void test_events_from_capture(void **state)
 	snprintf(ca, sizeof(ca), "%s/root.pem", dir);
 	options.ca_file = ca;
 	assert_int_equal(event_load("test", path, &options, &l), 0);
-	assert_string_equal(l.capture.local_addr, "127.0.0.1");
+	assert_string_equal(ip_addr_text(&l.capture.local_addr).text, "127.0.0.1");
 	assert_true(l.capture.local_inferred);
 	for (size_t i = 0; i < l.count; i++) {
 		const struct event *ev = &l.events[i];

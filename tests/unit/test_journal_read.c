@@ -38,7 +38,7 @@ static void test_conn_end(void **state)
 	    0);
 	assert_int_equal(ev.kind, EV_CONN_END);
 	assert_int_equal(ev.conn, 7);
-	assert_string_equal(ev.conn_ev.local.addr, "2001:db8::1");
+	assert_string_equal(ip_addr_text(&ev.conn_ev.local.addr).text, "2001:db8::1");
 	assert_int_equal(ev.conn_ev.remote.port, 40312);
 	assert_int_equal(ev.conn_ev.direction, DIR_IN);
 	assert_false(ev.conn_ev.tls_client);
@@ -175,6 +175,9 @@ static void test_bad_lines(void **state)
 	expect_error("{\"event\":\"conn_open\",\"ts_ns\":1,\"conn\":1,\"laddr\":\"a\",\"raddr\":"
 		     "\"b\",\"lport\":70000,\"rport\":1,\"direction\":\"in\"}",
 		     "field 'lport': out of range");
+	expect_error("{\"event\":\"conn_open\",\"ts_ns\":1,\"conn\":1,\"laddr\":\"10.0.0.1\","
+		     "\"raddr\":\"sbc.example\",\"lport\":5061,\"rport\":1,\"direction\":\"in\"}",
+		     "field 'raddr': not an IP address");
 }
 
 static void test_reader_skips_and_counts(void **state)

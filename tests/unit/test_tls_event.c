@@ -71,8 +71,8 @@ static void test_verify_failure_in_openssl_words(void **state)
 	assert_string_equal(ev.handshake.error_detail,
 			    "error:0A000086:SSL routines::certificate verify failed");
 	assert_string_equal(ev.handshake.verify_error, "unable to get local issuer certificate");
-	assert_string_equal(ev.laddr, "127.0.0.1");
-	assert_string_equal(ev.raddr, "10.99.0.2");
+	assert_string_equal(ip_addr_text(&ev.laddr).text, "127.0.0.1");
+	assert_string_equal(ip_addr_text(&ev.raddr).text, "10.99.0.2");
 	assert_string_equal(ev.mapped_by, "send_after");
 	assert_string_equal(ev.comm, "kamailio");
 }

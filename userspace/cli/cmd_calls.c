@@ -48,18 +48,23 @@ static bool verdict_failed(const struct call_verdict *verdict)
 	return false;
 }
 
-static const char *hung_up_by(const struct call *call)
+/* PEER holds the text when the peer hung up. */
+static const char *hung_up_by(const struct call *call, struct ip_addr_text *peer)
 {
 	if (!call->bye_ts_ns)
 		return "-";
-	return call->hung_up_by == SIDE_LOCAL ? "this host" : call->legs[call->bye_leg].peer_addr;
+	if (call->hung_up_by == SIDE_LOCAL)
+		return "this host";
+	*peer = ip_addr_text(&call->legs[call->bye_leg].peer_addr);
+	return peer->text;
 }
 
 static void leg_text(FILE *out, const struct leg *leg)
 {
 	const struct session_timer *st = &leg->timer;
 
-	fprintf(out, "; leg %s %s", leg->peer_addr, transport_name(leg->transport));
+	fprintf(out, "; leg %s %s", ip_addr_text(&leg->peer_addr).text,
+		transport_name(leg->transport));
 	if (leg->first_conn)
 		fprintf(out, " conn %llu", (unsigned long long)leg->first_conn);
 	if (leg->conns_used > 1)
@@ -77,6 +82,7 @@ static void leg_text(FILE *out, const struct leg *leg)
 static char *call_text(const struct call *call, const struct call_verdict *verdict)
 {
 	char start[48], end[48], *text = NULL;
+	struct ip_addr_text peer;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
 	uint64_t end_ns = call->ended ? call->end_ts_ns : call->last_ts_ns;
@@ -86,7 +92,7 @@ static char *call_text(const struct call *call, const struct call_verdict *verdi
 	fprintf(out, "%s  %s %s  %7.1f s  %s  hung up by %s",
 		format_ts(call->first_ts_ns, start, sizeof(start)), call->ended ? "end" : "last",
 		format_ts(end_ns, end, sizeof(end)), ns_to_s(end_ns - call->first_ts_ns),
-		call->call_id, hung_up_by(call));
+		call->call_id, hung_up_by(call, &peer));
 	for (unsigned l = 0; l < call->n_legs; l++)
 		leg_text(out, &call->legs[l]);
 	fprintf(out, "; verdict");
@@ -109,17 +115,18 @@ static json_t *leg_json(const struct leg *leg)
 				  (json_int_t)st->min_se_s, "refreshes", (json_int_t)st->refreshes);
 	for (unsigned i = 0; i < leg->n_attempts; i++)
 		json_array_append_new(failed, json_integer((json_int_t)leg->attempts[i].conn));
-	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:o, s:o}", "peer", leg->peer_addr, "transport",
-			 transport_name(leg->transport), "first_conn", (json_int_t)leg->first_conn,
-			 "last_conn", (json_int_t)leg->conn, "conns_used",
-			 (json_int_t)leg->conns_used, "failed_conns", failed, "session_timer",
-			 timer);
+	return json_pack(
+	    "{s:s, s:s, s:I, s:I, s:I, s:o, s:o}", "peer", ip_addr_text(&leg->peer_addr).text,
+	    "transport", transport_name(leg->transport), "first_conn", (json_int_t)leg->first_conn,
+	    "last_conn", (json_int_t)leg->conn, "conns_used", (json_int_t)leg->conns_used,
+	    "failed_conns", failed, "session_timer", timer);
 }
 
 static char *call_json(const struct call *call, const struct call_verdict *verdict)
 {
 	json_t *legs = json_array(), *ids = json_array(), *obj;
 	char start[48], end[48], *line;
+	struct ip_addr_text peer;
 
 	for (unsigned l = 0; l < call->n_legs; l++)
 		json_array_append_new(legs, leg_json(&call->legs[l]));
@@ -132,7 +139,7 @@ static char *call_json(const struct call *call, const struct call_verdict *verdi
 	    (json_int_t)(call->ended ? call->end_ts_ns : call->last_ts_ns), "end",
 	    format_ts(call->ended ? call->end_ts_ns : call->last_ts_ns, end, sizeof(end)),
 	    "hung_up_by", call->bye_ts_ns ? side_words(call->hung_up_by) : "none", "hung_up_from",
-	    call->bye_ts_ns ? hung_up_by(call) : "", "legs", legs, "failed",
+	    call->bye_ts_ns ? hung_up_by(call, &peer) : "", "legs", legs, "failed",
 	    verdict_failed(verdict), "verdict", ids);
 	line = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
 	json_decref(obj);

@@ -1,225 +1,161 @@
 /* siptrail correlate --failures REPORT.csv JOURNAL|CAPTURE: each reported failure with the
- * diagnosis of its call, and a summary by diagnosis. */
-#include <ctype.h>
+ * diagnosis of its call, and a summary by diagnosis, peer and hour. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "call_index.h"
 #include "command.h"
-#include "csv_read.h"
+#include "correlate_view.h"
 #include "event_load.h"
-#include "explain_print.h"
 #include "failure_match.h"
+#include "phone_number.h"
+#include "report_shape.h"
+#include "report_table.h"
+#include "report_time.h"
 
-#define NS_PER_S 1000000000ull
-
-enum column { COL_TIME, COL_CALL_ID, COL_CALLER, COL_CALLEE, COL_PEER, COL_CODE, COL_COUNT };
-
-/* Header names tried, case-insensitively, when no --*-col flag names the column. */
-static const char *const default_columns[COL_COUNT][8] = {
-    [COL_TIME] = {"time", "timestamp", "start_time", "start", "datetime", "date", "call_start"},
-    [COL_CALL_ID] = {"call_id", "call-id", "callid", "sip_call_id"},
-    [COL_CALLER] = {"caller", "from", "ani", "calling", "calling_number", "src"},
-    [COL_CALLEE] = {"callee", "to", "dnis", "called", "called_number", "dst"},
-    [COL_PEER] = {"peer", "trunk", "peer_ip", "remote_ip", "ip"},
-    [COL_CODE] = {"code", "error", "sip_code", "status", "response_code", "cause"},
-};
-static const char *const column_flags[COL_COUNT] = {"time",   "call-id", "caller",
-						    "callee", "peer",	 "code"};
-
-/* A failure count per root-cause diagnosis, plus "no diagnosis" and "no matching call". */
-struct summary {
-	unsigned long by_diag[DIAG_COUNT], no_diag, no_call, rows;
-};
-
-/* Header names compare without case, spaces, '_' or '-': "Start Time" is start_time. */
-static bool column_name_eq(const char *a, const char *b)
-{
-	for (;;) {
-		while (*a == ' ' || *a == '_' || *a == '-')
-			a++;
-		while (*b == ' ' || *b == '_' || *b == '-')
-			b++;
-		if (!*a || !*b)
-			return !*a && !*b;
-		if (tolower((unsigned char)*a++) != tolower((unsigned char)*b++))
-			return false;
-	}
-}
-
-static int find_column(const struct csv_reader *header, const char *chosen, enum column col)
-{
-	for (unsigned i = 0; i < header->n_fields; i++) {
-		const char *name = header->fields[i];
-		if (chosen) {
-			if (column_name_eq(name, chosen))
-				return (int)i;
-			continue;
-		}
-		for (unsigned k = 0; default_columns[col][k]; k++)
-			if (column_name_eq(name, default_columns[col][k]))
-				return (int)i;
-	}
-	return -1;
-}
-
-static const char *field(const struct csv_reader *row, int col)
-{
-	return col >= 0 && (unsigned)col < row->n_fields ? row->fields[col] : "";
-}
-
-static void print_call(const struct call_entry *call, struct summary *sum)
-{
-	const struct diagnosis *cause = call_entry_cause(call);
-	char chain[256];
-
-	if (!cause) {
-		printf("  no diagnosis: the call was seen and nothing in it failed\n");
-		sum->no_diag++;
-		return;
-	}
-	call_entry_chain(call, chain, sizeof(chain));
-	printf("  diagnosis: %s%s\n    %s\n", chain, diag_is_failure(cause->id) ? "" : " (warning)",
-	       cause->summary);
-	sum->by_diag[cause->id]++;
-}
-
-static void print_row(const struct failure_row *row, const struct failure_match *m,
-		      const struct call_index *index, struct summary *sum)
-{
-	char t[48];
-
-	(void)index;
-	printf("line %lu: %s", row->line_no,
-	       row->has_ts ? format_ts(row->ts_ns, t, sizeof(t)) : "(no time)");
-	if (row->call_id[0])
-		printf(" Call-ID %s", row->call_id);
-	if (row->caller[0] || row->callee[0])
-		printf(" %s -> %s", row->caller[0] ? row->caller : "?",
-		       row->callee[0] ? row->callee : "?");
-	if (row->peer[0])
-		printf(" peer %s", row->peer);
-	if (row->code[0])
-		printf(" code %s", row->code);
-	putchar('\n');
-	if (m->call) {
-		printf("  call %s (%s, first seen %s)\n", m->call->call_id,
-		       m->how == MATCH_CALL_ID ? "matched by Call-ID"
-					       : "matched by time and numbers",
-		       format_ts(m->call->first_ts_ns, t, sizeof(t)));
-		print_call(m->call, sum);
-		return;
-	}
-	sum->no_call++;
-	printf("  no matching call");
-	if (!m->n_nearest) {
-		printf(" (the input has no calls)\n");
-		return;
-	}
-	printf("; nearest in time:\n");
-	for (unsigned i = 0; i < m->n_nearest; i++) {
-		const struct call_entry *c = m->nearest[i];
-		const struct diagnosis *cause = call_entry_cause(c);
-		double delta_s =
-		    row->has_ts ? ((double)c->first_ts_ns - (double)row->ts_ns) / 1e9 : 0;
-		printf("    %s at %s (%+.1f s) %s -> %s%s%s\n", c->call_id,
-		       format_ts(c->first_ts_ns, t, sizeof(t)), delta_s,
-		       c->from_user[0] ? c->from_user : "?", c->to_user[0] ? c->to_user : "?",
-		       cause ? ", " : "", cause ? diag_id_name(cause->id) : "");
-	}
-}
-
-static void print_summary(const struct summary *sum)
-{
-	printf("\nsummary: %lu failure(s) reported\n", sum->rows);
-	for (int id = 0; id < DIAG_COUNT; id++)
-		if (sum->by_diag[id])
-			printf("  %-24s %lu\n", diag_id_name((enum diag_id)id), sum->by_diag[id]);
-	if (sum->no_diag)
-		printf("  %-24s %lu\n", "(call fine in capture)", sum->no_diag);
-	if (sum->no_call)
-		printf("  %-24s %lu\n", "(no matching call)", sum->no_call);
-}
+#define NS_PER_S     1000000000ull
+#define ZONEINFO_DIR "/usr/share/zoneinfo"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: siptrail correlate --failures REPORT.csv JOURNAL|CAPTURE [options]\n"
-		"  Matches each failure of a CSV report (a header row, then one failure per row)\n"
-		"  to a call, by Call-ID, else by time window and caller/callee numbers or peer,\n"
-		"  and prints the call's diagnosis; a summary by diagnosis ends the output.\n"
-		"  --time-col NAME, --call-id-col NAME, --caller-col NAME, --callee-col NAME,\n"
-		"  --peer-col NAME, --code-col NAME   column headers (defaults: time|timestamp|\n"
-		"                 start_time, call_id|callid, caller|from|ani, callee|to|dnis,\n"
-		"                 peer|trunk|ip, code|error|sip_code|status)\n"
+		"  Matches each row of a failure report to a call, by Call-ID, else by time\n"
+		"  window and caller/callee numbers or peer, and prints the call's diagnosis\n"
+		"  chain, or the calls that came nearest and why they did not match; a summary\n"
+		"  by diagnosis, peer and hour ends the output. Known shapes are recognised:\n"
+		"  %s.\n"
+		"  --shape NAME   read the report as that shape\n"
+		"  --time-col C, --call-id-col C, --caller-col C, --callee-col C, --peer-col C,\n"
+		"  --code-col C, --reason-col C   the column for that role: a header name or a\n"
+		"                 1-based column number (overrides the shape)\n"
+		"  --tz ZONE      the zone of times written without one (default: this host's,\n"
+		"                 TZ or /etc/localtime), e.g. Europe/Berlin\n"
+		"  --date-order mdy|dmy   for dates like 03/04/2025 (default: from the file)\n"
+		"  --match-digits N   numbers without a country code match on their last N\n"
+		"                 digits (default %d)\n"
 		"  --window S     how far (seconds) a report time may be from a call (default "
-		"300)\n" CAPTURE_OPTIONS_HELP
-		"Times are Unix seconds or 'YYYY-MM-DD HH:MM:SS[.fff]' in UTC.\n"
-		"exit: 0 done, 2 usage or I/O\n");
+		"300)\n"
+		"  --json         one JSON document instead of text\n"
+		"  --csv-out FILE the report's rows with siptrail's columns "
+		"added\n" CAPTURE_OPTIONS_HELP "exit: 0 done, 2 usage or I/O\n",
+		report_shape_names, PHONE_TRAILING_DIGITS_DEFAULT);
 }
 
 struct correlate_args {
-	const char *report, *input;
-	const char *columns[COL_COUNT];
-	uint64_t window_ns;
+	const char *report, *input, *shape, *tz, *csv_out;
+	const char *columns[ROLE_COUNT];
+	enum date_order date_order;
+	struct match_config match;
+	bool json;
 	struct capture_source_options capture;
 };
+
+enum { OPT_COL = 0x200, OPT_SHAPE = 0x300, OPT_TZ, OPT_DATE_ORDER, OPT_DIGITS, OPT_CSV_OUT };
+
+static int parse_number(const char *flag, const char *text, double max, double *value)
+{
+	char *end;
+
+	*value = strtod(text, &end);
+	if (*end || end == text || *value < 0 || *value > max) {
+		fprintf(stderr, "siptrail correlate: %s: '%s' is not 0-%.0f\n", flag, text, max);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int parse_option(int opt, const char *arg, struct correlate_args *a)
+{
+	double value;
+
+	if (opt >= OPT_COL && opt < OPT_COL + ROLE_COUNT) {
+		a->columns[opt - OPT_COL] = arg;
+		return 0;
+	}
+	switch (opt) {
+	case 'f':
+		a->report = arg;
+		return 0;
+	case OPT_SHAPE:
+		a->shape = arg;
+		return 0;
+	case OPT_TZ:
+		a->tz = arg;
+		return 0;
+	case OPT_CSV_OUT:
+		a->csv_out = arg;
+		return 0;
+	case 'j':
+		a->json = true;
+		return 0;
+	case OPT_DATE_ORDER:
+		if (strcmp(arg, "mdy") && strcmp(arg, "dmy")) {
+			fprintf(stderr,
+				"siptrail correlate: --date-order: '%s' is not mdy or dmy\n", arg);
+			return EXIT_USAGE;
+		}
+		a->date_order = arg[0] == 'm' ? DATE_ORDER_MDY : DATE_ORDER_DMY;
+		return 0;
+	case OPT_DIGITS:
+		if (parse_number("--match-digits", arg, 15, &value))
+			return EXIT_USAGE;
+		a->match.trailing_digits = (unsigned)value;
+		return 0;
+	case 'w':
+		if (parse_number("--window", arg, 86400, &value))
+			return EXIT_USAGE;
+		a->match.window_ns = (uint64_t)(value * 1e9);
+		return 0;
+	}
+	usage(stderr);
+	return EXIT_USAGE;
+}
 
 static int parse_args(int argc, char **argv, struct correlate_args *a)
 {
 	static const struct option options[] = {
 	    {"failures", required_argument, NULL, 'f'},
-	    {"time-col", required_argument, NULL, 0x200 + COL_TIME},
-	    {"call-id-col", required_argument, NULL, 0x200 + COL_CALL_ID},
-	    {"caller-col", required_argument, NULL, 0x200 + COL_CALLER},
-	    {"callee-col", required_argument, NULL, 0x200 + COL_CALLEE},
-	    {"peer-col", required_argument, NULL, 0x200 + COL_PEER},
-	    {"code-col", required_argument, NULL, 0x200 + COL_CODE},
+	    {"time-col", required_argument, NULL, OPT_COL + ROLE_TIME},
+	    {"call-id-col", required_argument, NULL, OPT_COL + ROLE_CALL_ID},
+	    {"caller-col", required_argument, NULL, OPT_COL + ROLE_CALLER},
+	    {"callee-col", required_argument, NULL, OPT_COL + ROLE_CALLEE},
+	    {"peer-col", required_argument, NULL, OPT_COL + ROLE_PEER},
+	    {"code-col", required_argument, NULL, OPT_COL + ROLE_CODE},
+	    {"reason-col", required_argument, NULL, OPT_COL + ROLE_REASON},
+	    {"shape", required_argument, NULL, OPT_SHAPE},
+	    {"tz", required_argument, NULL, OPT_TZ},
+	    {"date-order", required_argument, NULL, OPT_DATE_ORDER},
+	    {"match-digits", required_argument, NULL, OPT_DIGITS},
 	    {"window", required_argument, NULL, 'w'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"csv-out", required_argument, NULL, OPT_CSV_OUT},
 	    {"help", no_argument, NULL, 'h'},
 	    CAPTURE_LONG_OPTIONS,
 	    {NULL, 0, NULL, 0},
 	};
-	int opt;
+	int opt, rc;
 
-	a->window_ns = 300 * NS_PER_S;
+	a->match.window_ns = 300 * NS_PER_S;
+	a->match.trailing_digits = PHONE_TRAILING_DIGITS_DEFAULT;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-		char *end;
-		double secs;
 		switch (capture_option("correlate", opt, optarg, &a->capture)) {
 		case 1:
 			continue;
 		case -1:
 			return EXIT_USAGE;
 		}
-		if (opt >= 0x200 && opt < 0x200 + COL_COUNT) {
-			a->columns[opt - 0x200] = optarg;
-			continue;
-		}
-		switch (opt) {
-		case 'f':
-			a->report = optarg;
-			break;
-		case 'w':
-			secs = strtod(optarg, &end);
-			if (*end || secs < 0 || secs > 86400) {
-				fprintf(stderr,
-					"siptrail correlate: --window: '%s' is not 0-86400\n",
-					optarg);
-				return EXIT_USAGE;
-			}
-			a->window_ns = (uint64_t)(secs * 1e9);
-			break;
-		case 'h':
+		if (opt == 'h') {
 			usage(stdout);
 			return -1;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
 		}
+		if ((rc = parse_option(opt, optarg, a)))
+			return rc;
 	}
 	if (!a->report || optind != argc - 1) {
 		usage(stderr);
@@ -229,85 +165,205 @@ static int parse_args(int argc, char **argv, struct correlate_args *a)
 	return 0;
 }
 
-static int correlate_report(const struct correlate_args *a, FILE *report,
-			    const struct call_index *index)
+/* Times without a zone are read with mktime in TZ: --tz sets it for this process. */
+static int zone_set(const char *tz, char *note, size_t note_len)
 {
-	struct csv_reader csv;
-	struct summary sum = {0};
-	int cols[COL_COUNT], rc;
+	const char *env = getenv("TZ");
+	char path[512];
 
-	csv_reader_init(&csv, report);
-	rc = csv_next_row(&csv);
-	if (rc <= 0) {
-		fprintf(stderr, "siptrail correlate: %s: %s\n", a->report,
-			rc ? "cannot read the header row" : "empty report");
-		csv_reader_free(&csv);
+	if (!tz) {
+		snprintf(note, note_len, "times without a zone read in this host's zone (%s%s)",
+			 env ? "TZ=" : "/etc/localtime", env ? env : "");
+		tzset();
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/%s", ZONEINFO_DIR, tz);
+	if (strstr(tz, "..") || access(path, R_OK)) {
+		fprintf(stderr, "siptrail correlate: --tz: no zone '%s' in %s\n", tz, ZONEINFO_DIR);
 		return EXIT_USAGE;
 	}
-	for (int c = 0; c < COL_COUNT; c++) {
-		cols[c] = find_column(&csv, a->columns[c], (enum column)c);
-		if (cols[c] < 0 && a->columns[c]) {
-			fprintf(stderr, "siptrail correlate: %s: no column '%s' (--%s-col)\n",
-				a->report, a->columns[c], column_flags[c]);
-			csv_reader_free(&csv);
-			return EXIT_USAGE;
-		}
+	setenv("TZ", tz, 1);
+	tzset();
+	snprintf(note, note_len, "times without a zone read in %s (--tz)", tz);
+	return 0;
+}
+
+/* Day/month order of slash dates: the flag, else what the rows settle, else reported. */
+static enum date_order date_order_settle(const struct correlate_args *a,
+					 const struct report_table *table,
+					 const struct report_layout *layout, char *note,
+					 size_t note_len)
+{
+	struct date_order_votes votes = {0};
+	enum date_order order;
+	bool conflict;
+
+	for (size_t i = layout->has_header; i < table->count; i++)
+		date_order_vote(&votes, report_field(&table->rows[i], layout->cols[ROLE_TIME]));
+	note[0] = '\0';
+	if (a->date_order != DATE_ORDER_UNKNOWN)
+		return a->date_order;
+	order = date_order_decide(&votes, &conflict);
+	if (conflict) {
+		snprintf(note, note_len,
+			 "dates disagree on day/month order (%lu rows read as month/day, %lu as "
+			 "day/month); only unambiguous ones are read, --date-order chooses",
+			 votes.mdy, votes.dmy);
+		return DATE_ORDER_UNKNOWN;
 	}
-	if (cols[COL_TIME] < 0 && cols[COL_CALL_ID] < 0) {
-		fprintf(stderr,
-			"siptrail correlate: %s: neither a time nor a Call-ID column; name "
-			"one with --time-col or --call-id-col\n",
-			a->report);
-		csv_reader_free(&csv);
-		return EXIT_USAGE;
+	if (order != DATE_ORDER_UNKNOWN) {
+		if (votes.ambiguous)
+			snprintf(note, note_len, "dates read as %s, as other rows show",
+				 order == DATE_ORDER_MDY ? "month/day" : "day/month");
+		return order;
 	}
-	while ((rc = csv_next_row(&csv)) == 1) {
-		struct failure_row row = {
-		    .line_no = csv.line_no,
-		    .call_id = field(&csv, cols[COL_CALL_ID]),
-		    .caller = field(&csv, cols[COL_CALLER]),
-		    .callee = field(&csv, cols[COL_CALLEE]),
-		    .peer = field(&csv, cols[COL_PEER]),
-		    .code = field(&csv, cols[COL_CODE]),
+	if (!votes.ambiguous)
+		return DATE_ORDER_UNKNOWN;
+	/* nothing settles it: a 12-hour clock is the US form */
+	order = votes.twelve_hour ? DATE_ORDER_MDY : DATE_ORDER_DMY;
+	snprintf(note, note_len,
+		 "day/month order ambiguous in every row (e.g. %.16s): read as %s%s; "
+		 "--date-order chooses",
+		 votes.example, order == DATE_ORDER_MDY ? "month/day" : "day/month",
+		 votes.twelve_hour ? " (12-hour clock: the US form)" : "");
+	return order;
+}
+
+static struct correlated_row *rows_match(const struct correlate_args *a,
+					 const struct report_table *table,
+					 const struct report_layout *layout, enum date_order order,
+					 const struct call_index *index, size_t *n_rows)
+{
+	size_t first = layout->has_header;
+	struct correlated_row *rows = calloc(table->count ? table->count : 1, sizeof(*rows));
+
+	*n_rows = 0;
+	if (!rows)
+		return NULL;
+	for (size_t i = first; i < table->count; i++) {
+		const struct report_row *src = &table->rows[i];
+		struct correlated_row *r = &rows[(*n_rows)++];
+		const int *cols = layout->cols;
+
+		r->source = src;
+		r->time_text = report_field(src, cols[ROLE_TIME]);
+		r->row = (struct failure_row){
+		    .line_no = src->line_no,
+		    .call_id = report_field(src, cols[ROLE_CALL_ID]),
+		    .caller = report_field(src, cols[ROLE_CALLER]),
+		    .callee = report_field(src, cols[ROLE_CALLEE]),
+		    .peer = report_field(src, cols[ROLE_PEER]),
+		    .code = report_field(src, cols[ROLE_CODE]),
+		    .reason = report_field(src, cols[ROLE_REASON]),
 		};
-		struct failure_match m;
-		const char *time_text = field(&csv, cols[COL_TIME]);
-
-		row.has_ts = time_text[0] && !report_time_parse(time_text, &row.ts_ns);
-		if (time_text[0] && !row.has_ts)
+		r->row.has_ts =
+		    r->time_text[0] && !report_time_parse(r->time_text, order, &r->row.ts_ns, NULL);
+		if (r->time_text[0] && !r->row.has_ts)
 			fprintf(stderr, "siptrail correlate: %s:%lu: time '%s' not understood\n",
-				a->report, csv.line_no, time_text);
-		sum.rows++;
-		failure_match_row(index, &row, a->window_ns, &m);
-		print_row(&row, &m, index, &sum);
+				a->report, src->line_no, r->time_text);
+		failure_match_row(index, &r->row, &a->match, &r->match);
 	}
-	if (rc < 0)
-		fprintf(stderr, "siptrail correlate: %s:%lu: %s\n", a->report, csv.line_no,
+	return rows;
+}
+
+static int write_csv_out(const char *path, const struct correlate_result *result)
+{
+	FILE *out = fopen(path, "w");
+	int rc;
+
+	if (!out) {
+		fprintf(stderr, "siptrail correlate: --csv-out %s: %s\n", path, strerror(errno));
+		return EXIT_USAGE;
+	}
+	rc = correlate_write_csv(out, result);
+	if (fclose(out) || rc) {
+		fprintf(stderr, "siptrail correlate: --csv-out %s: write failed\n", path);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+static int correlate_report(const struct correlate_args *a, const struct report_table *table,
+			    const struct call_index *index, const char *zone_note)
+{
+	struct report_layout layout;
+	struct correlate_result result = {
+	    .report_path = a->report,
+	    .table = table,
+	    .layout = &layout,
+	    .zone_note = zone_note,
+	    .index = index,
+	    .window_ns = a->match.window_ns,
+	};
+	struct correlated_row *rows;
+	char err[256], date_note[256];
+	enum date_order order;
+	int rc;
+
+	if (report_layout_find(table, a->shape, a->columns, &layout, err, sizeof(err))) {
+		fprintf(stderr, "siptrail correlate: %s: %s\n", a->report, err);
+		return EXIT_USAGE;
+	}
+	order = date_order_settle(a, table, &layout, date_note, sizeof(date_note));
+	if (date_note[0])
+		fprintf(stderr, "siptrail correlate: %s: %s\n", a->report, date_note);
+	rows = rows_match(a, table, &layout, order, index, &result.n_rows);
+	if (!rows) {
+		fprintf(stderr, "siptrail correlate: out of memory\n");
+		return EXIT_USAGE;
+	}
+	result.rows = rows;
+	result.date_note = date_note;
+	rc =
+	    a->json ? correlate_print_json(stdout, &result) : correlate_print_text(stdout, &result);
+	if (rc) {
+		fprintf(stderr, "siptrail correlate: out of memory\n");
+		rc = EXIT_USAGE;
+	}
+	if (!rc && a->csv_out)
+		rc = write_csv_out(a->csv_out, &result);
+	free(rows);
+	return rc;
+}
+
+static int report_load(const char *path, struct report_table *table)
+{
+	FILE *file = fopen(path, "r");
+	unsigned long line_no;
+	int rc;
+
+	if (!file) {
+		fprintf(stderr, "siptrail correlate: %s: %s\n", path, strerror(errno));
+		return EXIT_USAGE;
+	}
+	rc = report_table_read(file, table, &line_no);
+	fclose(file);
+	if (rc) {
+		fprintf(stderr, "siptrail correlate: %s:%lu: %s\n", path, line_no,
 			rc == -EINVAL ? "a quoted field is never closed" : strerror(-rc));
-	print_summary(&sum);
-	csv_reader_free(&csv);
-	return rc < 0 ? EXIT_USAGE : EXIT_OK;
+		report_table_free(table);
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 int cmd_correlate(int argc, char **argv)
 {
 	struct correlate_args args = {0};
 	struct correlator_config config;
+	struct report_table table;
 	struct call_index index;
 	struct event_list events;
-	FILE *report;
+	char zone_note[256];
 	int rc = parse_args(argc, argv, &args);
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
-	report = fopen(args.report, "r");
-	if (!report) {
-		fprintf(stderr, "siptrail correlate: %s: %s\n", args.report, strerror(errno));
+	if (zone_set(args.tz, zone_note, sizeof(zone_note)) || report_load(args.report, &table))
 		return EXIT_USAGE;
-	}
 	rc = event_load("correlate", args.input, &args.capture, &events);
 	if (rc && rc != -EIO) {
-		fclose(report);
+		report_table_free(&table);
 		event_list_free(&events);
 		return EXIT_USAGE;
 	}
@@ -316,11 +372,11 @@ int cmd_correlate(int argc, char **argv)
 		fprintf(stderr, "siptrail correlate: out of memory\n");
 		rc = EXIT_USAGE;
 	} else {
-		int report_rc = correlate_report(&args, report, &index);
+		int report_rc = correlate_report(&args, &table, &index, zone_note);
 		rc = rc ? EXIT_USAGE : report_rc;
 	}
 	call_index_free(&index);
 	event_list_free(&events);
-	fclose(report);
+	report_table_free(&table);
 	return rc;
 }

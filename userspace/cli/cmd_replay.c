@@ -54,7 +54,7 @@ static void print_summary(const char *path, const struct capture_source_stats *s
 		"%llu TLS handshakes, %llu SIP messages (%llu read from TLS), %llu events; "
 		"%llu IP fragments (%llu datagrams rebuilt), %llu malformed packets skipped\n",
 		path, (unsigned long long)s->replay.packets,
-		s->local_addr[0] ? s->local_addr : "unknown",
+		ip_addr_given(&s->local_addr) ? ip_addr_text(&s->local_addr).text : "unknown",
 		s->local_inferred ? " (inferred)" : "", (unsigned long long)s->replay.tcp.conns,
 		(unsigned long long)s->conns_ignored, (unsigned long long)s->tls_handshakes,
 		(unsigned long long)s->sip_messages, (unsigned long long)s->synthetic_sip,

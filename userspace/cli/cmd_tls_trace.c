@@ -86,8 +86,9 @@ static void text_print(const struct tls_event *ev)
 	char when[32], line[FIRST_LINE_MAX + 1];
 
 	time_format(ev->ts_ns, when, sizeof(when));
-	printf("%s conn=%llu %s:%u -> %s:%u %s[%u] ", when, (unsigned long long)ev->conn, ev->laddr,
-	       ev->lport, ev->raddr, ev->rport, ev->comm, ev->pid);
+	printf("%s conn=%llu %s:%u -> %s:%u %s[%u] ", when, (unsigned long long)ev->conn,
+	       ip_addr_text(&ev->laddr).text, ev->lport, ip_addr_text(&ev->raddr).text, ev->rport,
+	       ev->comm, ev->pid);
 	switch (ev->kind) {
 	case TLS_EVENT_HANDSHAKE_BEGIN:
 		printf("handshake begin as %s\n", hs->role ? hs->role : "?");

@@ -104,7 +104,7 @@ static void emit_tls(struct live_pipeline *pipe, const struct tls_event *tls)
 /* The message as a synthetic packet on the connection's addresses (docs/live.md). */
 static void write_synthetic(struct live_pipeline *pipe, const struct tls_event *message)
 {
-	struct pcapng_synthetic pkt = {.family = message->family,
+	struct pcapng_synthetic pkt = {.family = message->laddr.family,
 				       .protocol = IPPROTO_TCP,
 				       .payload = message->data.bytes,
 				       .payload_len = message->data.len};
@@ -112,8 +112,8 @@ static void write_synthetic(struct live_pipeline *pipe, const struct tls_event *
 
 	if (pkt.payload_len > PCAPNG_SYNTHETIC_MAX_PAYLOAD)
 		return;
-	memcpy(message->data.out ? pkt.src_addr : pkt.dst_addr, message->laddr_bytes, 16);
-	memcpy(message->data.out ? pkt.dst_addr : pkt.src_addr, message->raddr_bytes, 16);
+	memcpy(message->data.out ? pkt.src_addr : pkt.dst_addr, message->laddr.bytes, 16);
+	memcpy(message->data.out ? pkt.dst_addr : pkt.src_addr, message->raddr.bytes, 16);
 	pkt.src_port = message->data.out ? message->lport : message->rport;
 	pkt.dst_port = message->data.out ? message->rport : message->lport;
 	err = pcapng_write_synthetic(pipe->pcap_out, message->ts_ns, &pkt);

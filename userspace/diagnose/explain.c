@@ -208,13 +208,13 @@ static void explain_bye(const struct correlator *corr, const struct call *call,
 	diag = verdict_add(verdict, DIAG_BYE_FAILED,
 			   "the BYE %s %s (CSeq %u) %s: the call was not torn down cleanly",
 			   t->dir == DIR_OUT ? "sent by this host to" : "received from",
-			   leg->peer_addr, t->cseq,
+			   ip_addr_text(&leg->peer_addr).text, t->cseq,
 			   timeout || unanswered ? "got no final response" : "was rejected");
 	if (!diag)
 		return;
 	diag_evidence(diag, t->request_ts_ns, t->conn, "BYE %s %s, CSeq %u%s%s%s",
-		      t->dir == DIR_OUT ? "to" : "from", leg->peer_addr, t->cseq,
-		      t->reason[0] ? ", Reason: " : "", t->reason,
+		      t->dir == DIR_OUT ? "to" : "from", ip_addr_text(&leg->peer_addr).text,
+		      t->cseq, t->reason[0] ? ", Reason: " : "", t->reason,
 		      t->retransmits ? " (retransmitted)" : "");
 	if (timeout)
 		diag_evidence(diag, t->final_ts_ns, t->conn,

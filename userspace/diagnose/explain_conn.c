@@ -55,7 +55,7 @@ static enum diag_id idle_close_reverse(struct call_verdict *verdict, const struc
 			   "the dialog's connection to %s (opened by %s) was closed by %s after "
 			   "%.0f s idle; the next in-dialog request needed a new connection opened "
 			   "by %s, so the TLS client and server roles swapped",
-			   leg->peer_addr, opener_words(dialog_conn->direction),
+			   ip_addr_text(&leg->peer_addr).text, opener_words(dialog_conn->direction),
 			   side_words(dialog_conn->closed_by), ns_to_s(dialog_conn->idle_ns),
 			   opener_words(conn->direction));
 	diag_evidence(diag, dialog_conn->close_ts_ns, dialog_conn->id,
@@ -64,7 +64,8 @@ static enum diag_id idle_close_reverse(struct call_verdict *verdict, const struc
 		      side_words(dialog_conn->closed_by), ns_to_s(dialog_conn->idle_ns));
 	diag_evidence(diag, conn->open_ts_ns, conn->id, "new conn %llu %s %s:%u (opened by %s)",
 		      (unsigned long long)conn->id, conn->direction == DIR_OUT ? "to" : "from",
-		      conn->remote.addr, conn->remote.port, opener_words(conn->direction));
+		      ip_addr_text(&conn->remote.addr).text, conn->remote.port,
+		      opener_words(conn->direction));
 	return DIAG_IDLE_CLOSE_REVERSE;
 }
 
@@ -116,7 +117,7 @@ static void tls_evidence(struct diagnosis *diag, const struct conn *conn)
 	diag_evidence(diag, conn->tls_ts_ns, conn->id,
 		      "conn %llu %s %s:%u: TLS handshake (this host %s) failed%s: %s%s%s",
 		      (unsigned long long)conn->id, conn->direction == DIR_OUT ? "to" : "from",
-		      conn->remote.addr, conn->remote.port,
+		      ip_addr_text(&conn->remote.addr).text, conn->remote.port,
 		      conn_local_is_tls_client(conn) ? "client" : "server",
 		      conn->tls_after_handshake ? " after the handshake call had returned success"
 						: "",
@@ -185,14 +186,14 @@ static void tls_summary(struct call_verdict *verdict, enum diag_id id, const str
 		diag = verdict_add(verdict, id,
 				   "TLS to %s failed: the two sides have no protocol version or "
 				   "cipher in common",
-				   conn->remote.addr);
+				   ip_addr_text(&conn->remote.addr).text);
 		break;
 	case DIAG_TLS_CLIENT_CERT:
 		diag =
 		    verdict_add(verdict, id,
 				"TLS to %s failed: %s (server) demanded a client certificate that "
 				"%s (client) did not send or that was not trusted",
-				conn->remote.addr, server, client);
+				ip_addr_text(&conn->remote.addr).text, server, client);
 		break;
 	case DIAG_TLS_NAME_MISMATCH:
 		diag =
@@ -200,14 +201,14 @@ static void tls_summary(struct call_verdict *verdict, enum diag_id id, const str
 				"TLS to %s failed: the certificate of %s does not match the name "
 				"or address %s connected to (SNI '%s'; an IP address in Contact or "
 				"Record-Route needs the IP in the certificate, RFC 5922)",
-				conn->remote.addr, server, client, conn->sni);
+				ip_addr_text(&conn->remote.addr).text, server, client, conn->sni);
 		break;
 	case DIAG_TLS_INCOMPLETE_CHAIN:
 		diag =
 		    verdict_add(verdict, id,
 				"TLS to %s failed: %s (server) sent its certificate chain without "
 				"the intermediate %s (client) needs%s%s",
-				conn->remote.addr, server, client,
+				ip_addr_text(&conn->remote.addr).text, server, client,
 				conn->missing_issuer[0] ? ": missing " : "", conn->missing_issuer);
 		break;
 	case DIAG_TLS_LEAF_CHANGED:
@@ -215,13 +216,13 @@ static void tls_summary(struct call_verdict *verdict, enum diag_id id, const str
 				   "TLS to %s failed: the leaf certificate of %s changed since the "
 				   "last good handshake and %s no longer trusts it (a pinned leaf "
 				   "instead of its root CA)",
-				   conn->remote.addr, server, client);
+				   ip_addr_text(&conn->remote.addr).text, server, client);
 		break;
 	default:
 		diag = verdict_add(verdict, DIAG_TLS_UNTRUSTED,
 				   "TLS to %s failed: %s (client) does not trust the chain of %s "
 				   "(server)",
-				   conn->remote.addr, client, server);
+				   ip_addr_text(&conn->remote.addr).text, client, server);
 		break;
 	}
 	tls_evidence(diag, conn);
@@ -237,7 +238,8 @@ static enum diag_id connect_failed(struct call_verdict *verdict, const struct co
 {
 	struct diagnosis *diag = verdict_add(
 	    verdict, DIAG_CONNECT_FAILED, "the new connection %s %s:%u could not be made (%s%s%s)",
-	    conn->direction == DIR_IN ? "from" : "to", conn->remote.addr, conn->remote.port,
+	    conn->direction == DIR_IN ? "from" : "to", ip_addr_text(&conn->remote.addr).text,
+	    conn->remote.port,
 	    conn->how == CLOSE_REFUSED	 ? "refused"
 	    : conn->how == CLOSE_TIMEOUT ? "timed out"
 	    : conn->tls_seen		 ? "TLS handshake failed"
@@ -246,7 +248,7 @@ static enum diag_id connect_failed(struct call_verdict *verdict, const struct co
 
 	diag_evidence(diag, conn->open_ts_ns, conn->id, "conn %llu opened by %s to %s:%u",
 		      (unsigned long long)conn->id, opener_words(conn->direction),
-		      conn->remote.addr, conn->remote.port);
+		      ip_addr_text(&conn->remote.addr).text, conn->remote.port);
 	diag_evidence(diag, conn->end_ts_ns, conn->id, "ended: %s%s%s after %.3f s",
 		      close_how_name(conn->how), conn->sk_error[0] ? " " : "", conn->sk_error,
 		      ns_to_s(conn->end_ts_ns - conn->open_ts_ns));
@@ -303,7 +305,7 @@ enum diag_id explain_unanswered(struct call_verdict *verdict, const struct txn *
 			   "transaction timed out: a middlebox or the peer forgot the connection "
 			   "without FIN or RST",
 			   sip_method_str(txn->method), (unsigned long long)conn->id,
-			   conn->remote.addr);
+			   ip_addr_text(&conn->remote.addr).text);
 	diag_evidence(diag, txn->request_ts_ns, conn->id, "%s written on conn %llu%s",
 		      sip_method_str(txn->method), (unsigned long long)conn->id,
 		      txn->retransmits ? " and retransmitted" : "");

@@ -86,7 +86,7 @@ void explain_peer_request_lost(const struct correlator *corr, const struct call 
 			    "its "
 			    "new connection failed and no refresh arrived (Session-Expires %u s; "
 			    "inferred, as the request itself was never seen)",
-			    leg->peer_addr, se_s);
+			    ip_addr_text(&leg->peer_addr).text, se_s);
 		else
 			diag = verdict_add(
 			    verdict, DIAG_BYE_FAILED,
@@ -94,7 +94,7 @@ void explain_peer_request_lost(const struct correlator *corr, const struct call 
 			    "was due) could not reach this host: the peer's new connection failed "
 			    "and nothing more of the call came (inferred: the request itself was "
 			    "never seen); the call was not torn down cleanly",
-			    leg->peer_addr);
+			    ip_addr_text(&leg->peer_addr).text);
 		diag_evidence(diag, call->confirmed_ts_ns, leg->first_conn,
 			      "call up since here (first conn %llu)",
 			      (unsigned long long)leg->first_conn);
@@ -104,7 +104,8 @@ void explain_peer_request_lost(const struct correlator *corr, const struct call 
 		diag_evidence(diag, call->last_ts_ns, 0, "last SIP of the call");
 		diag_evidence(diag, a->ts_ns, conn->id,
 			      "conn %llu opened by the peer from %s:%u failed before carrying SIP",
-			      (unsigned long long)conn->id, conn->remote.addr, conn->remote.port);
+			      (unsigned long long)conn->id, ip_addr_text(&conn->remote.addr).text,
+			      conn->remote.port);
 		if (conn->calls_needing > 1)
 			diag_evidence(diag, a->ts_ns, conn->id,
 				      "the peer's connections serve all its calls: %u calls with "

@@ -17,7 +17,8 @@ static void interval_evidence(struct diagnosis *diag, const struct leg *leg)
 
 	diag_evidence(diag, st->problem_interval_start_ns, 0,
 		      "leg to %s: Session-Expires %u s, refresher %s, interval started here",
-		      leg->peer_addr, st->problem_se_s, refresher_words(st->problem_refresher));
+		      ip_addr_text(&leg->peer_addr).text, st->problem_se_s,
+		      refresher_words(st->problem_refresher));
 	diag_evidence(diag,
 		      session_timer_refresh_due_ns(st->problem_interval_start_ns, st->problem_se_s),
 		      0, "refresh due (SE/2, RFC 4028 §10)");
@@ -72,15 +73,15 @@ static enum diag_id explain_refresh(const struct correlator *corr, const struct 
 		diag = verdict_add(verdict, DIAG_REFRESH_MISSED,
 				   "no session refresh was sent to or from %s before the expiry "
 				   "deadline; the refresher was %s (Session-Expires %u s)",
-				   leg->peer_addr, refresher_words(st->problem_refresher),
-				   st->problem_se_s);
+				   ip_addr_text(&leg->peer_addr).text,
+				   refresher_words(st->problem_refresher), st->problem_se_s);
 		interval_evidence(diag, leg);
 		return DIAG_REFRESH_MISSED;
 	}
 	diag = verdict_add(verdict, DIAG_REFRESH_FAILED,
 			   "the session refresh toward %s failed (%s); the refresher was %s "
 			   "(Session-Expires %u s)",
-			   leg->peer_addr, refresh_outcome_name(st->problem),
+			   ip_addr_text(&leg->peer_addr).text, refresh_outcome_name(st->problem),
 			   refresher_words(st->problem_refresher), st->problem_se_s);
 	interval_evidence(diag, leg);
 	if (f->ts_ns) {
@@ -120,7 +121,8 @@ static void explain_expired(const struct call *call, const struct leg *leg, enum
 	    ns_to_s(call->bye_ts_ns > st->expired_ns ? call->bye_ts_ns - st->expired_ns : 0),
 	    call->hung_up_by == SIDE_LOCAL ? "this host" : "the peer",
 	    call->bye_reason[0] ? " with Reason: " : "", call->bye_reason);
-	diag_evidence(diag, st->expired_ns, 0, "expiry deadline of the leg to %s", leg->peer_addr);
+	diag_evidence(diag, st->expired_ns, 0, "expiry deadline of the leg to %s",
+		      ip_addr_text(&leg->peer_addr).text);
 	diag_evidence(diag, call->bye_ts_ns, 0, "BYE sent by %s%s%s",
 		      call->hung_up_by == SIDE_LOCAL ? "this host" : "the peer",
 		      call->bye_reason[0] ? ", Reason: " : "", call->bye_reason);
@@ -134,13 +136,13 @@ static void explain_conflict(const struct leg *leg, struct call_verdict *verdict
 
 	if (!st->no_refresher && !st->flips)
 		return;
-	diag =
-	    verdict_add(verdict, DIAG_REFRESHER_CONFLICT,
-			"the session refresher on the leg to %s is ambiguous: %s", leg->peer_addr,
-			st->no_refresher ? "a 2xx carried Session-Expires without a refresher "
-					   "parameter (RFC 4028 §9 requires one)"
-					 : "the refresher role moved without a refresh from "
-					   "the side that took it over");
+	diag = verdict_add(verdict, DIAG_REFRESHER_CONFLICT,
+			   "the session refresher on the leg to %s is ambiguous: %s",
+			   ip_addr_text(&leg->peer_addr).text,
+			   st->no_refresher ? "a 2xx carried Session-Expires without a refresher "
+					      "parameter (RFC 4028 §9 requires one)"
+					    : "the refresher role moved without a refresh from "
+					      "the side that took it over");
 	diag_evidence(diag, st->interval_start_ns, 0,
 		      "2xx without refresher: %u, role flips: %u, hand-overs by a refresh: %u",
 		      st->no_refresher, st->flips, st->handovers);
@@ -172,7 +174,7 @@ void explain_risk(const struct correlator *corr, const struct call *call,
 	for (unsigned l = 0; l < call->n_legs; l++) {
 		const struct leg *leg = &call->legs[l];
 		const struct peer *peer =
-		    peer_table_find((struct peer_table *)&corr->peers, leg->peer_addr);
+		    peer_table_find((struct peer_table *)&corr->peers, &leg->peer_addr);
 		uint64_t end_ns = call->end_ts_ns ? call->end_ts_ns : call->last_ts_ns;
 		uint64_t length_ns = end_ns - call->confirmed_ts_ns;
 		uint64_t refresh_ns = (uint64_t)leg->timer.se_s * NS_PER_S / 2;
@@ -187,7 +189,7 @@ void explain_risk(const struct correlator *corr, const struct call *call,
 		    verdict, DIAG_RISK_IDLE_TIMEOUT,
 		    "connections to %s are closed after %.0f s idle, shorter than %s (%.0f s): "
 		    "refreshes and late BYEs depend on a new connection opened by %s; %s",
-		    leg->peer_addr, ns_to_s(peer->idle_close_ns),
+		    ip_addr_text(&leg->peer_addr).text, ns_to_s(peer->idle_close_ns),
 		    refresh_ns && refresh_ns > peer->idle_close_ns ? "the refresh interval"
 								   : "this call",
 		    ns_to_s(refresh_ns && refresh_ns > peer->idle_close_ns ? refresh_ns

@@ -27,16 +27,14 @@ void call_table_init(struct call_table *table, const struct call_table_config *c
 	table->done = done;
 	table->done_ctx = done_ctx;
 	TAILQ_INIT(&table->lru);
-	str_pool_init(&table->peer_addrs);
 }
 
-static void leg_free(struct call_table *table, struct leg *leg)
+static void leg_free(struct leg *leg)
 {
 	for (unsigned i = 0; i < leg->n_txns; i++)
 		heap_text_free(&leg->txns[i].reason);
 	free(leg->txns);
 	free(leg->attempts);
-	str_pool_put(&table->peer_addrs, leg->peer_addr);
 }
 
 static void call_retire(struct call_table *table, struct call *call)
@@ -47,7 +45,7 @@ static void call_retire(struct call_table *table, struct call *call)
 	if (table->done)
 		table->done(call, table->done_ctx);
 	for (unsigned i = 0; i < call->n_legs; i++)
-		leg_free(table, &call->legs[i]);
+		leg_free(&call->legs[i]);
 	free(call->legs);
 	heap_text_free(&call->bye_reason);
 	free(call);
@@ -108,28 +106,21 @@ void call_table_age(struct call_table *table, uint64_t now_ns)
 	}
 }
 
-struct leg *call_leg(struct call_table *table, struct call *call, const char *peer_addr,
-		     enum transport transport)
+struct leg *call_leg(struct call *call, const struct ip_addr *peer_addr, enum transport transport)
 {
-	const char *pooled;
 	struct leg *legs;
 
 	for (unsigned i = 0; i < call->n_legs; i++)
-		if (!strcmp(call->legs[i].peer_addr, peer_addr))
+		if (ip_addr_equal(&call->legs[i].peer_addr, peer_addr))
 			return &call->legs[i];
 	if (call->n_legs == CALL_MAX_LEGS)
 		return NULL;
-	pooled = str_pool_get(&table->peer_addrs, peer_addr);
-	if (!pooled)
-		return NULL;
 	legs = realloc(call->legs, (call->n_legs + 1) * sizeof(*legs));
-	if (!legs) {
-		str_pool_put(&table->peer_addrs, pooled);
+	if (!legs)
 		return NULL;
-	}
 	call->legs = legs;
 	memset(&legs[call->n_legs], 0, sizeof(*legs));
-	legs[call->n_legs].peer_addr = pooled;
+	legs[call->n_legs].peer_addr = *peer_addr;
 	legs[call->n_legs].transport = transport;
 	return &legs[call->n_legs++];
 }

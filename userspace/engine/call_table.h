@@ -16,7 +16,6 @@
 #include "event.h"
 #include "session_timer.h"
 #include "sip_fields.h"
-#include "str_pool.h"
 
 #define CALL_MAX_LEGS	 4
 #define LEG_MAX_ATTEMPTS 4
@@ -73,7 +72,7 @@ struct conn_attempt {
 };
 
 struct leg {
-	const char *peer_addr;	   /* interned in the call table's pool */
+	struct ip_addr peer_addr;
 	uint64_t conn, first_conn; /* 0 on UDP */
 	struct txn *txns;
 	struct conn_attempt *attempts; /* failed, while the call needed one; NULL when none */
@@ -114,7 +113,6 @@ struct call_table {
 	void *done_ctx;
 	void *root;
 	TAILQ_HEAD(, call) lru;
-	struct str_pool peer_addrs; /* the legs' peer addresses */
 	unsigned count;
 	unsigned long evicted;
 };
@@ -134,8 +132,7 @@ struct call *call_table_touch(struct call_table *table, const char *call_id, uin
 void call_table_age(struct call_table *table, uint64_t now_ns);
 
 /* The leg toward PEER_ADDR, created when absent (NULL: out of memory or too many legs). */
-struct leg *call_leg(struct call_table *table, struct call *call, const char *peer_addr,
-		     enum transport transport);
+struct leg *call_leg(struct call *call, const struct ip_addr *peer_addr, enum transport transport);
 
 #define call_table_foreach(table, c) TAILQ_FOREACH(c, &(table)->lru, lru)
 

@@ -200,7 +200,7 @@ struct conn *conn_table_apply(struct conn_table *table, const struct event *ev)
 			conn->last_sip_out_ts_ns = ev->ts_ns;
 		else
 			conn->last_sip_in_ts_ns = ev->ts_ns;
-		if (!conn->remote.addr[0]) {
+		if (!ip_addr_given(&conn->remote.addr)) {
 			conn->local = ev->sip.local;
 			conn->remote = ev->sip.remote;
 		}

@@ -114,7 +114,8 @@ static int attribute_failure(struct correlator *corr, struct conn *conn)
 		bool needed = false;
 		for (unsigned l = 0; l < call->n_legs; l++) {
 			struct leg *leg = &call->legs[l];
-			if (strcmp(leg->peer_addr, conn->remote.addr) || leg->conn == conn->id)
+			if (!ip_addr_equal(&leg->peer_addr, &conn->remote.addr) ||
+			    leg->conn == conn->id)
 				continue;
 			unsigned n_attempts = leg->n_attempts;
 			if (!call_needs_conn(call, leg, ts_ns, correlator_txn_timeout_ns(corr),
@@ -148,7 +149,7 @@ static int feed_sip(struct correlator *corr, const struct event *ev)
 {
 	struct sip_fields fields;
 	struct sip_on_leg msg = {.fields = &fields, .ts_ns = ev->ts_ns, .dir = ev->sip.dir};
-	const char *peer_addr = ev->sip.remote.addr;
+	const struct ip_addr *peer_addr = &ev->sip.remote.addr;
 	struct call *call;
 	struct leg *leg;
 	char err[160];
@@ -166,8 +167,8 @@ static int feed_sip(struct correlator *corr, const struct event *ev)
 		if (!conn || peer_table_learn(&corr->peers, conn, ev))
 			return -ENOMEM;
 		msg.conn = conn;
-		if (!peer_addr[0])
-			peer_addr = conn->remote.addr;
+		if (!ip_addr_given(peer_addr))
+			peer_addr = &conn->remote.addr;
 	}
 	call = call_table_touch(&corr->calls, fields.call_id, ev->ts_ns);
 	if (!call)
@@ -175,7 +176,7 @@ static int feed_sip(struct correlator *corr, const struct event *ev)
 	/* timers that fell due before this message come first (a BYE at expiry) */
 	dialog_advance(call, ev->ts_ns, correlator_txn_timeout_ns(corr));
 	notify(corr, call);
-	leg = call_leg(&corr->calls, call, peer_addr, ev->sip.transport);
+	leg = call_leg(call, peer_addr, ev->sip.transport);
 	if (!leg)
 		return 0; /* more legs than CALL_MAX_LEGS: the first ones tell the story */
 	if (leg->conn)

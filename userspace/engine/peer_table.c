@@ -10,7 +10,7 @@
 
 static int peer_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct peer *)a)->addr, ((const struct peer *)b)->addr);
+	return ip_addr_cmp(&((const struct peer *)a)->addr, &((const struct peer *)b)->addr);
 }
 
 void peer_table_init(struct peer_table *table, unsigned max_peers)
@@ -34,17 +34,16 @@ void peer_table_free(struct peer_table *table)
 		peer_remove(table, TAILQ_FIRST(&table->lru));
 }
 
-struct peer *peer_table_find(struct peer_table *table, const char *addr)
+struct peer *peer_table_find(struct peer_table *table, const struct ip_addr *addr)
 {
-	struct peer key;
+	struct peer key = {.addr = *addr};
 	void *node;
 
-	snprintf(key.addr, sizeof(key.addr), "%s", addr);
 	node = tfind(&key, &table->root, peer_cmp);
 	return node ? *(struct peer **)node : NULL;
 }
 
-static struct peer *peer_touch(struct peer_table *table, const char *addr, uint64_t ts_ns)
+static struct peer *peer_touch(struct peer_table *table, const struct ip_addr *addr, uint64_t ts_ns)
 {
 	struct peer *peer = peer_table_find(table, addr);
 
@@ -56,7 +55,7 @@ static struct peer *peer_touch(struct peer_table *table, const char *addr, uint6
 		peer = calloc(1, sizeof(*peer));
 		if (!peer)
 			return NULL;
-		snprintf(peer->addr, sizeof(peer->addr), "%s", addr);
+		peer->addr = *addr;
 		if (!tsearch(peer, &table->root, peer_cmp)) {
 			free(peer);
 			return NULL;
@@ -96,9 +95,9 @@ int peer_table_learn(struct peer_table *table, struct conn *conn, const struct e
 {
 	struct peer *peer;
 
-	if (!conn->remote.addr[0])
+	if (!ip_addr_given(&conn->remote.addr))
 		return 0;
-	peer = peer_touch(table, conn->remote.addr, ev->ts_ns);
+	peer = peer_touch(table, &conn->remote.addr, ev->ts_ns);
 	if (!peer)
 		return -ENOMEM;
 	if (ev->kind == EV_TLS_HANDSHAKE) {

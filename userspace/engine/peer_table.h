@@ -19,7 +19,7 @@ struct peer_leaf {
 };
 
 struct peer {
-	char addr[EV_ADDR_LEN];
+	struct ip_addr addr;
 	struct peer_leaf good_leaf[2]; /* by sender of the server chain: [0] local, [1] peer */
 	/* the shortest idle time after which a connection to this peer was closed (FIN) */
 	uint64_t idle_close_ns, idle_close_conn, idle_close_ts_ns;
@@ -43,7 +43,7 @@ struct peer_table {
 
 void peer_table_init(struct peer_table *table, unsigned max_peers);
 void peer_table_free(struct peer_table *table);
-struct peer *peer_table_find(struct peer_table *table, const char *addr);
+struct peer *peer_table_find(struct peer_table *table, const struct ip_addr *addr);
 
 /* Learns from the connection after EV was applied to it; may fill conn->earlier_leaf_*.
  * Returns 0 or -ENOMEM. */

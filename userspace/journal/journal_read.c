@@ -93,23 +93,45 @@ static const char *const level_names[] = {"", "warning", "fatal", NULL};
 static const char *const verdict_names[] = {
     "", "ok", "incomplete", "untrusted", "expired", "not_yet_valid", "name_mismatch", NULL};
 
+/* An address as the writer puts it (ip_addr_text); absent or null leaves *out untouched. */
+static int get_addr(json_t *obj, const char *field, bool required, struct ip_addr *out,
+		    struct field_error *fe)
+{
+	char text[IP_ADDR_TEXT_LEN + 1] = "";
+	json_t *v = json_object_get(obj, field);
+	int rc = get_str(obj, field, required, text, sizeof(text), fe);
+
+	if (rc || !v || json_is_null(v))
+		return rc;
+	if (json_string_length(v) != strlen(text) || !ip_addr_parse(out, text))
+		return fail(fe, field, "not an IP address");
+	return 0;
+}
+
+static int get_port(json_t *obj, const char *field, bool required, uint16_t *out,
+		    struct field_error *fe)
+{
+	uint64_t port = *out;
+	int rc = get_u64(obj, field, required, &port, fe);
+
+	if (rc)
+		return rc;
+	if (port > 65535)
+		return fail(fe, field, "out of range");
+	*out = (uint16_t)port;
+	return 0;
+}
+
 static int get_endpoints(json_t *obj, struct endpoint *local, struct endpoint *remote,
 			 bool required, struct field_error *fe)
 {
-	uint64_t lport = 0, rport = 0;
 	int rc;
 
-	if ((rc = get_str(obj, "laddr", required, local->addr, sizeof(local->addr), fe)) ||
-	    (rc = get_str(obj, "raddr", required, remote->addr, sizeof(remote->addr), fe)) ||
-	    (rc = get_u64(obj, "lport", required, &lport, fe)) ||
-	    (rc = get_u64(obj, "rport", required, &rport, fe)))
+	if ((rc = get_port(obj, "lport", required, &local->port, fe)) ||
+	    (rc = get_port(obj, "rport", required, &remote->port, fe)) ||
+	    (rc = get_addr(obj, "laddr", required, &local->addr, fe)) ||
+	    (rc = get_addr(obj, "raddr", required, &remote->addr, fe)))
 		return rc;
-	if (lport > 65535)
-		return fail(fe, "lport", "out of range");
-	if (rport > 65535)
-		return fail(fe, "rport", "out of range");
-	local->port = (uint16_t)lport;
-	remote->port = (uint16_t)rport;
 	return 0;
 }
 

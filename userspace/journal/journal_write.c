@@ -41,12 +41,17 @@ static const char *side_or_null(enum side side)
 	return side == SIDE_LOCAL ? "local" : side == SIDE_PEER ? "peer" : NULL;
 }
 
-/* Addresses are inet_ntop text: ASCII. */
+/* Address text is ASCII. */
+static json_t *addr_string(const struct ip_addr *addr)
+{
+	return json_string_nocheck(ip_addr_text(addr).text);
+}
+
 static int set_endpoints(json_t *obj, const struct endpoint *local, const struct endpoint *remote)
 {
-	return set(obj, "laddr", json_string_nocheck(local->addr)) |
+	return set(obj, "laddr", addr_string(&local->addr)) |
 	       set(obj, "lport", json_integer(local->port)) |
-	       set(obj, "raddr", json_string_nocheck(remote->addr)) |
+	       set(obj, "raddr", addr_string(&remote->addr)) |
 	       set(obj, "rport", json_integer(remote->port));
 }
 
@@ -228,8 +233,8 @@ static json_t *epoch_time(int64_t epoch_s)
 static int set_leaf_changed(json_t *obj, const struct ev_tls_leaf_changed *leaf)
 {
 	return set(obj, "from", str_or_null(side_or_null(leaf->from))) |
-	       set(obj, "peer", json_string(leaf->peer)) |
-	       set(obj, "peer_port", leaf->peer_port ? json_integer(leaf->peer_port) : NULL) |
+	       set(obj, "peer", addr_string(&leaf->peer.addr)) |
+	       set(obj, "peer_port", leaf->peer.port ? json_integer(leaf->peer.port) : NULL) |
 	       set(obj, "sni", str_or_null(leaf->sni)) |
 	       set(obj, "old", json_string(leaf->old_sha256)) |
 	       set(obj, "new", json_string(leaf->new_sha256)) |

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ip_addr.h"
+
 enum event_kind {
 	EV_CONN_OPEN,
 	EV_CONN_CLOSE, /* the first close of an established connection; its conn_end may be late */
@@ -67,11 +69,10 @@ enum chain_verdict {
 	CHAIN_NAME_MISMATCH,
 };
 
-#define EV_ADDR_LEN 48 /* INET6_ADDRSTRLEN rounded up */
 #define EV_NAME_LEN 128
 
 struct endpoint {
-	char addr[EV_ADDR_LEN];
+	struct ip_addr addr;
 	uint16_t port;
 };
 
@@ -117,7 +118,7 @@ struct ev_tls_handshake {
 	char error[EV_NAME_LEN];	/* OpenSSL reason, "" when none */
 	char verify_error[EV_NAME_LEN]; /* X509 verify string, "" when none */
 	char error_detail[256];		/* libssl: the OpenSSL error string, "" when none */
-	struct endpoint local, remote;	/* libssl: the socket; addr "" when not given */
+	struct endpoint local, remote;	/* libssl: the socket; addr not given otherwise */
 	struct ev_libssl libssl;
 };
 
@@ -160,8 +161,7 @@ struct ev_tls_hello {
 /* A peer presents another leaf certificate than the last time it was seen. */
 struct ev_tls_leaf_changed {
 	enum side from;
-	char peer[EV_ADDR_LEN];
-	uint16_t peer_port; /* 0 for a client certificate (its port changes) */
+	struct endpoint peer; /* port 0 for a client certificate (its port changes) */
 	char sni[256];
 	char old_sha256[65], new_sha256[65];
 	char *old_subject, *new_subject;      /* owned */

@@ -31,7 +31,6 @@ struct src_conn {
 	uint64_t id;
 	int local_side; /* enum tcp_side of this host */
 	struct endpoint local, remote;
-	uint8_t family, local_addr[16], remote_addr[16];
 	enum stream_kind kind;
 	struct tls_conn tls;
 	struct sip_stream sip[2]; /* by enum tcp_side of the sender */
@@ -90,7 +89,7 @@ static void emit(struct source *src, struct event *ev)
 
 static void set_endpoint(struct endpoint *ep, uint8_t family, const uint8_t addr[16], uint16_t port)
 {
-	packet_addr_str(family, addr, ep->addr, sizeof(ep->addr));
+	ip_addr_set(&ep->addr, family, addr);
 	ep->port = port;
 }
 
@@ -252,18 +251,17 @@ static void on_certificate(struct src_conn *c, const struct tls_record_event *te
 	struct event ev = {.kind = EV_TLS_CHAIN, .ts_ns = tev->ts_ns, .conn = c->id};
 	const struct tls_certificate_list *list = &tev->certificate;
 	struct tls_chain_result result;
-	char server_ip[EV_ADDR_LEN];
+	struct ip_addr_text server_ip =
+	    ip_addr_text(c->local_side == TCP_SIDE_SERVER ? &c->local.addr : &c->remote.addr);
 	struct tls_chain_request req = {
 	    .certs = list->certs,
 	    .count = list->count,
 	    .host = sender == TCP_SIDE_SERVER && c->sni[0] ? c->sni : NULL,
-	    .ip = server_ip,
+	    .ip = server_ip.text,
 	    .at_epoch_s = (int64_t)(tev->ts_ns / NS_PER_S),
 	    .sender = sender == TCP_SIDE_SERVER ? TLS_CHAIN_FROM_SERVER : TLS_CHAIN_FROM_CLIENT,
 	};
 
-	snprintf(server_ip, sizeof(server_ip), "%s",
-		 c->local_side == TCP_SIDE_SERVER ? c->local.addr : c->remote.addr);
 	ev.chain.from = side_of(c, sender);
 	snprintf(ev.chain.sni, sizeof(ev.chain.sni), "%s", c->sni);
 	ev.chain.certs = calloc(list->count ? list->count : 1, sizeof(*ev.chain.certs));
@@ -404,9 +402,6 @@ static void on_open(void *user, const struct tcp_conn *tc, uint64_t ts_ns)
 	c->src = src;
 	c->id = tc->id;
 	c->local_side = end;
-	c->family = tc->family;
-	memcpy(c->local_addr, tc->end[end].addr, 16);
-	memcpy(c->remote_addr, tc->end[!end].addr, 16);
 	set_endpoint(&c->local, tc->family, tc->end[end].addr, tc->end[end].port);
 	set_endpoint(&c->remote, tc->family, tc->end[!end].addr, tc->end[!end].port);
 	tls_conn_init(&c->tls);
@@ -679,8 +674,8 @@ static int set_local(struct source *src, const char *path, struct capture_error 
 		src->stats->local_inferred = rc == 0;
 	}
 	if (src->local.count)
-		packet_addr_str(src->local.addrs[0].family, src->local.addrs[0].addr,
-				src->stats->local_addr, sizeof(src->stats->local_addr));
+		ip_addr_set(&src->stats->local_addr, src->local.addrs[0].family,
+			    src->local.addrs[0].addr);
 	return 0;
 }
 

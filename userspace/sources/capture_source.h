@@ -36,7 +36,7 @@ typedef void (*capture_progress_fn)(void *ctx, uint64_t file_offset);
 
 struct capture_source_stats {
 	struct capture_replay_stats replay;
-	char local_addr[EV_ADDR_LEN]; /* the inferred (or first given) local address */
+	struct ip_addr local_addr; /* the inferred (or first given) local address */
 	bool local_inferred;
 	uint64_t events, sip_messages, synthetic_sip, tls_handshakes, conns_ignored;
 };

@@ -1,4 +1,3 @@
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,25 +10,16 @@
 
 #include "tls_event.h"
 
-/* The contract writes IPv4 dotted, also for IPv4-mapped addresses on an IPv6 socket: bytes
- * gets the address as the wire carries it, text its inet_ntop form. */
-static void addr_convert(const __u8 *addr, __u16 family, uint8_t *out_family, uint8_t bytes[16],
-			 char *text)
+/* The contract writes IPv4 dotted, also for IPv4-mapped addresses on an IPv6 socket: the
+ * address as the wire carries it. */
+static void addr_convert(const __u8 *addr, __u16 family, struct ip_addr *out)
 {
 	static const __u8 v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
-	memset(bytes, 0, 16);
-	if (family == AF_INET6 && memcmp(addr, v4_mapped, sizeof(v4_mapped)) == 0) {
-		*out_family = AF_INET;
-		memcpy(bytes, addr + 12, 4);
-	} else if (family == AF_INET) {
-		*out_family = AF_INET;
-		memcpy(bytes, addr, 4);
-	} else {
-		*out_family = AF_INET6;
-		memcpy(bytes, addr, 16);
-	}
-	inet_ntop(*out_family, bytes, text, INET6_ADDRSTRLEN);
+	if (family == AF_INET6 && memcmp(addr, v4_mapped, sizeof(v4_mapped)) == 0)
+		ip_addr_set(out, AF_INET, addr + 12);
+	else
+		ip_addr_set(out, family == AF_INET ? AF_INET : AF_INET6, addr);
 }
 
 static const char *mapped_by_name(__u8 source)
@@ -56,8 +46,8 @@ static void head_convert(const struct ssl_event_head *head, int64_t offset_ns, s
 	ev->tid = head->tid;
 	memcpy(ev->comm, head->comm, SSL_COMM_LEN);
 	ev->comm[SSL_COMM_LEN] = '\0';
-	addr_convert(head->conn.laddr, head->conn.family, &ev->family, ev->laddr_bytes, ev->laddr);
-	addr_convert(head->conn.raddr, head->conn.family, &ev->family, ev->raddr_bytes, ev->raddr);
+	addr_convert(head->conn.laddr, head->conn.family, &ev->laddr);
+	addr_convert(head->conn.raddr, head->conn.family, &ev->raddr);
 	ev->lport = head->conn.lport;
 	ev->rport = head->conn.rport;
 	ev->mapped_by = mapped_by_name(head->conn.bind_source);
@@ -202,9 +192,9 @@ static void libssl_fields(const struct tls_event *tls, struct ev_libssl *libssl,
 	libssl->pid = tls->pid;
 	text_copy(libssl->comm, sizeof(libssl->comm), tls->comm);
 	libssl->netns = tls->netns;
-	text_copy(local->addr, sizeof(local->addr), tls->laddr);
+	local->addr = tls->laddr;
 	local->port = tls->lport;
-	text_copy(remote->addr, sizeof(remote->addr), tls->raddr);
+	remote->addr = tls->raddr;
 	remote->port = tls->rport;
 }
 

@@ -48,12 +48,8 @@ struct tls_event {
 	uint32_t pid;
 	uint32_t tid;
 	char comm[SSL_COMM_LEN + 1];
-	char laddr[INET6_ADDRSTRLEN];
-	char raddr[INET6_ADDRSTRLEN];
-	/* the same addresses in network order: AF_INET (also for IPv4-mapped ones, as the wire
-	 * carries them) in the first 4 bytes, or AF_INET6 */
-	uint8_t family;
-	uint8_t laddr_bytes[16], raddr_bytes[16];
+	/* AF_INET also for IPv4-mapped addresses, as the wire carries them */
+	struct ip_addr laddr, raddr;
 	uint16_t lport;
 	uint16_t rport;
 	const char *mapped_by;		/* "in_call", "recv_before", "send_after" */

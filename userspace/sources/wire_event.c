@@ -1,13 +1,10 @@
-#include <arpa/inet.h>
 #include <errno.h>
 
 #include "wire_event.h"
 
 static void endpoint_of(struct endpoint *out, uint8_t family, const struct tcp_endpoint *end)
 {
-	/* inet_ntop writes RFC 5952 text for IPv6. */
-	if (!inet_ntop(family, end->addr, out->addr, sizeof(out->addr)))
-		out->addr[0] = '\0';
+	ip_addr_set(&out->addr, family, end->addr);
 	out->port = end->port;
 }
 

@@ -1,4 +1,3 @@
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,17 +84,19 @@ static void on_client_hello(struct wire_tls *tls, const struct tls_client_hello 
 }
 
 /* "addr/port/role/sni": who sends this leaf. A server is known by its address, port and the
- * name asked for; a client certificate by its address alone (its port changes). */
+ * name asked for; a client certificate by its address alone (its port changes: PEER's is 0). */
 static void peer_key(const struct wire_tls *tls, unsigned sender, char *key, size_t key_len,
-		     char *addr, size_t addr_len)
+		     struct endpoint *peer)
 {
 	const struct tcp_endpoint *end = &tls->stream->end[sender];
 
-	inet_ntop(tls->stream->family, end->addr, addr, addr_len);
+	ip_addr_set(&peer->addr, tls->stream->family, end->addr);
+	peer->port = sender == TCP_SIDE_SERVER ? end->port : 0;
 	if (sender == TCP_SIDE_SERVER)
-		snprintf(key, key_len, "%s/%u/server/%s", addr, end->port, tls->sni);
+		snprintf(key, key_len, "%s/%u/server/%s", ip_addr_text(&peer->addr).text,
+			 peer->port, tls->sni);
 	else
-		snprintf(key, key_len, "%s/-/client/", addr);
+		snprintf(key, key_len, "%s/-/client/", ip_addr_text(&peer->addr).text);
 }
 
 static void check_leaf(struct wire_tls *tls, unsigned sender, const struct tls_cert_info *leaf,
@@ -103,14 +104,12 @@ static void check_leaf(struct wire_tls *tls, unsigned sender, const struct tls_c
 {
 	struct event body = {.kind = EV_TLS_LEAF_CHANGED};
 	struct ev_tls_leaf_changed *changed = &body.leaf;
-	char key[400], addr[64];
+	char key[400];
 	struct leaf_seen before;
 
-	peer_key(tls, sender, key, sizeof(key), addr, sizeof(addr));
+	peer_key(tls, sender, key, sizeof(key), &changed->peer);
 	if (leaf_tracker_note(tls->env->leaves, key, leaf, &before) != 1)
 		return;
-	copy_text(changed->peer, sizeof(changed->peer), addr);
-	changed->peer_port = sender == TCP_SIDE_SERVER ? tls->stream->end[sender].port : 0;
 	copy_text(changed->sni, sizeof(changed->sni), tls->sni);
 	copy_text(changed->old_sha256, sizeof(changed->old_sha256), before.sha256);
 	copy_text(changed->new_sha256, sizeof(changed->new_sha256), leaf->sha256);
@@ -159,7 +158,8 @@ static void on_certificate(struct wire_tls *tls, const struct tls_record_event *
 	struct tls_cert_info *certs = tls->env->certs;
 	struct tls_chain_result result;
 	struct event body;
-	char server_ip[64];
+	struct ip_addr server;
+	struct ip_addr_text server_ip;
 	size_t decoded = 0;
 	struct tls_chain_request request = {
 	    .certs = list->certs,
@@ -172,10 +172,12 @@ static void on_certificate(struct wire_tls *tls, const struct tls_record_event *
 
 	if (!list->count)
 		return; /* a client asked for a certificate that had none (RFC 5246 §7.4.6) */
-	if (sender == TCP_SIDE_SERVER && !request.host &&
-	    inet_ntop(tls->stream->family, tls->stream->end[TCP_SIDE_SERVER].addr, server_ip,
-		      sizeof(server_ip)))
-		request.ip = server_ip;
+	if (sender == TCP_SIDE_SERVER && !request.host) {
+		ip_addr_set(&server, tls->stream->family, tls->stream->end[TCP_SIDE_SERVER].addr);
+		server_ip = ip_addr_text(&server);
+		if (server_ip.text[0])
+			request.ip = server_ip.text;
+	}
 	for (size_t i = 0; i < list->count; i++)
 		if (!tls_cert_decode(list->certs[i].ptr, list->certs[i].len, &certs[decoded]))
 			decoded++;

@@ -83,7 +83,7 @@ static int note_invite(struct call_index *index, const struct event *ev, struct 
 		return 0;
 	sip_uri_user(msg->from.uri.ptr, msg->from.uri.len, e->from_user, sizeof(e->from_user));
 	sip_uri_user(msg->to.uri.ptr, msg->to.uri.len, e->to_user, sizeof(e->to_user));
-	snprintf(e->peer_addr, sizeof(e->peer_addr), "%s", ev->sip.remote.addr);
+	e->peer_addr = ip_addr_text(&ev->sip.remote.addr);
 	return 0;
 }
 
@@ -110,7 +110,7 @@ static void on_call(const struct correlator *corr, const struct call *call, void
 		    st->problem ? st->problem_interval_start_ns : st->interval_start_ns;
 		uint32_t se_s = st->problem ? st->problem_se_s : st->se_s;
 
-		snprintf(t->peer_addr, sizeof(t->peer_addr), "%s", call->legs[l].peer_addr);
+		t->peer_addr = ip_addr_text(&call->legs[l].peer_addr);
 		t->active = st->se_s > 0;
 		t->se_s = se_s;
 		t->refresher = st->problem ? st->problem_refresher : st->refresher;

@@ -14,7 +14,7 @@
 #define CALL_USER_LEN 64
 
 struct leg_timer {
-	char peer_addr[EV_ADDR_LEN];
+	struct ip_addr_text peer_addr;
 	bool active;
 	uint32_t se_s;
 	enum side refresher;
@@ -25,7 +25,7 @@ struct call_entry {
 	char call_id[SIP_CALL_ID_LEN];
 	uint64_t first_ts_ns, last_ts_ns;
 	char from_user[CALL_USER_LEN], to_user[CALL_USER_LEN]; /* first INVITE's From and To */
-	char peer_addr[EV_ADDR_LEN];			       /* the first INVITE's other end */
+	struct ip_addr_text peer_addr;			       /* the first INVITE's other end */
 	bool failed;					       /* a failure diagnosis */
 	struct call_verdict *verdict;			       /* NULL: nothing to say */
 	struct leg_timer timers[CALL_MAX_LEGS];

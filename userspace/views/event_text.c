@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "event_text.h"
@@ -42,12 +43,8 @@ static void format_seconds(char *text, size_t len, uint64_t ns, bool unknown)
 
 static void format_endpoint(char *text, size_t len, const struct endpoint *end)
 {
-	const char *addr = end->addr;
-
-	if (strchr(addr, ':'))
-		snprintf(text, len, "[%s]:%u", addr, end->port);
-	else
-		snprintf(text, len, "%s:%u", addr, end->port);
+	snprintf(text, len, end->addr.family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+		 ip_addr_text(&end->addr).text, end->port);
 }
 
 static const char *how_text(enum close_how how)
@@ -178,8 +175,8 @@ static void write_leaf_changed(FILE *out, const struct event *ev)
 
 	write_prefix(out, ev, "LEAF");
 	fprintf(out, " from=%s peer=%s sni=%s changed %.*s -> %.*s (\"%s\" until %s)",
-		side_text(leaf->from), text_or_dash(leaf->peer), text_or_dash(leaf->sni), SHA_SHOWN,
-		leaf->old_sha256, SHA_SHOWN, leaf->new_sha256,
+		side_text(leaf->from), text_or_dash(ip_addr_text(&leaf->peer.addr).text),
+		text_or_dash(leaf->sni), SHA_SHOWN, leaf->old_sha256, SHA_SHOWN, leaf->new_sha256,
 		leaf->new_subject ? leaf->new_subject : "",
 		epoch_rfc3339(leaf->new_not_after, not_after, sizeof(not_after)) ? not_after : "-");
 }

@@ -1,92 +1,14 @@
 /* Failure report rows -> calls. */
-#include <ctype.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
 #include "failure_match.h"
+#include "ip_addr.h"
+#include "phone_number.h"
 
-#define NS_PER_S 1000000000ull
-
-static size_t digits_of(const char *s, char *out, size_t out_len)
-{
-	size_t n = 0;
-	for (; *s && n + 1 < out_len; s++)
-		if (isdigit((unsigned char)*s))
-			out[n++] = *s;
-	out[n] = '\0';
-	return n;
-}
-
-bool phone_numbers_match(const char *a, const char *b)
-{
-	char da[64], db[64];
-	size_t na = digits_of(a, da, sizeof(da)), nb = digits_of(b, db, sizeof(db));
-	const char *pa = da, *pb = db;
-	size_t shorter;
-
-	/* trunk and international prefixes ("0", "00") are leading zeros */
-	while (*pa == '0')
-		pa++, na--;
-	while (*pb == '0')
-		pb++, nb--;
-	shorter = na < nb ? na : nb;
-
-	if (!na || !nb) /* names, not numbers ("alice") */
-		return a[0] && !strcasecmp(a, b);
-	if (na == nb)
-		return !strcmp(pa, pb);
-	return shorter >= 6 && !strcmp(pa + na - shorter, pb + nb - shorter);
-}
-
-/* Up to 9 digits after the point as nanoseconds, without floating point rounding. */
-static const char *parse_fraction_ns(const char *p, uint64_t *ns)
-{
-	uint64_t scale = 100000000;
-
-	*ns = 0;
-	for (; isdigit((unsigned char)*p); p++, scale /= 10)
-		*ns += (uint64_t)(*p - '0') * scale;
-	return p;
-}
-
-int report_time_parse(const char *text, uint64_t *ts_ns)
-{
-	struct tm tm = {0};
-	const char *rest;
-	uint64_t frac_ns = 0;
-	char *end;
-
-	while (isspace((unsigned char)*text))
-		text++;
-	if (!isdigit((unsigned char)*text))
-		return -EINVAL;
-	unsigned long long secs = strtoull(text, &end, 10);
-	if (*end == '.' || !*end) {
-		if (*end)
-			end = (char *)parse_fraction_ns(end + 1, &frac_ns);
-		if (*end)
-			return -EINVAL;
-		*ts_ns = secs * NS_PER_S + frac_ns;
-		return 0;
-	}
-	rest = strptime(text, "%Y-%m-%d", &tm);
-	if (!rest || (*rest != ' ' && *rest != 'T'))
-		return -EINVAL;
-	rest = strptime(rest + 1, "%H:%M:%S", &tm);
-	if (!rest)
-		return -EINVAL;
-	if (*rest == '.' || *rest == ',')
-		rest = parse_fraction_ns(rest + 1, &frac_ns);
-	if (*rest == 'Z')
-		rest++;
-	if (*rest)
-		return -EINVAL;
-	*ts_ns = (uint64_t)timegm(&tm) * NS_PER_S + frac_ns;
-	return 0;
-}
+#define NS_PER_S	 1000000000ll
+#define QUARTER_HOUR_S	 900
+#define ZONE_SHIFT_MAX_S (14 * 3600) /* UTC-12 to UTC+14 */
 
 static uint64_t distance_ns(const struct call_entry *call, uint64_t ts_ns)
 {
@@ -97,67 +19,124 @@ static uint64_t distance_ns(const struct call_entry *call, uint64_t ts_ns)
 	return 0;
 }
 
-static bool numbers_fit(const struct call_entry *call, const struct failure_row *row)
+/* PEER as ip_addr_text writes it ("2001:DB8:0::1" is "2001:db8::1"), when it is an address. */
+static bool peer_seen(const struct call_entry *call, const char *peer_text)
 {
-	bool given = false;
+	struct ip_addr addr;
+	struct ip_addr_text canonical = {{0}};
+	const char *peer = peer_text;
+	bool seen;
 
-	if (row->caller[0]) {
-		if (!phone_numbers_match(row->caller, call->from_user))
-			return false;
-		given = true;
+	if (ip_addr_parse(&addr, peer_text)) {
+		canonical = ip_addr_text(&addr);
+		peer = canonical.text;
 	}
-	if (row->callee[0]) {
-		if (!phone_numbers_match(row->callee, call->to_user))
-			return false;
-		given = true;
-	}
-	if (row->peer[0]) {
-		bool seen = !strcmp(row->peer, call->peer_addr);
-		for (unsigned l = 0; l < call->n_timers; l++)
-			seen |= !strcmp(row->peer, call->timers[l].peer_addr);
-		if (!seen)
-			return false;
-		given = true;
-	}
-	return given; /* time alone is not enough to name a call */
+	seen = !strcmp(peer, call->peer_addr.text);
+
+	for (unsigned l = 0; l < call->n_timers; l++)
+		seen |= !strcmp(peer, call->timers[l].peer_addr.text);
+	return seen;
 }
 
-void failure_match_row(const struct call_index *index, const struct failure_row *row,
-		       uint64_t window_ns, struct failure_match *out)
+/* Everything but the time. */
+static unsigned numbers_mismatch(const struct call_entry *call, const struct failure_row *row,
+				 unsigned trailing_digits)
+{
+	unsigned mismatch = 0;
+
+	if (row->caller[0] && !phone_numbers_match(row->caller, call->from_user, trailing_digits))
+		mismatch |= MISMATCH_CALLER;
+	if (row->callee[0] && !phone_numbers_match(row->callee, call->to_user, trailing_digits))
+		mismatch |= MISMATCH_CALLEE;
+	if (row->peer[0] && !peer_seen(call, row->peer))
+		mismatch |= MISMATCH_PEER;
+	if (!row->caller[0] && !row->callee[0] && !row->peer[0])
+		mismatch |= MISMATCH_NOTHING_TO_COMPARE;
+	return mismatch;
+}
+
+/* Keeps the candidates sorted by distance in time, the nearest FAILURE_MAX_CANDIDATES. */
+static void candidate_add(struct failure_match *out, const struct call_entry *call, uint64_t ts_ns,
+			  unsigned mismatch)
+{
+	unsigned pos = out->n_candidates;
+
+	while (pos > 0 &&
+	       distance_ns(call, ts_ns) < distance_ns(out->candidates[pos - 1].call, ts_ns))
+		pos--;
+	if (pos >= FAILURE_MAX_CANDIDATES)
+		return;
+	if (out->n_candidates < FAILURE_MAX_CANDIDATES)
+		out->n_candidates++;
+	memmove(&out->candidates[pos + 1], &out->candidates[pos],
+		(out->n_candidates - 1 - pos) * sizeof(out->candidates[0]));
+	out->candidates[pos] = (struct failure_candidate){
+	    .call = call,
+	    .delta_ns = (int64_t)call->first_ts_ns - (int64_t)ts_ns,
+	    .mismatch = mismatch,
+	};
+}
+
+/* A call whose numbers fit, a whole number of quarter hours from the row: the report is
+ * probably in another zone than it was read in. */
+static void zone_hint(const struct call_index *index, const struct failure_row *row,
+		      const struct match_config *config, struct failure_match *out)
 {
 	uint64_t best = UINT64_MAX;
 
+	for (size_t i = 0; i < index->count; i++) {
+		const struct call_entry *c = &index->calls[i];
+		int64_t gap_s = ((int64_t)row->ts_ns - (int64_t)c->first_ts_ns) / NS_PER_S;
+		int64_t shift_s = llabs(gap_s) + QUARTER_HOUR_S / 2;
+		uint64_t residual;
+
+		shift_s = (shift_s - shift_s % QUARTER_HOUR_S) * (gap_s < 0 ? -1 : 1);
+		if (!shift_s || llabs(shift_s) > ZONE_SHIFT_MAX_S ||
+		    numbers_mismatch(c, row, config->trailing_digits))
+			continue;
+		residual = distance_ns(c, (uint64_t)((int64_t)row->ts_ns - shift_s * NS_PER_S));
+		if (residual <= config->window_ns && residual < best) {
+			best = residual;
+			out->zone_call = c;
+			out->zone_shift_s = shift_s;
+		}
+	}
+}
+
+void failure_match_row(const struct call_index *index, const struct failure_row *row,
+		       const struct match_config *config, struct failure_match *out)
+{
 	memset(out, 0, sizeof(*out));
 	if (row->call_id[0] && (out->call = call_index_find(index, row->call_id))) {
 		out->how = MATCH_CALL_ID;
 		return;
 	}
 	if (!row->has_ts)
-		return;
+		return; /* nothing places the row among the calls */
 	for (size_t i = 0; i < index->count; i++) {
 		const struct call_entry *c = &index->calls[i];
-		uint64_t d = distance_ns(c, row->ts_ns);
-		if (d <= window_ns && d < best && numbers_fit(c, row)) {
-			best = d;
-			out->call = c;
-			out->how = MATCH_TIME_NUMBERS;
+		if (distance_ns(c, row->ts_ns) <= config->window_ns &&
+		    !numbers_mismatch(c, row, config->trailing_digits)) {
+			out->n_fitting++;
+			candidate_add(out, c, row->ts_ns, 0);
 		}
 	}
-	if (out->call)
+	if (out->n_fitting == 1) {
+		out->how = MATCH_TIME_NUMBERS;
+		out->call = out->candidates[0].call;
+		out->n_candidates = 0;
 		return;
-	/* the nearest calls in time, so the reader sees what was there */
+	}
+	if (out->n_fitting > 1) {
+		out->how = MATCH_SEVERAL;
+		return;
+	}
 	for (size_t i = 0; i < index->count; i++) {
 		const struct call_entry *c = &index->calls[i];
-		unsigned pos = out->n_nearest;
-		while (pos > 0 &&
-		       distance_ns(c, row->ts_ns) < distance_ns(out->nearest[pos - 1], row->ts_ns))
-			pos--;
-		if (pos >= FAILURE_MAX_NEAREST)
-			continue;
-		if (out->n_nearest < FAILURE_MAX_NEAREST)
-			out->n_nearest++;
-		memmove(&out->nearest[pos + 1], &out->nearest[pos],
-			(out->n_nearest - 1 - pos) * sizeof(out->nearest[0]));
-		out->nearest[pos] = c;
+		unsigned mismatch = numbers_mismatch(c, row, config->trailing_digits);
+		if (distance_ns(c, row->ts_ns) > config->window_ns)
+			mismatch |= MISMATCH_TIME;
+		candidate_add(out, c, row->ts_ns, mismatch);
 	}
+	zone_hint(index, row, config, out);
 }

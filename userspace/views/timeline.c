@@ -74,8 +74,9 @@ static void label_sip(struct timeline_row *row, const struct event *ev)
 		snprintf(row->label, sizeof(row->label), "%.*s", (int)n, raw);
 	}
 	snprintf(row->detail, sizeof(row->detail), "%s %s:%u %s %s:%u",
-		 transports[ev->sip.transport], ev->sip.local.addr, ev->sip.local.port,
-		 ev->sip.dir == DIR_OUT ? "->" : "<-", ev->sip.remote.addr, ev->sip.remote.port);
+		 transports[ev->sip.transport], ip_addr_text(&ev->sip.local.addr).text,
+		 ev->sip.local.port, ev->sip.dir == DIR_OUT ? "->" : "<-",
+		 ip_addr_text(&ev->sip.remote.addr).text, ev->sip.remote.port);
 }
 
 static void label_conn(struct timeline_row *row, const struct event *ev)
@@ -88,8 +89,9 @@ static void label_conn(struct timeline_row *row, const struct event *ev)
 			 (unsigned long long)ev->conn,
 			 c->direction == DIR_OUT ? "this host is TLS client"
 						 : "peer is TLS client");
-		snprintf(row->detail, sizeof(row->detail), "%s:%u %s %s:%u", c->local.addr,
-			 c->local.port, c->direction == DIR_OUT ? "->" : "<-", c->remote.addr,
+		snprintf(row->detail, sizeof(row->detail), "%s:%u %s %s:%u",
+			 ip_addr_text(&c->local.addr).text, c->local.port,
+			 c->direction == DIR_OUT ? "->" : "<-", ip_addr_text(&c->remote.addr).text,
 			 c->remote.port);
 		return;
 	}
@@ -179,9 +181,11 @@ static int collect_conns(struct timeline *tl, const struct event_list *events, u
 		if (ev->kind == EV_SIP)
 			take = is_call[i];
 		else if (ev->kind == EV_CONN_OPEN &&
-			 ev->ts_ns + NS_PER_S >= tl->call->first_ts_ns && ev->ts_ns <= until)
+			 ev->ts_ns + NS_PER_S >= tl->call->first_ts_ns && ev->ts_ns <= until) {
+			struct ip_addr_text remote = ip_addr_text(&ev->conn_ev.remote.addr);
 			for (unsigned l = 1; l < tl->n_lanes; l++)
-				take |= !strcmp(tl->lanes[l], ev->conn_ev.remote.addr);
+				take |= !strcmp(tl->lanes[l], remote.text);
+		}
 		if (!take)
 			continue;
 		if (n == cap) {
@@ -215,7 +219,7 @@ static int add_timer_rows(struct timeline *tl)
 				return -ENOMEM;
 			row->kind = TL_TIMER;
 			row->arrow = TL_NOTE;
-			row->lane = lane_of(tl, t->peer_addr);
+			row->lane = lane_of(tl, t->peer_addr.text);
 			snprintf(row->label, sizeof(row->label), "%s (SE %u s, refresher %s)",
 				 k ? "session expires" : "refresh due", t->se_s,
 				 t->refresher == SIDE_LOCAL  ? "this host"
@@ -270,8 +274,9 @@ int timeline_build(struct timeline *tl, const struct event_list *events,
 			continue;
 		is_call[i] = true;
 		if (tl->n_lanes == 1)
-			snprintf(tl->lanes[0], sizeof(tl->lanes[0]), "%s", ev->sip.local.addr);
-		lane_of(tl, ev->sip.remote.addr);
+			snprintf(tl->lanes[0], sizeof(tl->lanes[0]), "%s",
+				 ip_addr_text(&ev->sip.local.addr).text);
+		lane_of(tl, ip_addr_text(&ev->sip.remote.addr).text);
 	}
 	if ((rc = collect_conns(tl, events, &conns, &n_conns, is_call)))
 		goto out;
@@ -293,13 +298,13 @@ int timeline_build(struct timeline *tl, const struct event_list *events,
 		}
 		if (ev->kind == EV_SIP) {
 			row->kind = TL_SIP;
-			row->lane = lane_of(tl, ev->sip.remote.addr);
+			row->lane = lane_of(tl, ip_addr_text(&ev->sip.remote.addr).text);
 			row->arrow = ev->sip.dir == DIR_OUT ? TL_TO_PEER : TL_TO_LOCAL;
 			label_sip(row, ev);
 		} else if (ev->kind == EV_CONN_OPEN || ev->kind == EV_CONN_CLOSE ||
 			   ev->kind == EV_CONN_END) {
 			row->kind = TL_CONN;
-			row->lane = lane_of(tl, ev->conn_ev.remote.addr);
+			row->lane = lane_of(tl, ip_addr_text(&ev->conn_ev.remote.addr).text);
 			label_conn(row, ev);
 		} else {
 			/* TLS events carry no address: the lane of their connection's open */

@@ -38,7 +38,7 @@ struct timeline_row {
 
 struct timeline {
 	const struct call_entry *call;
-	char lanes[TIMELINE_MAX_LANES][EV_ADDR_LEN]; /* [0] this host */
+	char lanes[TIMELINE_MAX_LANES][IP_ADDR_TEXT_LEN]; /* [0] this host */
 	unsigned n_lanes;
 	struct timeline_row *rows;
 	size_t n_rows, cap;
