@@ -3,6 +3,7 @@
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
@@ -70,8 +71,16 @@ int tcp_diag_sockets(tcp_diag_fn fn, void *ctx)
 	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	int err = 0;
 
+	/* the kernel answers a dump at once; never hang the live loop on it */
+	const struct timeval wait = {.tv_sec = 1};
+
 	if (fd < 0)
 		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait))) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
 	for (size_t i = 0; !err && i < sizeof(families); i++) {
 		err = dump_request(fd, families[i]);
 		if (!err)
