@@ -14,6 +14,9 @@ enum sock_event_type {
 	SOCK_EV_OPEN = 1, /* the connection is known: conn_open */
 	SOCK_EV_END = 2,  /* the connection is over (see sockets.bpf.c conn_report_end): conn_end */
 	SOCK_EV_CLOSE = 3, /* an established connection was first closed: conn_close */
+	/* Made by userspace, not the kernel: the socket is gone, but no tracepoint reported its
+	 * end (see docs/live.md); the last record's state, as a conn_end marked end_unseen. */
+	SOCK_EV_END_UNSEEN = 4,
 };
 
 enum sock_direction {
@@ -104,6 +107,8 @@ struct sock_losses {
 	/* Filled in by userspace, not the kernel: tracepoint calls the kernel skipped because
 	 * the same program was already running on that CPU (bpf_prog_info.recursion_misses). */
 	__u64 skipped;
+	/* Filled in by userspace: ends it sent itself (SOCK_EV_END_UNSEEN). */
+	__u64 ends_unseen;
 };
 
 #endif

@@ -211,6 +211,38 @@ static void test_end_brings_missing_close(void **state)
 	json_decref(out[1]);
 }
 
+/* An end the sweep sent: marked in the journal, read back, shown on the text line, counted in
+ * the lost event; the kernel's own ends carry no mark. */
+static void test_unseen_end_is_marked(void **state)
+{
+	struct sock_event event = passive_end_v6();
+	struct sock_losses losses = {.ends_unseen = 1};
+	json_t *out[SOCK_RECORD_EVENTS_MAX], *lost;
+	struct event back;
+	char why[128], *line;
+
+	(void)state;
+	event.conn.flags |= SOCK_F_OPEN_REPORTED | SOCK_F_CLOSE_REPORTED;
+	assert_int_equal(record_json(&event, OFFSET_NS, out), 1);
+	assert_null(json_object_get(out[0], "end_unseen"));
+	json_decref(out[0]);
+	event.type = SOCK_EV_END_UNSEEN;
+	assert_int_equal(record_json(&event, OFFSET_NS, out), 1);
+	assert_string_equal(json_string_value(json_object_get(out[0], "event")), "conn_end");
+	assert_true(json_is_true(json_object_get(out[0], "end_unseen")));
+	assert_true(json_is_null(json_object_get(out[0], "duration_ns")));
+	assert_int_equal(journal_parse_json(out[0], &back, why, sizeof(why)), 0);
+	assert_true(back.conn_ev.end_unseen);
+	event_release(&back);
+	line = text_line(out[0]);
+	assert_non_null(strstr(line, " end_unseen"));
+	free(line);
+	json_decref(out[0]);
+	lost = losses_json(&losses, 5);
+	assert_int_equal(json_integer_value(json_object_get(lost, "ends_unseen")), 1);
+	json_decref(lost);
+}
+
 /* IPv4 addresses read as inet_ntop writes them, at every digit count. */
 static void test_ipv4_text_as_inet_ntop(void **state)
 {
@@ -260,6 +292,7 @@ int main(void)
 	    cmocka_unit_test(test_open_and_text_line),
 	    cmocka_unit_test(test_close_json_and_text_line),
 	    cmocka_unit_test(test_end_brings_missing_close),
+	    cmocka_unit_test(test_unseen_end_is_marked),
 	    cmocka_unit_test(test_ipv4_text_as_inet_ntop),
 	    cmocka_unit_test(test_lost_sums_ring_buffer),
 	};

@@ -429,6 +429,8 @@ static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ss
 			err = 0;
 			continue;
 		}
+		if (err >= 0)
+			err = live_tracer_sweep(tracer, false);
 		if (err < 0)
 			break;
 		err = report_losses(run, tracer, probe, false);
@@ -441,6 +443,8 @@ static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ss
 	/* Drain what the kernel already queued before the final count. */
 	if (err >= 0)
 		err = live_poll_once(run, tracer, probe, 0, true);
+	if (err >= 0)
+		err = live_tracer_sweep(tracer, true);
 	if (err >= 0)
 		err = report_losses(run, tracer, probe, true);
 	return err < 0 ? err : 0;
@@ -550,6 +554,11 @@ static void print_summary(const struct live_run *run, struct live_tracer *tracer
 			"siptrail live: %llu TLS events dropped: their SSL object was never tied "
 			"to a socket (docs/tls-uprobes.md)\n",
 			(unsigned long long)run->tls_losses_reported.unmapped);
+	if (losses.ends_unseen)
+		fprintf(stderr,
+			"siptrail live: %llu connection ends not reported by the kernel, sent when "
+			"their socket was found gone (end_unseen, docs/live.md)\n",
+			(unsigned long long)losses.ends_unseen);
 }
 
 int cmd_live(int argc, char **argv)

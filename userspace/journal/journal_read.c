@@ -190,7 +190,8 @@ static int parse_conn(json_t *obj, struct event *ev, struct field_error *fe)
 	    (rc = get_u64(obj, "idle_ns", false, &c->idle_ns, fe)) ||
 	    (rc = get_str(obj, "sk_error", false, c->sk_error, sizeof(c->sk_error), fe)) ||
 	    (rc = get_bool(obj, "rst_sent", false, &c->rst_sent, fe)) ||
-	    (rc = get_bool(obj, "rst_received", false, &c->rst_received, fe)))
+	    (rc = get_bool(obj, "rst_received", false, &c->rst_received, fe)) ||
+	    (rc = get_bool(obj, "end_unseen", false, &c->end_unseen, fe)))
 		return rc;
 	c->closed_by = closed_by;
 	c->how = how;

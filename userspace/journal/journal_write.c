@@ -99,6 +99,8 @@ static int set_conn(json_t *obj, const struct event *ev)
 		err |= set(obj, "rst_sent", json_boolean(c->rst_sent));
 		err |= set(obj, "rst_received", json_boolean(c->rst_received));
 	}
+	if (c->end_unseen)
+		err |= set(obj, "end_unseen", json_true());
 	return err;
 }
 
@@ -275,6 +277,7 @@ const struct lost_counter lost_counters[] = {
     LOST_COUNTER(ringbuf_conn_end, LOST_DETAILED),
     LOST_COUNTER(ringbuf_conn_close_late, LOST_DETAILED),
     LOST_COUNTER(skipped_calls, LOST_DETAILED),
+    LOST_COUNTER(ends_unseen, LOST_DETAILED),
     LOST_COUNTER(wire_drops, LOST_WIRE),
     LOST_COUNTER(wire_streams_dropped, LOST_WIRE),
     LOST_COUNTER(wire_gaps, LOST_WIRE),

@@ -83,8 +83,9 @@ struct endpoint {
 struct ev_conn {
 	/* the live socket tracer's flags; a capture or an older journal has none */
 	bool kernel_flags;
-	bool before_trace;		     /* the connection existed before the trace started */
-	bool rst_sent, rst_received;	     /* conn_end */
+	bool before_trace;	     /* the connection existed before the trace started */
+	bool rst_sent, rst_received; /* conn_end */
+	bool end_unseen; /* conn_end: made by siptrail for a socket gone without its end traced */
 	bool duration_unknown, idle_unknown; /* the tracer saw no open / no first close: null */
 	struct endpoint local, remote;
 	enum direction direction;
@@ -191,6 +192,7 @@ struct ev_lost {
 	uint64_t ringbuf, map_full;
 	bool detailed;
 	uint64_t ringbuf_conn_open, ringbuf_conn_end, ringbuf_conn_close_late, skipped_calls;
+	uint64_t ends_unseen;
 	uint64_t ringbuf_tls;
 	bool wire;
 	uint64_t wire_drops, wire_streams_dropped, wire_gaps, wire_pending_full, wire_sockets_full,

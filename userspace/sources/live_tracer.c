@@ -14,9 +14,17 @@
 #include "kernel_facts.h"
 #include "listener_owners.h"
 #include "live_tracer.h"
+#include "open_conns.h"
 #include "sockets.skel.h"
+#include "tcp_diag.h"
 
 #define MAX_PROBES 16
+/* The sweep for sockets gone without their end (live_tracer_sweep): how often, how long to
+ * let the ends of sockets that left the kernel's tables a moment ago arrive, and how many
+ * ends one sweep sends. */
+#define SWEEP_PERIOD_NS 5000000000LL
+#define SWEEP_SETTLE_US 50000
+#define SWEEP_MAX_GONE	1024
 /* bpf_prog_info costs a syscall per program: at ten poll rounds a second that was a quarter of
  * an idle tracer's CPU (perf), so the skipped-call counters are read at most once a second. */
 #define SKIPPED_REFRESH_NS 1000000000LL
@@ -36,6 +44,12 @@ struct live_tracer {
 	uint8_t tls_marked[1 << 16]; /* ports already marked: one syscall per port, not per hello */
 	uint64_t skipped;	     /* tracer_skipped_calls() when last read */
 	int64_t skipped_read_ns;     /* CLOCK_MONOTONIC of that read; 0 = never */
+	/* Connections of this process's network namespace (self_netns) awaiting their end, for
+	 * the sweep; NULL when it cannot run. */
+	struct open_conns *open;
+	uint32_t self_netns;
+	int64_t swept_ns;     /* CLOCK_MONOTONIC of the last sweep */
+	uint64_t ends_unseen; /* ends the sweep sent */
 };
 
 /* Tracepoints the sockets object uses. Required ones carry the core promise (opens, closes,
@@ -78,13 +92,25 @@ static int libbpf_print(enum libbpf_print_level level, const char *format, va_li
 	return vfprintf(stderr, format, args);
 }
 
+static int64_t monotonic_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
+}
+
 static int ringbuf_record(void *ctx, void *data, size_t size)
 {
 	struct live_tracer *tracer = ctx;
+	const struct sock_event *record = data;
 
 	if (size < sizeof(struct sock_event))
 		return 0;
-	return tracer->on_event(tracer->ctx, data);
+	/* out of memory: that connection is not swept */
+	if (tracer->open && record->conn.netns == tracer->self_netns)
+		(void)open_conns_learn(tracer->open, record);
+	return tracer->on_event(tracer->ctx, record);
 }
 
 static int netns_of_self(uint32_t *inode, char *why, size_t why_len)
@@ -163,12 +189,10 @@ static int tracer_configure(struct live_tracer *tracer, const struct live_filter
 	uint64_t cgroup_id = 0;
 	int err;
 
-	tracer->netns_inode = filter->netns_inode;
-	if (!tracer->netns_inode) {
-		err = netns_of_self(&tracer->netns_inode, why, why_len);
-		if (err)
-			return err;
-	}
+	err = netns_of_self(&tracer->self_netns, why, why_len);
+	if (err)
+		return err;
+	tracer->netns_inode = filter->netns_inode ? filter->netns_inode : tracer->self_netns;
 	if (filter->cgroup) {
 		err = cgroup_path_id(filter->cgroup, &cgroup_id, why, why_len);
 		if (err)
@@ -241,6 +265,8 @@ int live_tracer_open(const struct live_filter *filter, bool verbose, live_event_
 	}
 	tracer->on_event = on_event;
 	tracer->ctx = ctx;
+	tracer->open = open_conns_new(); /* NULL: no sweep, as when sock_diag fails */
+	tracer->swept_ns = monotonic_ns();
 	tracer->skel = sockets__open();
 	if (!tracer->skel) {
 		err = -errno;
@@ -345,14 +371,6 @@ static uint64_t tracer_skipped_calls(const struct live_tracer *tracer)
 	return skipped;
 }
 
-static int64_t monotonic_ns(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
-}
-
 void live_tracer_losses(struct live_tracer *tracer, bool fresh, struct sock_losses *losses)
 {
 	const volatile struct sock_losses *counters = &tracer->skel->bss->losses;
@@ -368,6 +386,7 @@ void live_tracer_losses(struct live_tracer *tracer, bool fresh, struct sock_loss
 		tracer->skipped_read_ns = now_ns;
 	}
 	losses->skipped = tracer->skipped;
+	losses->ends_unseen = tracer->ends_unseen;
 }
 
 uint32_t live_tracer_netns(const struct live_tracer *tracer)
@@ -398,8 +417,63 @@ void live_tracer_close(struct live_tracer *tracer)
 	if (!tracer)
 		return;
 	ring_buffer__free(tracer->events);
+	open_conns_free(tracer->open);
 	for (size_t i = 0; i < tracer->link_count; i++)
 		bpf_link__destroy(tracer->links[i]);
 	sockets__destroy(tracer->skel);
 	free(tracer);
+}
+
+static int sweep_present(void *ctx, uint64_t cookie)
+{
+	open_conns_present(ctx, cookie);
+	return 0;
+}
+
+/* Sends the end of connection COOKIE, gone from the kernel without its end traced. */
+static int sweep_end(struct live_tracer *tracer, uint64_t cookie)
+{
+	struct sock_event record = {.type = SOCK_EV_END_UNSEEN, .ts_ns = monotonic_ns()};
+
+	if (!open_conns_take(tracer->open, cookie, &record.conn))
+		return 0; /* its end came meanwhile */
+	tracer->ends_unseen++;
+	return tracer->on_event(tracer->ctx, &record);
+}
+
+int live_tracer_sweep(struct live_tracer *tracer, bool final)
+{
+	static uint64_t gone[SWEEP_MAX_GONE];
+	int64_t now_ns = monotonic_ns();
+	size_t n_gone;
+	int err;
+
+	if (!tracer->open || (!final && now_ns - tracer->swept_ns < SWEEP_PERIOD_NS))
+		return 0;
+	tracer->swept_ns = now_ns;
+	open_conns_sweep_begin(tracer->open);
+	err = tcp_diag_sockets(sweep_present, tracer->open);
+	if (err) {
+		fprintf(
+		    stderr,
+		    "siptrail live: cannot list the TCP sockets (%s): a socket the kernel frees "
+		    "without its end traced is not noticed from now on\n",
+		    strerror(-err));
+		open_conns_free(tracer->open);
+		tracer->open = NULL;
+		return 0;
+	}
+	/* Periodically, a connection must be missing from two sweeps in a row; at the end the
+	 * records still in flight are waited for instead. */
+	n_gone = open_conns_sweep_end(tracer->open, !final, gone, SWEEP_MAX_GONE);
+	if (!n_gone)
+		return 0;
+	usleep(SWEEP_SETTLE_US);
+	if ((err = ring_buffer__consume(tracer->events)) < 0)
+		return err;
+	for (size_t i = 0; i < n_gone && i < SWEEP_MAX_GONE; i++)
+		if ((err = sweep_end(tracer, gone[i])))
+			return err;
+	/* the last sweep leaves none behind; a periodic one finds the rest next time */
+	return final && n_gone > SWEEP_MAX_GONE ? live_tracer_sweep(tracer, true) : 0;
 }

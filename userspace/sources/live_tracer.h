@@ -37,6 +37,11 @@ int live_tracer_open(const struct live_filter *filter, bool verbose, live_event_
  * -EINTR when interrupted by a signal, or another negative errno. */
 int live_tracer_poll(struct live_tracer *tracer, int timeout_ms);
 
+/* Every 5 s, or now when FINAL (before the last loss count): hands on_event the end of each
+ * traced connection of this network namespace whose socket the kernel no longer has (TCP
+ * TIME-WAIT aside) while its end never came, as a SOCK_EV_END_UNSEEN record; such ends are
+ * counted in sock_losses.ends_unseen. Returns 0, or on_event's negative errno. */
+int live_tracer_sweep(struct live_tracer *tracer, bool final);
 /* A descriptor for poll(): readable when records wait. */
 int live_tracer_fd(const struct live_tracer *tracer);
 

@@ -106,8 +106,10 @@ static void conn_end(struct event *ev, const struct sock_event *record, int64_t 
 	ev->ts_ns = wall_time(end_ns, wall_offset_ns);
 	conn_fields(ev, conn);
 	c->first_close_ts_ns = wall_time(conn->first_close_ts_ns, wall_offset_ns);
-	c->duration_unknown = !conn->open_ts_ns;
-	c->duration_ns = conn->open_ts_ns ? end_ns - conn->open_ts_ns : 0;
+	c->end_unseen = record->type == SOCK_EV_END_UNSEEN;
+	/* an unseen end's time is when the sweep noticed it, not when the socket went */
+	c->duration_unknown = !conn->open_ts_ns || c->end_unseen;
+	c->duration_ns = c->duration_unknown ? 0 : end_ns - conn->open_ts_ns;
 	c->retransmits = conn->retransmits;
 	errno_text(conn->sk_err, c->sk_error, sizeof(c->sk_error));
 	c->rst_sent = conn->flags & SOCK_F_RST_SENT;
@@ -118,7 +120,7 @@ int sock_record_to_events(const struct sock_event *record, int64_t wall_offset_n
 			  struct event out[SOCK_RECORD_EVENTS_MAX])
 {
 	__u8 flags = record->conn.flags;
-	bool want_end = record->type == SOCK_EV_END;
+	bool want_end = record->type == SOCK_EV_END || record->type == SOCK_EV_END_UNSEEN;
 	/* The kernel flags say what it sent before this record: what is missing comes first. */
 	bool want_open = record->type == SOCK_EV_OPEN || !(flags & SOCK_F_OPEN_REPORTED);
 	bool want_close =
@@ -146,5 +148,6 @@ void sock_losses_to_event(const struct sock_losses *losses, uint64_t ts_ns, stru
 	    .ringbuf_conn_end = losses->ringbuf_end,
 	    .ringbuf_conn_close_late = losses->ringbuf_close,
 	    .skipped_calls = losses->skipped,
+	    .ends_unseen = losses->ends_unseen,
 	};
 }

@@ -119,7 +119,7 @@ int socket_table_learn(struct socket_table *table, const struct sock_event *even
 		table->buckets[bucket] = entry;
 		table->count++;
 	}
-	if (event->type == SOCK_EV_END)
+	if (event->type == SOCK_EV_END || event->type == SOCK_EV_END_UNSEEN)
 		entry->end_ns = (conn->end_ts_ns ? conn->end_ts_ns : event->ts_ns) + wall_offset_ns;
 	return 0;
 }

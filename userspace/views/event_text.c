@@ -90,6 +90,8 @@ static void write_conn_end(FILE *out, const struct event *ev)
 		side_text(c->closed_by), how_text(c->how));
 	if (c->sk_error[0])
 		fprintf(out, " error=%s", c->sk_error);
+	if (c->end_unseen)
+		fprintf(out, " end_unseen");
 }
 
 /* Who closed first and how, the moment it happened (the end comes later, maybe much later). */
@@ -111,6 +113,8 @@ static void write_lost(FILE *out, const struct event *ev)
 		ev->lost.map_full);
 	if (ev->lost.skipped_calls)
 		fprintf(out, " skipped_calls=%" PRIu64, ev->lost.skipped_calls);
+	if (ev->lost.ends_unseen)
+		fprintf(out, " ends_unseen=%" PRIu64, ev->lost.ends_unseen);
 }
 
 static void write_prefix(FILE *out, const struct event *ev, const char *label)

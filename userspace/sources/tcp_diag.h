@@ -1,0 +1,17 @@
+/* The TCP sockets that exist in this process's network namespace, by socket cookie, from the
+ * kernel's socket diagnostics (NETLINK_SOCK_DIAG, inet_diag): the sweep that notices a traced
+ * connection whose socket is gone without its end (open_conns.h). */
+#ifndef SIPTRAIL_TCP_DIAG_H
+#define SIPTRAIL_TCP_DIAG_H
+
+#include <stdint.h>
+
+/* Called once per socket; returns 0 to go on. */
+typedef int (*tcp_diag_fn)(void *ctx, uint64_t cookie);
+
+/* Calls fn with the cookie of every IPv4 and IPv6 TCP socket of this network namespace but the
+ * TIME-WAIT ones (a TIME-WAIT socket keeps the cookie of the socket the kernel destroyed when
+ * it was made). Returns 0, fn's first non-zero return, or a negative errno. */
+int tcp_diag_sockets(tcp_diag_fn fn, void *ctx);
+
+#endif
