@@ -47,6 +47,7 @@ static void call_retire(struct call_table *table, struct call *call)
 	for (unsigned i = 0; i < call->n_legs; i++)
 		leg_free(&call->legs[i]);
 	free(call->legs);
+	free(call->held_conns);
 	heap_text_free(&call->bye_reason);
 	free(call);
 }
@@ -123,4 +124,22 @@ struct leg *call_leg(struct call *call, const struct ip_addr *peer_addr, enum tr
 	legs[call->n_legs].peer_addr = *peer_addr;
 	legs[call->n_legs].transport = transport;
 	return &legs[call->n_legs++];
+}
+
+bool call_hold_conn(struct call *call, uint64_t id)
+{
+	uint64_t *held;
+
+	/* newest first: a call's messages mostly come on the connection of the one before */
+	for (unsigned i = call->n_held_conns; i-- > 0;)
+		if (call->held_conns[i] == id)
+			return false;
+	if (call->n_held_conns == CALL_MAX_HELD_CONNS)
+		return false;
+	held = realloc(call->held_conns, (call->n_held_conns + 1) * sizeof(*held));
+	if (!held)
+		return false;
+	call->held_conns = held;
+	held[call->n_held_conns++] = id;
+	return true;
 }

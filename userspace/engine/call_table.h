@@ -20,6 +20,9 @@
 #define CALL_MAX_LEGS	 4
 #define LEG_MAX_ATTEMPTS 4
 #define LEG_MAX_TXNS	 32
+/* Connections a call keeps in the connection table until it is retired (the first ones: the
+ * call set up, the dialog's, the failed attempts); more fall back to the linger time. */
+#define CALL_MAX_HELD_CONNS 16
 
 enum dialog_state {
 	DIALOG_NONE,
@@ -90,10 +93,11 @@ struct call {
 	uint64_t first_ts_ns, last_ts_ns, confirmed_ts_ns, bye_ts_ns, end_ts_ns;
 	struct leg *legs;
 	const char *bye_reason; /* heap_text, "" when none */
+	uint64_t *held_conns;	/* connection ids the call holds (conn_table_hold) */
 	bool confirmed, ended;
 	bool story_changed; /* something a rule reads changed; cleared by the correlator */
 	enum side hung_up_by;
-	uint8_t n_legs;
+	uint8_t n_legs, n_held_conns;
 	uint8_t bye_leg;	 /* the leg the first BYE was seen on */
 	uint32_t diags_reported; /* bit per enum diag_id, for the live reporter (diag_stream.h) */
 	char call_id[];
@@ -130,6 +134,11 @@ struct call *call_table_touch(struct call_table *table, const char *call_id, uin
 
 /* Retires the calls that ended longer than the linger time ago or idled out. */
 void call_table_age(struct call_table *table, uint64_t now_ns);
+
+/* Adds connection ID to the ones CALL holds. Returns true when it was not held yet and there
+ * was room (the caller then holds the connection), false otherwise (also out of memory: the
+ * connection is then kept only for the linger time). */
+bool call_hold_conn(struct call *call, uint64_t id);
 
 /* The leg toward PEER_ADDR, created when absent (NULL: out of memory or too many legs). */
 struct leg *call_leg(struct call *call, const struct ip_addr *peer_addr, enum transport transport);
