@@ -2,8 +2,10 @@
  * pcapng section whose interfaces differ in link type or snapshot length. The file is opened
  * once and its magic number picks the reader. Classic pcap record offsets are counted (a
  * 24-byte header, then 16 bytes + caplen per record) rather than asked of the stream with
- * ftell(), a system call per packet measured at 60% of a replay (docs/performance.md). */
+ * ftell(), a system call per packet measured at 60% of a replay (docs/performance.md). A
+ * gzip-compressed file is read through zlib (compressed_file.h). */
 #include "capture_reader.h"
+#include "compressed_file.h"
 #include "ip_defrag.h"
 #include "pcapng_reader.h"
 
@@ -94,7 +96,7 @@ int capture_open(struct capture_reader **out, const char *path, struct capture_e
 		return -ENOMEM;
 	}
 	snprintf(reader->path, sizeof(reader->path), "%s", path);
-	reader->file = fopen(path, "rb");
+	reader->file = compressed_fopen(path);
 	if (!reader->file) {
 		set_error(err, 0, 0, 0, "%s: cannot read as pcap or pcapng: %s", path,
 			  strerror(errno));
@@ -227,36 +229,27 @@ static void count_packet(struct capture_replay_stats *stats, const struct captur
 	}
 }
 
-int capture_replay(const char *path, const struct capture_replay_ops *ops, void *user,
-		   const struct tcp_reasm_limits *limits, struct capture_replay_stats *stats,
-		   struct capture_error *err)
+/* Reads one file of a replay into the shared reassembly state. */
+static int replay_file(const char *path, const struct capture_replay_ops *ops, void *user,
+		       struct tcp_reasm *reasm, struct ip_defrag *defrag,
+		       struct capture_replay_stats *stats, struct capture_file_span *span,
+		       struct capture_error *err)
 {
-	struct capture_replay_stats local_stats;
 	struct capture_reader *reader;
-	if (!stats)
-		stats = &local_stats;
-	memset(stats, 0, sizeof(*stats));
+	struct capture_packet pkt;
 	int rc = capture_open(&reader, path, err);
+
 	if (rc)
 		return rc;
-	struct tcp_reasm *reasm = tcp_reasm_new(limits, &ops->tcp, user);
-	if (!reasm) {
-		capture_close(reader);
-		set_error(err, 0, 0, 0, "%s: out of memory", path);
-		return -ENOMEM;
-	}
-	struct ip_defrag *defrag = ip_defrag_new();
-	if (!defrag) {
-		tcp_reasm_free(reasm);
-		capture_close(reader);
-		set_error(err, 0, 0, 0, "%s: out of memory", path);
-		return -ENOMEM;
-	}
-	struct capture_packet pkt;
 	while ((rc = capture_next(reader, &pkt, err)) == 1) {
 		struct packet_l4 l4, whole;
 		enum packet_status status = packet_decode(pkt.linktype, pkt.data, pkt.caplen, &l4);
 		count_packet(stats, &pkt, status, &l4);
+		if (span) {
+			if (!span->packets++)
+				span->first_ts_ns = pkt.ts_ns;
+			span->last_ts_ns = pkt.ts_ns;
+		}
 		if (status == PACKET_FRAGMENT &&
 		    ip_defrag_add(defrag, &l4, pkt.ts_ns, &whole) == PACKET_OK) {
 			/* the last fragment completed a datagram: it goes on as one packet */
@@ -281,10 +274,61 @@ int capture_replay(const char *path, const struct capture_replay_ops *ops, void 
 			break;
 		}
 	}
+	capture_close(reader);
+	return rc;
+}
+
+int capture_replay_files(const char *const *paths, size_t n_paths,
+			 const struct capture_replay_ops *ops, void *user,
+			 const struct tcp_reasm_limits *limits, struct capture_replay_stats *stats,
+			 struct capture_file_span *spans, struct capture_error *err)
+{
+	struct capture_replay_stats local_stats;
+	struct tcp_reasm *reasm;
+	struct ip_defrag *defrag;
+	int rc = 0;
+
+	if (!stats)
+		stats = &local_stats;
+	memset(stats, 0, sizeof(*stats));
+	if (spans)
+		memset(spans, 0, n_paths * sizeof(*spans));
+	reasm = tcp_reasm_new(limits, &ops->tcp, user);
+	defrag = reasm ? ip_defrag_new() : NULL;
+	if (!defrag) {
+		tcp_reasm_free(reasm);
+		set_error(err, 0, 0, 0, "%s: out of memory", n_paths ? paths[0] : "capture");
+		return -ENOMEM;
+	}
+	/* one reassembly state across the files: a connection that spans a rotation goes on */
+	for (size_t i = 0; i < n_paths && rc >= 0; i++)
+		rc = replay_file(paths[i], ops, user, reasm, defrag, stats,
+				 spans ? &spans[i] : NULL, err);
 	ip_defrag_free(defrag);
 	tcp_reasm_finish(reasm, stats->last_ts_ns);
 	tcp_reasm_get_stats(reasm, &stats->tcp);
 	tcp_reasm_free(reasm);
-	capture_close(reader);
 	return rc < 0 ? rc : 0;
+}
+
+int capture_replay(const char *path, const struct capture_replay_ops *ops, void *user,
+		   const struct tcp_reasm_limits *limits, struct capture_replay_stats *stats,
+		   struct capture_error *err)
+{
+	return capture_replay_files(&path, 1, ops, user, limits, stats, NULL, err);
+}
+
+int capture_first_ts(const char *path, uint64_t *ts_ns, struct capture_error *err)
+{
+	struct capture_reader *reader;
+	struct capture_packet pkt;
+	int rc = capture_open(&reader, path, err);
+
+	if (rc)
+		return rc;
+	rc = capture_next(reader, &pkt, err);
+	if (rc == 1)
+		*ts_ns = pkt.ts_ns;
+	capture_close(reader);
+	return rc;
 }

@@ -74,4 +74,21 @@ int capture_replay(const char *path, const struct capture_replay_ops *ops, void 
 		   const struct tcp_reasm_limits *limits, struct capture_replay_stats *stats,
 		   struct capture_error *err);
 
+/* What one file of several held: its packet count and first and last packet times. */
+struct capture_file_span {
+	uint64_t packets, first_ts_ns, last_ts_ns;
+};
+
+/* The same over several files read one after another as one capture (rotating files of one
+ * trace, in the order given), with one TCP reassembly and IP defragmentation state, so a
+ * connection that spans two files goes on. SPANS (may be NULL) gets one entry per file. A
+ * read error stops at the bad packet of that file. */
+int capture_replay_files(const char *const *paths, size_t n_paths,
+			 const struct capture_replay_ops *ops, void *user,
+			 const struct tcp_reasm_limits *limits, struct capture_replay_stats *stats,
+			 struct capture_file_span *spans, struct capture_error *err);
+
+/* The time of PATH's first packet. Returns 1, 0 when it has none, or -EIO with err filled. */
+int capture_first_ts(const char *path, uint64_t *ts_ns, struct capture_error *err);
+
 #endif

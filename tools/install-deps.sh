@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages siptrail builds and tests with, only those missing.
-# Called by `make deps` (and so by `make test` and `make demo`). chromium: the HTML timeline
+# Called by `make deps` (and so by `make test` and `make demo`). zlib, libzstd: compressed
+# captures and journals. chromium: the HTML timeline
 # test; qemu-system-x86, busybox-static, cpio, jq: the kernel matrix (tests/kernels/).
 set -euo pipefail
 
 packages=(
-	make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libssl-dev openssl
+	make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev libssl-dev openssl
 	libcmocka-dev libjansson-dev libpcap-dev pkg-config iproute2
 	tshark tcpdump kamailio kamailio-tls-modules sip-tester libbpf-tools
 	chromium

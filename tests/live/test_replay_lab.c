@@ -70,8 +70,8 @@ static void test_events_from_capture(void **state)
 	snprintf(ca, sizeof(ca), "%s/root.pem", dir);
 	options.ca_file = ca;
 	assert_int_equal(event_load("test", path, &options, &l), 0);
-	assert_string_equal(ip_addr_text(&l.capture.local_addr).text, "127.0.0.1");
-	assert_true(l.capture.local_inferred);
+	assert_string_equal(ip_addr_text(&l.input.capture.local_addr).text, "127.0.0.1");
+	assert_true(l.input.capture.local_inferred);
 	for (size_t i = 0; i < l.count; i++) {
 		const struct event *ev = &l.events[i];
 		sips += ev->kind == EV_SIP;

@@ -32,7 +32,7 @@ static struct event_list load(const char *path, const char *host)
 	if (host)
 		options.hosts[options.n_hosts++] = host;
 	assert_int_equal(event_load("test", path, &options, &list), 0);
-	assert_true(list.from_capture);
+	assert_true(list.input.from_capture);
 	return list;
 }
 
@@ -101,7 +101,7 @@ static void test_sip_over_udp(void **state)
 		assert_int_equal(l.events[i].conn, 0);
 		assert_int_equal(l.events[i].sip.transport, TRANSPORT_UDP);
 	}
-	assert_true(l.capture.local_inferred);
+	assert_true(l.input.capture.local_inferred);
 	event_list_free(&l);
 }
 
@@ -196,7 +196,7 @@ static void test_host_and_ports(void **state)
 	event_list_free(&l);
 	l = load(TLS_CAPS "tls1.2.pcap", "192.0.2.1");
 	assert_int_equal(l.count, 0);
-	assert_int_equal(l.capture.conns_ignored, 1);
+	assert_int_equal(l.input.capture.conns_ignored, 1);
 	event_list_free(&l);
 
 	assert_int_equal(capture_source_parse_ports(&options, "5060,5061"), 0);
@@ -244,7 +244,7 @@ static void test_truncated_capture(void **state)
 	write_cut(TCP_CAPS "sip-body-large__sip-body-large.pcap", 40000, -1, 0, path);
 	assert_int_equal(event_load("test", path, &options, &l), -EIO);
 	assert_int_equal(count(&l, EV_CONN_OPEN), 1); /* what came before the cut */
-	assert_true(l.capture.replay.packets > 0);
+	assert_true(l.input.capture.replay.packets > 0);
 	event_list_free(&l);
 
 	snprintf(args, sizeof(args), "replay %s", path);
@@ -316,8 +316,8 @@ static void test_pcapng_several_interfaces(void **state)
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(event_load("test", path, &options, &l), 0);
 	unlink(path);
-	assert_int_equal(l.capture.replay.packets, 7 + 16);
-	assert_int_equal(l.capture.replay.tcp_packets, 7 + 16);
+	assert_int_equal(l.input.capture.replay.packets, 7 + 16);
+	assert_int_equal(l.input.capture.replay.tcp_packets, 7 + 16);
 	assert_int_equal(count(&l, EV_CONN_OPEN), 2);
 	assert_int_equal(count(&l, EV_SIP), 4);
 	assert_memory_equal(nth(&l, EV_SIP, 0)->sip.raw, "REGISTER ", 9);

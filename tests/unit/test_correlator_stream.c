@@ -178,7 +178,7 @@ static void test_stream_reorders_and_reports_early(void **state)
 	/* reported while the call is still in the table (ended, lingering) */
 	assert_true(run_shuffled(&h, &s, &r, DIAG_STREAM_WINDOW_NS, DIAG_STREAM_WINDOW_CAPACITY) >=
 		    3);
-	assert_int_equal(s.corr.calls.count, 1);
+	assert_int_equal(s.feed.corr.calls.count, 1);
 	diag_stream_finish(&s);
 	harness_finish(&h);
 	assert_true(find(&r, DIAG_BYE_FAILED) >= 0);
@@ -189,7 +189,7 @@ static void test_stream_reorders_and_reports_early(void **state)
 	/* each diagnosis once */
 	for (unsigned i = 0; i < r.n; i++)
 		assert_int_equal(find(&r, r.ids[i]), (int)i);
-	assert_int_equal(s.window.late, 0);
+	assert_int_equal(s.feed.window.late, 0);
 }
 
 /* Why the window is there: the same disorder without one loses the story (the 477 comes
@@ -201,7 +201,7 @@ static void test_without_window_the_story_is_lost(void **state)
 	struct harness h;
 	(void)state;
 	run_shuffled(&h, &s, &r, 0, 16);
-	assert_true(s.corr.out_of_order > 0);
+	assert_true(s.feed.corr.out_of_order > 0);
 	diag_stream_finish(&s);
 	harness_finish(&h);
 	assert_true(find(&r, DIAG_TLS_INCOMPLETE_CHAIN) < 0);

@@ -118,8 +118,8 @@ static void test_reassembled_from_pcap(void **state)
 		options.hosts[0] = v6 ? "2001:db8::2" : "192.0.2.10";
 		write_pcap(path, out_of_order, 3, v6);
 		assert_int_equal(event_load("test", path, &options, &l), 0);
-		assert_int_equal(l.capture.replay.fragments, 3);
-		assert_int_equal(l.capture.replay.reassembled, 1);
+		assert_int_equal(l.input.capture.replay.fragments, 3);
+		assert_int_equal(l.input.capture.replay.reassembled, 1);
 		assert_int_equal(l.count, 1);
 		assert_int_equal(l.events[0].kind, EV_SIP);
 		assert_int_equal(l.events[0].sip.dir, DIR_IN);

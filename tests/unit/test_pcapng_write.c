@@ -185,7 +185,7 @@ static void test_replay_reads_it_back(void **state)
 	}
 	assert_int_equal(sips, 2);
 	assert_int_equal(handshakes, 1);
-	assert_int_equal(l.capture.synthetic_sip, 2);
+	assert_int_equal(l.input.capture.synthetic_sip, 2);
 	event_list_free(&l);
 
 	/* the reader hands each packet's comment over: only the synthetic ones have it */

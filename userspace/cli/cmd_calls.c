@@ -1,10 +1,11 @@
 /*
- * siptrail calls JOURNAL [--json] [--t1-ms N]: one line per call (start, end, who hung up,
- * the connections and session timers of each leg, the verdict ids), in order of start.
+ * siptrail calls JOURNAL|CAPTURE... [--json] [--t1-ms N]: one line per call (start, end, who hung
+ * up, the connections and session timers of each leg, the verdict ids), in order of start.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -14,17 +15,22 @@
 #include "journal_cmd.h"
 #include "journal_replay.h"
 
+/* Calls are retired in about the order they end, and printed in order of start: each line is
+ * written to a temporary file as its call retires and only this index is kept in memory, so a
+ * day of calls needs 24 bytes each, not the lines. */
 struct call_line {
 	uint64_t first_ts_ns;
-	size_t seq; /* retirement order, to keep the sort stable */
-	char *text;
+	uint64_t offset; /* in the spill file; also the retirement order, which keeps ties stable */
+	size_t len;
 };
 
 struct calls_run {
 	bool json;
 	struct call_verdict *verdict; /* scratch, one call at a time */
+	FILE *spill;
 	struct call_line *lines;
 	size_t n_lines, cap_lines;
+	uint64_t spilled;
 	unsigned long failed;
 	int rc;
 };
@@ -150,6 +156,7 @@ static void on_call(const struct correlator *corr, const struct call *call, void
 {
 	struct calls_run *run = ctx;
 	struct call_line *line;
+	char *text;
 
 	if (run->rc)
 		return;
@@ -166,15 +173,19 @@ static void on_call(const struct correlator *corr, const struct call *call, void
 		run->lines = grown;
 		run->cap_lines = cap;
 	}
-	line = &run->lines[run->n_lines];
-	line->first_ts_ns = call->first_ts_ns;
-	line->seq = run->n_lines;
-	line->text = run->json ? call_json(call, run->verdict) : call_text(call, run->verdict);
-	if (!line->text) {
+	text = run->json ? call_json(call, run->verdict) : call_text(call, run->verdict);
+	if (!text) {
 		run->rc = -ENOMEM;
 		return;
 	}
-	run->n_lines++;
+	line = &run->lines[run->n_lines++];
+	line->first_ts_ns = call->first_ts_ns;
+	line->offset = run->spilled;
+	line->len = strlen(text);
+	if (fwrite(text, 1, line->len, run->spill) != line->len)
+		run->rc = -errno;
+	run->spilled += line->len;
+	free(text);
 }
 
 static int line_cmp(const void *a, const void *b)
@@ -183,15 +194,46 @@ static int line_cmp(const void *a, const void *b)
 
 	if (la->first_ts_ns != lb->first_ts_ns)
 		return la->first_ts_ns < lb->first_ts_ns ? -1 : 1;
-	return la->seq < lb->seq ? -1 : la->seq > lb->seq;
+	return la->offset < lb->offset ? -1 : la->offset > lb->offset;
+}
+
+/* Prints the spilled lines in order of start. Returns 0 or a negative errno. */
+static int print_lines(struct calls_run *run)
+{
+	size_t longest = 0;
+	char *text;
+	int rc = 0;
+
+	if (fflush(run->spill))
+		return -errno;
+	qsort(run->lines, run->n_lines, sizeof(*run->lines), line_cmp);
+	for (size_t i = 0; i < run->n_lines; i++)
+		if (run->lines[i].len > longest)
+			longest = run->lines[i].len;
+	text = malloc(longest + 1);
+	if (!text)
+		return -ENOMEM;
+	for (size_t i = 0; i < run->n_lines && !rc; i++) {
+		const struct call_line *line = &run->lines[i];
+		ssize_t got = pread(fileno(run->spill), text, line->len, (off_t)line->offset);
+		if (got != (ssize_t)line->len) {
+			rc = got < 0 ? -errno : -EIO;
+			break;
+		}
+		text[line->len] = '\n';
+		fwrite(text, 1, line->len + 1, stdout);
+	}
+	free(text);
+	return rc;
 }
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: siptrail calls JOURNAL|CAPTURE [--json] [--t1-ms N]\n"
-		"  Reads a siptrail journal (JSON lines, '-' for stdin) or a pcap/pcapng capture\n"
-		"  and prints one line per\n"
+		"usage: siptrail calls JOURNAL|CAPTURE... [--json] [--t1-ms N]\n"
+		"  Reads a siptrail journal (JSON lines, '-' for stdin) or pcap/pcapng captures\n"
+		"  (gzip, zstd or plain; several files are read as one capture in order of their\n"
+		"  first packets) and prints one line per\n"
 		"  call in order of start: start, end, length, Call-ID, who hung up, per leg the\n"
 		"  peer, transport, connections used and session timer, and the verdict ids.\n"
 		"  --json        one JSON object per call\n"
@@ -211,21 +253,24 @@ int cmd_calls(int argc, char **argv)
 		return rc;
 	run.json = cmd.json;
 	run.verdict = malloc(sizeof(*run.verdict));
-	if (!run.verdict) {
-		fprintf(stderr, "siptrail calls: out of memory\n");
+	run.spill = tmpfile();
+	if (!run.verdict || !run.spill) {
+		fprintf(stderr, "siptrail calls: %s\n",
+			run.verdict ? "no temporary file for the lines" : "out of memory");
+		free(run.verdict);
+		if (run.spill)
+			fclose(run.spill);
 		return EXIT_USAGE;
 	}
-	rc = journal_replay(cmd.name, cmd.path, &cmd.config, &cmd.capture, on_call, &run, &stats);
+	rc = journal_replay(cmd.name, cmd.paths, cmd.n_paths, &cmd.config, &cmd.capture, on_call,
+			    &run, &stats);
+	if (!rc && !run.rc)
+		run.rc = print_lines(&run);
 	if (!rc && run.rc)
-		fprintf(stderr, "siptrail calls: out of memory\n");
-	qsort(run.lines, run.n_lines, sizeof(*run.lines), line_cmp);
-	for (size_t i = 0; i < run.n_lines; i++) {
-		if (!rc && !run.rc)
-			printf("%s\n", run.lines[i].text);
-		free(run.lines[i].text);
-	}
+		fprintf(stderr, "siptrail calls: the lines of the calls: %s\n", strerror(-run.rc));
 	free(run.lines);
 	free(run.verdict);
+	fclose(run.spill);
 	if (rc || run.rc)
 		return EXIT_USAGE;
 	if (!run.json)

@@ -353,7 +353,6 @@ int cmd_correlate(int argc, char **argv)
 	struct correlator_config config;
 	struct report_table table;
 	struct call_index index;
-	struct event_list events;
 	char zone_note[256];
 	int rc = parse_args(argc, argv, &args);
 
@@ -361,22 +360,15 @@ int cmd_correlate(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	if (zone_set(args.tz, zone_note, sizeof(zone_note)) || report_load(args.report, &table))
 		return EXIT_USAGE;
-	rc = event_load("correlate", args.input, &args.capture, &events);
-	if (rc && rc != -EIO) {
-		report_table_free(&table);
-		event_list_free(&events);
-		return EXIT_USAGE;
-	}
 	correlator_config_default(&config);
-	if (call_index_build(&index, &events, &config)) {
-		fprintf(stderr, "siptrail correlate: out of memory\n");
-		rc = EXIT_USAGE;
-	} else {
+	rc = call_index_read(&index, "correlate", args.input, &args.capture, &config);
+	if (!rc || rc == -EIO) {
 		int report_rc = correlate_report(&args, &table, &index, zone_note);
 		rc = rc ? EXIT_USAGE : report_rc;
+	} else {
+		rc = EXIT_USAGE;
 	}
 	call_index_free(&index);
-	event_list_free(&events);
 	report_table_free(&table);
 	return rc;
 }

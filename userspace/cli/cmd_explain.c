@@ -1,4 +1,5 @@
-/* siptrail explain JOURNAL|CAPTURE [--json] [--call-id ID] [--t1-ms N]: why calls failed, per call.
+/* siptrail explain JOURNAL|CAPTURE... [--json] [--call-id ID] [--t1-ms N]: why calls failed, per
+ * call.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -54,9 +55,11 @@ static void usage(FILE *out)
 {
 	fprintf(
 	    out,
-	    "usage: siptrail explain JOURNAL|CAPTURE [--json] [--call-id ID] [--t1-ms N]\n"
-	    "  Reads a siptrail journal (JSON lines, '-' for stdin) or a pcap/pcapng capture\n"
-	    "  and says, per call, why a BYE or a session refresh failed, with the evidence.\n"
+	    "usage: siptrail explain JOURNAL|CAPTURE... [--json] [--call-id ID] [--t1-ms N]\n"
+	    "  Reads a siptrail journal (JSON lines, '-' for stdin) or pcap/pcapng captures\n"
+	    "  (gzip, zstd or plain; several files, e.g. a rotation, are read as one capture in\n"
+	    "  order of their first packets) and says, per call, why a BYE or a session refresh\n"
+	    "  failed, with the evidence.\n"
 	    "  --json         one JSON object per diagnosis\n"
 	    "  --call-id ID   only this call\n"
 	    "  --t1-ms N      RFC 3261 T1 (default 500); transactions time out at "
@@ -76,7 +79,8 @@ int cmd_explain(int argc, char **argv)
 		return rc;
 	run.call_id = cmd.call_id;
 	run.json = cmd.json;
-	rc = journal_replay(cmd.name, cmd.path, &cmd.config, &cmd.capture, on_call, &run, &stats);
+	rc = journal_replay(cmd.name, cmd.paths, cmd.n_paths, &cmd.config, &cmd.capture, on_call,
+			    &run, &stats);
 	if (rc && rc != -EIO)
 		return EXIT_USAGE;
 	if (run.rc) {

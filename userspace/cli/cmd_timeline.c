@@ -9,6 +9,7 @@
 #include "call_index.h"
 #include "command.h"
 #include "event_load.h"
+#include "sip_fields.h"
 #include "timeline.h"
 
 #define MAX_CALL_IDS 64
@@ -158,28 +159,76 @@ out:
 	return rc;
 }
 
+static int call_id_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+struct selected_ids {
+	const char **ids; /* sorted */
+	size_t count;
+};
+
+/* The second pass keeps the chosen calls' SIP and every connection and TLS event (few: a
+ * handful per connection), which timeline_build sorts out. */
+static bool keep_for_timeline(const struct event *ev, void *ctx)
+{
+	const struct selected_ids *sel = ctx;
+	struct sip_fields fields;
+	const char *call_id;
+	char err[64];
+
+	if (ev->kind != EV_SIP)
+		return ev->conn && ev->kind != EV_LOST;
+	if (sip_fields_decode(ev->sip.raw, ev->sip.raw_len, ev->sip.transport == TRANSPORT_UDP,
+			      &fields, err, sizeof(err)))
+		return false;
+	call_id = fields.call_id;
+	return bsearch(&call_id, sel->ids, sel->count, sizeof(*sel->ids), call_id_cmp) != NULL;
+}
+
+/* Reads the input again for the chosen calls' events only and draws them. */
+static int draw_from_input(const struct timeline_args *a, const struct call_entry **calls, size_t n)
+{
+	struct selected_ids sel = {calloc(n + 1, sizeof(*sel.ids)), n};
+	struct event_list events;
+	int rc, load_rc;
+
+	if (!sel.ids) {
+		fprintf(stderr, "siptrail timeline: out of memory\n");
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < n; i++)
+		sel.ids[i] = calls[i]->call_id;
+	qsort(sel.ids, n, sizeof(*sel.ids), call_id_cmp);
+	load_rc =
+	    event_load_some("timeline", a->input, &a->capture, keep_for_timeline, &sel, &events);
+	rc = load_rc && load_rc != -EIO ? EXIT_USAGE : draw(a, &events, calls, n);
+	event_list_free(&events);
+	free(sel.ids);
+	return rc;
+}
+
 int cmd_timeline(int argc, char **argv)
 {
 	struct timeline_args args = {0};
 	struct correlator_config config;
 	struct call_index index;
-	struct event_list events;
 	const struct call_entry **calls;
 	size_t n_calls = 0;
 	int rc = parse_args(argc, argv, &args), select_rc, load_rc;
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
-	load_rc = event_load("timeline", args.input, &args.capture, &events);
-	if (load_rc && load_rc != -EIO) {
-		event_list_free(&events);
+	if (!strcmp(args.input, "-")) {
+		fprintf(stderr, "siptrail timeline: the input is read twice (the calls, then the "
+				"chosen calls' events): give a file, not '-'\n");
 		return EXIT_USAGE;
 	}
 	correlator_config_default(&config);
-	if (call_index_build(&index, &events, &config)) {
-		fprintf(stderr, "siptrail timeline: out of memory\n");
+	load_rc = call_index_read(&index, "timeline", args.input, &args.capture, &config);
+	if (load_rc && load_rc != -EIO) {
 		call_index_free(&index);
-		event_list_free(&events);
 		return EXIT_USAGE;
 	}
 	calls = calloc(index.count + MAX_CALL_IDS + 1, sizeof(*calls));
@@ -189,12 +238,11 @@ int cmd_timeline(int argc, char **argv)
 		select_rc = select_calls(&args, &index, calls, &n_calls);
 		if (!n_calls && args.failed && !args.n_call_ids)
 			printf("no call with a failure in %s\n", args.input);
-		rc = n_calls ? draw(&args, &events, calls, n_calls) : EXIT_OK;
+		rc = n_calls ? draw_from_input(&args, calls, n_calls) : EXIT_OK;
 		if (rc == EXIT_OK)
 			rc = select_rc;
 	}
 	free(calls);
 	call_index_free(&index);
-	event_list_free(&events);
 	return load_rc ? EXIT_USAGE : rc;
 }

@@ -54,8 +54,9 @@ int journal_cmd_parse(struct journal_cmd *cmd, int argc, char **argv)
 			goto usage;
 		}
 	}
-	if (optind == argc - 1) {
-		cmd->path = argv[optind];
+	if (optind < argc) {
+		cmd->paths = (const char *const *)&argv[optind];
+		cmd->n_paths = (size_t)(argc - optind);
 		return -1;
 	}
 usage:

@@ -13,7 +13,8 @@ struct journal_cmd {
 	bool takes_call_id;
 	void (*usage)(FILE *out);
 	/* parsed */
-	const char *path;
+	const char *const *paths; /* one journal, or captures read as one (event_read_files) */
+	size_t n_paths;
 	const char *call_id; /* --call-id, NULL: every call */
 	bool json;
 	struct correlator_config config;       /* defaults, with --t1-ms applied */
@@ -22,7 +23,7 @@ struct journal_cmd {
 
 /*
  * Parses [--json] [--t1-ms N] [--call-id ID (when takes_call_id)] [capture options] [--help]
- * JOURNAL|CAPTURE.
+ * JOURNAL|CAPTURE...
  * Returns -1 when the command should run, else the exit status to return (--help, or a usage
  * error already reported).
  */

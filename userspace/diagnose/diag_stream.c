@@ -10,7 +10,7 @@ _Static_assert(DIAG_COUNT <= 32, "call.diags_reported has one bit per diagnosis 
 /* Reports the diagnoses of CALL not reported yet; returns the updated bit set. */
 static uint32_t report_new(struct diag_stream *s, const struct call *call, uint32_t reported)
 {
-	explain_call(&s->corr, call, s->verdict);
+	explain_call(&s->feed.corr, call, s->verdict);
 	for (unsigned i = 0; i < s->verdict->n_diags; i++) {
 		const struct diagnosis *diag = &s->verdict->diags[i];
 		if (reported & (1u << diag->id))
@@ -40,50 +40,31 @@ int diag_stream_init(struct diag_stream *s, const struct correlator_config *conf
 {
 	memset(s, 0, sizeof(*s));
 	s->verdict = malloc(sizeof(*s->verdict));
-	if (!s->verdict || reorder_window_init(&s->window, window_ns, window_capacity)) {
+	if (!s->verdict || ordered_feed_init(&s->feed, config, window_ns, window_capacity,
+					     on_retired, s, errors)) {
 		free(s->verdict);
 		return -ENOMEM;
 	}
 	s->on_diag = on_diag;
 	s->ctx = ctx;
-	correlator_init(&s->corr, config, on_retired, s, errors);
-	correlator_watch(&s->corr, on_change, s);
+	correlator_watch(&s->feed.corr, on_change, s);
 	return 0;
-}
-
-/* Feeds every event due at NOW_NS. */
-static int drain(struct diag_stream *s, uint64_t now_ns)
-{
-	struct event ev;
-	int rc = 0;
-
-	while (reorder_window_pop(&s->window, now_ns, &ev) == 1) {
-		if (!rc)
-			rc = correlator_feed(&s->corr, &ev);
-		event_release(&ev);
-	}
-	return rc;
 }
 
 int diag_stream_feed(struct diag_stream *s, struct event *ev)
 {
-	int rc = reorder_window_push(&s->window, ev);
-
-	if (rc)
-		return rc;
-	return drain(s, 0);
+	return ordered_feed_push(&s->feed, ev);
 }
 
 int diag_stream_tick(struct diag_stream *s, uint64_t now_ns)
 {
-	return drain(s, now_ns);
+	return ordered_feed_tick(&s->feed, now_ns);
 }
 
 void diag_stream_finish(struct diag_stream *s)
 {
-	drain(s, UINT64_MAX);
-	correlator_finish(&s->corr);
-	reorder_window_free(&s->window);
+	/* out of memory on the last held events: the calls are retired and reported all the same */
+	(void)ordered_feed_finish(&s->feed);
 	free(s->verdict);
 	s->verdict = NULL;
 }

@@ -14,7 +14,7 @@
 
 #include "correlator.h"
 #include "explain.h"
-#include "reorder_window.h"
+#include "ordered_feed.h"
 
 /* VERDICT holds everything known about the call so far (for the causes' text); DIAG is the
  * new diagnosis. Both are valid during the call only. */
@@ -25,8 +25,7 @@ typedef void (*diag_stream_fn)(const struct call_verdict *verdict, const struct 
 #define DIAG_STREAM_WINDOW_CAPACITY 16384u
 
 struct diag_stream {
-	struct reorder_window window;
-	struct correlator corr;
+	struct ordered_feed feed;
 	struct call_verdict *verdict; /* scratch */
 	diag_stream_fn on_diag;
 	void *ctx;

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "compressed_file.h"
 #include "journal_read.h"
 
 struct field_error {
@@ -407,7 +408,7 @@ int journal_reader_open(struct journal_reader *reader, const char *path, FILE *e
 		reader->file = stdin;
 		return 0;
 	}
-	reader->file = fopen(path, "r");
+	reader->file = compressed_fopen(path); /* a gzip journal is read as it is */
 	if (!reader->file)
 		return -errno;
 	reader->owns_file = true;

@@ -28,7 +28,7 @@ void progress_update(struct progress *p, uint64_t done_bytes)
 	unsigned pct, width = 40, filled;
 	char bar[41];
 
-	if (!p->enabled || (++p->calls & 1023))
+	if (!p->enabled || (++p->updates & 1023))
 		return;
 	t = now_ns();
 	if (t < p->start_ns + NS_PER_S || t < p->last_draw_ns + NS_PER_S / 10)
@@ -41,9 +41,12 @@ void progress_update(struct progress *p, uint64_t done_bytes)
 	for (unsigned i = 0; i < width; i++)
 		bar[i] = i < filled ? '#' : '.';
 	bar[width] = '\0';
-	fprintf(stderr, "\r%s [%s] %3u%% %llu/%llu MB %.1f s", p->label, bar, pct,
+	fprintf(stderr, "\r%s [%s] %3u%% %llu/%llu MB %.1f s %.0f MB/s", p->label, bar, pct,
 		(unsigned long long)(done_bytes >> 20), (unsigned long long)(p->total_bytes >> 20),
-		(double)(t - p->start_ns) / NS_PER_S);
+		(double)(t - p->start_ns) / NS_PER_S,
+		(double)done_bytes / (1 << 20) / ((double)(t - p->start_ns) / NS_PER_S));
+	if (p->calls)
+		fprintf(stderr, " %lu calls", *p->calls);
 	p->drawn = true;
 }
 

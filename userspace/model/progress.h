@@ -10,7 +10,8 @@ struct progress {
 	const char *label;
 	uint64_t total_bytes;
 	uint64_t start_ns, last_draw_ns;
-	unsigned long calls;
+	unsigned long updates;
+	const unsigned long *calls; /* calls explained so far, shown when set */
 	bool enabled, drawn;
 };
 

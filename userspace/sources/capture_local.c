@@ -167,26 +167,35 @@ static void pick_best(const void *node, VISIT which, int depth)
 		walk_state->best = c;
 }
 
-int capture_local_infer(struct capture_local *local, const char *path, const uint16_t *ports,
-			size_t n_ports)
+int capture_local_infer(struct capture_local *local, const char *const *paths, size_t n_paths,
+			const uint16_t *ports, size_t n_ports)
 {
 	struct infer_state st = {0};
-	struct capture_reader *reader;
-	struct capture_packet pkt;
-	struct capture_error err;
-	int rc;
+	uint64_t before = 0; /* packets of the files before: numbers go on across files */
+	int rc = 0;
 
-	if (capture_open(&reader, path, &err))
-		return -EIO;
-	while ((rc = capture_next(reader, &pkt, &err)) == 1) {
-		struct packet_l4 l4;
-		if (packet_decode(pkt.linktype, pkt.data, pkt.caplen, &l4) != PACKET_OK ||
-		    !capture_ports_match(ports, n_ports, l4.src_port, l4.dst_port))
-			continue;
-		if ((rc = count_packet(&st, &l4, pkt.number)))
+	for (size_t i = 0; i < n_paths && rc >= 0; i++) {
+		struct capture_reader *reader;
+		struct capture_packet pkt;
+		struct capture_error err;
+		uint64_t numbered = 0;
+
+		if (capture_open(&reader, paths[i], &err)) {
+			rc = -EIO;
 			break;
+		}
+		while ((rc = capture_next(reader, &pkt, &err)) == 1) {
+			struct packet_l4 l4;
+			numbered = pkt.number;
+			if (packet_decode(pkt.linktype, pkt.data, pkt.caplen, &l4) != PACKET_OK ||
+			    !capture_ports_match(ports, n_ports, l4.src_port, l4.dst_port))
+				continue;
+			if ((rc = count_packet(&st, &l4, before + pkt.number)))
+				break;
+		}
+		before += numbered;
+		capture_close(reader);
 	}
-	capture_close(reader);
 	walk_state = &st;
 	if (st.addrs)
 		twalk(st.addrs, pick_best);

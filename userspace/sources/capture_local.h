@@ -29,14 +29,14 @@ int capture_local_add(struct capture_local *local, const char *text);
 bool capture_local_has(const struct capture_local *local, uint8_t family, const uint8_t addr[16]);
 
 /*
- * Infers the local address from PATH: the address that exchanged packets with the most other
- * addresses, on a tie the one in the most packets, then the destination of the first packet.
- * Only packets with one of PORTS (n_ports 0: any) count. Returns 0 (the address added to
- * LOCAL), -ENOENT when the capture has no TCP or UDP packet, -EIO (unreadable: the main pass
- * reports the error), -ENOMEM.
+ * Infers the local address from PATHS (rotating files of one trace, all of them): the address that
+ * exchanged packets with the most other addresses, on a tie the one in the most packets, then the
+ * destination of the first packet. Only packets with one of PORTS (n_ports 0: any) count. Returns 0
+ * (the address added to LOCAL), -ENOENT when the capture has no TCP or UDP packet, -EIO
+ * (unreadable: the main pass reports the error), -ENOMEM.
  */
-int capture_local_infer(struct capture_local *local, const char *path, const uint16_t *ports,
-			size_t n_ports);
+int capture_local_infer(struct capture_local *local, const char *const *paths, size_t n_paths,
+			const uint16_t *ports, size_t n_ports);
 
 /* Does the packet's port pair pass the filter (n_ports 0: always)? */
 bool capture_ports_match(const uint16_t *ports, size_t n_ports, uint16_t a, uint16_t b);

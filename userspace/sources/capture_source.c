@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "capture_local.h"
+#include "compressed_file.h"
 #include "capture_source.h"
 #include "pcapng_write.h"
 #include "sip_framer.h"
@@ -642,7 +643,7 @@ bool capture_file_detect(const char *path)
 	static const uint32_t magics[] = {0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1,
 					  0x0a0d0d0a};
 	uint32_t magic = 0;
-	FILE *f = fopen(path, "rb");
+	FILE *f = compressed_fopen(path);
 	bool found = false;
 
 	if (!f)
@@ -654,7 +655,8 @@ bool capture_file_detect(const char *path)
 	return found;
 }
 
-static int set_local(struct source *src, const char *path, struct capture_error *err)
+static int set_local(struct source *src, const char *const *paths, size_t n_paths,
+		     struct capture_error *err)
 {
 	const struct capture_source_options *o = src->run->options;
 	int rc;
@@ -668,7 +670,7 @@ static int set_local(struct source *src, const char *path, struct capture_error 
 		}
 	}
 	if (!o->n_hosts) {
-		rc = capture_local_infer(&src->local, path, o->ports, o->n_ports);
+		rc = capture_local_infer(&src->local, paths, n_paths, o->ports, o->n_ports);
 		if (rc == -ENOMEM)
 			return rc;
 		src->stats->local_inferred = rc == 0;
@@ -679,8 +681,10 @@ static int set_local(struct source *src, const char *path, struct capture_error 
 	return 0;
 }
 
-int capture_source_read(const char *path, const struct capture_source_run *run,
-			struct capture_source_stats *stats, struct capture_error *err)
+int capture_source_read_files(const char *const *paths, size_t n_paths,
+			      const struct capture_source_run *run,
+			      struct capture_source_stats *stats, struct capture_file_span *spans,
+			      struct capture_error *err)
 {
 	static const struct capture_replay_ops ops = {
 	    .tcp = {on_open, on_data, on_gap, on_end},
@@ -693,7 +697,7 @@ int capture_source_read(const char *path, const struct capture_source_run *run,
 
 	memset(stats, 0, sizeof(*stats));
 	memset(err, 0, sizeof(*err));
-	rc = set_local(&src, path, err);
+	rc = set_local(&src, paths, n_paths, err); /* rotating files of one trace: one host */
 	if (rc)
 		return rc;
 	if ((run->options->ca_file || run->options->ca_path) &&
@@ -702,7 +706,7 @@ int capture_source_read(const char *path, const struct capture_source_run *run,
 		snprintf(err->message, sizeof(err->message), "trust store: %s", trust_err);
 		return -EINVAL;
 	}
-	rc = capture_replay(path, &ops, &src, NULL, &stats->replay, err);
+	rc = capture_replay_files(paths, n_paths, &ops, &src, NULL, &stats->replay, spans, err);
 	tls_trust_free(src.trust);
 	tdestroy(src.tuples, free);
 	for (size_t i = 0; i < src.conns_cap; i++)
@@ -712,6 +716,12 @@ int capture_source_read(const char *path, const struct capture_source_run *run,
 	if (rc)
 		return rc;
 	if (src.rc == -ENOMEM)
-		snprintf(err->message, sizeof(err->message), "%s: out of memory", path);
+		snprintf(err->message, sizeof(err->message), "%s: out of memory", paths[0]);
 	return src.rc;
+}
+
+int capture_source_read(const char *path, const struct capture_source_run *run,
+			struct capture_source_stats *stats, struct capture_error *err)
+{
+	return capture_source_read_files(&path, 1, run, stats, NULL, err);
 }

@@ -56,10 +56,18 @@ struct capture_source_run {
 int capture_source_read(const char *path, const struct capture_source_run *run,
 			struct capture_source_stats *stats, struct capture_error *err);
 
+/* The same over several files read as one capture, in the order given (capture_replay_files:
+ * connections go on across files; the local host is inferred from the first). SPANS (may be
+ * NULL) gets each file's packets and first and last times. */
+int capture_source_read_files(const char *const *paths, size_t n_paths,
+			      const struct capture_source_run *run,
+			      struct capture_source_stats *stats, struct capture_file_span *spans,
+			      struct capture_error *err);
+
 /* Parses "5060,5061" into options->ports. Returns 0 or -EINVAL. */
 int capture_source_parse_ports(struct capture_source_options *options, const char *list);
 
-/* True when the first bytes of PATH are a pcap or pcapng magic number. */
+/* True when the first bytes of PATH (once gunzipped) are a pcap or pcapng magic number. */
 bool capture_file_detect(const char *path);
 
 #endif

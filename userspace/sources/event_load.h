@@ -5,10 +5,10 @@
  * pcapng writer the wire path and replay share. It calls journal/, diagnose/, engine/,
  * model/, decoders/ and bpf/'s event headers; never views/ or cli/.
  *
- * The input of the offline commands (explain, correlate, timeline): a journal or a capture
- * file, recognised by its first bytes, read whole into a time-ordered list of events. Also the
- * command-line options every command shares for captures (--host, --ports, --ca-file,
- * --ca-path).
+ * The input of the offline commands (explain, calls, correlate, timeline): a journal or
+ * capture files, recognised by their first bytes, streamed event by event (event_read.h) or
+ * read whole into a time-ordered list of events (here). Also the command-line options every
+ * command shares for captures (--host, --ports, --ca-file, --ca-path).
  */
 #ifndef SIPTRAIL_EVENT_LOAD_H
 #define SIPTRAIL_EVENT_LOAD_H
@@ -18,28 +18,31 @@
 
 #include "capture_source.h"
 #include "event.h"
+#include "event_read.h"
 
 struct event_list {
 	struct event *events;
 	size_t count, cap;
-	unsigned long bad_lines; /* journal lines skipped */
-	bool from_capture;
-	struct capture_source_stats capture;
+	struct event_input_stats input;
 };
 
 /* Moves EV to the end of LIST. Returns 0 or -ENOMEM (EV released). */
 int event_list_push(struct event_list *list, struct event *ev);
-/* Stable sort by time: sources may write events slightly out of order. */
-void event_list_sort(struct event_list *list);
+/* Stable sort by time: sources may write events slightly out of order, and inputs may be
+ * appended out of order. O(n log n) in general, one pass when already in order. Returns 0 or
+ * -ENOMEM (LIST unchanged). */
+int event_list_sort(struct event_list *list);
 void event_list_free(struct event_list *list);
 
-/*
- * Reads PATH ("-": a journal on stdin) into LIST, sorted. Problems are reported on stderr as
- * "siptrail CMD: ..." once. A capture that breaks part way is an error after everything before
- * the bad packet was read (the events are kept in LIST). Returns 0, -EIO, -EINVAL, -ENOMEM.
- */
+/* event_read into LIST, sorted (the events before a bad packet are kept in LIST). */
 int event_load(const char *cmd, const char *path, const struct capture_source_options *options,
 	       struct event_list *list);
+
+/* The same, keeping only the events KEEP says true for (a second pass over the input that
+ * needs a few calls' events, not all of them). */
+typedef bool (*event_keep_fn)(const struct event *ev, void *ctx);
+int event_load_some(const char *cmd, const char *path, const struct capture_source_options *options,
+		    event_keep_fn keep, void *ctx, struct event_list *list);
 
 /* getopt_long entries for the capture options; their values are 0x100.. */
 enum { OPT_CAPTURE_HOST = 0x100, OPT_CAPTURE_PORTS, OPT_CAPTURE_CA_FILE, OPT_CAPTURE_CA_PATH };

@@ -1,11 +1,52 @@
-/* Calls and verdicts of an event list: one correlator pass plus a look at initial INVITEs. */
+/* Calls and verdicts of an input: one streamed correlator pass plus a look at initial INVITEs. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "call_index.h"
+#include "ordered_feed.h"
 #include "session_timer.h"
 #include "sip_message.h"
+
+/* FNV-1a: Call-IDs are short strings, and the table only needs them spread. */
+static size_t call_id_hash(const char *call_id)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *call_id; call_id++)
+		h = (h ^ (unsigned char)*call_id) * 1099511628211ull;
+	return (size_t)h;
+}
+
+/* The slot of CALL_ID: where it is, or the empty one where it would go. */
+static size_t slot_of(const struct call_index *index, const char *call_id)
+{
+	size_t mask = index->n_slots - 1, i = call_id_hash(call_id) & mask;
+
+	while (index->slots[i] && strcmp(index->calls[index->slots[i] - 1].call_id, call_id))
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* Keeps the table at most half full, so probes stay short. Returns 0 or -ENOMEM. */
+static int slots_grow(struct call_index *index)
+{
+	size_t n = index->n_slots ? index->n_slots * 2 : 256;
+	size_t *old = index->slots;
+
+	if (2 * (index->count + 1) <= index->n_slots)
+		return 0;
+	index->slots = calloc(n, sizeof(*index->slots));
+	if (!index->slots) {
+		index->slots = old;
+		return -ENOMEM;
+	}
+	index->n_slots = n;
+	for (size_t i = 0; i < index->count; i++)
+		index->slots[slot_of(index, index->calls[i].call_id)] = i + 1;
+	free(old);
+	return 0;
+}
 
 static struct call_entry *entry_get(struct call_index *index, const char *call_id)
 {
@@ -13,6 +54,8 @@ static struct call_entry *entry_get(struct call_index *index, const char *call_i
 
 	if (e)
 		return e;
+	if (slots_grow(index))
+		return NULL;
 	if (index->count == index->cap) {
 		size_t cap = index->cap ? index->cap * 2 : 64;
 		struct call_entry *grown = realloc(index->calls, cap * sizeof(*grown));
@@ -24,16 +67,18 @@ static struct call_entry *entry_get(struct call_index *index, const char *call_i
 	e = &index->calls[index->count++];
 	memset(e, 0, sizeof(*e));
 	snprintf(e->call_id, sizeof(e->call_id), "%s", call_id);
+	index->slots[slot_of(index, e->call_id)] = index->count;
 	return e;
 }
 
 struct call_entry *call_index_find(const struct call_index *index, const char *call_id)
 {
-	/* linear: postmortem inputs hold thousands of calls, not millions */
-	for (size_t i = 0; i < index->count; i++)
-		if (!strcmp(index->calls[i].call_id, call_id))
-			return &index->calls[i];
-	return NULL;
+	size_t slot;
+
+	if (!index->n_slots)
+		return NULL;
+	slot = index->slots[slot_of(index, call_id)];
+	return slot ? &index->calls[slot - 1] : NULL;
 }
 
 void sip_uri_user(const char *uri, size_t len, char *out, size_t out_len)
@@ -89,6 +134,8 @@ static int note_invite(struct call_index *index, const struct event *ev, struct 
 
 struct build_ctx {
 	struct call_index *index;
+	struct sip_message *msg; /* scratch for note_invite */
+	struct ordered_feed feed;
 	int rc;
 };
 
@@ -133,27 +180,43 @@ static void on_call(const struct correlator *corr, const struct call *call, void
 	}
 }
 
-int call_index_build(struct call_index *index, const struct event_list *events,
-		     const struct correlator_config *config)
+static int index_event(void *ctx, struct event *ev)
 {
-	struct build_ctx b = {index, 0};
-	struct sip_message *msg = malloc(sizeof(*msg)); /* large: off the stack */
-	struct correlator corr;
+	struct build_ctx *b = ctx;
+	int rc = ev->kind == EV_SIP ? note_invite(b->index, ev, b->msg) : 0;
+
+	if (!rc)
+		rc = ordered_feed_push(&b->feed, ev);
+	event_release(ev); /* left as it was when not fed */
+	return rc ? rc : b->rc;
+}
+
+int call_index_read(struct call_index *index, const char *cmd, const char *path,
+		    const struct capture_source_options *options,
+		    const struct correlator_config *config)
+{
+	struct build_ctx b = {index};
+	struct event_input_stats input;
+	int rc, finish_rc;
 
 	memset(index, 0, sizeof(*index));
-	if (!msg)
+	b.msg = malloc(sizeof(*b.msg)); /* large: off the stack */
+	if (!b.msg || ordered_feed_init(&b.feed, config, EVENT_ORDER_WINDOW_NS,
+					JOURNAL_REPLAY_WINDOW_CAPACITY, on_call, &b, NULL)) {
+		free(b.msg);
+		fprintf(stderr, "siptrail %s: out of memory\n", cmd);
 		return -ENOMEM;
-	for (size_t i = 0; i < events->count && !b.rc; i++)
-		if (events->events[i].kind == EV_SIP)
-			b.rc = note_invite(index, &events->events[i], msg);
-	free(msg);
-	correlator_init(&corr, config, on_call, &b, NULL);
-	for (size_t i = 0; i < events->count && !b.rc; i++)
-		if (correlator_feed(&corr, &events->events[i]))
-			b.rc = -ENOMEM;
-	index->sip_undecoded = corr.sip_undecoded;
-	correlator_finish(&corr);
-	return b.rc;
+	}
+	rc = event_read(cmd, path, options, index_event, &b, &input);
+	finish_rc = ordered_feed_finish(&b.feed);
+	index->sip_undecoded = b.feed.corr.sip_undecoded;
+	free(b.msg);
+	if (!rc || rc == -EIO) {
+		rc = finish_rc ? finish_rc : b.rc ? b.rc : rc;
+		if (rc && rc != -EIO)
+			fprintf(stderr, "siptrail %s: %s: %s\n", cmd, path, strerror(-rc));
+	}
+	return rc;
 }
 
 void call_index_free(struct call_index *index)
@@ -161,6 +224,7 @@ void call_index_free(struct call_index *index)
 	for (size_t i = 0; i < index->count; i++)
 		free(index->calls[i].verdict);
 	free(index->calls);
+	free(index->slots);
 	memset(index, 0, sizeof(*index));
 }
 

@@ -1,6 +1,7 @@
 /*
- * Every call of an event list with its verdict, for the commands that look calls up after the
- * fact (correlate, timeline): runs the correlator and the explain rules once, and keeps what a
+ * Every call of an input with its verdict, for the commands that look calls up after the fact
+ * (correlate, timeline): streams the input once through the correlator (as journal_replay
+ * does) and the explain rules, and keeps, per call, what a
  * person searches by (Call-ID, time, caller and callee numbers from the first INVITE) and the
  * session-timer deadlines of each leg.
  */
@@ -10,6 +11,7 @@
 #include "correlator.h"
 #include "event_load.h"
 #include "explain.h"
+#include "journal_replay.h"
 
 #define CALL_USER_LEN 64
 
@@ -35,12 +37,17 @@ struct call_entry {
 struct call_index {
 	struct call_entry *calls; /* in the order calls were first seen */
 	size_t count, cap;
+	size_t *slots; /* hash of Call-IDs: index into calls + 1, 0 empty; n_slots a power of 2 */
+	size_t n_slots;
 	unsigned long sip_undecoded;
 };
 
-/* Returns 0 or -ENOMEM. */
-int call_index_build(struct call_index *index, const struct event_list *events,
-		     const struct correlator_config *config);
+/* Reads PATH (event_read) into INDEX. Returns 0; -EIO when a capture broke part way (INDEX
+ * holds the calls before the bad packet); or another negative errno. Problems are reported on
+ * stderr once, as "siptrail CMD: ...". */
+int call_index_read(struct call_index *index, const char *cmd, const char *path,
+		    const struct capture_source_options *options,
+		    const struct correlator_config *config);
 void call_index_free(struct call_index *index);
 struct call_entry *call_index_find(const struct call_index *index, const char *call_id);
 
