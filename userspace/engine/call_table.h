@@ -91,6 +91,8 @@ struct leg {
 struct call {
 	TAILQ_ENTRY(call) lru;
 	uint64_t first_ts_ns, last_ts_ns, confirmed_ts_ns, bye_ts_ns, end_ts_ns;
+	/* the correlator's sweep advances the call from then on (dialog_advance); 0: at the next */
+	uint64_t due_ns;
 	struct leg *legs;
 	const char *bye_reason; /* heap_text, "" when none */
 	uint64_t *held_conns;	/* connection ids the call holds (conn_table_hold) */
