@@ -91,8 +91,10 @@ struct leg {
 struct call {
 	TAILQ_ENTRY(call) lru;
 	uint64_t first_ts_ns, last_ts_ns, confirmed_ts_ns, bye_ts_ns, end_ts_ns;
-	/* the correlator's sweep advances the call from then on (dialog_advance); 0: at the next */
-	uint64_t due_ns;
+	uint64_t due_ns; /* when the sweep advances it next (call_table_set_due) */
+	unsigned due_idx;
+	bool woken;
+	TAILQ_ENTRY(call) woken_link;
 	struct leg *legs;
 	const char *bye_reason; /* heap_text, "" when none */
 	uint64_t *held_conns;	/* connection ids the call holds (conn_table_hold) */
@@ -119,6 +121,12 @@ struct call_table {
 	void *done_ctx;
 	void *root;
 	TAILQ_HEAD(, call) lru;
+	/* For the correlator's sweep: every call in a min-heap by due_ns, and the calls woken
+	 * since the last sweep (a sweep of every call took 13-19 % of explain's time on a
+	 * capture of short calls: thousands lingering, one sweep per second of capture). */
+	struct call **due;
+	unsigned cap_due;
+	TAILQ_HEAD(, call) woken;
 	unsigned count;
 	unsigned long evicted;
 };
@@ -136,6 +144,14 @@ struct call *call_table_touch(struct call_table *table, const char *call_id, uin
 
 /* Retires the calls that ended longer than the linger time ago or idled out. */
 void call_table_age(struct call_table *table, uint64_t now_ns);
+
+/* CALL changed: the next call_table_next_due hands it out, whatever its due time. */
+void call_table_wake(struct call_table *table, struct call *call);
+
+/* A woken call, else the call due first if due at NOW_NS, else NULL. The caller then sets
+ * the call's next due time (later than NOW_NS). */
+struct call *call_table_next_due(struct call_table *table, uint64_t now_ns);
+void call_table_set_due(struct call_table *table, struct call *call, uint64_t due_ns);
 
 /* Adds connection ID to the ones CALL holds. Returns true when it was not held yet and there
  * was room (the caller then holds the connection), false otherwise (also out of memory: the
