@@ -45,7 +45,7 @@ PKI := $(BUILD)/tools/pki
 
 .SECONDARY:
 .DELETE_ON_ERROR:
-.PHONY: all deps test test-kernels unit live demo fuzz bench clean format
+.PHONY: all deps test test-kernels unit live demo fuzz bench clean format deb
 all: $(SIPTRAIL) $(PKI) $(UNIT_BINS) $(LIVE_BINS)
 
 deps:
@@ -138,7 +138,8 @@ test: deps
 	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) tests/run.sh \
 		tests/check_layers.sh $(UNIT_BINS) $(LIVE_BINS) $(ASAN_UNIT_BINS) \
 		$(addprefix fuzz:,$(FUZZ_BINS)) \
-		tests/lab/run-lab-tests.sh tests/test_failfast.sh tests/kernels/run-kernel-tests.sh
+		tests/lab/run-lab-tests.sh tests/test_failfast.sh tests/test_hep_sipcapture.sh tests/test_deb.sh \
+		tests/kernels/run-kernel-tests.sh
 
 # The same binary on other kernels, each in a QEMU guest: Debian 12's 6.1 and 6.12 (KERNELS
 # picks; docs/kernels.md). About a minute; also part of `make test`.
@@ -152,6 +153,10 @@ FUZZ_SMOKE_SECONDS ?= 10
 demo: deps
 	$(MAKE) --no-print-directory $(SIPTRAIL)
 	@tools/demo.sh $(SIPTRAIL)
+
+# A Debian package of the binary, the docs and a systemd unit (tools/deb/, docs/operations.md).
+deb: $(SIPTRAIL)
+	@tools/deb/build-deb.sh $(SIPTRAIL) $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages siptrail builds and tests with, only those missing.
 # Called by `make deps` (and so by `make test` and `make demo`). zlib, libzstd: compressed
-# captures and journals. chromium: the HTML timeline
-# test; qemu-system-x86, busybox-static, cpio, jq: the kernel matrix (tests/kernels/).
+# captures and journals. chromium: the HTML timeline test; qemu-system-x86, busybox-static,
+# cpio, jq: the kernel matrix (tests/kernels/); prometheus-node-exporter: serves the metrics
+# file in tests/live/test_live_metrics.c; postgresql, kamailio-postgres-modules, python3: the
+# HEP receiver test (tests/test_hep_sipcapture.sh).
 set -euo pipefail
 
 packages=(
 	make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev libssl-dev openssl
 	libcmocka-dev libjansson-dev libpcap-dev pkg-config iproute2
 	tshark tcpdump kamailio kamailio-tls-modules sip-tester libbpf-tools
+	prometheus-node-exporter postgresql kamailio-postgres-modules python3
 	chromium
 	qemu-system-x86 busybox-static cpio jq
 )

@@ -15,10 +15,12 @@
 
 #include "cgroup_path.h"
 #include "command.h"
-#include "journal.h"
+#include "journal_file.h"
 #include "live_notices.h"
 #include "live_pipeline.h"
 #include "live_tracer.h"
+#include "hep_export.h"
+#include "metrics_text.h"
 #include "live_wire.h"
 #include "pcapng_write.h"
 #include "port_set.h"
@@ -26,12 +28,13 @@
 #include "ssl_events.h"
 #include "ssl_probe.h"
 
-#define DEFAULT_PORTS "5060,5061"
-#define POLL_MS	      100
-#define NSEC_PER_SEC  1000000000LL
-#define KERNEL_BTF    "/sys/kernel/btf/vmlinux"
-#define STDOUT_BUFFER (64 << 10)
-#define SIPS_PORT     5061
+#define DEFAULT_PORTS		   "5060,5061"
+#define POLL_MS			   100
+#define NSEC_PER_SEC		   1000000000LL
+#define KERNEL_BTF		   "/sys/kernel/btf/vmlinux"
+#define STDOUT_BUFFER		   (64 << 10)
+#define SIPS_PORT		   5061
+#define METRICS_INTERVAL_DEFAULT_S 15
 
 struct live_args {
 	const char *ports_text;
@@ -40,7 +43,8 @@ struct live_args {
 	const char *cgroup;
 	bool json;
 	const char *journal_path;
-	double duration_s; /* 0 = until SIGINT/SIGTERM */
+	struct journal_rotation rotation; /* --rotate, --keep */
+	double duration_s;		  /* 0 = until SIGINT/SIGTERM */
 	bool verbose;
 	bool no_tls;
 	const char *ssl_lib;
@@ -48,6 +52,9 @@ struct live_args {
 	const char *ca_file;
 	const char *ca_path;
 	const char *pcap_out_path;
+	const char *metrics_dir;
+	double metrics_interval_s;
+	struct hep_export_config hep; /* target NULL: no HEP */
 };
 
 struct live_run {
@@ -60,6 +67,21 @@ struct live_run {
 	struct live_tracer *tracer;
 	bool tls_marking;     /* TLS ports are marked as the probe and the wire path find them */
 	bool tls_mark_failed; /* said once */
+	struct metrics metrics;
+	const char *metrics_dir;		     /* NULL: no metrics */
+	int64_t metrics_interval_ns, metrics_due_ns; /* CLOCK_MONOTONIC */
+	bool metrics_failing;			     /* the last write failed (said once) */
+};
+
+/* long options without a short one */
+enum {
+	OPT_ROTATE = 0x100,
+	OPT_KEEP,
+	OPT_METRICS_DIR,
+	OPT_METRICS_INTERVAL,
+	OPT_HEP,
+	OPT_HEP_ID,
+	OPT_HEP_NAME
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -73,6 +95,24 @@ static const struct argp_option live_options[] = {
     {"cgroup", 'c', "PATH", 0, "only sockets of this cgroup v2 directory or below it", 0},
     {"json", 'j', NULL, 0, "print JSON lines (the journal format) instead of text", 0},
     {"write", 'w', "FILE", 0, "also append the events to journal FILE (JSON lines, mode 0600)", 0},
+    {"rotate", OPT_ROTATE, "SIZE,INTERVAL", 0,
+     "rotate the --write journal when it reaches SIZE (64M, 1G) and/or holds INTERVAL of events "
+     "(30min, 1h, 1d): FILE becomes FILE.1, FILE.1 FILE.2 and so on",
+     0},
+    {"keep", OPT_KEEP, "N", 0,
+     "rotated journals kept besides FILE (default 10); the oldest beyond are dropped", 0},
+    {"metrics-dir", OPT_METRICS_DIR, "DIR", 0,
+     "write counters for alerting to DIR/siptrail.prom (Prometheus text format, for "
+     "node_exporter's textfile collector)",
+     0},
+    {"metrics-interval", OPT_METRICS_INTERVAL, "SECONDS", 0,
+     "how often --metrics-dir's file is rewritten (default 15)", 0},
+    {"hep", OPT_HEP, "[udp:|tcp:]HOST:PORT", 0,
+     "send every SIP message (TLS too) and every diagnosis to a HEPv3 collector (Homer, "
+     "heplify-server, Kamailio sipcapture); UDP unless tcp: is given",
+     0},
+    {"hep-id", OPT_HEP_ID, "N", 0, "HEP capture agent id (default 2001)", 0},
+    {"hep-name", OPT_HEP_NAME, "NAME", 0, "HEP capture agent name (default: the host name)", 0},
     {"duration", 'd', "SECONDS", 0, "stop after this many seconds", 0},
     {"ssl-lib", 'L', "PATH", 0,
      "libssl to probe for TLS handshakes and SIP inside TLS (default: the system's "
@@ -103,7 +143,8 @@ static error_t live_parse_opt(int key, char *arg, struct argp_state *state)
 	struct live_args *args = state->input;
 	char why[256];
 	char *end;
-	long pid;
+	long pid, keep;
+	long long hep_id;
 
 	switch (key) {
 	case 'p':
@@ -126,6 +167,50 @@ static error_t live_parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'w':
 		args->journal_path = arg;
+		break;
+	case OPT_ROTATE:
+		if (journal_rotation_parse(arg, &args->rotation, why, sizeof(why)))
+			argp_error(state, "%s", why);
+		break;
+	case OPT_KEEP:
+		errno = 0;
+		keep = strtol(arg, &end, 10);
+		if (errno || *end || keep < 1 || keep > JOURNAL_KEEP_MAX)
+			argp_error(state, "bad --keep '%s' (want 1 to %d)", arg, JOURNAL_KEEP_MAX);
+		args->rotation.keep = keep;
+		break;
+	case OPT_METRICS_DIR:
+		args->metrics_dir = arg;
+		break;
+	case OPT_METRICS_INTERVAL:
+		errno = 0;
+		args->metrics_interval_s = strtod(arg, &end);
+		if (errno || *end || !(args->metrics_interval_s > 0))
+			argp_error(state, "bad --metrics-interval '%s' (want seconds > 0)", arg);
+		break;
+	case OPT_HEP:
+		args->hep.target = arg;
+		break;
+	case OPT_HEP_ID:
+		errno = 0;
+		hep_id = strtoll(arg, &end, 10);
+		if (errno || *end || hep_id < 0 || hep_id > UINT32_MAX)
+			argp_error(state, "bad --hep-id '%s' (want 0 to %u)", arg, UINT32_MAX);
+		args->hep.capture_id = (uint32_t)hep_id;
+		break;
+	case OPT_HEP_NAME:
+		args->hep.capture_name = arg;
+		break;
+	case ARGP_KEY_END:
+		if ((args->rotation.max_bytes || args->rotation.max_age_ns) && !args->journal_path)
+			argp_error(state, "--rotate needs --write FILE");
+		if (args->rotation.keep && !args->rotation.max_bytes && !args->rotation.max_age_ns)
+			argp_error(state, "--keep needs --rotate");
+		if (args->metrics_interval_s && !args->metrics_dir)
+			argp_error(state, "--metrics-interval needs --metrics-dir");
+		if ((args->hep.capture_name || args->hep.capture_id != HEP_CAPTURE_ID_DEFAULT) &&
+		    !args->hep.target)
+			argp_error(state, "--hep-id and --hep-name need --hep");
 		break;
 	case 'd':
 		errno = 0;
@@ -275,6 +360,32 @@ static int report_losses(struct live_run *run, struct live_tracer *tracer,
 	return live_pipeline_emit(&run->pipe, &event);
 }
 
+/* Rewrites the metrics file when due (FORCE: now). A failure is said once, until a write
+ * works again; tracing goes on either way. */
+static void metrics_write(struct live_run *run, bool force)
+{
+	int64_t now_ns = clock_ns(CLOCK_MONOTONIC);
+	char why[512];
+
+	struct hep_export_counts hep_counts;
+
+	if (!run->metrics_dir || (!force && now_ns < run->metrics_due_ns))
+		return;
+	if (run->pipe.hep) {
+		hep_export_counts(run->pipe.hep, &hep_counts);
+		run->metrics.hep_sent = hep_counts.sent;
+		run->metrics.hep_unsent = hep_counts.unsent;
+	}
+	run->metrics_due_ns = now_ns + run->metrics_interval_ns;
+	if (!metrics_file_write(run->metrics_dir, &run->metrics, why, sizeof(why))) {
+		run->metrics_failing = false;
+		return;
+	}
+	if (!run->metrics_failing)
+		fprintf(stderr, "siptrail live: %s\n", why);
+	run->metrics_failing = true;
+}
+
 /* Waits for socket records or packets, then handles all sources: packets first, so the events
  * they yield are waiting when the socket records that name their connections arrive. */
 static int live_poll_once(struct live_run *run, struct live_tracer *tracer, struct ssl_probe *probe,
@@ -324,6 +435,7 @@ static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ss
 		if (err)
 			break;
 		live_pipeline_tick(&run->pipe, clock_ns(CLOCK_REALTIME));
+		metrics_write(run, false);
 		fflush(stdout);
 	}
 	/* Drain what the kernel already queued before the final count. */
@@ -443,13 +555,17 @@ static void print_summary(const struct live_run *run, struct live_tracer *tracer
 int cmd_live(int argc, char **argv)
 {
 	const struct argp argp = {live_options, live_parse_opt, NULL, live_doc};
-	struct live_args args = {.ports_text = DEFAULT_PORTS};
+	struct live_args args = {.ports_text = DEFAULT_PORTS,
+				 .hep.capture_id = HEP_CAPTURE_ID_DEFAULT};
+	struct hep_export *hep = NULL;
+	char host_name[256];
 	struct live_run run = {0};
 	struct live_tracer *tracer = NULL;
 	struct ssl_probe *probe = NULL;
 	struct pcapng_writer *pcap_out = NULL;
 	struct notices notices = {0};
-	FILE *journal = NULL;
+	struct journal_file journal_file;
+	struct journal_file *journal = NULL;
 	bool pipe_open = false;
 	char why[512];
 	int err;
@@ -463,11 +579,12 @@ int cmd_live(int argc, char **argv)
 		return EXIT_USAGE;
 	buffer_stdout();
 	if (args.journal_path) {
-		journal = journal_open(args.journal_path, why, sizeof(why));
-		if (!journal) {
+		if (journal_file_open(&journal_file, args.journal_path, &args.rotation, stderr, why,
+				      sizeof(why))) {
 			fprintf(stderr, "siptrail live: %s\n", why);
 			return EXIT_USAGE;
 		}
+		journal = &journal_file;
 	}
 	/* Raw IP: the packet socket is SOCK_DGRAM, and synthetic packets need no link layer. */
 	if (args.pcap_out_path &&
@@ -475,10 +592,35 @@ int cmd_live(int argc, char **argv)
 		fprintf(stderr, "siptrail live: cannot create %s: %s\n", args.pcap_out_path,
 			strerror(-err));
 		if (journal)
-			journal_close(journal);
+			journal_file_close(journal);
 		return EXIT_USAGE;
 	}
-	if (live_pipeline_init(&run.pipe, args.json, journal, pcap_out)) {
+	metrics_init(&run.metrics);
+	if (args.metrics_dir) {
+		run.metrics_dir = args.metrics_dir;
+		run.metrics_interval_ns =
+		    (int64_t)((args.metrics_interval_s ? args.metrics_interval_s
+						       : METRICS_INTERVAL_DEFAULT_S) *
+			      NSEC_PER_SEC);
+		/* a directory that cannot take the file is a usage error, said before tracing */
+		if (metrics_file_write(run.metrics_dir, &run.metrics, why, sizeof(why))) {
+			fprintf(stderr, "siptrail live: %s\n", why);
+			err = -EINVAL;
+			goto cleanup;
+		}
+	}
+	if (args.hep.target) {
+		if (!args.hep.capture_name && !gethostname(host_name, sizeof(host_name)))
+			args.hep.capture_name = host_name;
+		if (hep_export_open(&args.hep, &hep, why, sizeof(why))) {
+			fprintf(stderr, "siptrail live: %s\n", why);
+			err = -EINVAL;
+			goto cleanup;
+		}
+		run.metrics.hep = true;
+	}
+	if (live_pipeline_init(&run.pipe, args.json, journal, pcap_out,
+			       run.metrics_dir ? &run.metrics : NULL, hep)) {
 		fprintf(stderr, "siptrail live: out of memory\n");
 		err = -ENOMEM;
 		goto cleanup;
@@ -536,6 +678,18 @@ int cmd_live(int argc, char **argv)
 			probe && *ssl_probe_error(probe) ? ssl_probe_error(probe) : strerror(-err));
 	live_pipeline_finish(&run.pipe);
 	pipe_open = false;
+	if (hep) {
+		struct hep_export_counts hep_counts;
+
+		hep_export_close(hep, &hep_counts);
+		hep = run.pipe.hep = NULL;
+		run.metrics.hep_sent = hep_counts.sent;
+		run.metrics.hep_unsent = hep_counts.unsent;
+		fprintf(stderr, "siptrail live: HEP to %s: %llu packets sent, %llu not sent\n",
+			args.hep.target, (unsigned long long)hep_counts.sent,
+			(unsigned long long)hep_counts.unsent);
+	}
+	metrics_write(&run, true);
 	print_summary(&run, tracer);
 	if (run.wire)
 		print_wire_summary(run.wire);
@@ -545,6 +699,8 @@ cleanup:
 	live_wire_close(run.wire);
 	ssl_probe_close(probe);
 	live_tracer_close(tracer);
+	hep_export_close(hep, NULL);
+	metrics_free(&run.metrics);
 	if (fflush(stdout) && !err)
 		err = -EIO;
 	if (pcap_out) {
@@ -557,7 +713,7 @@ cleanup:
 		}
 	}
 	if (journal) {
-		int close_err = journal_close(journal);
+		int close_err = journal_file_close(journal);
 
 		if (close_err) {
 			fprintf(stderr, "siptrail live: cannot flush journal %s: %s\n",

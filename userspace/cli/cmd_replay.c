@@ -9,11 +9,13 @@
 #include "command.h"
 #include "event_load.h"
 #include "event_output.h"
-#include "journal.h"
+#include "hep_export.h"
+#include "journal_file.h"
 #include "progress.h"
 
 struct replay_run {
 	struct event_output output; /* text or --json on stdout, --write's journal */
+	struct hep_export *hep;	    /* --hep; NULL: none */
 	struct progress progress;
 	int write_rc;
 };
@@ -23,6 +25,8 @@ static int on_event(void *ctx, struct event *ev)
 	struct replay_run *run = ctx;
 	int rc = event_output_write(&run->output, ev);
 
+	if (run->hep)
+		hep_export_event(run->hep, ev);
 	event_release(ev);
 	if (rc)
 		run->write_rc = rc;
@@ -36,15 +40,20 @@ static void on_progress(void *ctx, uint64_t offset)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: siptrail replay CAPTURE [--json] [--write JOURNAL] [--host IP ...]\n"
-		     "                       [--ports LIST] [--ca-file F] [--ca-path D]\n"
-		     "  Reads a pcap or pcapng file and turns it into the events live tracing\n"
-		     "  writes (connections, TLS handshakes and chains, SIP messages).\n"
-		     "  --json          the events as JSON lines on stdout\n"
-		     "  --write JOURNAL append the events to a journal file (mode 0600)\n"
-		     "  (neither: one readable line per event)\n" CAPTURE_OPTIONS_HELP
-		     "exit: 0 read to the end, 2 usage, I/O or a broken capture (events before\n"
-		     "the bad packet are written)\n");
+	fprintf(out,
+		"usage: siptrail replay CAPTURE [--json] [--write JOURNAL] [--host IP ...]\n"
+		"                       [--ports LIST] [--ca-file F] [--ca-path D]\n"
+		"                       [--hep [udp:|tcp:]HOST:PORT [--hep-id N] [--hep-name S]]\n"
+		"  Reads a pcap or pcapng file and turns it into the events live tracing\n"
+		"  writes (connections, TLS handshakes and chains, SIP messages).\n"
+		"  --json          the events as JSON lines on stdout\n"
+		"  --write JOURNAL append the events to a journal file (mode 0600)\n"
+		"  (neither: one readable line per event)\n"
+		"  --hep TARGET    also send every SIP message to a HEPv3 collector (Homer),\n"
+		"                  with capture agent id N (default 2001) and name "
+		"S\n" CAPTURE_OPTIONS_HELP
+		"exit: 0 read to the end, 2 usage, I/O or a broken capture (events before\n"
+		"the bad packet are written)\n");
 }
 
 static void print_summary(const char *path, const struct capture_source_stats *s)
@@ -72,11 +81,19 @@ int cmd_replay(int argc, char **argv)
 	    {"json", no_argument, NULL, 'j'},
 	    {"write", required_argument, NULL, 'w'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"hep", required_argument, NULL, 'H'},
+	    {"hep-id", required_argument, NULL, 'I'},
+	    {"hep-name", required_argument, NULL, 'N'},
 	    CAPTURE_LONG_OPTIONS,
 	    {NULL, 0, NULL, 0},
 	};
 	struct capture_source_options capture = {0};
 	struct replay_run run = {0};
+	struct journal_file journal;
+	struct hep_export_config hep_config = {.capture_id = HEP_CAPTURE_ID_DEFAULT};
+	struct hep_export_counts hep_counts;
+	long long hep_id;
+	char *end;
 	struct capture_source_run source = {&capture, on_event, on_progress, &run};
 	struct capture_source_stats stats;
 	struct capture_error err;
@@ -100,6 +117,21 @@ int cmd_replay(int argc, char **argv)
 		case 'w':
 			write_path = optarg;
 			break;
+		case 'H':
+			hep_config.target = optarg;
+			break;
+		case 'I':
+			errno = 0;
+			hep_id = strtoll(optarg, &end, 10);
+			if (errno || *end || hep_id < 0 || hep_id > UINT32_MAX) {
+				fprintf(stderr, "siptrail replay: bad --hep-id '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			hep_config.capture_id = (uint32_t)hep_id;
+			break;
+		case 'N':
+			hep_config.capture_name = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -112,9 +144,17 @@ int cmd_replay(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (write_path && !(run.output.journal = journal_open(write_path, why, sizeof(why)))) {
+	if (hep_config.target && hep_export_open(&hep_config, &run.hep, why, sizeof(why))) {
 		fprintf(stderr, "siptrail replay: %s\n", why);
 		return EXIT_USAGE;
+	}
+	if (write_path) {
+		if (journal_file_open(&journal, write_path, NULL, stderr, why, sizeof(why))) {
+			fprintf(stderr, "siptrail replay: %s\n", why);
+			hep_export_close(run.hep, NULL);
+			return EXIT_USAGE;
+		}
+		run.output.journal = &journal;
 	}
 	/* the terminal gets the JSON with --json, text lines when nothing else is asked for */
 	if (run.output.json || !run.output.journal)
@@ -123,7 +163,13 @@ int cmd_replay(int argc, char **argv)
 		       stat(argv[optind], &st) ? 0 : (uint64_t)st.st_size);
 	rc = capture_source_read(argv[optind], &source, &stats, &err);
 	progress_end(&run.progress);
-	if (run.output.journal && (close_rc = journal_close(run.output.journal)) && !rc) {
+	if (run.hep) {
+		hep_export_close(run.hep, &hep_counts);
+		fprintf(stderr, "siptrail replay: HEP to %s: %llu packets sent, %llu not sent\n",
+			hep_config.target, (unsigned long long)hep_counts.sent,
+			(unsigned long long)hep_counts.unsent);
+	}
+	if (run.output.journal && (close_rc = journal_file_close(&journal)) && !rc) {
 		fprintf(stderr, "siptrail replay: %s: %s\n", write_path, strerror(-close_rc));
 		return EXIT_USAGE;
 	}

@@ -30,6 +30,10 @@ static void on_diagnosis(const struct call_verdict *verdict, const struct diagno
 		pipe->failures++;
 	else
 		pipe->warnings++;
+	if (pipe->metrics)
+		metrics_diagnosis(pipe->metrics, diag);
+	if (pipe->hep)
+		hep_export_diagnosis(pipe->hep, verdict, diag, verdict->end_ts_ns);
 	if (!pipe->output.json) {
 		printf("DIAG  call %s (first seen %s UTC)\n", verdict->call_id,
 		       format_ts(verdict->first_ts_ns, t, sizeof(t)));
@@ -50,8 +54,9 @@ static void on_diagnosis(const struct call_verdict *verdict, const struct diagno
 	fflush(stdout);
 }
 
-int live_pipeline_init(struct live_pipeline *pipe, bool json, FILE *journal,
-		       struct pcapng_writer *pcap_out)
+int live_pipeline_init(struct live_pipeline *pipe, bool json, struct journal_file *journal,
+		       struct pcapng_writer *pcap_out, struct metrics *metrics,
+		       struct hep_export *hep)
 {
 	struct correlator_config config;
 	int err;
@@ -59,6 +64,8 @@ int live_pipeline_init(struct live_pipeline *pipe, bool json, FILE *journal,
 	*pipe = (struct live_pipeline){
 	    .output = {.terminal = stdout, .json = json, .journal = journal},
 	    .pcap_out = pcap_out,
+	    .metrics = metrics,
+	    .hep = hep,
 	};
 	correlator_config_default(&config);
 	err = diag_stream_init(&pipe->diags, &config, DIAG_STREAM_WINDOW_NS,
@@ -76,6 +83,10 @@ int live_pipeline_emit(struct live_pipeline *pipe, struct event *ev)
 	if (!pipe->output_err)
 		pipe->output_err = event_output_write(&pipe->output, ev);
 	pipe->events_seen++;
+	if (pipe->metrics)
+		metrics_event(pipe->metrics, ev);
+	if (pipe->hep)
+		hep_export_event(pipe->hep, ev);
 	/* the correlator takes every event but the loss counters (it moves what it keeps) */
 	if (kind != EV_LOST && diag_stream_feed(&pipe->diags, ev) && !pipe->output_err)
 		pipe->output_err = -ENOMEM;
@@ -157,6 +168,7 @@ void live_pipeline_tick(struct live_pipeline *pipe, uint64_t now_ns)
 {
 	if (diag_stream_tick(&pipe->diags, now_ns) && !pipe->output_err)
 		pipe->output_err = -ENOMEM;
+	hep_export_flush(pipe->hep);
 }
 
 void live_pipeline_finish(struct live_pipeline *pipe)

@@ -1,7 +1,7 @@
-/* Where every live event goes: the terminal (text or JSON lines), the journal, and the
- * correlator, which prints a diagnosis as soon as a call is explained. Every source hands its
- * events over as struct event (model/event.h), the type a replayed journal or a capture gives
- * the correlator too; JSON is written, never read back. */
+/* Where every live event goes: the terminal (text or JSON lines), the journal, the metrics,
+ * HEP, and the correlator, which prints a diagnosis as soon as a call is explained. Every source
+ * hands its events over as struct event (model/event.h), the type a replayed journal or a capture
+ * gives the correlator too; JSON is written, never read back. */
 #ifndef SIPTRAIL_LIVE_PIPELINE_H
 #define SIPTRAIL_LIVE_PIPELINE_H
 
@@ -12,6 +12,8 @@
 #include "diag_stream.h"
 #include "event.h"
 #include "event_output.h"
+#include "hep_export.h"
+#include "metrics.h"
 #include "pcapng_write.h"
 #include "sip_conn_streams.h"
 #include "tls_event.h"
@@ -19,6 +21,8 @@
 struct live_pipeline {
 	struct event_output output;	 /* the terminal (text or JSON) and the journal */
 	struct pcapng_writer *pcap_out;	 /* SIP read from TLS, as synthetic packets; NULL: none */
+	struct metrics *metrics;	 /* counts of events and diagnoses; NULL: none */
+	struct hep_export *hep;		 /* SIP messages and diagnoses to Homer; NULL: none */
 	struct diag_stream diags;	 /* the correlator behind a reorder window */
 	struct sip_conn_streams tls_sip; /* SSL_read/SSL_write plaintext, framed per conn */
 	uint64_t events_seen;
@@ -26,8 +30,9 @@ struct live_pipeline {
 	int output_err;			  /* first error writing stdout or the journal */
 };
 
-int live_pipeline_init(struct live_pipeline *pipe, bool json, FILE *journal,
-		       struct pcapng_writer *pcap_out);
+int live_pipeline_init(struct live_pipeline *pipe, bool json, struct journal_file *journal,
+		       struct pcapng_writer *pcap_out, struct metrics *metrics,
+		       struct hep_export *hep);
 
 /* Takes one event (moved out of *ev, which is left empty). Returns 0 or a negative errno when
  * the output cannot be written. */
@@ -38,7 +43,7 @@ int live_pipeline_emit(struct live_pipeline *pipe, struct event *ev);
 void live_pipeline_tls_event(struct live_pipeline *pipe, const struct tls_event *ev);
 
 /* The feed is quiet: lets the reorder window release what is due, so diagnoses are not held
- * back. NOW_NS: wall clock. */
+ * back, and sends what HEP queued. NOW_NS: wall clock. */
 void live_pipeline_tick(struct live_pipeline *pipe, uint64_t now_ns);
 
 /* End of the run: every call still open is explained. */

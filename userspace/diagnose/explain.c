@@ -240,6 +240,24 @@ static void explain_bye(const struct correlator *corr, const struct call *call,
 					       : t->request_ts_ns);
 }
 
+static void diag_peer_fill(const struct correlator *corr, const struct call *call,
+			   struct diagnosis *diag)
+{
+	struct conn_table *conns = (struct conn_table *)&corr->conns;
+
+	for (unsigned i = 0; i < diag->n_evidence; i++) {
+		const struct conn *conn =
+		    diag->evidence[i].conn ? conn_table_find(conns, diag->evidence[i].conn) : NULL;
+
+		if (conn && ip_addr_given(&conn->remote.addr)) {
+			diag->peer = conn->remote.addr;
+			return;
+		}
+	}
+	if (call->n_legs == 1)
+		diag->peer = call->legs[0].peer_addr;
+}
+
 void explain_call(const struct correlator *corr, const struct call *call,
 		  struct call_verdict *verdict)
 {
@@ -251,4 +269,6 @@ void explain_call(const struct correlator *corr, const struct call *call,
 	explain_session_timers(corr, call, verdict);
 	explain_peer_request_lost(corr, call, verdict);
 	explain_risk(corr, call, verdict);
+	for (unsigned i = 0; i < verdict->n_diags; i++)
+		diag_peer_fill(corr, call, &verdict->diags[i]);
 }

@@ -53,6 +53,9 @@ struct diagnosis {
 	unsigned n_causes;
 	struct evidence evidence[DIAG_MAX_EVIDENCE];
 	unsigned n_evidence;
+	/* the peer it is about, for counts per peer: the far end of the first connection in its
+	 * evidence, else the call's one peer; not given when neither tells */
+	struct ip_addr peer;
 };
 
 struct call_verdict {

@@ -1,63 +1,45 @@
 #include <errno.h>
-#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "journal.h"
 #include "json_compact.h"
 
 #define JSON_LINE_BYTES 4096
 
-FILE *journal_open(const char *path, char *why, size_t why_len)
-{
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	FILE *journal;
-
-	if (fd < 0) {
-		snprintf(why, why_len, "cannot open journal %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fchmod(fd, 0600)) {
-		snprintf(why, why_len, "cannot set mode 0600 on journal %s: %s", path,
-			 strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	journal = fdopen(fd, "a");
-	if (!journal) {
-		snprintf(why, why_len, "cannot open journal %s: %s", path, strerror(errno));
-		close(fd);
-	}
-	return journal;
-}
-
-int json_line_write(FILE *out, const json_t *event)
+int json_line_write_counted(FILE *out, const json_t *event, size_t *written)
 {
 	char line[JSON_LINE_BYTES];
 	size_t len = json_compact_dump(event, line, sizeof(line) - 1);
+	char *long_line;
+	int err = 0;
 
 	/* what the fast writer leaves to jansson, or what does not fit */
 	if (!len)
 		len = json_dumpb(event, line, sizeof(line) - 1, JSON_COMPACT);
 	/* json_dumpf writes token by token through stdio: measured at twice the cost of
 	 * dumping into a buffer and writing once (bench/bench_live_overhead.c). */
-	if (len >= sizeof(line) - 1) {
-		if (json_dumpf(event, out, JSON_COMPACT) || fputc('\n', out) == EOF)
+	if (len < sizeof(line) - 1) {
+		line[len++] = '\n';
+		if (fwrite(line, 1, len, out) != len)
 			return -EIO;
+		if (written)
+			*written = len;
 		return 0;
 	}
-	line[len++] = '\n';
-	return fwrite(line, 1, len, out) == len ? 0 : -EIO;
+	long_line = json_dumps(event, JSON_COMPACT);
+	if (!long_line)
+		return -ENOMEM;
+	len = strlen(long_line);
+	if (fwrite(long_line, 1, len, out) != len || fputc('\n', out) == EOF)
+		err = -EIO;
+	free(long_line);
+	if (!err && written)
+		*written = len + 1;
+	return err;
 }
 
-int journal_close(FILE *journal)
+int json_line_write(FILE *out, const json_t *event)
 {
-	int err = 0;
-
-	if (fflush(journal) || fsync(fileno(journal)))
-		err = -errno;
-	if (fclose(journal) && !err)
-		err = -errno;
-	return err;
+	return json_line_write_counted(out, event, NULL);
 }

@@ -2,10 +2,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
 #include "compressed_file.h"
+#include "journal_file.h"
 #include "journal_read.h"
 
 struct field_error {
@@ -180,6 +182,7 @@ static int parse_handshake(json_t *obj, struct event *ev, struct field_error *fe
 
 	if ((rc = get_enum(obj, "role", true, role_names, &role, fe)) ||
 	    (rc = get_bool(obj, "ok", true, &h->ok, fe)) ||
+	    (rc = get_endpoints(obj, &h->local, &h->remote, false, fe)) ||
 	    (rc = get_bool(obj, "after_handshake", false, &h->after_handshake, fe)) ||
 	    (rc = get_u64(obj, "start_ts_ns", false, &h->start_ts_ns, fe)) ||
 	    (rc = get_u64(obj, "duration_ns", false, &h->duration_ns, fe)) ||
@@ -399,20 +402,66 @@ int journal_parse_line(const char *line, struct event *ev, char *err, size_t err
 	return rc;
 }
 
+/* The next file of a rotated set after FILE.(reader->rotated), the files that vanished
+ * meanwhile skipped: a rotated one, or FILE itself (an error when missing). */
+static int open_next_file(struct journal_reader *reader)
+{
+	while (reader->rotated > 0) {
+		reader->rotated--;
+		if (!reader->rotated)
+			break;
+		snprintf(reader->rotated_name, strlen(reader->path) + 16, "%s.%u", reader->path,
+			 reader->rotated);
+		reader->file = compressed_fopen(reader->rotated_name);
+		if (reader->file) {
+			reader->name = reader->rotated_name;
+			reader->line_no = 0;
+			return 0;
+		}
+		if (errno != ENOENT)
+			return -errno;
+	}
+	reader->name = reader->path;
+	reader->line_no = 0;
+	reader->file = compressed_fopen(reader->path); /* a gzip journal is read as it is */
+	return reader->file ? 0 : -errno;
+}
+
+/* One past the highest N with a FILE.N, 1 when there is none. A failed rotation can leave a
+ * gap, so every number up to the most a writer keeps is looked at. */
+static unsigned rotated_set_top(const struct journal_reader *reader)
+{
+	struct stat st;
+
+	for (unsigned n = JOURNAL_KEEP_MAX; n >= 1; n--) {
+		snprintf(reader->rotated_name, strlen(reader->path) + 16, "%s.%u", reader->path, n);
+		if (!stat(reader->rotated_name, &st) && S_ISREG(st.st_mode))
+			return n + 1;
+	}
+	return 1;
+}
+
 int journal_reader_open(struct journal_reader *reader, const char *path, FILE *errors)
 {
+	int err;
+
 	memset(reader, 0, sizeof(*reader));
 	reader->name = path;
+	reader->path = path;
 	reader->errors = errors;
 	if (!strcmp(path, "-")) {
 		reader->file = stdin;
 		return 0;
 	}
-	reader->file = compressed_fopen(path); /* a gzip journal is read as it is */
-	if (!reader->file)
-		return -errno;
+	reader->rotated_name = malloc(strlen(path) + 16);
+	if (!reader->rotated_name)
+		return -ENOMEM;
 	reader->owns_file = true;
-	return 0;
+	reader->rotated = rotated_set_top(reader);
+	err = open_next_file(reader);
+	if (err)
+		journal_reader_close(reader);
+	return err;
 }
 
 void journal_reader_close(struct journal_reader *reader)
@@ -420,7 +469,9 @@ void journal_reader_close(struct journal_reader *reader)
 	if (reader->owns_file && reader->file)
 		fclose(reader->file);
 	free(reader->line);
+	free(reader->rotated_name);
 	reader->line = NULL;
+	reader->rotated_name = NULL;
 	reader->file = NULL;
 }
 
@@ -431,6 +482,15 @@ int journal_read_next(struct journal_reader *reader, struct event *ev)
 	for (;;) {
 		errno = 0;
 		ssize_t n = getline(&reader->line, &reader->line_cap, reader->file);
+		if (n < 0 && !errno && !ferror(reader->file) && reader->rotated) {
+			int err;
+
+			fclose(reader->file);
+			reader->file = NULL;
+			if ((err = open_next_file(reader)))
+				return err;
+			continue;
+		}
 		if (n < 0)
 			return errno ? -errno : ferror(reader->file) ? -EIO : 0;
 		reader->line_no++;

@@ -1,6 +1,8 @@
 /*
  * Reads a siptrail journal (JSON lines, docs/journal.md) into normalized events. A bad line is
  * reported once (file:line: field: problem) and skipped; it is never fatal, and it is counted.
+ * A journal rotated by `live --rotate` (journal_file.h) is read as one: FILE.N (the oldest)
+ * down to FILE.1, then FILE.
  */
 #ifndef SIPTRAIL_JOURNAL_READ_H
 #define SIPTRAIL_JOURNAL_READ_H
@@ -12,7 +14,10 @@
 
 struct journal_reader {
 	FILE *file;
-	const char *name; /* for messages */
+	const char *name; /* for messages: the file being read */
+	const char *path; /* FILE, as opened */
+	char *rotated_name;
+	unsigned rotated; /* FILE.ROTATED is being read; 0: FILE itself */
 	FILE *errors;	  /* where bad lines are reported; NULL: not reported (still counted) */
 	unsigned long line_no;
 	unsigned long bad_lines;
@@ -21,7 +26,8 @@ struct journal_reader {
 	bool owns_file;
 };
 
-/* Opens PATH ("-" is stdin). Returns 0 or a negative errno. */
+/* Opens PATH ("-" is stdin), at its oldest rotated file if it has any. Returns 0 or a negative
+ * errno. */
 int journal_reader_open(struct journal_reader *reader, const char *path, FILE *errors);
 void journal_reader_close(struct journal_reader *reader);
 

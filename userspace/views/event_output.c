@@ -17,7 +17,7 @@ int event_output_write(const struct event_output *output, const struct event *ev
 		err = output->json ? json_line_write(output->terminal, line)
 				   : event_text_write(output->terminal, ev);
 	if (!err && output->journal)
-		err = json_line_write(output->journal, line);
+		err = journal_file_write(output->journal, line, ev->ts_ns);
 	json_decref(line);
 	return err;
 }

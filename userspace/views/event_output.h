@@ -8,11 +8,12 @@
 #include <stdio.h>
 
 #include "event.h"
+#include "journal_file.h"
 
 struct event_output {
-	FILE *terminal; /* NULL: nothing on the terminal */
-	bool json;	/* the terminal gets JSON lines, not text */
-	FILE *journal;	/* NULL: none */
+	FILE *terminal;		      /* NULL: nothing on the terminal */
+	bool json;		      /* the terminal gets JSON lines, not text */
+	struct journal_file *journal; /* NULL: none */
 };
 
 /* Returns 0, -ENOMEM or -EIO. */

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# siptrail live --hep against a real HEP receiver: Kamailio's sipcapture module storing into
+# PostgreSQL, both started here (a PostgreSQL cluster of its own in /tmp, run as the postgres
+# user, and a Kamailio on loopback), then the rows read back. Traffic: one SIP OPTIONS over
+# plain TCP and one inside TLS (Python's ssl, so the libssl probe reads it), each with its own
+# Call-ID. Prints cmocka's counting lines for tests/run.sh. Needs root, BPF and the ports
+# below: run it under the shared lock (flock /tmp/siptrail-live.lock).
+set -u
+
+BUILD=${BUILD:-build}
+SIPTRAIL=${SIPTRAIL_BIN:-$BUILD/siptrail}
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+KAMAILIO_MODULES=$(dirname "$(find /usr/lib -name sipcapture.so -path '*kamailio*' | head -n 1)")
+PORT_HEP=25190
+PORT_PG=25191
+PORT_SIP=25192
+PORT_SIPS=25193
+
+work=$(mktemp -d /tmp/siptrail-hep-XXXXXX)
+pids=()
+failed=0
+
+cleanup() {
+	local pid
+	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+	[ -f "$work/pg/postmaster.pid" ] &&
+		runuser -u postgres -- "$PGBIN/pg_ctl" -D "$work/pg" -m immediate -w stop >/dev/null 2>&1
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "!! $*"
+	failed=1
+}
+
+echo "[==========] Running 1 test(s)."
+echo "[ RUN      ] hep_sipcapture"
+if [ ! -x "$PGBIN/initdb" ] || [ ! -f "$KAMAILIO_MODULES/db_postgres.so" ]; then
+	echo "!! needs postgresql and kamailio-postgres-modules (make deps)"
+	echo "[  FAILED  ] 1 test(s), listed below:"
+	exit 1
+fi
+chown postgres: "$work"
+sql() { runuser -u postgres -- psql -X -q -A -t -h 127.0.0.1 -p "$PORT_PG" -d "${2:-homer}" -c "$1"; }
+
+# --- PostgreSQL: a cluster of its own, TCP on loopback only ---
+runuser -u postgres -- "$PGBIN/initdb" -D "$work/pg" -A trust -U postgres >"$work/initdb.log" 2>&1 ||
+	fail "initdb: $(tail -n 3 "$work/initdb.log")"
+runuser -u postgres -- "$PGBIN/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w \
+	-o "-k $work -p $PORT_PG -c listen_addresses=127.0.0.1" start >/dev/null ||
+	fail "postgres did not start: $(tail -n 5 "$work/pg.log")"
+sql "CREATE DATABASE homer" postgres
+# the columns sipcapture writes (Kamailio 5.6), nothing more demanding than text and numbers
+sql "CREATE TABLE sip_capture (id SERIAL PRIMARY KEY, date TIMESTAMP, micro_ts BIGINT,
+	method TEXT, reply_reason TEXT, ruri TEXT, ruri_user TEXT, ruri_domain TEXT,
+	from_user TEXT, from_domain TEXT, from_tag TEXT, to_user TEXT, to_domain TEXT,
+	to_tag TEXT, pid_user TEXT, contact_user TEXT, auth_user TEXT, callid TEXT,
+	callid_aleg TEXT, via_1 TEXT, via_1_branch TEXT, cseq TEXT, diversion TEXT, reason TEXT,
+	content_type TEXT, auth TEXT, user_agent TEXT, source_ip TEXT, source_port INT,
+	destination_ip TEXT, destination_port INT, contact_ip TEXT, contact_port INT,
+	originator_ip TEXT, originator_port INT, expires INT, correlation_id TEXT,
+	custom_field1 TEXT, custom_field2 TEXT, custom_field3 TEXT, proto INT, family INT,
+	rtp_stat TEXT, type INT, node TEXT, msg TEXT)"
+
+# --- Kamailio: sipcapture takes HEP on UDP and stores the SIP inside ---
+mkdir -p "$work/run"
+cat >"$work/kamailio.cfg" <<CFG
+#!KAMAILIO
+listen=udp:127.0.0.1:$PORT_HEP
+children=1
+mpath="$KAMAILIO_MODULES/"
+loadmodule "db_postgres.so"
+loadmodule "sipcapture.so"
+modparam("sipcapture", "db_url", "postgres://postgres@127.0.0.1:$PORT_PG/homer")
+modparam("sipcapture", "capture_on", 1)
+modparam("sipcapture", "hep_capture_on", 1)
+modparam("sipcapture", "insert_retries", 1)
+request_route { sip_capture(); drop; }
+onreply_route { sip_capture(); drop; }
+CFG
+kamailio -f "$work/kamailio.cfg" -DD -E -Y "$work/run" -P "$work/run/kamailio.pid" \
+	>"$work/kamailio.log" 2>&1 &
+pids+=($!)
+
+# --- siptrail live sending HEP ---
+"$SIPTRAIL" live --ports "$PORT_SIP,$PORT_SIPS" --hep "udp:127.0.0.1:$PORT_HEP" \
+	--hep-id 7 --hep-name lab-sbc --duration 8 >"$work/live.out" 2>"$work/live.err" &
+live=$!
+for _ in $(seq 100); do grep -q "tracing TCP ports" "$work/live.err" && break; sleep 0.1; done
+grep -q "tracing TCP ports" "$work/live.err" || fail "siptrail live did not start: $(cat "$work/live.err")"
+
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=sbc.test -days 1 \
+	-keyout "$work/key.pem" -out "$work/cert.pem" >/dev/null 2>&1
+python3 - "$PORT_SIP" "$PORT_SIPS" "$work" <<'PY' || fail "the SIP exchange failed"
+import socket, ssl, sys, threading
+port_sip, port_sips, work = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+
+def options(call_id):
+    return ("OPTIONS sip:probe@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1;branch=z9hG4bK-"
+            + call_id + "\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:b@127.0.0.1>\r\n"
+            "Call-ID: " + call_id + "\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n").encode()
+
+def serve(listener, wrap):
+    conn, _ = listener.accept()
+    conn = wrap(conn)
+    data = b""
+    while not data.endswith(b"\r\n\r\n"):
+        data += conn.recv(4096)
+    conn.sendall(data.replace(b"OPTIONS sip:probe@127.0.0.1 SIP/2.0", b"SIP/2.0 200 OK", 1))
+    conn.close()
+
+def exchange(port, call_id, server_wrap, client_wrap):
+    listener = socket.create_server(("127.0.0.1", port))
+    t = threading.Thread(target=serve, args=(listener, server_wrap)); t.start()
+    c = client_wrap(socket.create_connection(("127.0.0.1", port)))
+    c.sendall(options(call_id))
+    reply = b""
+    while not reply.endswith(b"\r\n\r\n"):
+        reply += c.recv(4096)
+    c.close(); t.join(); listener.close()
+
+server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+server_ctx.load_cert_chain(work + "/cert.pem", work + "/key.pem")
+client_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+client_ctx.load_verify_locations(work + "/cert.pem")
+client_ctx.check_hostname = False
+exchange(port_sip, "hep-plain-1", lambda s: s, lambda s: s)
+exchange(port_sips, "hep-tls-1", lambda s: server_ctx.wrap_socket(s, server_side=True),
+         lambda s: client_ctx.wrap_socket(s))
+PY
+wait "$live" || fail "siptrail live exited $?: $(tail -n 5 "$work/live.err")"
+grep -q "HEP to udp:127.0.0.1:$PORT_HEP: [1-9][0-9]* packets sent, 0 not sent" "$work/live.err" ||
+	fail "siptrail did not send every HEP packet: $(grep HEP "$work/live.err")"
+sleep 1 # sipcapture inserts as the packets come; give the last one a moment
+
+# --- the rows: each message once per direction it was seen, with the connection's addresses ---
+rows() { sql "SELECT method || ' ' || source_ip || ':' || source_port || ' ' || destination_ip ||
+	':' || destination_port || ' proto=' || proto || ' node=' || node FROM sip_capture
+	WHERE callid = '$1' ORDER BY id"; }
+for call in hep-plain-1 hep-tls-1; do
+	port=$PORT_SIP
+	[ "$call" = hep-tls-1 ] && port=$PORT_SIPS
+	got=$(rows "$call")
+	echo "$call:"$'\n'"$got" | sed 's/^/    /'
+	# sipcapture's proto is Kamailio's (2: TCP), its node "homer01:" and the HEP capture id
+	grep -Eq "^OPTIONS 127\.0\.0\.1:[0-9]+ 127\.0\.0\.1:$port proto=2 node=homer01:7$" <<<"$got" ||
+		fail "$call: no OPTIONS row to port $port over TCP"
+	grep -Eq "^200 127\.0\.0\.1:$port 127\.0\.0\.1:[0-9]+ proto=2 node=homer01:7$" <<<"$got" ||
+		fail "$call: no 200 row from port $port over TCP"
+done
+
+if [ "$failed" -ne 0 ]; then
+	echo "--- kamailio.log"; tail -n 20 "$work/kamailio.log"
+	echo "--- live.err"; tail -n 10 "$work/live.err"
+	echo "[  FAILED  ] hep_sipcapture"
+	echo "[  FAILED  ] 1 test(s), listed below:"
+	exit 1
+fi
+echo "[       OK ] hep_sipcapture"
+echo "[  PASSED  ] 1 test(s)."
