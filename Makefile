@@ -117,7 +117,7 @@ $(ASAN_BUILD)/tests/%: $(ASAN_BUILD)/tests/unit/%.o $(TESTLIB_SRCS:%.c=$(ASAN_BU
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(DECODER_SRCS)
 	@mkdir -p $(@D)
 	$(CLANG) -std=gnu11 -g -O1 -D_GNU_SOURCE -Idecoders -fsanitize=fuzzer,address,undefined \
-		$^ -lssl -lcrypto -lpcap -o $@
+		$^ -lssl -lcrypto -lpcap -lz -lzstd -o $@
 
 fuzz: deps $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do \

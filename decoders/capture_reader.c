@@ -47,7 +47,7 @@ static bool linktype_supported(int linktype)
 {
 	struct packet_l4 ignored;
 	/* An empty frame is cut short for every link type we decode. */
-	return packet_decode(linktype, NULL, 0, &ignored) != PACKET_BAD_LINKTYPE;
+	return packet_decode(linktype, NULL, 0, NULL, &ignored) != PACKET_BAD_LINKTYPE;
 }
 
 static int open_pcap(struct capture_reader *reader, struct capture_error *err)
@@ -138,8 +138,11 @@ static int next_pcap(struct capture_reader *reader, struct capture_packet *pkt,
 	}
 	reader->next_offset = offset + PCAP_RECORD_HEADER_BYTES + header->caplen;
 	memset(pkt, 0, sizeof(*pkt));
-	/* With PCAP_TSTAMP_PRECISION_NANO libpcap puts nanoseconds in tv_usec. */
-	pkt->ts_ns = (uint64_t)header->ts.tv_sec * 1000000000ULL + (uint64_t)header->ts.tv_usec;
+	/* With PCAP_TSTAMP_PRECISION_NANO libpcap puts nanoseconds in tv_usec. The record's
+	 * seconds are 32 bits that libpcap 1.10 reads as signed; taken as unsigned they reach
+	 * February 2106 instead of turning negative in January 2038. */
+	pkt->ts_ns = (uint64_t)(uint32_t)header->ts.tv_sec * 1000000000ULL +
+		     (uint64_t)(uint32_t)header->ts.tv_usec;
 	pkt->file_offset = offset;
 	pkt->linktype = reader->linktype;
 	pkt->data = data;
@@ -205,14 +208,23 @@ static void count_packet(struct capture_replay_stats *stats, const struct captur
 	stats->last_ts_ns = pkt->ts_ns;
 	switch (status) {
 	case PACKET_OK:
+		if (l4->outer.depth)
+			stats->tunneled[l4->outer.encap]++;
 		if (l4->protocol == IPPROTO_TCP)
 			stats->tcp_packets++;
-		else
+		else if (l4->protocol == IPPROTO_UDP)
 			stats->udp_packets++;
+		else
+			stats->sctp_packets++;
 		break;
 	case PACKET_NOT_IP:
-	case PACKET_NOT_TCP_UDP:
 		stats->not_ip++;
+		break;
+	case PACKET_NOT_TCP_UDP:
+		stats->not_tcp_udp++;
+		break;
+	case PACKET_UNKNOWN_ENCAP:
+		stats->unknown_encap++;
 		break;
 	case PACKET_FRAGMENT:
 		stats->fragments++;
@@ -222,7 +234,10 @@ static void count_packet(struct capture_replay_stats *stats, const struct captur
 		break;
 	case PACKET_TRUNCATED:
 	case PACKET_MALFORMED:
-		stats->malformed++;
+		if (status == PACKET_TRUNCATED)
+			stats->truncated++;
+		else
+			stats->malformed++;
 		if (!stats->first_malformed_packet)
 			stats->first_malformed_packet = pkt->number;
 		break;
@@ -231,9 +246,9 @@ static void count_packet(struct capture_replay_stats *stats, const struct captur
 
 /* Reads one file of a replay into the shared reassembly state. */
 static int replay_file(const char *path, const struct capture_replay_ops *ops, void *user,
-		       struct tcp_reasm *reasm, struct ip_defrag *defrag,
-		       struct capture_replay_stats *stats, struct capture_file_span *span,
-		       struct capture_error *err)
+		       const struct packet_decode_options *decode, struct tcp_reasm *reasm,
+		       struct ip_defrag *defrag, struct capture_replay_stats *stats,
+		       struct capture_file_span *span, struct capture_error *err)
 {
 	struct capture_reader *reader;
 	struct capture_packet pkt;
@@ -243,7 +258,8 @@ static int replay_file(const char *path, const struct capture_replay_ops *ops, v
 		return rc;
 	while ((rc = capture_next(reader, &pkt, err)) == 1) {
 		struct packet_l4 l4, whole;
-		enum packet_status status = packet_decode(pkt.linktype, pkt.data, pkt.caplen, &l4);
+		enum packet_status status =
+		    packet_decode(pkt.linktype, pkt.data, pkt.caplen, decode, &l4);
 		count_packet(stats, &pkt, status, &l4);
 		if (span) {
 			if (!span->packets++)
@@ -266,6 +282,11 @@ static int replay_file(const char *path, const struct capture_replay_ops *ops, v
 				ops->on_udp(user, &l4, pkt.ts_ns);
 			continue;
 		}
+		if (l4.protocol == IPPROTO_SCTP) {
+			if (ops->on_sctp)
+				ops->on_sctp(user, &l4, pkt.ts_ns);
+			continue;
+		}
 		rc = tcp_reasm_packet(reasm, &l4, pkt.ts_ns);
 		if (rc) {
 			set_error(err, pkt.number, 0, pkt.file_offset,
@@ -280,20 +301,24 @@ static int replay_file(const char *path, const struct capture_replay_ops *ops, v
 
 int capture_replay_files(const char *const *paths, size_t n_paths,
 			 const struct capture_replay_ops *ops, void *user,
-			 const struct tcp_reasm_limits *limits, struct capture_replay_stats *stats,
-			 struct capture_file_span *spans, struct capture_error *err)
+			 const struct capture_replay_config *config,
+			 struct capture_replay_stats *stats, struct capture_file_span *spans,
+			 struct capture_error *err)
 {
+	static const struct capture_replay_config defaults;
 	struct capture_replay_stats local_stats;
 	struct tcp_reasm *reasm;
 	struct ip_defrag *defrag;
 	int rc = 0;
 
+	if (!config)
+		config = &defaults;
 	if (!stats)
 		stats = &local_stats;
 	memset(stats, 0, sizeof(*stats));
 	if (spans)
 		memset(spans, 0, n_paths * sizeof(*spans));
-	reasm = tcp_reasm_new(limits, &ops->tcp, user);
+	reasm = tcp_reasm_new(&config->tcp, &ops->tcp, user);
 	defrag = reasm ? ip_defrag_new() : NULL;
 	if (!defrag) {
 		tcp_reasm_free(reasm);
@@ -302,7 +327,7 @@ int capture_replay_files(const char *const *paths, size_t n_paths,
 	}
 	/* one reassembly state across the files: a connection that spans a rotation goes on */
 	for (size_t i = 0; i < n_paths && rc >= 0; i++)
-		rc = replay_file(paths[i], ops, user, reasm, defrag, stats,
+		rc = replay_file(paths[i], ops, user, &config->decode, reasm, defrag, stats,
 				 spans ? &spans[i] : NULL, err);
 	ip_defrag_free(defrag);
 	tcp_reasm_finish(reasm, stats->last_ts_ns);
@@ -312,10 +337,10 @@ int capture_replay_files(const char *const *paths, size_t n_paths,
 }
 
 int capture_replay(const char *path, const struct capture_replay_ops *ops, void *user,
-		   const struct tcp_reasm_limits *limits, struct capture_replay_stats *stats,
+		   const struct capture_replay_config *config, struct capture_replay_stats *stats,
 		   struct capture_error *err)
 {
-	return capture_replay_files(&path, 1, ops, user, limits, stats, NULL, err);
+	return capture_replay_files(&path, 1, ops, user, config, stats, NULL, err);
 }
 
 int capture_first_ts(const char *path, uint64_t *ts_ns, struct capture_error *err)

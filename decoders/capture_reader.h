@@ -47,6 +47,8 @@ struct capture_replay_ops {
 	struct tcp_reasm_ops tcp; /* TCP connections and ordered payload */
 	/* One UDP datagram as captured; pkt->payload points into the frame. */
 	void (*on_udp)(void *user, const struct packet_l4 *pkt, uint64_t ts_ns);
+	/* One SCTP packet; pkt->payload is its chunks (sctp_chunk.h). */
+	void (*on_sctp)(void *user, const struct packet_l4 *pkt, uint64_t ts_ns);
 	/* Optional: every packet read, before TCP/UDP delivery; l4 is NULL when the frame did not
 	 * decode to TCP or UDP. Returning true consumes the packet (it goes no further). Used for
 	 * progress, and for packets the consumer handles itself (siptrail's synthetic ones). */
@@ -55,23 +57,33 @@ struct capture_replay_ops {
 
 struct capture_replay_stats {
 	uint64_t packets;
-	uint64_t tcp_packets, udp_packets;
-	uint64_t not_ip;		 /* ARP, LLDP, ICMP, ...: skipped */
-	uint64_t fragments;		 /* IP fragments (each counted once) */
-	uint64_t reassembled;		 /* datagrams rebuilt from them (ip_defrag.h) */
-	uint64_t other_linktype;	 /* pcapng: on interfaces of link types not decoded */
-	uint64_t malformed;		 /* bad or cut headers: skipped */
-	uint64_t first_malformed_packet; /* its number, 0 if none */
+	uint64_t tcp_packets, udp_packets, sctp_packets;
+	uint64_t not_ip;		       /* ARP, LLDP, ...: skipped */
+	uint64_t not_tcp_udp;		       /* IP but neither TCP nor UDP (ICMP, SCTP, ...) */
+	uint64_t unknown_encap;		       /* tunnels whose payload is not decoded */
+	uint64_t tunneled[PACKET_ENCAP_COUNT]; /* decoded from inside a tunnel, by the outermost */
+	uint64_t fragments;		       /* IP fragments (each counted once) */
+	uint64_t reassembled;		       /* datagrams rebuilt from them (ip_defrag.h) */
+	uint64_t other_linktype;	       /* pcapng: on interfaces of link types not decoded */
+	uint64_t truncated;		       /* a header cut short by the capture length */
+	uint64_t malformed;		       /* an impossible length or header field */
+	uint64_t first_malformed_packet;       /* the first truncated or malformed one, 0 if none */
 	uint64_t last_ts_ns;
 	struct tcp_reasm_stats tcp;
 };
 
+/* How a replay decodes: zeros are the defaults. */
+struct capture_replay_config {
+	struct tcp_reasm_limits tcp;
+	struct packet_decode_options decode;
+};
+
 /* Reads the whole file, calling ops as it goes. On a read error everything before the bad
  * packet has been delivered and every open connection ended (TCP_END_CAPTURE_END) before it
- * returns -EIO with err filled. Returns 0, -EIO or -ENOMEM. limits may be NULL; stats may be
+ * returns -EIO with err filled. Returns 0, -EIO or -ENOMEM. config may be NULL; stats may be
  * NULL. */
 int capture_replay(const char *path, const struct capture_replay_ops *ops, void *user,
-		   const struct tcp_reasm_limits *limits, struct capture_replay_stats *stats,
+		   const struct capture_replay_config *config, struct capture_replay_stats *stats,
 		   struct capture_error *err);
 
 /* What one file of several held: its packet count and first and last packet times. */
@@ -85,8 +97,9 @@ struct capture_file_span {
  * read error stops at the bad packet of that file. */
 int capture_replay_files(const char *const *paths, size_t n_paths,
 			 const struct capture_replay_ops *ops, void *user,
-			 const struct tcp_reasm_limits *limits, struct capture_replay_stats *stats,
-			 struct capture_file_span *spans, struct capture_error *err);
+			 const struct capture_replay_config *config,
+			 struct capture_replay_stats *stats, struct capture_file_span *spans,
+			 struct capture_error *err);
 
 /* The time of PATH's first packet. Returns 1, 0 when it has none, or -EIO with err filled. */
 int capture_first_ts(const char *path, uint64_t *ts_ns, struct capture_error *err);

@@ -1,6 +1,7 @@
 /* Link layer, IP and transport headers of one frame. Hand-written because libpcap only reads
  * frames; it does not decode them, and this is on the replay hot path. */
 #include "packet_decode.h"
+#include "packet_tunnel.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -24,8 +25,49 @@ static uint32_t be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-enum packet_status packet_decode_transport(uint8_t protocol, const uint8_t *p, size_t len,
-					   size_t wire_len, struct packet_l4 *out)
+/* What the decoding of one frame carries through the layers. */
+struct decode_ctx {
+	const struct packet_decode_options *options; /* may be NULL */
+	unsigned depth;				     /* tunnels opened so far */
+};
+
+static enum packet_status decode_ip(const struct decode_ctx *ctx, const uint8_t *p, size_t len,
+				    struct packet_l4 *out);
+static enum packet_status decode_ethernet(const struct decode_ctx *ctx, const uint8_t *p,
+					  size_t len, struct packet_l4 *out);
+
+/* Decodes what the tunnel carries; the first tunnel's endpoints stay in out->outer. */
+static enum packet_status decode_tunneled(const struct decode_ctx *ctx, enum packet_status status,
+					  const struct tunnel_inner *inner, struct packet_l4 *out)
+{
+	struct decode_ctx in = {ctx->options, ctx->depth + 1};
+
+	if (status != PACKET_OK)
+		return status;
+	if (in.depth > PACKET_MAX_TUNNELS)
+		return PACKET_UNKNOWN_ENCAP;
+	if (!out->outer.depth) {
+		out->outer.encap = (uint8_t)inner->encap;
+		out->outer.family = out->family;
+		memcpy(out->outer.src_addr, out->src_addr, sizeof(out->src_addr));
+		memcpy(out->outer.dst_addr, out->dst_addr, sizeof(out->dst_addr));
+	}
+	out->outer.depth = (uint8_t)in.depth;
+	/* IPv4 fills 4 of the 16 bytes: nothing of an outer IPv6 address may stay behind */
+	memset(out->src_addr, 0, sizeof(out->src_addr));
+	memset(out->dst_addr, 0, sizeof(out->dst_addr));
+	return inner->kind == TUNNEL_INNER_IP ? decode_ip(&in, inner->p, inner->len, out)
+					      : decode_ethernet(&in, inner->p, inner->len, out);
+}
+
+static bool is_vxlan_port(const struct decode_ctx *ctx, uint16_t port)
+{
+	return port == PACKET_VXLAN_PORT ||
+	       (ctx->options && ctx->options->vxlan_port && port == ctx->options->vxlan_port);
+}
+
+static enum packet_status decode_tcp_udp(uint8_t protocol, const uint8_t *p, size_t len,
+					 size_t wire_len, struct packet_l4 *out)
 {
 	out->protocol = protocol;
 	if (protocol == IPPROTO_TCP) {
@@ -61,10 +103,47 @@ enum packet_status packet_decode_transport(uint8_t protocol, const uint8_t *p, s
 		out->payload_len = len - 8 < udp_len - 8 ? len - 8 : udp_len - 8;
 		return PACKET_OK;
 	}
+	if (protocol == IPPROTO_SCTP) { /* RFC 9260 §3.1: ports, tag, checksum, then chunks */
+		if (len < 12)
+			return PACKET_TRUNCATED;
+		if (wire_len < 12)
+			return PACKET_MALFORMED;
+		out->src_port = be16(p);
+		out->dst_port = be16(p + 2);
+		out->payload = p + 12;
+		out->payload_len = len - 12;
+		out->payload_wire_len = wire_len - 12;
+		return PACKET_OK;
+	}
 	return PACKET_NOT_TCP_UDP;
 }
 
-static enum packet_status decode_ipv4(const uint8_t *p, size_t len, struct packet_l4 *out)
+static enum packet_status decode_transport(const struct decode_ctx *ctx, uint8_t protocol,
+					   const uint8_t *p, size_t len, size_t wire_len,
+					   struct packet_l4 *out)
+{
+	struct tunnel_inner inner;
+	enum packet_status status;
+
+	if (tunnel_is_ip_protocol(protocol))
+		return decode_tunneled(ctx, tunnel_open_ip(protocol, p, len, &inner), &inner, out);
+	status = decode_tcp_udp(protocol, p, len, wire_len, out);
+	if (status == PACKET_OK && protocol == IPPROTO_UDP && is_vxlan_port(ctx, out->dst_port) &&
+	    tunnel_open_vxlan(out->payload, out->payload_len, &inner) == PACKET_OK)
+		return decode_tunneled(ctx, PACKET_OK, &inner, out);
+	return status;
+}
+
+enum packet_status packet_decode_transport(uint8_t protocol, const uint8_t *p, size_t len,
+					   size_t wire_len, struct packet_l4 *out)
+{
+	const struct decode_ctx ctx = {NULL, out->outer.depth};
+
+	return decode_transport(&ctx, protocol, p, len, wire_len, out);
+}
+
+static enum packet_status decode_ipv4(const struct decode_ctx *ctx, const uint8_t *p, size_t len,
+				      struct packet_l4 *out)
 {
 	if (len < 20)
 		return PACKET_TRUNCATED;
@@ -93,10 +172,11 @@ static enum packet_status decode_ipv4(const uint8_t *p, size_t len, struct packe
 		out->fragment.len = present;
 		return PACKET_FRAGMENT;
 	}
-	return packet_decode_transport(p[9], p + header_len, present, total_len - header_len, out);
+	return decode_transport(ctx, p[9], p + header_len, present, total_len - header_len, out);
 }
 
-static enum packet_status decode_ipv6(const uint8_t *p, size_t len, struct packet_l4 *out)
+static enum packet_status decode_ipv6(const struct decode_ctx *ctx, const uint8_t *p, size_t len,
+				      struct packet_l4 *out)
 {
 	if (len < 40)
 		return PACKET_TRUNCATED;
@@ -137,26 +217,27 @@ static enum packet_status decode_ipv6(const uint8_t *p, size_t len, struct packe
 			wire_len -= ext_len;
 			continue;
 		}
-		return packet_decode_transport(next, p, len, wire_len, out);
+		return decode_transport(ctx, next, p, len, wire_len, out);
 	}
 }
 
-static enum packet_status decode_ip(const uint8_t *p, size_t len, struct packet_l4 *out)
+static enum packet_status decode_ip(const struct decode_ctx *ctx, const uint8_t *p, size_t len,
+				    struct packet_l4 *out)
 {
 	if (len < 1)
 		return PACKET_TRUNCATED;
 	switch (p[0] >> 4) {
 	case 4:
-		return decode_ipv4(p, len, out);
+		return decode_ipv4(ctx, p, len, out);
 	case 6:
-		return decode_ipv6(p, len, out);
+		return decode_ipv6(ctx, p, len, out);
 	default:
 		return PACKET_NOT_IP;
 	}
 }
 
-static enum packet_status decode_ethertype(uint16_t ethertype, const uint8_t *p, size_t len,
-					   struct packet_l4 *out)
+static enum packet_status decode_ethertype(const struct decode_ctx *ctx, uint16_t ethertype,
+					   const uint8_t *p, size_t len, struct packet_l4 *out)
 {
 	/* IEEE 802.1Q / 802.1ad: 4-byte tags, possibly stacked. */
 	while (ethertype == ETHERTYPE_VLAN || ethertype == ETHERTYPE_QINQ ||
@@ -169,37 +250,45 @@ static enum packet_status decode_ethertype(uint16_t ethertype, const uint8_t *p,
 	}
 	if (ethertype != ETHERTYPE_IPV4 && ethertype != ETHERTYPE_IPV6)
 		return PACKET_NOT_IP;
-	return decode_ip(p, len, out);
+	return decode_ip(ctx, p, len, out);
+}
+
+static enum packet_status decode_ethernet(const struct decode_ctx *ctx, const uint8_t *p,
+					  size_t len, struct packet_l4 *out)
+{
+	if (len < 14)
+		return PACKET_TRUNCATED;
+	return decode_ethertype(ctx, be16(p + 12), p + 14, len - 14, out);
 }
 
 enum packet_status packet_decode(int linktype, const uint8_t *frame, size_t frame_len,
-				 struct packet_l4 *out)
+				 const struct packet_decode_options *options, struct packet_l4 *out)
 {
+	const struct decode_ctx ctx = {options, 0};
+
 	memset(out, 0, sizeof(*out));
 	switch (linktype) {
 	case DLT_EN10MB:
-		if (frame_len < 14)
-			return PACKET_TRUNCATED;
-		return decode_ethertype(be16(frame + 12), frame + 14, frame_len - 14, out);
+		return decode_ethernet(&ctx, frame, frame_len, out);
 	case DLT_LINUX_SLL:
 		if (frame_len < 16)
 			return PACKET_TRUNCATED;
-		return decode_ethertype(be16(frame + 14), frame + 16, frame_len - 16, out);
+		return decode_ethertype(&ctx, be16(frame + 14), frame + 16, frame_len - 16, out);
 	case DLT_LINUX_SLL2:
 		if (frame_len < 20)
 			return PACKET_TRUNCATED;
-		return decode_ethertype(be16(frame), frame + 20, frame_len - 20, out);
+		return decode_ethertype(&ctx, be16(frame), frame + 20, frame_len - 20, out);
 	case DLT_NULL:
 	case DLT_LOOP:
 		/* The 4-byte family is in the capturing host's byte order and its value differs
 		 * between systems for IPv6, so the IP version nibble decides. */
 		if (frame_len < 4)
 			return PACKET_TRUNCATED;
-		return decode_ip(frame + 4, frame_len - 4, out);
+		return decode_ip(&ctx, frame + 4, frame_len - 4, out);
 	case DLT_RAW:
 	case DLT_IPV4:
 	case DLT_IPV6:
-		return decode_ip(frame, frame_len, out);
+		return decode_ip(&ctx, frame, frame_len, out);
 	default:
 		return PACKET_BAD_LINKTYPE;
 	}
@@ -216,6 +305,8 @@ const char *packet_status_str(enum packet_status status)
 		return "neither TCP nor UDP";
 	case PACKET_FRAGMENT:
 		return "IP fragment (not reassembled)";
+	case PACKET_UNKNOWN_ENCAP:
+		return "tunnel payload not decoded";
 	case PACKET_TRUNCATED:
 		return "header cut short by the capture length";
 	case PACKET_MALFORMED:
@@ -224,6 +315,17 @@ const char *packet_status_str(enum packet_status status)
 		return "unsupported link type";
 	}
 	return "unknown status";
+}
+
+const char *packet_encap_name(enum packet_encap encap)
+{
+	static const char *const names[PACKET_ENCAP_COUNT] = {
+	    [PACKET_ENCAP_NONE] = "none",	   [PACKET_ENCAP_IPIP] = "IP-in-IP",
+	    [PACKET_ENCAP_IP6IP] = "IPv6-in-IP",   [PACKET_ENCAP_GRE] = "GRE",
+	    [PACKET_ENCAP_ERSPAN1] = "ERSPAN I",   [PACKET_ENCAP_ERSPAN2] = "ERSPAN II",
+	    [PACKET_ENCAP_ERSPAN3] = "ERSPAN III", [PACKET_ENCAP_VXLAN] = "VXLAN",
+	};
+	return (unsigned)encap < PACKET_ENCAP_COUNT ? names[encap] : "unknown";
 }
 
 const char *packet_addr_str(uint8_t family, const uint8_t addr[16], char *buf, size_t buf_len)

@@ -334,7 +334,8 @@ static int read_interface(struct pcapng_reader *r, const struct block *b, struct
 }
 
 /* A timestamp in the interface's units as nanoseconds since the epoch: exact down to 1 ns,
- * truncated below it; clamped to what uint64_t holds (1970 to 2554). */
+ * truncated below it; clamped to 1970 .. April 2262, what a signed 64-bit count holds, as the
+ * journal's JSON integers do (a later time would not read back). */
 static uint64_t time_ns(const struct interface *in, uint64_t units)
 {
 	unsigned exp = in->tsresol & 0x7f;
@@ -351,7 +352,7 @@ static uint64_t time_ns(const struct interface *in, uint64_t units)
 	ns += (__int128)in->tsoffset_s * (__int128)NS_PER_S;
 	if (ns < 0)
 		return 0;
-	return ns > (__int128)UINT64_MAX ? UINT64_MAX : (uint64_t)ns;
+	return ns > (__int128)INT64_MAX ? (uint64_t)INT64_MAX : (uint64_t)ns;
 }
 
 static void packet_base(struct pcapng_reader *r, const struct block *b, uint32_t interface,

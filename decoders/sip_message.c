@@ -138,36 +138,65 @@ static bool is_sip_version(const char *p, const char *end)
 	return true;
 }
 
+/* Past the SP that should follow a start line part at P: one SP is the rule (§7.1, §7.2);
+ * more, or tabs, are skipped with a warning at P. Returns P itself when there is none. */
+static const char *skip_separator(struct sip_parse_ctx *ctx, const char *p, const char *end)
+{
+	const char *q = p;
+
+	while (q < end && sip_is_wsp(*q))
+		q++;
+	if (q - p > 1 || (q > p && *p != ' '))
+		sip_report(ctx, SIP_WARN_START_LINE_SPACE, p);
+	return q;
+}
+
+/* The start line's end without trailing whitespace (a warning when there was some). */
+static const char *trim_line_end(struct sip_parse_ctx *ctx, const char *p, const char *end)
+{
+	const char *e = end;
+
+	while (e > p && sip_is_wsp(e[-1]))
+		e--;
+	if (e < end)
+		sip_report(ctx, SIP_WARN_START_LINE_SPACE, e);
+	return e;
+}
+
 /* Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (§7.2) */
 static bool parse_status_line(struct sip_parse_ctx *ctx, const char *p, const char *end)
 {
 	struct sip_message *msg = ctx->msg;
 	const char *version = p;
-	const char *sp = memchr(p, ' ', (size_t)(end - p));
 
 	msg->kind = SIP_KIND_RESPONSE;
-	if (!sp || !is_sip_version(version, sp)) {
+	while (p < end && !sip_is_wsp(*p))
+		p++;
+	if (p == end || !is_sip_version(version, p)) {
 		sip_report(ctx, SIP_ERR_VERSION, version);
 		return false;
 	}
-	p = sp + 1;
+	p = skip_separator(ctx, p, end);
 	if (end - p < 3 || !sip_is_digit(p[0]) || !sip_is_digit(p[1]) || !sip_is_digit(p[2]) ||
-	    (end - p > 3 && p[3] != ' ') || p[0] < '1' || p[0] > '6') {
+	    (end - p > 3 && !sip_is_wsp(p[3])) || p[0] < '1' || p[0] > '6') {
 		sip_report(ctx, SIP_ERR_STATUS_CODE, p);
 		return false;
 	}
 	msg->status = (uint16_t)((p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0'));
 	p += 3;
 	/* The Reason-Phrase may be empty; tolerate a missing SP before the line end. */
-	msg->reason_phrase = p < end ? sip_view_of(p + 1, end) : sip_view_of(p, p);
+	if (p < end)
+		p = skip_separator(ctx, p, end);
+	msg->reason_phrase = sip_view_of(p, p < end ? trim_line_end(ctx, p, end) : p);
 	return true;
 }
 
-/* Request-Line = Method SP Request-URI SP SIP-Version (§7.1) */
+/* Request-Line = Method SP Request-URI SP SIP-Version (§7.1). The version is the last part,
+ * so a Request-URI is whatever lies between the method and it. */
 static bool parse_request_line(struct sip_parse_ctx *ctx, const char *p, const char *end)
 {
 	struct sip_message *msg = ctx->msg;
-	const char *method = p;
+	const char *method = p, *uri, *uri_end, *version;
 
 	msg->kind = SIP_KIND_REQUEST;
 	p = sip_skip_token(p, end);
@@ -175,27 +204,34 @@ static bool parse_request_line(struct sip_parse_ctx *ctx, const char *p, const c
 		sip_report(ctx, SIP_ERR_START_LINE, method);
 		return false;
 	}
-	if (p == end || *p != ' ') {
+	if (p == end || !sip_is_wsp(*p)) {
 		sip_report(ctx, p == end ? SIP_ERR_START_LINE : SIP_ERR_METHOD, p);
 		return false;
 	}
 	msg->method = sip_view_of(method, p);
 	msg->method_id = sip_method_lookup(msg->method);
-	const char *uri = ++p;
-	const char *sp = memchr(p, ' ', (size_t)(end - p));
-	if (!sp) {
+	uri = skip_separator(ctx, p, end);
+	end = trim_line_end(ctx, uri, end);
+	version = end;
+	while (version > uri && !sip_is_wsp(version[-1]))
+		version--;
+	if (version == uri) {
 		sip_report(ctx, SIP_ERR_START_LINE, end);
 		return false;
 	}
-	msg->ruri = sip_view_of(uri, sp);
-	if (!is_sip_version(sp + 1, end)) {
-		sip_report(ctx, SIP_ERR_VERSION, sp + 1);
+	uri_end = version - 1;
+	while (uri_end > uri && sip_is_wsp(uri_end[-1]))
+		uri_end--;
+	if (version - uri_end > 1 || *uri_end != ' ')
+		sip_report(ctx, SIP_WARN_START_LINE_SPACE, uri_end);
+	msg->ruri = sip_view_of(uri, uri_end);
+	if (!is_sip_version(version, end)) {
+		sip_report(ctx, SIP_ERR_VERSION, version);
 		return false;
 	}
-	/* A malformed Request-URI makes the message invalid, but the rest still frames and
-	 * tells the reader which message it was. */
+	/* Taken as written: the message still names its dialog and transaction. */
 	if (!sip_uri_valid(msg->ruri))
-		sip_report(ctx, SIP_ERR_REQUEST_URI, uri);
+		sip_report(ctx, SIP_WARN_REQUEST_URI, uri);
 	return true;
 }
 
@@ -333,7 +369,8 @@ static void parse_header_line(struct sip_parse_ctx *ctx, const char *p, const ch
 	interpret_header(ctx, id, name, value);
 }
 
-/* Headers every request and response needs (§8.1.1). */
+/* Headers every request and response needs (§8.1.1): without Call-ID and CSeq there is no
+ * transaction to put the message in; the others are warnings. */
 static void check_mandatory(struct sip_parse_ctx *ctx, const char *headers_end)
 {
 	struct sip_message *msg = ctx->msg;
@@ -343,11 +380,11 @@ static void check_mandatory(struct sip_parse_ctx *ctx, const char *headers_end)
 	if (!msg->has_cseq)
 		sip_report(ctx, SIP_ERR_MISSING_CSEQ, headers_end);
 	if (!msg->has_from)
-		sip_report(ctx, SIP_ERR_MISSING_FROM, headers_end);
+		sip_report(ctx, SIP_WARN_MISSING_FROM, headers_end);
 	if (!msg->has_to)
-		sip_report(ctx, SIP_ERR_MISSING_TO, headers_end);
+		sip_report(ctx, SIP_WARN_MISSING_TO, headers_end);
 	if (msg->via_count == 0)
-		sip_report(ctx, SIP_ERR_MISSING_VIA, headers_end);
+		sip_report(ctx, SIP_WARN_MISSING_VIA, headers_end);
 	if (msg->kind != SIP_KIND_REQUEST)
 		return;
 	if (msg->max_forwards < 0 && !sip_message_header(msg, "Max-Forwards", 0))

@@ -5,10 +5,12 @@
  * length) into them, never copies and never allocates. "Incomplete" is a result, not an error.
  * Views stay valid as long as the caller's buffer does.
  *
- * A problem that does not stop us understanding the message is a warning on the message; a
- * message we cannot frame, whose start line is broken, or that lacks a header every
- * transaction needs (Call-ID, CSeq, From, To, Via) is an error. Every problem carries the
- * byte offset (from the first byte of the message) and a code with a fixed description.
+ * A problem that does not stop us understanding the message is a warning on the message:
+ * rules real user agents break (an IPv6 Request-URI without brackets, a missing From, To, Via
+ * or Max-Forwards, extra whitespace in the start line) are decoded as written. A message we
+ * cannot frame, whose start line cannot be read, or that lacks what identifies its
+ * transaction (Call-ID, CSeq) is an error. Every problem carries the byte offset (from the
+ * first byte of the message) and a code with a fixed description naming the rule.
  */
 #ifndef SIPTRAIL_SIP_MESSAGE_H
 #define SIPTRAIL_SIP_MESSAGE_H
@@ -95,23 +97,19 @@ enum sip_header_id {
 enum sip_problem_code {
 	SIP_PROBLEM_NONE = 0,
 	/* errors */
-	SIP_ERR_START_LINE,	     /* neither a request line nor a status line */
-	SIP_ERR_METHOD,		     /* method is not a token */
-	SIP_ERR_REQUEST_URI,	     /* Request-URI missing or malformed (incl. IPv6 reference) */
-	SIP_ERR_VERSION,	     /* not SIP/2.0 */
-	SIP_ERR_STATUS_CODE,	     /* status code is not 3 digits 100-699 */
-	SIP_ERR_START_LINE_TOO_LONG, /* start line over SIP_MAX_LINE_BYTES */
-	SIP_ERR_HEADERS_TOO_LONG,    /* header section over SIP_MAX_HEADER_SECTION_BYTES */
-	SIP_ERR_NUL_BYTE,	     /* NUL byte in the start line or a header */
-	SIP_ERR_CONTENT_LENGTH,	     /* Content-Length is not a decimal number */
+	SIP_ERR_START_LINE,		 /* neither a request line nor a status line */
+	SIP_ERR_METHOD,			 /* method is not a token */
+	SIP_ERR_VERSION,		 /* not SIP/2.0 */
+	SIP_ERR_STATUS_CODE,		 /* status code is not 3 digits 100-699 */
+	SIP_ERR_START_LINE_TOO_LONG,	 /* start line over SIP_MAX_LINE_BYTES */
+	SIP_ERR_HEADERS_TOO_LONG,	 /* header section over SIP_MAX_HEADER_SECTION_BYTES */
+	SIP_ERR_NUL_BYTE,		 /* NUL byte in the start line or a header */
+	SIP_ERR_CONTENT_LENGTH,		 /* Content-Length is not a decimal number */
 	SIP_ERR_CONTENT_LENGTH_CONFLICT, /* several Content-Length headers that disagree */
 	SIP_ERR_CONTENT_LENGTH_MISSING,	 /* stream transport without Content-Length (§18.3) */
 	SIP_ERR_BODY_TRUNCATED,		 /* datagram shorter than Content-Length (§18.3) */
 	SIP_ERR_MISSING_CALL_ID,
 	SIP_ERR_MISSING_CSEQ,
-	SIP_ERR_MISSING_FROM,
-	SIP_ERR_MISSING_TO,
-	SIP_ERR_MISSING_VIA,
 	SIP_ERR_CSEQ,	   /* CSeq is not "number method" */
 	SIP_ERR_TRUNCATED, /* message ends inside its start line, headers or body */
 	SIP_ERR_GARBAGE,   /* bytes that do not start a SIP message (framer) */
@@ -143,6 +141,11 @@ enum sip_problem_code {
 	SIP_WARN_TRAILING_BYTES,       /* datagram has bytes after the Content-Length body */
 	SIP_WARN_MISSING_MAX_FORWARDS, /* request without Max-Forwards (§8.1.1.6) */
 	SIP_WARN_OPTION_TAG,	       /* Supported/Require entry is not a token */
+	SIP_WARN_REQUEST_URI,	       /* Request-URI malformed (incl. IPv6 reference), kept */
+	SIP_WARN_START_LINE_SPACE,     /* start line parts not separated by exactly one SP */
+	SIP_WARN_MISSING_FROM,
+	SIP_WARN_MISSING_TO,
+	SIP_WARN_MISSING_VIA,
 	SIP_PROBLEM_CODE_COUNT,
 };
 

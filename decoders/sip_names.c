@@ -158,7 +158,6 @@ static const char *const problem_texts[SIP_PROBLEM_CODE_COUNT] = {
     [SIP_PROBLEM_NONE] = "no problem",
     [SIP_ERR_START_LINE] = "start line is neither a request line nor a status line",
     [SIP_ERR_METHOD] = "request method is not a token followed by one space",
-    [SIP_ERR_REQUEST_URI] = "Request-URI missing or malformed",
     [SIP_ERR_VERSION] = "SIP version is not SIP/2.0",
     [SIP_ERR_STATUS_CODE] = "status code is not three digits 100-699",
     [SIP_ERR_START_LINE_TOO_LONG] = "start line longer than 16384 bytes",
@@ -170,9 +169,6 @@ static const char *const problem_texts[SIP_PROBLEM_CODE_COUNT] = {
     [SIP_ERR_BODY_TRUNCATED] = "body shorter than Content-Length",
     [SIP_ERR_MISSING_CALL_ID] = "Call-ID header missing",
     [SIP_ERR_MISSING_CSEQ] = "CSeq header missing or malformed",
-    [SIP_ERR_MISSING_FROM] = "From header missing",
-    [SIP_ERR_MISSING_TO] = "To header missing",
-    [SIP_ERR_MISSING_VIA] = "Via header missing",
     [SIP_ERR_CSEQ] = "CSeq is not a number below 2^31 and a method",
     [SIP_ERR_TRUNCATED] = "message ends inside its start line, headers or body",
     [SIP_ERR_GARBAGE] = "bytes that do not start a SIP message",
@@ -200,8 +196,15 @@ static const char *const problem_texts[SIP_PROBLEM_CODE_COUNT] = {
     [SIP_WARN_NUMBER] = "Max-Forwards, Expires or expires parameter is not a number",
     [SIP_WARN_REASON] = "Reason malformed",
     [SIP_WARN_TRAILING_BYTES] = "bytes after the Content-Length body",
-    [SIP_WARN_MISSING_MAX_FORWARDS] = "request without Max-Forwards",
+    [SIP_WARN_MISSING_MAX_FORWARDS] = "request without Max-Forwards (RFC 3261 §8.1.1.6)",
     [SIP_WARN_OPTION_TAG] = "option tag is not a token",
+    [SIP_WARN_REQUEST_URI] = "Request-URI malformed, taken as written (RFC 3261 §25.1; an IPv6 "
+			     "address needs brackets, RFC 5118 §4.10)",
+    [SIP_WARN_START_LINE_SPACE] = "start line parts not separated by exactly one space "
+				  "(RFC 3261 §7.1, §7.2)",
+    [SIP_WARN_MISSING_FROM] = "From header missing (RFC 3261 §8.1.1)",
+    [SIP_WARN_MISSING_TO] = "To header missing (RFC 3261 §8.1.1)",
+    [SIP_WARN_MISSING_VIA] = "Via header missing (RFC 3261 §8.1.1)",
 };
 
 const char *sip_problem_str(enum sip_problem_code code)

@@ -147,6 +147,13 @@ bool sip_uri_valid(struct sip_view uri)
 	return i < uri.len && uri.ptr[i] == ':' && i + 1 < uri.len;
 }
 
+bool sip_uri_hostport_of(struct sip_view uri, struct sip_hostport *hostport)
+{
+	const char *start = sip_uri_hostport(uri);
+
+	return start && sip_hostport_parse(start, uri.ptr + uri.len, hostport);
+}
+
 struct sip_view sip_uri_param(struct sip_view uri, const char *name)
 {
 	const char *end = uri.ptr + uri.len;

@@ -27,6 +27,9 @@ const char *sip_hostport_parse(const char *p, const char *end, struct sip_hostpo
  * RFC 5118 §4.2 and §4.10 messages fail), other schemes need "scheme:" and some text. */
 bool sip_uri_valid(struct sip_view uri);
 
+/* The hostport of a sip/sips URI into HOSTPORT; false for other schemes or a malformed one. */
+bool sip_uri_hostport_of(struct sip_view uri, struct sip_hostport *hostport);
+
 /* The value of a parameter of a sip/sips URI (e.g. "transport"), or an empty view. */
 struct sip_view sip_uri_param(struct sip_view uri, const char *name);
 

@@ -28,7 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct capture_replay_ops ops = {.tcp = {.on_data = on_data},
 						      .on_udp = on_udp};
-	const struct tcp_reasm_limits limits = {.max_conns = 8, .max_buffered_bytes = 4096};
+	const struct capture_replay_config config = {
+	    .tcp = {.max_conns = 8, .max_buffered_bytes = 4096}, .decode = {.vxlan_port = 8472}};
 	struct capture_error err;
 	char path[64];
 	size_t sum = 0;
@@ -48,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (write(fd, data, size) == (ssize_t)size) {
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		capture_replay(path, &ops, &sum, &limits, NULL, &err);
+		capture_replay(path, &ops, &sum, &config, NULL, &err);
 	}
 	close(fd);
 	return sum == 0xdeadbeef;

@@ -1,12 +1,15 @@
-/* libFuzzer target for frame decoding and TCP reassembly: the input is a series of frames,
- * each [link type selector][length][bytes], fed through packet_decode and one reassembler with a
- * small buffer limit so forced gaps, reordering and connection recycling are all reached. */
+/* libFuzzer target for frame decoding (tunnels included: VXLAN on 4789 and on 8472), SCTP
+ * DATA chunks and their reassembly, and TCP reassembly: the input is a series of frames, each [link
+ * type selector][length][bytes], fed through packet_decode and one reassembler with a small buffer
+ * limit so forced gaps, reordering and connection recycling are all reached. */
 #include <netinet/in.h>
 #include <pcap/dlt.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "packet_decode.h"
+#include "sctp_chunk.h"
+#include "sctp_reasm.h"
 #include "tcp_reassembly.h"
 
 static void on_data(void *user, const struct tcp_conn *conn, enum tcp_side from,
@@ -24,22 +27,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					DLT_NULL,   DLT_LOOP,	   DLT_IPV4,	   DLT_IPV6};
 	static const struct tcp_reasm_ops ops = {.on_data = on_data};
 	const struct tcp_reasm_limits limits = {.max_conns = 4, .max_buffered_bytes = 64};
+	const struct packet_decode_options options = {.vxlan_port = 8472};
 	size_t sum = 0;
 	struct tcp_reasm *reasm = tcp_reasm_new(&limits, &ops, &sum);
-	if (!reasm)
+	struct sctp_reasm *sctp = sctp_reasm_new();
+	if (!reasm) {
+		sctp_reasm_free(sctp);
 		return 0;
+	}
 	uint64_t ts_ns = 0;
 	while (size >= 2) {
 		int linktype = linktypes[data[0] % 8];
 		size_t len = data[1] < size - 2 ? data[1] : size - 2;
 		struct packet_l4 pkt;
-		if (packet_decode(linktype, data + 2, len, &pkt) == PACKET_OK &&
-		    pkt.protocol == IPPROTO_TCP)
+		enum packet_status status = packet_decode(linktype, data + 2, len, &options, &pkt);
+		if (status == PACKET_OK && pkt.protocol == IPPROTO_TCP)
 			tcp_reasm_packet(reasm, &pkt, ts_ns++);
+		if (status == PACKET_OK && pkt.protocol == IPPROTO_SCTP && sctp) {
+			struct sctp_chunks chunks = {pkt.payload, pkt.payload_len};
+			struct sctp_data chunk;
+			const uint8_t *msg;
+			size_t msg_len;
+			while (sctp_next_data(&chunks, &chunk))
+				if (sctp_reasm_add(sctp, pkt.src_addr, 1 + pkt.src_addr[0] % 16,
+						   &chunk, &msg, &msg_len) == 1 &&
+				    msg_len)
+					sum += msg[msg_len - 1];
+		}
 		data += 2 + len;
 		size -= 2 + len;
 	}
 	tcp_reasm_finish(reasm, ts_ns);
 	tcp_reasm_free(reasm);
+	sctp_reasm_free(sctp);
 	return sum == 0xdeadbeef;
 }

@@ -39,7 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (pcapng_open(&reader, f, &err) == 0) {
 		while (pcapng_next(reader, &pkt, &err) == 1) {
 			struct packet_l4 l4;
-			if (packet_decode(pkt.linktype, pkt.data, pkt.caplen, &l4) == PACKET_OK)
+			if (packet_decode(pkt.linktype, pkt.data, pkt.caplen, NULL, &l4) ==
+			    PACKET_OK)
 				sum += l4.payload_len ? l4.payload[l4.payload_len - 1] : 0;
 			sum += pkt.caplen ? pkt.data[pkt.caplen - 1] : 0;
 			sum += pkt.comment_len ? (uint8_t)pkt.comment[pkt.comment_len - 1] : 0;

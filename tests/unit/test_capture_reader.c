@@ -727,6 +727,53 @@ static void test_pcapng_built_interfaces(void **state)
 	assert_int_equal(sink.udp_bytes, 4 * 4);
 }
 
+/* Times past January 2038 (pcap seconds above 2^31) up to February 2106 (2^32 - 1), which
+ * classic pcap holds as unsigned 32 bits, and past 2106 in pcapng's 64-bit times. */
+static void test_times_past_2038_and_2106(void **state)
+{
+	(void)state;
+	static const uint32_t seconds[] = {0x7fffffff, 0x80000000, 0xd0000000, 0xffffffff};
+	struct capture_reader *reader;
+	struct capture_packet pkt;
+	struct capture_error err;
+	struct ng_file f = {0};
+	char path[64];
+	uint32_t header[6] = {0xa1b23c4d, 0x00040002, 0, 0, 65535, 101}; /* ns, LINKTYPE_RAW */
+
+	snprintf(path, sizeof(path), "/tmp/siptrail-test-pcap-XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, header, sizeof(header)), (ssize_t)sizeof(header));
+	for (size_t i = 0; i < 4; i++) {
+		uint32_t record[4] = {seconds[i], 999999999, sizeof(raw_udp), sizeof(raw_udp)};
+		assert_int_equal(write(fd, record, sizeof(record)), (ssize_t)sizeof(record));
+		assert_int_equal(write(fd, raw_udp, sizeof(raw_udp)), (ssize_t)sizeof(raw_udp));
+	}
+	close(fd);
+	assert_int_equal(capture_open(&reader, path, &err), 0);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(capture_next(reader, &pkt, &err), 1);
+		assert_int_equal(pkt.ts_ns, (uint64_t)seconds[i] * 1000000000ULL + 999999999);
+	}
+	capture_close(reader);
+	unlink(path);
+
+	/* pcapng: year 2200 in nanoseconds, and 2554 clamped to April 2262 (journal times are
+	 * signed 64-bit JSON integers) */
+	ng_shb(&f, 1);
+	ng_idb(&f, 101, 0, 9, 0);
+	ng_packet(&f, 6, 0, 7258118400000000000ULL, NULL);
+	ng_packet(&f, 6, 0, 18446744073000000000ULL, NULL);
+	ng_write(&f, path);
+	assert_int_equal(capture_open(&reader, path, &err), 0);
+	assert_int_equal(capture_next(reader, &pkt, &err), 1);
+	assert_int_equal(pkt.ts_ns, 7258118400000000000ULL);
+	assert_int_equal(capture_next(reader, &pkt, &err), 1);
+	assert_int_equal(pkt.ts_ns, (uint64_t)INT64_MAX);
+	capture_close(reader);
+	unlink(path);
+}
+
 /* Broken blocks after one good packet: that packet is delivered, then an error naming packet
  * 2, the bad block and its offset, and what is wrong with it. */
 static void test_pcapng_bad_blocks(void **state)
@@ -964,6 +1011,7 @@ int main(void)
 	    cmocka_unit_test(test_pcapng_every_cut),
 	    cmocka_unit_test(test_pcapng_built_interfaces),
 	    cmocka_unit_test(test_pcapng_bad_blocks),
+	    cmocka_unit_test(test_times_past_2038_and_2106),
 	    cmocka_unit_test(test_reassembly_rules),
 	    cmocka_unit_test(test_idle_skips_close_notify),
 	};

@@ -14,27 +14,18 @@
 
 #include <jansson.h>
 
+#include "capture_events.h"
 #include "capture_source.h"
 #include "event_load.h"
+#include "frame_build.h"
 #include "journal_read.h"
+#include "pcapng_write.h"
 #include "journal_write.h"
 #include "siptrail_cmd.h"
 
 #define SIP_CAPS "../shared/corpus/sip-captures/"
 #define TCP_CAPS "../shared/corpus/sip-tcp-captures/"
 #define TLS_CAPS "../shared/corpus/tls-captures/"
-
-static struct event_list load(const char *path, const char *host)
-{
-	struct capture_source_options options = {0};
-	struct event_list list;
-
-	if (host)
-		options.hosts[options.n_hosts++] = host;
-	assert_int_equal(event_load("test", path, &options, &list), 0);
-	assert_true(list.input.from_capture);
-	return list;
-}
 
 static size_t count(const struct event_list *list, enum event_kind kind)
 {
@@ -57,7 +48,8 @@ static const struct event *nth(const struct event_list *list, enum event_kind ki
 static void test_sip_over_tcp(void **state)
 {
 	(void)state;
-	struct event_list l = load(TCP_CAPS "sip-tcp-pattern-matching__sip.pcap", NULL);
+	struct event_list l =
+	    capture_events(TCP_CAPS "sip-tcp-pattern-matching__sip.pcap", NULL, 0);
 	const struct event *open = nth(&l, EV_CONN_OPEN, 0);
 	const struct event *req = nth(&l, EV_SIP, 0), *resp = nth(&l, EV_SIP, 1);
 
@@ -77,7 +69,8 @@ static void test_sip_over_tcp(void **state)
 static void test_large_invite_and_close(void **state)
 {
 	(void)state;
-	struct event_list l = load(TCP_CAPS "sip-body-large__sip-body-large.pcap", NULL);
+	struct event_list l =
+	    capture_events(TCP_CAPS "sip-body-large__sip-body-large.pcap", NULL, 0);
 	const struct event *inv = nth(&l, EV_SIP, 0), *end = nth(&l, EV_CONN_END, 0);
 
 	assert_int_equal(count(&l, EV_SIP), 2);
@@ -93,7 +86,7 @@ static void test_large_invite_and_close(void **state)
 static void test_sip_over_udp(void **state)
 {
 	(void)state;
-	struct event_list l = load(SIP_CAPS "wireshark.pcap", NULL);
+	struct event_list l = capture_events(SIP_CAPS "wireshark.pcap", NULL, 0);
 
 	assert_int_equal(count(&l, EV_SIP), 81);
 	assert_int_equal(count(&l, EV_CONN_OPEN), 0);
@@ -109,7 +102,8 @@ static void test_sip_over_udp(void **state)
 static void test_tls_chains(void **state)
 {
 	(void)state;
-	struct event_list l = load(TLS_CAPS "missing-intermediate.pcap", "192.168.4.149");
+	struct event_list l =
+	    capture_events(TLS_CAPS "missing-intermediate.pcap", "192.168.4.149", 0);
 	const struct event *chain = nth(&l, EV_TLS_CHAIN, 0), *open = nth(&l, EV_CONN_OPEN, 0);
 	const struct event *hs = nth(&l, EV_TLS_HANDSHAKE, 0);
 
@@ -127,12 +121,12 @@ static void test_tls_chains(void **state)
 	assert_true(hs->handshake.client);
 	event_list_free(&l);
 
-	l = load(TLS_CAPS "tls-expired-cert.pcap", "192.168.4.149");
+	l = capture_events(TLS_CAPS "tls-expired-cert.pcap", "192.168.4.149", 0);
 	assert_int_equal(nth(&l, EV_TLS_CHAIN, 0)->chain.verdict, CHAIN_EXPIRED);
 	event_list_free(&l);
 
 	/* TLS 1.3: the certificates are encrypted, the handshake is still seen to complete */
-	l = load(TLS_CAPS "tls13_wolfssl.pcap", NULL);
+	l = capture_events(TLS_CAPS "tls13_wolfssl.pcap", NULL, 0);
 	assert_int_equal(count(&l, EV_TLS_CHAIN), 0);
 	assert_true(nth(&l, EV_TLS_HANDSHAKE, 0)->handshake.ok);
 	event_list_free(&l);
@@ -168,7 +162,7 @@ static void test_whole_corpus(void **state)
 	};
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		struct event_list l = load(files[i].path, NULL);
+		struct event_list l = capture_events(files[i].path, NULL, 0);
 		if (count(&l, EV_SIP) != files[i].sip ||
 		    count(&l, EV_TLS_HANDSHAKE) != files[i].handshakes ||
 		    count(&l, EV_TLS_CHAIN) != files[i].chains)
@@ -189,12 +183,12 @@ static void test_host_and_ports(void **state)
 	struct capture_source_options options = {0};
 	struct event_list l;
 
-	l = load(TLS_CAPS "tls1.2.pcap", "10.0.0.80");
+	l = capture_events(TLS_CAPS "tls1.2.pcap", "10.0.0.80", 0);
 	assert_int_equal(nth(&l, EV_CONN_OPEN, 0)->conn_ev.direction, DIR_OUT);
 	assert_string_equal(ip_addr_text(&nth(&l, EV_CONN_OPEN, 0)->conn_ev.local.addr).text,
 			    "10.0.0.80");
 	event_list_free(&l);
-	l = load(TLS_CAPS "tls1.2.pcap", "192.0.2.1");
+	l = capture_events(TLS_CAPS "tls1.2.pcap", "192.0.2.1", 0);
 	assert_int_equal(l.count, 0);
 	assert_int_equal(l.input.capture.conns_ignored, 1);
 	event_list_free(&l);
@@ -341,7 +335,10 @@ static void test_pcapng_several_interfaces(void **state)
 				 order ? "be" : "le", conformance[i].file);
 			assert_int_equal(siptrail_cmd(cmd, out, sizeof(out)), 0);
 			assert_non_null(strstr(out, conformance[i].summary));
-			assert_non_null(strstr(out, "0 malformed packets skipped"));
+			/* every packet decoded: DHCP and the like, none SIP */
+			assert_non_null(strstr(out, "nothing in this capture was used"));
+			assert_non_null(strstr(out, " UDP or SCTP not SIP\n"));
+			assert_null(strstr(out, "malformed"));
 		}
 }
 
@@ -349,7 +346,8 @@ static void test_pcapng_several_interfaces(void **state)
 static void test_journal_round_trip(void **state)
 {
 	(void)state;
-	struct event_list l = load(TLS_CAPS "missing-intermediate.pcap", "192.168.4.149");
+	struct event_list l =
+	    capture_events(TLS_CAPS "missing-intermediate.pcap", "192.168.4.149", 0);
 	char err[256];
 
 	assert_true(l.count >= 8);
@@ -408,6 +406,134 @@ static void test_write_then_explain(void **state)
 	unlink(path);
 }
 
+/* Every packet read is used or counted under one reason, in the text line and in --json. */
+static void test_accounting_mixed(void **state)
+{
+	(void)state;
+	static const char sip[] = "OPTIONS sip:a@192.168.1.2 SIP/2.0\r\nCall-ID: x\r\n"
+				  "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+	static const uint8_t arp[28] = {0, 1, 8, 0, 6, 4, 0, 1};
+	static const uint8_t icmp[8] = {8};
+	static const uint8_t dns[12] = {0x12, 0x34, 1};
+	static const uint8_t pptp_gre[8] = {0x30, 0x01, 0x88, 0x0b}; /* RFC 2637 §4.1 */
+	static uint8_t frame[FRAME_MAX], inner[FRAME_MAX];
+	char path[] = "/tmp/siptrail-accounting-XXXXXX", args[256], out[8192];
+	struct pcapng_writer *w;
+	size_t n;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(pcapng_writer_open(&w, path, 1 /* DLT_EN10MB */, 65535), 0);
+#define PUT(len)                                                                                   \
+	assert_int_equal(pcapng_write_packet(w, 1700000000000000000ull, frame, len, len, NULL), 0)
+	n = frame_eth_udp4(frame, "192.168.1.2", 5060, "192.0.2.9", 5060, sip, strlen(sip));
+	PUT(n); /* used */
+	n = frame_eth_udp4(frame, "192.0.2.9", 5060, "192.168.1.2", 5060, sip, strlen(sip));
+	PUT(n);	    /* used */
+	PUT(n - 1); /* used: a datagram cut by the snap length still has its headers */
+	PUT(frame_eth(frame, 0x0806, arp, sizeof(arp))); /* not IP */
+	n = frame_ipv4(inner, "192.0.2.9", "192.168.1.2", 1, icmp, sizeof(icmp));
+	PUT(frame_eth(frame, 0x0800, inner, n)); /* neither TCP nor UDP */
+	n = frame_eth_udp4(frame, "192.168.1.2", 5060, "192.0.2.53", 5060, dns, sizeof(dns));
+	PUT(n);	 /* UDP not SIP */
+	PUT(24); /* truncated: 10 bytes of IP header */
+	frame[14] = 0x44;
+	PUT(n); /* malformed: IPv4 header length 16 */
+	n = frame_eth_udp4(frame, "192.0.2.9", 5070, "192.168.1.2", 5080, sip, strlen(sip));
+	PUT(n); /* outside --ports */
+	n = frame_eth_udp4(frame, "192.0.2.9", 5060, "192.0.2.10", 5060, sip, strlen(sip));
+	PUT(n); /* not local */
+	n = frame_ipv4(inner, "192.0.2.9", "192.168.1.2", 47, pptp_gre, sizeof(pptp_gre));
+	PUT(frame_eth(frame, 0x0800, inner, n)); /* GRE version 1: a tunnel not decoded */
+#undef PUT
+	assert_int_equal(pcapng_writer_close(w), 0);
+
+	snprintf(args, sizeof(args), "replay --json --host 192.168.1.2 --ports 5060 %s", path);
+	assert_int_equal(siptrail_cmd(args, out, sizeof(out)), 0);
+	assert_non_null(strstr(
+	    out,
+	    ": 11 packets read, 3 used, 8 not used: 1 not IP, 1 in a tunnel not decoded, 1 neither "
+	    "TCP, UDP nor SCTP, 1 truncated, 1 malformed, 1 UDP or SCTP not SIP, 1 "
+	    "outside --ports, 1 not to or from the local host\n"));
+	assert_non_null(strstr(
+	    out,
+	    "\"packets_read\":11,\"packets_used\":3,\"not_used\":{"
+	    "\"link_type\":0,\"not_ip\":1,\"unknown_encap\":1,\"not_tcp_udp\":1,\"ip_fragment\":0,"
+	    "\"truncated\":1,\"malformed\":1,\"not_sip\":1,\"not_in_ports\":1,"
+	    "\"not_local\":1}}\n"));
+
+	/* nothing used: said plainly, also by the commands that read captures */
+	snprintf(args, sizeof(args), "replay --host 198.51.100.1 %s", path);
+	assert_int_equal(siptrail_cmd(args, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, ": nothing in this capture was used: 11 packets read: "));
+	snprintf(args, sizeof(args), "explain --host 198.51.100.1 %s", path);
+	assert_int_equal(siptrail_cmd(args, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "siptrail explain: "));
+	assert_non_null(strstr(out, ": nothing in this capture was used: "));
+	/* a call asked for that is not there */
+	snprintf(args, sizeof(args), "explain --call-id nowhere %s", path);
+	assert_int_equal(siptrail_cmd(args, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "siptrail explain: call 'nowhere' is not in "));
+	unlink(path);
+}
+
+/* A UA that writes IPv6 Request-URIs without brackets (RFC 5118 §4.10) and no Max-Forwards,
+ * over UDP/IPv6, in 2040: the call is read whole, each broken rule named with its byte. */
+static void test_lenient_ipv6_call(void **state)
+{
+	(void)state;
+	static const char *const msgs[][2] = {
+	    {"a", "INVITE sip:2001:db8::2 SIP/2.0\r\nCSeq: 1 INVITE\r\n"},
+	    {"b", "SIP/2.0 200 OK\r\nCSeq: 1 INVITE\r\n"},
+	    {"a", "ACK sip:2001:db8::2 SIP/2.0\r\nCSeq: 1 ACK\r\n"},
+	    {"a", "BYE sip:2001:db8::2 SIP/2.0\r\nCSeq: 2 BYE\r\n"},
+	    {"b", "SIP/2.0 200 OK\r\nCSeq: 2 BYE\r\n"},
+	};
+	static uint8_t frame[FRAME_MAX], ip[FRAME_MAX], udp[FRAME_MAX];
+	static char out[16384];
+	char path[] = "/tmp/siptrail-lenient-XXXXXX", args[256], text[1024];
+	struct pcapng_writer *w;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(pcapng_writer_open(&w, path, 1 /* DLT_EN10MB */, 65535), 0);
+	for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+		bool from_a = msgs[i][0][0] == 'a';
+		int len = snprintf(text, sizeof(text),
+				   "%sVia: SIP/2.0/UDP [2001:db8::%c]:5060;branch=z9hG4bK%zu\r\n"
+				   "From: <sip:a@[2001:db8::1]>;tag=fa\r\n"
+				   "To: <sip:b@[2001:db8::2]>%s\r\nCall-ID: v6-call@2001:db8::1\r\n"
+				   "Content-Length: 0\r\n\r\n",
+				   msgs[i][1], from_a ? '1' : '2', i, i ? ";tag=tb" : "");
+		size_t n = frame_udp(udp, 5060, 5060, text, (size_t)len);
+		n = frame_ipv6(ip, from_a ? "2001:db8::1" : "2001:db8::2",
+			       from_a ? "2001:db8::2" : "2001:db8::1", 17, udp, n);
+		n = frame_eth(frame, 0x86dd, ip, n);
+		/* 2040-01-01 plus 100 ms per message */
+		assert_int_equal(pcapng_write_packet(w, 2208988800000000000ull + i * 100000000ull,
+						     frame, n, n, NULL),
+				 0);
+	}
+	assert_int_equal(pcapng_writer_close(w), 0);
+
+	snprintf(args, sizeof(args), "explain --host 2001:db8::1 %s", path);
+	assert_int_equal(siptrail_cmd(args, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "1 call(s), 0 failed, 0 with warnings only; 5 events, 0 bad "
+				    "line(s), 0 undecodable SIP message(s), 3 decoded despite a "
+				    "broken rule\n"));
+	assert_non_null(strstr(out,
+			       "sip event at ts_ns 2208988800000000000: byte 7: Request-URI "
+			       "malformed, taken as written (RFC 3261 §25.1; an IPv6 address "
+			       "needs brackets, RFC 5118 §4.10) (and more); decoded as written\n"));
+	snprintf(args, sizeof(args), "calls --host 2001:db8::1 %s", path);
+	assert_int_equal(siptrail_cmd(args, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "v6-call@2001:db8::1"));
+	assert_non_null(strstr(out, "2040-01-01"));
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -422,6 +548,8 @@ int main(void)
 	    cmocka_unit_test(test_journal_round_trip),
 	    cmocka_unit_test(test_write_then_explain),
 	    cmocka_unit_test(test_whole_corpus),
+	    cmocka_unit_test(test_accounting_mixed),
+	    cmocka_unit_test(test_lenient_ipv6_call),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -96,8 +96,10 @@ static void test_json_and_call_id(void **state)
 	assert_non_null(strstr(out, "\"causes\":[\"TLS_INCOMPLETE_CHAIN\"]"));
 	assert_int_equal(
 	    run("--call-id nosuch tests/data/bye_failed_incomplete_chain.jsonl", out, sizeof(out)),
-	    0);
+	    1); /* a call asked for that is not there */
 	assert_non_null(strstr(out, "0 call(s)"));
+	assert_non_null(strstr(out, "siptrail explain: call 'nosuch' is not in "
+				    "tests/data/bye_failed_incomplete_chain.jsonl\n"));
 }
 
 static void test_usage_and_io_errors(void **state)

@@ -148,22 +148,22 @@ static void test_overlap_and_bounds(void **state)
 	make_message();
 	assert_non_null(defrag);
 	len = fragment(false, 0, frame);
-	assert_int_equal(packet_decode(DLT_RAW, frame, len, &f), PACKET_FRAGMENT);
+	assert_int_equal(packet_decode(DLT_RAW, frame, len, NULL, &f), PACKET_FRAGMENT);
 	assert_int_equal(ip_defrag_add(defrag, &f, 1, &out), PACKET_FRAGMENT);
 	/* the same bytes again overlap: the datagram is dropped (RFC 5722) */
 	assert_int_equal(ip_defrag_add(defrag, &f, 2, &out), PACKET_FRAGMENT);
 	len = fragment(false, 1, frame);
-	assert_int_equal(packet_decode(DLT_RAW, frame, len, &f), PACKET_FRAGMENT);
+	assert_int_equal(packet_decode(DLT_RAW, frame, len, NULL, &f), PACKET_FRAGMENT);
 	assert_int_equal(ip_defrag_add(defrag, &f, 3, &out), PACKET_FRAGMENT);
 	len = fragment(false, 2, frame);
-	assert_int_equal(packet_decode(DLT_RAW, frame, len, &f), PACKET_FRAGMENT);
+	assert_int_equal(packet_decode(DLT_RAW, frame, len, NULL, &f), PACKET_FRAGMENT);
 	assert_int_equal(ip_defrag_add(defrag, &f, 4, &out), PACKET_FRAGMENT); /* 0 is gone */
 	/* a fragment cut by the snap length is refused by the decoder itself */
 	len = fragment(false, 0, frame);
-	assert_int_equal(packet_decode(DLT_RAW, frame, len - 100, &f), PACKET_TRUNCATED);
+	assert_int_equal(packet_decode(DLT_RAW, frame, len - 100, NULL, &f), PACKET_TRUNCATED);
 	/* an old datagram times out */
 	len = fragment(false, 0, frame);
-	packet_decode(DLT_RAW, frame, len, &f);
+	packet_decode(DLT_RAW, frame, len, NULL, &f);
 	assert_int_equal(ip_defrag_add(defrag, &f, 5 + IP_DEFRAG_TIMEOUT_NS * 2, &out),
 			 PACKET_FRAGMENT);
 	ip_defrag_get_stats(defrag, &stats);

@@ -64,7 +64,8 @@ static void usage(FILE *out)
 	    "  --call-id ID   only this call\n"
 	    "  --t1-ms N      RFC 3261 T1 (default 500); transactions time out at "
 	    "64*T1\n" CAPTURE_OPTIONS_HELP
-	    "exit: 0 no failure (warnings may be printed), 1 failures found, 2 usage or I/O\n"
+	    "exit: 0 no failure (warnings may be printed), 1 failures found or the call asked\n"
+	    "for is not there, 2 usage or I/O\n"
 	    "(a capture that breaks part way is explained up to the bad packet, then exit 2)\n");
 }
 
@@ -87,14 +88,23 @@ int cmd_explain(int argc, char **argv)
 		fprintf(stderr, "siptrail explain: out of memory\n");
 		return EXIT_USAGE;
 	}
-	if (!run.json)
+	if (!run.json) {
 		printf("%lu call(s), %lu failed, %lu with warnings only; %zu events, %lu bad "
-		       "line(s), %lu undecodable SIP message(s)\n",
+		       "line(s), %lu undecodable SIP message(s)",
 		       run.calls, run.calls_with_failures,
 		       run.calls_with_diagnoses - run.calls_with_failures, stats.events,
 		       stats.bad_lines, stats.sip_undecoded);
+		if (stats.sip_lenient) /* each one named on stderr */
+			printf(", %lu decoded despite a broken rule", stats.sip_lenient);
+		putchar('\n');
+	}
 	if (rc)
 		return EXIT_USAGE; /* explained up to the bad packet, reported above */
+	if (run.call_id && !run.calls) {
+		fprintf(stderr, "siptrail explain: call '%s' is not in %s%s\n", run.call_id,
+			cmd.paths[0], cmd.n_paths > 1 ? " and the files read with it" : "");
+		return EXIT_FINDINGS;
+	}
 	/* warnings (RISK_*, REFRESHER_CONFLICT) are printed but are not failures */
 	return run.calls_with_failures ? EXIT_FINDINGS : EXIT_OK;
 }

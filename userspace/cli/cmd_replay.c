@@ -6,6 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
+#include "capture_use.h"
 #include "command.h"
 #include "event_load.h"
 #include "event_output.h"
@@ -46,7 +49,8 @@ static void usage(FILE *out)
 		"                       [--hep [udp:|tcp:]HOST:PORT [--hep-id N] [--hep-name S]]\n"
 		"  Reads a pcap or pcapng file and turns it into the events live tracing\n"
 		"  writes (connections, TLS handshakes and chains, SIP messages).\n"
-		"  --json          the events as JSON lines on stdout\n"
+		"  --json          the events as JSON lines on stdout, and what became of\n"
+		"                  the packets as one JSON line on stderr\n"
 		"  --write JOURNAL append the events to a journal file (mode 0600)\n"
 		"  (neither: one readable line per event)\n"
 		"  --hep TARGET    also send every SIP message to a HEPv3 collector (Homer),\n"
@@ -56,23 +60,67 @@ static void usage(FILE *out)
 		"the bad packet are written)\n");
 }
 
-static void print_summary(const char *path, const struct capture_source_stats *s)
+/* The accounting as one JSON object: the same numbers as the text line. */
+static int print_use_json(const char *path, const struct capture_source_stats *s)
 {
+	struct capture_use_reason reasons[CAPTURE_USE_REASONS];
+	size_t n = capture_use_reasons(s, reasons);
+	json_t *not_used = json_object(), *obj;
+	int rc = 0;
+
+	for (size_t i = 0; i < n && not_used; i++)
+		rc |= json_object_set_new(not_used, reasons[i].key,
+					  json_integer((json_int_t)reasons[i].count));
+	obj = json_pack("{s:s, s:I, s:I, s:o*}", "capture", path, "packets_read",
+			(json_int_t)s->replay.packets, "packets_used", (json_int_t)s->use.used,
+			"not_used", not_used);
+	if (!obj || rc || json_dumpf(obj, stderr, JSON_COMPACT) || fputc('\n', stderr) == EOF)
+		rc = -ENOMEM;
+	json_decref(obj);
+	return rc;
+}
+
+/* The tunnels packets came out of (the outermost of each), when there were any. */
+static void print_tunnels(const char *path, const struct capture_replay_stats *r)
+{
+	const char *sep = ": ";
+	uint64_t total = 0;
+
+	for (int e = PACKET_ENCAP_NONE + 1; e < PACKET_ENCAP_COUNT; e++)
+		total += r->tunneled[e];
+	if (!total)
+		return;
+	fprintf(stderr, "%s: %llu packets decoded from inside tunnels", path,
+		(unsigned long long)total);
+	for (int e = PACKET_ENCAP_NONE + 1; e < PACKET_ENCAP_COUNT; e++) {
+		if (!r->tunneled[e])
+			continue;
+		fprintf(stderr, "%s%llu %s", sep, (unsigned long long)r->tunneled[e],
+			packet_encap_name(e));
+		sep = ", ";
+	}
+	fputc('\n', stderr);
+}
+
+static int print_summary(const char *path, const struct capture_source_stats *s, bool json)
+{
+	char use[1024];
+
 	fprintf(stderr,
 		"%s: %llu packets, local host %s%s, %llu TCP connections (%llu not involving it), "
 		"%llu TLS handshakes, %llu SIP messages (%llu read from TLS), %llu events; "
-		"%llu IP fragments (%llu datagrams rebuilt), %llu malformed packets skipped\n",
+		"%llu IP fragments (%llu datagrams rebuilt)\n",
 		path, (unsigned long long)s->replay.packets,
 		ip_addr_given(&s->local_addr) ? ip_addr_text(&s->local_addr).text : "unknown",
 		s->local_inferred ? " (inferred)" : "", (unsigned long long)s->replay.tcp.conns,
 		(unsigned long long)s->conns_ignored, (unsigned long long)s->tls_handshakes,
 		(unsigned long long)s->sip_messages, (unsigned long long)s->synthetic_sip,
 		(unsigned long long)s->events, (unsigned long long)s->replay.fragments,
-		(unsigned long long)s->replay.reassembled, (unsigned long long)s->replay.malformed);
-	if (s->replay.other_linktype)
-		fprintf(stderr,
-			"%s: %llu packets skipped on interfaces of link types not decoded\n", path,
-			(unsigned long long)s->replay.other_linktype);
+		(unsigned long long)s->replay.reassembled);
+	print_tunnels(path, &s->replay);
+	capture_use_text(path, s, use, sizeof(use));
+	fprintf(stderr, "%s\n", use);
+	return json ? print_use_json(path, s) : 0;
 }
 
 int cmd_replay(int argc, char **argv)
@@ -173,8 +221,8 @@ int cmd_replay(int argc, char **argv)
 		fprintf(stderr, "siptrail replay: %s: %s\n", write_path, strerror(-close_rc));
 		return EXIT_USAGE;
 	}
-	if (rc == -EIO || !rc)
-		print_summary(argv[optind], &stats);
+	if ((rc == -EIO || !rc) && print_summary(argv[optind], &stats, run.output.json) && !rc)
+		run.write_rc = -ENOMEM;
 	if (run.write_rc) {
 		fprintf(stderr, "siptrail replay: writing events: %s\n", strerror(-run.write_rc));
 		return EXIT_USAGE;

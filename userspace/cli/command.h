@@ -26,5 +26,7 @@ int cmd_replay(int argc, char **argv);
 int cmd_correlate(int argc, char **argv);
 int cmd_timeline(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_hints(int argc, char **argv);
+int cmd_probe_reverse(int argc, char **argv);
 
 #endif

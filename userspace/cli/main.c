@@ -16,6 +16,9 @@ static const struct command commands[] = {
     {"correlate", "join a failure report (CSV) to the calls and their diagnoses", cmd_correlate},
     {"timeline", "a call's ladder: connections, TLS, SIP, timers (text or HTML)", cmd_timeline},
     {"tls-trace", "TLS handshakes and SIP plaintext seen through libssl uprobes", cmd_tls_trace},
+    {"probe-reverse", "does the reverse TLS path to each trunk peer work (before a call needs it)",
+     cmd_probe_reverse},
+    {"hints", "what to change so a diagnosis does not happen, per SBC family", cmd_hints},
     {"check", "what this kernel and host give live tracing, and whether it can run", cmd_check},
 };
 

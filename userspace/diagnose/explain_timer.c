@@ -1,4 +1,4 @@
-/* Session timer rules (RFC 4028) and the idle-timeout risk forecast. */
+/* Session timer rules (RFC 4028). */
 #include <stdio.h>
 #include <string.h>
 
@@ -155,65 +155,5 @@ void explain_session_timers(const struct correlator *corr, const struct call *ca
 		enum diag_id cause = explain_refresh(corr, call, &call->legs[l], verdict);
 		explain_expired(call, &call->legs[l], cause, verdict);
 		explain_conflict(&call->legs[l], verdict);
-	}
-}
-
-static bool has_failure(const struct call_verdict *verdict)
-{
-	for (unsigned i = 0; i < verdict->n_diags; i++)
-		if (diag_is_failure(verdict->diags[i].id))
-			return true;
-	return false;
-}
-
-void explain_risk(const struct correlator *corr, const struct call *call,
-		  struct call_verdict *verdict)
-{
-	if (has_failure(verdict) || !call->confirmed)
-		return;
-	for (unsigned l = 0; l < call->n_legs; l++) {
-		const struct leg *leg = &call->legs[l];
-		const struct peer *peer =
-		    peer_table_find((struct peer_table *)&corr->peers, &leg->peer_addr);
-		uint64_t end_ns = call->end_ts_ns ? call->end_ts_ns : call->last_ts_ns;
-		uint64_t length_ns = end_ns - call->confirmed_ts_ns;
-		uint64_t refresh_ns = (uint64_t)leg->timer.se_s * NS_PER_S / 2;
-		unsigned reverse = leg->first_conn_direction == DIR_OUT; /* index of "in" */
-		struct diagnosis *diag;
-
-		if (!leg->first_conn || !peer || !peer->idle_close_ns ||
-		    (peer->idle_close_ns >= length_ns &&
-		     (!refresh_ns || peer->idle_close_ns >= refresh_ns)))
-			continue;
-		diag = verdict_add(
-		    verdict, DIAG_RISK_IDLE_TIMEOUT,
-		    "connections to %s are closed after %.0f s idle, shorter than %s (%.0f s): "
-		    "refreshes and late BYEs depend on a new connection opened by %s; %s",
-		    ip_addr_text(&leg->peer_addr).text, ns_to_s(peer->idle_close_ns),
-		    refresh_ns && refresh_ns > peer->idle_close_ns ? "the refresh interval"
-								   : "this call",
-		    ns_to_s(refresh_ns && refresh_ns > peer->idle_close_ns ? refresh_ns
-									   : length_ns),
-		    leg->first_conn_direction == DIR_OUT ? "the peer" : "this host",
-		    peer->ok_conns[reverse]
-			? "such reverse connections have worked on this trunk"
-			: "no such reverse connection has been seen to work on this trunk");
-		diag_evidence(diag, peer->idle_close_ts_ns, peer->idle_close_conn,
-			      "conn %llu closed by %s after %.1f s idle",
-			      (unsigned long long)peer->idle_close_conn,
-			      peer->idle_close_by == SIDE_LOCAL ? "this host" : "the peer",
-			      ns_to_s(peer->idle_close_ns));
-		diag_evidence(diag, call->confirmed_ts_ns, leg->first_conn,
-			      "call set up on conn %llu opened by %s; length %.0f s, "
-			      "Session-Expires %u s",
-			      (unsigned long long)leg->first_conn,
-			      leg->first_conn_direction == DIR_OUT ? "this host" : "the peer",
-			      ns_to_s(length_ns), leg->timer.se_s);
-		if (peer->ok_conns[reverse])
-			diag_evidence(diag, 0, peer->ok_conn_last[reverse],
-				      "%u reverse connection(s) carried SIP, the last conn %llu",
-				      peer->ok_conns[reverse],
-				      (unsigned long long)peer->ok_conn_last[reverse]);
-		return;
 	}
 }

@@ -50,6 +50,7 @@ struct conn {
 	uint64_t earlier_leaf_conn, earlier_leaf_ts_ns;
 	/* failed before carrying SIP: how many calls may have needed it (attribute_failure) */
 	unsigned calls_needing;
+	bool failure_learned; /* counted in its peer's failed_conns */
 	/* SIP */
 	unsigned sip_messages;
 	uint64_t first_sip_ts_ns, last_sip_out_ts_ns, last_sip_in_ts_ns;

@@ -40,12 +40,13 @@ struct correlator {
 	void *done_ctx;
 	correlator_watch_fn watch;
 	void *watch_ctx;
-	FILE *errors; /* where undecodable SIP is reported; NULL: counted only */
+	FILE *errors; /* where undecodable SIP and broken rules are reported; NULL: counted only */
 	uint64_t now_ns, last_sweep_ns;
 	/* correlator_finish: the input ended at now_ns, so rules may judge what was still
 	 * pending then ("no answer before the trace ended") instead of waiting for timers */
 	bool trace_ended;
 	unsigned long events, out_of_order, sip_undecoded, lost_ringbuf, lost_map_full;
+	unsigned long sip_lenient; /* decoded despite a broken rule (a decoder warning) */
 };
 
 void correlator_config_default(struct correlator_config *config);

@@ -91,6 +91,19 @@ static int learn_handshake(struct peer *peer, struct conn *conn)
 	return 0;
 }
 
+/* A connection that failed before carrying SIP, counted once (its handshake, then its end). */
+static void learn_failure(struct peer *peer, struct conn *conn, uint64_t ts_ns)
+{
+	unsigned in = conn->direction == DIR_IN;
+
+	if (conn->failure_learned || conn->direction == DIR_UNKNOWN || !conn_failed_attempt(conn))
+		return;
+	conn->failure_learned = true;
+	peer->failed_conns[in]++;
+	peer->failed_conn_last[in] = conn->id;
+	peer->failed_ts_ns[in] = ts_ns;
+}
+
 int peer_table_learn(struct peer_table *table, struct conn *conn, const struct event *ev)
 {
 	struct peer *peer;
@@ -100,12 +113,15 @@ int peer_table_learn(struct peer_table *table, struct conn *conn, const struct e
 	peer = peer_touch(table, &conn->remote.addr, ev->ts_ns);
 	if (!peer)
 		return -ENOMEM;
+	if (ev->kind == EV_TLS_HANDSHAKE || ev->kind == EV_CONN_END)
+		learn_failure(peer, conn, ev->ts_ns);
 	if (ev->kind == EV_TLS_HANDSHAKE) {
 		return learn_handshake(peer, conn);
 	} else if (ev->kind == EV_SIP && conn->sip_messages == 1) {
 		unsigned in = conn->direction == DIR_IN;
 		peer->ok_conns[in]++;
 		peer->ok_conn_last[in] = conn->id;
+		peer->ok_ts_ns[in] = ev->ts_ns;
 	} else if ((ev->kind == EV_CONN_CLOSE || ev->kind == EV_CONN_END) &&
 		   conn_closed_idle(conn) &&
 		   (!peer->idle_close_ns || conn->idle_ns < peer->idle_close_ns)) {

@@ -1,7 +1,7 @@
 /*
  * What the trunk has shown about each peer address, across calls: the last certificate
  * that led to a good handshake, the shortest idle time after which a connection was closed,
- * and how many connections in each direction worked. Used for TLS_LEAF_CHANGED and
+ * and how many connections in each direction worked or failed. Used for TLS_LEAF_CHANGED and
  * RISK_IDLE_TIMEOUT. Bounded like the other tables.
  */
 #ifndef SIPTRAIL_PEER_TABLE_H
@@ -26,7 +26,10 @@ struct peer {
 	enum side idle_close_by;
 	/* connections that carried SIP, by direction: [0] out, [1] in */
 	unsigned ok_conns[2];
-	uint64_t ok_conn_last[2];
+	uint64_t ok_conn_last[2], ok_ts_ns[2];
+	/* connections that failed before carrying SIP (conn_failed_attempt), by direction */
+	unsigned failed_conns[2];
+	uint64_t failed_conn_last[2], failed_ts_ns[2];
 	uint64_t last_activity_ns;
 	TAILQ_ENTRY(peer) lru;
 };

@@ -56,6 +56,9 @@ int sip_fields_decode(const char *raw, size_t len, bool datagram, struct sip_fie
 	fields->option_flags = msg->option_flags;
 	if (msg->has_reason)
 		copy_view(fields->reason, sizeof(fields->reason), msg->reason.value);
+	fields->warnings = msg->warning_count + msg->warnings_dropped;
+	if (msg->warning_count)
+		fields->warning = msg->warnings[0];
 out:
 	free(msg);
 	return rc;

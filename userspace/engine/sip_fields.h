@@ -31,6 +31,10 @@ struct sip_fields {
 	uint32_t min_se_s;
 	unsigned option_flags; /* enum sip_option_flag */
 	char reason[SIP_REASON_LEN];
+	/* the first rule the message breaks yet was decoded despite (sip_message.h's warnings),
+	 * code SIP_PROBLEM_NONE when none; warnings: how many */
+	struct sip_problem warning;
+	unsigned warnings;
 };
 
 /*

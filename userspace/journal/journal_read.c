@@ -91,7 +91,7 @@ static const char *const direction_names[] = {"", "out", "in", NULL};
 static const char *const side_names[] = {"", "local", "peer", NULL};
 static const char *const role_names[] = {"", "client", "server", NULL};
 static const char *const how_names[] = {"", "fin", "rst_in", "rst_out", "refused", "timeout", NULL};
-static const char *const transport_names[] = {"", "udp", "tcp", "tls", NULL};
+static const char *const transport_names[] = {"", "udp", "tcp", "tls", "sctp", "ws", NULL};
 static const char *const level_names[] = {"", "warning", "fatal", NULL};
 static const char *const verdict_names[] = {
     "", "ok", "incomplete", "untrusted", "expired", "not_yet_valid", "name_mismatch", NULL};

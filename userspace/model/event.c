@@ -146,12 +146,16 @@ const char *chain_verdict_name(enum chain_verdict verdict)
 const char *event_transport_name(enum transport transport)
 {
 	static const char *const names[] = {
-	    [TRANSPORT_UNKNOWN] = NULL,
-	    [TRANSPORT_UDP] = "udp",
-	    [TRANSPORT_TCP] = "tcp",
-	    [TRANSPORT_TLS] = "tls",
+	    [TRANSPORT_UNKNOWN] = NULL, [TRANSPORT_UDP] = "udp",   [TRANSPORT_TCP] = "tcp",
+	    [TRANSPORT_TLS] = "tls",	[TRANSPORT_SCTP] = "sctp", [TRANSPORT_WS] = "ws",
 	};
 	return (unsigned)transport < sizeof(names) / sizeof(names[0]) ? names[transport] : NULL;
+}
+
+bool transport_is_message_based(enum transport transport)
+{
+	return transport == TRANSPORT_UDP || transport == TRANSPORT_SCTP ||
+	       transport == TRANSPORT_WS;
 }
 
 bool event_has_conn(const struct event *ev)

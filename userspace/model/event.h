@@ -57,6 +57,8 @@ enum transport {
 	TRANSPORT_UDP,
 	TRANSPORT_TCP,
 	TRANSPORT_TLS,
+	TRANSPORT_SCTP, /* RFC 4168: one message per DATA chunk */
+	TRANSPORT_WS,	/* RFC 7118: one message per WebSocket message, over TCP */
 };
 
 enum chain_verdict {
@@ -223,6 +225,9 @@ const char *side_name(enum side side);
 const char *close_how_name(enum close_how how);
 const char *chain_verdict_name(enum chain_verdict verdict);
 const char *event_transport_name(enum transport transport); /* NULL when unknown */
+/* UDP, SCTP and WebSocket deliver each SIP message whole, so it is parsed as a datagram (its
+ * Content-Length, if any, is checked, not needed to find its end). */
+bool transport_is_message_based(enum transport transport);
 
 /* The event is on a connection: conn is set, or it comes from the libssl probe, whose events
  * always carry theirs (0 for a socket it could not find). */

@@ -168,7 +168,8 @@ static void pick_best(const void *node, VISIT which, int depth)
 }
 
 int capture_local_infer(struct capture_local *local, const char *const *paths, size_t n_paths,
-			const uint16_t *ports, size_t n_ports)
+			const uint16_t *ports, size_t n_ports,
+			const struct packet_decode_options *decode)
 {
 	struct infer_state st = {0};
 	uint64_t before = 0; /* packets of the files before: numbers go on across files */
@@ -187,7 +188,8 @@ int capture_local_infer(struct capture_local *local, const char *const *paths, s
 		while ((rc = capture_next(reader, &pkt, &err)) == 1) {
 			struct packet_l4 l4;
 			numbered = pkt.number;
-			if (packet_decode(pkt.linktype, pkt.data, pkt.caplen, &l4) != PACKET_OK ||
+			if (packet_decode(pkt.linktype, pkt.data, pkt.caplen, decode, &l4) !=
+				PACKET_OK ||
 			    !capture_ports_match(ports, n_ports, l4.src_port, l4.dst_port))
 				continue;
 			if ((rc = count_packet(&st, &l4, before + pkt.number)))

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "packet_decode.h"
+
 #define CAPTURE_LOCAL_MAX 16
 
 struct capture_addr {
@@ -31,12 +33,14 @@ bool capture_local_has(const struct capture_local *local, uint8_t family, const 
 /*
  * Infers the local address from PATHS (rotating files of one trace, all of them): the address that
  * exchanged packets with the most other addresses, on a tie the one in the most packets, then the
- * destination of the first packet. Only packets with one of PORTS (n_ports 0: any) count. Returns 0
- * (the address added to LOCAL), -ENOENT when the capture has no TCP or UDP packet, -EIO
- * (unreadable: the main pass reports the error), -ENOMEM.
+ * destination of the first packet. Only packets with one of PORTS (n_ports 0: any) count; DECODE
+ * as the replay decodes them (tunnels: the inner addresses). Returns 0 (the address added to
+ * LOCAL), -ENOENT when the capture has no TCP or UDP packet, -EIO (unreadable: the main pass
+ * reports the error), -ENOMEM.
  */
 int capture_local_infer(struct capture_local *local, const char *const *paths, size_t n_paths,
-			const uint16_t *ports, size_t n_ports);
+			const uint16_t *ports, size_t n_ports,
+			const struct packet_decode_options *decode);
 
 /* Does the packet's port pair pass the filter (n_ports 0: always)? */
 bool capture_ports_match(const uint16_t *ports, size_t n_ports, uint16_t a, uint16_t b);

@@ -13,6 +13,9 @@
 #include "compressed_file.h"
 #include "capture_source.h"
 #include "pcapng_write.h"
+#include "sctp_chunk.h"
+#include "sctp_reasm.h"
+#include "ws_stream.h"
 #include "sip_framer.h"
 #include "tls_cert_event.h"
 #include "tls_chain.h"
@@ -22,7 +25,7 @@
 /* RFC 6298 §2: initial RTO 1 s, so an unanswered SYN this old at the end has timed out. */
 #define SYN_TIMEOUT_NS (3 * NS_PER_S)
 
-enum stream_kind { STREAM_UNKNOWN, STREAM_TLS, STREAM_SIP, STREAM_OTHER };
+enum stream_kind { STREAM_UNKNOWN, STREAM_TLS, STREAM_SIP, STREAM_WS, STREAM_OTHER };
 
 struct source;
 
@@ -35,6 +38,7 @@ struct src_conn {
 	enum stream_kind kind;
 	struct tls_conn tls;
 	struct sip_stream sip[2]; /* by enum tcp_side of the sender */
+	struct ws_stream ws[2];	  /* STREAM_WS: the same */
 	bool sip_ready;
 	uint64_t data_ts_ns; /* time of the chunk being fed */
 	enum tcp_side feeding;
@@ -64,8 +68,9 @@ struct source {
 	struct capture_source_stats *stats;
 	struct src_conn **conns; /* by tcp_conn id - 1 */
 	size_t conns_cap;
-	void *tuples; /* open connections by address pair, for synthetic packets */
-	int rc;	      /* first error of the emit callback or memory */
+	void *tuples;		 /* open connections by address pair, for synthetic packets */
+	struct sctp_reasm *sctp; /* SCTP messages in fragments */
+	int rc;			 /* first error of the emit callback or memory */
 };
 
 static bool port_ok(const struct source *src, uint16_t a, uint16_t b)
@@ -367,6 +372,43 @@ static void on_sip_frame(const struct sip_frame *frame, void *ctx)
 		 &c->local, &c->remote, frame->data, frame->len, c->data_ts_ns);
 }
 
+/* RFC 3261 §7.1/§7.2: a request line ends in SIP-Version, a status line starts with it. */
+static bool looks_like_sip(const uint8_t *p, size_t len)
+{
+	const uint8_t *eol = memchr(p, '\n', len < 2048 ? len : 2048);
+	size_t line;
+
+	if (!eol)
+		return false;
+	line = (size_t)(eol - p);
+	if (line && p[line - 1] == '\r')
+		line--;
+	for (size_t i = 0; i < line; i++)
+		if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
+			return false; /* binary: a tunnel header not opened, not a start line */
+	return (len >= 8 && !memcmp(p, "SIP/2.0 ", 8)) ||
+	       (line >= 8 && !memcmp(p + line - 8, " SIP/2.0", 8));
+}
+
+/* A WebSocket frame whose payload starts like SIP (RFC 7118 §5). */
+static bool ws_framing_sip(const uint8_t *data, size_t len)
+{
+	uint8_t prefix[2048];
+
+	return looks_like_sip(prefix, ws_frame_prefix(data, len, prefix, sizeof(prefix)));
+}
+
+/* RFC 7118 §5: one WebSocket message, one SIP message. */
+static void on_ws_message(const uint8_t *data, size_t len, void *ctx)
+{
+	struct src_conn *c = ctx;
+
+	if (!looks_like_sip(data, len))
+		return;
+	emit_sip(c->src, c->id, (int)c->feeding == c->local_side ? DIR_OUT : DIR_IN, TRANSPORT_WS,
+		 &c->local, &c->remote, (const char *)data, len, c->data_ts_ns);
+}
+
 /* --- TCP callbacks --- */
 
 static void on_open(void *user, const struct tcp_conn *tc, uint64_t ts_ns)
@@ -440,7 +482,14 @@ static void on_data(void *user, const struct tcp_conn *tc, enum tcp_side from, c
 	if (!c || c->kind == STREAM_OTHER)
 		return;
 	if (c->kind == STREAM_UNKNOWN) {
-		c->kind = looks_like_tls(data, len) ? STREAM_TLS : STREAM_SIP;
+		c->kind = looks_like_tls(data, len)	     ? STREAM_TLS
+			  : ws_looks_like_upgrade(data, len) ? STREAM_WS
+							     : STREAM_SIP;
+		if (c->kind == STREAM_SIP && ws_framing_sip(data, len)) {
+			/* the capture began after the handshake */
+			c->kind = STREAM_WS;
+			c->ws[0].upgraded = c->ws[1].upgraded = true;
+		}
 		if (c->kind == STREAM_SIP) {
 			if (sip_stream_init(&c->sip[0], 0) || sip_stream_init(&c->sip[1], 0)) {
 				sip_stream_free(&c->sip[0]);
@@ -456,7 +505,9 @@ static void on_data(void *user, const struct tcp_conn *tc, enum tcp_side from, c
 	if (c->kind == STREAM_TLS)
 		tls_conn_feed(&c->tls, from == TCP_SIDE_CLIENT ? TLS_FROM_CLIENT : TLS_FROM_SERVER,
 			      data, len, ts_ns, on_tls_event, c);
-	else
+	else if (c->kind == STREAM_WS && ws_stream_push(&c->ws[from], data, len, on_ws_message, c))
+		src->rc = -ENOMEM;
+	else if (c->kind == STREAM_SIP)
 		sip_stream_push(&c->sip[from], data, len, on_sip_frame, c);
 }
 
@@ -472,6 +523,8 @@ static void on_gap(void *user, const struct tcp_conn *tc, enum tcp_side from,
 	if (c->kind == STREAM_TLS) {
 		tls_conn_gap(&c->tls, from == TCP_SIDE_CLIENT ? TLS_FROM_CLIENT : TLS_FROM_SERVER,
 			     missing_bytes);
+	} else if (c->kind == STREAM_WS) {
+		ws_stream_gap(&c->ws[from]);
 	} else if (c->sip_ready) {
 		/* the framer finds the next start line after the hole (RFC 3261 §18.3) */
 		c->feeding = from;
@@ -552,41 +605,107 @@ static void on_end(void *user, const struct tcp_conn *tc, enum tcp_end_reason re
 		sip_stream_free(&c->sip[1]);
 	}
 	tls_conn_release(&c->tls);
+	ws_stream_free(&c->ws[0]);
+	ws_stream_free(&c->ws[1]);
 	src->conns[tc->id - 1] = NULL;
 	free(c);
 }
 
-/* RFC 3261 §7.1/§7.2: a request line ends in SIP-Version, a status line starts with it. */
-static bool looks_like_sip(const uint8_t *p, size_t len)
+/* RFC 4168: a SIP message is one SCTP user message: a DATA chunk with the B and E flags, or
+ * fragments from B to E (sctp_reasm.h). A packet with a whole message that starts like SIP,
+ * or with a fragment (the first one starting like SIP), carries SIP. */
+static bool carries_sip(const struct packet_l4 *pkt)
 {
-	const uint8_t *eol = memchr(p, '\n', len < 2048 ? len : 2048);
-	size_t line;
+	struct sctp_chunks chunks = {pkt->payload, pkt->payload_len};
+	struct sctp_data data;
 
-	if (!eol)
-		return false;
-	line = (size_t)(eol - p);
-	if (line && p[line - 1] == '\r')
-		line--;
-	return (len >= 8 && !memcmp(p, "SIP/2.0 ", 8)) ||
-	       (line >= 8 && !memcmp(p + line - 8, " SIP/2.0", 8));
+	if (pkt->protocol == IPPROTO_UDP)
+		return looks_like_sip(pkt->payload, pkt->payload_len);
+	if (pkt->protocol != IPPROTO_SCTP)
+		return true;
+	while (sctp_next_data(&chunks, &data))
+		if (!data.begin || looks_like_sip(data.data, data.len))
+			return true;
+	return false;
+}
+
+/* Whether a packet is used (NULL), else the counter of why not. A TCP packet is used when its
+ * connection is one on_open() keeps: its opens, closes and stream are read. */
+static uint64_t *unused_reason(struct source *src, const struct packet_l4 *pkt)
+{
+	struct capture_packet_use *use = &src->stats->use;
+
+	if (!carries_sip(pkt))
+		return &use->not_sip;
+	if (!port_ok(src, pkt->src_port, pkt->dst_port))
+		return &use->not_in_ports;
+	if (local_end(src, pkt->family, pkt->src_addr, pkt->src_port, pkt->dst_addr,
+		      pkt->dst_port) < 0)
+		return &use->not_local;
+	return NULL;
+}
+
+/* Which end of a packet of this host is local, and so which way it went. */
+struct packet_ends {
+	struct endpoint local, remote;
+	enum direction dir;
+};
+
+static void packet_ends(const struct source *src, const struct packet_l4 *pkt,
+			struct packet_ends *ends)
+{
+	int end =
+	    local_end(src, pkt->family, pkt->src_addr, pkt->src_port, pkt->dst_addr, pkt->dst_port);
+
+	set_endpoint(&ends->local, pkt->family, end == 0 ? pkt->src_addr : pkt->dst_addr,
+		     end == 0 ? pkt->src_port : pkt->dst_port);
+	set_endpoint(&ends->remote, pkt->family, end == 0 ? pkt->dst_addr : pkt->src_addr,
+		     end == 0 ? pkt->dst_port : pkt->src_port);
+	ends->dir = end == 0 ? DIR_OUT : DIR_IN;
 }
 
 static void on_udp(void *user, const struct packet_l4 *pkt, uint64_t ts_ns)
 {
 	struct source *src = user;
-	struct endpoint local, remote;
-	int end =
-	    local_end(src, pkt->family, pkt->src_addr, pkt->src_port, pkt->dst_addr, pkt->dst_port);
+	struct packet_ends ends;
 
-	if (end < 0 || !port_ok(src, pkt->src_port, pkt->dst_port) ||
-	    !looks_like_sip(pkt->payload, pkt->payload_len))
+	if (unused_reason(src, pkt))
 		return;
-	set_endpoint(&local, pkt->family, end == 0 ? pkt->src_addr : pkt->dst_addr,
-		     end == 0 ? pkt->src_port : pkt->dst_port);
-	set_endpoint(&remote, pkt->family, end == 0 ? pkt->dst_addr : pkt->src_addr,
-		     end == 0 ? pkt->dst_port : pkt->src_port);
-	emit_sip(src, 0, end == 0 ? DIR_OUT : DIR_IN, TRANSPORT_UDP, &local, &remote,
+	packet_ends(src, pkt, &ends);
+	emit_sip(src, 0, ends.dir, TRANSPORT_UDP, &ends.local, &ends.remote,
 		 (const char *)pkt->payload, pkt->payload_len, ts_ns);
+}
+
+/* Each SIP message, whole in a DATA chunk or joined from fragments, like a UDP datagram:
+ * SCTP's own retransmissions of a whole chunk are SIP retransmissions to the reader, as on
+ * UDP. */
+static void on_sctp(void *user, const struct packet_l4 *pkt, uint64_t ts_ns)
+{
+	struct source *src = user;
+	struct sctp_chunks chunks = {pkt->payload, pkt->payload_len};
+	uint8_t key[SCTP_REASM_KEY_BYTES] = {0};
+	struct packet_ends ends;
+	struct sctp_data data;
+	const uint8_t *msg;
+	size_t len;
+	int rc;
+
+	if (unused_reason(src, pkt))
+		return;
+	packet_ends(src, pkt, &ends);
+	/* the association, one direction of it */
+	memcpy(key, pkt->src_addr, 16);
+	memcpy(key + 16, pkt->dst_addr, 16);
+	memcpy(key + 32, &pkt->src_port, 2);
+	memcpy(key + 34, &pkt->dst_port, 2);
+	while (sctp_next_data(&chunks, &data)) {
+		rc = sctp_reasm_add(src->sctp, key, sizeof(key), &data, &msg, &len);
+		if (rc < 0)
+			src->rc = rc;
+		if (rc == 1 && looks_like_sip(msg, len))
+			emit_sip(src, 0, ends.dir, TRANSPORT_SCTP, &ends.local, &ends.remote,
+				 (const char *)msg, len, ts_ns);
+	}
 }
 
 /* siptrail's own synthetic packets: the plaintext of a TLS connection, one message each. */
@@ -594,28 +713,27 @@ static bool on_packet(void *user, const struct capture_packet *pkt, const struct
 {
 	struct source *src = user;
 	struct tuple_node probe, **found;
-	struct endpoint local, remote;
-	uint64_t conn_id = 0;
-	int end;
+	struct packet_ends ends;
+	uint64_t conn_id = 0, *unused;
 
 	if (src->run->progress)
 		src->run->progress(src->run->ctx, pkt->file_offset);
-	if (!l4 || !pcapng_is_synthetic(l4))
+	if (!l4)
 		return false;
-	end = local_end(src, l4->family, l4->src_addr, l4->src_port, l4->dst_addr, l4->dst_port);
-	if (end < 0 || !port_ok(src, l4->src_port, l4->dst_port))
+	unused = unused_reason(src, l4);
+	++*(unused ? unused : &src->stats->use.used);
+	if (!pcapng_is_synthetic(l4))
+		return false;
+	if (unused)
 		return true;
 	tuple_key_make(&probe.key, l4->family, l4->src_addr, l4->src_port, l4->dst_addr,
 		       l4->dst_port);
 	found = tfind(&probe, &src->tuples, tuple_cmp);
 	if (found)
 		conn_id = (*found)->conn->id;
-	set_endpoint(&local, l4->family, end == 0 ? l4->src_addr : l4->dst_addr,
-		     end == 0 ? l4->src_port : l4->dst_port);
-	set_endpoint(&remote, l4->family, end == 0 ? l4->dst_addr : l4->src_addr,
-		     end == 0 ? l4->dst_port : l4->src_port);
+	packet_ends(src, l4, &ends);
 	src->stats->synthetic_sip++;
-	emit_sip(src, conn_id, end == 0 ? DIR_OUT : DIR_IN, TRANSPORT_TLS, &local, &remote,
+	emit_sip(src, conn_id, ends.dir, TRANSPORT_TLS, &ends.local, &ends.remote,
 		 (const char *)l4->payload, l4->payload_len, pkt->ts_ns);
 	return true;
 }
@@ -670,7 +788,8 @@ static int set_local(struct source *src, const char *const *paths, size_t n_path
 		}
 	}
 	if (!o->n_hosts) {
-		rc = capture_local_infer(&src->local, paths, n_paths, o->ports, o->n_ports);
+		rc = capture_local_infer(&src->local, paths, n_paths, o->ports, o->n_ports,
+					 &(struct packet_decode_options){o->vxlan_port});
 		if (rc == -ENOMEM)
 			return rc;
 		src->stats->local_inferred = rc == 0;
@@ -689,6 +808,7 @@ int capture_source_read_files(const char *const *paths, size_t n_paths,
 	static const struct capture_replay_ops ops = {
 	    .tcp = {on_open, on_data, on_gap, on_end},
 	    .on_udp = on_udp,
+	    .on_sctp = on_sctp,
 	    .on_packet = on_packet,
 	};
 	struct source src = {.run = run, .stats = stats};
@@ -706,7 +826,16 @@ int capture_source_read_files(const char *const *paths, size_t n_paths,
 		snprintf(err->message, sizeof(err->message), "trust store: %s", trust_err);
 		return -EINVAL;
 	}
-	rc = capture_replay_files(paths, n_paths, &ops, &src, NULL, &stats->replay, spans, err);
+	const struct capture_replay_config config = {.decode = {run->options->vxlan_port}};
+	src.sctp = sctp_reasm_new();
+	if (!src.sctp) {
+		tls_trust_free(src.trust);
+		snprintf(err->message, sizeof(err->message), "%s: out of memory",
+			 n_paths ? paths[0] : "capture");
+		return -ENOMEM;
+	}
+	rc = capture_replay_files(paths, n_paths, &ops, &src, &config, &stats->replay, spans, err);
+	sctp_reasm_free(src.sctp);
 	tls_trust_free(src.trust);
 	tdestroy(src.tuples, free);
 	for (size_t i = 0; i < src.conns_cap; i++)

@@ -25,6 +25,7 @@ struct capture_source_options {
 	uint16_t ports[CAPTURE_SOURCE_MAX_PORTS]; /* only traffic with one of them; none: all */
 	size_t n_ports;
 	const char *ca_file, *ca_path; /* trust store for chain verdicts; NULL: system default */
+	uint16_t vxlan_port;	       /* VXLAN besides UDP 4789; 0: none */
 };
 
 /* Receives each event; the callee owns it (event_move it or event_release it). Returns 0, or a
@@ -34,8 +35,19 @@ typedef int (*capture_event_fn)(void *ctx, struct event *ev);
 /* Called for every packet read: byte offset of its record, for a progress display. */
 typedef void (*capture_progress_fn)(void *ctx, uint64_t file_offset);
 
+/* What became of the TCP and UDP packets read (the others are counted in replay): each one is
+ * used or skipped for exactly one reason. */
+struct capture_packet_use {
+	uint64_t used;	       /* a UDP or SCTP SIP message, or a packet of a TCP connection of
+				  this host */
+	uint64_t not_sip;      /* a UDP datagram or SCTP packet without a SIP message */
+	uint64_t not_in_ports; /* outside --ports */
+	uint64_t not_local;    /* neither end is this host */
+};
+
 struct capture_source_stats {
 	struct capture_replay_stats replay;
+	struct capture_packet_use use;
 	struct ip_addr local_addr; /* the inferred (or first given) local address */
 	bool local_inferred;
 	uint64_t events, sip_messages, synthetic_sip, tls_handshakes, conns_ignored;

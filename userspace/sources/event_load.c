@@ -157,6 +157,17 @@ int capture_option(const char *cmd, int opt, const char *arg,
 	case OPT_CAPTURE_CA_PATH:
 		options->ca_path = arg;
 		return 1;
+	case OPT_CAPTURE_VXLAN_PORT: {
+		char *end;
+		unsigned long port = strtoul(arg, &end, 10);
+		if (*end || !port || port > 65535) {
+			fprintf(stderr, "siptrail %s: --vxlan-port: '%s' is not a port\n", cmd,
+				arg);
+			return -1;
+		}
+		options->vxlan_port = (uint16_t)port;
+		return 1;
+	}
 	default:
 		return 0;
 	}

@@ -45,19 +45,27 @@ int event_load_some(const char *cmd, const char *path, const struct capture_sour
 		    event_keep_fn keep, void *ctx, struct event_list *list);
 
 /* getopt_long entries for the capture options; their values are 0x100.. */
-enum { OPT_CAPTURE_HOST = 0x100, OPT_CAPTURE_PORTS, OPT_CAPTURE_CA_FILE, OPT_CAPTURE_CA_PATH };
+enum {
+	OPT_CAPTURE_HOST = 0x100,
+	OPT_CAPTURE_PORTS,
+	OPT_CAPTURE_CA_FILE,
+	OPT_CAPTURE_CA_PATH,
+	OPT_CAPTURE_VXLAN_PORT
+};
 #define CAPTURE_LONG_OPTIONS                                                                       \
 	{"host", required_argument, NULL, OPT_CAPTURE_HOST},                                       \
 	    {"ports", required_argument, NULL, OPT_CAPTURE_PORTS},                                 \
 	    {"ca-file", required_argument, NULL, OPT_CAPTURE_CA_FILE},                             \
+	    {"ca-path", required_argument, NULL, OPT_CAPTURE_CA_PATH},                             \
 	{                                                                                          \
-		"ca-path", required_argument, NULL, OPT_CAPTURE_CA_PATH                            \
+		"vxlan-port", required_argument, NULL, OPT_CAPTURE_VXLAN_PORT                      \
 	}
 #define CAPTURE_OPTIONS_HELP                                                                       \
 	"  --host IP      this host's address in a capture (repeatable; default: inferred)\n"      \
 	"  --ports LIST   only traffic on these ports in a capture, e.g. 5060,5061\n"              \
 	"  --ca-file F    trust store for chain verdicts (default: the system's)\n"                \
-	"  --ca-path D    trust store directory (c_rehash layout)\n"
+	"  --ca-path D    trust store directory (c_rehash layout)\n"                               \
+	"  --vxlan-port N VXLAN on UDP port N too (4789 always)\n"
 
 /* Applies one of the options above. Returns 1 when OPT was one of them, 0 when not, -1 after
  * reporting a bad value. */

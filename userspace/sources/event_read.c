@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "capture_use.h"
 #include "event_read.h"
 #include "journal_read.h"
 #include "progress.h"
@@ -157,6 +158,11 @@ static int read_captures(const char *cmd, const char *const *given, size_t n,
 		fprintf(stderr, "siptrail %s: %s: %s\n", cmd, paths[0], strerror(-rc));
 	else if (rc)
 		fprintf(stderr, "siptrail %s: %s\n", cmd, err.message);
+	if ((!rc || rc == -EIO) && stats->capture.replay.packets && !stats->capture.use.used) {
+		char use[1024]; /* said plainly: nothing of it was used */
+		capture_use_text(paths[0], &stats->capture, use, sizeof(use));
+		fprintf(stderr, "siptrail %s: %s\n", cmd, use);
+	}
 	if (n > 1)
 		report_seams(cmd, paths, spans, n);
 out:

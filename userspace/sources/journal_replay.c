@@ -63,6 +63,7 @@ int journal_replay(const char *who, const char *const *paths, size_t n_paths,
 	stats->events = input.events;
 	stats->bad_lines = input.bad_lines;
 	stats->sip_undecoded = ordered->corr.sip_undecoded;
+	stats->sip_lenient = ordered->corr.sip_lenient;
 	if (rc) {
 		fprintf(stderr, "siptrail %s: %s: %s\n", who, path, strerror(-rc));
 		return rc;

@@ -21,7 +21,7 @@
 
 struct journal_replay_stats {
 	size_t events;
-	unsigned long bad_lines, sip_undecoded;
+	unsigned long bad_lines, sip_undecoded, sip_lenient;
 	unsigned long late; /* fed after newer events: more than the window out of order */
 };
 

@@ -168,7 +168,7 @@ static void on_packet(void *ctx, const struct packet_view *view)
 		if (err && !source->env.err)
 			source->env.err = err;
 	}
-	status = packet_decode(DLT_RAW, view->data, view->len, &packet);
+	status = packet_decode(DLT_RAW, view->data, view->len, NULL, &packet);
 	if (status != PACKET_OK) {
 		if (status != PACKET_NOT_IP && status != PACKET_NOT_TCP_UDP)
 			source->counts.undecodable++;
@@ -184,7 +184,7 @@ static void on_packet(void *ctx, const struct packet_view *view)
 	if (packet.protocol == IPPROTO_TCP) {
 		if (tcp_reasm_packet(source->reasm, &packet, ts_ns))
 			source->env.err = source->env.err ? source->env.err : -ENOMEM;
-	} else {
+	} else if (packet.protocol == IPPROTO_UDP) { /* the socket filter passes no SCTP */
 		udp_datagram(source, &packet, ts_ns);
 	}
 	source->packet = NULL;

@@ -114,8 +114,8 @@ static int note_invite(struct call_index *index, const struct event *ev, struct 
 	struct call_entry *e;
 
 	if (sip_message_parse(ev->sip.raw, ev->sip.raw_len,
-			      ev->sip.transport == TRANSPORT_UDP ? SIP_PARSE_DATAGRAM
-								 : SIP_PARSE_STREAM,
+			      transport_is_message_based(ev->sip.transport) ? SIP_PARSE_DATAGRAM
+									    : SIP_PARSE_STREAM,
 			      msg) != SIP_PARSE_OK ||
 	    msg->kind != SIP_KIND_REQUEST || msg->method_id != SIP_METHOD_INVITE ||
 	    !msg->has_from || !msg->has_to || msg->to.tag.len)

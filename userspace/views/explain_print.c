@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "explain_print.h"
+#include "fix_hints_print.h"
 
 const char *format_ts(uint64_t ts_ns, char *buf, size_t len)
 {
@@ -49,6 +50,7 @@ void explain_print_diagnosis_text(FILE *out, const struct call_verdict *verdict,
 		fprintf(out, "    %-23s %s\n", ev->ts_ns ? format_ts(ev->ts_ns, t, sizeof(t)) : "",
 			ev->text);
 	}
+	fix_hints_print_text(out, d->id);
 }
 
 void explain_print_text(FILE *out, const struct call_verdict *verdict)
@@ -80,10 +82,10 @@ json_t *explain_diagnosis_json(const struct call_verdict *verdict, const struct 
 			json_object_set_new(item, "conn", json_integer((json_int_t)ev->conn));
 		json_array_append_new(evidence, item);
 	}
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "id", diag_id_name(d->id), "call_id",
-			 verdict->call_id, "severity",
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id", diag_id_name(d->id),
+			 "call_id", verdict->call_id, "severity",
 			 diag_is_failure(d->id) ? "failure" : "warning", "summary", d->summary,
-			 "causes", causes, "evidence", evidence);
+			 "causes", causes, "evidence", evidence, "fixes", fix_hints_json(d->id));
 }
 
 int explain_print_json(FILE *out, const struct call_verdict *verdict)

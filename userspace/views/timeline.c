@@ -268,7 +268,7 @@ int timeline_build(struct timeline *tl, const struct event_list *events,
 		char err[64];
 		if (ev->kind != EV_SIP ||
 		    sip_fields_decode(ev->sip.raw, ev->sip.raw_len,
-				      ev->sip.transport == TRANSPORT_UDP, &fields, err,
+				      transport_is_message_based(ev->sip.transport), &fields, err,
 				      sizeof(err)) ||
 		    strcmp(fields.call_id, call->call_id))
 			continue;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "explain_print.h"
+#include "fix_hints_print.h"
 #include "timeline.h"
 
 #define LANE_X0	     150
@@ -20,6 +21,8 @@ static const char style[] =
     ".diagnosis .chain{font-family:monospace;font-weight:bold}"
     ".evidence-list{font-size:.9em;margin:.4em 0 0 0}"
     ".evidence-list .ts{font-family:monospace;color:#555}"
+    ".fixes{font-size:.9em;margin:.4em 0 0 0}"
+    ".fixes .setting{font-family:monospace}"
     "svg{background:#fafafa;border:1px solid #ddd}"
     "svg text{font-family:monospace;font-size:12px}"
     "svg .lane{stroke:#90a4ae;stroke-width:2}"
@@ -53,6 +56,27 @@ static void put_escaped(FILE *out, const char *s)
 	}
 }
 
+/* What to change, per diagnosis of the call (fix_hints.h). */
+static void write_fix_hints(FILE *out, const struct call_verdict *v)
+{
+	char advice[512];
+
+	fputs("<details class=\"fixes\"><summary>what to change</summary><ul>", out);
+	for (unsigned i = 0; i < v->n_diags; i++) {
+		size_t n;
+		const struct fix_hint *hint = fix_hints_of(v->diags[i].id, &n);
+		for (size_t h = 0; h < n; h++, hint++) {
+			fprintf(out, "<li><b>%s</b>, %s: <span class=\"setting\">",
+				diag_id_name(hint->id), sbc_family_name(hint->family));
+			put_escaped(out, hint->setting);
+			fputs("</span>: ", out);
+			put_escaped(out, fix_hint_advice(hint, advice, sizeof(advice)));
+			fputs("</li>", out);
+		}
+	}
+	fputs("</ul></details>", out);
+}
+
 static void write_diagnosis(FILE *out, const struct timeline *tl)
 {
 	const struct call_entry *call = tl->call;
@@ -84,7 +108,9 @@ static void write_diagnosis(FILE *out, const struct timeline *tl)
 			put_escaped(out, ev->text);
 			fputs("</li>", out);
 		}
-	fputs("</ul></div>\n", out);
+	fputs("</ul>", out);
+	write_fix_hints(out, v);
+	fputs("</div>\n", out);
 }
 
 static void write_row(FILE *out, const struct timeline *tl, const struct timeline_row *row,

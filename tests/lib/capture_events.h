@@ -1,0 +1,20 @@
+/* A capture's events as the offline commands read them, and the comparison of two captures of
+ * the same traffic (tunnelled, or over another transport) for the capture tests. */
+#ifndef SIPTRAIL_TESTS_CAPTURE_EVENTS_H
+#define SIPTRAIL_TESTS_CAPTURE_EVENTS_H
+
+#include <stdint.h>
+
+#include "event_load.h"
+
+/* event_load() of PATH with --host HOST (NULL: inferred) and --vxlan-port VXLAN_PORT (0:
+ * none); fails the test on error. */
+struct event_list capture_events(const char *path, const char *host, uint16_t vxlan_port);
+
+/* GOT has WANT's events: kinds, times and connections; for SIP the direction, addresses,
+ * ports and bytes, and the transport TRANSPORT (TRANSPORT_UNKNOWN: WANT's); for connections
+ * the addresses, ports, how and by whom they ended. WANT has SIP events. */
+void assert_same_events(const struct event_list *want, const struct event_list *got,
+			enum transport transport);
+
+#endif

@@ -1,0 +1,287 @@
+/* SIP over SCTP (RFC 4168) and over WebSocket (RFC 7118) in captures give the events of the
+ * same messages over UDP and over plain TCP: captures built here with siptrail's pcapng
+ * writer. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pcap/dlt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capture_events.h"
+#include "capture_reader.h"
+#include "frame_build.h"
+#include "pcapng_write.h"
+
+#define UDP_CAPTURE "../shared/corpus/sip-captures/wireshark.pcap"
+#define MS	    1000000ull
+
+static uint8_t frame[FRAME_MAX], l4[FRAME_MAX], ip[FRAME_MAX];
+
+static struct pcapng_writer *open_capture(char *path)
+{
+	struct pcapng_writer *w;
+	int fd;
+
+	snprintf(path, 64, "/tmp/siptrail-transport-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(pcapng_writer_open(&w, path, DLT_EN10MB, 262144), 0);
+	return w;
+}
+
+static void put(struct pcapng_writer *w, uint64_t ts_ns, size_t len)
+{
+	assert_int_equal(pcapng_write_packet(w, ts_ns, frame, len, len, NULL), 0);
+}
+
+/* Every UDP datagram of the corpus capture as a DATA chunk on the same ports, every other one
+ * bundled after a SACK, after an INIT that carries nothing; every fifth one in three
+ * fragments (RFC 9260 §6.9), the middle one sent twice. */
+static void test_sctp(void **state)
+{
+	(void)state;
+	struct pcapng_writer *w;
+	struct capture_reader *reader;
+	struct capture_packet pkt;
+	struct capture_error err;
+	struct event_list udp, sctp;
+	char path[64], src[46], dst[46];
+	uint32_t tsn = 1000;
+	uint64_t packets = 0;
+
+	w = open_capture(path);
+	assert_int_equal(capture_open(&reader, UDP_CAPTURE, &err), 0);
+	while (capture_next(reader, &pkt, &err) == 1) {
+		struct packet_l4 d;
+		size_t n;
+
+		assert_int_equal(packet_decode(pkt.linktype, pkt.data, pkt.caplen, NULL, &d),
+				 PACKET_OK);
+		packet_addr_str(d.family, d.src_addr, src, sizeof(src));
+		packet_addr_str(d.family, d.dst_addr, dst, sizeof(dst));
+		if (pkt.number == 1) {
+			n = frame_sctp(l4, d.src_port, d.dst_port, tsn, false, 0, NULL, 0);
+			n = frame_ipv4(ip, src, dst, 132, l4, n);
+			put(w, pkt.ts_ns - 3 * MS, frame_eth(frame, 0x0800, ip, n));
+			packets++;
+		}
+		if (pkt.number % 5 == 0) {
+			size_t third = d.payload_len / 3;
+			static const uint8_t flags[4] = {0x02, 0, 0, 0x01};
+			static const size_t part[4] = {0, 1, 1, 2};
+			for (int k = 0; k < 4; k++) {
+				size_t at = part[k] * third;
+				size_t len = part[k] == 2 ? d.payload_len - at : third;
+				n = frame_sctp(l4, d.src_port, d.dst_port, tsn + (uint32_t)part[k],
+					       false, flags[k], d.payload + at, len);
+				n = frame_ipv4(ip, src, dst, 132, l4, n);
+				put(w, pkt.ts_ns - (uint64_t)(3 - k) * MS,
+				    frame_eth(frame, 0x0800, ip, n));
+			}
+			tsn += 3;
+			packets += 4;
+			continue;
+		}
+		n = frame_sctp(l4, d.src_port, d.dst_port, tsn++, pkt.number % 2, 0x03, d.payload,
+			       d.payload_len);
+		n = frame_ipv4(ip, src, dst, 132, l4, n);
+		put(w, pkt.ts_ns, frame_eth(frame, 0x0800, ip, n));
+		packets++;
+	}
+	capture_close(reader);
+	assert_int_equal(pcapng_writer_close(w), 0);
+
+	udp = capture_events(UDP_CAPTURE, NULL, 0);
+	sctp = capture_events(path, NULL, 0);
+	assert_same_events(&udp, &sctp, TRANSPORT_SCTP);
+	assert_int_equal(sctp.input.capture.replay.sctp_packets, packets);
+	assert_int_equal(sctp.input.capture.use.used, packets - 1);
+	assert_int_equal(sctp.input.capture.use.not_sip, 1); /* the INIT */
+	event_list_free(&udp);
+	event_list_free(&sctp);
+	unlink(path);
+}
+
+/* RFC 6455 §5.2 frame header (+ masking key) and payload, masked with the key when asked. */
+static size_t ws_frame(uint8_t *out, bool fin, uint8_t opcode, bool masked, const char *payload,
+		       size_t len)
+{
+	static const uint8_t key[4] = {0x37, 0xfa, 0x21, 0x3d};
+	size_t n = 2;
+
+	out[0] = (uint8_t)((fin ? 0x80 : 0) | opcode);
+	if (len < 126) {
+		out[1] = (uint8_t)len;
+	} else {
+		out[1] = 126;
+		out[2] = (uint8_t)(len >> 8);
+		out[3] = (uint8_t)len;
+		n = 4;
+	}
+	if (masked) {
+		out[1] |= 0x80;
+		memcpy(out + n, key, 4);
+		n += 4;
+	}
+	for (size_t i = 0; i < len; i++)
+		out[n + i] = masked ? (uint8_t)payload[i] ^ key[i & 3] : (uint8_t)payload[i];
+	return n + len;
+}
+
+#define SIP_HEADERS(cseq)                                                                          \
+	"Via: SIP/2.0/WS df7jal23ls0d.invalid;branch=z9hG4bK56sdasks\r\n"                          \
+	"From: <sip:alice@example.com>;tag=tu7az\r\nTo: <sip:bob@example.com>%s\r\n"               \
+	"Call-ID: ws-call@example.com\r\nCSeq: " cseq "\r\nMax-Forwards: 70\r\n"                   \
+	"Content-Length: 0\r\n\r\n"
+
+/* A call on one TCP connection, written twice at the same times: SIP straight on TCP, and as
+ * WebSocket messages after an HTTP Upgrade: masked from the client, unmasked from the server,
+ * a frame cut across two segments, a message in three fragments with a pong between them, a
+ * ping before a message, close frames before the FINs; and the WebSocket one again from the
+ * ping on, as a capture started after the handshake and the INVITE. */
+static void test_websocket(void **state)
+{
+	(void)state;
+	static const struct {
+		int side; /* 0 client, 1 server */
+		const char *start, *cseq;
+		int shape; /* 0 one frame, 1 cut across segments, 2 fragmented, 3 after a ping */
+	} msgs[] = {
+	    {0, "INVITE sip:bob@example.com SIP/2.0", "1 INVITE", 1},
+	    {1, "SIP/2.0 100 Trying", "1 INVITE", 3},
+	    {1, "SIP/2.0 200 OK", "1 INVITE", 2},
+	    {0, "ACK sip:bob@example.com SIP/2.0", "1 ACK", 0},
+	    {0, "BYE sip:bob@example.com SIP/2.0", "2 BYE", 2},
+	    {1, "SIP/2.0 200 OK", "2 BYE", 0},
+	};
+	static const char upgrade[] =
+	    "GET / HTTP/1.1\r\nHost: sip-ws.example.com\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	    "Sec-WebSocket-Protocol: sip\r\nSec-WebSocket-Version: 13\r\n\r\n";
+	static const char switching[] = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+					"Connection: Upgrade\r\n"
+					"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+					"Sec-WebSocket-Protocol: sip\r\n\r\n";
+	static uint8_t ws[8192];
+	const uint64_t t0 = 1750000000000000000ull;
+	char path[3][64], text[1024];
+	struct event_list got[3];
+
+	for (int as_ws = 0; as_ws < 3; as_ws++) {
+		struct tcp_flow flow = {{"10.0.0.1", "10.0.0.2"}, {40000, 5060}, {100, 9000}};
+		struct pcapng_writer *w = open_capture(path[as_ws]);
+		size_t n;
+
+		n = frame_tcp(frame, &flow, 0, 0x02, NULL, 0);
+		if (as_ws < 2)
+			put(w, t0, n);
+		n = frame_tcp(frame, &flow, 1, 0x12, NULL, 0);
+		if (as_ws < 2)
+			put(w, t0 + MS, n);
+		n = frame_tcp(frame, &flow, 0, 0x10, NULL, 0);
+		if (as_ws < 2)
+			put(w, t0 + 2 * MS, n);
+		if (as_ws) {
+			n = frame_tcp(frame, &flow, 0, 0x18, upgrade, strlen(upgrade));
+			if (as_ws < 2)
+				put(w, t0 + 10 * MS, n);
+			n = frame_tcp(frame, &flow, 1, 0x18, switching, strlen(switching));
+			if (as_ws < 2)
+				put(w, t0 + 20 * MS, n);
+		}
+		for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+			uint64_t ts = t0 + (i + 1) * 100 * MS;
+			int side = msgs[i].side, len;
+			bool masked = side == 0; /* RFC 6455 §5.1 */
+			size_t n = 0, third;
+
+			len = snprintf(text, sizeof(text), "%s\r\n" SIP_HEADERS("%s"),
+				       msgs[i].start, i ? ";tag=8321234356" : "", msgs[i].cseq);
+			if (!as_ws) {
+				put(w, ts, frame_tcp(frame, &flow, side, 0x18, text, (size_t)len));
+				continue;
+			}
+			if (as_ws == 2 && i == 0) { /* not captured */
+				n = ws_frame(ws, true, 1, masked, text, (size_t)len);
+				frame_tcp(frame, &flow, side, 0x18, ws, n);
+				continue;
+			}
+			third = (size_t)len / 3;
+			switch (msgs[i].shape) {
+			case 0:
+				n = ws_frame(ws, true, 1, masked, text, (size_t)len);
+				break;
+			case 1: /* the first 10 bytes a millisecond before the rest */
+				n = ws_frame(ws, true, 1, masked, text, (size_t)len);
+				put(w, ts - MS, frame_tcp(frame, &flow, side, 0x18, ws, 10));
+				memmove(ws, ws + 10, n - 10);
+				n -= 10;
+				break;
+			case 2:
+				n = ws_frame(ws, false, 1, masked, text, third);
+				n += ws_frame(ws + n, false, 0, masked, text + third, third);
+				n += ws_frame(ws + n, true, 0xa, masked, "p", 1); /* pong */
+				n += ws_frame(ws + n, true, 0, masked, text + 2 * third,
+					      (size_t)len - 2 * third);
+				break;
+			case 3:
+				n = ws_frame(ws, true, 0x9, masked, "hi", 2); /* ping */
+				n += ws_frame(ws + n, true, 1, masked, text, (size_t)len);
+				break;
+			}
+			put(w, ts, frame_tcp(frame, &flow, side, 0x18, ws, n));
+		}
+		uint64_t end = t0 + 1000 * MS;
+		if (as_ws) { /* close frames, status 1000 (§7.4.1) */
+			size_t n = ws_frame(ws, true, 0x8, true, "\x03\xe8", 2);
+			put(w, end - 2 * MS, frame_tcp(frame, &flow, 0, 0x18, ws, n));
+			n = ws_frame(ws, true, 0x8, false, "\x03\xe8", 2);
+			put(w, end - MS, frame_tcp(frame, &flow, 1, 0x18, ws, n));
+		}
+		put(w, end, frame_tcp(frame, &flow, 0, 0x11, NULL, 0));
+		put(w, end + MS, frame_tcp(frame, &flow, 1, 0x11, NULL, 0));
+		put(w, end + 2 * MS, frame_tcp(frame, &flow, 0, 0x10, NULL, 0));
+		assert_int_equal(pcapng_writer_close(w), 0);
+		got[as_ws] = capture_events(path[as_ws], "10.0.0.2", 0);
+		unlink(path[as_ws]);
+	}
+	assert_same_events(&got[0], &got[1], TRANSPORT_WS);
+	assert_int_equal(got[1].input.capture.sip_messages, 6);
+	assert_int_equal(got[1].input.capture.use.used, got[1].input.capture.replay.packets);
+	/* started after the handshake and the INVITE: the same SIP events after it */
+	size_t k = 0;
+	for (size_t i = 0; i < got[1].count; i++) {
+		const struct event *a = &got[1].events[i];
+		if (a->kind != EV_SIP || !memcmp(a->sip.raw, "INVITE", 6))
+			continue;
+		while (k < got[2].count && got[2].events[k].kind != EV_SIP)
+			k++;
+		assert_true(k < got[2].count);
+		assert_int_equal(got[2].events[k].sip.transport, TRANSPORT_WS);
+		assert_int_equal(got[2].events[k].ts_ns, a->ts_ns);
+		assert_int_equal(got[2].events[k].sip.raw_len, a->sip.raw_len);
+		assert_memory_equal(got[2].events[k].sip.raw, a->sip.raw, a->sip.raw_len);
+		k++;
+	}
+	assert_int_equal(got[2].input.capture.sip_messages, 5);
+	for (int i = 0; i < 3; i++)
+		event_list_free(&got[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_sctp),
+	    cmocka_unit_test(test_websocket),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
