@@ -165,9 +165,7 @@ j.write("bye_failed_conn_close_only.jsonl")
 
 # 6: a trunk's afternoon, the capture the report samples in reports/ are matched against: the
 # scenarios above as six calls, each with its own Call-ID, numbers, connections and start time
-# (seconds after T0, 2025-11-27 10:40:00 UTC). All within the hour the correlator keeps ended
-# connections: a call whose BYE failed is retired only at the end of the input, and its
-# diagnosis needs its connections.
+# (seconds after T0, 2025-11-27 10:40:00 UTC).
 def scenario_lines(build):
     j = J(); build(j); return j.lines
 
@@ -236,3 +234,11 @@ for n, (start, build, call_id, caller, callee) in enumerate(AFTERNOON, 1):
     j.lines += relocated(scenario_lines(build), start, n, call_id, caller, callee)
 j.lines.sort(key=lambda l: l["ts_ns"])
 j.write("trunk_afternoon.jsonl")
+
+# 7: call 1, then a healthy call 90 minutes later: the first call's connections ended more than
+# the hour the correlator keeps ended connections before the input ends; its diagnosis must
+# not change for what comes after it
+j = J()
+j.lines += relocated(scenario_lines(bye_failed), 0, 1, "late-a-bye-chain@198.51.100.20", "+493012340001", "+494098760001")
+j.lines += relocated(scenario_lines(bye_ok), 5400, 2, "late-b-fine@198.51.100.20", "+12125550104", "+13125550104")
+j.write("bye_failed_then_call_90_min_later.jsonl")

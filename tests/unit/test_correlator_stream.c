@@ -260,6 +260,48 @@ static void test_tables_stay_bounded(void **state)
 	harness_finish(&h);
 }
 
+/* A call holds the connections it used past their linger time while it is not retired, and no
+ * longer: a call whose BYE failed until it idles out, a call that ended until its linger. */
+static void test_calls_hold_their_conns_until_retired(void **state)
+{
+	struct harness h;
+	struct conn *conn;
+	(void)state;
+	harness_init(&h);
+	h_setup_call(&h, NULL, NULL);
+	h_conn_end(&h, 123.0, 1, DIR_IN, SIDE_LOCAL, CLOSE_FIN, 120.0, NULL);
+	h_sip(&h, 300.0, 0, DIR_IN, H_PBX, &(struct h_msg){"BYE", 0, 2, "z9hG4bK-pbx-bye1", true});
+	h_sip(&h, 300.01, 0, DIR_OUT, H_PBX,
+	      &(struct h_msg){"BYE", 477, 2, "z9hG4bK-pbx-bye1", true});
+	/* a call that ends well, on conn 2 */
+	const char *ok = "ok-call";
+	h_conn_open(&h, 400.0, 2, DIR_IN);
+	h_sip(&h, 400.01, 2, DIR_IN, H_CARRIER,
+	      &(struct h_msg){"INVITE", 0, 1, "z9hG4bK-ok1", false, NULL, ok});
+	h_sip(&h, 400.02, 2, DIR_OUT, H_CARRIER,
+	      &(struct h_msg){"INVITE", 200, 1, "z9hG4bK-ok1", true, NULL, ok});
+	h_sip(&h, 410.0, 2, DIR_IN, H_CARRIER,
+	      &(struct h_msg){"BYE", 0, 2, "z9hG4bK-ok2", true, NULL, ok});
+	h_sip(&h, 410.01, 2, DIR_OUT, H_CARRIER,
+	      &(struct h_msg){"BYE", 200, 2, "z9hG4bK-ok2", true, NULL, ok});
+	h_conn_end(&h, 420.0, 2, DIR_IN, SIDE_PEER, CLOSE_FIN, 10.0, NULL);
+	/* two hours on: conn 1 is parked for the pending call; conn 2's call was retired at
+	 * 442 s, so conn 2 went after its hour */
+	h_conn_open(&h, 7200.0, 3, DIR_IN);
+	conn = conn_table_find(&h.corr.conns, 1);
+	assert_non_null(conn);
+	assert_true(conn->parked);
+	assert_null(conn_table_find(&h.corr.conns, 2));
+	assert_null(call_table_find(&h.corr.calls, ok));
+	assert_int_equal(h.corr.conns.count, 2);
+	/* the pending call idles out (4 h after its last message): conn 1 goes with it */
+	h_conn_open(&h, 300.01 + 4 * 3600 + 1, 4, DIR_IN);
+	assert_null(call_table_find(&h.corr.calls, H_CALL_ID));
+	assert_null(conn_table_find(&h.corr.conns, 1));
+	harness_finish(&h);
+	assert_true(harness_has(&h, DIAG_BYE_FAILED));
+}
+
 /* Finished transactions are freed 64*T1 after their end; a failed BYE stays as evidence; a
  * leg never holds more than LEG_MAX_TXNS. */
 static void test_transactions_freed_evidence_kept(void **state)
@@ -302,6 +344,7 @@ int main(void)
 	    cmocka_unit_test(test_without_window_the_story_is_lost),
 	    cmocka_unit_test(test_stream_reports_at_retirement),
 	    cmocka_unit_test(test_tables_stay_bounded),
+	    cmocka_unit_test(test_calls_hold_their_conns_until_retired),
 	    cmocka_unit_test(test_transactions_freed_evidence_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -54,6 +54,26 @@ static void test_bye_failed_incomplete_chain(void **state)
 	assert_false(harness_has(&h, DIAG_RISK_IDLE_TIMEOUT));
 }
 
+/* The call is retired only when the input ends (its BYE failed, it never ended), more than the
+ * hour ended connections are kept after its connections ended: its causes are the same. */
+static void test_bye_failed_causes_kept_past_conn_linger(void **state)
+{
+	struct harness h;
+	(void)state;
+	harness_init(&h);
+	idle_close_then_bye(&h);
+	h_chain(&h, 300.03, 2, SIDE_PEER, CHAIN_INCOMPLETE, 1, "c0ffee", "CN=Carrier Int");
+	h_tls(&h, 300.031, 2, true, false, "certificate verify failed",
+	      "unable to get local issuer certificate");
+	failed_handshake_then_477(&h);
+	h_conn_open(&h, 5400.0, 21, DIR_IN);
+	h_sip(&h, 5400.01, 21, DIR_IN, H_CARRIER,
+	      &(struct h_msg){"INVITE", 0, 1, "z9hG4bK-later", false, NULL, "later-call"});
+	harness_finish(&h);
+	assert_int_equal(harness_cause(&h, DIAG_BYE_FAILED), DIAG_TLS_INCOMPLETE_CHAIN);
+	assert_int_equal(harness_cause(&h, DIAG_TLS_INCOMPLETE_CHAIN), DIAG_IDLE_CLOSE_REVERSE);
+}
+
 /* incomplete chain read from the verify error alone: a leaf-only chain */
 static void test_incomplete_chain_from_verify_error(void **state)
 {
@@ -362,6 +382,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_bye_failed_incomplete_chain),
+	    cmocka_unit_test(test_bye_failed_causes_kept_past_conn_linger),
 	    cmocka_unit_test(test_incomplete_chain_from_verify_error),
 	    cmocka_unit_test(test_client_cert_rejected_after_bye_written),
 	    cmocka_unit_test(test_failure_after_ok_overrides),

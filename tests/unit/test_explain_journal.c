@@ -34,6 +34,19 @@ static void test_bye_failed_incomplete_chain(void **state)
 	assert_non_null(strstr(out, "1 call(s), 1 failed"));
 }
 
+/* The same call with a healthy call 90 minutes later in the journal: the first call's
+ * connections ended more than an hour before the input ends, when it is retired. */
+static void test_later_call_changes_nothing(void **state)
+{
+	(void)state;
+	assert_int_equal(
+	    run("tests/data/bye_failed_then_call_90_min_later.jsonl", out, sizeof(out)), 1);
+	assert_non_null(
+	    strstr(out, "chain: BYE_FAILED <- TLS_INCOMPLETE_CHAIN <- IDLE_CLOSE_REVERSE"));
+	assert_non_null(strstr(out, "missing CN=Carrier Intermediate CA"));
+	assert_non_null(strstr(out, "2 call(s), 1 failed"));
+}
+
 /* The journal has the conn_close of the idle connection but no conn_end (its socket outlived
  * the close): who closed it and after how long idle is known all the same. */
 static void test_idle_close_from_conn_close_alone(void **state)
@@ -183,6 +196,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_bye_failed_incomplete_chain),
+	    cmocka_unit_test(test_later_call_changes_nothing),
 	    cmocka_unit_test(test_idle_close_from_conn_close_alone),
 	    cmocka_unit_test(test_reverse_ok_is_not_a_failure),
 	    cmocka_unit_test(test_refresh_missed),

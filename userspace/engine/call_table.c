@@ -27,6 +27,103 @@ void call_table_init(struct call_table *table, const struct call_table_config *c
 	table->done = done;
 	table->done_ctx = done_ctx;
 	TAILQ_INIT(&table->lru);
+	TAILQ_INIT(&table->woken);
+}
+
+static void due_place(struct call_table *table, unsigned i, struct call *call)
+{
+	table->due[i] = call;
+	call->due_idx = i;
+}
+
+static void due_up(struct call_table *table, unsigned i)
+{
+	struct call *call = table->due[i];
+
+	while (i) {
+		unsigned parent = (i - 1) / 2;
+		if (table->due[parent]->due_ns <= call->due_ns)
+			break;
+		due_place(table, i, table->due[parent]);
+		i = parent;
+	}
+	due_place(table, i, call);
+}
+
+static void due_down(struct call_table *table, unsigned i)
+{
+	struct call *call = table->due[i];
+
+	for (;;) {
+		unsigned child = 2 * i + 1;
+		if (child >= table->count)
+			break;
+		if (child + 1 < table->count &&
+		    table->due[child + 1]->due_ns < table->due[child]->due_ns)
+			child++;
+		if (table->due[child]->due_ns >= call->due_ns)
+			break;
+		due_place(table, i, table->due[child]);
+		i = child;
+	}
+	due_place(table, i, call);
+}
+
+/* Adds CALL (due never) at the end of the heap; the table's count includes it already. */
+static int due_add(struct call_table *table, struct call *call)
+{
+	if (table->count > table->cap_due) {
+		unsigned cap = table->cap_due ? 2 * table->cap_due : 64;
+		struct call **grown = realloc(table->due, cap * sizeof(*grown));
+		if (!grown)
+			return -1;
+		table->due = grown;
+		table->cap_due = cap;
+	}
+	call->due_ns = UINT64_MAX;
+	due_place(table, table->count - 1, call);
+	return 0;
+}
+
+/* Takes CALL out of the heap; the table's count does not include it any more. */
+static void due_remove(struct call_table *table, struct call *call)
+{
+	struct call *last = table->due[table->count];
+
+	if (last == call)
+		return;
+	due_place(table, call->due_idx, last);
+	due_up(table, last->due_idx);
+	due_down(table, last->due_idx);
+}
+
+void call_table_set_due(struct call_table *table, struct call *call, uint64_t due_ns)
+{
+	call->due_ns = due_ns;
+	due_up(table, call->due_idx);
+	due_down(table, call->due_idx);
+}
+
+void call_table_wake(struct call_table *table, struct call *call)
+{
+	if (call->woken)
+		return;
+	call->woken = true;
+	TAILQ_INSERT_TAIL(&table->woken, call, woken_link);
+}
+
+struct call *call_table_next_due(struct call_table *table, uint64_t now_ns)
+{
+	struct call *call = TAILQ_FIRST(&table->woken);
+
+	if (call) {
+		TAILQ_REMOVE(&table->woken, call, woken_link);
+		call->woken = false;
+		return call;
+	}
+	if (table->count && table->due[0]->due_ns <= now_ns)
+		return table->due[0];
+	return NULL;
 }
 
 static void leg_free(struct leg *leg)
@@ -41,12 +138,16 @@ static void call_retire(struct call_table *table, struct call *call)
 {
 	tdelete(call->call_id, &table->root, call_id_cmp);
 	TAILQ_REMOVE(&table->lru, call, lru);
+	if (call->woken)
+		TAILQ_REMOVE(&table->woken, call, woken_link);
 	table->count--;
+	due_remove(table, call);
 	if (table->done)
 		table->done(call, table->done_ctx);
 	for (unsigned i = 0; i < call->n_legs; i++)
 		leg_free(&call->legs[i]);
 	free(call->legs);
+	free(call->held_conns);
 	heap_text_free(&call->bye_reason);
 	free(call);
 }
@@ -55,6 +156,9 @@ void call_table_flush(struct call_table *table)
 {
 	while (!TAILQ_EMPTY(&table->lru))
 		call_retire(table, TAILQ_FIRST(&table->lru));
+	free(table->due);
+	table->due = NULL;
+	table->cap_due = 0;
 }
 
 struct call *call_table_find(struct call_table *table, const char *call_id)
@@ -86,6 +190,12 @@ struct call *call_table_touch(struct call_table *table, const char *call_id, uin
 		}
 		call->first_ts_ns = ts_ns;
 		table->count++;
+		if (due_add(table, call)) {
+			table->count--;
+			tdelete(call->call_id, &table->root, call_id_cmp);
+			free(call);
+			return NULL;
+		}
 	}
 	if (ts_ns > call->last_ts_ns)
 		call->last_ts_ns = ts_ns;
@@ -123,4 +233,22 @@ struct leg *call_leg(struct call *call, const struct ip_addr *peer_addr, enum tr
 	legs[call->n_legs].peer_addr = *peer_addr;
 	legs[call->n_legs].transport = transport;
 	return &legs[call->n_legs++];
+}
+
+bool call_hold_conn(struct call *call, uint64_t id)
+{
+	uint64_t *held;
+
+	/* newest first: a call's messages mostly come on the connection of the one before */
+	for (unsigned i = call->n_held_conns; i-- > 0;)
+		if (call->held_conns[i] == id)
+			return false;
+	if (call->n_held_conns == CALL_MAX_HELD_CONNS)
+		return false;
+	held = realloc(call->held_conns, (call->n_held_conns + 1) * sizeof(*held));
+	if (!held)
+		return false;
+	call->held_conns = held;
+	held[call->n_held_conns++] = id;
+	return true;
 }

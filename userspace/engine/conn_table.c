@@ -19,6 +19,7 @@ void conn_table_init(struct conn_table *table, const struct conn_table_config *c
 	memset(table, 0, sizeof(*table));
 	table->config = *config;
 	TAILQ_INIT(&table->lru);
+	TAILQ_INIT(&table->parked);
 }
 
 /* Every evidence text field, for initialising and freeing them together. */
@@ -42,7 +43,10 @@ static void conn_remove(struct conn_table *table, struct conn *conn)
 	const char **text;
 
 	tdelete(conn, &table->root, conn_cmp);
-	TAILQ_REMOVE(&table->lru, conn, lru);
+	if (conn->parked)
+		TAILQ_REMOVE(&table->parked, conn, lru);
+	else
+		TAILQ_REMOVE(&table->lru, conn, lru);
 	table->count--;
 	for (unsigned i = 0; (text = conn_texts(conn, i)); i++)
 		heap_text_free(text);
@@ -53,6 +57,8 @@ void conn_table_free(struct conn_table *table)
 {
 	while (!TAILQ_EMPTY(&table->lru))
 		conn_remove(table, TAILQ_FIRST(&table->lru));
+	while (!TAILQ_EMPTY(&table->parked))
+		conn_remove(table, TAILQ_FIRST(&table->parked));
 }
 
 struct conn *conn_table_find(struct conn_table *table, uint64_t id)
@@ -66,7 +72,10 @@ struct conn *conn_table_touch(struct conn_table *table, uint64_t id, uint64_t ts
 {
 	struct conn *conn = conn_table_find(table, id);
 
-	if (conn) {
+	if (conn && conn->parked) { /* an event after its end: active again */
+		TAILQ_REMOVE(&table->parked, conn, lru);
+		conn->parked = false;
+	} else if (conn) {
 		TAILQ_REMOVE(&table->lru, conn, lru);
 	} else {
 		if (table->count >= table->config.max_conns && !TAILQ_EMPTY(&table->lru)) {
@@ -221,9 +230,32 @@ void conn_table_age(struct conn_table *table, uint64_t now_ns)
 		next = TAILQ_NEXT(conn, lru);
 		if (conn->last_activity_ns + table->config.linger_ns > now_ns)
 			break; /* the list is in activity order: the rest is younger */
-		if (conn->ended)
+		if (!conn->ended)
+			continue;
+		if (!conn->holders) {
 			conn_remove(table, conn);
+			continue;
+		}
+		/* out of the lru list: neither scanned by each ageing nor evicted */
+		TAILQ_REMOVE(&table->lru, conn, lru);
+		TAILQ_INSERT_TAIL(&table->parked, conn, lru);
+		conn->parked = true;
 	}
+}
+
+void conn_table_hold(struct conn *conn)
+{
+	conn->holders++;
+}
+
+void conn_table_release(struct conn_table *table, uint64_t id)
+{
+	struct conn *conn = conn_table_find(table, id);
+
+	if (!conn || !conn->holders)
+		return;
+	if (!--conn->holders && conn->parked)
+		conn_remove(table, conn);
 }
 
 bool conn_failed_attempt(const struct conn *conn)

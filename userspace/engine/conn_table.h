@@ -1,8 +1,10 @@
 /*
  * The connections SIP travels on, by connection id: how each was opened and ended, its TLS
  * handshake and the chain seen, and when SIP last went over it. Bounded: ended connections
- * are kept for a linger time (so diagnoses can look back at them), and when the table is
- * full the least recently active connection is dropped.
+ * are kept for a linger time (so diagnoses can look back at them), or longer while a call not
+ * yet retired holds them (its diagnosis reads them when it is retired, which for a call whose
+ * BYE failed can be hours later); when the table is full the least recently active connection
+ * not held is dropped.
  */
 #ifndef SIPTRAIL_CONN_TABLE_H
 #define SIPTRAIL_CONN_TABLE_H
@@ -52,7 +54,9 @@ struct conn {
 	/* SIP */
 	unsigned sip_messages;
 	uint64_t first_sip_ts_ns, last_sip_out_ts_ns, last_sip_in_ts_ns;
-	TAILQ_ENTRY(conn) lru;
+	unsigned holders;      /* calls not yet retired that refer to it (conn_table_hold) */
+	bool parked;	       /* ended, past the linger time, kept for its holders only */
+	TAILQ_ENTRY(conn) lru; /* in the table's lru list, or in parked when parked */
 };
 
 struct conn_table_config {
@@ -64,6 +68,7 @@ struct conn_table {
 	struct conn_table_config config;
 	void *root;		/* tsearch tree by id */
 	TAILQ_HEAD(, conn) lru; /* least recently active first */
+	TAILQ_HEAD(, conn) parked;
 	unsigned count;
 	unsigned long evicted;
 };
@@ -80,8 +85,15 @@ struct conn *conn_table_touch(struct conn_table *table, uint64_t id, uint64_t ts
  * connection, or NULL when out of memory. */
 struct conn *conn_table_apply(struct conn_table *table, const struct event *ev);
 
-/* Drops ended connections older than the linger time. */
+/* Drops ended connections older than the linger time, or parks them while they are held. */
 void conn_table_age(struct conn_table *table, uint64_t now_ns);
+
+/* A call refers to CONN: it stays, even ended and past the linger time, until released. */
+void conn_table_hold(struct conn *conn);
+
+/* The call is done with connection ID (a no-op when it is gone: evicted when the table was
+ * full). A parked connection without holders is dropped. */
+void conn_table_release(struct conn_table *table, uint64_t id);
 
 /* A TLS or TCP failure: the connection never carried SIP and ended badly or its handshake
  * failed. */

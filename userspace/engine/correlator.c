@@ -27,6 +27,15 @@ static void on_call_retired(struct call *call, void *ctx)
 	struct correlator *corr = ctx;
 	if (corr->done)
 		corr->done(corr, call, corr->done_ctx);
+	for (unsigned i = 0; i < call->n_held_conns; i++)
+		conn_table_release(&corr->conns, call->held_conns[i]);
+}
+
+/* The call's diagnosis reads CONN when the call is retired, whatever came in between. */
+static void hold_conn(struct call *call, struct conn *conn)
+{
+	if (call_hold_conn(call, conn->id))
+		conn_table_hold(conn);
 }
 
 void correlator_init(struct correlator *corr, const struct correlator_config *config,
@@ -65,9 +74,11 @@ static void sweep(struct correlator *corr)
 {
 	struct call *call;
 
-	call_table_foreach(&corr->calls, call)
-	{
-		dialog_advance(call, corr->now_ns, correlator_txn_timeout_ns(corr));
+	/* only the calls that changed or have a timer due (call_table.h) */
+	while ((call = call_table_next_due(&corr->calls, corr->now_ns))) {
+		call_table_set_due(
+		    &corr->calls, call,
+		    dialog_advance(call, corr->now_ns, correlator_txn_timeout_ns(corr)));
 		notify(corr, call);
 	}
 	call_table_age(&corr->calls, corr->now_ns);
@@ -123,7 +134,9 @@ static int attribute_failure(struct correlator *corr, struct conn *conn)
 				continue;
 			if (leg_add_attempt(leg, conn->id, ts_ns))
 				return -ENOMEM;
+			hold_conn(call, conn);
 			call->story_changed |= leg->n_attempts != n_attempts;
+			call_table_wake(&corr->calls, call);
 			needed = true;
 		}
 		calls += needed;
@@ -150,6 +163,7 @@ static int feed_sip(struct correlator *corr, const struct event *ev)
 	struct sip_fields fields;
 	struct sip_on_leg msg = {.fields = &fields, .ts_ns = ev->ts_ns, .dir = ev->sip.dir};
 	const struct ip_addr *peer_addr = &ev->sip.remote.addr;
+	struct conn *conn = NULL;
 	struct call *call;
 	struct leg *leg;
 	char err[160];
@@ -173,7 +187,7 @@ static int feed_sip(struct correlator *corr, const struct event *ev)
 				fields.warnings > 1 ? " (and more)" : "");
 	}
 	if (ev->conn) {
-		struct conn *conn = conn_table_apply(&corr->conns, ev);
+		conn = conn_table_apply(&corr->conns, ev);
 		if (!conn || peer_table_learn(&corr->peers, conn, ev))
 			return -ENOMEM;
 		msg.conn = conn;
@@ -183,6 +197,8 @@ static int feed_sip(struct correlator *corr, const struct event *ev)
 	call = call_table_touch(&corr->calls, fields.call_id, ev->ts_ns);
 	if (!call)
 		return -ENOMEM;
+	if (conn)
+		hold_conn(call, conn);
 	/* timers that fell due before this message come first (a BYE at expiry) */
 	dialog_advance(call, ev->ts_ns, correlator_txn_timeout_ns(corr));
 	notify(corr, call);
@@ -193,6 +209,7 @@ static int feed_sip(struct correlator *corr, const struct event *ev)
 		msg.dialog_conn = conn_table_find(&corr->conns, leg->conn);
 	if (dialog_on_sip(call, leg, &msg))
 		return -ENOMEM;
+	call_table_wake(&corr->calls, call); /* its timers may have changed */
 	notify(corr, call);
 	return 0;
 }

@@ -234,34 +234,51 @@ static bool txn_is_evidence(const struct txn *t)
 /*
  * Frees transactions that ended more than TIMER_NS (64*T1) ago and are no evidence: by then
  * retransmissions of the request or its final response are over (RFC 3261 §17.2.1 Timer H,
- * §17.2.2 Timer J use the same 64*T1).
+ * §17.2.2 Timer J use the same 64*T1). Returns when the next of the others can be freed.
  */
-static void txns_prune(struct leg *leg, uint64_t now_ns, uint64_t timer_ns)
+static uint64_t txns_prune(struct leg *leg, uint64_t now_ns, uint64_t timer_ns)
 {
+	uint64_t due_ns = UINT64_MAX;
+
 	for (unsigned i = leg->n_txns; i-- > 0;) {
 		const struct txn *t = &leg->txns[i];
 		uint64_t done_ns = t->final_ts_ns ? t->final_ts_ns : t->request_ts_ns;
-		if (t->outcome != TXN_PENDING && done_ns + timer_ns <= now_ns &&
-		    !txn_is_evidence(t))
+		if (t->outcome == TXN_PENDING || txn_is_evidence(t))
+			continue;
+		if (done_ns + timer_ns <= now_ns)
 			txn_remove(leg, i);
+		else if (done_ns + timer_ns < due_ns)
+			due_ns = done_ns + timer_ns;
 	}
 	if (!leg->n_txns && leg->cap_txns) {
 		free(leg->txns);
 		leg->txns = NULL;
 		leg->cap_txns = 0;
 	}
+	return due_ns;
 }
 
-void dialog_advance(struct call *call, uint64_t now_ns, uint64_t timer_ns)
+static uint64_t earliest(uint64_t a, uint64_t b)
 {
+	return a < b ? a : b;
+}
+
+uint64_t dialog_advance(struct call *call, uint64_t now_ns, uint64_t timer_ns)
+{
+	uint64_t due_ns = UINT64_MAX;
+
 	for (unsigned l = 0; l < call->n_legs; l++) {
 		struct leg *leg = &call->legs[l];
 		for (unsigned i = 0; i < leg->n_txns; i++) {
 			struct txn *t = &leg->txns[i];
 			/* §17.1.1.2: a provisional response stops Timer B's meaning for INVITE */
-			if (t->outcome != TXN_PENDING || t->request_ts_ns + timer_ns > now_ns ||
+			if (t->outcome != TXN_PENDING ||
 			    (t->method == SIP_METHOD_INVITE && t->provisional))
 				continue;
+			if (t->request_ts_ns + timer_ns > now_ns) {
+				due_ns = earliest(due_ns, t->request_ts_ns + timer_ns);
+				continue;
+			}
 			t->outcome = TXN_TIMEOUT;
 			t->final_ts_ns = t->request_ts_ns + timer_ns;
 			call->story_changed = true;
@@ -277,17 +294,26 @@ void dialog_advance(struct call *call, uint64_t now_ns, uint64_t timer_ns)
 		 * rules may conclude it was lost (explain_peer.c) */
 		for (unsigned i = 0; i < leg->n_attempts; i++) {
 			struct conn_attempt *a = &leg->attempts[i];
-			if (!a->waited && a->ts_ns + timer_ns <= now_ns) {
+			if (a->waited)
+				continue;
+			if (a->ts_ns + timer_ns <= now_ns) {
 				a->waited = true;
 				call->story_changed = true;
+			} else {
+				due_ns = earliest(due_ns, a->ts_ns + timer_ns);
 			}
 		}
 		uint64_t expired_ns = leg->timer.expired_ns;
 		session_timer_check(&leg->timer, now_ns, attempt_in_interval(leg));
 		if (leg->timer.expired_ns != expired_ns)
 			call->story_changed = true;
-		txns_prune(leg, now_ns, timer_ns);
+		if (leg->timer.active)
+			due_ns =
+			    earliest(due_ns, session_timer_expiry_ns(leg->timer.interval_start_ns,
+								     leg->timer.se_s));
+		due_ns = earliest(due_ns, txns_prune(leg, now_ns, timer_ns));
 	}
+	return due_ns;
 }
 
 int leg_add_attempt(struct leg *leg, uint64_t conn, uint64_t ts_ns)

@@ -24,9 +24,10 @@ int dialog_on_sip(struct call *call, struct leg *leg, const struct sip_on_leg *m
 /*
  * Advances the call to NOW: transactions without a final response past TIMER_NS
  * (64*T1, RFC 3261 §17.1.1.2 Timer B and §17.1.2.2 Timer F) time out, and session timers
- * past their expiry deadline close their interval.
+ * past their expiry deadline close their interval. Returns the earliest time at which
+ * advancing again can change anything without a new message or attempt (UINT64_MAX: never).
  */
-void dialog_advance(struct call *call, uint64_t now_ns, uint64_t timer_ns);
+uint64_t dialog_advance(struct call *call, uint64_t now_ns, uint64_t timer_ns);
 
 /* Records a failed connection attempt toward the leg's peer (once per connection).
  * Returns 0 or -ENOMEM. */
