@@ -105,6 +105,4 @@ static inline bool conn_local_is_tls_client(const struct conn *conn)
 	return conn->tls_seen ? conn->tls_client : conn->direction == DIR_OUT;
 }
 
-#define conn_table_foreach(table, c) TAILQ_FOREACH(c, &(table)->lru, lru)
-
 #endif
