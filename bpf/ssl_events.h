@@ -10,7 +10,7 @@
 /* Plaintext captured per SSL_read/SSL_write call: one TLS record's worth (RFC 8446 §5.1:
  * a record carries at most 2^14 bytes), enough for any ordinary SIP message. */
 #define SSL_DATA_MAX 16384
-#define SSL_COMM_LEN  16
+#define SSL_COMM_LEN 16
 
 enum ssl_event_type {
 	SSL_EVENT_HANDSHAKE_BEGIN = 1,
