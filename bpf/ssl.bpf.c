@@ -61,6 +61,26 @@ const volatile __u32 traced_netns = 0;
 const volatile __u32 traced_tgid = 0;
 const volatile __u64 traced_cgroup_id = 0;
 
+/* Where OpenSSL keeps a handshake's secrets in its objects, found by userspace at start
+ * (ssl_secret_offsets.h); secrets_known 0: not known, no secrets event. */
+const volatile __u8 secrets_known = 0;
+const volatile __u8 secrets_hs_known = 0;
+const volatile __u32 secret_off_client_random = 0;
+const volatile __u32 secret_off_session = 0;
+const volatile __u32 secret_off_master_key = 0;
+const volatile __u32 secret_off_client_app = 0;
+const volatile __u32 secret_off_server_app = 0;
+const volatile __u32 secret_off_client_hs = 0;
+const volatile __u32 secret_off_server_hs = 0;
+
+/* Set by userspace while SSL_read/SSL_write and SSL_get_error are probed (per-message mode, or
+ * for connections older than the start); without them a late failure is seen through the
+ * alert's error alone (late_alert_check). */
+__u8 data_probes_on = 0;
+/* Per-handshake mode: the read/write probes serve only objects first seen established (older
+ * than the start, no secrets seen); the others' plaintext comes from the wire's records. */
+const volatile __u8 data_old_objects_only = 0;
+
 enum call_fn {
 	FN_HANDSHAKE,
 	FN_CONNECT,
@@ -426,6 +446,47 @@ static void handshake_end(const struct ssl_key *key, struct ssl_state *state, bo
 	handshake_catch_up(key, state);
 }
 
+/* Reads the secrets the handshake just derived out of the SSL object, in the process that
+ * finished it (the object's address is valid there), for userspace to decrypt the wire's
+ * records. Connections on untraced ports are left alone; one not tied to a socket yet goes
+ * out (userspace knows it by its client random). */
+static void secrets_emit(const struct ssl_key *key, const struct ssl_state *state)
+{
+	const __u8 *ssl = (const __u8 *)key->ssl;
+	struct ssl_secrets_event *ev;
+	const __u8 *session = NULL;
+
+	if (!secrets_known || (state->conn.cookie && !state->conn.traced))
+		return;
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		stat_add(SSL_STAT_RINGBUF_FULL);
+		return;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	head_fill(&ev->head, SSL_EVENT_SECRETS, key, &state->conn);
+	ev->role = role_of(state);
+	if (!bpf_probe_read_user(ev->client_random, sizeof(ev->client_random),
+				 ssl + secret_off_client_random))
+		ev->read |= SSL_SECRETS_RANDOM;
+	if (!bpf_probe_read_user(&session, sizeof(session), ssl + secret_off_session) && session &&
+	    !bpf_probe_read_user(ev->master_key, sizeof(ev->master_key),
+				 session + secret_off_master_key))
+		ev->read |= SSL_SECRETS_MASTER_KEY;
+	if (!bpf_probe_read_user(ev->client_app, sizeof(ev->client_app),
+				 ssl + secret_off_client_app) &&
+	    !bpf_probe_read_user(ev->server_app, sizeof(ev->server_app),
+				 ssl + secret_off_server_app))
+		ev->read |= SSL_SECRETS_APP;
+	if (secrets_hs_known &&
+	    !bpf_probe_read_user(ev->client_hs, sizeof(ev->client_hs),
+				 ssl + secret_off_client_hs) &&
+	    !bpf_probe_read_user(ev->server_hs, sizeof(ev->server_hs), ssl + secret_off_server_hs))
+		ev->read |= SSL_SECRETS_HS;
+	/* woken at once: the wire's records of this connection wait for these */
+	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
+}
+
 /* A read or write after the handshake returned success: data read from the peer confirms the
  * handshake; an SSL-library error before that (an alert received, e.g. unknown_ca for the
  * client's certificate) is the peer rejecting it late and ends it a second time, failed. */
@@ -578,7 +639,7 @@ static void data_emit(const struct ssl_key *key, const struct ssl_state *state,
 	struct ssl_data_event *ev = bpf_map_lookup_elem(&data_scratch, &zero);
 	__u32 len = total_len < SSL_DATA_MAX ? total_len : SSL_DATA_MAX;
 
-	if (!ev || !state_reportable(state))
+	if (!ev || (data_old_objects_only && state->hs != HS_UNKNOWN) || !state_reportable(state))
 		return;
 	head_fill(&ev->head, SSL_EVENT_DATA, key, &state->conn);
 	ev->total_len = total_len > 0xffffffffULL ? 0xffffffffU : total_len;
@@ -638,12 +699,14 @@ static int call_exit(long ret)
 			state->err = (struct ssl_err){};
 			state->other = (struct ssl_err){};
 			handshake_end(&call.key, state, true, SSL_HS_END_RETURN, -1);
+			secrets_emit(&call.key, state);
 		} else {
 			state->err = call.err;
 			state->other = call.other;
 			/* An SSL-library error raised inside the call is fatal; a bare -1 may be
-			 * WANT_READ/WANT_WRITE, left to SSL_get_error() or SSL_free(). */
-			if (call.err.lib)
+			 * WANT_READ/WANT_WRITE, left to SSL_get_error() or SSL_free(); without
+			 * SSL_get_error probed, a system error raised inside is fatal too. */
+			if (call.err.lib || (!data_probes_on && call.other.lib))
 				handshake_end(&call.key, state, false, SSL_HS_END_RETURN, -1);
 		}
 	}
@@ -853,12 +916,47 @@ int BPF_KRETPROBE(ssl_get_verify_result_exit, long verify_result)
 	return 0;
 }
 
+/* OpenSSL's reasons for a received alert: SSL_AD_REASON_OFFSET + the alert's code. */
+#define SSL_AD_REASON_OFFSET 1000
+#define SSL_AD_CODE_MAX	     255
+
+/* Without the read probes, a TLS 1.3 peer's late rejection (an alert read after the handshake
+ * call returned success, RFC 8446 §4.4.2.4) shows only as the alert's error raised outside
+ * any probed call. It is the late failure of the thread's last handshaken object when that
+ * object is tied to the socket the thread just received on, within the confirm window. */
+static void late_alert_check(int reason)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct ssl_thread *thread = thread_of(task);
+	struct ssl_state *state;
+	__u64 now;
+
+	if (data_probes_on || !thread || !thread->last_recv.cookie || !thread->key_cache.ssl ||
+	    reason < SSL_AD_REASON_OFFSET || reason > SSL_AD_REASON_OFFSET + SSL_AD_CODE_MAX)
+		return;
+	now = bpf_ktime_get_ns();
+	if (now - thread->last_recv_ns >= ADJACENT_WINDOW_NS)
+		return;
+	state = bpf_map_lookup_elem(&ssl_states, &thread->key_cache);
+	if (!state || state->hs != HS_DONE || state->conn.cookie != thread->last_recv.cookie ||
+	    now > state->unconfirmed_until_ns)
+		return;
+	state->failed_after_ok = 1;
+	state->last_ret = -1;
+	state->err = (struct ssl_err){.lib = ERR_LIB_SSL, .reason = reason};
+	state->other = (struct ssl_err){};
+	handshake_end(&thread->key_cache, state, false, SSL_HS_END_RETURN, -1);
+}
+
 static int error_record(int lib, int reason)
 {
 	struct ssl_call *call = call_current();
 
-	if (!call)
+	if (!call) {
+		if (lib == ERR_LIB_SSL)
+			late_alert_check(reason);
 		return 0;
+	}
 	if (lib == ERR_LIB_SSL) {
 		call->err.lib = lib;
 		call->err.reason = reason;

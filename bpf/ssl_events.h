@@ -20,6 +20,7 @@ enum ssl_event_type {
 	/* For the probe itself, not an event: a process in scope uses libssl, attach the socket
 	 * send/receive programs (a bare struct ssl_event_head, sent once). */
 	SSL_EVENT_IO_HOOKS_WANTED = 5,
+	SSL_EVENT_SECRETS = 6, /* a handshake's secrets, read from the SSL object at its end */
 };
 
 enum ssl_role {
@@ -103,6 +104,34 @@ struct ssl_data_event {
 struct ssl_verify_event {
 	struct ssl_event_head head;
 	__s64 verify_result;
+};
+
+#define SSL_RANDOM_LEN	   32
+#define SSL_MASTER_KEY_LEN 48 /* TLS 1.2 master secret (RFC 5246 §8.1) */
+#define SSL_SECRET_MAX	   64 /* EVP_MAX_MD_SIZE: a TLS 1.3 secret is its hash's length */
+
+/* What a secrets event carries (bits of ssl_secrets_event.read). */
+enum ssl_secrets_read {
+	SSL_SECRETS_RANDOM = 1,
+	SSL_SECRETS_MASTER_KEY = 2,
+	SSL_SECRETS_APP = 4, /* client and server application traffic secrets */
+	SSL_SECRETS_HS = 8,  /* client and server handshake traffic secrets */
+};
+
+/* Read where userspace found OpenSSL keeps them (userspace/sources/ssl_secret_offsets.h). The
+ * TLS 1.3 secrets are read at their full buffer size: OpenSSL copies only the hash's length
+ * into a zeroed object, so userspace tells 32 from 48 bytes by the zero tail. */
+struct ssl_secrets_event {
+	struct ssl_event_head head;
+	__u8 client_random[SSL_RANDOM_LEN];
+	__u8 master_key[SSL_MASTER_KEY_LEN];
+	__u8 client_app[SSL_SECRET_MAX];
+	__u8 server_app[SSL_SECRET_MAX];
+	__u8 client_hs[SSL_SECRET_MAX];
+	__u8 server_hs[SSL_SECRET_MAX];
+	__u8 read; /* enum ssl_secrets_read bits */
+	__u8 role; /* enum ssl_role */
+	__u8 pad[6];
 };
 
 /* Counters in the "stats" map, index = enum ssl_stat. */

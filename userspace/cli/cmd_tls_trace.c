@@ -15,6 +15,7 @@
 #include "port_set.h"
 #include "ssl_probe.h"
 #include "journal_write.h"
+#include "keylog_out.h"
 #include "tls_event.h"
 
 #define FIRST_LINE_MAX 160
@@ -25,6 +26,9 @@ struct trace_opts {
 	bool json;
 	bool verbose;
 	double duration_s; /* 0: until interrupted */
+	const char *keylog_path;
+	FILE *keylog_out; /* --keylog-out; NULL: none */
+	int keylog_err;	  /* first error writing it */
 };
 
 static void on_signal(int signo)
@@ -43,17 +47,22 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *format, va_li
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: siptrail tls-trace [--ssl-lib PATH] [--ports LIST] [--json] [--duration S] "
-		"[-v]\n\n"
-		"Shows TLS handshakes (role, result, OpenSSL's reason, verify error) and the SIP\n"
-		"plaintext read and written through libssl, for TCP connections on the ports.\n\n"
-		"  --ssl-lib PATH   libssl to probe, or a program with OpenSSL linked in\n"
-		"                   (default: the system's libssl.so.3)\n"
-		"  --ports LIST     comma-separated local or remote ports (default 5060,5061)\n"
-		"  --json           one JSON object per line (tls_handshake, sip)\n"
-		"  --duration S     stop after S seconds (default: at Ctrl-C)\n"
-		"  -v, --verbose    libbpf messages and the list of attached probes\n");
+	fprintf(
+	    out,
+	    "usage: siptrail tls-trace [--ssl-lib PATH] [--ports LIST] [--json] [--duration S]\n"
+	    "                          [--handshakes-only] [--keylog-out FILE] [-v]\n\n"
+	    "Shows TLS handshakes (role, result, OpenSSL's reason, verify error) and the SIP\n"
+	    "plaintext read and written through libssl, for TCP connections on the ports.\n\n"
+	    "  --ssl-lib PATH   libssl to probe, or a program with OpenSSL linked in\n"
+	    "                   (default: the system's libssl.so.3)\n"
+	    "  --ports LIST     comma-separated local or remote ports (default 5060,5061)\n"
+	    "  --json           one JSON object per line (tls_handshake, sip)\n"
+	    "  --duration S     stop after S seconds (default: at Ctrl-C)\n"
+	    "  --handshakes-only  probe handshakes only, not every SSL_read/SSL_write (no\n"
+	    "                   plaintext; what siptrail live does by default)\n"
+	    "  --keylog-out FILE  append the handshakes' secrets read from libssl in NSS key\n"
+	    "                   log format (SSLKEYLOGFILE, for Wireshark); made 0600\n"
+	    "  -v, --verbose    libbpf messages and the list of attached probes\n");
 }
 
 static void time_format(uint64_t ts_ns, char *text, size_t len)
@@ -112,6 +121,12 @@ static void text_print(const struct tls_event *ev)
 		printf("sip %s \"%s\" %zu bytes%s\n", ev->data.out ? "out" : "in", line,
 		       ev->data.total_len, ev->data.truncated ? " (truncated)" : "");
 		break;
+	case TLS_EVENT_SECRETS:
+		printf("secrets");
+		for (size_t i = 0; i < ev->secrets.count; i++)
+			printf(" %s", tls_secret_label_name(ev->secrets.secrets[i].label));
+		printf("%s\n", ev->secrets.count ? "" : " not readable");
+		break;
 	}
 	fflush(stdout);
 }
@@ -135,8 +150,10 @@ static void json_print(const struct tls_event *tls)
 
 static void on_event(const struct tls_event *ev, void *ctx)
 {
-	const struct trace_opts *opts = ctx;
+	struct trace_opts *opts = ctx;
 
+	if (ev->kind == TLS_EVENT_SECRETS && opts->keylog_out && !opts->keylog_err)
+		opts->keylog_err = keylog_out_write(opts->keylog_out, &ev->secrets);
 	if (opts->json)
 		json_print(ev);
 	else
@@ -150,6 +167,8 @@ static int args_parse(int argc, char **argv, struct trace_opts *trace, struct ss
 						 {"ports", required_argument, NULL, 'p'},
 						 {"json", no_argument, NULL, 'j'},
 						 {"duration", required_argument, NULL, 'd'},
+						 {"handshakes-only", no_argument, NULL, 'H'},
+						 {"keylog-out", required_argument, NULL, 'k'},
 						 {"verbose", no_argument, NULL, 'v'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
@@ -181,6 +200,12 @@ static int args_parse(int argc, char **argv, struct trace_opts *trace, struct ss
 					optarg);
 				return -EINVAL;
 			}
+			break;
+		case 'H':
+			probe->per_message = false;
+			break;
+		case 'k':
+			trace->keylog_path = optarg;
 			break;
 		case 'v':
 			trace->verbose = true;
@@ -241,7 +266,8 @@ int cmd_tls_trace(int argc, char **argv)
 {
 	static struct port_set ports; /* 64 KiB: not on the stack */
 	struct trace_opts trace = {0};
-	struct ssl_probe_opts probe_opts = {.ports = &ports};
+	/* plaintext through libssl is this command's job: per message unless told otherwise */
+	struct ssl_probe_opts probe_opts = {.ports = &ports, .per_message = true};
 	struct ssl_probe *probe;
 	char err[512];
 	int ret;
@@ -253,9 +279,16 @@ int cmd_tls_trace(int argc, char **argv)
 	if (!trace.verbose)
 		libbpf_set_print(libbpf_quiet);
 
+	if (trace.keylog_path &&
+	    !(trace.keylog_out = keylog_out_open(trace.keylog_path, err, sizeof(err)))) {
+		fprintf(stderr, "siptrail tls-trace: %s\n", err);
+		return EXIT_USAGE;
+	}
 	ret = ssl_probe_open(&probe_opts, on_event, &trace, &probe, err, sizeof(err));
 	if (ret != 0) {
 		fprintf(stderr, "siptrail tls-trace: %s\n", err);
+		if (trace.keylog_out)
+			fclose(trace.keylog_out);
 		return EXIT_USAGE;
 	}
 	signal(SIGINT, on_signal);
@@ -264,7 +297,15 @@ int cmd_tls_trace(int argc, char **argv)
 		ssl_probe_crypto_lib(probe));
 	if (trace.verbose)
 		fprintf(stderr, "siptrail tls-trace: attached %s\n", ssl_probe_attached(probe));
+	for (size_t i = 0; i < ssl_probe_notices(probe)->count; i++)
+		fprintf(stderr, "siptrail tls-trace: without %s\n",
+			ssl_probe_notices(probe)->lines[i]);
 	ret = trace_run(probe, &trace);
 	ssl_probe_close(probe);
+	if (trace.keylog_out && (fclose(trace.keylog_out) != 0 || trace.keylog_err)) {
+		fprintf(stderr, "siptrail tls-trace: cannot write --keylog-out %s\n",
+			trace.keylog_path);
+		ret = EXIT_USAGE;
+	}
 	return ret;
 }

@@ -17,10 +17,26 @@
 #include "ssl.skel.h"
 #include "ssl_lib_path.h"
 #include "ssl_probe.h"
+#include "ssl_secret_offsets.h"
 
 #define MAX_LINKS 32
 
 enum probe_file { IN_SSL, IN_CRYPTO };
+
+/* When a uprobe is attached. */
+enum probe_set {
+	SET_ALWAYS,
+	/* per-message mode: the handshake calls of OpenSSL's API (a handshake run inside the
+	 * first SSL_read/SSL_write is seen there) */
+	SET_API_HANDSHAKE,
+	/* per-message mode, and for connections older than the start: every read and write,
+	 * and SSL_get_error, which applications call in loops */
+	SET_DATA,
+	/* per-handshake mode: the handshake state machines at the offsets found at start, which
+	 * run every handshake step whoever calls them */
+	SET_STATEM_CONNECT,
+	SET_STATEM_ACCEPT,
+};
 
 struct uprobe_spec {
 	const char *prog;
@@ -28,49 +44,65 @@ struct uprobe_spec {
 	enum probe_file file;
 	bool retprobe;
 	bool optional; /* missing from older OpenSSL, or one of a pair */
+	enum probe_set set;
 };
 
 /* Every call whose return ends a handshake or moves plaintext shares ssl_call_exit. */
 static const struct uprobe_spec uprobes[] = {
-    {"ssl_do_handshake_enter", "SSL_do_handshake", IN_SSL, false, false},
-    {"ssl_call_exit", "SSL_do_handshake", IN_SSL, true, false},
-    {"ssl_connect_enter", "SSL_connect", IN_SSL, false, false},
-    {"ssl_call_exit", "SSL_connect", IN_SSL, true, false},
-    {"ssl_accept_enter", "SSL_accept", IN_SSL, false, false},
-    {"ssl_call_exit", "SSL_accept", IN_SSL, true, false},
-    {"ssl_read_enter", "SSL_read", IN_SSL, false, false},
-    {"ssl_call_exit", "SSL_read", IN_SSL, true, false},
-    {"ssl_read_ex_enter", "SSL_read_ex", IN_SSL, false, true},
-    {"ssl_call_exit", "SSL_read_ex", IN_SSL, true, true},
-    {"ssl_write_enter", "SSL_write", IN_SSL, false, false},
-    {"ssl_call_exit", "SSL_write", IN_SSL, true, false},
-    {"ssl_write_ex_enter", "SSL_write_ex", IN_SSL, false, true},
-    {"ssl_call_exit", "SSL_write_ex", IN_SSL, true, true},
-    {"ssl_new_exit", "SSL_new", IN_SSL, true, false},
-    {"ssl_ctx_new_enter", "SSL_CTX_new", IN_SSL, false, false},
-    {"ssl_set_connect_state_enter", "SSL_set_connect_state", IN_SSL, false, false},
-    {"ssl_set_accept_state_enter", "SSL_set_accept_state", IN_SSL, false, false},
-    {"ssl_free_enter", "SSL_free", IN_SSL, false, false},
-    {"ssl_get_error_enter", "SSL_get_error", IN_SSL, false, false},
-    {"ssl_get_error_exit", "SSL_get_error", IN_SSL, true, false},
-    {"ssl_get_verify_result_enter", "SSL_get_verify_result", IN_SSL, false, false},
-    {"ssl_get_verify_result_exit", "SSL_get_verify_result", IN_SSL, true, false},
+    {"ssl_do_handshake_enter", "SSL_do_handshake", IN_SSL, false, false, SET_API_HANDSHAKE},
+    {"ssl_call_exit", "SSL_do_handshake", IN_SSL, true, false, SET_API_HANDSHAKE},
+    {"ssl_connect_enter", "SSL_connect", IN_SSL, false, false, SET_API_HANDSHAKE},
+    {"ssl_call_exit", "SSL_connect", IN_SSL, true, false, SET_API_HANDSHAKE},
+    {"ssl_accept_enter", "SSL_accept", IN_SSL, false, false, SET_API_HANDSHAKE},
+    {"ssl_call_exit", "SSL_accept", IN_SSL, true, false, SET_API_HANDSHAKE},
+    {"ssl_connect_enter", "ossl_statem_connect", IN_SSL, false, false, SET_STATEM_CONNECT},
+    {"ssl_call_exit", "ossl_statem_connect", IN_SSL, true, false, SET_STATEM_CONNECT},
+    {"ssl_accept_enter", "ossl_statem_accept", IN_SSL, false, false, SET_STATEM_ACCEPT},
+    {"ssl_call_exit", "ossl_statem_accept", IN_SSL, true, false, SET_STATEM_ACCEPT},
+    {"ssl_read_enter", "SSL_read", IN_SSL, false, false, SET_DATA},
+    {"ssl_call_exit", "SSL_read", IN_SSL, true, false, SET_DATA},
+    {"ssl_read_ex_enter", "SSL_read_ex", IN_SSL, false, true, SET_DATA},
+    {"ssl_call_exit", "SSL_read_ex", IN_SSL, true, true, SET_DATA},
+    {"ssl_write_enter", "SSL_write", IN_SSL, false, false, SET_DATA},
+    {"ssl_call_exit", "SSL_write", IN_SSL, true, false, SET_DATA},
+    {"ssl_write_ex_enter", "SSL_write_ex", IN_SSL, false, true, SET_DATA},
+    {"ssl_call_exit", "SSL_write_ex", IN_SSL, true, true, SET_DATA},
+    {"ssl_get_error_enter", "SSL_get_error", IN_SSL, false, false, SET_DATA},
+    {"ssl_get_error_exit", "SSL_get_error", IN_SSL, true, false, SET_DATA},
+    {"ssl_new_exit", "SSL_new", IN_SSL, true, false, SET_ALWAYS},
+    {"ssl_ctx_new_enter", "SSL_CTX_new", IN_SSL, false, false, SET_ALWAYS},
+    {"ssl_set_connect_state_enter", "SSL_set_connect_state", IN_SSL, false, false, SET_ALWAYS},
+    {"ssl_set_accept_state_enter", "SSL_set_accept_state", IN_SSL, false, false, SET_ALWAYS},
+    {"ssl_free_enter", "SSL_free", IN_SSL, false, false, SET_ALWAYS},
+    {"ssl_get_verify_result_enter", "SSL_get_verify_result", IN_SSL, false, false, SET_ALWAYS},
+    {"ssl_get_verify_result_exit", "SSL_get_verify_result", IN_SSL, true, false, SET_ALWAYS},
     /* OpenSSL 3 raises errors through ERR_vset_error; 1.1 through ERR_put_error. */
-    {"err_vset_error_enter", "ERR_vset_error", IN_CRYPTO, false, true},
-    {"err_put_error_enter", "ERR_put_error", IN_CRYPTO, false, true},
-    {"x509_store_ctx_get_error_exit", "X509_STORE_CTX_get_error", IN_CRYPTO, true, false},
+    {"err_vset_error_enter", "ERR_vset_error", IN_CRYPTO, false, true, SET_ALWAYS},
+    {"err_put_error_enter", "ERR_put_error", IN_CRYPTO, false, true, SET_ALWAYS},
+    {"x509_store_ctx_get_error_exit", "X509_STORE_CTX_get_error", IN_CRYPTO, true, false,
+     SET_ALWAYS},
+};
+
+struct probe_link {
+	struct bpf_link *link;
+	const char *name; /* symbol or tracepoint */
+	bool retprobe;
+	bool data; /* SET_DATA: detached once no connection older than the start needs it */
 };
 
 struct ssl_probe {
 	struct ssl *skel;
 	struct ring_buffer *ringbuf;
-	struct bpf_link *links[MAX_LINKS];
+	struct probe_link links[MAX_LINKS];
 	size_t n_links;
 	ssl_probe_event_fn on_event;
 	void *ctx;
 	int64_t realtime_offset_ns;
 	uint64_t bad_records;
 	bool io_hooks; /* the programs that tie SSL objects to sockets are attached */
+	bool per_message;
+	bool secrets; /* offsets known: handshakes' secrets are read (SSL_EVENT_SECRETS) */
+	struct ssl_secret_offsets offsets;
 	char io_hooks_err[160];
 	char ssl_lib[PATH_MAX];
 	char crypto_lib[PATH_MAX];
@@ -87,28 +119,40 @@ static int64_t realtime_offset_ns(void)
 	return (int64_t)(real.tv_sec - mono.tv_sec) * 1000000000 + (real.tv_nsec - mono.tv_nsec);
 }
 
-static void attached_note(struct ssl_probe *probe, const char *symbol, bool retprobe)
-{
-	size_t used = strlen(probe->attached);
-
-	snprintf(probe->attached + used, sizeof(probe->attached) - used, "%s%s%s", used ? "," : "",
-		 symbol, retprobe ? "%return" : "");
-}
-
-static int link_keep(struct ssl_probe *probe, struct bpf_link *link)
+static int link_keep(struct ssl_probe *probe, struct bpf_link *link, const char *name,
+		     bool retprobe, bool data)
 {
 	if (probe->n_links == MAX_LINKS) {
 		bpf_link__destroy(link);
 		return -E2BIG;
 	}
-	probe->links[probe->n_links++] = link;
+	probe->links[probe->n_links++] = (struct probe_link){link, name, retprobe, data};
 	return 0;
+}
+
+static bool spec_wanted(const struct ssl_probe *probe, enum probe_set set)
+{
+	switch (set) {
+	case SET_ALWAYS:
+		return true;
+	case SET_API_HANDSHAKE:
+	case SET_DATA:
+		return probe->per_message;
+	default:
+		return !probe->per_message;
+	}
 }
 
 static int uprobe_attach(struct ssl_probe *probe, const struct uprobe_spec *spec, char *err,
 			 size_t err_len)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = spec->symbol, .retprobe = spec->retprobe);
+	/* The state machines are not exported: attached at the file offsets found at start. */
+	bool statem = spec->set == SET_STATEM_CONNECT || spec->set == SET_STATEM_ACCEPT;
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = statem ? NULL : spec->symbol,
+		    .retprobe = spec->retprobe);
+	size_t offset = !statem				  ? 0
+			: spec->set == SET_STATEM_CONNECT ? probe->offsets.statem_connect
+							  : probe->offsets.statem_accept;
 	const char *path = spec->file == IN_SSL ? probe->ssl_lib : probe->crypto_lib;
 	struct bpf_program *prog = bpf_object__find_program_by_name(probe->skel->obj, spec->prog);
 	struct bpf_link *link;
@@ -119,17 +163,14 @@ static int uprobe_attach(struct ssl_probe *probe, const struct uprobe_spec *spec
 		return -ENOENT;
 	}
 	/* pid -1: every process that maps the file, also those started later. */
-	link = bpf_program__attach_uprobe_opts(prog, -1, path, 0, &opts);
+	link = bpf_program__attach_uprobe_opts(prog, -1, path, offset, &opts);
 	if (!link) {
 		ret = -errno;
 		snprintf(err, err_len, "cannot attach u%sprobe %s on %s: %s",
 			 spec->retprobe ? "ret" : "", spec->symbol, path, strerror(-ret));
 		return ret;
 	}
-	ret = link_keep(probe, link);
-	if (ret == 0)
-		attached_note(probe, spec->symbol, spec->retprobe);
-	return ret;
+	return link_keep(probe, link, spec->symbol, spec->retprobe, spec->set == SET_DATA);
 }
 
 static int uprobes_attach(struct ssl_probe *probe, char *err, size_t err_len)
@@ -138,6 +179,8 @@ static int uprobes_attach(struct ssl_probe *probe, char *err, size_t err_len)
 	int ret;
 
 	for (size_t i = 0; i < sizeof(uprobes) / sizeof(uprobes[0]); i++) {
+		if (!spec_wanted(probe, uprobes[i].set))
+			continue;
 		ret = uprobe_attach(probe, &uprobes[i], err, err_len);
 		if (ret != 0 && !uprobes[i].optional)
 			return ret;
@@ -152,6 +195,51 @@ static int uprobes_attach(struct ssl_probe *probe, char *err, size_t err_len)
 	}
 	err[0] = '\0';
 	return 0;
+}
+
+int ssl_probe_data_probes_attach(struct ssl_probe *probe, char *err, size_t err_len)
+{
+	int ret;
+
+	if (probe->per_message || probe->skel->bss->data_probes_on)
+		return 0;
+	for (size_t i = 0; i < sizeof(uprobes) / sizeof(uprobes[0]); i++) {
+		if (uprobes[i].set != SET_DATA)
+			continue;
+		ret = uprobe_attach(probe, &uprobes[i], err, err_len);
+		if (ret != 0 && !uprobes[i].optional) {
+			ssl_probe_data_probes_detach(probe);
+			return ret;
+		}
+	}
+	probe->skel->bss->data_probes_on = 1;
+	return 0;
+}
+
+void ssl_probe_data_probes_detach(struct ssl_probe *probe)
+{
+	size_t kept = 0;
+
+	if (probe->per_message)
+		return;
+	probe->skel->bss->data_probes_on = 0;
+	for (size_t i = 0; i < probe->n_links; i++) {
+		if (probe->links[i].data)
+			bpf_link__destroy(probe->links[i].link);
+		else
+			probe->links[kept++] = probe->links[i];
+	}
+	probe->n_links = kept;
+}
+
+bool ssl_probe_data_probes_on(const struct ssl_probe *probe)
+{
+	return probe->skel->bss->data_probes_on;
+}
+
+bool ssl_probe_per_message(const struct ssl_probe *probe)
+{
+	return probe->per_message;
 }
 
 /* The programs that tie SSL objects to their sockets: all but the uprobes. */
@@ -234,14 +322,13 @@ int ssl_probe_attach_io_hooks(struct ssl_probe *probe)
 		if (!is_io_hook(prog) || !bpf_program__autoload(prog))
 			continue;
 		link = bpf_program__attach(prog);
-		ret = link ? link_keep(probe, link) : -errno;
+		ret = link ? link_keep(probe, link, event, false, false) : -errno;
 		if (ret != 0) {
 			snprintf(probe->io_hooks_err, sizeof(probe->io_hooks_err),
 				 "cannot attach %s: %s", bpf_program__section_name(prog),
 				 strerror(-ret));
 			return ret;
 		}
-		attached_note(probe, event, false);
 	}
 	probe->io_hooks = true;
 	return 0;
@@ -294,6 +381,47 @@ static int libs_resolve(struct ssl_probe *probe, const struct ssl_probe_opts *op
 	return ret;
 }
 
+/* Before load: where the kernel side reads the secrets, and which mode it runs in. */
+static void secrets_configure(struct ssl_probe *probe)
+{
+	const struct ssl_secret_offsets *offsets = &probe->offsets;
+	typeof(probe->skel->rodata) rodata = probe->skel->rodata;
+
+	probe->skel->bss->data_probes_on = probe->per_message;
+	rodata->data_old_objects_only = !probe->per_message;
+	if (!probe->secrets)
+		return;
+	rodata->secrets_known = 1;
+	rodata->secret_off_client_random = offsets->client_random;
+	rodata->secret_off_session = offsets->session;
+	rodata->secret_off_master_key = offsets->master_key;
+	rodata->secret_off_client_app = offsets->client_app_secret;
+	rodata->secret_off_server_app = offsets->server_app_secret;
+	if (offsets->client_hs_secret == SSL_SECRET_OFFSET_NONE ||
+	    offsets->server_hs_secret == SSL_SECRET_OFFSET_NONE)
+		return;
+	rodata->secrets_hs_known = 1;
+	rodata->secret_off_client_hs = offsets->client_hs_secret;
+	rodata->secret_off_server_hs = offsets->server_hs_secret;
+}
+
+/* Per-handshake mode needs the secrets' places in the probed libssl, learnt only when it is
+ * the file siptrail itself runs with; else every SSL_read and SSL_write is probed. */
+static void mode_choose(struct ssl_probe *probe, const struct ssl_probe_opts *opts)
+{
+	char why[192];
+
+	probe->secrets =
+	    ssl_secret_offsets_derive(probe->ssl_lib, &probe->offsets, why, sizeof(why)) == 0;
+	probe->per_message = opts->per_message || !probe->secrets;
+	if (!probe->secrets && !opts->per_message)
+		notices_add(
+		    &probe->notices,
+		    "OpenSSL's secrets (%s): the TLS plaintext comes from probes on every "
+		    "SSL_read and SSL_write, several traps per message in the traced process",
+		    why);
+}
+
 static int probe_load(struct ssl_probe *probe, const struct ssl_probe_opts *opts, char *err,
 		      size_t err_len)
 {
@@ -318,6 +446,7 @@ static int probe_load(struct ssl_probe *probe, const struct ssl_probe_opts *opts
 	probe->skel->rodata->traced_netns = opts->netns_inode;
 	probe->skel->rodata->traced_tgid = opts->pid;
 	probe->skel->rodata->traced_cgroup_id = opts->cgroup_id;
+	secrets_configure(probe);
 	if (opts->tls_ports_fd > 0 &&
 	    (ret = bpf_map__reuse_fd(probe->skel->maps.tls_ports, opts->tls_ports_fd))) {
 		snprintf(err, err_len, "cannot share the TLS port map: %s", strerror(-ret));
@@ -345,8 +474,10 @@ int ssl_probe_open(const struct ssl_probe_opts *opts, ssl_probe_event_fn on_even
 	probe->on_event = on_event;
 	probe->ctx = ctx;
 	ret = libs_resolve(probe, opts, err, err_len);
-	if (ret == 0)
+	if (ret == 0) {
+		mode_choose(probe, opts);
 		ret = probe_load(probe, opts, err, err_len);
+	}
 	if (ret == 0)
 		ret = uprobes_attach(probe, err, err_len);
 	if (ret == 0) {
@@ -423,8 +554,15 @@ const struct notices *ssl_probe_notices(const struct ssl_probe *probe)
 	return &probe->notices;
 }
 
-const char *ssl_probe_attached(const struct ssl_probe *probe)
+const char *ssl_probe_attached(struct ssl_probe *probe)
 {
+	size_t used = 0;
+
+	probe->attached[0] = '\0';
+	for (size_t i = 0; i < probe->n_links && used < sizeof(probe->attached); i++)
+		used += snprintf(probe->attached + used, sizeof(probe->attached) - used, "%s%s%s",
+				 i ? "," : "", probe->links[i].name,
+				 probe->links[i].retprobe ? "%return" : "");
 	return probe->attached;
 }
 
@@ -449,7 +587,7 @@ void ssl_probe_close(struct ssl_probe *probe)
 		return;
 	ring_buffer__free(probe->ringbuf);
 	for (size_t i = 0; i < probe->n_links; i++)
-		bpf_link__destroy(probe->links[i]);
+		bpf_link__destroy(probe->links[i].link);
 	ssl__destroy(probe->skel);
 	free(probe);
 }

@@ -28,6 +28,10 @@ struct ssl_probe_opts {
 	/* > 0: the socket tracer's map of TLS ports (live_tracer_tls_ports_fd), marked with
 	 * the port of every connection an SSL object is tied to; 0: the probe's own map. */
 	int tls_ports_fd;
+	/* Probe every SSL_read/SSL_write (and SSL_get_error), the plaintext coming from them;
+	 * also chosen when the secrets' places in the probed libssl are not known. false:
+	 * per-handshake mode, the handshakes' secrets for decrypting the wire's records. */
+	bool per_message;
 };
 
 struct ssl_probe_stats {
@@ -71,9 +75,20 @@ void ssl_probe_stats(const struct ssl_probe *probe, struct ssl_probe_stats *stat
 /* What this kernel did not give the probe and what the user loses by it. */
 const struct notices *ssl_probe_notices(const struct ssl_probe *probe);
 
-/* "SSL_do_handshake,SSL_do_handshake%return,..." as attached so far, for -v and reports
+/* "SSL_do_handshake,SSL_do_handshake%return,..." as attached now, for -v and reports
  * (sock_send_length,sock_recv_length appear once libssl is first used). */
-const char *ssl_probe_attached(const struct ssl_probe *probe);
+const char *ssl_probe_attached(struct ssl_probe *probe);
+
+/* Whether every SSL_read/SSL_write is probed for good (per-message mode). */
+bool ssl_probe_per_message(const struct ssl_probe *probe);
+
+/* Per-handshake mode: probes SSL_read/SSL_write and SSL_get_error for a while, for the
+ * connections older than the start, whose secrets were never seen (their plaintext comes as
+ * data events; connections whose handshake was seen give none). Returns 0 or a negative
+ * errno with err saying which probe failed. No-op in per-message mode. */
+int ssl_probe_data_probes_attach(struct ssl_probe *probe, char *err, size_t err_len);
+void ssl_probe_data_probes_detach(struct ssl_probe *probe);
+bool ssl_probe_data_probes_on(const struct ssl_probe *probe);
 
 /* The files probed. */
 const char *ssl_probe_ssl_lib(const struct ssl_probe *probe);

@@ -140,12 +140,70 @@ static void handshake_convert(const struct ssl_handshake_event *raw, int64_t off
 		failure_describe(raw, hs);
 }
 
+static bool all_zero(const __u8 *bytes, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (bytes[i])
+			return false;
+	return true;
+}
+
+/* A TLS 1.3 secret is its suite's hash long (32 or 48 bytes), copied by OpenSSL into a buffer
+ * of the largest hash's size in a zeroed object: the zero tail tells the length. 0: none. */
+static size_t secret_len(const __u8 secret[SSL_SECRET_MAX])
+{
+	if (all_zero(secret, SSL_SECRET_MAX))
+		return 0;
+	if (!all_zero(secret + TLS_SECRET_MAX, SSL_SECRET_MAX - TLS_SECRET_MAX))
+		return 0; /* longer than any suite's hash: not a secret */
+	return all_zero(secret + 32, TLS_SECRET_MAX - 32) ? 32 : TLS_SECRET_MAX;
+}
+
+static void secret_add(struct tls_secrets *out, enum tls_secret_label label, const __u8 *bytes,
+		       size_t len)
+{
+	struct tls_secret *secret;
+
+	if (!len || out->count == TLS_SECRETS_MAX)
+		return;
+	secret = &out->secrets[out->count++];
+	secret->label = label;
+	memcpy(secret->bytes, bytes, len);
+	secret->len = len;
+}
+
+/* The TLS 1.3 traffic secrets when the object has them (a TLS 1.2 object never sets them),
+ * else the TLS 1.2 master secret. */
+static void secrets_convert(const struct ssl_secrets_event *raw, struct tls_secrets *out)
+{
+	out->count = 0;
+	if (!(raw->read & SSL_SECRETS_RANDOM) || all_zero(raw->client_random, SSL_RANDOM_LEN))
+		return;
+	memcpy(out->client_random, raw->client_random, SSL_RANDOM_LEN);
+	if ((raw->read & SSL_SECRETS_APP) && secret_len(raw->client_app)) {
+		secret_add(out, TLS_SECRET_CLIENT_TRAFFIC_0, raw->client_app,
+			   secret_len(raw->client_app));
+		secret_add(out, TLS_SECRET_SERVER_TRAFFIC_0, raw->server_app,
+			   secret_len(raw->server_app));
+		if (raw->read & SSL_SECRETS_HS) {
+			secret_add(out, TLS_SECRET_CLIENT_HANDSHAKE_TRAFFIC, raw->client_hs,
+				   secret_len(raw->client_hs));
+			secret_add(out, TLS_SECRET_SERVER_HANDSHAKE_TRAFFIC, raw->server_hs,
+				   secret_len(raw->server_hs));
+		}
+		return;
+	}
+	if ((raw->read & SSL_SECRETS_MASTER_KEY) && !all_zero(raw->master_key, SSL_MASTER_KEY_LEN))
+		secret_add(out, TLS_SECRET_CLIENT_RANDOM, raw->master_key, SSL_MASTER_KEY_LEN);
+}
+
 int tls_event_from_raw(const void *raw, size_t raw_len, int64_t realtime_offset_ns,
 		       struct tls_event *ev)
 {
 	const struct ssl_event_head *head = raw;
 	const struct ssl_data_event *data = raw;
 	const struct ssl_verify_event *verify = raw;
+	const struct ssl_secrets_event *secrets = raw;
 
 	memset(ev, 0, sizeof(*ev));
 	if (raw_len < sizeof(*head))
@@ -174,6 +232,12 @@ int tls_event_from_raw(const void *raw, size_t raw_len, int64_t realtime_offset_
 			return -EINVAL;
 		ev->kind = TLS_EVENT_VERIFY;
 		verify_convert(verify->verify_result, &ev->handshake);
+		return 0;
+	case SSL_EVENT_SECRETS:
+		if (raw_len < sizeof(*secrets))
+			return -EINVAL;
+		ev->kind = TLS_EVENT_SECRETS;
+		secrets_convert(secrets, &ev->secrets);
 		return 0;
 	default:
 		return -EINVAL;

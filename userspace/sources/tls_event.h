@@ -9,12 +9,30 @@
 
 #include "event.h"
 #include "ssl_events.h"
+#include "tls_keylog.h"
 
 enum tls_event_kind {
 	TLS_EVENT_HANDSHAKE_BEGIN,
 	TLS_EVENT_HANDSHAKE_END,
 	TLS_EVENT_DATA,
 	TLS_EVENT_VERIFY, /* verify failure reported by SSL_get_verify_result after the handshake */
+	TLS_EVENT_SECRETS, /* a finished handshake's secrets, for decrypting the wire's records */
+};
+
+/* TLS 1.2: the master secret; TLS 1.3: the traffic secrets (handshake ones when OpenSSL keeps
+ * them). Each as the NSS key log labels it, for tls_keylog_add(). */
+#define TLS_SECRETS_MAX 4
+
+struct tls_secret {
+	enum tls_secret_label label;
+	uint8_t bytes[TLS_SECRET_MAX];
+	size_t len;
+};
+
+struct tls_secrets {
+	uint8_t client_random[TLS_RANDOM_LEN];
+	struct tls_secret secrets[TLS_SECRETS_MAX];
+	size_t count; /* 0: nothing could be read (counted by the caller as lost) */
 };
 
 struct tls_handshake {
@@ -55,6 +73,7 @@ struct tls_event {
 	const char *mapped_by;		/* "in_call", "recv_before", "send_after" */
 	struct tls_handshake handshake; /* HANDSHAKE_* and VERIFY */
 	struct tls_data data;		/* DATA */
+	struct tls_secrets secrets;	/* SECRETS */
 };
 
 /* Turns one ring-buffer record into ev; realtime_offset_ns converts CLOCK_MONOTONIC to wall
