@@ -70,7 +70,8 @@ bool live_program_linked(const char *name)
 		if (link_fd >= 0 && !bpf_obj_get_info_by_fd(link_fd, &link, &link_len))
 			prog_fd = bpf_prog_get_fd_by_id(link.prog_id);
 		if (prog_fd >= 0 && !bpf_obj_get_info_by_fd(prog_fd, &prog, &prog_len))
-			found = !strcmp(prog.name, name);
+			/* the kernel keeps the first BPF_OBJ_NAME_LEN - 1 bytes of a name */
+			found = !strncmp(prog.name, name, sizeof(prog.name) - 1);
 		if (prog_fd >= 0)
 			close(prog_fd);
 		if (link_fd >= 0)

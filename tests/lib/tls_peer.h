@@ -31,6 +31,10 @@ struct tls_peer_opts {
 	 * an SBC's idle timer does. 0: just close. */
 	unsigned idle_close_ms;
 	bool wait_close; /* after the exchange, read until the peer closes */
+	int version;	 /* TLS1_2_VERSION or TLS1_3_VERSION only; 0: any */
+	/* Append the secrets OpenSSL derives to this file in NSS key log format (the peer's own
+	 * SSL_CTX_set_keylog_callback), what SSLKEYLOGFILE gives in later OpenSSL. */
+	const char *keylog_path;
 };
 
 struct tls_peer {

@@ -26,7 +26,9 @@
 #include "port_set.h"
 #include "sock_record_events.h"
 #include "ssl_events.h"
+#include "keylog_out.h"
 #include "ssl_probe.h"
+#include "start_conns.h"
 
 #define DEFAULT_PORTS		   "5060,5061"
 #define POLL_MS			   100
@@ -35,6 +37,17 @@
 #define STDOUT_BUFFER		   (64 << 10)
 #define SIPS_PORT		   5061
 #define METRICS_INTERVAL_DEFAULT_S 15
+/* Whether the wire path decrypts TLS records with the secrets the handshake probes read (the
+ * decryption half of issue 14 sets this). Until it does, the default is per-message probes:
+ * they are where the plaintext of TLS comes from. */
+#define WIRE_DECRYPTS_TLS false
+
+/* --tls-probes */
+enum tls_probes {
+	TLS_PROBES_AUTO,      /* per handshake when the wire path decrypts, else per message */
+	TLS_PROBES_HANDSHAKE, /* handshakes and secrets only */
+	TLS_PROBES_MESSAGE,   /* every SSL_read/SSL_write too */
+};
 
 struct live_args {
 	const char *ports_text;
@@ -49,6 +62,8 @@ struct live_args {
 	bool no_tls;
 	const char *ssl_lib;
 	bool no_wire;
+	enum tls_probes tls_probes;
+	const char *keylog_out_path;
 	const char *ca_file;
 	const char *ca_path;
 	const char *pcap_out_path;
@@ -71,6 +86,9 @@ struct live_run {
 	const char *metrics_dir;		     /* NULL: no metrics */
 	int64_t metrics_interval_ns, metrics_due_ns; /* CLOCK_MONOTONIC */
 	bool metrics_failing;			     /* the last write failed (said once) */
+	/* Per-handshake mode: connections older than the start, read per message meanwhile */
+	struct start_conns old_conns;
+	int64_t old_conns_checked_ns; /* CLOCK_MONOTONIC */
 };
 
 /* long options without a short one */
@@ -81,7 +99,9 @@ enum {
 	OPT_METRICS_INTERVAL,
 	OPT_HEP,
 	OPT_HEP_ID,
-	OPT_HEP_NAME
+	OPT_HEP_NAME,
+	OPT_TLS_PROBES,
+	OPT_KEYLOG_OUT,
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -119,6 +139,16 @@ static const struct argp_option live_options[] = {
      "libssl.so.3; a program with OpenSSL linked in statically works too)",
      0},
     {"no-tls", 'T', NULL, 0, "do not probe libssl (sockets only)", 0},
+    {"tls-probes", OPT_TLS_PROBES, "handshake|message", 0,
+     "handshake: probe libssl per handshake only and read its secrets, the SIP inside TLS "
+     "coming from the wire's decrypted records; message: probe every SSL_read/SSL_write too "
+     "(several traps per message in the traced process). Default: handshake when the wire "
+     "path decrypts TLS and the probed libssl's layout is learnt, else message",
+     0},
+    {"keylog-out", OPT_KEYLOG_OUT, "FILE", 0,
+     "append the TLS secrets read at each handshake to FILE in NSS key log format "
+     "(SSLKEYLOGFILE, for Wireshark; mode 0600)",
+     0},
     {"no-wire", 'W', NULL, 0,
      "do not capture packets (no TLS hello/alert/chain or SIP events from the wire)", 0},
     {"ca-file", 'A', "FILE", 0,
@@ -223,6 +253,15 @@ static error_t live_parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'L':
 		args->ssl_lib = arg;
+		break;
+	case OPT_TLS_PROBES:
+		if (strcmp(arg, "handshake") && strcmp(arg, "message"))
+			argp_error(state, "--tls-probes %s: expected handshake or message", arg);
+		args->tls_probes =
+		    strcmp(arg, "handshake") ? TLS_PROBES_MESSAGE : TLS_PROBES_HANDSHAKE;
+		break;
+	case OPT_KEYLOG_OUT:
+		args->keylog_out_path = arg;
 		break;
 	case 'T':
 		args->no_tls = true;
@@ -415,6 +454,57 @@ static int live_poll_once(struct live_run *run, struct live_tracer *tracer, stru
 	return err;
 }
 
+#define OLD_CONNS_CHECK_NS NSEC_PER_SEC
+
+/* Per-handshake mode: the connections on traced ports already open at the start had their
+ * handshakes before the probes, so no secrets: SSL_read/SSL_write are probed (for them alone)
+ * until the last of them has ended. */
+static void old_conns_start(struct live_run *run, const struct live_args *args,
+			    struct ssl_probe *probe)
+{
+	char why[256];
+	int err;
+
+	if (ssl_probe_per_message(probe))
+		return;
+	err = start_conns_collect(&run->old_conns, &args->ports);
+	if (!err && !run->old_conns.count)
+		return;
+	if (!err)
+		err = ssl_probe_data_probes_attach(probe, why, sizeof(why));
+	else
+		snprintf(why, sizeof(why), "cannot list the TCP sockets: %s", strerror(-err));
+	if (err) {
+		fprintf(stderr,
+			"siptrail live: %s: the SIP inside TLS on connections older than the "
+			"start is not seen\n",
+			why);
+		start_conns_free(&run->old_conns);
+		return;
+	}
+	fprintf(stderr,
+		"siptrail live: %zu connections on traced ports older than the start: their TLS "
+		"plaintext is read per message (SSL_read/SSL_write probed) until they have ended\n",
+		run->old_conns.count);
+}
+
+static void old_conns_check(struct live_run *run, struct ssl_probe *probe)
+{
+	int64_t now_ns = clock_ns(CLOCK_MONOTONIC);
+	int left;
+
+	if (!probe || !run->old_conns.count ||
+	    now_ns - run->old_conns_checked_ns < OLD_CONNS_CHECK_NS)
+		return;
+	run->old_conns_checked_ns = now_ns;
+	left = start_conns_refresh(&run->old_conns);
+	if (left != 0) /* an error keeps the probes: the count says nothing */
+		return;
+	ssl_probe_data_probes_detach(probe);
+	fprintf(stderr, "siptrail live: the connections older than the start have ended: "
+			"SSL_read/SSL_write no longer probed\n");
+}
+
 static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ssl_probe *probe,
 		     double duration_s)
 {
@@ -433,6 +523,7 @@ static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ss
 			err = live_tracer_sweep(tracer, false);
 		if (err < 0)
 			break;
+		old_conns_check(run, probe);
 		err = report_losses(run, tracer, probe, false);
 		if (err)
 			break;
@@ -517,6 +608,10 @@ static int tls_probe_open(const struct live_args *args, struct live_run *run,
 				      .tls_ports_fd = live_tracer_tls_ports_fd(run->tracer)};
 	int err;
 
+	opts.per_message =
+	    args->tls_probes == TLS_PROBES_MESSAGE ||
+	    (args->tls_probes == TLS_PROBES_AUTO && (args->no_wire || !WIRE_DECRYPTS_TLS));
+
 	opts.pid = args->pid;
 	if (args->cgroup) {
 		err = cgroup_path_id(args->cgroup, &opts.cgroup_id, why, why_len);
@@ -554,6 +649,11 @@ static void print_summary(const struct live_run *run, struct live_tracer *tracer
 			"siptrail live: %llu TLS events dropped: their SSL object was never tied "
 			"to a socket (docs/tls-uprobes.md)\n",
 			(unsigned long long)run->tls_losses_reported.unmapped);
+	if (run->pipe.secrets_unread)
+		fprintf(stderr,
+			"siptrail live: %llu TLS handshakes whose secrets could not be read from "
+			"libssl: the SIP inside those connections is not seen (docs/tls-uprobes.md)\n",
+			(unsigned long long)run->pipe.secrets_unread);
 	if (losses.ends_unseen)
 		fprintf(stderr,
 			"siptrail live: %llu connection ends not reported by the kernel, sent when "
@@ -635,6 +735,12 @@ int cmd_live(int argc, char **argv)
 		goto cleanup;
 	}
 	pipe_open = true;
+	if (args.keylog_out_path &&
+	    !(run.pipe.keylog_out = keylog_out_open(args.keylog_out_path, why, sizeof(why)))) {
+		fprintf(stderr, "siptrail live: %s\n", why);
+		err = -EINVAL;
+		goto cleanup;
+	}
 	run.wall_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 	/* With a TLS marker running (libssl probe or wire path), only TLS ports pay for the
 	 * close_notify idle rule's per-message work. */
@@ -676,7 +782,13 @@ int cmd_live(int argc, char **argv)
 		live_notices_print(stderr, ssl_probe_notices(probe));
 	live_notices_print(stderr, &notices);
 	if (probe)
-		fprintf(stderr, "siptrail live: TLS through %s\n", ssl_probe_ssl_lib(probe));
+		fprintf(stderr, "siptrail live: TLS through %s, probed per %s\n",
+			ssl_probe_ssl_lib(probe),
+			ssl_probe_per_message(probe) ? "message" : "handshake");
+	if (probe)
+		old_conns_start(&run, &args, probe);
+	if (probe && args.verbose)
+		fprintf(stderr, "siptrail live: attached %s\n", ssl_probe_attached(probe));
 	fprintf(stderr, "siptrail live: tracing TCP ports %s in netns %u; Ctrl-C to stop\n",
 		args.ports_text, live_tracer_netns(tracer));
 	err = live_loop(&run, tracer, probe, args.duration_s);
@@ -705,8 +817,13 @@ int cmd_live(int argc, char **argv)
 cleanup:
 	if (pipe_open)
 		live_pipeline_finish(&run.pipe);
+	if (run.pipe.keylog_out && fclose(run.pipe.keylog_out) && !err) {
+		fprintf(stderr, "siptrail live: cannot write %s\n", args.keylog_out_path);
+		err = -EIO;
+	}
 	live_wire_close(run.wire);
 	ssl_probe_close(probe);
+	start_conns_free(&run.old_conns);
 	live_tracer_close(tracer);
 	hep_export_close(hep, NULL);
 	metrics_free(&run.metrics);

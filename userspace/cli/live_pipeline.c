@@ -8,6 +8,7 @@
 #include "explain.h"
 #include "explain_print.h"
 #include "journal.h"
+#include "keylog_out.h"
 #include "live_pipeline.h"
 
 /* TLS connections whose plaintext is framed at once; more are counted, not framed. */
@@ -150,10 +151,29 @@ static void on_tls_frame(const struct sip_frame *frame, void *ctx)
 	emit_tls(frame_ctx->pipe, &message);
 }
 
+static void secrets_take(struct live_pipeline *pipe, const struct tls_event *ev)
+{
+	const struct tls_secrets *secrets = &ev->secrets;
+
+	if (!secrets->count) {
+		pipe->secrets_unread++;
+		return;
+	}
+	for (size_t i = 0; pipe->keylog && i < secrets->count; i++)
+		tls_keylog_add(pipe->keylog, secrets->client_random, secrets->secrets[i].label,
+			       secrets->secrets[i].bytes, secrets->secrets[i].len, ev->ts_ns);
+	if (pipe->keylog_out && keylog_out_write(pipe->keylog_out, secrets) && !pipe->output_err)
+		pipe->output_err = -EIO;
+}
+
 void live_pipeline_tls_event(struct live_pipeline *pipe, const struct tls_event *ev)
 {
 	struct tls_frame_ctx frame_ctx = {pipe, ev};
 
+	if (ev->kind == TLS_EVENT_SECRETS) {
+		secrets_take(pipe, ev);
+		return;
+	}
 	if (ev->kind != TLS_EVENT_DATA) {
 		emit_tls(pipe, ev);
 		return;

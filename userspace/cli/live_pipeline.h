@@ -25,6 +25,10 @@ struct live_pipeline {
 	struct hep_export *hep;		 /* SIP messages and diagnoses to Homer; NULL: none */
 	struct diag_stream diags;	 /* the correlator behind a reorder window */
 	struct sip_conn_streams tls_sip; /* SSL_read/SSL_write plaintext, framed per conn */
+	/* Secrets the handshake probes read: for the wire's decryption, and --keylog-out. */
+	struct tls_keylog *keylog; /* NULL: not kept */
+	FILE *keylog_out;	   /* NULL: not written */
+	uint64_t secrets_unread;   /* handshakes whose secrets could not be read */
 	uint64_t events_seen;
 	unsigned long failures, warnings; /* diagnoses printed */
 	int output_err;			  /* first error writing stdout or the journal */

@@ -424,9 +424,9 @@ void live_tracer_close(struct live_tracer *tracer)
 	free(tracer);
 }
 
-static int sweep_present(void *ctx, uint64_t cookie)
+static int sweep_present(void *ctx, const struct tcp_diag_sock *sock)
 {
-	open_conns_present(ctx, cookie);
+	open_conns_present(ctx, sock->cookie);
 	return 0;
 }
 

@@ -46,7 +46,7 @@ static int dump_read(int fd, tcp_diag_fn fn, void *ctx)
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len);
 		     h = NLMSG_NEXT(h, len)) {
 			const struct inet_diag_msg *diag = NLMSG_DATA(h);
-			uint64_t cookie;
+			struct tcp_diag_sock sock;
 			int rc;
 
 			if (h->nlmsg_type == NLMSG_DONE)
@@ -57,9 +57,11 @@ static int dump_read(int fd, tcp_diag_fn fn, void *ctx)
 			}
 			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*diag)))
 				continue;
-			cookie = diag->id.idiag_cookie[0] | (uint64_t)diag->id.idiag_cookie[1]
-								<< 32;
-			if ((rc = fn(ctx, cookie)))
+			sock.cookie = diag->id.idiag_cookie[0] | (uint64_t)diag->id.idiag_cookie[1]
+								     << 32;
+			sock.lport = ntohs(diag->id.idiag_sport);
+			sock.rport = ntohs(diag->id.idiag_dport);
+			if ((rc = fn(ctx, &sock)))
 				return rc;
 		}
 	}

@@ -6,8 +6,13 @@
 
 #include <stdint.h>
 
+struct tcp_diag_sock {
+	uint64_t cookie;
+	uint16_t lport, rport; /* host order; rport 0: a listener */
+};
+
 /* Called once per socket; returns 0 to go on. */
-typedef int (*tcp_diag_fn)(void *ctx, uint64_t cookie);
+typedef int (*tcp_diag_fn)(void *ctx, const struct tcp_diag_sock *sock);
 
 /* Calls fn with the cookie of every IPv4 and IPv6 TCP socket of this network namespace but the
  * TIME-WAIT ones (a TIME-WAIT socket keeps the cookie of the socket the kernel destroyed when
