@@ -468,12 +468,15 @@ static void old_conns_start(struct live_run *run, const struct live_args *args,
 	if (ssl_probe_per_message(probe))
 		return;
 	err = start_conns_collect(&run->old_conns, &args->ports);
-	if (!err && !run->old_conns.count)
-		return;
-	if (!err)
-		err = ssl_probe_data_probes_attach(probe, why, sizeof(why));
-	else
+	if (err)
 		snprintf(why, sizeof(why), "cannot list the TCP sockets: %s", strerror(-err));
+	else if (!run->old_conns.count)
+		return;
+	/* their processes' next SSL call must find the socket programs in place */
+	else if ((err = ssl_probe_attach_io_hooks(probe)))
+		snprintf(why, sizeof(why), "%s", ssl_probe_error(probe));
+	else
+		err = ssl_probe_data_probes_attach(probe, why, sizeof(why));
 	if (err) {
 		fprintf(stderr,
 			"siptrail live: %s: the SIP inside TLS on connections older than the "
@@ -650,10 +653,11 @@ static void print_summary(const struct live_run *run, struct live_tracer *tracer
 			"to a socket (docs/tls-uprobes.md)\n",
 			(unsigned long long)run->tls_losses_reported.unmapped);
 	if (run->pipe.secrets_unread)
-		fprintf(stderr,
-			"siptrail live: %llu TLS handshakes whose secrets could not be read from "
-			"libssl: the SIP inside those connections is not seen (docs/tls-uprobes.md)\n",
-			(unsigned long long)run->pipe.secrets_unread);
+		fprintf(
+		    stderr,
+		    "siptrail live: %llu TLS handshakes whose secrets could not be read from "
+		    "libssl: the SIP inside those connections is not seen (docs/tls-uprobes.md)\n",
+		    (unsigned long long)run->pipe.secrets_unread);
 	if (losses.ends_unseen)
 		fprintf(stderr,
 			"siptrail live: %llu connection ends not reported by the kernel, sent when "
