@@ -135,9 +135,11 @@ static enum packet_status decode_transport(const struct decode_ctx *ctx, uint8_t
 }
 
 enum packet_status packet_decode_transport(uint8_t protocol, const uint8_t *p, size_t len,
-					   size_t wire_len, struct packet_l4 *out)
+					   size_t wire_len,
+					   const struct packet_decode_options *options,
+					   struct packet_l4 *out)
 {
-	const struct decode_ctx ctx = {NULL, out->outer.depth};
+	const struct decode_ctx ctx = {options, out->outer.depth};
 
 	return decode_transport(&ctx, protocol, p, len, wire_len, out);
 }
