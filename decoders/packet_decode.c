@@ -51,6 +51,8 @@ static enum packet_status decode_tunneled(const struct decode_ctx *ctx, enum pac
 		out->outer.family = out->family;
 		memcpy(out->outer.src_addr, out->src_addr, sizeof(out->src_addr));
 		memcpy(out->outer.dst_addr, out->dst_addr, sizeof(out->dst_addr));
+		out->outer.id_given = inner->id_given;
+		out->outer.id = inner->id;
 	}
 	out->outer.depth = (uint8_t)in.depth;
 	/* IPv4 fills 4 of the 16 bytes: nothing of an outer IPv6 address may stay behind */

@@ -62,6 +62,8 @@ struct packet_l4 {
 		uint8_t depth; /* tunnels opened */
 		uint8_t family;
 		uint8_t src_addr[16], dst_addr[16];
+		bool id_given;
+		uint32_t id; /* VXLAN's VNI, ERSPAN's session ID, else GRE's key */
 	} outer;
 	/* PACKET_FRAGMENT only: this piece of an IP datagram (RFC 791 §3.1, RFC 8200 §4.5), for
 	 * ip_defrag.h; addresses and family are set too */

@@ -24,6 +24,8 @@ struct tunnel_inner {
 	enum tunnel_inner_kind kind;
 	const uint8_t *p;
 	size_t len;
+	bool id_given;
+	uint32_t id; /* VXLAN's VNI, ERSPAN's session ID, else GRE's key */
 };
 
 /* The tunnel header at P (what follows an IP header of PROTOCOL 4, 41 or 47). Returns PACKET_OK

@@ -32,6 +32,36 @@ static const enum packet_encap outermost[FRAME_ENCAP_COUNT] = {
     [FRAME_VXLAN_IN_GRE] = PACKET_ENCAP_GRE,
 };
 
+/* The id each encapsulation's outermost tunnel carries (frame_build.c); 0: none. */
+static const uint32_t outer_id[FRAME_ENCAP_COUNT] = {
+    [FRAME_GRE_ETHERNET] = 7,			  /* GRE key */
+    [FRAME_ERSPAN2] = 5,			  /* session ID */
+    [FRAME_ERSPAN3] = 5,      [FRAME_VXLAN] = 42, /* VNI */
+    [FRAME_VXLAN_8472] = 42,
+};
+
+/* Every SIP event says which tunnel it came through: kind, frame_build.c's outer addresses
+ * and id. */
+static void assert_tunnel(const struct event_list *l, enum frame_encap kind)
+{
+	bool over_v6 = kind == FRAME_IPIP_OVER_V6;
+
+	for (size_t i = 0; i < l->count; i++) {
+		const struct ev_tunnel *t = &l->events[i].sip.tunnel;
+		if (l->events[i].kind != EV_SIP)
+			continue;
+		assert_int_equal(t->encap, outermost[kind]);
+		if (!outermost[kind])
+			continue;
+		assert_string_equal(ip_addr_text(&t->src).text,
+				    over_v6 ? "2001:db8:ff::1" : "198.51.100.1");
+		assert_string_equal(ip_addr_text(&t->dst).text,
+				    over_v6 ? "2001:db8:ff::2" : "198.51.100.2");
+		assert_int_equal(t->id_given, outer_id[kind] != 0);
+		assert_int_equal(t->id, outer_id[kind]);
+	}
+}
+
 /* SRC rewritten packet by packet: to IPv6 first when asked, then wrapped as KIND. */
 static void write_encapsulated(const char *src, enum frame_encap kind, bool to_ipv6, char *path)
 {
@@ -93,6 +123,7 @@ static void check_all(const char *src, bool to_ipv6, size_t sip_messages)
 		write_encapsulated(src, (enum frame_encap)kind, to_ipv6, path);
 		got = capture_events(path, NULL, 8472);
 		assert_same_events(&plain, &got, TRANSPORT_UNKNOWN);
+		assert_tunnel(&got, (enum frame_encap)kind);
 		assert_int_equal(got.input.capture.use.used, plain.input.capture.use.used);
 		if (outermost[kind])
 			assert_int_equal(got.input.capture.replay.tunneled[outermost[kind]],
@@ -140,6 +171,12 @@ static void test_vxlan_port_option(void **state)
 	assert_int_equal(siptrail_cmd(args, out, sizeof(out)), 0);
 	assert_non_null(strstr(out, ": 81 packets decoded from inside tunnels: 81 VXLAN\n"));
 	assert_non_null(strstr(out, ": 81 packets read, 81 used, 0 not used\n"));
+	/* the text lines and the JSON say which tunnel each message came through */
+	assert_non_null(strstr(out, " (via VXLAN 198.51.100.1 -> 198.51.100.2 id 42)\n"));
+	snprintf(args, sizeof(args), "replay --json --vxlan-port 8472 %s", path);
+	assert_int_equal(siptrail_cmd(args, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "\"tunnel\":{\"kind\":\"vxlan\",\"src\":\"198.51.100.1\","
+				    "\"dst\":\"198.51.100.2\",\"id\":42}"));
 	snprintf(args, sizeof(args), "replay --vxlan-port 0 %s", path);
 	assert_int_equal(siptrail_cmd(args, out, sizeof(out)), 2);
 	unlink(path);

@@ -383,6 +383,31 @@ static int parse_chain(json_t *obj, struct event *ev, struct field_error *fe)
 	return 0;
 }
 
+/* "tunnel": absent or null when the message came through none. */
+static int get_tunnel(json_t *obj, struct ev_tunnel *t, struct field_error *fe)
+{
+	json_t *v = json_object_get(obj, "tunnel");
+	uint64_t id = UINT64_MAX;
+	int kind = 0, rc;
+
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_object(v))
+		return fail(fe, "tunnel", "not an object");
+	if ((rc = get_enum(v, "kind", true, tunnel_kind_names, &kind, fe)) ||
+	    (rc = get_addr(v, "src", true, &t->src, fe)) ||
+	    (rc = get_addr(v, "dst", true, &t->dst, fe)) || (rc = get_u64(v, "id", false, &id, fe)))
+		return rc;
+	if (!kind)
+		return fail(fe, "tunnel.kind", "missing");
+	if (id != UINT64_MAX && id > UINT32_MAX)
+		return fail(fe, "tunnel.id", "out of range");
+	t->encap = (uint8_t)kind;
+	t->id_given = id != UINT64_MAX;
+	t->id = t->id_given ? (uint32_t)id : 0;
+	return 0;
+}
+
 static int parse_sip(json_t *obj, struct event *ev, struct field_error *fe)
 {
 	struct ev_sip *s = &ev->sip;
@@ -394,7 +419,7 @@ static int parse_sip(json_t *obj, struct event *ev, struct field_error *fe)
 	if ((rc = get_enum(obj, "dir", true, direction_names, &dir, fe)) ||
 	    (rc = get_enum(obj, "transport", false, transport_names, &transport, fe)) ||
 	    (rc = get_endpoints(obj, &s->local, &s->remote, false, fe)) ||
-	    (rc = get_libssl(obj, &s->libssl, fe)) ||
+	    (rc = get_tunnel(obj, &s->tunnel, fe)) || (rc = get_libssl(obj, &s->libssl, fe)) ||
 	    (rc = get_u64(obj, "total_len", false, &total_len, fe)) ||
 	    (rc = get_bool(obj, "truncated", false, &s->truncated, fe)))
 		return rc;

@@ -174,11 +174,21 @@ struct ev_tls_leaf_changed {
 	int64_t old_not_after, new_not_after; /* seconds since the Unix epoch */
 };
 
+/* The tunnel a captured packet came through, the outermost when they nest
+ * (docs/captures.md): endpoints binary like every address. */
+struct ev_tunnel {
+	uint8_t encap; /* enum packet_encap (decoders/packet_decode.h); 0: no tunnel */
+	struct ip_addr src, dst;
+	bool id_given;
+	uint32_t id; /* VXLAN's VNI, ERSPAN's session ID, else GRE's key */
+};
+
 struct ev_sip {
 	enum direction dir;
 	enum transport transport;
 	struct endpoint local, remote;
-	char *raw; /* the whole message; owned; not always UTF-8 (libssl plaintext) */
+	struct ev_tunnel tunnel; /* a capture: the tunnel the message came through */
+	char *raw;		 /* the whole message; owned; not always UTF-8 (libssl plaintext) */
 	size_t raw_len;
 	/* libssl: the SSL_read/SSL_write the message came from */
 	struct ev_libssl libssl;

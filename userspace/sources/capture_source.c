@@ -35,6 +35,7 @@ struct src_conn {
 	uint64_t id;
 	int local_side; /* enum tcp_side of this host */
 	struct endpoint local, remote;
+	struct ev_tunnel tunnel; /* that of the packet that opened it */
 	enum stream_kind kind;
 	struct tls_conn tls;
 	struct sip_stream sip[2]; /* by enum tcp_side of the sender */
@@ -70,7 +71,8 @@ struct source {
 	size_t conns_cap;
 	void *tuples;		 /* open connections by address pair, for synthetic packets */
 	struct sctp_reasm *sctp; /* SCTP messages in fragments */
-	int rc;			 /* first error of the emit callback or memory */
+	struct ev_tunnel packet_tunnel; /* that of the packet being delivered */
+	int rc;				/* first error of the emit callback or memory */
 };
 
 static bool port_ok(const struct source *src, uint16_t a, uint16_t b)
@@ -169,16 +171,23 @@ static enum side side_of(const struct src_conn *c, int tcp_side)
 	return tcp_side == c->local_side ? SIDE_LOCAL : SIDE_PEER;
 }
 
-static void emit_sip(struct source *src, uint64_t conn_id, enum direction dir,
-		     enum transport transport, const struct endpoint *local,
-		     const struct endpoint *remote, const char *raw, size_t len, uint64_t ts_ns)
+/* Where a message went: this host's end, the other, which way, and through which tunnel. */
+struct packet_ends {
+	struct endpoint local, remote;
+	enum direction dir;
+	struct ev_tunnel tunnel;
+};
+
+static void emit_sip(struct source *src, uint64_t conn_id, enum transport transport,
+		     const struct packet_ends *ends, const char *raw, size_t len, uint64_t ts_ns)
 {
 	struct event ev = {.kind = EV_SIP, .ts_ns = ts_ns, .conn = conn_id};
 
-	ev.sip.dir = dir;
+	ev.sip.dir = ends->dir;
 	ev.sip.transport = transport;
-	ev.sip.local = *local;
-	ev.sip.remote = *remote;
+	ev.sip.local = ends->local;
+	ev.sip.remote = ends->remote;
+	ev.sip.tunnel = ends->tunnel;
 	ev.sip.raw = malloc(len + 1);
 	if (!ev.sip.raw) {
 		src->rc = -ENOMEM;
@@ -362,14 +371,21 @@ static void on_tls_event(void *user, const struct tls_record_event *tev)
 	}
 }
 
+/* The ends of the message being fed on a connection. */
+static struct packet_ends conn_ends(const struct src_conn *c)
+{
+	return (struct packet_ends){c->local, c->remote,
+				    (int)c->feeding == c->local_side ? DIR_OUT : DIR_IN, c->tunnel};
+}
+
 static void on_sip_frame(const struct sip_frame *frame, void *ctx)
 {
 	struct src_conn *c = ctx;
+	struct packet_ends ends = conn_ends(c);
 
 	if (frame->kind != SIP_FRAME_MESSAGE || !frame->data)
 		return;
-	emit_sip(c->src, c->id, (int)c->feeding == c->local_side ? DIR_OUT : DIR_IN, TRANSPORT_TCP,
-		 &c->local, &c->remote, frame->data, frame->len, c->data_ts_ns);
+	emit_sip(c->src, c->id, TRANSPORT_TCP, &ends, frame->data, frame->len, c->data_ts_ns);
 }
 
 /* RFC 3261 §7.1/§7.2: a request line ends in SIP-Version, a status line starts with it. */
@@ -402,11 +418,11 @@ static bool ws_framing_sip(const uint8_t *data, size_t len)
 static void on_ws_message(const uint8_t *data, size_t len, void *ctx)
 {
 	struct src_conn *c = ctx;
+	struct packet_ends ends = conn_ends(c);
 
 	if (!looks_like_sip(data, len))
 		return;
-	emit_sip(c->src, c->id, (int)c->feeding == c->local_side ? DIR_OUT : DIR_IN, TRANSPORT_WS,
-		 &c->local, &c->remote, (const char *)data, len, c->data_ts_ns);
+	emit_sip(c->src, c->id, TRANSPORT_WS, &ends, (const char *)data, len, c->data_ts_ns);
 }
 
 /* --- TCP callbacks --- */
@@ -447,6 +463,7 @@ static void on_open(void *user, const struct tcp_conn *tc, uint64_t ts_ns)
 	c->local_side = end;
 	set_endpoint(&c->local, tc->family, tc->end[end].addr, tc->end[end].port);
 	set_endpoint(&c->remote, tc->family, tc->end[!end].addr, tc->end[!end].port);
+	c->tunnel = src->packet_tunnel;
 	tls_conn_init(&c->tls);
 	src->conns[tc->id - 1] = c;
 
@@ -652,11 +669,6 @@ static uint64_t *unused_reason(struct source *src, const struct packet_l4 *pkt)
 }
 
 /* Which end of a packet of this host is local, and so which way it went. */
-struct packet_ends {
-	struct endpoint local, remote;
-	enum direction dir;
-};
-
 static void packet_ends(const struct source *src, const struct packet_l4 *pkt,
 			struct packet_ends *ends)
 {
@@ -668,6 +680,7 @@ static void packet_ends(const struct source *src, const struct packet_l4 *pkt,
 	set_endpoint(&ends->remote, pkt->family, end == 0 ? pkt->dst_addr : pkt->src_addr,
 		     end == 0 ? pkt->dst_port : pkt->src_port);
 	ends->dir = end == 0 ? DIR_OUT : DIR_IN;
+	ends->tunnel = src->packet_tunnel;
 }
 
 static void on_udp(void *user, const struct packet_l4 *pkt, uint64_t ts_ns)
@@ -678,8 +691,7 @@ static void on_udp(void *user, const struct packet_l4 *pkt, uint64_t ts_ns)
 	if (unused_reason(src, pkt))
 		return;
 	packet_ends(src, pkt, &ends);
-	emit_sip(src, 0, ends.dir, TRANSPORT_UDP, &ends.local, &ends.remote,
-		 (const char *)pkt->payload, pkt->payload_len, ts_ns);
+	emit_sip(src, 0, TRANSPORT_UDP, &ends, (const char *)pkt->payload, pkt->payload_len, ts_ns);
 }
 
 /* Each SIP message, whole in a DATA chunk or joined from fragments, like a UDP datagram:
@@ -709,9 +721,20 @@ static void on_sctp(void *user, const struct packet_l4 *pkt, uint64_t ts_ns)
 		if (rc < 0)
 			src->rc = rc;
 		if (rc == 1 && looks_like_sip(msg, len))
-			emit_sip(src, 0, ends.dir, TRANSPORT_SCTP, &ends.local, &ends.remote,
-				 (const char *)msg, len, ts_ns);
+			emit_sip(src, 0, TRANSPORT_SCTP, &ends, (const char *)msg, len, ts_ns);
 	}
+}
+
+static void tunnel_of(const struct packet_l4 *l4, struct ev_tunnel *tunnel)
+{
+	memset(tunnel, 0, sizeof(*tunnel));
+	if (!l4->outer.depth)
+		return;
+	tunnel->encap = l4->outer.encap;
+	ip_addr_set(&tunnel->src, l4->outer.family, l4->outer.src_addr);
+	ip_addr_set(&tunnel->dst, l4->outer.family, l4->outer.dst_addr);
+	tunnel->id_given = l4->outer.id_given;
+	tunnel->id = l4->outer.id;
 }
 
 /* siptrail's own synthetic packets: the plaintext of a TLS connection, one message each. */
@@ -726,6 +749,7 @@ static bool on_packet(void *user, const struct capture_packet *pkt, const struct
 		src->run->progress(src->run->ctx, pkt->file_offset);
 	if (!l4)
 		return false;
+	tunnel_of(l4, &src->packet_tunnel);
 	unused = unused_reason(src, l4);
 	++*(unused ? unused : &src->stats->use.used);
 	if (!pcapng_is_synthetic(l4))
@@ -739,8 +763,8 @@ static bool on_packet(void *user, const struct capture_packet *pkt, const struct
 		conn_id = (*found)->conn->id;
 	packet_ends(src, l4, &ends);
 	src->stats->synthetic_sip++;
-	emit_sip(src, conn_id, ends.dir, TRANSPORT_TLS, &ends.local, &ends.remote,
-		 (const char *)l4->payload, l4->payload_len, pkt->ts_ns);
+	emit_sip(src, conn_id, TRANSPORT_TLS, &ends, (const char *)l4->payload, l4->payload_len,
+		 pkt->ts_ns);
 	return true;
 }
 

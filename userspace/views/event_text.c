@@ -7,6 +7,7 @@
 
 #include "event_text.h"
 #include "journal_write.h"
+#include "packet_decode.h"
 
 #define NSEC_PER_SEC  1000000000LL
 #define NSEC_PER_USEC 1000LL
@@ -194,6 +195,13 @@ static void write_sip(FILE *out, const struct event *ev)
 	fprintf(out, " %s %s %s %s %s %.*s", text_or_dash(event_transport_name(sip->transport)),
 		direction_name(sip->dir), local, sip->dir == DIR_OUT ? "->" : "<-", remote,
 		start_line, raw);
+	if (sip->tunnel.encap) {
+		fprintf(out, " (via %s %s -> %s", packet_encap_name(sip->tunnel.encap),
+			ip_addr_text(&sip->tunnel.src).text, ip_addr_text(&sip->tunnel.dst).text);
+		if (sip->tunnel.id_given)
+			fprintf(out, " id %" PRIu32, sip->tunnel.id);
+		fputc(')', out);
+	}
 }
 
 static void write_handshake(FILE *out, const struct event *ev)
