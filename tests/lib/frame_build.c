@@ -120,6 +120,30 @@ size_t frame_sctp(uint8_t *out, uint16_t src_port, uint16_t dst_port, uint32_t t
 	return n;
 }
 
+size_t frame_sctp_control(uint8_t *out, uint16_t src_port, uint16_t dst_port, uint8_t type,
+			  uint8_t flags)
+{
+	size_t value = type == 1 || type == 2 ? 16 : type == 7 || type == 10 ? 4 : 0;
+
+	memset(out, 0, 16 + value);
+	put16(out, src_port);
+	put16(out + 2, dst_port);
+	put32(out + 4, type == 1 ? 0 : 0x5e55); /* an INIT's verification tag is 0 */
+	out[12] = type;
+	out[13] = flags;
+	put16(out + 14, (uint16_t)(4 + value));
+	if (value == 16) { /* initiate tag, a_rwnd, streams, initial TSN */
+		put32(out + 16, 0x5e55);
+		put32(out + 20, 65536);
+		put16(out + 24, 1);
+		put16(out + 26, 1);
+		put32(out + 28, 1000);
+	} else if (value == 4) {
+		put32(out + 16, 999);
+	}
+	return 16 + value;
+}
+
 size_t frame_tcp(uint8_t *out, struct tcp_flow *flow, int side, uint8_t flags, const void *payload,
 		 size_t len)
 {

@@ -24,6 +24,12 @@ size_t frame_udp(uint8_t *out, uint16_t src_port, uint16_t dst_port, const void 
 size_t frame_sctp(uint8_t *out, uint16_t src_port, uint16_t dst_port, uint32_t tsn, bool sack,
 		  uint8_t flags, const void *payload, size_t len);
 
+/* An SCTP packet with one control chunk of TYPE (RFC 9260 §3.3: INIT 1 and INIT ACK 2 with
+ * their fixed fields, SHUTDOWN 7 with a cumulative TSN, COOKIE ECHO 10 with a 4-byte cookie,
+ * the others without a value) and FLAGS. */
+size_t frame_sctp_control(uint8_t *out, uint16_t src_port, uint16_t dst_port, uint8_t type,
+			  uint8_t flags);
+
 /* One direction pair of a TCP connection for frame_tcp(): sequence numbers advance with what
  * each side sends. Side 0 is the client. */
 struct tcp_flow {

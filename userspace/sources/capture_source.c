@@ -13,6 +13,7 @@
 #include "compressed_file.h"
 #include "capture_source.h"
 #include "pcapng_write.h"
+#include "sctp_assoc_events.h"
 #include "sctp_chunk.h"
 #include "sctp_reasm.h"
 #include "ws_stream.h"
@@ -69,8 +70,9 @@ struct source {
 	struct capture_source_stats *stats;
 	struct src_conn **conns; /* by tcp_conn id - 1 */
 	size_t conns_cap;
-	void *tuples;		 /* open connections by address pair, for synthetic packets */
-	struct sctp_reasm *sctp; /* SCTP messages in fragments */
+	void *tuples;		    /* open connections by address pair, for synthetic packets */
+	struct sctp_reasm *sctp;    /* SCTP messages in fragments */
+	struct sctp_assocs *assocs; /* SCTP associations of this host */
 	struct ev_tunnel packet_tunnel; /* that of the packet being delivered */
 	int rc;				/* first error of the emit callback or memory */
 };
@@ -634,31 +636,14 @@ static void on_end(void *user, const struct tcp_conn *tc, enum tcp_end_reason re
 	conn_free(c);
 }
 
-/* RFC 4168: a SIP message is one SCTP user message: a DATA chunk with the B and E flags, or
- * fragments from B to E (sctp_reasm.h). A packet with a whole message that starts like SIP,
- * or with a fragment (the first one starting like SIP), carries SIP. */
-static bool carries_sip(const struct packet_l4 *pkt)
-{
-	struct sctp_chunks chunks = {pkt->payload, pkt->payload_len};
-	struct sctp_data data;
-
-	if (pkt->protocol == IPPROTO_UDP)
-		return looks_like_sip(pkt->payload, pkt->payload_len);
-	if (pkt->protocol != IPPROTO_SCTP)
-		return true;
-	while (sctp_next_data(&chunks, &data))
-		if (!data.begin || looks_like_sip(data.data, data.len))
-			return true;
-	return false;
-}
-
-/* Whether a packet is used (NULL), else the counter of why not. A TCP packet is used when its
- * connection is one on_open() keeps: its opens, closes and stream are read. */
+/* Whether a packet is used (NULL), else the counter of why not. A TCP or SCTP packet is used
+ * when its connection or association is this host's: its opens, closes and messages are
+ * read. */
 static uint64_t *unused_reason(struct source *src, const struct packet_l4 *pkt)
 {
 	struct capture_packet_use *use = &src->stats->use;
 
-	if (!carries_sip(pkt))
+	if (pkt->protocol == IPPROTO_UDP && !looks_like_sip(pkt->payload, pkt->payload_len))
 		return &use->not_sip;
 	if (!port_ok(src, pkt->src_port, pkt->dst_port))
 		return &use->not_in_ports;
@@ -705,11 +690,13 @@ static void on_sctp(void *user, const struct packet_l4 *pkt, uint64_t ts_ns)
 	struct packet_ends ends;
 	struct sctp_data data;
 	const uint8_t *msg;
+	uint64_t assoc;
 	size_t len;
 	int rc;
 
 	if (unused_reason(src, pkt))
 		return;
+	assoc = sctp_assocs_packet(src->assocs, pkt, ts_ns);
 	packet_ends(src, pkt, &ends);
 	/* the association, one direction of it */
 	memcpy(key, pkt->src_addr, 16);
@@ -721,7 +708,8 @@ static void on_sctp(void *user, const struct packet_l4 *pkt, uint64_t ts_ns)
 		if (rc < 0)
 			src->rc = rc;
 		if (rc == 1 && looks_like_sip(msg, len))
-			emit_sip(src, 0, TRANSPORT_SCTP, &ends, (const char *)msg, len, ts_ns);
+			emit_sip(src, assoc ? SCTP_CONN_ID_BASE + assoc : 0, TRANSPORT_SCTP, &ends,
+				 (const char *)msg, len, ts_ns);
 	}
 }
 
@@ -735,6 +723,35 @@ static void tunnel_of(const struct packet_l4 *l4, struct ev_tunnel *tunnel)
 	ip_addr_set(&tunnel->dst, l4->outer.family, l4->outer.dst_addr);
 	tunnel->id_given = l4->outer.id_given;
 	tunnel->id = l4->outer.id;
+}
+
+/* --- SCTP associations --- */
+
+static int assoc_local_side(const struct source *src, const struct sctp_assoc *a)
+{
+	return local_end(src, a->family, a->end[0].addr, a->end[0].port, a->end[1].addr,
+			 a->end[1].port);
+}
+
+static void on_assoc_open(void *user, const struct sctp_assoc *a, uint64_t ts_ns)
+{
+	struct source *src = user;
+	struct event ev;
+
+	(void)ts_ns;
+	src->stats->sctp_assocs++;
+	sctp_assoc_open_event(a, assoc_local_side(src, a), &ev);
+	emit(src, &ev);
+}
+
+static void on_assoc_end(void *user, const struct sctp_assoc *a, enum sctp_end_reason reason,
+			 uint64_t ts_ns)
+{
+	struct source *src = user;
+	struct event ev;
+
+	if (sctp_assoc_end_event(a, assoc_local_side(src, a), reason, ts_ns, &ev))
+		emit(src, &ev);
 }
 
 /* siptrail's own synthetic packets: the plaintext of a TLS connection, one message each. */
@@ -857,14 +874,21 @@ int capture_source_read_files(const char *const *paths, size_t n_paths,
 		return -EINVAL;
 	}
 	const struct capture_replay_config config = {.decode = {run->options->vxlan_port}};
+	static const struct sctp_assoc_ops assoc_ops = {on_assoc_open, on_assoc_end};
 	src.sctp = sctp_reasm_new();
-	if (!src.sctp) {
+	src.assocs = sctp_assocs_new(&assoc_ops, &src);
+	if (!src.sctp || !src.assocs) {
+		sctp_reasm_free(src.sctp);
+		sctp_assocs_free(src.assocs);
 		tls_trust_free(src.trust);
 		snprintf(err->message, sizeof(err->message), "%s: out of memory",
 			 n_paths ? paths[0] : "capture");
 		return -ENOMEM;
 	}
 	rc = capture_replay_files(paths, n_paths, &ops, &src, &config, &stats->replay, spans, err);
+	sctp_assocs_finish(src.assocs, stats->replay.last_ts_ns);
+	stats->sctp_assocs_dropped = sctp_assocs_dropped(src.assocs);
+	sctp_assocs_free(src.assocs);
 	sctp_reasm_free(src.sctp);
 	tls_trust_free(src.trust);
 	tdestroy(src.tuples, free);
