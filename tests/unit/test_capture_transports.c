@@ -19,6 +19,7 @@
 #include "frame_build.h"
 #include "pcapng_write.h"
 #include "sctp_assoc_events.h"
+#include "siptrail_cmd.h"
 
 #define UDP_CAPTURE "../shared/corpus/sip-captures/wireshark.pcap"
 #define MS	    1000000ull
@@ -225,7 +226,6 @@ static void test_sctp_associations(void **state)
 		const struct event *ev = &got.events[i];
 		const struct endpoint *remote =
 		    ev->kind == EV_SIP ? &ev->sip.remote : &ev->conn_ev.remote;
-		print_message("event %zu\n", i);
 		assert_int_equal(ev->kind, want[i].kind);
 		assert_int_equal(ev->ts_ns, want[i].ts_ns);
 		assert_int_equal(ev->conn, SCTP_CONN_ID_BASE + want[i].conn);
@@ -251,6 +251,53 @@ static void test_sctp_associations(void **state)
 	assert_int_equal(got.input.capture.sctp_assocs, 5);
 	assert_int_equal(got.input.capture.use.used, got.input.capture.replay.packets);
 	event_list_free(&got);
+	unlink(path);
+}
+
+#define CALL_MSG(start, cseq, to_tag)                                                              \
+	start "\r\nVia: SIP/2.0/SCTP 10.0.0.1;branch=z9hG4bK-call\r\n"                             \
+	      "From: <sip:alice@10.0.0.1>;tag=a1\r\nTo: <sip:bob@10.0.0.2>" to_tag "\r\n"          \
+	      "Call-ID: sctp-call@10.0.0.1\r\nCSeq: " cseq "\r\n"                                  \
+	      "Contact: <sip:alice@10.0.0.1;transport=sctp>\r\nMax-Forwards: 70\r\n"               \
+	      "Content-Length: 0\r\n\r\n"
+
+/* The rules see the association a call rode on: the peer set the call up on its association
+ * and shut it down after 120 s idle; this host's new association to it, the one a BYE would
+ * need, is refused. explain names the idle close, by whom, and the failed reverse one. */
+static void test_sctp_call_explained(void **state)
+{
+	(void)state;
+	const char *l = "10.0.0.2", *p = "10.0.0.1";
+	const uint64_t t0 = 1750000000000000000ull, s = 1000 * MS;
+	static char out[65536];
+	struct pcapng_writer *w;
+	char path[64], args[128];
+
+	w = open_capture(path);
+	put_sctp(w, t0, p, 5060, l, 5060, 1, NULL);
+	put_sctp(w, t0 + 1 * MS, l, 5060, p, 5060, 2, NULL);
+	put_sctp(w, t0 + 2 * MS, p, 5060, l, 5060, 10, NULL);
+	put_sctp(w, t0 + 3 * MS, l, 5060, p, 5060, 11, NULL);
+	put_sctp(w, t0 + 10 * MS, p, 5060, l, 5060, 0,
+		 CALL_MSG("INVITE sip:bob@10.0.0.2 SIP/2.0", "1 INVITE", ""));
+	put_sctp(w, t0 + 20 * MS, l, 5060, p, 5060, 0,
+		 CALL_MSG("SIP/2.0 200 OK", "1 INVITE", ";tag=b2"));
+	put_sctp(w, t0 + 30 * MS, p, 5060, l, 5060, 0,
+		 CALL_MSG("ACK sip:bob@10.0.0.2 SIP/2.0", "1 ACK", ";tag=b2"));
+	put_sctp(w, t0 + 120 * s, p, 5060, l, 5060, 7, NULL);
+	put_sctp(w, t0 + 120 * s + MS, l, 5060, p, 5060, 8, NULL);
+	put_sctp(w, t0 + 120 * s + 2 * MS, p, 5060, l, 5060, 14, NULL);
+	put_sctp(w, t0 + 130 * s, l, 5080, p, 5060, 1, NULL);
+	put_sctp(w, t0 + 130 * s + MS, p, 5060, l, 5080, 6, NULL);
+	assert_int_equal(pcapng_writer_close(w), 0);
+
+	snprintf(args, sizeof(args), "explain --host %s %s", l, path);
+	assert_int_equal(siptrail_cmd(args, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "RISK_IDLE_TIMEOUT"));
+	assert_non_null(strstr(out, " conn 1099511627777 closed by the peer after 120.0 s idle\n"));
+	assert_non_null(strstr(out, "call set up on conn 1099511627777 opened by the peer"));
+	assert_non_null(strstr(out, "1 reverse connection(s) failed before carrying SIP, the last "
+				    "conn 1099511627778\n"));
 	unlink(path);
 }
 
@@ -426,6 +473,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_sctp),
 	    cmocka_unit_test(test_sctp_associations),
+	    cmocka_unit_test(test_sctp_call_explained),
 	    cmocka_unit_test(test_websocket),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
