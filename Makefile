@@ -119,6 +119,13 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(DECODER_SRCS)
 	$(CLANG) -std=gnu11 -g -O1 -D_GNU_SOURCE -Idecoders -fsanitize=fuzzer,address,undefined \
 		$^ -lssl -lcrypto -lpcap -lz -lzstd -o $@
 
+# The journal reader's target also needs the layers it reads into (model, journal) and jansson.
+JOURNAL_FUZZ_SRCS := $(sort $(wildcard userspace/model/*.c userspace/journal/*.c))
+$(BUILD)/fuzz/fuzz_journal: tests/fuzz/fuzz_journal.c $(DECODER_SRCS) $(JOURNAL_FUZZ_SRCS)
+	@mkdir -p $(@D)
+	$(CLANG) -std=gnu11 -g -O1 -D_GNU_SOURCE -Idecoders -Iuserspace/model -Iuserspace/journal \
+		-fsanitize=fuzzer,address,undefined $^ -lssl -lcrypto -lpcap -lz -lzstd -ljansson -o $@
+
 fuzz: deps $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do \
 		mkdir -p $(BUILD)/fuzz/corpus-$$(basename $$f); \

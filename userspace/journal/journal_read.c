@@ -556,6 +556,9 @@ int journal_parse_json(json_t *obj, struct event *ev, char *err, size_t err_len)
 		rc = get_u64(obj, "conn", parsers[i].needs_conn, &ev->conn, &fe);
 		if (!rc)
 			rc = parsers[i].parse(obj, ev, &fe);
+		/* 0 is no connection: only the libssl probe writes it (a socket it did not find) */
+		if (!rc && parsers[i].needs_conn && !event_has_conn(ev))
+			rc = fail(&fe, "conn", "0 is no connection");
 		goto out;
 	}
 	snprintf(err, err_len, "field 'event': unknown event '%s'", name);
