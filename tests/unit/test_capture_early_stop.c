@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "capture_events.h"
 #include "capture_source.h"
 #include "frame_build.h"
 #include "pcapng_write.h"
@@ -62,14 +63,8 @@ static void write_conn(struct pcapng_writer *w, uint16_t port, const char *first
 static void write_capture(char *path)
 {
 	const uint64_t t0 = 1750000000000000000ull;
-	struct pcapng_writer *w;
-	int fd;
+	struct pcapng_writer *w = capture_temp_open(path, "early-stop", DLT_EN10MB);
 
-	snprintf(path, 64, "/tmp/siptrail-early-stop-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	assert_int_equal(pcapng_writer_open(&w, path, DLT_EN10MB, 262144), 0);
 	write_conn(w, 5060, sip_head, strlen(sip_head), NULL, NULL, 0, t0);
 	write_conn(w, 5062, ws_upgrade, strlen(ws_upgrade), ws_switching, ws_part,
 		   sizeof(ws_part) - 1, t0 + 100 * MS);

@@ -28,15 +28,7 @@ static uint8_t frame[FRAME_MAX], l4[FRAME_MAX], ip[FRAME_MAX];
 
 static struct pcapng_writer *open_capture(char *path)
 {
-	struct pcapng_writer *w;
-	int fd;
-
-	snprintf(path, 64, "/tmp/siptrail-transport-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	assert_int_equal(pcapng_writer_open(&w, path, DLT_EN10MB, 262144), 0);
-	return w;
+	return capture_temp_open(path, "transport", DLT_EN10MB);
 }
 
 static void put(struct pcapng_writer *w, uint64_t ts_ns, size_t len)

@@ -107,6 +107,18 @@ static void write_pcap(const char *path, const unsigned *order, size_t n, bool v
 	pcap_close(dead);
 }
 
+/* L is the whole message, received, rebuilt from its three fragments. */
+static void assert_message_received(const struct event_list *l)
+{
+	assert_int_equal(l->input.capture.replay.fragments, 3);
+	assert_int_equal(l->input.capture.replay.reassembled, 1);
+	assert_int_equal(l->count, 1);
+	assert_int_equal(l->events[0].kind, EV_SIP);
+	assert_int_equal(l->events[0].sip.dir, DIR_IN);
+	assert_int_equal(l->events[0].sip.raw_len, MSG_LEN);
+	assert_string_equal(l->events[0].sip.raw, sip_text);
+}
+
 static void test_reassembled_from_pcap(void **state)
 {
 	(void)state;
@@ -122,13 +134,7 @@ static void test_reassembled_from_pcap(void **state)
 		options.hosts[0] = v6 ? "2001:db8::2" : "192.0.2.10";
 		write_pcap(path, out_of_order, 3, v6);
 		assert_int_equal(event_load("test", path, &options, &l), 0);
-		assert_int_equal(l.input.capture.replay.fragments, 3);
-		assert_int_equal(l.input.capture.replay.reassembled, 1);
-		assert_int_equal(l.count, 1);
-		assert_int_equal(l.events[0].kind, EV_SIP);
-		assert_int_equal(l.events[0].sip.dir, DIR_IN);
-		assert_int_equal(l.events[0].sip.raw_len, MSG_LEN);
-		assert_string_equal(l.events[0].sip.raw, sip_text);
+		assert_message_received(&l);
 		event_list_free(&l);
 	}
 	/* a fragment missing: nothing is guessed */
@@ -164,13 +170,8 @@ static void test_vxlan_port_after_reassembly(void **state)
 
 	options.vxlan_port = 8472;
 	assert_int_equal(event_load("test", path, &options, &l), 0);
-	assert_int_equal(l.input.capture.replay.fragments, 3);
-	assert_int_equal(l.input.capture.replay.reassembled, 1);
-	assert_int_equal(l.count, 1);
-	assert_int_equal(l.events[0].kind, EV_SIP);
-	assert_int_equal(l.events[0].sip.dir, DIR_IN);
+	assert_message_received(&l);
 	assert_string_equal(ip_addr_text(&l.events[0].sip.remote.addr).text, "203.0.113.5");
-	assert_string_equal(l.events[0].sip.raw, sip_text);
 	event_list_free(&l);
 
 	options.vxlan_port = 0; /* 8472 is not VXLAN's own port: a datagram without SIP */
