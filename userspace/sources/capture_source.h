@@ -39,9 +39,9 @@ typedef void (*capture_progress_fn)(void *ctx, uint64_t file_offset);
 /* What became of the TCP and UDP packets read (the others are counted in replay): each one is
  * used or skipped for exactly one reason. */
 struct capture_packet_use {
-	uint64_t used;	       /* a UDP or SCTP SIP message, or a packet of a TCP connection of
-				  this host */
-	uint64_t not_sip;      /* a UDP datagram or SCTP packet without a SIP message */
+	uint64_t used;	       /* a UDP SIP message, or a packet of a TCP connection or SCTP
+				  association of this host */
+	uint64_t not_sip;      /* a UDP datagram without a SIP message */
 	uint64_t not_in_ports; /* outside --ports */
 	uint64_t not_local;    /* neither end is this host */
 };
