@@ -34,6 +34,7 @@ enum packet_encap {
 	PACKET_ENCAP_ERSPAN2,
 	PACKET_ENCAP_ERSPAN3,
 	PACKET_ENCAP_VXLAN, /* RFC 7348 */
+	PACKET_ENCAP_GTPU,  /* GTP-U, 3GPP TS 29.281: a mobile core's user plane */
 	PACKET_ENCAP_COUNT
 };
 
@@ -63,7 +64,7 @@ struct packet_l4 {
 		uint8_t family;
 		uint8_t src_addr[16], dst_addr[16];
 		bool id_given;
-		uint32_t id; /* VXLAN's VNI, ERSPAN's session ID, else GRE's key */
+		uint32_t id; /* VXLAN's VNI, GTP-U's TEID, ERSPAN's session ID, else GRE's key */
 	} outer;
 	/* PACKET_FRAGMENT only: this piece of an IP datagram (RFC 791 §3.1, RFC 8200 §4.5), for
 	 * ip_defrag.h; addresses and family are set too */

@@ -158,3 +158,32 @@ enum packet_status tunnel_open_vxlan(const uint8_t *p, size_t len, struct tunnel
 	set_id(inner, be32(p + 4) >> 8);
 	return fill(inner, PACKET_ENCAP_VXLAN, TUNNEL_INNER_ETHERNET, p + 8, len - 8);
 }
+
+/* 3GPP TS 29.281 §5.1: version 1 and PT 1 in the flags, message type 255 (G-PDU), a length,
+ * the TEID; 4 more bytes (sequence number, N-PDU number, next extension header type) when
+ * any of the E, S and PN flags is set, then with E the extension headers (§5.2: a length in
+ * 4-byte units first, the next type last), e.g. 5G's PDU session container. */
+enum packet_status tunnel_open_gtpu(const uint8_t *p, size_t len, struct tunnel_inner *inner)
+{
+	size_t header = 8;
+
+	if (len < 8 || (p[0] & 0xf0) != 0x30 || p[1] != 255)
+		return PACKET_NOT_TCP_UDP;
+	if (p[0] & 0x07) {
+		uint8_t next = len >= 12 ? p[11] : 0;
+		header = 12;
+		while ((p[0] & 0x04) && next && header < len) {
+			size_t ext = (size_t)p[header] * 4;
+			if (!ext)
+				return PACKET_MALFORMED;
+			if (header + ext > len)
+				break;
+			next = p[header + ext - 1];
+			header += ext;
+		}
+		if (header > len || ((p[0] & 0x04) && next))
+			return PACKET_TRUNCATED;
+	}
+	set_id(inner, be32(p + 4));
+	return fill(inner, PACKET_ENCAP_GTPU, TUNNEL_INNER_IP, p + header, len - header);
+}

@@ -1,4 +1,4 @@
-/* libFuzzer target for frame decoding (tunnels included: VXLAN on 4789 and on 8472), SCTP
+/* libFuzzer target for frame decoding (tunnels included: VXLAN on 4789 and on 8472, GTP-U), SCTP
  * chunks, their reassembly and associations, and TCP reassembly: the input is a series of frames,
  * each [link type selector][length][bytes], fed through packet_decode and one reassembler with a
  * small buffer limit so forced gaps, reordering and connection recycling are all reached. */

@@ -349,6 +349,19 @@ size_t frame_encap(enum frame_encap kind, const uint8_t *eth, size_t len, uint8_
 		n = outer_ipv4(tmp2, 47, tmp, n);
 		n = frame_encap(FRAME_VLAN, tmp2, n, out, linktype);
 		break;
+	case FRAME_GTPU: /* 3GPP TS 29.281 §5.1 with E set; §5.2.2.7 PDU session container */
+		memset(tmp2, 0, 16);
+		tmp2[0] = 0x34; /* version 1, PT, E */
+		tmp2[1] = 255;	/* G-PDU */
+		put16(tmp2 + 2, (uint16_t)(8 + ip_len));
+		put32(tmp2 + 4, 0x1234abcd);
+		tmp2[11] = 0x85; /* next: PDU session container */
+		tmp2[12] = 1;	 /* 4 bytes: length, 2 bytes of content, next type 0 */
+		tmp2[14] = 9;	 /* QFI */
+		memcpy(tmp2 + 16, ip, ip_len);
+		n = frame_udp(tmp, 2152, 2152, tmp2, 16 + ip_len);
+		n = outer_ipv4(out, 17, tmp, n);
+		break;
 	case FRAME_ENCAP_COUNT:
 		abort();
 	}

@@ -66,6 +66,8 @@ enum frame_encap {
 	FRAME_VXLAN,	    /* UDP to 4789 */
 	FRAME_VXLAN_8472,   /* UDP to 8472 (Linux's default port) */
 	FRAME_VXLAN_IN_GRE, /* VXLAN inside GRE inside 802.1Q: nested tunnels */
+	FRAME_GTPU,	    /* GTP-U G-PDU to UDP 2152, TEID 0x1234abcd, with 5G's PDU session
+			       container extension header */
 	FRAME_ENCAP_COUNT
 };
 

@@ -29,15 +29,15 @@ static const enum packet_encap outermost[FRAME_ENCAP_COUNT] = {
     [FRAME_GRE_ETHERNET] = PACKET_ENCAP_GRE, [FRAME_ERSPAN1] = PACKET_ENCAP_ERSPAN1,
     [FRAME_ERSPAN2] = PACKET_ENCAP_ERSPAN2,  [FRAME_ERSPAN3] = PACKET_ENCAP_ERSPAN3,
     [FRAME_VXLAN] = PACKET_ENCAP_VXLAN,	     [FRAME_VXLAN_8472] = PACKET_ENCAP_VXLAN,
-    [FRAME_VXLAN_IN_GRE] = PACKET_ENCAP_GRE,
+    [FRAME_VXLAN_IN_GRE] = PACKET_ENCAP_GRE, [FRAME_GTPU] = PACKET_ENCAP_GTPU,
 };
 
 /* The id each encapsulation's outermost tunnel carries (frame_build.c); 0: none. */
 static const uint32_t outer_id[FRAME_ENCAP_COUNT] = {
-    [FRAME_GRE_ETHERNET] = 7,			  /* GRE key */
-    [FRAME_ERSPAN2] = 5,			  /* session ID */
-    [FRAME_ERSPAN3] = 5,      [FRAME_VXLAN] = 42, /* VNI */
-    [FRAME_VXLAN_8472] = 42,
+    [FRAME_GRE_ETHERNET] = 7,				 /* GRE key */
+    [FRAME_ERSPAN2] = 5,				 /* session ID */
+    [FRAME_ERSPAN3] = 5,      [FRAME_VXLAN] = 42,	 /* VNI */
+    [FRAME_VXLAN_8472] = 42,  [FRAME_GTPU] = 0x1234abcd, /* TEID */
 };
 
 /* Every SIP event says which tunnel it came through: kind, frame_build.c's outer addresses
@@ -182,13 +182,36 @@ static void test_vxlan_port_option(void **state)
 	unlink(path);
 }
 
+/* GTP-U that is no whole G-PDU is a plain datagram to 2152: an echo request, and a G-PDU
+ * whose extension header runs past the datagram. */
+static void test_gtpu_not_gpdu(void **state)
+{
+	(void)state;
+	static const uint8_t echo[] = {0x32, 1, 0, 4, 0, 0, 0, 0, 0, 1, 0, 0};
+	static const uint8_t cut[] = {0x34, 255, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0x85, 2, 0, 0, 0};
+	const struct {
+		const uint8_t *gtp;
+		size_t len;
+	} cases[] = {{echo, sizeof(echo)}, {cut, sizeof(cut)}};
+	static uint8_t frame[FRAME_MAX];
+	struct packet_l4 l4;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = frame_eth_udp4(frame, "198.51.100.1", 2152, "198.51.100.2", 2152,
+					  cases[i].gtp, cases[i].len);
+		assert_int_equal(packet_decode(1 /* DLT_EN10MB */, frame, n, NULL, &l4), PACKET_OK);
+		assert_int_equal(l4.outer.depth, 0);
+		assert_int_equal(l4.dst_port, 2152);
+		assert_int_equal(l4.payload_len, cases[i].len);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_udp_ipv4),
-	    cmocka_unit_test(test_udp_ipv6),
-	    cmocka_unit_test(test_tcp),
-	    cmocka_unit_test(test_vxlan_port_option),
+	    cmocka_unit_test(test_udp_ipv4),	  cmocka_unit_test(test_udp_ipv6),
+	    cmocka_unit_test(test_tcp),		  cmocka_unit_test(test_vxlan_port_option),
+	    cmocka_unit_test(test_gtpu_not_gpdu),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

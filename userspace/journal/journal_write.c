@@ -249,7 +249,7 @@ const char *const tunnel_kind_names[PACKET_ENCAP_COUNT + 1] = {
     [PACKET_ENCAP_IP6IP] = "ip6ip",	[PACKET_ENCAP_GRE] = "gre",
     [PACKET_ENCAP_ERSPAN1] = "erspan1", [PACKET_ENCAP_ERSPAN2] = "erspan2",
     [PACKET_ENCAP_ERSPAN3] = "erspan3", [PACKET_ENCAP_VXLAN] = "vxlan",
-    [PACKET_ENCAP_COUNT] = NULL,
+    [PACKET_ENCAP_GTPU] = "gtpu",	[PACKET_ENCAP_COUNT] = NULL,
 };
 
 static json_t *tunnel_object(const struct ev_tunnel *t)

@@ -180,7 +180,7 @@ struct ev_tunnel {
 	uint8_t encap; /* enum packet_encap (decoders/packet_decode.h); 0: no tunnel */
 	struct ip_addr src, dst;
 	bool id_given;
-	uint32_t id; /* VXLAN's VNI, ERSPAN's session ID, else GRE's key */
+	uint32_t id; /* VXLAN's VNI, GTP-U's TEID, ERSPAN's session ID, else GRE's key */
 };
 
 struct ev_sip {
