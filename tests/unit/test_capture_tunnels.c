@@ -40,15 +40,17 @@ static const uint32_t outer_id[FRAME_ENCAP_COUNT] = {
     [FRAME_VXLAN_8472] = 42,  [FRAME_GTPU] = 0x1234abcd, /* TEID */
 };
 
-/* Every SIP event says which tunnel it came through: kind, frame_build.c's outer addresses
- * and id. */
+/* Every SIP and connection event says which tunnel it came through: kind, frame_build.c's
+ * outer addresses and id. */
 static void assert_tunnel(const struct event_list *l, enum frame_encap kind)
 {
 	bool over_v6 = kind == FRAME_IPIP_OVER_V6;
 
 	for (size_t i = 0; i < l->count; i++) {
-		const struct ev_tunnel *t = &l->events[i].sip.tunnel;
-		if (l->events[i].kind != EV_SIP)
+		const struct event *ev = &l->events[i];
+		const struct ev_tunnel *t =
+		    ev->kind == EV_SIP ? &ev->sip.tunnel : &ev->conn_ev.tunnel;
+		if (ev->kind != EV_SIP && ev->kind != EV_CONN_OPEN && ev->kind != EV_CONN_END)
 			continue;
 		assert_int_equal(t->encap, outermost[kind]);
 		if (!outermost[kind])

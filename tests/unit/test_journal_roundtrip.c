@@ -161,6 +161,17 @@ static void test_conn_events(void **state)
 		ev.conn_ev.rst_sent = kernel;
 		assert_round_trip(&ev);
 	}
+	/* a capture's connection through a tunnel */
+	for (enum event_kind kind = EV_CONN_OPEN; kind <= EV_CONN_END; kind++) {
+		conn_fields(&ev, kind, false);
+		ev.conn_ev.how = kind == EV_CONN_OPEN ? CLOSE_UNKNOWN : CLOSE_FIN;
+		ev.conn_ev.tunnel.encap = PACKET_ENCAP_ERSPAN3;
+		ip_addr_parse(&ev.conn_ev.tunnel.src, "198.51.100.1");
+		ip_addr_parse(&ev.conn_ev.tunnel.dst, "198.51.100.2");
+		ev.conn_ev.tunnel.id_given = true;
+		ev.conn_ev.tunnel.id = 1023;
+		assert_round_trip(&ev);
+	}
 	/* a connection older than the trace: no direction, nothing known of its open */
 	conn_fields(&ev, EV_CONN_END, true);
 	ev.conn_ev.direction = DIR_UNKNOWN;

@@ -157,6 +157,7 @@ static void conn_event_base(struct event *ev, enum event_kind kind, const struct
 	ev->conn_ev.remote = c->remote;
 	ev->conn_ev.direction = c->local_side == TCP_SIDE_CLIENT ? DIR_OUT : DIR_IN;
 	ev->conn_ev.tls_client = c->local_side == TCP_SIDE_CLIENT;
+	ev->conn_ev.tunnel = c->tunnel;
 	(void)tc;
 }
 
