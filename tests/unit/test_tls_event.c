@@ -202,6 +202,47 @@ static void test_failure_after_handshake_json(void **state)
 	json_decref(obj);
 }
 
+/* TLS 1.3 traffic secrets by their zero tail (32 or 48 bytes), else the TLS 1.2 master key;
+ * nothing without a client random. */
+static void test_secrets_by_version(void **state)
+{
+	struct ssl_secrets_event raw = {.head.type = SSL_EVENT_SECRETS,
+					.read = SSL_SECRETS_RANDOM | SSL_SECRETS_MASTER_KEY |
+						SSL_SECRETS_APP};
+	struct tls_event ev;
+
+	(void)state;
+	memset(raw.client_random, 0xcc, sizeof(raw.client_random));
+	memset(raw.client_app, 0x11, 32);
+	memset(raw.server_app, 0x22, 32);
+	memset(raw.master_key, 0x33, sizeof(raw.master_key)); /* TLS 1.3: a resumption secret */
+	assert_int_equal(tls_event_from_raw(&raw, sizeof(raw), 0, &ev), 0);
+	assert_int_equal(ev.kind, TLS_EVENT_SECRETS);
+	assert_int_equal(ev.secrets.count, 2);
+	assert_int_equal(ev.secrets.secrets[0].label, TLS_SECRET_CLIENT_TRAFFIC_0);
+	assert_int_equal(ev.secrets.secrets[0].len, 32);
+	assert_int_equal(ev.secrets.secrets[1].label, TLS_SECRET_SERVER_TRAFFIC_0);
+	assert_int_equal(ev.secrets.secrets[1].bytes[31], 0x22);
+	assert_int_equal(ev.secrets.client_random[0], 0xcc);
+
+	memset(raw.client_app, 0x11, 48);
+	memset(raw.server_app, 0x22, 48);
+	assert_int_equal(tls_event_from_raw(&raw, sizeof(raw), 0, &ev), 0);
+	assert_int_equal(ev.secrets.secrets[0].len, 48);
+
+	memset(raw.client_app, 0, sizeof(raw.client_app));
+	memset(raw.server_app, 0, sizeof(raw.server_app));
+	assert_int_equal(tls_event_from_raw(&raw, sizeof(raw), 0, &ev), 0);
+	assert_int_equal(ev.secrets.count, 1);
+	assert_int_equal(ev.secrets.secrets[0].label, TLS_SECRET_CLIENT_RANDOM);
+	assert_int_equal(ev.secrets.secrets[0].len, SSL_MASTER_KEY_LEN);
+
+	raw.read &= ~SSL_SECRETS_RANDOM;
+	assert_int_equal(tls_event_from_raw(&raw, sizeof(raw), 0, &ev), 0);
+	assert_int_equal(ev.secrets.count, 0);
+	assert_int_equal(tls_event_from_raw(&raw, sizeof(raw) - 1, 0, &ev), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +253,7 @@ int main(void)
 	    cmocka_unit_test(test_sip_json_from_data),
 	    cmocka_unit_test(test_handshake_json_nulls_when_ok),
 	    cmocka_unit_test(test_failure_after_handshake_json),
+	    cmocka_unit_test(test_secrets_by_version),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
