@@ -372,10 +372,21 @@ static void try_libssl(const struct check_args *args, struct live_tracer *tracer
 			   ssl_probe_error(probe));
 	} else {
 		item("ok", "libssl I/O", "SSL objects tied to sockets through %s",
-		     notices->count ? "the socket system calls (read, write, sendto, recvfrom, "
-				      "sendmsg, recvmsg)"
-				    : "the sock_send_length/sock_recv_length tracepoints");
+		     ssl_probe_io_by_syscalls(probe)
+			 ? "the socket system calls (read, write, sendto, recvfrom, "
+			   "sendmsg, recvmsg)"
+			 : "the sock_send_length/sock_recv_length tracepoints");
 	}
+	/* live attaches the per-message probes for connections older than its start */
+	if (ssl_probe_data_probes_attach(probe, why, sizeof(why)) != 0)
+		item("no", "libssl data",
+		     "%s -> SIP inside TLS on connections older than the start "
+		     "is not seen",
+		     why);
+	else if (!ssl_probe_per_message(probe))
+		item("ok", "libssl mode",
+		     "per handshake possible: secrets found in OpenSSL's objects (live "
+		     "--tls-probes handshake)");
 	for (size_t i = 0; i < notices->count; i++)
 		notices_add(&result->without, "%s", notices->lines[i]);
 	ssl_probe_close(probe);

@@ -99,7 +99,8 @@ struct ssl_probe {
 	void *ctx;
 	int64_t realtime_offset_ns;
 	uint64_t bad_records;
-	bool io_hooks; /* the programs that tie SSL objects to sockets are attached */
+	bool io_hooks;	     /* the programs that tie SSL objects to sockets are attached */
+	bool io_by_syscalls; /* the kernel lacks the send/receive tracepoints */
 	bool per_message;
 	bool secrets; /* offsets known: handshakes' secrets are read (SSL_EVENT_SECRETS) */
 	struct ssl_secret_offsets offsets;
@@ -237,6 +238,11 @@ bool ssl_probe_data_probes_on(const struct ssl_probe *probe)
 	return probe->skel->bss->data_probes_on;
 }
 
+bool ssl_probe_io_by_syscalls(const struct ssl_probe *probe)
+{
+	return probe->io_by_syscalls;
+}
+
 bool ssl_probe_per_message(const struct ssl_probe *probe)
 {
 	return probe->per_message;
@@ -289,6 +295,7 @@ static int io_hooks_select(struct ssl_probe *probe, char *err, size_t err_len)
 	}
 	if (tracepoints)
 		return 0;
+	probe->io_by_syscalls = true;
 	if (!tracefs_event_exists("syscalls/sys_enter_sendto")) {
 		snprintf(
 		    err, err_len,

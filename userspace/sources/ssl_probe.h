@@ -79,6 +79,10 @@ const struct notices *ssl_probe_notices(const struct ssl_probe *probe);
  * (sock_send_length,sock_recv_length appear once libssl is first used). */
 const char *ssl_probe_attached(struct ssl_probe *probe);
 
+/* Whether SSL objects are tied to sockets through the socket system calls (kernels without
+ * the sock_send_length/sock_recv_length tracepoints). */
+bool ssl_probe_io_by_syscalls(const struct ssl_probe *probe);
+
 /* Whether every SSL_read/SSL_write is probed for good (per-message mode). */
 bool ssl_probe_per_message(const struct ssl_probe *probe);
 
