@@ -276,6 +276,8 @@ static int peer_run(const struct tls_peer_opts *opts, int report_fd)
 	report.handshake_ok = 1;
 	if (opts->pause_ms)
 		usleep(opts->pause_ms * 1000);
+	if (opts->go_fd > 0 && read(opts->go_fd, &(char){0}, 1) != 1)
+		goto out;
 	if (opts->server && peer_read(&conn, opts->expect_len) != 0)
 		goto out;
 	if (opts->send_len && peer_write(&conn, opts->send, opts->send_len) != 0)

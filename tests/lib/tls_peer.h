@@ -21,6 +21,7 @@ struct tls_peer_opts {
 	 * and verifies a client certificate (mutual TLS). */
 	const char *ca_file;
 	unsigned pause_ms; /* after the handshake, before the exchange */
+	int go_fd;	   /* > 0: then also wait for a byte on this fd (a pipe the test holds) */
 	const void *send;  /* written after the handshake (the server after reading) */
 	size_t send_len;
 	/* Bytes to read after the handshake (the client after writing). A client that expects

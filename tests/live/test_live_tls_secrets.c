@@ -26,7 +26,7 @@
 
 #define PORT	  25121
 #define PORT_TEXT "25121"
-#define WAIT_MS	  20000
+#define WAIT_MS	  10000
 #define MAX_LINES 32
 #define OPTIONS                                                                                    \
 	"OPTIONS sip:probe@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TLS "                                 \
@@ -207,28 +207,27 @@ static void test_failure_reason(void **state)
 static void test_connection_older_than_start(void **state)
 {
 	const char *args[] = {"--ports", PORT_TEXT, "--no-wire", "--tls-probes", "handshake", NULL};
-	/* Both wait: a call already running when the probes attach (a server blocked in
-	 * SSL_read) is not seen. */
+	/* Both wait for siptrail: a call already running when the probes attach (a server
+	 * blocked in SSL_read) is not seen. */
 	struct tls_peer_opts server_opts = {.server = true,
 					    .port = PORT,
-					    .pause_ms = 12000,
 					    .expect_len = sizeof(OPTIONS) - 1,
 					    .send = "k",
 					    .send_len = 1};
-	struct tls_peer_opts client_opts = {.port = PORT,
-					    .pause_ms = 12000, /* siptrail starts meanwhile */
-					    .send = OPTIONS,
-					    .send_len = sizeof(OPTIONS) - 1,
-					    .expect_len = 1};
+	struct tls_peer_opts client_opts = {
+	    .port = PORT, .send = OPTIONS, .send_len = sizeof(OPTIONS) - 1, .expect_len = 1};
 	struct tls_peer_result server_result, client_result;
 	struct tls_peer server, client;
 	struct siptrail_run run;
 	struct ssl_pki pki;
 	json_t *events, *sip;
+	int go[2];
 
 	(void)state;
 	live_env_require();
 	live_netns_enter();
+	assert_int_equal(pipe(go), 0);
+	server_opts.go_fd = client_opts.go_fd = go[0];
 	assert_int_equal(ssl_pki_make(&pki), 0);
 	server_opts.cert_chain = pki.server_chain;
 	server_opts.key = pki.server_key;
@@ -238,6 +237,7 @@ static void test_connection_older_than_start(void **state)
 	usleep(500 * 1000); /* the handshake is over */
 	siptrail_start(&run, NULL, args);
 	assert_true(per_message_probes_linked());
+	assert_int_equal(write(go[1], "gg", 2), 2);
 	assert_int_equal(tls_peer_wait(&client, WAIT_MS, &client_result), 0);
 	assert_int_equal(tls_peer_wait(&server, WAIT_MS, &server_result), 0);
 	ssl_pki_remove(&pki);
@@ -252,6 +252,8 @@ static void test_connection_older_than_start(void **state)
 	assert_int_equal(event_count(events, "sip", "out", PORT), 1); /* the client's write */
 	sip = event_require(events, "sip", "in", PORT);
 	assert_non_null(strstr(event_str(sip, "raw"), "Call-ID: secrets-1"));
+	close(go[0]);
+	close(go[1]);
 	json_decref(events);
 }
 

@@ -96,7 +96,7 @@ static bool io_hooks_wait(struct ssl_probe *probe)
 static void fixture_require(void)
 {
 	static struct port_set ports = {.traced[PORT] = 1};
-	struct ssl_probe_opts opts = {.ports = &ports};
+	struct ssl_probe_opts opts = {.ports = &ports, .per_message = true};
 	char err[512];
 
 	live_env_require();
@@ -456,7 +456,7 @@ static void test_never_mapped_counted(void **state)
 static void test_handshake_before_io_hooks_reported_late(void **state)
 {
 	static struct port_set ports = {.traced[PORT_LATE] = 1};
-	struct ssl_probe_opts opts = {.ports = &ports};
+	struct ssl_probe_opts opts = {.ports = &ports, .per_message = true};
 	struct tls_peer_opts server = {.server = true,
 				       .port = PORT_LATE,
 				       .send = ok_msg,
