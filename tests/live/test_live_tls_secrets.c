@@ -200,6 +200,54 @@ static void test_failure_reason(void **state)
 	json_decref(events);
 }
 
+/* TLS 1.3 with a server that demands a client certificate the client does not have: the
+ * client's handshake returns success, the rejection comes as an alert its next read meets
+ * (RFC 8446 §4.4.2.4). Without the read probes, the alert's error is still tied to it. */
+static void test_late_rejection(void **state)
+{
+	const char *args[] = {"--ports", PORT_TEXT, "--no-wire", "--tls-probes", "handshake", NULL};
+	struct tls_peer_opts server_opts = {.server = true, .port = PORT};
+	struct tls_peer_opts client_opts = {
+	    .port = PORT, .send = OPTIONS, .send_len = sizeof(OPTIONS) - 1, .expect_len = 1};
+	struct tls_peer_result server_result, client_result;
+	json_t *events, *ev;
+	struct siptrail_run run;
+	struct ssl_pki pki;
+	size_t i, client_ok = 0, client_late = 0;
+
+	(void)state;
+	live_env_require();
+	live_netns_enter();
+	assert_int_equal(ssl_pki_make(&pki), 0);
+	server_opts.cert_chain = pki.server_chain;
+	server_opts.key = pki.server_key;
+	server_opts.ca_file = client_opts.ca_file = pki.root;
+	siptrail_start(&run, NULL, args);
+	assert_int_equal(
+	    tls_peer_pair_run(&server_opts, &client_opts, WAIT_MS, &server_result, &client_result),
+	    0);
+	ssl_pki_remove(&pki);
+	assert_int_not_equal(client_result.exit_status, 0);
+	events = siptrail_stop(&run);
+
+	json_array_foreach(events, i, ev)
+	{
+		if (strcmp(event_str(ev, "event"), "tls_handshake") ||
+		    strcmp(event_str(ev, "role"), "client"))
+			continue;
+		if (json_is_true(json_object_get(ev, "ok"))) {
+			client_ok++;
+			continue;
+		}
+		client_late++;
+		assert_true(json_is_true(json_object_get(ev, "after_handshake")));
+		assert_string_equal(event_str(ev, "error"), "tlsv13 alert certificate required");
+	}
+	assert_int_equal(client_ok, 1);
+	assert_int_equal(client_late, 1);
+	json_decref(events);
+}
+
 /* A connection whose handshake ran before siptrail started has no secrets: its plaintext is
  * read per message until it has ended, then those probes are detached. (A memory-BIO server
  * would lose the first message it reads: its process is not known to use libssl until that
@@ -265,6 +313,7 @@ int main(void)
 	    unit_test_with_children(test_tls13_memory_bio),
 	    unit_test_with_children(test_tls12_memory_bio),
 	    unit_test_with_children(test_failure_reason),
+	    unit_test_with_children(test_late_rejection),
 	    unit_test_with_children(test_connection_older_than_start),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
