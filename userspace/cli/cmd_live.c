@@ -786,7 +786,8 @@ int cmd_live(int argc, char **argv)
 		live_notices_print(stderr, ssl_probe_notices(probe));
 	live_notices_print(stderr, &notices);
 	if (probe)
-		fprintf(stderr, "siptrail live: TLS through %s, probed per %s\n",
+		fprintf(stderr,
+			"siptrail live: TLS through %s\nsiptrail live: libssl probed per %s\n",
 			ssl_probe_ssl_lib(probe),
 			ssl_probe_per_message(probe) ? "message" : "handshake");
 	if (probe)
