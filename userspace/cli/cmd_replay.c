@@ -45,7 +45,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: siptrail replay CAPTURE [--json] [--write JOURNAL] [--host IP ...]\n"
-		"                       [--ports LIST] [--ca-file F] [--ca-path D]\n"
+		"                       [--ports LIST] [--ca-file F] [--ca-path D] [--keylog F]\n"
 		"                       [--hep [udp:|tcp:]HOST:PORT [--hep-id N] [--hep-name S]]\n"
 		"  Reads a pcap or pcapng file and turns it into the events live tracing\n"
 		"  writes (connections, TLS handshakes and chains, SIP messages).\n"
@@ -102,7 +102,19 @@ static void print_tunnels(const char *path, const struct capture_replay_stats *r
 	fputc('\n', stderr);
 }
 
-static int print_summary(const char *path, const struct capture_source_stats *s, bool json)
+/* With --keylog: what became of the TLS records (docs/tls-decryption.md). */
+static void print_decryption(const char *path, const struct tls_decrypt_counts *d)
+{
+	fprintf(stderr,
+		"%s: TLS records: %llu decrypted, not decrypted: %llu handshake not seen, %llu no "
+		"secrets, %llu unsupported suite, %llu authentication failed\n",
+		path, (unsigned long long)d->decrypted, (unsigned long long)d->no_handshake,
+		(unsigned long long)d->no_secrets, (unsigned long long)d->unsupported,
+		(unsigned long long)d->auth_failed);
+}
+
+static int print_summary(const char *path, const struct capture_source_stats *s, bool json,
+			 bool decrypting)
 {
 	char use[1024];
 
@@ -118,6 +130,8 @@ static int print_summary(const char *path, const struct capture_source_stats *s,
 		(unsigned long long)s->events, (unsigned long long)s->replay.fragments,
 		(unsigned long long)s->replay.reassembled);
 	print_tunnels(path, &s->replay);
+	if (decrypting)
+		print_decryption(path, &s->tls_decrypt);
 	capture_use_text(path, s, use, sizeof(use));
 	fprintf(stderr, "%s\n", use);
 	return json ? print_use_json(path, s) : 0;
@@ -221,7 +235,8 @@ int cmd_replay(int argc, char **argv)
 		fprintf(stderr, "siptrail replay: %s: %s\n", write_path, strerror(-close_rc));
 		return EXIT_USAGE;
 	}
-	if ((rc == -EIO || !rc) && print_summary(argv[optind], &stats, run.output.json) && !rc)
+	if ((rc == -EIO || !rc) &&
+	    print_summary(argv[optind], &stats, run.output.json, capture.keylog_file) && !rc)
 		run.write_rc = -ENOMEM;
 	if (run.write_rc) {
 		fprintf(stderr, "siptrail replay: writing events: %s\n", strerror(-run.write_rc));

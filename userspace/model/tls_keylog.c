@@ -6,6 +6,10 @@
 
 #include "tls_keylog.h"
 
+_Static_assert(TLS_SECRET_MAX == TLS_CRYPTO_SECRET_MAX,
+	       "one secret size for the table and tls_crypto");
+_Static_assert(TLS_RANDOM_LEN == TLS_HELLO_RANDOM_LEN, "the key log's key is the hello random");
+
 #define KEYLOG_BUCKETS 32768 /* a power of two, twice the capacity */
 #define NO_ENTRY       (-1)
 
@@ -161,6 +165,34 @@ size_t tls_keylog_get(const struct tls_keylog *log, const uint8_t client_random[
 	len = log->entries[at].secret_len[label];
 	memcpy(out, log->entries[at].secret[label], len);
 	return len;
+}
+
+bool tls_keylog_session_secrets(void *log, const uint8_t client_random[TLS_RANDOM_LEN],
+				struct tls_session_secrets *secrets)
+{
+	const struct tls_keylog *keylog = log;
+	int32_t at = entry_find(keylog, client_random);
+	const struct keylog_entry *entry;
+	/* by enum tls_dir: the client's secret, then the server's */
+	static const enum tls_secret_label handshake[2] = {TLS_SECRET_CLIENT_HANDSHAKE_TRAFFIC,
+							   TLS_SECRET_SERVER_HANDSHAKE_TRAFFIC};
+	static const enum tls_secret_label application[2] = {TLS_SECRET_CLIENT_TRAFFIC_0,
+							     TLS_SECRET_SERVER_TRAFFIC_0};
+
+	if (at == NO_ENTRY)
+		return false;
+	entry = &keylog->entries[at];
+	secrets->master_len = entry->secret_len[TLS_SECRET_CLIENT_RANDOM];
+	memcpy(secrets->master, entry->secret[TLS_SECRET_CLIENT_RANDOM], secrets->master_len);
+	for (int i = 0; i < 2; i++) {
+		secrets->handshake_len[i] = entry->secret_len[handshake[i]];
+		memcpy(secrets->handshake[i], entry->secret[handshake[i]],
+		       secrets->handshake_len[i]);
+		secrets->application_len[i] = entry->secret_len[application[i]];
+		memcpy(secrets->application[i], entry->secret[application[i]],
+		       secrets->application_len[i]);
+	}
+	return true;
 }
 
 uint64_t tls_keylog_generation(const struct tls_keylog *log)

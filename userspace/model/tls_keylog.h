@@ -10,8 +10,11 @@
 #ifndef SIPTRAIL_TLS_KEYLOG_H
 #define SIPTRAIL_TLS_KEYLOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "tls_decrypt.h"
 
 #define TLS_RANDOM_LEN	      32
 #define TLS_SECRET_MAX	      48 /* SHA-384 output; the TLS 1.2 master secret is 48 too */
@@ -63,6 +66,11 @@ void tls_keylog_expire(struct tls_keylog *log, uint64_t now_ns);
  * are skipped. Returns 0, or a negative errno with "FILE:LINE: what" (or the open error) in
  * why. */
 int tls_keylog_load(struct tls_keylog *log, const char *path, char *why, size_t why_len);
+
+/* The wire decryption's lookup (tls_secrets_fn; LOG is the struct tls_keylog): every secret
+ * known for CLIENT_RANDOM. */
+bool tls_keylog_session_secrets(void *log, const uint8_t client_random[TLS_RANDOM_LEN],
+				struct tls_session_secrets *secrets);
 
 const struct tls_keylog_stats *tls_keylog_stats(const struct tls_keylog *log);
 

@@ -19,6 +19,7 @@
 #include "sip_framer.h"
 #include "tls_cert_event.h"
 #include "tls_chain.h"
+#include "tls_keylog.h"
 #include "tls_record.h"
 
 #define NS_PER_S 1000000000ull
@@ -37,8 +38,9 @@ struct src_conn {
 	struct endpoint local, remote;
 	enum stream_kind kind;
 	struct tls_conn tls;
-	struct sip_stream sip[2]; /* by enum tcp_side of the sender */
-	struct ws_stream ws[2];	  /* STREAM_WS: the same */
+	struct tls_decrypt *decrypt; /* with a key log: the TLS records' plaintext */
+	struct sip_stream sip[2];    /* by enum tcp_side of the sender (also TLS plaintext) */
+	struct ws_stream ws[2];	     /* STREAM_WS: the same */
 	bool sip_ready;
 	uint64_t data_ts_ns; /* time of the chunk being fed */
 	enum tcp_side feeding;
@@ -68,9 +70,11 @@ struct source {
 	struct capture_source_stats *stats;
 	struct src_conn **conns; /* by tcp_conn id - 1 */
 	size_t conns_cap;
-	void *tuples;		 /* open connections by address pair, for synthetic packets */
-	struct sctp_reasm *sctp; /* SCTP messages in fragments */
-	int rc;			 /* first error of the emit callback or memory */
+	void *tuples;		   /* open connections by address pair, for synthetic packets */
+	struct sctp_reasm *sctp;   /* SCTP messages in fragments */
+	struct tls_keylog *keylog; /* --keylog: TLS records are decrypted; NULL: not */
+	struct tls_decrypt_config decrypt;
+	int rc; /* first error of the emit callback or memory */
 };
 
 static bool port_ok(const struct source *src, uint16_t a, uint16_t b)
@@ -169,12 +173,14 @@ static enum side side_of(const struct src_conn *c, int tcp_side)
 	return tcp_side == c->local_side ? SIDE_LOCAL : SIDE_PEER;
 }
 
+/* DECRYPTED: read from TLS records with the key log's secrets. */
 static void emit_sip(struct source *src, uint64_t conn_id, enum direction dir,
-		     enum transport transport, const struct endpoint *local,
+		     enum transport transport, bool decrypted, const struct endpoint *local,
 		     const struct endpoint *remote, const char *raw, size_t len, uint64_t ts_ns)
 {
 	struct event ev = {.kind = EV_SIP, .ts_ns = ts_ns, .conn = conn_id};
 
+	ev.sip.decrypted = decrypted;
 	ev.sip.dir = dir;
 	ev.sip.transport = transport;
 	ev.sip.local = *local;
@@ -328,6 +334,8 @@ static void on_tls_event(void *user, const struct tls_record_event *tev)
 {
 	struct src_conn *c = user;
 
+	if (c->decrypt)
+		tls_decrypt_event(c->decrypt, tev);
 	switch (tev->type) {
 	case TLS_EV_CLIENT_HELLO:
 		if (!c->hello_ts_ns)
@@ -368,8 +376,20 @@ static void on_sip_frame(const struct sip_frame *frame, void *ctx)
 
 	if (frame->kind != SIP_FRAME_MESSAGE || !frame->data)
 		return;
-	emit_sip(c->src, c->id, (int)c->feeding == c->local_side ? DIR_OUT : DIR_IN, TRANSPORT_TCP,
+	emit_sip(c->src, c->id, (int)c->feeding == c->local_side ? DIR_OUT : DIR_IN,
+		 c->kind == STREAM_TLS ? TRANSPORT_TLS : TRANSPORT_TCP, c->kind == STREAM_TLS,
 		 &c->local, &c->remote, frame->data, frame->len, c->data_ts_ns);
+}
+
+/* Decrypted application data: SIP framed as on a plaintext connection (RFC 3261 §18.3). */
+static void on_tls_plaintext(void *user, enum tls_dir from, const uint8_t *data, size_t len,
+			     uint64_t ts_ns)
+{
+	struct src_conn *c = user;
+
+	c->feeding = from == TLS_FROM_CLIENT ? TCP_SIDE_CLIENT : TCP_SIDE_SERVER;
+	c->data_ts_ns = ts_ns;
+	sip_stream_push(&c->sip[c->feeding], data, len, on_sip_frame, c);
 }
 
 /* RFC 3261 §7.1/§7.2: a request line ends in SIP-Version, a status line starts with it. */
@@ -406,7 +426,7 @@ static void on_ws_message(const uint8_t *data, size_t len, void *ctx)
 	if (!looks_like_sip(data, len))
 		return;
 	emit_sip(c->src, c->id, (int)c->feeding == c->local_side ? DIR_OUT : DIR_IN, TRANSPORT_WS,
-		 &c->local, &c->remote, (const char *)data, len, c->data_ts_ns);
+		 false, &c->local, &c->remote, (const char *)data, len, c->data_ts_ns);
 }
 
 /* --- TCP callbacks --- */
@@ -490,7 +510,13 @@ static void on_data(void *user, const struct tcp_conn *tc, enum tcp_side from, c
 			c->kind = STREAM_WS;
 			c->ws[0].upgraded = c->ws[1].upgraded = true;
 		}
-		if (c->kind == STREAM_SIP) {
+		if (c->kind == STREAM_TLS && src->keylog &&
+		    !(c->decrypt = tls_decrypt_new(&src->decrypt, c))) {
+			src->rc = -ENOMEM;
+			c->kind = STREAM_OTHER;
+			return;
+		}
+		if (c->kind == STREAM_SIP || c->decrypt) {
 			if (sip_stream_init(&c->sip[0], 0) || sip_stream_init(&c->sip[1], 0)) {
 				sip_stream_free(&c->sip[0]);
 				src->rc = -ENOMEM;
@@ -573,6 +599,8 @@ static void on_end(void *user, const struct tcp_conn *tc, enum tcp_end_reason re
 
 	if (!c)
 		return;
+	tls_decrypt_end(c->decrypt); /* what it still held is counted */
+	c->decrypt = NULL;
 	if (c->sip_ready) {
 		for (int side = 0; side < 2; side++) {
 			c->feeding = (enum tcp_side)side;
@@ -672,7 +700,7 @@ static void on_udp(void *user, const struct packet_l4 *pkt, uint64_t ts_ns)
 	if (unused_reason(src, pkt))
 		return;
 	packet_ends(src, pkt, &ends);
-	emit_sip(src, 0, ends.dir, TRANSPORT_UDP, &ends.local, &ends.remote,
+	emit_sip(src, 0, ends.dir, TRANSPORT_UDP, false, &ends.local, &ends.remote,
 		 (const char *)pkt->payload, pkt->payload_len, ts_ns);
 }
 
@@ -703,7 +731,7 @@ static void on_sctp(void *user, const struct packet_l4 *pkt, uint64_t ts_ns)
 		if (rc < 0)
 			src->rc = rc;
 		if (rc == 1 && looks_like_sip(msg, len))
-			emit_sip(src, 0, ends.dir, TRANSPORT_SCTP, &ends.local, &ends.remote,
+			emit_sip(src, 0, ends.dir, TRANSPORT_SCTP, false, &ends.local, &ends.remote,
 				 (const char *)msg, len, ts_ns);
 	}
 }
@@ -733,7 +761,7 @@ static bool on_packet(void *user, const struct capture_packet *pkt, const struct
 		conn_id = (*found)->conn->id;
 	packet_ends(src, l4, &ends);
 	src->stats->synthetic_sip++;
-	emit_sip(src, conn_id, ends.dir, TRANSPORT_TLS, &ends.local, &ends.remote,
+	emit_sip(src, conn_id, ends.dir, TRANSPORT_TLS, false, &ends.local, &ends.remote,
 		 (const char *)l4->payload, l4->payload_len, pkt->ts_ns);
 	return true;
 }
@@ -800,6 +828,27 @@ static int set_local(struct source *src, const char *const *paths, size_t n_path
 	return 0;
 }
 
+/* --keylog: the secrets TLS records are decrypted with. Returns 0 or -EINVAL (err says). */
+static int load_keylog(struct source *src, const char *path, struct capture_error *err)
+{
+	char why[sizeof(err->message) - 16];
+
+	src->keylog = tls_keylog_new();
+	if (!src->keylog) {
+		snprintf(err->message, sizeof(err->message), "key log: out of memory");
+		return -EINVAL;
+	}
+	if (tls_keylog_load(src->keylog, path, why, sizeof(why))) {
+		snprintf(err->message, sizeof(err->message), "key log: %s", why);
+		tls_keylog_free(src->keylog);
+		src->keylog = NULL;
+		return -EINVAL;
+	}
+	src->decrypt = (struct tls_decrypt_config){tls_keylog_session_secrets, src->keylog,
+						   on_tls_plaintext, &src->stats->tls_decrypt};
+	return 0;
+}
+
 int capture_source_read_files(const char *const *paths, size_t n_paths,
 			      const struct capture_source_run *run,
 			      struct capture_source_stats *stats, struct capture_file_span *spans,
@@ -826,9 +875,14 @@ int capture_source_read_files(const char *const *paths, size_t n_paths,
 		snprintf(err->message, sizeof(err->message), "trust store: %s", trust_err);
 		return -EINVAL;
 	}
+	if (run->options->keylog_file && load_keylog(&src, run->options->keylog_file, err)) {
+		tls_trust_free(src.trust);
+		return -EINVAL;
+	}
 	const struct capture_replay_config config = {.decode = {run->options->vxlan_port}};
 	src.sctp = sctp_reasm_new();
 	if (!src.sctp) {
+		tls_keylog_free(src.keylog);
 		tls_trust_free(src.trust);
 		snprintf(err->message, sizeof(err->message), "%s: out of memory",
 			 n_paths ? paths[0] : "capture");
@@ -837,10 +891,13 @@ int capture_source_read_files(const char *const *paths, size_t n_paths,
 	rc = capture_replay_files(paths, n_paths, &ops, &src, &config, &stats->replay, spans, err);
 	sctp_reasm_free(src.sctp);
 	tls_trust_free(src.trust);
+	tls_keylog_free(src.keylog);
 	tdestroy(src.tuples, free);
 	for (size_t i = 0; i < src.conns_cap; i++)
-		if (src.conns[i]) /* only after an early stop: on_end frees the rest */
+		if (src.conns[i]) { /* only after an early stop: on_end frees the rest */
+			tls_decrypt_end(src.conns[i]->decrypt);
 			free(src.conns[i]);
+		}
 	free(src.conns);
 	if (rc)
 		return rc;
