@@ -2,6 +2,7 @@
  * that wait for their secrets held in arrival order. */
 #include "tls_decrypt.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,6 +169,7 @@ static void decrypt_record(struct tls_decrypt *dec, enum tls_dir from, const uin
 static void held_give_up(struct tls_decrypt *dec)
 {
 	dec->config->counts->no_secrets += dec->n_held;
+	dec->config->counts->held_bytes -= dec->held_bytes;
 	for (size_t i = 0; i < dec->n_held; i++)
 		free(dec->held[i]);
 	dec->n_held = dec->held_bytes = 0;
@@ -185,6 +187,7 @@ static void held_flush(struct tls_decrypt *dec)
 
 		decrypt_record(dec, held->from, held->bytes, held->len, held->ts_ns);
 		dec->held_bytes -= held->len;
+		dec->config->counts->held_bytes -= held->len;
 		free(held);
 	}
 	memmove(dec->held, dec->held + done, (dec->n_held - done) * sizeof(dec->held[0]));
@@ -194,10 +197,13 @@ static void held_flush(struct tls_decrypt *dec)
 static void hold(struct tls_decrypt *dec, enum tls_dir from, const struct tls_view *record,
 		 uint64_t ts_ns)
 {
+	const struct tls_decrypt_config *config = dec->config;
 	struct held_record *held;
 
 	if (dec->n_held == TLS_DECRYPT_HOLD_RECORDS ||
 	    dec->held_bytes + record->len > TLS_DECRYPT_HOLD_BYTES ||
+	    (config->hold_bytes_max &&
+	     config->counts->held_bytes + record->len > config->hold_bytes_max) ||
 	    !(held = malloc(sizeof(*held) + record->len))) {
 		dec->config->counts->no_secrets++;
 		held_give_up(dec);
@@ -211,6 +217,7 @@ static void hold(struct tls_decrypt *dec, enum tls_dir from, const struct tls_vi
 		dec->first_held_ns = ts_ns;
 	dec->held[dec->n_held++] = held;
 	dec->held_bytes += record->len;
+	config->counts->held_bytes += record->len;
 }
 
 static void encrypted_record(struct tls_decrypt *dec, const struct tls_record_event *event)
@@ -272,8 +279,7 @@ void tls_decrypt_end(struct tls_decrypt *dec)
 {
 	if (!dec)
 		return;
-	held_flush(dec);
-	held_give_up(dec);
+	held_give_up(dec); /* the secrets were looked up at every record and retry */
 	for (int i = 0; i < 2; i++) {
 		/* TLS 1.3 without handshake secrets: a side whose application keys never opened a
 		 * record had other secrets, or sent nothing after its handshake */
@@ -283,4 +289,14 @@ void tls_decrypt_end(struct tls_decrypt *dec)
 		tls_traffic_keys_release(&dec->dir[i].handshake);
 	}
 	free(dec);
+}
+
+void tls_decrypt_counts_text(const struct tls_decrypt_counts *counts, char *buf, size_t len)
+{
+	snprintf(buf, len,
+		 "%llu decrypted, not decrypted: %llu handshake not seen, %llu no secrets, %llu "
+		 "unsupported suite, %llu authentication failed",
+		 (unsigned long long)counts->decrypted, (unsigned long long)counts->no_handshake,
+		 (unsigned long long)counts->no_secrets, (unsigned long long)counts->unsupported,
+		 (unsigned long long)counts->auth_failed);
 }

@@ -13,7 +13,8 @@
  *
  * Records that arrive before their secrets (the libssl probe's event can come after the first
  * records) are held, bounded by TLS_DECRYPT_HOLD_RECORDS, TLS_DECRYPT_HOLD_BYTES and
- * TLS_DECRYPT_HOLD_NS; every record not decrypted is counted once, by reason. */
+ * TLS_DECRYPT_HOLD_NS per connection and by hold_bytes_max over all of them; every record not
+ * decrypted is counted once, by reason. */
 #ifndef SIPTRAIL_TLS_DECRYPT_H
 #define SIPTRAIL_TLS_DECRYPT_H
 
@@ -47,11 +48,11 @@ typedef void (*tls_plaintext_fn)(void *user, enum tls_dir from, const uint8_t *d
 /* Records, counted once each. */
 struct tls_decrypt_counts {
 	uint64_t decrypted;
-	uint64_t
-	    no_handshake;     /* the hellos were not seen: the connection is older than the trace */
-	uint64_t no_secrets;  /* no secrets for the client random in time */
-	uint64_t unsupported; /* a version or cipher suite siptrail does not decrypt */
-	uint64_t auth_failed; /* did not authenticate: other secrets, or a damaged record */
+	uint64_t no_handshake; /* hellos not seen: the connection is older than the trace */
+	uint64_t no_secrets;   /* no secrets for the client random in time */
+	uint64_t unsupported;  /* a version or cipher suite siptrail does not decrypt */
+	uint64_t auth_failed;  /* did not authenticate: other secrets, or a damaged record */
+	uint64_t held_bytes;   /* not a count: the bytes held now, over all connections */
 };
 
 /* Shared by every connection; must outlive them. */
@@ -60,6 +61,7 @@ struct tls_decrypt_config {
 	void *lookup_ctx;
 	tls_plaintext_fn on_plaintext;
 	struct tls_decrypt_counts *counts; /* summed over the connections */
+	uint64_t hold_bytes_max;	   /* over all connections; 0: per connection only */
 };
 
 struct tls_decrypt;
@@ -74,8 +76,12 @@ void tls_decrypt_event(struct tls_decrypt *dec, const struct tls_record_event *e
  * than TLS_DECRYPT_HOLD_NS before NOW_NS. */
 void tls_decrypt_retry(struct tls_decrypt *dec, uint64_t now_ns);
 
-/* The connection ended: what is still held or unclassified is counted; then frees. NULL is
- * fine. */
+/* The connection ended: what is still held or unclassified is counted (the secrets are not
+ * looked up again); then frees. NULL is fine. */
 void tls_decrypt_end(struct tls_decrypt *dec);
+
+/* "12 decrypted, not decrypted: 0 handshake not seen, 3 no secrets, 0 unsupported suite, 0
+ * authentication failed", for the summaries of replay and live. */
+void tls_decrypt_counts_text(const struct tls_decrypt_counts *counts, char *buf, size_t len);
 
 #endif

@@ -103,14 +103,12 @@ static void print_tunnels(const char *path, const struct capture_replay_stats *r
 }
 
 /* With --keylog: what became of the TLS records (docs/tls-decryption.md). */
-static void print_decryption(const char *path, const struct tls_decrypt_counts *d)
+static void print_decryption(const char *path, const struct tls_decrypt_counts *counts)
 {
-	fprintf(stderr,
-		"%s: TLS records: %llu decrypted, not decrypted: %llu handshake not seen, %llu no "
-		"secrets, %llu unsupported suite, %llu authentication failed\n",
-		path, (unsigned long long)d->decrypted, (unsigned long long)d->no_handshake,
-		(unsigned long long)d->no_secrets, (unsigned long long)d->unsupported,
-		(unsigned long long)d->auth_failed);
+	char text[256];
+
+	tls_decrypt_counts_text(counts, text, sizeof(text));
+	fprintf(stderr, "%s: TLS records: %s\n", path, text);
 }
 
 static int print_summary(const char *path, const struct capture_source_stats *s, bool json,

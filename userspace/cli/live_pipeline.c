@@ -72,6 +72,8 @@ int live_pipeline_init(struct live_pipeline *pipe, bool json, struct journal_fil
 			       DIAG_STREAM_WINDOW_CAPACITY, on_diagnosis, pipe, stderr);
 	if (!err)
 		err = sip_conn_streams_init(&pipe->tls_sip, LIVE_MAX_TLS_STREAMS);
+	if (!err && !(pipe->keylog = tls_keylog_new()))
+		err = -ENOMEM;
 	return err;
 }
 
@@ -175,4 +177,6 @@ void live_pipeline_finish(struct live_pipeline *pipe)
 {
 	diag_stream_finish(&pipe->diags);
 	sip_conn_streams_free(&pipe->tls_sip);
+	tls_keylog_free(pipe->keylog);
+	pipe->keylog = NULL;
 }

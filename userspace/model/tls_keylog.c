@@ -236,7 +236,8 @@ static int hex_word(const char *text, uint8_t *out, size_t out_max)
 
 /* Parses one non-comment line; returns 0 (also for a label siptrail does not use), or -EINVAL
  * with what is wrong in why. */
-static int keylog_line(struct tls_keylog *log, const char *line, char *why, size_t why_len)
+static int keylog_line(struct tls_keylog *log, const char *line, uint64_t ts_ns, char *why,
+		       size_t why_len)
 {
 	uint8_t client_random[TLS_RANDOM_LEN], secret[TLS_SECRET_MAX];
 	size_t label_len = strcspn(line, " \t");
@@ -268,40 +269,62 @@ static int keylog_line(struct tls_keylog *log, const char *line, char *why, size
 	}
 	/* A full table is counted in the stats, not an error of the file. */
 	tls_keylog_add(log, client_random, (enum tls_secret_label)label, secret, (size_t)secret_len,
-		       0);
+		       ts_ns);
 	return 0;
+}
+
+/* Reads the lines after FILE->offset; a last line without its newline is read only when the
+ * file is FINISHED (a growing file gets the rest of it later). */
+static int keylog_read(struct tls_keylog *log, struct tls_keylog_file *file, uint64_t ts_ns,
+		       bool finished, char *why, size_t why_len)
+{
+	FILE *stream = fopen(file->path, "r");
+	char *line = NULL, what[128];
+	size_t line_cap = 0;
+	ssize_t len;
+	int err = 0;
+
+	if (!stream) {
+		err = -errno;
+		snprintf(why, why_len, "%s: %s", file->path, strerror(errno));
+		return err;
+	}
+	/* a file shorter than what was read was truncated or replaced: read it again */
+	if (fseek(stream, 0, SEEK_END) || ftell(stream) < file->offset)
+		file->offset = file->line_no = 0;
+	fseek(stream, file->offset, SEEK_SET);
+	while ((len = getline(&line, &line_cap, stream)) > 0 &&
+	       (finished || line[len - 1] == '\n')) {
+		const char *text = line + strspn(line, " \t");
+
+		file->line_no++;
+		file->offset += len;
+		if (*text == '#' || *text == '\n' || *text == '\r' || !*text)
+			continue;
+		err = keylog_line(log, text, ts_ns, what, sizeof(what));
+		if (err) {
+			snprintf(why, why_len, "%s:%u: %s", file->path, file->line_no, what);
+			break;
+		}
+	}
+	if (!err && ferror(stream)) {
+		err = -EIO;
+		snprintf(why, why_len, "%s: read error", file->path);
+	}
+	free(line);
+	fclose(stream);
+	return err;
+}
+
+int tls_keylog_follow(struct tls_keylog *log, struct tls_keylog_file *file, uint64_t ts_ns,
+		      char *why, size_t why_len)
+{
+	return keylog_read(log, file, ts_ns, false, why, why_len);
 }
 
 int tls_keylog_load(struct tls_keylog *log, const char *path, char *why, size_t why_len)
 {
-	FILE *file = fopen(path, "r");
-	char *line = NULL, what[128];
-	size_t line_cap = 0;
-	unsigned line_no = 0;
-	int err = 0;
+	struct tls_keylog_file file = {.path = path};
 
-	if (!file) {
-		err = -errno;
-		snprintf(why, why_len, "%s: %s", path, strerror(errno));
-		return err;
-	}
-	while (getline(&line, &line_cap, file) >= 0) {
-		const char *text = line + strspn(line, " \t");
-
-		line_no++;
-		if (*text == '#' || *text == '\n' || *text == '\r' || *text == '\0')
-			continue;
-		err = keylog_line(log, text, what, sizeof(what));
-		if (err) {
-			snprintf(why, why_len, "%s:%u: %s", path, line_no, what);
-			break;
-		}
-	}
-	if (!err && ferror(file)) {
-		err = -EIO;
-		snprintf(why, why_len, "%s: read error", path);
-	}
-	free(line);
-	fclose(file);
-	return err;
+	return keylog_read(log, &file, 0, true, why, why_len);
 }

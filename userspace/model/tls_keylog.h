@@ -72,6 +72,19 @@ int tls_keylog_load(struct tls_keylog *log, const char *path, char *why, size_t 
 bool tls_keylog_session_secrets(void *log, const uint8_t client_random[TLS_RANDOM_LEN],
 				struct tls_session_secrets *secrets);
 
+/* A key log file read as it grows: a TLS library appends its lines at each handshake. */
+struct tls_keylog_file {
+	const char *path;
+	long offset;	  /* bytes read: whole lines */
+	unsigned line_no; /* lines read */
+};
+
+/* Reads the whole lines appended to FILE since the last call (all of them the first time; a
+ * file that shrank is read again from its start), stamping their secrets TS_NS. Returns 0, or
+ * a negative errno with "FILE:LINE: what" (or the open error) in why. */
+int tls_keylog_follow(struct tls_keylog *log, struct tls_keylog_file *file, uint64_t ts_ns,
+		      char *why, size_t why_len);
+
 const struct tls_keylog_stats *tls_keylog_stats(const struct tls_keylog *log);
 
 /* The key log label's name ("CLIENT_RANDOM", "CLIENT_TRAFFIC_SECRET_0", ...). */

@@ -212,6 +212,8 @@ static void on_tls_event(void *user, const struct tls_record_event *event)
 	struct wire_tls *tls = user;
 	unsigned sender = event->from == TLS_FROM_SERVER ? TCP_SIDE_SERVER : TCP_SIDE_CLIENT;
 
+	if (tls->decrypt)
+		tls_decrypt_event(tls->decrypt, event);
 	switch (event->type) {
 	case TLS_EV_CLIENT_HELLO:
 		on_client_hello(tls, &event->client_hello);
