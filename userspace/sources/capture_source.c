@@ -17,6 +17,7 @@
 #include "sctp_reasm.h"
 #include "ws_stream.h"
 #include "sip_framer.h"
+#include "tls_alert_event.h"
 #include "tls_cert_event.h"
 #include "tls_chain.h"
 #include "tls_keylog.h"
@@ -314,9 +315,7 @@ static void on_alert(struct src_conn *c, const struct tls_record_event *tev)
 	char error[EV_NAME_LEN];
 
 	ev.alert.from = side_of(c, sender);
-	ev.alert.level = tev->alert_level;
-	ev.alert.code = tev->alert_description;
-	snprintf(ev.alert.description, sizeof(ev.alert.description), "%s", name ? name : "unknown");
+	tls_alert_event_fill(&ev.alert, tev->alert_level, tev->alert_description);
 	emit(c->src, &ev); /* moves ev */
 	if (tev->alert_level != 2 || c->hs_reported)
 		return;
