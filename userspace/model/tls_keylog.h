@@ -42,7 +42,8 @@ struct tls_keylog *tls_keylog_new(void);
 void tls_keylog_free(struct tls_keylog *log);
 
 /* Stores SECRET (LEN bytes, at most TLS_SECRET_MAX) under CLIENT_RANDOM and LABEL; TS_NS is
- * when it was learnt (any monotonic clock, 0 for a file). Returns 0; -1 when full (the oldest
+ * when it was learnt: CLOCK_MONOTONIC in live (bpf_ktime_get_ns() is that clock), 0 for a
+ * file read whole. Returns 0; -1 when full (the oldest
  * entries are expired by ts_ns; what could not be kept is counted); -EINVAL for a bad label or
  * length. The live libssl source calls it once per secret its handshake probes read
  * (live_pipeline hands it the table); the key log file loader calls it per line. */
