@@ -61,19 +61,26 @@ static void usage(FILE *out)
 }
 
 /* The accounting as one JSON object: the same numbers as the text line. */
-static int print_use_json(const char *path, const struct capture_source_stats *s)
+static int print_use_json(const char *path, const struct capture_source_stats *s, bool decrypting)
 {
 	struct capture_use_reason reasons[CAPTURE_USE_REASONS];
 	size_t n = capture_use_reasons(s, reasons);
-	json_t *not_used = json_object(), *obj;
+	const struct tls_decrypt_counts *d = &s->tls_decrypt;
+	json_t *not_used = json_object(), *tls = NULL, *obj;
 	int rc = 0;
 
 	for (size_t i = 0; i < n && not_used; i++)
 		rc |= json_object_set_new(not_used, reasons[i].key,
 					  json_integer((json_int_t)reasons[i].count));
-	obj = json_pack("{s:s, s:I, s:I, s:o*}", "capture", path, "packets_read",
+	if (decrypting) /* the same numbers as the text line (docs/tls-decryption.md) */
+		tls =
+		    json_pack("{s:I, s:I, s:I, s:I, s:I}", "decrypted", (json_int_t)d->decrypted,
+			      "no_handshake", (json_int_t)d->no_handshake, "no_secrets",
+			      (json_int_t)d->no_secrets, "unsupported", (json_int_t)d->unsupported,
+			      "auth_failed", (json_int_t)d->auth_failed);
+	obj = json_pack("{s:s, s:I, s:I, s:o*, s:o*}", "capture", path, "packets_read",
 			(json_int_t)s->replay.packets, "packets_used", (json_int_t)s->use.used,
-			"not_used", not_used);
+			"not_used", not_used, "tls_records", tls);
 	if (!obj || rc || json_dumpf(obj, stderr, JSON_COMPACT) || fputc('\n', stderr) == EOF)
 		rc = -ENOMEM;
 	json_decref(obj);
@@ -132,7 +139,7 @@ static int print_summary(const char *path, const struct capture_source_stats *s,
 		print_decryption(path, &s->tls_decrypt);
 	capture_use_text(path, s, use, sizeof(use));
 	fprintf(stderr, "%s\n", use);
-	return json ? print_use_json(path, s) : 0;
+	return json ? print_use_json(path, s, decrypting) : 0;
 }
 
 int cmd_replay(int argc, char **argv)
