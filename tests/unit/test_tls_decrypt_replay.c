@@ -2,7 +2,8 @@
  * server (memory BIOs) make a call over TLS 1.2 (AES-GCM) and TLS 1.3; every record they
  * exchange is written as TCP frames into a pcap, their secrets into a key log (OpenSSL's keylog
  * callback), and `replay --keylog` must give every SIP message once, in order, with its
- * direction. Wrong secrets, a damaged record and a capture cut inside a record are counted. */
+ * direction, across a KeyUpdate (TLS 1.3). Wrong secrets, a damaged record and a capture cut inside
+ * a record are counted. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -171,6 +172,11 @@ static void make_capture(int version, const char *suite, const char *capture_pat
 
 		if (i == 2)
 			s.cap.corrupt_from = corrupt_from; /* the ACK's record, or none */
+		/* TLS 1.3: new keys both ways before the BYE (RFC 8446 §4.6.3): the server's
+		 * KeyUpdate asks the client for one, which precedes its 200 */
+		if (i == 3 && version == TLS1_3_VERSION)
+			assert_int_equal(SSL_key_update(s.ssl[SERVER], SSL_KEY_UPDATE_REQUESTED),
+					 1);
 		assert_int_equal(SSL_write(s.ssl[from], call[i].text, len), len);
 		pump(&s);
 		assert_int_equal(SSL_read(s.ssl[!from], reply, sizeof(reply)), len);
