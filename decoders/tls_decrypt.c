@@ -275,6 +275,11 @@ void tls_decrypt_retry(struct tls_decrypt *dec, uint64_t now_ns)
 		held_give_up(dec);
 }
 
+bool tls_decrypt_holding(const struct tls_decrypt *dec)
+{
+	return dec->n_held > 0;
+}
+
 void tls_decrypt_end(struct tls_decrypt *dec)
 {
 	if (!dec)

@@ -76,6 +76,10 @@ void tls_decrypt_event(struct tls_decrypt *dec, const struct tls_record_event *e
  * than TLS_DECRYPT_HOLD_NS before NOW_NS. */
 void tls_decrypt_retry(struct tls_decrypt *dec, uint64_t now_ns);
 
+/* Records wait for their secrets: the caller keeps the connection (and retries) a while after
+ * it ended, as the secrets may be on their way. */
+bool tls_decrypt_holding(const struct tls_decrypt *dec);
+
 /* The connection ended: what is still held or unclassified is counted (the secrets are not
  * looked up again); then frees. NULL is fine. */
 void tls_decrypt_end(struct tls_decrypt *dec);

@@ -38,6 +38,7 @@ struct wire_source {
 	struct pcapng_writer *pcap_out;
 	struct tls_keylog *keylog;
 	uint64_t keylog_generation, retry_due_ns; /* when held TLS records are tried again */
+	struct wire_stream *ending; /* ended, their TLS records still waiting for secrets */
 };
 
 /* Compares the streams' ids, their first member, so that a lookup's key is the id alone: a
@@ -122,7 +123,34 @@ static void on_end(void *user, const struct tcp_conn *conn, enum tcp_end_reason 
 	if (!stream)
 		return;
 	tdelete(stream, &source->streams, stream_compare);
+	/* A short connection can end in the same poll round as its first records, before the
+	 * secrets the handshake probe or the key log file give are read. */
+	if (stream->tls.decrypt && tls_decrypt_holding(stream->tls.decrypt)) {
+		stream->end_ts_ns = ts_ns;
+		stream->next_ending = source->ending;
+		source->ending = stream;
+		return;
+	}
 	wire_stream_end(stream, ts_ns);
+}
+
+/* The ended streams whose records got their secrets, or waited long enough, end now; all of
+ * them when FINAL. */
+static void end_waiting_streams(struct wire_source *source, bool final)
+{
+	struct wire_stream **link = &source->ending;
+
+	while (*link) {
+		struct wire_stream *stream = *link;
+
+		tls_decrypt_retry(stream->tls.decrypt, source->now_ns);
+		if (!final && tls_decrypt_holding(stream->tls.decrypt)) {
+			link = &stream->next_ending;
+			continue;
+		}
+		*link = stream->next_ending;
+		wire_stream_end(stream, stream->end_ts_ns);
+	}
 }
 
 static const struct tcp_reasm_ops reasm_ops = {on_open, on_data, on_gap, on_end};
@@ -271,6 +299,7 @@ static void retry_held_records(struct wire_source *source)
 	source->keylog_generation = generation;
 	source->retry_due_ns = source->now_ns + RETRY_INTERVAL_NS;
 	twalk_r(source->streams, retry_stream, &source->now_ns);
+	end_waiting_streams(source, false);
 }
 
 int wire_source_drain(struct wire_source *source)
@@ -287,6 +316,7 @@ int wire_source_drain(struct wire_source *source)
 int wire_source_finish(struct wire_source *source, uint64_t now_ns)
 {
 	tcp_reasm_finish(source->reasm, now_ns);
+	end_waiting_streams(source, true);
 	return source->env.err;
 }
 
@@ -320,6 +350,12 @@ void wire_source_close(struct wire_source *source)
 	/* Streams still open after wire_source_finish (a failed run) are freed unreported. */
 	tcp_reasm_free(source->reasm);
 	tdestroy(source->streams, stream_free);
+	while (source->ending) {
+		struct wire_stream *stream = source->ending;
+
+		source->ending = stream->next_ending;
+		wire_stream_free(stream);
+	}
 	leaf_tracker_free(source->leaves);
 	tls_trust_free(source->trust);
 	free(source->udp_msg);

@@ -25,6 +25,9 @@ struct wire_stream {
 	enum wire_stream_kind kind;
 	struct wire_tls tls;
 	struct sip_stream sip[2]; /* per sending side */
+	/* ended while its TLS records waited for secrets: kept until they came or timed out */
+	struct wire_stream *next_ending;
+	uint64_t end_ts_ns;
 };
 
 /* Returns NULL when out of memory. env must outlive the stream. */
