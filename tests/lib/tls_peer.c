@@ -184,17 +184,17 @@ static int peer_idle_shutdown(struct peer_conn *conn, unsigned idle_ms)
 	return shutdown(conn->fd, SHUT_WR);
 }
 
-/* The peer is a child process: its one key log file. */
+/* The callback has no user pointer; a peer is a process of its own. */
 static const char *keylog_path;
 
-static void keylog_append(const SSL *ssl, const char *line)
+static void keylog_write(const SSL *ssl, const char *line)
 {
-	FILE *file = fopen(keylog_path, "a");
+	FILE *out = fopen(keylog_path, "a");
 
 	(void)ssl;
-	if (file) {
-		fprintf(file, "%s\n", line);
-		fclose(file);
+	if (out) {
+		fprintf(out, "%s\n", line);
+		fclose(out);
 	}
 }
 
@@ -204,12 +204,13 @@ static SSL_CTX *peer_ctx(const struct tls_peer_opts *opts)
 
 	if (!ctx)
 		return NULL;
+	if (opts->version && (SSL_CTX_set_min_proto_version(ctx, opts->version) != 1 ||
+			      SSL_CTX_set_max_proto_version(ctx, opts->version) != 1))
+		goto fail;
 	if (opts->keylog_path) {
 		keylog_path = opts->keylog_path;
-		SSL_CTX_set_keylog_callback(ctx, keylog_append);
+		SSL_CTX_set_keylog_callback(ctx, keylog_write);
 	}
-	if (opts->tls12)
-		SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
 	if (opts->cert_chain &&
 	    (SSL_CTX_use_certificate_chain_file(ctx, opts->cert_chain) != 1 ||
 	     SSL_CTX_use_PrivateKey_file(ctx, opts->key, SSL_FILETYPE_PEM) != 1))

@@ -31,10 +31,10 @@ struct tls_peer_opts {
 	 * an SBC's idle timer does. 0: just close. */
 	unsigned idle_close_ms;
 	bool wait_close; /* after the exchange, read until the peer closes */
-	/* Appends the session secrets to this file as the handshake makes them (NSS key log
-	 * format, what SSLKEYLOGFILE gives), a line at a time. NULL: none. */
+	int version;	 /* TLS1_2_VERSION or TLS1_3_VERSION only; 0: any */
+	/* Append the secrets OpenSSL derives to this file in NSS key log format (the peer's own
+	 * SSL_CTX_set_keylog_callback), what SSLKEYLOGFILE gives in later OpenSSL. */
 	const char *keylog_path;
-	bool tls12; /* TLS 1.2 at most (default: TLS 1.3) */
 };
 
 struct tls_peer {
