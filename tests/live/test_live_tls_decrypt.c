@@ -16,6 +16,8 @@
 #include <cmocka.h>
 #include <openssl/ssl.h>
 
+#include "capture_source.h"
+
 #include "../lib/journal_query.h"
 #include "../lib/live_env.h"
 #include "../lib/siptrail_run.h"
@@ -66,13 +68,35 @@ static void assert_decrypted(const json_t *event, const char *raw)
 	assert_true(event_int(event, "conn") > 0);
 }
 
+static int count_synthetic(void *ctx, struct event *ev)
+{
+	if (ev->kind == EV_SIP && ev->sip.transport == TRANSPORT_TLS && !ev->sip.decrypted)
+		++*(size_t *)ctx;
+	event_release(ev);
+	return 0;
+}
+
+/* The SIP messages in PATH's synthetic packets (replay without a key log). */
+static size_t synthetic_sip_count(const char *path)
+{
+	struct capture_source_options options = {0};
+	size_t count = 0;
+	struct capture_source_run run = {&options, count_synthetic, NULL, &count};
+	struct capture_source_stats stats;
+	struct capture_error err;
+
+	assert_int_equal(capture_source_read(path, &run, &stats, &err), 0);
+	return count;
+}
+
 /* A call over TLS 1.3 or 1.2 (TLS12). LATE: the secrets reach the key log only after the
  * connection has ended (the handshake probe's event can come that late for a short
  * connection); else as the server makes them. */
 static void run_call(uint16_t port, bool tls12, bool late)
 {
-	char keylog[] = "/tmp/test_live_tls_decrypt-XXXXXX", written[64], port_text[8];
-	const char *args[] = {"--ports", port_text, "--no-tls", "--keylog", keylog, NULL};
+	char keylog[] = "/tmp/test_live_tls_decrypt-XXXXXX", written[64], pcap[64], port_text[8];
+	const char *args[] = {"--ports", port_text,    "--no-tls", "--keylog",
+			      keylog,	 "--pcap-out", pcap,	   NULL};
 	struct tls_peer_opts server, client;
 	struct siptrail_run run;
 	json_t *events, *lost;
@@ -84,6 +108,7 @@ static void run_call(uint16_t port, bool tls12, bool late)
 	assert_true(fd >= 0);
 	close(fd);
 	snprintf(written, sizeof(written), "%s.server", keylog);
+	snprintf(pcap, sizeof(pcap), "%s.pcapng", keylog);
 	tls_peer_exchange(port, INVITE, TRYING, &server, &client);
 	server.memory_bio = true; /* as Kamailio */
 	server.keylog_path = late ? written : keylog;
@@ -114,6 +139,9 @@ static void run_call(uint16_t port, bool tls12, bool late)
 	assert_int_equal(event_int(lost, "wire_tls_no_secrets"), 0);
 	assert_int_equal(event_int(lost, "wire_tls_auth_failed"), 0);
 	json_decref(events);
+	/* --pcap-out: each decrypted message, as seen from each socket, as a synthetic packet */
+	assert_int_equal(synthetic_sip_count(pcap), 4);
+	unlink(pcap);
 }
 
 static void test_tls13_call_decrypted(void **state)
