@@ -138,7 +138,7 @@ test: deps
 	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) tests/run.sh \
 		tests/check_layers.sh $(UNIT_BINS) $(LIVE_BINS) $(ASAN_UNIT_BINS) \
 		$(addprefix fuzz:,$(FUZZ_BINS)) \
-		tests/lab/run-lab-tests.sh tests/test_failfast.sh tests/test_hep_sipcapture.sh tests/test_man.sh tests/test_deb.sh \
+		tests/lab/run-lab-tests.sh tests/test_failfast.sh tests/test_hep_sipcapture.sh tests/test_man.sh tests/test_install.sh tests/test_deb.sh \
 		tests/kernels/run-kernel-tests.sh
 
 # The same binary on other kernels, each in a QEMU guest: Debian 12's 6.1 and 6.12 (KERNELS

@@ -11,21 +11,8 @@ build=${BUILD:-build}
 siptrail=$build/siptrail
 work=$(mktemp -d /tmp/siptrail-man-XXXXXX)
 trap 'rm -rf "$work"' EXIT
-passed=0 failed_names=()
-
-# run_test NAME FUNCTION: cmocka's lines around FUNCTION, which prints "!! why" on failure.
-run_test() {
-	echo "[ RUN      ] $1"
-	"$2" >"$work/out" 2>&1
-	cat "$work/out"
-	if grep -q '^!!' "$work/out"; then
-		echo "[  FAILED  ] $1"
-		failed_names+=("$1")
-	else
-		echo "[       OK ] $1"
-		passed=$((passed + 1))
-	fi
-}
+# shellcheck source=tests/lib/shell_cases.sh
+. "$top/tests/lib/shell_cases.sh"
 
 # rendered PAGE: the page as man shows it, plain ASCII, no line breaks within a paragraph
 # (so no hyphenation splits an option).
@@ -68,20 +55,13 @@ man_options_documented() {
 	done
 }
 
-commands_n=3
-echo "[==========] Running $commands_n test(s)."
+cases_start 3
 if [ ! -x "$siptrail" ]; then
 	echo "!! $siptrail is not built"
-	echo "[  FAILED  ] $commands_n test(s), listed below:"
+	echo "[  FAILED  ] 3 test(s), listed below:"
 	exit 1
 fi
-run_test man_pages_render man_pages_render
-run_test man_page_per_command man_page_per_command
-run_test man_options_documented man_options_documented
-if [ ${#failed_names[@]} -gt 0 ]; then
-	echo "[  PASSED  ] $passed test(s)."
-	echo "[  FAILED  ] ${#failed_names[@]} test(s), listed below:"
-	printf '[  FAILED  ] %s\n' "${failed_names[@]}"
-	exit 1
-fi
-echo "[  PASSED  ] $passed test(s)."
+case_run man_pages_render man_pages_render
+case_run man_page_per_command man_page_per_command
+case_run man_options_documented man_options_documented
+cases_end
