@@ -28,7 +28,10 @@ mkdir -p "$src"
 	cat "$top/debian/changelog"
 } >"$src/debian/changelog"
 
-if ! (cd "$src" && dpkg-buildpackage -us -uc -b) >"$out_dir/build.log" 2>&1; then
+# Not a sub-make of ours: a BUILD=... given to `make deb` would reach debian/rules through
+# MAKEFLAGS and send the copy's build, and its `make clean`, to this tree's build directory.
+if ! (cd "$src" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD dpkg-buildpackage -us -uc -b) \
+	>"$out_dir/build.log" 2>&1; then
 	echo "build-deb: dpkg-buildpackage failed; the end of $out_dir/build.log:" >&2
 	tail -n 20 "$out_dir/build.log" >&2
 	exit 1
