@@ -33,6 +33,8 @@ installed=no
 . "$top/tests/lib/shell_cases.sh"
 
 cleanup() {
+	# the service runs in a session of its own: ended here if the test was cut short
+	[ -f "$work/service.pid" ] && kill -KILL "$(cat "$work/service.pid")" 2>/dev/null
 	[ "$installed" = yes ] && dpkg --purge siptrail >/dev/null 2>&1
 	[ "$installed" = yes ] && rm -rf "$service_log_dir"
 	if [ ${#cases_failed[@]} -gt 0 ]; then echo "kept for a look: $work"; else rm -rf "$work"; fi
@@ -113,10 +115,12 @@ install -d -m 0700 $service_log_dir
 umask $(unit_setting UMask)
 setsid setpriv --no-new-privs --bounding-set=-all,$caps -- $(unit_setting ExecStart) &
 service=\$!
+echo \$service >$work/service.pid
 trap 'kill -TERM \$service' INT TERM
-wait \$service
-wait \$service
-echo \$? >$work/service.rc
+# a signal ends the wait early: wait again until the service has ended
+while wait \$service; rc=\$?; kill -0 \$service 2>/dev/null; do :; done
+echo \$rc >$work/service.rc
+rm $work/service.pid
 EOF
 	chmod 0755 "$work/service.sh"
 }
