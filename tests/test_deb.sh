@@ -73,6 +73,7 @@ deb_package() {
 }
 
 deb_install() {
+	local version
 	if dpkg-query -W -f='${Status}' siptrail 2>/dev/null | grep -q installed; then
 		echo "!! a siptrail package is installed here already: not replacing it"
 		return
@@ -83,7 +84,10 @@ deb_install() {
 		return
 	fi
 	installed=yes
-	/usr/bin/siptrail --version | grep -q '^siptrail ' || echo "!! /usr/bin/siptrail does not run"
+	version=$(dpkg-deb -f "$deb" Version)
+	# the binary's own version is debian/changelog's, before a snapshot's +git suffix
+	[ "$(/usr/bin/siptrail --version)" = "siptrail ${version%%+*}" ] ||
+		echo "!! /usr/bin/siptrail --version says '$(/usr/bin/siptrail --version)', the package $version"
 	LANG=C MANWIDTH=80 man siptrail-live 2>"$work/man.err" | grep -q -- '--metrics-dir' ||
 		echo "!! man siptrail-live does not show the page: $(cat "$work/man.err")"
 	[ -s "$work/man.err" ] && echo "!! man siptrail-live: $(cat "$work/man.err")"
