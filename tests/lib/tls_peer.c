@@ -375,3 +375,17 @@ int tls_peer_pair_run_pki(struct tls_peer_opts *server, struct tls_peer_opts *cl
 	server->cert_chain = server->key = client->ca_file = NULL; /* pki is gone */
 	return ret || server_result.exit_status || client_result.exit_status ? -1 : 0;
 }
+
+void tls_peer_exchange(uint16_t port, const char *request, const char *response,
+		       struct tls_peer_opts *server, struct tls_peer_opts *client)
+{
+	*server = (struct tls_peer_opts){.server = true,
+					 .port = port,
+					 .expect_len = strlen(request),
+					 .send = response,
+					 .send_len = strlen(response)};
+	*client = (struct tls_peer_opts){.port = port,
+					 .send = request,
+					 .send_len = strlen(request),
+					 .expect_len = strlen(response)};
+}

@@ -63,6 +63,11 @@ int tls_peer_pair_run(const struct tls_peer_opts *server, const struct tls_peer_
 		      int timeout_ms, struct tls_peer_result *server_result,
 		      struct tls_peer_result *client_result);
 
+/* One request and its response on PORT: the client sends REQUEST and waits for RESPONSE, the
+ * server waits for REQUEST and answers RESPONSE (both NUL-terminated). Other options zero. */
+void tls_peer_exchange(uint16_t port, const char *request, const char *response,
+		       struct tls_peer_opts *server, struct tls_peer_opts *client);
+
 /* tls_peer_pair_run() on a fresh test PKI (ssl_pki.h), made and removed around it: SERVER
  * presents the server chain, CLIENT trusts the root. Returns 0 when both peers succeeded. */
 int tls_peer_pair_run_pki(struct tls_peer_opts *server, struct tls_peer_opts *client,

@@ -114,12 +114,62 @@ static void test_full_table_expires_old_then_refuses(void **state)
 	tls_keylog_free(log);
 }
 
+static void append(const char *path, const char *mode, const char *text)
+{
+	FILE *file = fopen(path, mode);
+
+	assert_non_null(file);
+	fputs(text, file);
+	fclose(file);
+}
+
+/* A growing file: only whole lines are taken, each once; a replaced file is read again. */
+static void test_follow_a_growing_file(void **state)
+{
+	static const char line[] =
+	    "CLIENT_RANDOM 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f "
+	    "916abf9da55973e13614ae0a3f5d3f37b023ba129aee02cc9134338127cd7049781c8e19fc1eb2a7387ac"
+	    "06ae237344c";
+	char path[] = "/tmp/test_tls_keylog_XXXXXX", why[256];
+	struct tls_keylog *log = tls_keylog_new();
+	struct tls_keylog_file file = {.path = path};
+	uint8_t secret[TLS_SECRET_MAX];
+
+	(void)state;
+	close(mkstemp(path));
+	append(path, "w", "# SSL/TLS secrets log file\nCLIENT_RANDOM 0001");
+	assert_int_equal(tls_keylog_follow(log, &file, 5, why, sizeof(why)), 0);
+	assert_int_equal(tls_keylog_stats(log)->secrets_added, 0);
+	append(path, "w", "# SSL/TLS secrets log file\n");
+	append(path, "a", line);
+	assert_int_equal(tls_keylog_follow(log, &file, 5, why, sizeof(why)), 0);
+	assert_int_equal(tls_keylog_stats(log)->secrets_added, 0); /* no newline yet */
+	append(path, "a", "\n");
+	assert_int_equal(tls_keylog_follow(log, &file, 5, why, sizeof(why)), 0);
+	assert_int_equal(tls_keylog_follow(log, &file, 6, why, sizeof(why)), 0);
+	assert_int_equal(tls_keylog_stats(log)->secrets_added, 1);
+	assert_int_equal(tls_keylog_get(log, counting_random, TLS_SECRET_CLIENT_RANDOM, secret),
+			 48);
+	append(path, "w", line);
+	append(path, "a", "\nCLIENT_RANDOM zz 00\n");
+	assert_int_equal(tls_keylog_follow(log, &file, 7, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, ":2: "));
+	assert_int_equal(tls_keylog_stats(log)->secrets_added, 2);
+	/* a finished file's last line needs no newline */
+	append(path, "w", line);
+	assert_int_equal(tls_keylog_load(log, path, why, sizeof(why)), 0);
+	assert_int_equal(tls_keylog_stats(log)->secrets_added, 3);
+	unlink(path);
+	tls_keylog_free(log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_corpus_files_load),
 	    cmocka_unit_test(test_bad_lines_name_file_and_line),
 	    cmocka_unit_test(test_full_table_expires_old_then_refuses),
+	    cmocka_unit_test(test_follow_a_growing_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,14 +37,10 @@
 #define STDOUT_BUFFER		   (64 << 10)
 #define SIPS_PORT		   5061
 #define METRICS_INTERVAL_DEFAULT_S 15
-/* Whether the wire path decrypts TLS records with the secrets the handshake probes read (the
- * decryption half of issue 14 sets this). Until it does, the default is per-message probes:
- * they are where the plaintext of TLS comes from. */
-#define WIRE_DECRYPTS_TLS false
 
 /* --tls-probes */
 enum tls_probes {
-	TLS_PROBES_AUTO,      /* per handshake when the wire path decrypts, else per message */
+	TLS_PROBES_AUTO,      /* per handshake with the wire path (it decrypts), else per message */
 	TLS_PROBES_HANDSHAKE, /* handshakes and secrets only */
 	TLS_PROBES_MESSAGE,   /* every SSL_read/SSL_write too */
 };
@@ -67,6 +63,7 @@ struct live_args {
 	const char *ca_file;
 	const char *ca_path;
 	const char *pcap_out_path;
+	const char *keylog_path;
 	const char *metrics_dir;
 	double metrics_interval_s;
 	struct hep_export_config hep; /* target NULL: no HEP */
@@ -79,6 +76,7 @@ struct live_run {
 	struct ssl_probe_stats tls_losses_reported;
 	struct live_wire *wire; /* NULL with --no-wire */
 	struct live_wire_counts wire_reported;
+	struct tls_keylog_file keylog_file; /* --keylog, read as it grows; path NULL: none */
 	struct live_tracer *tracer;
 	bool tls_marking;     /* TLS ports are marked as the probe and the wire path find them */
 	bool tls_mark_failed; /* said once */
@@ -100,6 +98,7 @@ enum {
 	OPT_HEP,
 	OPT_HEP_ID,
 	OPT_HEP_NAME,
+	OPT_KEYLOG,
 	OPT_TLS_PROBES,
 	OPT_KEYLOG_OUT,
 };
@@ -157,6 +156,10 @@ static const struct argp_option live_options[] = {
     {"pcap-out", 'o', "FILE", 0,
      "also write pcapng: the packets on the traced ports, plus the SIP read from TLS as "
      "synthetic packets marked by a comment (Wireshark, sngrep, siptrail replay)",
+     0},
+    {"keylog", OPT_KEYLOG, "FILE", 0,
+     "decrypt the TLS records on the wire with the secrets of this NSS key log "
+     "(SSLKEYLOGFILE format, read as it grows): SIP inside TLS from the packets",
      0},
     {"verbose", 'v', NULL, 0, "show libbpf's debug output", 0},
     {0},
@@ -277,6 +280,9 @@ static error_t live_parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'o':
 		args->pcap_out_path = arg;
+		break;
+	case OPT_KEYLOG:
+		args->keylog_path = arg;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -508,6 +514,20 @@ static void old_conns_check(struct live_run *run, struct ssl_probe *probe)
 			"SSL_read/SSL_write no longer probed\n");
 }
 
+/* --keylog: the lines a TLS library appended since the last round. An error is said once,
+ * and the file is no longer read. */
+static void follow_keylog(struct live_run *run)
+{
+	char why[256];
+
+	if (!run->keylog_file.path ||
+	    !tls_keylog_follow(run->pipe.keylog, &run->keylog_file, clock_ns(CLOCK_MONOTONIC), why,
+			       sizeof(why)))
+		return;
+	fprintf(stderr, "siptrail live: key log no longer read: %s\n", why);
+	run->keylog_file.path = NULL;
+}
+
 static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ssl_probe *probe,
 		     double duration_s)
 {
@@ -517,6 +537,7 @@ static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ss
 	int err = 0;
 
 	while (!stop_requested && clock_ns(CLOCK_MONOTONIC) < deadline_ns) {
+		follow_keylog(run);
 		err = live_poll_once(run, tracer, probe, POLL_MS, false);
 		if (err == -EINTR) {
 			err = 0;
@@ -544,7 +565,7 @@ static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ss
 	return err < 0 ? err : 0;
 }
 
-static void print_wire_summary(struct live_wire *wire)
+static void print_wire_summary(struct live_wire *wire, bool decrypting)
 {
 	struct live_wire_counts counts;
 
@@ -558,6 +579,12 @@ static void print_wire_summary(struct live_wire *wire)
 		(unsigned long long)counts.source.streams_dropped,
 		(unsigned long long)counts.resolver.written,
 		(unsigned long long)counts.resolver.unmatched);
+	if (decrypting) {
+		char text[256];
+
+		tls_decrypt_counts_text(&counts.source.tls_decrypt, text, sizeof(text));
+		fprintf(stderr, "siptrail live: wire TLS records: %s\n", text);
+	}
 }
 
 /* Into a file or a pipe, write() only when 64 KiB are ready or a poll round ends (live_loop
@@ -611,9 +638,9 @@ static int tls_probe_open(const struct live_args *args, struct live_run *run,
 				      .tls_ports_fd = live_tracer_tls_ports_fd(run->tracer)};
 	int err;
 
-	opts.per_message =
-	    args->tls_probes == TLS_PROBES_MESSAGE ||
-	    (args->tls_probes == TLS_PROBES_AUTO && (args->no_wire || !WIRE_DECRYPTS_TLS));
+	/* without the wire path nothing decrypts: the plaintext must come from the probes */
+	opts.per_message = args->tls_probes == TLS_PROBES_MESSAGE ||
+			   (args->tls_probes == TLS_PROBES_AUTO && args->no_wire);
 
 	opts.pid = args->pid;
 	if (args->cgroup) {
@@ -745,6 +772,13 @@ int cmd_live(int argc, char **argv)
 		err = -EINVAL;
 		goto cleanup;
 	}
+	run.keylog_file.path = args.keylog_path;
+	if (args.keylog_path && tls_keylog_follow(run.pipe.keylog, &run.keylog_file,
+						  clock_ns(CLOCK_MONOTONIC), why, sizeof(why))) {
+		fprintf(stderr, "siptrail live: key log: %s\n", why);
+		err = -EINVAL;
+		goto cleanup;
+	}
 	run.wall_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 	/* With a TLS marker running (libssl probe or wire path), only TLS ports pay for the
 	 * close_notify idle rule's per-message work. */
@@ -761,10 +795,15 @@ int cmd_live(int argc, char **argv)
 	if (!err && !args.no_tls && tls_probe_open(&args, &run, &probe, why, sizeof(why)))
 		live_notice_no_tls(&notices, why, !args.no_wire);
 	if (!err && !args.no_wire) {
-		const struct wire_source_config wire_config = {.ports = &args.ports,
-							       .ca_file = args.ca_file,
-							       .ca_path = args.ca_path,
-							       .pcap_out = pcap_out};
+		const struct wire_source_config wire_config = {
+		    .ports = &args.ports,
+		    .ca_file = args.ca_file,
+		    .ca_path = args.ca_path,
+		    .pcap_out = pcap_out,
+		    /* the secrets of --keylog, and those the libssl probe reads per handshake */
+		    .keylog = args.keylog_path || (probe && !ssl_probe_per_message(probe))
+				  ? run.pipe.keylog
+				  : NULL};
 
 		if (live_wire_open(&wire_config, on_wire_event,
 				   filter.io_on_tls_ports_only ? on_wire_tls_port : NULL, &run,
@@ -818,7 +857,7 @@ int cmd_live(int argc, char **argv)
 	metrics_write(&run, true);
 	print_summary(&run, tracer);
 	if (run.wire)
-		print_wire_summary(run.wire);
+		print_wire_summary(run.wire, args.keylog_path);
 cleanup:
 	if (pipe_open)
 		live_pipeline_finish(&run.pipe);

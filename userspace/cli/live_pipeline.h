@@ -17,6 +17,7 @@
 #include "pcapng_write.h"
 #include "sip_conn_streams.h"
 #include "tls_event.h"
+#include "tls_keylog.h"
 
 struct live_pipeline {
 	struct event_output output;	 /* the terminal (text or JSON) and the journal */
@@ -25,10 +26,13 @@ struct live_pipeline {
 	struct hep_export *hep;		 /* SIP messages and diagnoses to Homer; NULL: none */
 	struct diag_stream diags;	 /* the correlator behind a reorder window */
 	struct sip_conn_streams tls_sip; /* SSL_read/SSL_write plaintext, framed per conn */
-	/* Secrets the handshake probes read: for the wire's decryption, and --keylog-out. */
-	struct tls_keylog *keylog; /* NULL: not kept */
-	FILE *keylog_out;	   /* NULL: not written */
-	uint64_t secrets_unread;   /* handshakes whose secrets could not be read */
+	/* TLS session secrets the wire path decrypts records with (docs/tls-decryption.md):
+	 * loaded from --keylog, and added as the libssl probe reads them at each handshake's
+	 * end (live_pipeline_tls_event). Freed by live_pipeline_finish: the wire is not polled
+	 * after. */
+	struct tls_keylog *keylog;
+	FILE *keylog_out;	 /* --keylog-out; NULL: not written */
+	uint64_t secrets_unread; /* handshakes whose secrets could not be read */
 	uint64_t events_seen;
 	unsigned long failures, warnings; /* diagnoses printed */
 	int output_err;			  /* first error writing stdout or the journal */

@@ -6,6 +6,10 @@
 
 #include "tls_keylog.h"
 
+_Static_assert(TLS_SECRET_MAX == TLS_CRYPTO_SECRET_MAX,
+	       "one secret size for the table and tls_crypto");
+_Static_assert(TLS_RANDOM_LEN == TLS_HELLO_RANDOM_LEN, "the key log's key is the hello random");
+
 #define KEYLOG_BUCKETS 32768 /* a power of two, twice the capacity */
 #define NO_ENTRY       (-1)
 
@@ -163,6 +167,34 @@ size_t tls_keylog_get(const struct tls_keylog *log, const uint8_t client_random[
 	return len;
 }
 
+bool tls_keylog_session_secrets(void *log, const uint8_t client_random[TLS_RANDOM_LEN],
+				struct tls_session_secrets *secrets)
+{
+	const struct tls_keylog *keylog = log;
+	int32_t at = entry_find(keylog, client_random);
+	const struct keylog_entry *entry;
+	/* by enum tls_dir: the client's secret, then the server's */
+	static const enum tls_secret_label handshake[2] = {TLS_SECRET_CLIENT_HANDSHAKE_TRAFFIC,
+							   TLS_SECRET_SERVER_HANDSHAKE_TRAFFIC};
+	static const enum tls_secret_label application[2] = {TLS_SECRET_CLIENT_TRAFFIC_0,
+							     TLS_SECRET_SERVER_TRAFFIC_0};
+
+	if (at == NO_ENTRY)
+		return false;
+	entry = &keylog->entries[at];
+	secrets->master_len = entry->secret_len[TLS_SECRET_CLIENT_RANDOM];
+	memcpy(secrets->master, entry->secret[TLS_SECRET_CLIENT_RANDOM], secrets->master_len);
+	for (int i = 0; i < 2; i++) {
+		secrets->handshake_len[i] = entry->secret_len[handshake[i]];
+		memcpy(secrets->handshake[i], entry->secret[handshake[i]],
+		       secrets->handshake_len[i]);
+		secrets->application_len[i] = entry->secret_len[application[i]];
+		memcpy(secrets->application[i], entry->secret[application[i]],
+		       secrets->application_len[i]);
+	}
+	return true;
+}
+
 uint64_t tls_keylog_generation(const struct tls_keylog *log)
 {
 	return log->generation;
@@ -204,7 +236,8 @@ static int hex_word(const char *text, uint8_t *out, size_t out_max)
 
 /* Parses one non-comment line; returns 0 (also for a label siptrail does not use), or -EINVAL
  * with what is wrong in why. */
-static int keylog_line(struct tls_keylog *log, const char *line, char *why, size_t why_len)
+static int keylog_line(struct tls_keylog *log, const char *line, uint64_t ts_ns, char *why,
+		       size_t why_len)
 {
 	uint8_t client_random[TLS_RANDOM_LEN], secret[TLS_SECRET_MAX];
 	size_t label_len = strcspn(line, " \t");
@@ -236,40 +269,62 @@ static int keylog_line(struct tls_keylog *log, const char *line, char *why, size
 	}
 	/* A full table is counted in the stats, not an error of the file. */
 	tls_keylog_add(log, client_random, (enum tls_secret_label)label, secret, (size_t)secret_len,
-		       0);
+		       ts_ns);
 	return 0;
+}
+
+/* Reads the lines after FILE->offset; a last line without its newline is read only when the
+ * file is FINISHED (a growing file gets the rest of it later). */
+static int keylog_read(struct tls_keylog *log, struct tls_keylog_file *file, uint64_t ts_ns,
+		       bool finished, char *why, size_t why_len)
+{
+	FILE *stream = fopen(file->path, "r");
+	char *line = NULL, what[128];
+	size_t line_cap = 0;
+	ssize_t len;
+	int err = 0;
+
+	if (!stream) {
+		err = -errno;
+		snprintf(why, why_len, "%s: %s", file->path, strerror(errno));
+		return err;
+	}
+	/* a file shorter than what was read was truncated or replaced: read it again */
+	if (fseek(stream, 0, SEEK_END) || ftell(stream) < file->offset)
+		file->offset = file->line_no = 0;
+	fseek(stream, file->offset, SEEK_SET);
+	while ((len = getline(&line, &line_cap, stream)) > 0 &&
+	       (finished || line[len - 1] == '\n')) {
+		const char *text = line + strspn(line, " \t");
+
+		file->line_no++;
+		file->offset += len;
+		if (*text == '#' || *text == '\n' || *text == '\r' || !*text)
+			continue;
+		err = keylog_line(log, text, ts_ns, what, sizeof(what));
+		if (err) {
+			snprintf(why, why_len, "%s:%u: %s", file->path, file->line_no, what);
+			break;
+		}
+	}
+	if (!err && ferror(stream)) {
+		err = -EIO;
+		snprintf(why, why_len, "%s: read error", file->path);
+	}
+	free(line);
+	fclose(stream);
+	return err;
+}
+
+int tls_keylog_follow(struct tls_keylog *log, struct tls_keylog_file *file, uint64_t ts_ns,
+		      char *why, size_t why_len)
+{
+	return keylog_read(log, file, ts_ns, false, why, why_len);
 }
 
 int tls_keylog_load(struct tls_keylog *log, const char *path, char *why, size_t why_len)
 {
-	FILE *file = fopen(path, "r");
-	char *line = NULL, what[128];
-	size_t line_cap = 0;
-	unsigned line_no = 0;
-	int err = 0;
+	struct tls_keylog_file file = {.path = path};
 
-	if (!file) {
-		err = -errno;
-		snprintf(why, why_len, "%s: %s", path, strerror(errno));
-		return err;
-	}
-	while (getline(&line, &line_cap, file) >= 0) {
-		const char *text = line + strspn(line, " \t");
-
-		line_no++;
-		if (*text == '#' || *text == '\n' || *text == '\r' || *text == '\0')
-			continue;
-		err = keylog_line(log, text, what, sizeof(what));
-		if (err) {
-			snprintf(why, why_len, "%s:%u: %s", path, line_no, what);
-			break;
-		}
-	}
-	if (!err && ferror(file)) {
-		err = -EIO;
-		snprintf(why, why_len, "%s: read error", path);
-	}
-	free(line);
-	fclose(file);
-	return err;
+	return keylog_read(log, &file, 0, true, why, why_len);
 }

@@ -10,8 +10,11 @@
 #ifndef SIPTRAIL_TLS_KEYLOG_H
 #define SIPTRAIL_TLS_KEYLOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "tls_decrypt.h"
 
 #define TLS_RANDOM_LEN	      32
 #define TLS_SECRET_MAX	      48 /* SHA-384 output; the TLS 1.2 master secret is 48 too */
@@ -39,7 +42,8 @@ struct tls_keylog *tls_keylog_new(void);
 void tls_keylog_free(struct tls_keylog *log);
 
 /* Stores SECRET (LEN bytes, at most TLS_SECRET_MAX) under CLIENT_RANDOM and LABEL; TS_NS is
- * when it was learnt (any monotonic clock, 0 for a file). Returns 0; -1 when full (the oldest
+ * when it was learnt: CLOCK_MONOTONIC in live (bpf_ktime_get_ns() is that clock), 0 for a
+ * file read whole. Returns 0; -1 when full (the oldest
  * entries are expired by ts_ns; what could not be kept is counted); -EINVAL for a bad label or
  * length. The live libssl source calls it once per secret its handshake probes read
  * (live_pipeline hands it the table); the key log file loader calls it per line. */
@@ -63,6 +67,24 @@ void tls_keylog_expire(struct tls_keylog *log, uint64_t now_ns);
  * are skipped. Returns 0, or a negative errno with "FILE:LINE: what" (or the open error) in
  * why. */
 int tls_keylog_load(struct tls_keylog *log, const char *path, char *why, size_t why_len);
+
+/* The wire decryption's lookup (tls_secrets_fn; LOG is the struct tls_keylog): every secret
+ * known for CLIENT_RANDOM. */
+bool tls_keylog_session_secrets(void *log, const uint8_t client_random[TLS_RANDOM_LEN],
+				struct tls_session_secrets *secrets);
+
+/* A key log file read as it grows: a TLS library appends its lines at each handshake. */
+struct tls_keylog_file {
+	const char *path;
+	long offset;	  /* bytes read: whole lines */
+	unsigned line_no; /* lines read */
+};
+
+/* Reads the whole lines appended to FILE since the last call (all of them the first time; a
+ * file that shrank is read again from its start), stamping their secrets TS_NS. Returns 0, or
+ * a negative errno with "FILE:LINE: what" (or the open error) in why. */
+int tls_keylog_follow(struct tls_keylog *log, struct tls_keylog_file *file, uint64_t ts_ns,
+		      char *why, size_t why_len);
 
 const struct tls_keylog_stats *tls_keylog_stats(const struct tls_keylog *log);
 
