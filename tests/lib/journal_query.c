@@ -84,3 +84,23 @@ void event_assert_idle_about(const json_t *event, long long seconds)
 	if (idle_ns < seconds * sec - sec / 5 || idle_ns > seconds * sec + sec / 2)
 		fail_msg("idle_ns %lld, want about %lld s", idle_ns, seconds);
 }
+
+const json_t *sip_event_on(const json_t *events, const char *dir, uint16_t port, bool server)
+{
+	const json_t *event, *found = NULL;
+	size_t i, count = 0;
+
+	json_array_foreach(events, i, event)
+	{
+		if (strcmp(event_str(event, "event"), "sip") ||
+		    strcmp(event_str(event, "dir"), dir) ||
+		    (event_int(event, "lport") == port) != server)
+			continue;
+		found = event;
+		count++;
+	}
+	if (count != 1)
+		fail_msg("%zu sip events %s on the %s socket", count, dir,
+			 server ? "server" : "client");
+	return found;
+}

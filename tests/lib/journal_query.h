@@ -3,6 +3,7 @@
 #define SIPTRAIL_TESTS_JOURNAL_QUERY_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <jansson.h>
 
@@ -17,6 +18,11 @@ json_t *event_find(const json_t *events, const char *name, const char *direction
 json_t *event_require(const json_t *events, const char *name, const char *direction, uint16_t port);
 
 size_t event_count(const json_t *events, const char *name, const char *direction, uint16_t port);
+
+/* The one sip event with direction DIR ("in", "out": the message's) on the server's socket
+ * (local port PORT) or, SERVER false, on the client's (the other end); the test fails unless
+ * there is exactly one. */
+const json_t *sip_event_on(const json_t *events, const char *dir, uint16_t port, bool server);
 
 /* The last event named NAME (e.g. the final "lost"), or NULL. */
 json_t *event_last(const json_t *events, const char *name);

@@ -39,27 +39,6 @@
 	"CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
 #define WAIT_MS 10000
 
-/* The sip event with this direction on the socket whose local port is (or is not) PORT. */
-static const json_t *sip_event(const json_t *events, const char *dir, uint16_t port, bool server)
-{
-	const json_t *event, *found = NULL;
-	size_t i, count = 0;
-
-	json_array_foreach(events, i, event)
-	{
-		if (strcmp(event_str(event, "event"), "sip") ||
-		    strcmp(event_str(event, "dir"), dir) ||
-		    (event_int(event, "lport") == port) != server)
-			continue;
-		found = event;
-		count++;
-	}
-	if (count != 1)
-		fail_msg("%zu sip events %s on the %s socket", count, dir,
-			 server ? "server" : "client");
-	return found;
-}
-
 static void assert_decrypted(const json_t *event, const char *raw)
 {
 	assert_string_equal(event_str(event, "raw"), raw);
@@ -130,10 +109,10 @@ static void run_call(uint16_t port, bool tls12, bool late)
 	events = siptrail_stop(&run);
 	unlink(keylog);
 
-	assert_decrypted(sip_event(events, "out", port, false), INVITE);
-	assert_decrypted(sip_event(events, "in", port, true), INVITE);
-	assert_decrypted(sip_event(events, "out", port, true), TRYING);
-	assert_decrypted(sip_event(events, "in", port, false), TRYING);
+	assert_decrypted(sip_event_on(events, "out", port, false), INVITE);
+	assert_decrypted(sip_event_on(events, "in", port, true), INVITE);
+	assert_decrypted(sip_event_on(events, "out", port, true), TRYING);
+	assert_decrypted(sip_event_on(events, "in", port, false), TRYING);
 	lost = event_last(events, "lost");
 	assert_non_null(lost);
 	assert_int_equal(event_int(lost, "wire_tls_no_secrets"), 0);

@@ -24,8 +24,8 @@
 #include "../lib/tls_peer.h"
 #include "../lib/test_children.h"
 
-#define PORT	  25121
-#define PORT_TEXT "25121"
+#define PORT	  25131
+#define PORT_TEXT "25131"
 #define WAIT_MS	  10000
 #define MAX_LINES 32
 #define OPTIONS                                                                                    \
@@ -152,6 +152,60 @@ static void test_tls12_memory_bio(void **state)
 {
 	(void)state;
 	secrets_case(TLS1_2_VERSION, true);
+}
+
+#define TRYING                                                                                     \
+	"SIP/2.0 100 Trying\r\nVia: SIP/2.0/TLS 127.0.0.1:5061;branch=z9hG4bK-1\r\n"               \
+	"From: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:probe@127.0.0.1>\r\nCall-ID: secrets-1\r\n"     \
+	"CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+
+/* siptrail live's defaults: per handshake, the wire's records decrypted with the secrets read
+ * from libssl. Each message once on each socket, in order, with its direction and nothing from
+ * the per-message probes (they are not attached). */
+static void default_mode_case(int version, bool memory_bio)
+{
+	const char *args[] = {"--ports", PORT_TEXT, NULL};
+	struct tls_peer_opts server, client;
+	const json_t *request_in, *response_out;
+	struct siptrail_run run;
+	json_t *events, *lost;
+
+	live_env_require();
+	live_netns_enter();
+	tls_peer_exchange(PORT, OPTIONS, TRYING, &server, &client);
+	server.memory_bio = memory_bio;
+	server.version = client.version = version;
+	siptrail_start(&run, NULL, args);
+	assert_false(per_message_probes_linked());
+	assert_int_equal(tls_peer_pair_run_pki(&server, &client, WAIT_MS), 0);
+	usleep(300 * 1000); /* a poll round or two */
+	events = siptrail_stop(&run);
+
+	assert_int_equal(event_count(events, "tls_handshake", NULL, PORT), 2);
+	assert_string_equal(event_str(sip_event_on(events, "out", PORT, false), "raw"), OPTIONS);
+	request_in = sip_event_on(events, "in", PORT, true);
+	assert_string_equal(event_str(request_in, "raw"), OPTIONS);
+	assert_string_equal(event_str(request_in, "source"), "decrypted");
+	response_out = sip_event_on(events, "out", PORT, true);
+	assert_string_equal(event_str(response_out, "raw"), TRYING);
+	assert_string_equal(event_str(sip_event_on(events, "in", PORT, false), "raw"), TRYING);
+	assert_true(event_int(request_in, "ts_ns") <= event_int(response_out, "ts_ns"));
+	lost = event_last(events, "lost");
+	assert_non_null(lost);
+	assert_int_equal(event_int(lost, "wire_tls_no_secrets"), 0);
+	json_decref(events);
+}
+
+static void test_default_tls13_memory_bio(void **state)
+{
+	(void)state;
+	default_mode_case(TLS1_3_VERSION, true);
+}
+
+static void test_default_tls12_fd(void **state)
+{
+	(void)state;
+	default_mode_case(TLS1_2_VERSION, false);
 }
 
 /* A failed handshake without SSL_get_error probed: the result and OpenSSL's reason on both
@@ -323,6 +377,8 @@ int main(void)
 	    unit_test_with_children(test_tls13_memory_bio),
 	    unit_test_with_children(test_tls12_memory_bio),
 	    unit_test_with_children(test_failure_reason),
+	    unit_test_with_children(test_default_tls13_memory_bio),
+	    unit_test_with_children(test_default_tls12_fd),
 	    unit_test_with_children(test_late_rejection),
 	    unit_test_with_children(test_connection_older_than_start),
 	};
