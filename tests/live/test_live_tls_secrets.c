@@ -261,8 +261,9 @@ static void test_late_rejection(void **state)
 {
 	const char *args[] = {"--ports", PORT_TEXT, "--no-wire", "--tls-probes", "handshake", NULL};
 	struct tls_peer_opts server_opts = {.server = true, .port = PORT};
-	struct tls_peer_opts client_opts = {
-	    .port = PORT, .send = OPTIONS, .send_len = sizeof(OPTIONS) - 1, .expect_len = 1};
+	/* The client reads first: a write after the server's close would meet a reset, which
+	 * discards the alert unread (a race docs/tls-uprobes.md lists under Limits). */
+	struct tls_peer_opts client_opts = {.port = PORT, .expect_len = 1};
 	struct tls_peer_result server_result, client_result;
 	json_t *events, *ev;
 	struct siptrail_run run;
