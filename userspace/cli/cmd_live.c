@@ -1,7 +1,6 @@
 /* siptrail live: TCP socket lifetimes of SIP connections on this host, as they happen. */
 #include <argp.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include "journal_file.h"
 #include "live_notices.h"
 #include "live_pipeline.h"
+#include "live_signals.h"
 #include "live_tracer.h"
 #include "hep_export.h"
 #include "metrics_text.h"
@@ -68,6 +68,7 @@ struct live_run {
 	bool tls_marking;     /* TLS ports are marked as the probe and the wire path find them */
 	bool tls_mark_failed; /* said once */
 	struct metrics metrics;
+	const char *pcap_out_path;		     /* NULL: no --pcap-out */
 	const char *metrics_dir;		     /* NULL: no metrics */
 	int64_t metrics_interval_ns, metrics_due_ns; /* CLOCK_MONOTONIC */
 	bool metrics_failing;			     /* the last write failed (said once) */
@@ -83,8 +84,6 @@ enum {
 	OPT_HEP_ID,
 	OPT_HEP_NAME
 };
-
-static volatile sig_atomic_t stop_requested;
 
 static const struct argp_option live_options[] = {
     {"ports", 'p', "LIST", 0,
@@ -256,23 +255,6 @@ static int64_t clock_ns(clockid_t clock)
 	return (int64_t)now.tv_sec * NSEC_PER_SEC + now.tv_nsec;
 }
 
-static void on_stop_signal(int signo)
-{
-	(void)signo;
-	stop_requested = 1;
-}
-
-/* No SA_RESTART: the signal must break the ring buffer's epoll wait. */
-static int install_stop_signals(void)
-{
-	struct sigaction action = {.sa_handler = on_stop_signal};
-
-	sigemptyset(&action.sa_mask);
-	if (sigaction(SIGINT, &action, NULL) || sigaction(SIGTERM, &action, NULL))
-		return -errno;
-	return 0;
-}
-
 static int on_sock_event(void *ctx, const struct sock_event *event)
 {
 	struct live_run *run = ctx;
@@ -415,6 +397,24 @@ static int live_poll_once(struct live_run *run, struct live_tracer *tracer, stru
 	return err;
 }
 
+/* SIGHUP: the journal and the capture are created anew where they were moved away from, and
+ * the metrics file (replaced whole at every write) is written now. A file that cannot be
+ * reopened is said, and its events go on into the file already open. */
+static void files_reopen(struct live_run *run)
+{
+	struct journal_file *journal = run->pipe.output.journal;
+	char why[512];
+	int err;
+
+	if (journal && journal_file_reopen(journal, why, sizeof(why)))
+		fprintf(stderr, "siptrail live: %s\n", why);
+	if (run->pipe.pcap_out &&
+	    (err = pcapng_writer_reopen(run->pipe.pcap_out, run->pcap_out_path)))
+		fprintf(stderr, "siptrail live: cannot reopen %s: %s\n", run->pcap_out_path,
+			strerror(-err));
+	metrics_write(run, true);
+}
+
 static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ssl_probe *probe,
 		     double duration_s)
 {
@@ -423,7 +423,9 @@ static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ss
 				  : INT64_MAX;
 	int err = 0;
 
-	while (!stop_requested && clock_ns(CLOCK_MONOTONIC) < deadline_ns) {
+	while (!live_stop_requested() && clock_ns(CLOCK_MONOTONIC) < deadline_ns) {
+		if (live_reopen_requested())
+			files_reopen(run);
 		err = live_poll_once(run, tracer, probe, POLL_MS, false);
 		if (err == -EINTR) {
 			err = 0;
@@ -604,6 +606,7 @@ int cmd_live(int argc, char **argv)
 			journal_file_close(journal);
 		return EXIT_USAGE;
 	}
+	run.pcap_out_path = args.pcap_out_path;
 	metrics_init(&run.metrics);
 	if (args.metrics_dir) {
 		run.metrics_dir = args.metrics_dir;
@@ -665,8 +668,9 @@ int cmd_live(int argc, char **argv)
 	 * (RFC 3261 §19.1.2). */
 	if (!err && run.tls_marking && !run.wire)
 		err = live_tracer_mark_tls_port(tracer, SIPS_PORT, why, sizeof(why));
-	if (!err && (err = install_stop_signals()))
-		snprintf(why, sizeof(why), "cannot handle SIGINT/SIGTERM: %s", strerror(-err));
+	if (!err && (err = live_signals_install()))
+		snprintf(why, sizeof(why), "cannot handle SIGINT, SIGTERM and SIGHUP: %s",
+			 strerror(-err));
 	if (err) {
 		fprintf(stderr, "siptrail live: %s\n", why);
 		goto cleanup;
