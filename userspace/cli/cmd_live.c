@@ -17,6 +17,7 @@
 #include "journal_file.h"
 #include "live_notices.h"
 #include "live_pipeline.h"
+#include "live_privileges.h"
 #include "live_signals.h"
 #include "live_tracer.h"
 #include "hep_export.h"
@@ -55,6 +56,7 @@ struct live_args {
 	const char *metrics_dir;
 	double metrics_interval_s;
 	struct hep_export_config hep; /* target NULL: no HEP */
+	struct live_user user;	      /* --user; name empty: stays root */
 };
 
 struct live_run {
@@ -82,7 +84,8 @@ enum {
 	OPT_METRICS_INTERVAL,
 	OPT_HEP,
 	OPT_HEP_ID,
-	OPT_HEP_NAME
+	OPT_HEP_NAME,
+	OPT_USER
 };
 
 static const struct argp_option live_options[] = {
@@ -112,6 +115,11 @@ static const struct argp_option live_options[] = {
      0},
     {"hep-id", OPT_HEP_ID, "N", 0, "HEP capture agent id (default 2001)", 0},
     {"hep-name", OPT_HEP_NAME, "NAME", 0, "HEP capture agent name (default: the host name)", 0},
+    {"user", OPT_USER, "NAME", 0,
+     "once the programs are loaded, run as this user (journal, capture and metrics "
+     "directories must be writable by it); with or without it, only the capabilities still "
+     "used are kept",
+     0},
     {"duration", 'd', "SECONDS", 0, "stop after this many seconds", 0},
     {"ssl-lib", 'L', "PATH", 0,
      "libssl to probe for TLS handshakes and SIP inside TLS (default: the system's "
@@ -199,6 +207,10 @@ static error_t live_parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_HEP_NAME:
 		args->hep.capture_name = arg;
+		break;
+	case OPT_USER:
+		if (live_user_lookup(arg, &args->user, why, sizeof(why)))
+			argp_error(state, "%s", why);
 		break;
 	case ARGP_KEY_END:
 		if ((args->rotation.max_bytes || args->rotation.max_age_ns) && !args->journal_path)
@@ -563,6 +575,26 @@ static void print_summary(const struct live_run *run, struct live_tracer *tracer
 			(unsigned long long)losses.ends_unseen);
 }
 
+/* Everything is loaded and attached: what is no longer needed goes. The metrics file is
+ * written once more, so a directory the new user cannot write is said before tracing. */
+static int privileges_drop(const struct live_args *args, struct live_run *run, char *why,
+			   size_t why_len)
+{
+	const char *owned[3] = {NULL};
+	size_t n_owned = 0;
+	int err;
+
+	if (args->journal_path)
+		owned[n_owned++] = args->journal_path;
+	if (args->pcap_out_path)
+		owned[n_owned++] = args->pcap_out_path;
+	err = live_privileges_drop(&args->user, owned, why, why_len);
+
+	if (!err && run->metrics_dir)
+		err = metrics_file_write(run->metrics_dir, &run->metrics, why, why_len);
+	return err;
+}
+
 int cmd_live(int argc, char **argv)
 {
 	const struct argp argp = {live_options, live_parse_opt, NULL, live_doc};
@@ -671,6 +703,8 @@ int cmd_live(int argc, char **argv)
 	if (!err && (err = live_signals_install()))
 		snprintf(why, sizeof(why), "cannot handle SIGINT, SIGTERM and SIGHUP: %s",
 			 strerror(-err));
+	if (!err)
+		err = privileges_drop(&args, &run, why, sizeof(why));
 	if (err) {
 		fprintf(stderr, "siptrail live: %s\n", why);
 		goto cleanup;

@@ -1,0 +1,109 @@
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/utsname.h>
+
+#include "live_privileges.h"
+
+int live_user_lookup(const char *name, struct live_user *user, char *why, size_t why_len)
+{
+	struct passwd *pw;
+
+	if (strlen(name) >= sizeof(user->name)) {
+		snprintf(why, why_len, "bad --user '%s': too long", name);
+		return -ENAMETOOLONG;
+	}
+	errno = 0;
+	pw = getpwnam(name);
+	if (!pw) {
+		snprintf(why, why_len, "bad --user '%s': %s", name,
+			 errno ? strerror(errno) : "no such user");
+		return errno ? -errno : -ENOENT;
+	}
+	snprintf(user->name, sizeof(user->name), "%s", name);
+	user->uid = pw->pw_uid;
+	user->gid = pw->pw_gid;
+	return 0;
+}
+
+static int fail(int err, const char *what, char *why, size_t why_len)
+{
+	snprintf(why, why_len, "cannot drop privileges: %s: %s", what, strerror(-err));
+	return err;
+}
+
+/* Linux 6.5 ("bpf: Move unprivileged checks into map_create() and bpf_prog_load()") asks for
+ * CAP_BPF only to create maps and load programs; before, every bpf() call did. */
+static bool kernel_before_6_5(void)
+{
+	struct utsname uts;
+	unsigned major, minor;
+
+	if (uname(&uts) || sscanf(uts.release, "%u.%u", &major, &minor) != 2)
+		return true; /* unknown: keep what an old kernel needs */
+	return major < 6 || (major == 6 && minor < 5);
+}
+
+static bool kept(cap_value_t cap, bool old_kernel, bool other_user)
+{
+	if (!old_kernel)
+		return false;
+	return cap == CAP_BPF || cap == CAP_PERFMON || (other_user && cap == CAP_DAC_READ_SEARCH);
+}
+
+/* The user's uid, gid and groups, the permitted capabilities kept across setuid. */
+static int become_user(const struct live_user *user, const char *const owned[], char *why,
+		       size_t why_len)
+{
+	for (size_t i = 0; owned[i]; i++)
+		if (chown(owned[i], user->uid, user->gid))
+			return fail(-errno, owned[i], why, why_len);
+	if (prctl(PR_SET_KEEPCAPS, 1L, 0L, 0L, 0L))
+		return fail(-errno, "PR_SET_KEEPCAPS", why, why_len);
+	if (initgroups(user->name, user->gid))
+		return fail(-errno, "initgroups", why, why_len);
+	if (setgid(user->gid))
+		return fail(-errno, "setgid", why, why_len);
+	if (setuid(user->uid))
+		return fail(-errno, "setuid", why, why_len);
+	return prctl(PR_SET_KEEPCAPS, 0L, 0L, 0L, 0L)
+		   ? fail(-errno, "PR_SET_KEEPCAPS", why, why_len)
+		   : 0;
+}
+
+int live_privileges_drop(const struct live_user *user, const char *const owned[], char *why,
+			 size_t why_len)
+{
+	bool other_user = user->name[0] != '\0', old_kernel = kernel_before_6_5();
+	cap_value_t max = (cap_value_t)cap_max_bits();
+	cap_t caps;
+	int err = 0;
+
+	/* the bounding set first: it takes CAP_SETPCAP, which goes with the rest */
+	for (cap_value_t cap = 0; cap < max; cap++)
+		if (!kept(cap, old_kernel, other_user) && cap_drop_bound(cap))
+			return fail(-errno, "the bounding set", why, why_len);
+	if (other_user && (err = become_user(user, owned, why, why_len)))
+		return err;
+	caps = cap_init();
+	if (!caps)
+		return fail(-errno, "cap_init", why, why_len);
+	for (cap_value_t cap = 0; cap < max; cap++) {
+		if (!kept(cap, old_kernel, other_user))
+			continue;
+		if (cap_set_flag(caps, CAP_PERMITTED, 1, &cap, CAP_SET) ||
+		    cap_set_flag(caps, CAP_EFFECTIVE, 1, &cap, CAP_SET))
+			err = fail(-errno, "cap_set_flag", why, why_len);
+	}
+	if (!err && cap_set_proc(caps))
+		err = fail(-errno, "capset", why, why_len);
+	cap_free(caps);
+	if (!err && cap_reset_ambient())
+		err = fail(-errno, "the ambient set", why, why_len);
+	return err;
+}
