@@ -167,15 +167,23 @@ for call in hep-plain-1 hep-tls-1; do
 		fail "$call: no 200 row from port $port over TCP"
 done
 
+# --- the trunk call's SIP as the real peers sent it: the carrier's INVITE over TCP ---
+trunk_call=stpost-trunk-call-1@127.0.0.2
+trunk_sip=$(rows "$trunk_call")
+grep -Eq "^INVITE 127\.0\.0\.2:[0-9]+ 127\.0\.0\.1:5060 proto=2 node=homer01:7$" <<<"$trunk_sip" ||
+	fail "$trunk_call: no INVITE row from the carrier over TCP"
+grep -Eq "^BYE 127\.0\.0\.3:5062 127\.0\.0\.1:5070 proto=1 node=homer01:7$" <<<"$trunk_sip" ||
+	fail "$trunk_call: no BYE row from the PBX over UDP"
+
 # --- the trunk call's diagnoses: log rows correlated by its Call-ID ---
 # sipcapture's type for a HEP log is 5; a log's source is 0.0.0.0, its destination the peer
 # the diagnosis names (on loopback this host sees both ends: the peer is 127.0.0.1), else 0.0.0.0
-trunk_call=stpost-trunk-call-1@127.0.0.2
 logs=$(sql "SELECT substring(convert_from(msg, 'UTF8') from '^ *([A-Z_]+)') || ' ' ||
 	source_ip || ' ' || destination_ip || ' type=' || type || ' node=' || node
 	FROM logs_capture WHERE correlation_id = '$trunk_call' ORDER BY id")
 bye_failed=$(sql "SELECT convert_from(msg, 'UTF8') FROM logs_capture
 	WHERE correlation_id = '$trunk_call' AND convert_from(msg, 'UTF8') ~ '^ *BYE_FAILED'")
+echo "$trunk_call (sip_capture):"$'\n'"$trunk_sip" | sed 's/^/    /'
 echo "$trunk_call (logs_capture):"$'\n'"$logs"$'\n'"$(head -n 3 <<<"$bye_failed")" |
 	sed 's/^/    /'
 for expected in "BYE_FAILED 0.0.0.0 0.0.0.0" "TLS_INCOMPLETE_CHAIN 0.0.0.0 127.0.0.1" \
