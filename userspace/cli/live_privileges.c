@@ -56,6 +56,13 @@ static bool kept(cap_value_t cap, bool old_kernel, bool other_user)
 	return cap == CAP_BPF || cap == CAP_PERFMON || (other_user && cap == CAP_DAC_READ_SEARCH);
 }
 
+static bool held(cap_t caps, cap_value_t cap, cap_flag_t set)
+{
+	cap_flag_value_t value = CAP_CLEAR;
+
+	return caps && !cap_get_flag(caps, cap, set, &value) && value == CAP_SET;
+}
+
 /* The user's uid, gid and groups, the permitted capabilities kept across setuid. */
 static int become_user(const struct live_user *user, const char *const owned[], char *why,
 		       size_t why_len)
@@ -81,20 +88,25 @@ int live_privileges_drop(const struct live_user *user, const char *const owned[]
 {
 	bool other_user = user->name[0] != '\0', old_kernel = kernel_before_6_5();
 	cap_value_t max = (cap_value_t)cap_max_bits();
-	cap_t caps;
+	cap_t before = cap_get_proc(), caps = cap_init();
 	int err = 0;
 
-	/* the bounding set first: it takes CAP_SETPCAP, which goes with the rest */
-	for (cap_value_t cap = 0; cap < max; cap++)
-		if (!kept(cap, old_kernel, other_user) && cap_drop_bound(cap))
-			return fail(-errno, "the bounding set", why, why_len);
+	if (!before || !caps) {
+		err = fail(-errno, "cap_get_proc", why, why_len);
+		goto out;
+	}
+	/* the bounding set first: it takes CAP_SETPCAP, which goes with the rest (without it,
+	 * whoever started siptrail chose the bounding set, e.g. systemd's CapabilityBoundingSet) */
+	for (cap_value_t cap = 0; held(before, CAP_SETPCAP, CAP_EFFECTIVE) && cap < max; cap++)
+		if (!kept(cap, old_kernel, other_user) && cap_drop_bound(cap)) {
+			err = fail(-errno, "the bounding set", why, why_len);
+			goto out;
+		}
 	if (other_user && (err = become_user(user, owned, why, why_len)))
-		return err;
-	caps = cap_init();
-	if (!caps)
-		return fail(-errno, "cap_init", why, why_len);
+		goto out;
+	/* what is kept and was there: a capability not permitted at the start cannot come */
 	for (cap_value_t cap = 0; cap < max; cap++) {
-		if (!kept(cap, old_kernel, other_user))
+		if (!kept(cap, old_kernel, other_user) || !held(before, cap, CAP_PERMITTED))
 			continue;
 		if (cap_set_flag(caps, CAP_PERMITTED, 1, &cap, CAP_SET) ||
 		    cap_set_flag(caps, CAP_EFFECTIVE, 1, &cap, CAP_SET))
@@ -102,8 +114,10 @@ int live_privileges_drop(const struct live_user *user, const char *const owned[]
 	}
 	if (!err && cap_set_proc(caps))
 		err = fail(-errno, "capset", why, why_len);
-	cap_free(caps);
 	if (!err && cap_reset_ambient())
 		err = fail(-errno, "the ambient set", why, why_len);
+out:
+	cap_free(before);
+	cap_free(caps);
 	return err;
 }
