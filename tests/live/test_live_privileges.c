@@ -200,11 +200,39 @@ static void test_root_keeps_what_it_uses(void **state)
 	json_decref(events);
 }
 
+/* --keylog: the key log is the TLS server's user's, mode 0600, and opened again every round,
+ * so reading it past any file mode stays. */
+static void test_key_log_stays_readable(void **state)
+{
+	char key_log[] = "/tmp/siptrail-keylog-XXXXXX", ports[16];
+	const char *args[] = {"--ports", ports, "--keylog", key_log, NULL};
+	struct passwd *user = getpwnam(USER);
+	struct siptrail_run run;
+	json_t *events;
+	int fd;
+
+	(void)state;
+	live_env_require();
+	assert_non_null(user);
+	live_netns_enter();
+	fd = mkstemp(key_log);
+	assert_true(fd >= 0);
+	assert_int_equal(fchown(fd, user->pw_uid, user->pw_gid), 0);
+	close(fd);
+	snprintf(ports, sizeof(ports), "%d", PORT_PLAIN);
+	siptrail_start(&run, NULL, args);
+	assert_caps(run.pid, caps_kept(false) | CAP_BIT(CAP_DAC_READ_SEARCH));
+	events = siptrail_stop(&run);
+	json_decref(events);
+	unlink(key_log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    unit_test_with_children(test_runs_as_user),
 	    unit_test_with_children(test_root_keeps_what_it_uses),
+	    unit_test_with_children(test_key_log_stays_readable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -611,6 +611,7 @@ static void print_summary(const struct live_run *run, struct live_tracer *tracer
 static int privileges_drop(const struct live_args *args, struct live_run *run, char *why,
 			   size_t why_len)
 {
+	const struct live_needs needs = {.reads_key_log = args->keylog_path != NULL};
 	const char *owned[3] = {NULL};
 	size_t n_owned = 0;
 	int err;
@@ -619,7 +620,7 @@ static int privileges_drop(const struct live_args *args, struct live_run *run, c
 		owned[n_owned++] = args->journal_path;
 	if (args->pcap_out_path)
 		owned[n_owned++] = args->pcap_out_path;
-	err = live_privileges_drop(&args->user, owned, why, why_len);
+	err = live_privileges_drop(&args->user, &needs, owned, why, why_len);
 
 	if (!err && run->metrics_dir)
 		err = metrics_file_write(run->metrics_dir, &run->metrics, why, why_len);

@@ -49,8 +49,10 @@ static bool kernel_before_6_5(void)
 	return major < 6 || (major == 6 && minor < 5);
 }
 
-static bool kept(cap_value_t cap, bool old_kernel, bool other_user)
+static bool kept(cap_value_t cap, bool old_kernel, bool other_user, const struct live_needs *needs)
 {
+	if (cap == CAP_DAC_READ_SEARCH && needs->reads_key_log)
+		return true;
 	if (!old_kernel)
 		return false;
 	return cap == CAP_BPF || cap == CAP_PERFMON || (other_user && cap == CAP_DAC_READ_SEARCH);
@@ -83,8 +85,8 @@ static int become_user(const struct live_user *user, const char *const owned[], 
 		   : 0;
 }
 
-int live_privileges_drop(const struct live_user *user, const char *const owned[], char *why,
-			 size_t why_len)
+int live_privileges_drop(const struct live_user *user, const struct live_needs *needs,
+			 const char *const owned[], char *why, size_t why_len)
 {
 	bool other_user = user->name[0] != '\0', old_kernel = kernel_before_6_5();
 	cap_value_t max = (cap_value_t)cap_max_bits();
@@ -98,7 +100,7 @@ int live_privileges_drop(const struct live_user *user, const char *const owned[]
 	/* the bounding set first: it takes CAP_SETPCAP, which goes with the rest (without it,
 	 * whoever started siptrail chose the bounding set, e.g. systemd's CapabilityBoundingSet) */
 	for (cap_value_t cap = 0; held(before, CAP_SETPCAP, CAP_EFFECTIVE) && cap < max; cap++)
-		if (!kept(cap, old_kernel, other_user) && cap_drop_bound(cap)) {
+		if (!kept(cap, old_kernel, other_user, needs) && cap_drop_bound(cap)) {
 			err = fail(-errno, "the bounding set", why, why_len);
 			goto out;
 		}
@@ -106,7 +108,7 @@ int live_privileges_drop(const struct live_user *user, const char *const owned[]
 		goto out;
 	/* what is kept and was there: a capability not permitted at the start cannot come */
 	for (cap_value_t cap = 0; cap < max; cap++) {
-		if (!kept(cap, old_kernel, other_user) || !held(before, cap, CAP_PERMITTED))
+		if (!kept(cap, old_kernel, other_user, needs) || !held(before, cap, CAP_PERMITTED))
 			continue;
 		if (cap_set_flag(caps, CAP_PERMITTED, 1, &cap, CAP_SET) ||
 		    cap_set_flag(caps, CAP_EFFECTIVE, 1, &cap, CAP_SET))

@@ -9,7 +9,9 @@
  * network namespace, HEP. So nothing is kept. Before 6.5 every bpf() call needs CAP_BPF, and
  * the system call tracepoints that stand in for the missing sock_send_length need CAP_PERFMON
  * and, for a user other than root, CAP_DAC_READ_SEARCH (libbpf reads their ids from tracefs,
- * mode 0700); those are kept there. Everything else leaves the permitted, effective,
+ * mode 0700); those are kept there. With --keylog, CAP_DAC_READ_SEARCH is kept on every
+ * kernel: the key log belongs to the TLS server's user, often mode 0600, and is opened again
+ * every round as it grows or is replaced. Everything else leaves the permitted, effective,
  * inheritable, ambient and bounding sets.
  */
 #ifndef SIPTRAIL_LIVE_PRIVILEGES_H
@@ -27,15 +29,20 @@ struct live_user {
 	gid_t gid;
 };
 
+/* What the run goes on doing that takes a capability on every kernel. */
+struct live_needs {
+	bool reads_key_log; /* --keylog: another user's file, reopened as it grows */
+};
+
 /* Looks NAME up (passwd). Returns 0 or -ENOENT/-ENAMETOOLONG with the reason in WHY. */
 int live_user_lookup(const char *name, struct live_user *user, char *why, size_t why_len);
 
 /*
- * Drops what live no longer needs. With USER's name set: OWNED (paths, NULL-terminated) are
- * given to that user, then the process takes the user's uid, gid and groups. Returns 0 or a
- * negative errno with the reason in WHY.
+ * Drops what live no longer needs (NEEDS: what it keeps doing). With USER's name set: OWNED (paths,
+ * NULL-terminated) are given to that user, then the process takes the user's uid, gid and groups.
+ * Returns 0 or a negative errno with the reason in WHY.
  */
-int live_privileges_drop(const struct live_user *user, const char *const owned[], char *why,
-			 size_t why_len);
+int live_privileges_drop(const struct live_user *user, const struct live_needs *needs,
+			 const char *const owned[], char *why, size_t why_len);
 
 #endif
