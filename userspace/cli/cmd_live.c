@@ -853,6 +853,9 @@ int cmd_live(int argc, char **argv)
 	if (!err && (err = live_signals_install()))
 		snprintf(why, sizeof(why), "cannot handle SIGINT, SIGTERM and SIGHUP: %s",
 			 strerror(-err));
+	/* uprobes cannot be attached once the privileges are dropped */
+	if (!err && probe)
+		old_conns_start(&run, &args, probe);
 	if (!err)
 		err = privileges_drop(&args, &run, why, sizeof(why));
 	if (err) {
@@ -868,8 +871,6 @@ int cmd_live(int argc, char **argv)
 			"siptrail live: TLS through %s\nsiptrail live: libssl probed per %s\n",
 			ssl_probe_ssl_lib(probe),
 			ssl_probe_per_message(probe) ? "message" : "handshake");
-	if (probe)
-		old_conns_start(&run, &args, probe);
 	if (probe && args.verbose)
 		fprintf(stderr, "siptrail live: attached %s\n", ssl_probe_attached(probe));
 	fprintf(stderr, "siptrail live: tracing TCP ports %s in netns %u; Ctrl-C to stop\n",
