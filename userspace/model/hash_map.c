@@ -18,6 +18,16 @@ void hash_map_free(struct hash_map *map)
 	hash_map_init(map);
 }
 
+void hash_map_free_values(struct hash_map *map, void (*free_value)(void *value))
+{
+	void *value;
+	size_t pos = 0;
+
+	while ((value = hash_map_each(map, &pos)))
+		free_value(value);
+	hash_map_free(map);
+}
+
 /* Fibonacci hashing: the top bits of KEY times 2^64/phi. Sequential keys (socket cookies,
  * connection ids) land far apart, and so do the low-entropy bits of a string hash. */
 static size_t home_of(const struct hash_map *map, uint64_t key)

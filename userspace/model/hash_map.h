@@ -33,6 +33,9 @@ extern char hash_map_removed[];
 void hash_map_init(struct hash_map *map);
 void hash_map_free(struct hash_map *map);
 
+/* Calls FREE_VALUE on every value, then frees the map (left empty). */
+void hash_map_free_values(struct hash_map *map, void (*free_value)(void *value));
+
 /* Adds VALUE (not NULL) under KEY, beside any value already there. Returns 0 or -ENOMEM. */
 int hash_map_put(struct hash_map *map, uint64_t key, void *value);
 

@@ -4,7 +4,6 @@
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <search.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +11,7 @@
 #include "capture_local.h"
 #include "compressed_file.h"
 #include "capture_source.h"
+#include "hash_map.h"
 #include "pcapng_write.h"
 #include "sctp_chunk.h"
 #include "sctp_reasm.h"
@@ -68,7 +68,7 @@ struct source {
 	struct capture_source_stats *stats;
 	struct src_conn **conns; /* by tcp_conn id - 1 */
 	size_t conns_cap;
-	void *tuples;		 /* open connections by address pair, for synthetic packets */
+	struct hash_map tuples;	 /* open connections by address pair, for synthetic packets */
 	struct sctp_reasm *sctp; /* SCTP messages in fragments */
 	int rc;			 /* first error of the emit callback or memory */
 };
@@ -129,10 +129,16 @@ static void tuple_key_make(struct tuple_key *key, uint8_t family, const uint8_t 
 	key->b_port = bp;
 }
 
-static int tuple_cmp(const void *x, const void *y)
+/* tuple_key_make zeroes the key's padding: its bytes are the key. */
+static struct tuple_node *tuple_find(const struct source *src, const struct tuple_key *key)
 {
-	return memcmp(&((const struct tuple_node *)x)->key, &((const struct tuple_node *)y)->key,
-		      sizeof(struct tuple_key));
+	struct tuple_node *node;
+	size_t pos = 0;
+
+	while ((node = hash_map_find(&src->tuples, hash_bytes(key, sizeof(*key)), &pos)))
+		if (!memcmp(&node->key, key, sizeof(*key)))
+			return node;
+	return NULL;
 }
 
 static struct src_conn *conn_of(struct source *src, const struct tcp_conn *tc)
@@ -450,18 +456,17 @@ static void on_open(void *user, const struct tcp_conn *tc, uint64_t ts_ns)
 	tls_conn_init(&c->tls);
 	src->conns[tc->id - 1] = c;
 
-	struct tuple_node *node = malloc(sizeof(*node));
+	struct tuple_key key;
+	tuple_key_make(&key, tc->family, tc->end[0].addr, tc->end[0].port, tc->end[1].addr,
+		       tc->end[1].port);
+	struct tuple_node *node = tuple_find(src, &key);
 	if (node) {
-		tuple_key_make(&node->key, tc->family, tc->end[0].addr, tc->end[0].port,
-			       tc->end[1].addr, tc->end[1].port);
+		node->conn = c; /* a new connection on the tuple */
+	} else if ((node = malloc(sizeof(*node)))) {
+		memcpy(&node->key, &key, sizeof(key)); /* padding too: compared as bytes */
 		node->conn = c;
-		void *slot = tsearch(node, &src->tuples, tuple_cmp);
-		if (!slot)
+		if (hash_map_put(&src->tuples, hash_bytes(&key, sizeof(key)), node))
 			free(node);
-		else if (*(struct tuple_node **)slot != node) {
-			(*(struct tuple_node **)slot)->conn = c; /* a new connection on the tuple */
-			free(node);
-		}
 	}
 	conn_event_base(&ev, EV_CONN_OPEN, c, tc, tc->syn_ts_ns ? tc->syn_ts_ns : ts_ns);
 	emit(src, &ev);
@@ -567,7 +572,7 @@ static void on_end(void *user, const struct tcp_conn *tc, enum tcp_end_reason re
 	struct source *src = user;
 	struct src_conn *c = conn_of(src, tc);
 	struct tuple_key key;
-	struct tuple_node probe, **found;
+	struct tuple_node *node;
 	struct event ev;
 	bool unanswered_syn = tc->syn_ts_ns && !tc->synack_ts_ns;
 
@@ -593,11 +598,9 @@ static void on_end(void *user, const struct tcp_conn *tc, enum tcp_end_reason re
 
 	tuple_key_make(&key, tc->family, tc->end[0].addr, tc->end[0].port, tc->end[1].addr,
 		       tc->end[1].port);
-	probe.key = key;
-	found = tfind(&probe, &src->tuples, tuple_cmp);
-	if (found && (*found)->conn == c) {
-		struct tuple_node *node = *found;
-		tdelete(&probe, &src->tuples, tuple_cmp);
+	node = tuple_find(src, &key);
+	if (node && node->conn == c) {
+		hash_map_remove(&src->tuples, hash_bytes(&key, sizeof(key)), node);
 		free(node);
 	}
 	if (c->sip_ready) {
@@ -712,7 +715,8 @@ static void on_sctp(void *user, const struct packet_l4 *pkt, uint64_t ts_ns)
 static bool on_packet(void *user, const struct capture_packet *pkt, const struct packet_l4 *l4)
 {
 	struct source *src = user;
-	struct tuple_node probe, **found;
+	struct tuple_key key;
+	struct tuple_node *node;
 	struct packet_ends ends;
 	uint64_t conn_id = 0, *unused;
 
@@ -726,11 +730,10 @@ static bool on_packet(void *user, const struct capture_packet *pkt, const struct
 		return false;
 	if (unused)
 		return true;
-	tuple_key_make(&probe.key, l4->family, l4->src_addr, l4->src_port, l4->dst_addr,
-		       l4->dst_port);
-	found = tfind(&probe, &src->tuples, tuple_cmp);
-	if (found)
-		conn_id = (*found)->conn->id;
+	tuple_key_make(&key, l4->family, l4->src_addr, l4->src_port, l4->dst_addr, l4->dst_port);
+	node = tuple_find(src, &key);
+	if (node)
+		conn_id = node->conn->id;
 	packet_ends(src, l4, &ends);
 	src->stats->synthetic_sip++;
 	emit_sip(src, conn_id, ends.dir, TRANSPORT_TLS, &ends.local, &ends.remote,
@@ -837,7 +840,7 @@ int capture_source_read_files(const char *const *paths, size_t n_paths,
 	rc = capture_replay_files(paths, n_paths, &ops, &src, &config, &stats->replay, spans, err);
 	sctp_reasm_free(src.sctp);
 	tls_trust_free(src.trust);
-	tdestroy(src.tuples, free);
+	hash_map_free_values(&src.tuples, free);
 	for (size_t i = 0; i < src.conns_cap; i++)
 		if (src.conns[i]) /* only after an early stop: on_end frees the rest */
 			free(src.conns[i]);
