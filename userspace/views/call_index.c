@@ -8,44 +8,9 @@
 #include "session_timer.h"
 #include "sip_message.h"
 
-/* FNV-1a: Call-IDs are short strings, and the table only needs them spread. */
-static size_t call_id_hash(const char *call_id)
+static uint64_t call_id_key(const char *call_id)
 {
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *call_id; call_id++)
-		h = (h ^ (unsigned char)*call_id) * 1099511628211ull;
-	return (size_t)h;
-}
-
-/* The slot of CALL_ID: where it is, or the empty one where it would go. */
-static size_t slot_of(const struct call_index *index, const char *call_id)
-{
-	size_t mask = index->n_slots - 1, i = call_id_hash(call_id) & mask;
-
-	while (index->slots[i] && strcmp(index->calls[index->slots[i] - 1].call_id, call_id))
-		i = (i + 1) & mask;
-	return i;
-}
-
-/* Keeps the table at most half full, so probes stay short. Returns 0 or -ENOMEM. */
-static int slots_grow(struct call_index *index)
-{
-	size_t n = index->n_slots ? index->n_slots * 2 : 256;
-	size_t *old = index->slots;
-
-	if (2 * (index->count + 1) <= index->n_slots)
-		return 0;
-	index->slots = calloc(n, sizeof(*index->slots));
-	if (!index->slots) {
-		index->slots = old;
-		return -ENOMEM;
-	}
-	index->n_slots = n;
-	for (size_t i = 0; i < index->count; i++)
-		index->slots[slot_of(index, index->calls[i].call_id)] = i + 1;
-	free(old);
-	return 0;
+	return hash_bytes(call_id, strlen(call_id));
 }
 
 static struct call_entry *entry_get(struct call_index *index, const char *call_id)
@@ -54,8 +19,6 @@ static struct call_entry *entry_get(struct call_index *index, const char *call_i
 
 	if (e)
 		return e;
-	if (slots_grow(index))
-		return NULL;
 	if (index->count == index->cap) {
 		size_t cap = index->cap ? index->cap * 2 : 64;
 		struct call_entry *grown = realloc(index->calls, cap * sizeof(*grown));
@@ -64,21 +27,28 @@ static struct call_entry *entry_get(struct call_index *index, const char *call_i
 		index->calls = grown;
 		index->cap = cap;
 	}
-	e = &index->calls[index->count++];
+	e = &index->calls[index->count];
 	memset(e, 0, sizeof(*e));
 	snprintf(e->call_id, sizeof(e->call_id), "%s", call_id);
-	index->slots[slot_of(index, e->call_id)] = index->count;
+	if (hash_map_put(&index->by_call_id, call_id_key(e->call_id),
+			 (void *)(uintptr_t)(index->count + 1)))
+		return NULL;
+	index->count++;
 	return e;
 }
 
 struct call_entry *call_index_find(const struct call_index *index, const char *call_id)
 {
-	size_t slot;
+	uint64_t key = call_id_key(call_id);
+	size_t pos = 0;
+	void *found;
 
-	if (!index->n_slots)
-		return NULL;
-	slot = index->slots[slot_of(index, call_id)];
-	return slot ? &index->calls[slot - 1] : NULL;
+	while ((found = hash_map_find(&index->by_call_id, key, &pos))) {
+		struct call_entry *e = &index->calls[(uintptr_t)found - 1];
+		if (!strcmp(e->call_id, call_id))
+			return e;
+	}
+	return NULL;
 }
 
 void sip_uri_user(const char *uri, size_t len, char *out, size_t out_len)
@@ -224,7 +194,7 @@ void call_index_free(struct call_index *index)
 	for (size_t i = 0; i < index->count; i++)
 		free(index->calls[i].verdict);
 	free(index->calls);
-	free(index->slots);
+	hash_map_free(&index->by_call_id);
 	memset(index, 0, sizeof(*index));
 }
 

@@ -11,6 +11,7 @@
 #include "correlator.h"
 #include "event_load.h"
 #include "explain.h"
+#include "hash_map.h"
 #include "journal_replay.h"
 
 #define CALL_USER_LEN 64
@@ -37,8 +38,8 @@ struct call_entry {
 struct call_index {
 	struct call_entry *calls; /* in the order calls were first seen */
 	size_t count, cap;
-	size_t *slots; /* hash of Call-IDs: index into calls + 1, 0 empty; n_slots a power of 2 */
-	size_t n_slots;
+	/* hash_bytes of the Call-ID -> position in calls + 1 (calls moves as it grows) */
+	struct hash_map by_call_id;
 	unsigned long sip_undecoded;
 };
 
