@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -150,6 +151,58 @@ static void test_connection_goes_on_across_files(void **state)
 	remove_parts(&p);
 }
 
+struct progress_seen {
+	uint32_t last_file;
+	uint64_t max_offset[PARTS];
+	unsigned calls;
+};
+
+static int drop(void *ctx, struct event *ev)
+{
+	(void)ctx;
+	event_release(ev);
+	return 0;
+}
+
+static void note_progress(void *ctx, uint32_t file, uint64_t disk_offset)
+{
+	struct progress_seen *seen = ctx;
+
+	assert_true(file < PARTS);
+	assert_true(file >= seen->last_file); /* files in reading order */
+	seen->last_file = file;
+	if (disk_offset > seen->max_offset[file])
+		seen->max_offset[file] = disk_offset;
+	seen->calls++;
+}
+
+/* The progress of compressed files counts their bytes on disk, which the bar's total adds up:
+ * it ends at the files' size, not past it (plain bytes counted against compressed sizes). */
+static void test_progress_counts_compressed_bytes(void **state)
+{
+	struct capture_source_options options = {0};
+	struct progress_seen seen = {0};
+	struct capture_source_run run = {&options, drop, note_progress, &seen};
+	struct capture_source_stats stats;
+	struct capture_error err;
+	struct parts p;
+	(void)state;
+
+	cut(TLS_CAPS "missing-intermediate.pcap", &p);
+	assert_int_equal(capture_source_read_files((const char *const *)p.reversed, PARTS, &run,
+						   &stats, NULL, &err),
+			 0);
+	assert_int_equal(seen.calls, stats.replay.packets);
+	for (unsigned i = 0; i < PARTS; i++) {
+		struct stat st;
+		/* reversed: file 0 of the reading is the last part */
+		assert_int_equal(stat(p.reversed[i], &st), 0);
+		assert_true(seen.max_offset[i] > 0);
+		assert_true(seen.max_offset[i] <= (uint64_t)st.st_size);
+	}
+	remove_parts(&p);
+}
+
 /* Two calls over UDP, 20 s apart, the second with a BYE answered 503 (BYE_FAILED). */
 static void write_calls(const char *path)
 {
@@ -262,6 +315,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_connection_goes_on_across_files),
 	    cmocka_unit_test(test_rotated_calls_same_verdicts),
+	    cmocka_unit_test(test_progress_counts_compressed_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,9 +36,10 @@ static int on_event(void *ctx, struct event *ev)
 	return rc;
 }
 
-static void on_progress(void *ctx, uint64_t offset)
+static void on_progress(void *ctx, uint32_t file, uint64_t disk_offset)
 {
-	progress_update(&((struct replay_run *)ctx)->progress, offset);
+	(void)file; /* one file */
+	progress_update(&((struct replay_run *)ctx)->progress, disk_offset);
 }
 
 static void usage(FILE *out)

@@ -721,7 +721,7 @@ static bool on_packet(void *user, const struct capture_packet *pkt, const struct
 	uint64_t conn_id = 0, *unused;
 
 	if (src->run->progress)
-		src->run->progress(src->run->ctx, pkt->file_offset);
+		src->run->progress(src->run->ctx, pkt->file, pkt->disk_offset);
 	if (!l4)
 		return false;
 	unused = unused_reason(src, l4);
@@ -764,7 +764,7 @@ bool capture_file_detect(const char *path)
 	static const uint32_t magics[] = {0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1,
 					  0x0a0d0d0a};
 	uint32_t magic = 0;
-	FILE *f = compressed_fopen(path);
+	FILE *f = compressed_fopen(path, NULL);
 	bool found = false;
 
 	if (!f)

@@ -38,10 +38,7 @@ struct capture_read {
 	void *ctx;
 	struct event_input_stats *stats;
 	struct progress progress;
-	const uint64_t *sizes; /* of the files, in reading order */
-	size_t file;	       /* the one being read */
-	uint64_t before_file;  /* bytes of the files before it */
-	uint64_t last_offset;
+	const uint64_t *before; /* per file in reading order: the sizes of the files before it */
 	int sink_rc;
 };
 
@@ -53,14 +50,11 @@ static int to_sink(void *ctx, struct event *ev)
 	return read->sink_rc = read->sink(read->ctx, ev);
 }
 
-static void show_progress(void *ctx, uint64_t offset)
+static void show_progress(void *ctx, uint32_t file, uint64_t disk_offset)
 {
 	struct capture_read *read = ctx;
 
-	if (offset < read->last_offset) /* offsets start again: the next file */
-		read->before_file += read->sizes[read->file++];
-	read->last_offset = offset;
-	progress_update(&read->progress, read->before_file + offset);
+	progress_update(&read->progress, read->before[file] + disk_offset);
 }
 
 /* Rotating files are given in any order (a shell glob sorts by name): they are read in order
@@ -130,14 +124,14 @@ static int read_captures(const char *cmd, const char *const *given, size_t n,
 	struct capture_read read = {sink, ctx, stats};
 	struct capture_source_run run = {options, to_sink, show_progress, &read};
 	const char **paths = calloc(n, sizeof(*paths));
-	uint64_t *first_ts = calloc(n, sizeof(*first_ts)), *sizes = calloc(n, sizeof(*sizes));
+	uint64_t *first_ts = calloc(n, sizeof(*first_ts)), *before = calloc(n, sizeof(*before));
 	struct capture_file_span *spans = calloc(n, sizeof(*spans));
 	uint64_t total = 0;
 	struct capture_error err;
 	int rc = -ENOMEM;
 
 	stats->from_capture = true;
-	if (!paths || !first_ts || !sizes || !spans) {
+	if (!paths || !first_ts || !before || !spans) {
 		fprintf(stderr, "siptrail %s: out of memory\n", cmd);
 		goto out;
 	}
@@ -146,10 +140,10 @@ static int read_captures(const char *cmd, const char *const *given, size_t n,
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct stat st;
-		sizes[i] = stat(paths[i], &st) ? 0 : (uint64_t)st.st_size;
-		total += sizes[i];
+		before[i] = total;
+		total += stat(paths[i], &st) ? 0 : (uint64_t)st.st_size;
 	}
-	read.sizes = sizes;
+	read.before = before;
 	progress_start(&read.progress, paths[0], total);
 	read.progress.calls = calls_so_far;
 	rc = capture_source_read_files(paths, n, &run, &stats->capture, spans, &err);
@@ -168,7 +162,7 @@ static int read_captures(const char *cmd, const char *const *given, size_t n,
 out:
 	free(paths);
 	free(first_ts);
-	free(sizes);
+	free(before);
 	free(spans);
 	return rc;
 }
