@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "call_index.h"
 #include "event_load.h"
 #include "explain.h"
 #include "journal_replay.h"
@@ -310,12 +311,53 @@ static void test_rotated_calls_same_verdicts(void **state)
 	remove_parts(&p);
 }
 
+/* correlate's and timeline's call index over the rotated, compressed files: the same calls,
+ * callers and verdicts as over the whole file. */
+static void test_rotated_call_index(void **state)
+{
+	struct capture_source_options options = {.hosts = {"192.0.2.10"}, .n_hosts = 1};
+	char whole_path[] = "/tmp/siptrail-rotate-index-XXXXXX";
+	const char *whole_paths[1] = {whole_path};
+	struct correlator_config config;
+	struct call_index whole, parts;
+	struct parts p;
+	(void)state;
+
+	close(mkstemp(whole_path));
+	write_calls(whole_path);
+	cut(whole_path, &p);
+	correlator_config_default(&config);
+	assert_int_equal(call_index_read(&whole, "test", whole_paths, 1, &options, &config), 0);
+	assert_int_equal(call_index_read(&parts, "test", p.reversed, PARTS, &options, &config), 0);
+	assert_int_equal(whole.count, 2);
+	assert_int_equal(parts.count, whole.count);
+	for (size_t i = 0; i < whole.count; i++) {
+		const struct call_entry *w = &whole.calls[i];
+		const struct call_entry *c = call_index_find(&parts, w->call_id);
+		char w_chain[256], c_chain[256];
+
+		assert_non_null(c);
+		assert_string_equal(c->from_user, w->from_user);
+		assert_int_equal(c->first_ts_ns, w->first_ts_ns);
+		assert_int_equal(c->failed, w->failed);
+		call_entry_chain(w, w_chain, sizeof(w_chain));
+		call_entry_chain(c, c_chain, sizeof(c_chain));
+		assert_string_equal(c_chain, w_chain);
+	}
+	assert_true(call_index_find(&parts, "fails-2@carrier")->failed);
+	call_index_free(&whole);
+	call_index_free(&parts);
+	unlink(whole_path);
+	remove_parts(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_connection_goes_on_across_files),
 	    cmocka_unit_test(test_rotated_calls_same_verdicts),
 	    cmocka_unit_test(test_progress_counts_compressed_bytes),
+	    cmocka_unit_test(test_rotated_call_index),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -106,6 +106,7 @@ struct build_ctx {
 	struct call_index *index;
 	struct sip_message *msg; /* scratch for note_invite */
 	struct ordered_feed feed;
+	unsigned long calls; /* retired so far, for the progress bar */
 	int rc;
 };
 
@@ -114,6 +115,7 @@ static void on_call(const struct correlator *corr, const struct call *call, void
 	struct build_ctx *b = ctx;
 	struct call_entry *e = entry_get(b->index, call->call_id);
 
+	b->calls++;
 	if (!e) {
 		b->rc = -ENOMEM;
 		return;
@@ -161,8 +163,8 @@ static int index_event(void *ctx, struct event *ev)
 	return rc ? rc : b->rc;
 }
 
-int call_index_read(struct call_index *index, const char *cmd, const char *path,
-		    const struct capture_source_options *options,
+int call_index_read(struct call_index *index, const char *cmd, const char *const *paths,
+		    size_t n_paths, const struct capture_source_options *options,
 		    const struct correlator_config *config)
 {
 	struct build_ctx b = {index};
@@ -177,14 +179,14 @@ int call_index_read(struct call_index *index, const char *cmd, const char *path,
 		fprintf(stderr, "siptrail %s: out of memory\n", cmd);
 		return -ENOMEM;
 	}
-	rc = event_read(cmd, path, options, index_event, &b, &input);
+	rc = event_read_files(cmd, paths, n_paths, options, index_event, &b, &b.calls, &input);
 	finish_rc = ordered_feed_finish(&b.feed);
 	index->sip_undecoded = b.feed.corr.sip_undecoded;
 	free(b.msg);
 	if (!rc || rc == -EIO) {
 		rc = finish_rc ? finish_rc : b.rc ? b.rc : rc;
 		if (rc && rc != -EIO)
-			fprintf(stderr, "siptrail %s: %s: %s\n", cmd, path, strerror(-rc));
+			fprintf(stderr, "siptrail %s: %s: %s\n", cmd, paths[0], strerror(-rc));
 	}
 	return rc;
 }

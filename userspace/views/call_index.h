@@ -43,11 +43,12 @@ struct call_index {
 	unsigned long sip_undecoded;
 };
 
-/* Reads PATH (event_read) into INDEX. Returns 0; -EIO when a capture broke part way (INDEX
- * holds the calls before the bad packet); or another negative errno. Problems are reported on
- * stderr once, as "siptrail CMD: ...". */
-int call_index_read(struct call_index *index, const char *cmd, const char *path,
-		    const struct capture_source_options *options,
+/* Reads PATHS (event_read_files: one journal, or captures read as one) into INDEX, with a
+ * progress bar on a terminal. Returns 0; -EIO when a capture broke part way (INDEX holds the
+ * calls before the bad packet); or another negative errno. Problems are reported on stderr
+ * once, as "siptrail CMD: ...". */
+int call_index_read(struct call_index *index, const char *cmd, const char *const *paths,
+		    size_t n_paths, const struct capture_source_options *options,
 		    const struct correlator_config *config);
 void call_index_free(struct call_index *index);
 struct call_entry *call_index_find(const struct call_index *index, const char *call_id);
