@@ -24,6 +24,7 @@
 #include "explain.h"
 #include "journal_replay.h"
 #include "pcapng_write.h"
+#include "siptrail_cmd.h"
 
 #define TLS_CAPS "../shared/corpus/tls-captures/"
 #define PARTS	 3
@@ -351,6 +352,53 @@ static void test_rotated_call_index(void **state)
 	remove_parts(&p);
 }
 
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text = calloc(1, 1 << 20);
+	size_t n;
+
+	assert_non_null(f);
+	assert_non_null(text);
+	n = fread(text, 1, (1 << 20) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	return text;
+}
+
+/* replay over the rotated, compressed files writes the whole file's events, in its order. */
+static void test_rotated_replay(void **state)
+{
+	const char *whole_path = TLS_CAPS "missing-intermediate.pcap";
+	char args[1024], out[4096], whole_out[] = "/tmp/siptrail-rotate-out-XXXXXX";
+	char parts_out[] = "/tmp/siptrail-rotate-out-XXXXXX";
+	char *whole_text, *parts_text;
+	struct parts p;
+	(void)state;
+
+	cut(whole_path, &p);
+	close(mkstemp(whole_out));
+	close(mkstemp(parts_out));
+	unlink(whole_out); /* made by replay, mode 0600 */
+	unlink(parts_out);
+	/* the events to a journal, the summary to OUT (siptrail_cmd merges stderr into stdout) */
+	snprintf(args, sizeof(args), "replay --write %s %s", whole_out, whole_path);
+	assert_int_equal(siptrail_cmd(args, out, sizeof(out)), 0);
+	snprintf(args, sizeof(args), "replay --write %s %s %s %s", parts_out, p.reversed[0],
+		 p.reversed[1], p.reversed[2]);
+	assert_int_equal(siptrail_cmd(args, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "and 2 more files:")); /* the summary names them all */
+	whole_text = slurp(whole_out);
+	parts_text = slurp(parts_out);
+	assert_non_null(strstr(whole_text, "\"event\":\"tls_handshake\""));
+	assert_string_equal(parts_text, whole_text);
+	free(whole_text);
+	free(parts_text);
+	unlink(whole_out);
+	unlink(parts_out);
+	remove_parts(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +406,7 @@ int main(void)
 	    cmocka_unit_test(test_rotated_calls_same_verdicts),
 	    cmocka_unit_test(test_progress_counts_compressed_bytes),
 	    cmocka_unit_test(test_rotated_call_index),
+	    cmocka_unit_test(test_rotated_replay),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

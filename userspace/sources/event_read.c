@@ -58,17 +58,14 @@ static void show_progress(void *ctx, uint32_t file, uint64_t disk_offset)
 }
 
 /* Rotating files are given in any order (a shell glob sorts by name): they are read in order
- * of their first packet. Returns 0 or -EIO (reported). */
-static int order_by_first_packet(const char *cmd, const char **paths, uint64_t *first_ts, size_t n)
+ * of their first packet. Returns 0 or -EIO (ERR says why). */
+static int order_by_first_packet(const char **paths, uint64_t *first_ts, size_t n,
+				 struct capture_error *err)
 {
-	struct capture_error err;
-
 	for (size_t i = 0; i < n; i++) {
-		int rc = capture_first_ts(paths[i], &first_ts[i], &err);
-		if (rc < 0) {
-			fprintf(stderr, "siptrail %s: %s\n", cmd, err.message);
+		int rc = capture_first_ts(paths[i], &first_ts[i], err);
+		if (rc < 0)
 			return rc;
-		}
 		if (rc == 0)
 			first_ts[i] = 0; /* no packet: anywhere will do */
 	}
@@ -116,10 +113,10 @@ static void report_seams(const char *cmd, const char *const *paths,
 	}
 }
 
-static int read_captures(const char *cmd, const char *const *given, size_t n,
-			 const struct capture_source_options *options, capture_event_fn sink,
-			 void *ctx, const unsigned long *calls_so_far,
-			 struct event_input_stats *stats)
+int event_read_captures(const char *cmd, const char *const *given, size_t n,
+			const struct capture_source_options *options, capture_event_fn sink,
+			void *ctx, const unsigned long *calls_so_far,
+			struct event_input_stats *stats, struct capture_error *err)
 {
 	struct capture_read read = {sink, ctx, stats};
 	struct capture_source_run run = {options, to_sink, show_progress, &read};
@@ -127,16 +124,15 @@ static int read_captures(const char *cmd, const char *const *given, size_t n,
 	uint64_t *first_ts = calloc(n, sizeof(*first_ts)), *before = calloc(n, sizeof(*before));
 	struct capture_file_span *spans = calloc(n, sizeof(*spans));
 	uint64_t total = 0;
-	struct capture_error err;
 	int rc = -ENOMEM;
 
 	stats->from_capture = true;
 	if (!paths || !first_ts || !before || !spans) {
-		fprintf(stderr, "siptrail %s: out of memory\n", cmd);
+		snprintf(err->message, sizeof(err->message), "out of memory");
 		goto out;
 	}
 	memcpy(paths, given, n * sizeof(*paths));
-	if (n > 1 && (rc = order_by_first_packet(cmd, paths, first_ts, n)))
+	if (n > 1 && (rc = order_by_first_packet(paths, first_ts, n, err)))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct stat st;
@@ -146,17 +142,10 @@ static int read_captures(const char *cmd, const char *const *given, size_t n,
 	read.before = before;
 	progress_start(&read.progress, paths[0], total);
 	read.progress.calls = calls_so_far;
-	rc = capture_source_read_files(paths, n, &run, &stats->capture, spans, &err);
+	rc = capture_source_read_files(paths, n, &run, &stats->capture, spans, err);
 	progress_end(&read.progress);
 	if (rc && rc == read.sink_rc)
-		fprintf(stderr, "siptrail %s: %s: %s\n", cmd, paths[0], strerror(-rc));
-	else if (rc)
-		fprintf(stderr, "siptrail %s: %s\n", cmd, err.message);
-	if ((!rc || rc == -EIO) && stats->capture.replay.packets && !stats->capture.use.used) {
-		char use[1024]; /* said plainly: nothing of it was used */
-		capture_use_text(paths[0], &stats->capture, use, sizeof(use));
-		fprintf(stderr, "siptrail %s: %s\n", cmd, use);
-	}
+		snprintf(err->message, sizeof(err->message), "%s: %s", paths[0], strerror(-rc));
 	if (n > 1)
 		report_seams(cmd, paths, spans, n);
 out:
@@ -164,6 +153,24 @@ out:
 	free(first_ts);
 	free(before);
 	free(spans);
+	return rc;
+}
+
+static int read_captures(const char *cmd, const char *const *paths, size_t n,
+			 const struct capture_source_options *options, capture_event_fn sink,
+			 void *ctx, const unsigned long *calls_so_far,
+			 struct event_input_stats *stats)
+{
+	struct capture_error err;
+	int rc = event_read_captures(cmd, paths, n, options, sink, ctx, calls_so_far, stats, &err);
+
+	if (rc)
+		fprintf(stderr, "siptrail %s: %s\n", cmd, err.message);
+	if ((!rc || rc == -EIO) && stats->capture.replay.packets && !stats->capture.use.used) {
+		char use[1024]; /* said plainly: nothing of it was used */
+		capture_use_text(paths[0], &stats->capture, use, sizeof(use));
+		fprintf(stderr, "siptrail %s: %s\n", cmd, use);
+	}
 	return rc;
 }
 
