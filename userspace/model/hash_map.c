@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "hash_map.h"
 
@@ -150,9 +151,20 @@ void *hash_map_each(const struct hash_map *map, size_t *pos)
 uint64_t hash_bytes(const void *bytes, size_t len)
 {
 	const unsigned char *p = bytes;
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h = 0x9E3779B97F4A7C15ull ^ (len * 0xC2B2AE3D27D4EB4Full), word;
 
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * 1099511628211ull;
-	return h;
+	/* eight bytes a step (a byte at a time was 3 % of explain's CPU on Call-IDs) */
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&word, p, 8);
+		h = (h ^ word) * 0xFF51AFD7ED558CCDull;
+		h ^= h >> 32;
+	}
+	if (len) {
+		word = 0;
+		memcpy(&word, p, len);
+		h = (h ^ word) * 0xFF51AFD7ED558CCDull;
+	}
+	h ^= h >> 29; /* a last mix, so the top bits home_of() takes depend on every byte */
+	h *= 0xC4CEB9FE1A85EC53ull;
+	return h ^ (h >> 32);
 }

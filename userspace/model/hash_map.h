@@ -52,7 +52,7 @@ bool hash_map_remove(struct hash_map *map, uint64_t key, const void *value);
  * Removing the value just returned is allowed; putting is not. */
 void *hash_map_each(const struct hash_map *map, size_t *pos);
 
-/* A 64-bit hash of LEN bytes (FNV-1a: keys here are short strings). */
+/* A 64-bit hash of LEN bytes (keys here are short: Call-IDs, addresses). */
 uint64_t hash_bytes(const void *bytes, size_t len);
 
 #endif

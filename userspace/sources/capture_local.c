@@ -81,6 +81,10 @@ static uint64_t pair_key(const struct addr_pair *pair)
 
 struct infer_state {
 	struct hash_map addrs, pairs; /* of struct addr_count, struct addr_pair */
+	/* the last packet's ends: consecutive packets mostly share them, and then nothing needs
+	 * looking up */
+	struct capture_addr last_src, last_dst;
+	struct addr_count *last_s, *last_d;
 	struct addr_count *best;
 	bool best_is_first_dst;
 	struct capture_addr first_dst;
@@ -123,10 +127,20 @@ static int count_packet(struct infer_state *st, const struct packet_l4 *l4, uint
 		st->first_dst = dst;
 		st->have_first = true;
 	}
+	if (st->last_s && ((!addr_cmp(&src, &st->last_src) && !addr_cmp(&dst, &st->last_dst)) ||
+			   (!addr_cmp(&src, &st->last_dst) && !addr_cmp(&dst, &st->last_src)))) {
+		st->last_s->packets++; /* the pair was counted with the last packet */
+		st->last_d->packets++;
+		return 0;
+	}
 	s = count_addr(st, &src, number);
 	d = count_addr(st, &dst, number);
 	if (!s || !d)
 		return -ENOMEM;
+	st->last_src = src;
+	st->last_dst = dst;
+	st->last_s = s;
+	st->last_d = d;
 	s->packets++;
 	d->packets++;
 	if (!addr_cmp(&src, &dst))
