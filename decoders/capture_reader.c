@@ -26,6 +26,7 @@ struct capture_reader {
 	struct pcapng_reader *pcapng; /* or pcapng, reading from file */
 	FILE *file;
 	const uint64_t *disk_bytes; /* compressed bytes read, NULL for a plain file */
+	char *stream_buffer;	    /* the stream's stdio buffer, freed after it is closed */
 	char path[256];
 	uint64_t packets_read;
 	int linktype;	      /* classic pcap: the file's */
@@ -105,8 +106,11 @@ int capture_open(struct capture_reader **out, const char *path, struct capture_e
 		return -EIO;
 	}
 	/* stdio's default buffer is one page, a read system call every 4 KiB; with 256 KiB there
-	 * are 64 times fewer (docs/performance.md). Both readers read through this stream. */
-	setvbuf(reader->file, NULL, _IOFBF, STREAM_BUFFER_BYTES);
+	 * are 64 times fewer (docs/performance.md). Both readers read through this stream. The
+	 * buffer is ours: glibc's setvbuf ignores the size when given no buffer. */
+	reader->stream_buffer = malloc(STREAM_BUFFER_BYTES);
+	if (reader->stream_buffer)
+		setvbuf(reader->file, reader->stream_buffer, _IOFBF, STREAM_BUFFER_BYTES);
 	/* a short file keeps magic 0 and goes to libpcap, which says what is wrong with it */
 	if (fread(&magic, sizeof(magic), 1, reader->file) != 1)
 		magic = 0;
@@ -201,6 +205,7 @@ void capture_close(struct capture_reader *reader)
 	pcapng_close(reader->pcapng);
 	if (reader->file)
 		fclose(reader->file);
+	free(reader->stream_buffer);
 	free(reader);
 }
 
