@@ -1,5 +1,6 @@
 /* Calls and verdicts of an input: one streamed correlator pass plus a look at initial INVITEs. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,10 +30,12 @@ static struct call_entry *entry_get(struct call_index *index, const char *call_i
 	}
 	e = &index->calls[index->count];
 	memset(e, 0, sizeof(*e));
-	snprintf(e->call_id, sizeof(e->call_id), "%s", call_id);
-	if (hash_map_put(&index->by_call_id, call_id_key(e->call_id),
-			 (void *)(uintptr_t)(index->count + 1)))
+	e->call_id = strndup(call_id, SIP_CALL_ID_LEN - 1);
+	if (!e->call_id || hash_map_put(&index->by_call_id, call_id_key(e->call_id),
+					(void *)(uintptr_t)(index->count + 1))) {
+		free(e->call_id);
 		return NULL;
+	}
 	index->count++;
 	return e;
 }
@@ -104,7 +107,8 @@ static int note_invite(struct call_index *index, const struct event *ev, struct 
 
 struct build_ctx {
 	struct call_index *index;
-	struct sip_message *msg; /* scratch for note_invite */
+	struct sip_message *msg;      /* scratch for note_invite */
+	struct call_verdict *verdict; /* scratch for explain_call */
 	struct ordered_feed feed;
 	unsigned long calls; /* retired so far, for the progress bar */
 	int rc;
@@ -114,17 +118,28 @@ static void on_call(const struct correlator *corr, const struct call *call, void
 {
 	struct build_ctx *b = ctx;
 	struct call_entry *e = entry_get(b->index, call->call_id);
+	unsigned n_legs = call->n_legs < CALL_MAX_LEGS ? call->n_legs : CALL_MAX_LEGS;
+	struct leg_timer *timers;
 
 	b->calls++;
 	if (!e) {
 		b->rc = -ENOMEM;
 		return;
 	}
+	/* a Call-ID seen again after its call retired adds its legs */
+	timers = n_legs ? realloc(e->timers, (e->n_timers + n_legs) * sizeof(*timers)) : e->timers;
+	if (!timers) {
+		b->rc = -ENOMEM;
+		return;
+	}
+	e->timers = timers;
 	e->first_ts_ns = call->first_ts_ns;
 	e->last_ts_ns = call->last_ts_ns;
-	for (unsigned l = 0; l < call->n_legs && l < CALL_MAX_LEGS; l++) {
+	for (unsigned l = 0; l < n_legs; l++) {
 		const struct session_timer *st = &call->legs[l].timer;
 		struct leg_timer *t = &e->timers[e->n_timers++];
+
+		memset(t, 0, sizeof(*t));
 		uint64_t start =
 		    st->problem ? st->problem_interval_start_ns : st->interval_start_ns;
 		uint32_t se_s = st->problem ? st->problem_se_s : st->se_s;
@@ -138,17 +153,19 @@ static void on_call(const struct correlator *corr, const struct call *call, void
 			t->expiry_ns = session_timer_expiry_ns(start, se_s);
 		}
 	}
-	e->verdict = malloc(sizeof(*e->verdict));
-	if (!e->verdict) {
-		b->rc = -ENOMEM;
-		return;
-	}
-	explain_call(corr, call, e->verdict);
-	for (unsigned i = 0; i < e->verdict->n_diags; i++)
-		e->failed |= diag_is_failure(e->verdict->diags[i].id);
-	if (!e->verdict->n_diags) {
-		free(e->verdict);
-		e->verdict = NULL;
+	explain_call(corr, call, b->verdict);
+	for (unsigned i = 0; i < b->verdict->n_diags; i++)
+		e->failed |= diag_is_failure(b->verdict->diags[i].id);
+	if (b->verdict->n_diags) {
+		/* the diagnoses it has, not room for all of them (39 KB a call) */
+		size_t size = offsetof(struct call_verdict, diags) +
+			      b->verdict->n_diags * sizeof(b->verdict->diags[0]);
+		e->verdict = malloc(size);
+		if (!e->verdict) {
+			b->rc = -ENOMEM;
+			return;
+		}
+		memcpy(e->verdict, b->verdict, size);
 	}
 }
 
@@ -173,9 +190,12 @@ int call_index_read(struct call_index *index, const char *cmd, const char *const
 
 	memset(index, 0, sizeof(*index));
 	b.msg = malloc(sizeof(*b.msg)); /* large: off the stack */
-	if (!b.msg || ordered_feed_init(&b.feed, config, EVENT_ORDER_WINDOW_NS,
-					JOURNAL_REPLAY_WINDOW_CAPACITY, on_call, &b, NULL)) {
+	b.verdict = malloc(sizeof(*b.verdict));
+	if (!b.msg || !b.verdict ||
+	    ordered_feed_init(&b.feed, config, EVENT_ORDER_WINDOW_NS,
+			      JOURNAL_REPLAY_WINDOW_CAPACITY, on_call, &b, NULL)) {
 		free(b.msg);
+		free(b.verdict);
 		fprintf(stderr, "siptrail %s: out of memory\n", cmd);
 		return -ENOMEM;
 	}
@@ -183,6 +203,7 @@ int call_index_read(struct call_index *index, const char *cmd, const char *const
 	finish_rc = ordered_feed_finish(&b.feed);
 	index->sip_undecoded = b.feed.corr.sip_undecoded;
 	free(b.msg);
+	free(b.verdict);
 	if (!rc || rc == -EIO) {
 		rc = finish_rc ? finish_rc : b.rc ? b.rc : rc;
 		if (rc && rc != -EIO)
@@ -193,8 +214,11 @@ int call_index_read(struct call_index *index, const char *cmd, const char *const
 
 void call_index_free(struct call_index *index)
 {
-	for (size_t i = 0; i < index->count; i++)
+	for (size_t i = 0; i < index->count; i++) {
+		free(index->calls[i].call_id);
+		free(index->calls[i].timers);
 		free(index->calls[i].verdict);
+	}
 	free(index->calls);
 	hash_map_free(&index->by_call_id);
 	memset(index, 0, sizeof(*index));

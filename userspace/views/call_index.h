@@ -24,14 +24,17 @@ struct leg_timer {
 	uint64_t refresh_due_ns, expiry_ns; /* of the last interval, or the first that failed */
 };
 
+/* About 400 bytes a call with one leg (its Call-ID and legs allocated to size), verdicts only
+ * for calls with a diagnosis: the index holds every call of the input. */
 struct call_entry {
-	char call_id[SIP_CALL_ID_LEN];
+	char *call_id; /* at most SIP_CALL_ID_LEN - 1 bytes, as the correlator keeps it */
 	uint64_t first_ts_ns, last_ts_ns;
 	char from_user[CALL_USER_LEN], to_user[CALL_USER_LEN]; /* first INVITE's From and To */
 	struct ip_addr_text peer_addr;			       /* the first INVITE's other end */
 	bool failed;					       /* a failure diagnosis */
-	struct call_verdict *verdict;			       /* NULL: nothing to say */
-	struct leg_timer timers[CALL_MAX_LEGS];
+	/* NULL: nothing to say; else only its n_diags diagnoses are allocated (never copy it) */
+	struct call_verdict *verdict;
+	struct leg_timer *timers; /* one per leg, n_timers of them */
 	unsigned n_timers;
 };
 
