@@ -114,10 +114,19 @@ $(ASAN_BUILD)/tests/%: $(ASAN_BUILD)/tests/unit/%.o $(TESTLIB_SRCS:%.c=$(ASAN_BU
 	$(CC) $(ALL_CFLAGS) $(SAN) $^ -lcmocka $(LIBS) -o $@
 
 # --- fuzzing (libFuzzer needs clang) ---
+# Undefined behaviour stops the run like a crash (UBSan alone would report it and go on).
+FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(DECODER_SRCS)
 	@mkdir -p $(@D)
-	$(CLANG) -std=gnu11 -g -O1 -D_GNU_SOURCE -Idecoders -fsanitize=fuzzer,address,undefined \
+	$(CLANG) -std=gnu11 -g -O1 -D_GNU_SOURCE -Idecoders $(FUZZ_SAN) \
 		$^ -lssl -lcrypto -lpcap -lz -lzstd -o $@
+
+# The journal reader's target also needs the layers it reads into (model, journal) and jansson.
+JOURNAL_FUZZ_SRCS := $(sort $(wildcard userspace/model/*.c userspace/journal/*.c))
+$(BUILD)/fuzz/fuzz_journal: tests/fuzz/fuzz_journal.c $(DECODER_SRCS) $(JOURNAL_FUZZ_SRCS)
+	@mkdir -p $(@D)
+	$(CLANG) -std=gnu11 -g -O1 -D_GNU_SOURCE -Idecoders -Iuserspace/model -Iuserspace/journal \
+		$(FUZZ_SAN) $^ -lssl -lcrypto -lpcap -lz -lzstd -ljansson -o $@
 
 fuzz: deps $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do \

@@ -110,6 +110,14 @@ static int print_summary(const char *path, const struct capture_source_stats *s,
 		(unsigned long long)s->sip_messages, (unsigned long long)s->synthetic_sip,
 		(unsigned long long)s->events, (unsigned long long)s->replay.fragments,
 		(unsigned long long)s->replay.reassembled);
+	if (s->sctp_assocs_dropped)
+		fprintf(stderr,
+			"%s: %llu SCTP associations, %llu more not followed (too many open)\n",
+			path, (unsigned long long)s->sctp_assocs,
+			(unsigned long long)s->sctp_assocs_dropped);
+	else if (s->sctp_assocs)
+		fprintf(stderr, "%s: %llu SCTP associations\n", path,
+			(unsigned long long)s->sctp_assocs);
 	print_tunnels(path, &s->replay);
 	capture_use_text(path, s, use, sizeof(use));
 	fprintf(stderr, "%s\n", use);

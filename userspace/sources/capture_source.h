@@ -1,9 +1,10 @@
 /*
  * A capture file (pcap or pcapng) as a source of normalized events, the same ones `siptrail
- * live` writes: conn_open/conn_end from SYN, FIN and RST; tls_handshake, tls_alert and
- * tls_chain from the TLS records (chains verified at the capture's time); sip from plaintext
- * UDP and TCP, and from the synthetic plaintext packets siptrail's pcapng writer adds for SIP
- * read from TLS. "local" is the traced host: the addresses given, or the one inferred
+ * live` writes: conn_open/conn_end from SYN, FIN and RST, and from SCTP's INIT, SHUTDOWN and
+ * ABORT (sctp_assoc_events.h); tls_handshake, tls_alert and tls_chain from the TLS records
+ * (chains verified at the capture's time); sip from plaintext UDP, TCP, SCTP and WebSocket,
+ * and from the synthetic plaintext packets siptrail's pcapng writer adds for SIP read from
+ * TLS. "local" is the traced host: the addresses given, or the one inferred
  * (docs/postmortem.md).
  */
 #ifndef SIPTRAIL_CAPTURE_SOURCE_H
@@ -39,9 +40,9 @@ typedef void (*capture_progress_fn)(void *ctx, uint32_t file, uint64_t disk_offs
 /* What became of the TCP and UDP packets read (the others are counted in replay): each one is
  * used or skipped for exactly one reason. */
 struct capture_packet_use {
-	uint64_t used;	       /* a UDP or SCTP SIP message, or a packet of a TCP connection of
-				  this host */
-	uint64_t not_sip;      /* a UDP datagram or SCTP packet without a SIP message */
+	uint64_t used;	       /* a UDP SIP message, or a packet of a TCP connection or SCTP
+				  association of this host */
+	uint64_t not_sip;      /* a UDP datagram without a SIP message */
 	uint64_t not_in_ports; /* outside --ports */
 	uint64_t not_local;    /* neither end is this host */
 };
@@ -52,6 +53,7 @@ struct capture_source_stats {
 	struct ip_addr local_addr; /* the inferred (or first given) local address */
 	bool local_inferred;
 	uint64_t events, sip_messages, synthetic_sip, tls_handshakes, conns_ignored;
+	uint64_t sctp_assocs, sctp_assocs_dropped; /* followed; not, SCTP_ASSOC_MAX_OPEN open */
 };
 
 struct capture_source_run {
