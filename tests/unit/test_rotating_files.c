@@ -281,6 +281,14 @@ static void on_call(const struct correlator *corr, const struct call *call, void
 	free(verdict);
 }
 
+/* The two calls into WHOLE_PATH (a mkstemp template), cut into compressed parts. */
+static void write_calls_cut(char *whole_path, struct parts *p)
+{
+	close(mkstemp(whole_path));
+	write_calls(whole_path);
+	cut(whole_path, p);
+}
+
 static void test_rotated_calls_same_verdicts(void **state)
 {
 	struct capture_source_options options = {.hosts = {"192.0.2.10"}, .n_hosts = 1};
@@ -292,9 +300,7 @@ static void test_rotated_calls_same_verdicts(void **state)
 	struct parts p;
 	(void)state;
 
-	close(mkstemp(whole_path));
-	write_calls(whole_path);
-	cut(whole_path, &p);
+	write_calls_cut(whole_path, &p);
 	correlator_config_default(&config);
 	assert_int_equal(
 	    journal_replay("test", whole_paths, 1, &config, &options, on_call, &whole, &stats), 0);
@@ -324,9 +330,7 @@ static void test_rotated_call_index(void **state)
 	struct parts p;
 	(void)state;
 
-	close(mkstemp(whole_path));
-	write_calls(whole_path);
-	cut(whole_path, &p);
+	write_calls_cut(whole_path, &p);
 	correlator_config_default(&config);
 	assert_int_equal(call_index_read(&whole, "test", whole_paths, 1, &options, &config), 0);
 	assert_int_equal(call_index_read(&parts, "test", p.reversed, PARTS, &options, &config), 0);
