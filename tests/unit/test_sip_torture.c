@@ -16,6 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "sip_fields.h"
 #include "sip_message.h"
 
 static struct sip_message msg;
@@ -172,6 +173,15 @@ static void test_datagram_with_second_message_keeps_the_first(void **state)
 	assert_int_equal(msg.cseq_method_id, SIP_METHOD_REGISTER);
 	assert_int_equal(msg.body.len, 0);
 	assert_true(has_warning(SIP_WARN_TRAILING_BYTES));
+
+	/* what the correlator takes from such a datagram: the REGISTER, with the warning */
+	struct sip_fields fields;
+	char err[160];
+	assert_int_equal(
+	    sip_fields_decode(datagram, strlen(datagram), true, &fields, err, sizeof(err)), 0);
+	assert_string_equal(fields.call_id, "dblreq.0ha0isndaksdj99sdfafnl3lk233412");
+	assert_int_equal(fields.method, SIP_METHOD_REGISTER);
+	assert_int_equal(fields.warning.code, SIP_WARN_TRAILING_BYTES);
 }
 
 /* §3.1.1.11 (transports): Via transports siptrail does not know are still Vias. */
