@@ -277,15 +277,17 @@ static void test_sip(void **state)
 	struct ev_sip *s = &ev.sip;
 	(void)state;
 
-	for (int libssl = 0; libssl < 2; libssl++) {
+	/* 0: plaintext from the wire, 1: the libssl probe's, 2: decrypted from TLS records */
+	for (int libssl = 0; libssl < 3; libssl++) {
 		event_start(&ev, EV_SIP, libssl ? 16 : 0);
 		s->dir = libssl ? DIR_OUT : DIR_IN;
 		s->transport = libssl ? TRANSPORT_TLS : TRANSPORT_UDP;
+		s->decrypted = libssl == 2;
 		s->local = endpoint("10.99.0.1", 5061);
 		s->remote = endpoint("::ffff:10.99.0.2", 40312);
 		s->raw = text(message);
 		s->raw_len = strlen(message);
-		if (libssl) {
+		if (libssl == 1) {
 			s->libssl.given = true;
 			s->libssl.pid = 26751;
 			snprintf(s->libssl.comm, sizeof(s->libssl.comm), "kamailio");
@@ -350,6 +352,10 @@ static void test_lost(void **state)
 			l->wire_pending_full = 11;
 			l->wire_sockets_full = 12;
 			l->wire_unmatched = 13;
+			l->wire_tls_no_handshake = 14;
+			l->wire_tls_no_secrets = 15;
+			l->wire_tls_unsupported = 16;
+			l->wire_tls_auth_failed = 17;
 		}
 		assert_round_trip(&ev);
 	}

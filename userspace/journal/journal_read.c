@@ -114,7 +114,8 @@ static const char *const side_names[] = {"", "local", "peer", NULL};
 static const char *const role_names[] = {"", "client", "server", NULL};
 static const char *const how_names[] = {"", "fin", "rst_in", "rst_out", "refused", "timeout", NULL};
 static const char *const transport_names[] = {"", "udp", "tcp", "tls", "sctp", "ws", NULL};
-static const char *const source_names[] = {"", "libssl", NULL};
+enum { SOURCE_NONE, SOURCE_LIBSSL, SOURCE_DECRYPTED };
+static const char *const source_names[] = {"", "libssl", "decrypted", NULL};
 static const char *const verdict_names[] = {
     "", "ok", "incomplete", "untrusted", "expired", "not_yet_valid", "name_mismatch", NULL};
 
@@ -232,7 +233,8 @@ static int get_libssl(json_t *obj, struct ev_libssl *libssl, struct field_error 
 {
 	int source = 0, rc;
 
-	if ((rc = get_enum(obj, "source", false, source_names, &source, fe)) || !source)
+	if ((rc = get_enum(obj, "source", false, source_names, &source, fe)) ||
+	    source != SOURCE_LIBSSL)
 		return rc;
 	libssl->given = true;
 	if ((rc = get_u32(obj, "pid", &libssl->pid, fe)) ||
@@ -413,7 +415,7 @@ static int parse_sip(json_t *obj, struct event *ev, struct field_error *fe)
 {
 	struct ev_sip *s = &ev->sip;
 	json_t *raw = json_object_get(obj, "raw");
-	int dir = 0, transport = 0, rc;
+	int dir = 0, transport = 0, source = 0, rc;
 
 	uint64_t total_len = 0;
 
@@ -421,6 +423,7 @@ static int parse_sip(json_t *obj, struct event *ev, struct field_error *fe)
 	    (rc = get_enum(obj, "transport", false, transport_names, &transport, fe)) ||
 	    (rc = get_endpoints(obj, &s->local, &s->remote, false, fe)) ||
 	    (rc = get_tunnel(obj, &s->tunnel, fe)) || (rc = get_libssl(obj, &s->libssl, fe)) ||
+	    (rc = get_enum(obj, "source", false, source_names, &source, fe)) ||
 	    (rc = get_u64(obj, "total_len", false, &total_len, fe)) ||
 	    (rc = get_bool(obj, "truncated", false, &s->truncated, fe)))
 		return rc;
@@ -430,6 +433,7 @@ static int parse_sip(json_t *obj, struct event *ev, struct field_error *fe)
 	if (!json_is_string(raw) && !json_is_null(raw))
 		return fail(fe, "raw", "not a string");
 	s->dir = dir;
+	s->decrypted = source == SOURCE_DECRYPTED;
 	s->transport = transport ? transport : (ev->conn ? TRANSPORT_TCP : TRANSPORT_UDP);
 	s->total_len = total_len;
 	s->raw_len = json_string_length(raw);

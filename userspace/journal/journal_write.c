@@ -284,6 +284,8 @@ static int set_sip(json_t *obj, const struct ev_sip *s)
 		err |= set(obj, "total_len", u64(s->total_len)) |
 		       set(obj, "truncated", json_boolean(s->truncated)) |
 		       set(obj, "source", json_string_nocheck("libssl"));
+	else if (s->decrypted)
+		err |= set(obj, "source", json_string_nocheck("decrypted"));
 	return err;
 }
 
@@ -306,6 +308,10 @@ const struct lost_counter lost_counters[] = {
     LOST_COUNTER(wire_pending_full, LOST_WIRE),
     LOST_COUNTER(wire_sockets_full, LOST_WIRE),
     LOST_COUNTER(wire_unmatched, LOST_WIRE),
+    LOST_COUNTER(wire_tls_no_handshake, LOST_WIRE),
+    LOST_COUNTER(wire_tls_no_secrets, LOST_WIRE),
+    LOST_COUNTER(wire_tls_unsupported, LOST_WIRE),
+    LOST_COUNTER(wire_tls_auth_failed, LOST_WIRE),
     LOST_COUNTER(ringbuf_tls, LOST_DETAILED),
 };
 

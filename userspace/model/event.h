@@ -193,6 +193,7 @@ struct ev_sip {
 	size_t raw_len;
 	/* libssl: the SSL_read/SSL_write the message came from */
 	struct ev_libssl libssl;
+	bool decrypted; /* from TLS records on the wire, decrypted with the session's secrets */
 	size_t total_len;
 	bool truncated;
 };
@@ -208,6 +209,9 @@ struct ev_lost {
 	bool wire;
 	uint64_t wire_drops, wire_streams_dropped, wire_gaps, wire_pending_full, wire_sockets_full,
 	    wire_unmatched;
+	/* TLS records the wire path could not decrypt, by reason (tls_decrypt.h) */
+	uint64_t wire_tls_no_handshake, wire_tls_no_secrets, wire_tls_unsupported,
+	    wire_tls_auth_failed;
 };
 
 struct event {

@@ -18,8 +18,10 @@
 #include "sctp_reasm.h"
 #include "ws_stream.h"
 #include "sip_framer.h"
+#include "tls_alert_event.h"
 #include "tls_cert_event.h"
 #include "tls_chain.h"
+#include "tls_keylog.h"
 #include "tls_record.h"
 
 #define NS_PER_S 1000000000ull
@@ -39,8 +41,9 @@ struct src_conn {
 	struct ev_tunnel tunnel; /* that of the packet that opened it */
 	enum stream_kind kind;
 	struct tls_conn tls;
-	struct sip_stream sip[2]; /* by enum tcp_side of the sender */
-	struct ws_stream ws[2];	  /* STREAM_WS: the same */
+	struct tls_decrypt *decrypt; /* with a key log: the TLS records' plaintext */
+	struct sip_stream sip[2];    /* by enum tcp_side of the sender (also TLS plaintext) */
+	struct ws_stream ws[2];	     /* STREAM_WS: the same */
 	bool sip_ready;
 	uint64_t data_ts_ns; /* time of the chunk being fed */
 	enum tcp_side feeding;
@@ -74,7 +77,9 @@ struct source {
 	struct sctp_reasm *sctp;    /* SCTP messages in fragments */
 	struct sctp_assocs *assocs; /* SCTP associations of this host */
 	struct ev_tunnel packet_tunnel; /* that of the packet being delivered */
-	int rc;				/* first error of the emit callback or memory */
+	struct tls_keylog *keylog;	/* --keylog: TLS records are decrypted; NULL: not */
+	struct tls_decrypt_config decrypt;
+	int rc; /* first error of the emit callback or memory */
 };
 
 static bool port_ok(const struct source *src, uint16_t a, uint16_t b)
@@ -187,11 +192,13 @@ struct packet_ends {
 	struct ev_tunnel tunnel;
 };
 
-static void emit_sip(struct source *src, uint64_t conn_id, enum transport transport,
+/* DECRYPTED: read from TLS records with the key log's secrets. */
+static void emit_sip(struct source *src, uint64_t conn_id, enum transport transport, bool decrypted,
 		     const struct packet_ends *ends, const char *raw, size_t len, uint64_t ts_ns)
 {
 	struct event ev = {.kind = EV_SIP, .ts_ns = ts_ns, .conn = conn_id};
 
+	ev.sip.decrypted = decrypted;
 	ev.sip.dir = ends->dir;
 	ev.sip.transport = transport;
 	ev.sip.local = ends->local;
@@ -326,9 +333,7 @@ static void on_alert(struct src_conn *c, const struct tls_record_event *tev)
 	char error[EV_NAME_LEN];
 
 	ev.alert.from = side_of(c, sender);
-	ev.alert.level = tev->alert_level;
-	ev.alert.code = tev->alert_description;
-	snprintf(ev.alert.description, sizeof(ev.alert.description), "%s", name ? name : "unknown");
+	tls_alert_event_fill(&ev.alert, tev->alert_level, tev->alert_description);
 	emit(c->src, &ev); /* moves ev */
 	if (tev->alert_level != 2 || c->hs_reported)
 		return;
@@ -346,6 +351,8 @@ static void on_tls_event(void *user, const struct tls_record_event *tev)
 {
 	struct src_conn *c = user;
 
+	if (c->decrypt)
+		tls_decrypt_event(c->decrypt, tev);
 	switch (tev->type) {
 	case TLS_EV_CLIENT_HELLO:
 		if (!c->hello_ts_ns)
@@ -394,7 +401,19 @@ static void on_sip_frame(const struct sip_frame *frame, void *ctx)
 
 	if (frame->kind != SIP_FRAME_MESSAGE || !frame->data)
 		return;
-	emit_sip(c->src, c->id, TRANSPORT_TCP, &ends, frame->data, frame->len, c->data_ts_ns);
+	emit_sip(c->src, c->id, c->kind == STREAM_TLS ? TRANSPORT_TLS : TRANSPORT_TCP,
+		 c->kind == STREAM_TLS, &ends, frame->data, frame->len, c->data_ts_ns);
+}
+
+/* Decrypted application data: SIP framed as on a plaintext connection (RFC 3261 §18.3). */
+static void on_tls_plaintext(void *user, enum tls_dir from, const uint8_t *data, size_t len,
+			     uint64_t ts_ns)
+{
+	struct src_conn *c = user;
+
+	c->feeding = from == TLS_FROM_CLIENT ? TCP_SIDE_CLIENT : TCP_SIDE_SERVER;
+	c->data_ts_ns = ts_ns;
+	sip_stream_push(&c->sip[c->feeding], data, len, on_sip_frame, c);
 }
 
 /* RFC 3261 §7.1/§7.2: a request line ends in SIP-Version, a status line starts with it. */
@@ -431,7 +450,7 @@ static void on_ws_message(const uint8_t *data, size_t len, void *ctx)
 
 	if (!looks_like_sip(data, len))
 		return;
-	emit_sip(c->src, c->id, TRANSPORT_WS, &ends, (const char *)data, len, c->data_ts_ns);
+	emit_sip(c->src, c->id, TRANSPORT_WS, false, &ends, (const char *)data, len, c->data_ts_ns);
 }
 
 /* --- TCP callbacks --- */
@@ -515,7 +534,13 @@ static void on_data(void *user, const struct tcp_conn *tc, enum tcp_side from, c
 			c->kind = STREAM_WS;
 			c->ws[0].upgraded = c->ws[1].upgraded = true;
 		}
-		if (c->kind == STREAM_SIP) {
+		if (c->kind == STREAM_TLS && src->keylog &&
+		    !(c->decrypt = tls_decrypt_new(&src->decrypt, c))) {
+			src->rc = -ENOMEM;
+			c->kind = STREAM_OTHER;
+			return;
+		}
+		if (c->kind == STREAM_SIP || c->decrypt) {
 			if (sip_stream_init(&c->sip[0], 0) || sip_stream_init(&c->sip[1], 0)) {
 				sip_stream_free(&c->sip[0]);
 				src->rc = -ENOMEM;
@@ -589,6 +614,7 @@ static void fill_end(struct event *ev, const struct src_conn *c, const struct tc
 /* What a connection holds: its SIP, WebSocket and TLS stream buffers. */
 static void conn_free(struct src_conn *c)
 {
+	tls_decrypt_end(c->decrypt);
 	if (c->sip_ready) {
 		sip_stream_free(&c->sip[0]);
 		sip_stream_free(&c->sip[1]);
@@ -611,6 +637,8 @@ static void on_end(void *user, const struct tcp_conn *tc, enum tcp_end_reason re
 
 	if (!c)
 		return;
+	tls_decrypt_end(c->decrypt); /* what it still held is counted */
+	c->decrypt = NULL;
 	if (c->sip_ready) {
 		for (int side = 0; side < 2; side++) {
 			c->feeding = (enum tcp_side)side;
@@ -680,7 +708,8 @@ static void on_udp(void *user, const struct packet_l4 *pkt, uint64_t ts_ns)
 	if (unused_reason(src, pkt))
 		return;
 	packet_ends(src, pkt, &ends);
-	emit_sip(src, 0, TRANSPORT_UDP, &ends, (const char *)pkt->payload, pkt->payload_len, ts_ns);
+	emit_sip(src, 0, TRANSPORT_UDP, false, &ends, (const char *)pkt->payload, pkt->payload_len,
+		 ts_ns);
 }
 
 /* Each SIP message, whole in a DATA chunk or joined from fragments, like a UDP datagram:
@@ -712,8 +741,8 @@ static void on_sctp(void *user, const struct packet_l4 *pkt, uint64_t ts_ns)
 		if (rc < 0)
 			src->rc = rc;
 		if (rc == 1 && looks_like_sip(msg, len))
-			emit_sip(src, assoc ? SCTP_CONN_ID_BASE + assoc : 0, TRANSPORT_SCTP, &ends,
-				 (const char *)msg, len, ts_ns);
+			emit_sip(src, assoc ? SCTP_CONN_ID_BASE + assoc : 0, TRANSPORT_SCTP, false,
+				 &ends, (const char *)msg, len, ts_ns);
 	}
 }
 
@@ -784,8 +813,8 @@ static bool on_packet(void *user, const struct capture_packet *pkt, const struct
 		conn_id = node->conn->id;
 	packet_ends(src, l4, &ends);
 	src->stats->synthetic_sip++;
-	emit_sip(src, conn_id, TRANSPORT_TLS, &ends, (const char *)l4->payload, l4->payload_len,
-		 pkt->ts_ns);
+	emit_sip(src, conn_id, TRANSPORT_TLS, false, &ends, (const char *)l4->payload,
+		 l4->payload_len, pkt->ts_ns);
 	return true;
 }
 
@@ -851,6 +880,27 @@ static int set_local(struct source *src, const char *const *paths, size_t n_path
 	return 0;
 }
 
+/* --keylog: the secrets TLS records are decrypted with. Returns 0 or -EINVAL (err says). */
+static int load_keylog(struct source *src, const char *path, struct capture_error *err)
+{
+	char why[sizeof(err->message) - 16];
+
+	src->keylog = tls_keylog_new();
+	if (!src->keylog) {
+		snprintf(err->message, sizeof(err->message), "key log: out of memory");
+		return -EINVAL;
+	}
+	if (tls_keylog_load(src->keylog, path, why, sizeof(why))) {
+		snprintf(err->message, sizeof(err->message), "key log: %s", why);
+		tls_keylog_free(src->keylog);
+		src->keylog = NULL;
+		return -EINVAL;
+	}
+	src->decrypt = (struct tls_decrypt_config){tls_keylog_session_secrets, src->keylog,
+						   on_tls_plaintext, &src->stats->tls_decrypt};
+	return 0;
+}
+
 int capture_source_read_files(const char *const *paths, size_t n_paths,
 			      const struct capture_source_run *run,
 			      struct capture_source_stats *stats, struct capture_file_span *spans,
@@ -877,6 +927,10 @@ int capture_source_read_files(const char *const *paths, size_t n_paths,
 		snprintf(err->message, sizeof(err->message), "trust store: %s", trust_err);
 		return -EINVAL;
 	}
+	if (run->options->keylog_file && load_keylog(&src, run->options->keylog_file, err)) {
+		tls_trust_free(src.trust);
+		return -EINVAL;
+	}
 	const struct capture_replay_config config = {.decode = {run->options->vxlan_port}};
 	static const struct sctp_assoc_ops assoc_ops = {on_assoc_open, on_assoc_end};
 	src.sctp = sctp_reasm_new();
@@ -884,6 +938,7 @@ int capture_source_read_files(const char *const *paths, size_t n_paths,
 	if (!src.sctp || !src.assocs) {
 		sctp_reasm_free(src.sctp);
 		sctp_assocs_free(src.assocs);
+		tls_keylog_free(src.keylog);
 		tls_trust_free(src.trust);
 		snprintf(err->message, sizeof(err->message), "%s: out of memory",
 			 n_paths ? paths[0] : "capture");
@@ -903,6 +958,7 @@ int capture_source_read_files(const char *const *paths, size_t n_paths,
 		if (src.conns[i])
 			conn_free(src.conns[i]);
 	free(src.conns);
+	tls_keylog_free(src.keylog);
 	if (rc)
 		return rc;
 	if (src.rc == -ENOMEM)

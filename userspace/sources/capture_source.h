@@ -16,6 +16,7 @@
 
 #include "capture_reader.h"
 #include "event.h"
+#include "tls_decrypt.h"
 
 #define CAPTURE_SOURCE_MAX_HOSTS 16
 #define CAPTURE_SOURCE_MAX_PORTS 64
@@ -27,6 +28,7 @@ struct capture_source_options {
 	size_t n_ports;
 	const char *ca_file, *ca_path; /* trust store for chain verdicts; NULL: system default */
 	uint16_t vxlan_port;	       /* VXLAN besides UDP 4789; 0: none */
+	const char *keylog_file; /* NSS key log: TLS records are decrypted with it; NULL: none */
 };
 
 /* Receives each event; the callee owns it (event_move it or event_release it). Returns 0, or a
@@ -54,6 +56,7 @@ struct capture_source_stats {
 	bool local_inferred;
 	uint64_t events, sip_messages, synthetic_sip, tls_handshakes, conns_ignored;
 	uint64_t sctp_assocs, sctp_assocs_dropped; /* followed; not, SCTP_ASSOC_MAX_OPEN open */
+	struct tls_decrypt_counts tls_decrypt;	   /* with a key log: TLS records, by outcome */
 };
 
 struct capture_source_run {
