@@ -14,7 +14,7 @@ WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
 CFLAGS ?= -O2 -g
 # userspace/ has one folder per layer (docs/architecture.md); headers are included by name.
 USER_LAYERS := $(patsubst %/,%,$(sort $(dir $(wildcard userspace/*/*.h))))
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Idecoders -Ibpf \
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(CPPFLAGS) -D_GNU_SOURCE -Idecoders -Ibpf \
 	$(addprefix -I,$(USER_LAYERS)) -Itests/lib -I$(BUILD)
 LIBS := -lbpf -lelf -lz -lzstd -lssl -lcrypto -ljansson -lpcap -lm
 
@@ -45,7 +45,7 @@ PKI := $(BUILD)/tools/pki
 
 .SECONDARY:
 .DELETE_ON_ERROR:
-.PHONY: all deps test test-kernels unit live demo fuzz bench clean format deb
+.PHONY: all deps test test-kernels unit live demo fuzz bench clean format deb install install-service
 all: $(SIPTRAIL) $(PKI) $(UNIT_BINS) $(LIVE_BINS)
 
 deps:
@@ -77,7 +77,7 @@ $(CORE_LIB): $(USER_OBJS)
 	ar rcs $@ $^
 
 $(SIPTRAIL): $(BUILD)/userspace/cli/main.o $(CORE_LIB) $(DECODER_LIB)
-	$(CC) $(ALL_CFLAGS) $^ $(LIBS) -o $@
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
 # --- tests: each tests/*/test_NAME.c is one cmocka program ---
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TESTLIB_OBJS) $(CORE_LIB) $(DECODER_LIB)
@@ -114,10 +114,19 @@ $(ASAN_BUILD)/tests/%: $(ASAN_BUILD)/tests/unit/%.o $(TESTLIB_SRCS:%.c=$(ASAN_BU
 	$(CC) $(ALL_CFLAGS) $(SAN) $^ -lcmocka $(LIBS) -o $@
 
 # --- fuzzing (libFuzzer needs clang) ---
+# Undefined behaviour stops the run like a crash (UBSan alone would report it and go on).
+FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(DECODER_SRCS)
 	@mkdir -p $(@D)
-	$(CLANG) -std=gnu11 -g -O1 -D_GNU_SOURCE -Idecoders -fsanitize=fuzzer,address,undefined \
+	$(CLANG) -std=gnu11 -g -O1 -D_GNU_SOURCE -Idecoders $(FUZZ_SAN) \
 		$^ -lssl -lcrypto -lpcap -lz -lzstd -o $@
+
+# The journal reader's target also needs the layers it reads into (model, journal) and jansson.
+JOURNAL_FUZZ_SRCS := $(sort $(wildcard userspace/model/*.c userspace/journal/*.c))
+$(BUILD)/fuzz/fuzz_journal: tests/fuzz/fuzz_journal.c $(DECODER_SRCS) $(JOURNAL_FUZZ_SRCS)
+	@mkdir -p $(@D)
+	$(CLANG) -std=gnu11 -g -O1 -D_GNU_SOURCE -Idecoders -Iuserspace/model -Iuserspace/journal \
+		$(FUZZ_SAN) $^ -lssl -lcrypto -lpcap -lz -lzstd -ljansson -o $@
 
 fuzz: deps $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do \
@@ -138,7 +147,7 @@ test: deps
 	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) tests/run.sh \
 		tests/check_layers.sh $(UNIT_BINS) $(LIVE_BINS) $(ASAN_UNIT_BINS) \
 		$(addprefix fuzz:,$(FUZZ_BINS)) \
-		tests/lab/run-lab-tests.sh tests/test_failfast.sh tests/test_hep_sipcapture.sh tests/test_deb.sh \
+		tests/lab/run-lab-tests.sh tests/test_failfast.sh tests/test_hep_sipcapture.sh tests/test_man.sh tests/test_install.sh tests/test_deb.sh \
 		tests/kernels/run-kernel-tests.sh
 
 # The same binary on other kernels, each in a QEMU guest: Debian 12's 6.1 and 6.12 (KERNELS
@@ -154,9 +163,35 @@ demo: deps
 	$(MAKE) --no-print-directory $(SIPTRAIL)
 	@tools/demo.sh $(SIPTRAIL)
 
-# A Debian package of the binary, the docs and a systemd unit (tools/deb/, docs/operations.md).
-deb: $(SIPTRAIL)
-	@tools/deb/build-deb.sh $(SIPTRAIL) $(BUILD)
+# --- installing (docs/operations.md) ---
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/siptrail
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+
+install: $(SIPTRAIL)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(SIPTRAIL) $(DESTDIR)$(BINDIR)/siptrail
+	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+
+# The service for a source install: the package's unit with this install's paths, and its
+# settings unless they exist already (they are the operator's).
+install-service: install
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/default
+	sed -e 's|/usr/bin/siptrail|$(BINDIR)/siptrail|' -e 's|/usr/share/doc/siptrail|$(DOCDIR)|g' \
+		-e 's|/etc/default/siptrail|$(SYSCONFDIR)/default/siptrail|' debian/siptrail.service \
+		>$(DESTDIR)$(UNITDIR)/siptrail.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/siptrail.service
+	[ -e $(DESTDIR)$(SYSCONFDIR)/default/siptrail ] || \
+		install -m 0644 debian/siptrail.default $(DESTDIR)$(SYSCONFDIR)/default/siptrail
+
+# The Debian package, built by dpkg-buildpackage from debian/ in a copy of this tree under
+# $(BUILD)/deb (this tree stays as it is); prints the .deb's path.
+deb:
+	@tools/deb/build-deb.sh $(BUILD)/deb
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -319,7 +319,7 @@ int capture_replay_files(const char *const *paths, size_t n_paths,
 	if (spans)
 		memset(spans, 0, n_paths * sizeof(*spans));
 	reasm = tcp_reasm_new(&config->tcp, &ops->tcp, user);
-	defrag = reasm ? ip_defrag_new() : NULL;
+	defrag = reasm ? ip_defrag_new(&config->decode) : NULL;
 	if (!defrag) {
 		tcp_reasm_free(reasm);
 		set_error(err, 0, 0, 0, "%s: out of memory", n_paths ? paths[0] : "capture");

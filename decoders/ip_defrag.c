@@ -29,11 +29,16 @@ struct ip_defrag {
 	struct datagram slots[IP_DEFRAG_MAX_DATAGRAMS];
 	uint8_t *done; /* the last completed datagram, handed out */
 	struct ip_defrag_stats stats;
+	struct packet_decode_options options;
 };
 
-struct ip_defrag *ip_defrag_new(void)
+struct ip_defrag *ip_defrag_new(const struct packet_decode_options *options)
 {
-	return calloc(1, sizeof(struct ip_defrag));
+	struct ip_defrag *defrag = calloc(1, sizeof(struct ip_defrag));
+
+	if (defrag && options)
+		defrag->options = *options;
+	return defrag;
 }
 
 void ip_defrag_free(struct ip_defrag *defrag)
@@ -163,7 +168,8 @@ enum packet_status ip_defrag_add(struct ip_defrag *defrag, const struct packet_l
 	defrag->stats.reassembled++;
 	*out = *f;
 	memset(&out->fragment, 0, sizeof(out->fragment));
-	return packet_decode_transport(f->fragment.protocol, whole, d_len, d_len, out);
+	return packet_decode_transport(f->fragment.protocol, whole, d_len, d_len, &defrag->options,
+				       out);
 }
 
 void ip_defrag_get_stats(const struct ip_defrag *defrag, struct ip_defrag_stats *stats)

@@ -22,7 +22,9 @@ struct ip_defrag_stats {
 
 struct ip_defrag;
 
-struct ip_defrag *ip_defrag_new(void); /* NULL when out of memory */
+/* OPTIONS (may be NULL; copied) decode the whole datagrams: a VXLAN port besides 4789. NULL
+ * when out of memory. */
+struct ip_defrag *ip_defrag_new(const struct packet_decode_options *options);
 void ip_defrag_free(struct ip_defrag *defrag);
 
 /*

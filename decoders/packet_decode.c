@@ -51,6 +51,8 @@ static enum packet_status decode_tunneled(const struct decode_ctx *ctx, enum pac
 		out->outer.family = out->family;
 		memcpy(out->outer.src_addr, out->src_addr, sizeof(out->src_addr));
 		memcpy(out->outer.dst_addr, out->dst_addr, sizeof(out->dst_addr));
+		out->outer.id_given = inner->id_given;
+		out->outer.id = inner->id;
 	}
 	out->outer.depth = (uint8_t)in.depth;
 	/* IPv4 fills 4 of the 16 bytes: nothing of an outer IPv6 address may stay behind */
@@ -64,6 +66,18 @@ static bool is_vxlan_port(const struct decode_ctx *ctx, uint16_t port)
 {
 	return port == PACKET_VXLAN_PORT ||
 	       (ctx->options && ctx->options->vxlan_port && port == ctx->options->vxlan_port);
+}
+
+/* A UDP datagram to a tunnel's port: PACKET_OK when its header is that tunnel's, else it is
+ * taken as a plain datagram. */
+static enum packet_status open_udp_tunnel(const struct decode_ctx *ctx, const struct packet_l4 *udp,
+					  struct tunnel_inner *inner)
+{
+	if (is_vxlan_port(ctx, udp->dst_port))
+		return tunnel_open_vxlan(udp->payload, udp->payload_len, inner);
+	if (udp->dst_port == PACKET_GTPU_PORT)
+		return tunnel_open_gtpu(udp->payload, udp->payload_len, inner);
+	return PACKET_NOT_TCP_UDP;
 }
 
 static enum packet_status decode_tcp_udp(uint8_t protocol, const uint8_t *p, size_t len,
@@ -128,16 +142,18 @@ static enum packet_status decode_transport(const struct decode_ctx *ctx, uint8_t
 	if (tunnel_is_ip_protocol(protocol))
 		return decode_tunneled(ctx, tunnel_open_ip(protocol, p, len, &inner), &inner, out);
 	status = decode_tcp_udp(protocol, p, len, wire_len, out);
-	if (status == PACKET_OK && protocol == IPPROTO_UDP && is_vxlan_port(ctx, out->dst_port) &&
-	    tunnel_open_vxlan(out->payload, out->payload_len, &inner) == PACKET_OK)
+	if (status == PACKET_OK && protocol == IPPROTO_UDP &&
+	    open_udp_tunnel(ctx, out, &inner) == PACKET_OK)
 		return decode_tunneled(ctx, PACKET_OK, &inner, out);
 	return status;
 }
 
 enum packet_status packet_decode_transport(uint8_t protocol, const uint8_t *p, size_t len,
-					   size_t wire_len, struct packet_l4 *out)
+					   size_t wire_len,
+					   const struct packet_decode_options *options,
+					   struct packet_l4 *out)
 {
-	const struct decode_ctx ctx = {NULL, out->outer.depth};
+	const struct decode_ctx ctx = {options, out->outer.depth};
 
 	return decode_transport(&ctx, protocol, p, len, wire_len, out);
 }
@@ -324,6 +340,7 @@ const char *packet_encap_name(enum packet_encap encap)
 	    [PACKET_ENCAP_IP6IP] = "IPv6-in-IP",   [PACKET_ENCAP_GRE] = "GRE",
 	    [PACKET_ENCAP_ERSPAN1] = "ERSPAN I",   [PACKET_ENCAP_ERSPAN2] = "ERSPAN II",
 	    [PACKET_ENCAP_ERSPAN3] = "ERSPAN III", [PACKET_ENCAP_VXLAN] = "VXLAN",
+	    [PACKET_ENCAP_GTPU] = "GTP-U",
 	};
 	return (unsigned)encap < PACKET_ENCAP_COUNT ? names[encap] : "unknown";
 }

@@ -34,6 +34,7 @@ enum packet_encap {
 	PACKET_ENCAP_ERSPAN2,
 	PACKET_ENCAP_ERSPAN3,
 	PACKET_ENCAP_VXLAN, /* RFC 7348 */
+	PACKET_ENCAP_GTPU,  /* GTP-U, 3GPP TS 29.281: a mobile core's user plane */
 	PACKET_ENCAP_COUNT
 };
 
@@ -62,6 +63,8 @@ struct packet_l4 {
 		uint8_t depth; /* tunnels opened */
 		uint8_t family;
 		uint8_t src_addr[16], dst_addr[16];
+		bool id_given;
+		uint32_t id; /* VXLAN's VNI, GTP-U's TEID, ERSPAN's session ID, else GRE's key */
 	} outer;
 	/* PACKET_FRAGMENT only: this piece of an IP datagram (RFC 791 §3.1, RFC 8200 §4.5), for
 	 * ip_defrag.h; addresses and family are set too */
@@ -86,9 +89,13 @@ const char *packet_status_str(enum packet_status status);
 const char *packet_encap_name(enum packet_encap encap);
 
 /* The TCP or UDP header at p (what follows IP): fills the transport fields of out. len bytes
- * are present, wire_len the length IP claims. Used for reassembled fragments. */
+ * are present, wire_len the length IP claims. Used for reassembled fragments, so a tunnel in
+ * them (a VXLAN datagram on options' port too) is opened as in packet_decode(); options may be
+ * NULL. */
 enum packet_status packet_decode_transport(uint8_t protocol, const uint8_t *p, size_t len,
-					   size_t wire_len, struct packet_l4 *out);
+					   size_t wire_len,
+					   const struct packet_decode_options *options,
+					   struct packet_l4 *out);
 
 /* Address as text: IPv4 dotted, IPv6 RFC 5952 (inet_ntop); buf of at least 46 bytes. */
 const char *packet_addr_str(uint8_t family, const uint8_t addr[16], char *buf, size_t buf_len);

@@ -26,6 +26,11 @@ static uint16_t be16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)be16(p) << 16 | be16(p + 2);
+}
+
 static enum packet_status fill(struct tunnel_inner *inner, enum packet_encap encap,
 			       enum tunnel_inner_kind kind, const uint8_t *p, size_t len)
 {
@@ -34,6 +39,18 @@ static enum packet_status fill(struct tunnel_inner *inner, enum packet_encap enc
 	inner->p = p;
 	inner->len = len;
 	return PACKET_OK;
+}
+
+static void set_id(struct tunnel_inner *inner, uint32_t id)
+{
+	inner->id_given = true;
+	inner->id = id;
+}
+
+/* ERSPAN II and III: the session ID is the low 10 bits of the header's second half-word. */
+static void set_erspan_session(struct tunnel_inner *inner, const uint8_t *header)
+{
+	set_id(inner, be16(header + 2) & 0x3ff);
 }
 
 /* ERSPAN II: version 1 in the top 4 bits, then the Ethernet frame. */
@@ -46,6 +63,7 @@ static enum packet_status open_erspan2(const uint8_t *p, size_t len, bool sequen
 		return PACKET_TRUNCATED;
 	if (p[0] >> 4 != 1)
 		return PACKET_UNKNOWN_ENCAP;
+	set_erspan_session(inner, p);
 	return fill(inner, PACKET_ENCAP_ERSPAN2, TUNNEL_INNER_ETHERNET, p + ERSPAN2_HEADER_BYTES,
 		    len - ERSPAN2_HEADER_BYTES);
 }
@@ -68,6 +86,7 @@ static enum packet_status open_erspan3(const uint8_t *p, size_t len, struct tunn
 		return PACKET_TRUNCATED;
 	if (frame_type != 0 && frame_type != 2)
 		return PACKET_UNKNOWN_ENCAP;
+	set_erspan_session(inner, p);
 	return fill(inner, PACKET_ENCAP_ERSPAN3,
 		    frame_type == 0 ? TUNNEL_INNER_ETHERNET : TUNNEL_INNER_IP, p + header,
 		    len - header);
@@ -95,6 +114,8 @@ static enum packet_status open_gre(const uint8_t *p, size_t len, struct tunnel_i
 		return PACKET_UNKNOWN_ENCAP;
 	if (len < header)
 		return PACKET_TRUNCATED;
+	if (flags & GRE_FLAG_KEY) /* RFC 2890 §2.1: after the checksum, when there is one */
+		set_id(inner, be32(p + 4 + ((flags & GRE_FLAG_CHECKSUM) ? 4 : 0)));
 	p += header;
 	len -= header;
 	if (protocol == GRE_PROTO_ERSPAN2)
@@ -115,6 +136,8 @@ bool tunnel_is_ip_protocol(uint8_t protocol)
 enum packet_status tunnel_open_ip(uint8_t protocol, const uint8_t *p, size_t len,
 				  struct tunnel_inner *inner)
 {
+	inner->id_given = false;
+	inner->id = 0;
 	switch (protocol) {
 	case IPPROTO_IPIP:
 		return fill(inner, PACKET_ENCAP_IPIP, TUNNEL_INNER_IP, p, len);
@@ -132,5 +155,35 @@ enum packet_status tunnel_open_vxlan(const uint8_t *p, size_t len, struct tunnel
 	/* RFC 7348 §5: flags (I = 0x08), 24 reserved bits, the 24-bit VNI, 8 reserved bits */
 	if (len < 8 || !(p[0] & 0x08))
 		return PACKET_NOT_TCP_UDP;
+	set_id(inner, be32(p + 4) >> 8);
 	return fill(inner, PACKET_ENCAP_VXLAN, TUNNEL_INNER_ETHERNET, p + 8, len - 8);
+}
+
+/* 3GPP TS 29.281 §5.1: version 1 and PT 1 in the flags, message type 255 (G-PDU), a length,
+ * the TEID; 4 more bytes (sequence number, N-PDU number, next extension header type) when
+ * any of the E, S and PN flags is set, then with E the extension headers (§5.2: a length in
+ * 4-byte units first, the next type last), e.g. 5G's PDU session container. */
+enum packet_status tunnel_open_gtpu(const uint8_t *p, size_t len, struct tunnel_inner *inner)
+{
+	size_t header = 8;
+
+	if (len < 8 || (p[0] & 0xf0) != 0x30 || p[1] != 255)
+		return PACKET_NOT_TCP_UDP;
+	if (p[0] & 0x07) {
+		uint8_t next = len >= 12 ? p[11] : 0;
+		header = 12;
+		while ((p[0] & 0x04) && next && header < len) {
+			size_t ext = (size_t)p[header] * 4;
+			if (!ext)
+				return PACKET_MALFORMED;
+			if (header + ext > len)
+				break;
+			next = p[header + ext - 1];
+			header += ext;
+		}
+		if (header > len || ((p[0] & 0x04) && next))
+			return PACKET_TRUNCATED;
+	}
+	set_id(inner, be32(p + 4));
+	return fill(inner, PACKET_ENCAP_GTPU, TUNNEL_INNER_IP, p + header, len - header);
 }

@@ -82,8 +82,10 @@ static int append(struct slot *s, const struct sctp_data *chunk)
 		s->buf = grown;
 		s->cap = cap;
 	}
-	memcpy(s->buf + s->len, chunk->data, chunk->len);
-	s->len += chunk->len;
+	if (chunk->len) { /* an empty fragment may come before any buffer */
+		memcpy(s->buf + s->len, chunk->data, chunk->len);
+		s->len += chunk->len;
+	}
 	s->next_tsn = chunk->tsn + 1; /* serial arithmetic: wraps as TSNs do (RFC 9260 §3.3.1) */
 	return 1;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #define EXT_SERVER_NAME	       0
+#define EXT_ENCRYPT_THEN_MAC   22
 #define EXT_SUPPORTED_VERSIONS 43
 
 struct cursor {
@@ -82,7 +83,9 @@ int tls_client_hello_parse(const uint8_t *body, size_t len, struct tls_client_he
 	out->legacy_version = (uint16_t)get_uint(&c, 2);
 	out->versions[0] = out->legacy_version;
 	out->versions_count = 1;
-	take(&c, 32);	   /* random */
+	const uint8_t *random = take(&c, TLS_HELLO_RANDOM_LEN);
+	if (random)
+		memcpy(out->random, random, TLS_HELLO_RANDOM_LEN);
 	get_vector(&c, 1); /* legacy_session_id */
 	struct cursor suites = get_vector(&c, 2);
 	out->cipher_suites_count = suites.left / 2;
@@ -117,8 +120,10 @@ int tls_server_hello_parse(const uint8_t *body, size_t len, struct tls_server_he
 	memset(out, 0, sizeof(*out));
 	out->legacy_version = (uint16_t)get_uint(&c, 2);
 	out->version = out->legacy_version;
-	const uint8_t *random = take(&c, 32);
+	const uint8_t *random = take(&c, TLS_HELLO_RANDOM_LEN);
 	out->hello_retry_request = random && memcmp(random, hrr_random, 32) == 0;
+	if (random)
+		memcpy(out->random, random, TLS_HELLO_RANDOM_LEN);
 	get_vector(&c, 1); /* legacy_session_id_echo */
 	out->cipher_suite = (uint16_t)get_uint(&c, 2);
 	take(&c, 1); /* legacy_compression_method */
@@ -132,6 +137,8 @@ int tls_server_hello_parse(const uint8_t *body, size_t len, struct tls_server_he
 		struct cursor ext = get_vector(&exts, 2);
 		if (!ext.bad && type == EXT_SUPPORTED_VERSIONS && ext.left == 2)
 			out->version = (uint16_t)get_uint(&ext, 2);
+		else if (!ext.bad && type == EXT_ENCRYPT_THEN_MAC)
+			out->encrypt_then_mac = true;
 	}
 	return c.bad || exts.bad ? -EBADMSG : 0;
 }

@@ -11,6 +11,7 @@
 #define TLS_VERSION_1_3		 0x0304
 #define TLS_MAX_OFFERED_VERSIONS 16
 #define TLS_MAX_CERTS		 16
+#define TLS_HELLO_RANDOM_LEN	 32
 
 enum tls_handshake_type {
 	TLS_HS_CLIENT_HELLO = 1,
@@ -32,6 +33,7 @@ struct tls_view {
 
 struct tls_client_hello {
 	uint16_t legacy_version;
+	uint8_t random[TLS_HELLO_RANDOM_LEN]; /* the key log's key (NSS SSLKEYLOGFILE format) */
 	struct tls_view sni; /* first host_name of server_name (RFC 6066 §3); len 0 if none */
 	/* supported_versions (RFC 8446 §4.2.1) without GREASE values; when the extension is
 	 * absent, the one entry is legacy_version. */
@@ -45,7 +47,9 @@ struct tls_server_hello {
 	uint16_t legacy_version;
 	uint16_t version; /* supported_versions when present (TLS 1.3), else legacy_version */
 	uint16_t cipher_suite;
+	uint8_t random[TLS_HELLO_RANDOM_LEN];
 	bool hello_retry_request; /* RFC 8446 §4.1.3: the special random value */
+	bool encrypt_then_mac;	  /* RFC 7366: TLS <= 1.2 CBC suites MAC the ciphertext */
 };
 
 /* TLS 1.2 and earlier Certificate (RFC 5246 §7.4.2): DER certificates, sender's first. */

@@ -199,6 +199,13 @@ static enum tls_status handshake_record(struct feed_ctx *ctx, const uint8_t *bod
 	return handshake_record(ctx, body + take, len - take);
 }
 
+/* The whole record (header included) for the decryption: the header precedes the body both in
+ * the caller's chunk and in the reassembly buffer. */
+static struct tls_view whole_record(const uint8_t *body, size_t len)
+{
+	return (struct tls_view){body - TLS_RECORD_HEADER_LEN, TLS_RECORD_HEADER_LEN + len};
+}
+
 static enum tls_status alert_record(struct feed_ctx *ctx, const uint8_t *body, size_t len)
 {
 	/* A plaintext alert is 2 bytes (RFC 8446 §6); anything else after CCS is encrypted. A
@@ -206,6 +213,7 @@ static enum tls_status alert_record(struct feed_ctx *ctx, const uint8_t *body, s
 	bool encrypted = side_encrypts_typed_records(ctx->conn, ctx->from) || len == 0 || len % 2;
 	if (encrypted) {
 		struct tls_record_event ev = {.type = TLS_EV_ENCRYPTED_ALERT};
+		ev.record = whole_record(body, len);
 		emit(ctx, &ev, len);
 		return TLS_OK;
 	}
@@ -226,6 +234,7 @@ static enum tls_status process_record(struct feed_ctx *ctx, const struct tls_rec
 	case TLS_CT_HANDSHAKE:
 		if (side_encrypts_typed_records(ctx->conn, ctx->from)) {
 			ev.type = TLS_EV_ENCRYPTED_HANDSHAKE;
+			ev.record = whole_record(record->body.ptr, record->body.len);
 			emit(ctx, &ev, record->body.len);
 			return TLS_OK;
 		}
@@ -241,6 +250,7 @@ static enum tls_status process_record(struct feed_ctx *ctx, const struct tls_rec
 		d->app_data_records++;
 		d->app_data_bytes += record->body.len;
 		ev.type = TLS_EV_APPLICATION_DATA;
+		ev.record = whole_record(record->body.ptr, record->body.len);
 		emit(ctx, &ev, record->body.len);
 		return TLS_OK;
 	default: /* heartbeat: nothing to report */

@@ -70,6 +70,9 @@ struct tls_record_event {
 	uint64_t ts_ns;		/* as given to the tls_conn_feed() that completed the record */
 	uint8_t handshake_type; /* TLS_EV_CLIENT/SERVER_HELLO, CERTIFICATE, HANDSHAKE */
 	size_t record_len;	/* body length of the record */
+	/* TLS_EV_APPLICATION_DATA, ENCRYPTED_HANDSHAKE, ENCRYPTED_ALERT: the whole record,
+	 * header included, for decryption (tls_decrypt.h) */
+	struct tls_view record;
 	union {
 		struct tls_client_hello client_hello;
 		struct tls_server_hello server_hello;

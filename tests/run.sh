@@ -15,6 +15,8 @@
 #   TEST_TIMEOUT_LAB_S    tests/lab/run-lab-tests.sh (1200; 150 s for its 25 cases, and it
 #                         limits each case itself, tools/lab/lab.sh)
 #   TEST_TIMEOUT_SCRIPT_S other scripts           (300; the kernel matrix takes about 60 s)
+#   TEST_TIMEOUT_PACKAGE_S tests/test_deb.sh      (900; it builds the package from scratch
+#                         with dpkg-buildpackage, 1.5 to 3 min, then a lab call: 2.5 to 4 min)
 #   fuzz smoke            FUZZ_SECONDS + 120
 #   TEST_TIMEOUT_S        one limit for every program, overriding the above
 #   TEST_KILL_AFTER_S     SIGTERM to SIGKILL (30; the lab gets 90 to tear its namespaces down)
@@ -32,11 +34,12 @@ lanes=()
 
 seconds_now() { date +%s.%N; }
 
-# kind_of PROGRAM: unit, asan, live, lab, script or fuzz.
+# kind_of PROGRAM: unit, asan, live, lab, package, script or fuzz.
 kind_of() {
 	case $1 in
 	fuzz:*) echo fuzz ;;
 	*/run-lab-tests.sh) echo lab ;;
+	*/test_deb.sh) echo package ;;
 	*.sh) echo script ;;
 	*/asan/*) echo asan ;;
 	*) if [ -f "$tests_dir/live/$(basename "$1").c" ]; then echo live; else echo unit; fi ;;
@@ -54,6 +57,7 @@ limit_of() {
 	live) echo "${TEST_TIMEOUT_LIVE_S:-300}" ;;
 	lab) echo "${TEST_TIMEOUT_LAB_S:-1200}" ;;
 	script) echo "${TEST_TIMEOUT_SCRIPT_S:-300}" ;;
+	package) echo "${TEST_TIMEOUT_PACKAGE_S:-900}" ;;
 	fuzz) echo $((${FUZZ_SECONDS:-30} + 120)) ;;
 	esac
 }

@@ -4,8 +4,9 @@
 # captures and journals. chromium: the HTML timeline test; qemu-system-x86, busybox-static,
 # cpio, jq: the kernel matrix (tests/kernels/); prometheus-node-exporter: serves the metrics
 # file in tests/live/test_live_metrics.c; postgresql, kamailio-postgres-modules, python3: the
-# HEP receiver test (tests/test_hep_sipcapture.sh); systemd (systemd-analyze): the package test
-# (tests/test_deb.sh) verifies the service unit.
+# HEP receiver test (tests/test_hep_sipcapture.sh); debhelper, dpkg-dev, build-essential: `make
+# deb` (dpkg-buildpackage with debian/); systemd (systemd-analyze): the package test
+# (tests/test_deb.sh) verifies the service unit; man-db: tests/test_man.sh renders the man pages.
 set -euo pipefail
 
 packages=(
@@ -13,6 +14,7 @@ packages=(
 	libcmocka-dev libjansson-dev libpcap-dev pkg-config iproute2
 	tshark tcpdump kamailio kamailio-tls-modules sip-tester libbpf-tools
 	prometheus-node-exporter postgresql kamailio-postgres-modules python3 systemd
+	debhelper dpkg-dev build-essential man-db
 	chromium
 	qemu-system-x86 busybox-static cpio jq
 )

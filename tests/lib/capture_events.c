@@ -4,7 +4,24 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "capture_events.h"
+
+struct pcapng_writer *capture_temp_open(char *path, const char *stem, int linktype)
+{
+	struct pcapng_writer *w;
+	int fd;
+
+	snprintf(path, 64, "/tmp/siptrail-%s-XXXXXX", stem);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(pcapng_writer_open(&w, path, linktype, 262144), 0);
+	return w;
+}
 
 struct event_list capture_events(const char *path, const char *host, uint16_t vxlan_port)
 {

@@ -6,6 +6,11 @@
 #include <stdint.h>
 
 #include "event_load.h"
+#include "pcapng_write.h"
+
+/* A new pcapng file /tmp/siptrail-STEM-XXXXXX (its name into PATH, 64 bytes) of LINKTYPE,
+ * written by siptrail's writer; fails the test on error. */
+struct pcapng_writer *capture_temp_open(char *path, const char *stem, int linktype);
 
 /* event_load() of PATH with --host HOST (NULL: inferred) and --vxlan-port VXLAN_PORT (0:
  * none); fails the test on error. */

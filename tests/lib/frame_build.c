@@ -120,6 +120,30 @@ size_t frame_sctp(uint8_t *out, uint16_t src_port, uint16_t dst_port, uint32_t t
 	return n;
 }
 
+size_t frame_sctp_control(uint8_t *out, uint16_t src_port, uint16_t dst_port, uint8_t type,
+			  uint8_t flags)
+{
+	size_t value = type == 1 || type == 2 ? 16 : type == 7 || type == 10 ? 4 : 0;
+
+	memset(out, 0, 16 + value);
+	put16(out, src_port);
+	put16(out + 2, dst_port);
+	put32(out + 4, type == 1 ? 0 : 0x5e55); /* an INIT's verification tag is 0 */
+	out[12] = type;
+	out[13] = flags;
+	put16(out + 14, (uint16_t)(4 + value));
+	if (value == 16) { /* initiate tag, a_rwnd, streams, initial TSN */
+		put32(out + 16, 0x5e55);
+		put32(out + 20, 65536);
+		put16(out + 24, 1);
+		put16(out + 26, 1);
+		put32(out + 28, 1000);
+	} else if (value == 4) {
+		put32(out + 16, 999);
+	}
+	return 16 + value;
+}
+
 size_t frame_tcp(uint8_t *out, struct tcp_flow *flow, int side, uint8_t flags, const void *payload,
 		 size_t len)
 {
@@ -324,6 +348,19 @@ size_t frame_encap(enum frame_encap kind, const uint8_t *eth, size_t len, uint8_
 		n = gre(tmp, 0, 0x0800, tmp2 + 14, n - 14);
 		n = outer_ipv4(tmp2, 47, tmp, n);
 		n = frame_encap(FRAME_VLAN, tmp2, n, out, linktype);
+		break;
+	case FRAME_GTPU: /* 3GPP TS 29.281 §5.1 with E set; §5.2.2.7 PDU session container */
+		memset(tmp2, 0, 16);
+		tmp2[0] = 0x34; /* version 1, PT, E */
+		tmp2[1] = 255;	/* G-PDU */
+		put16(tmp2 + 2, (uint16_t)(8 + ip_len));
+		put32(tmp2 + 4, 0x1234abcd);
+		tmp2[11] = 0x85; /* next: PDU session container */
+		tmp2[12] = 1;	 /* 4 bytes: length, 2 bytes of content, next type 0 */
+		tmp2[14] = 9;	 /* QFI */
+		memcpy(tmp2 + 16, ip, ip_len);
+		n = frame_udp(tmp, 2152, 2152, tmp2, 16 + ip_len);
+		n = outer_ipv4(out, 17, tmp, n);
 		break;
 	case FRAME_ENCAP_COUNT:
 		abort();

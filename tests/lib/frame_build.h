@@ -24,6 +24,12 @@ size_t frame_udp(uint8_t *out, uint16_t src_port, uint16_t dst_port, const void 
 size_t frame_sctp(uint8_t *out, uint16_t src_port, uint16_t dst_port, uint32_t tsn, bool sack,
 		  uint8_t flags, const void *payload, size_t len);
 
+/* An SCTP packet with one control chunk of TYPE (RFC 9260 §3.3: INIT 1 and INIT ACK 2 with
+ * their fixed fields, SHUTDOWN 7 with a cumulative TSN, COOKIE ECHO 10 with a 4-byte cookie,
+ * the others without a value) and FLAGS. */
+size_t frame_sctp_control(uint8_t *out, uint16_t src_port, uint16_t dst_port, uint8_t type,
+			  uint8_t flags);
+
 /* One direction pair of a TCP connection for frame_tcp(): sequence numbers advance with what
  * each side sends. Side 0 is the client. */
 struct tcp_flow {
@@ -60,6 +66,8 @@ enum frame_encap {
 	FRAME_VXLAN,	    /* UDP to 4789 */
 	FRAME_VXLAN_8472,   /* UDP to 8472 (Linux's default port) */
 	FRAME_VXLAN_IN_GRE, /* VXLAN inside GRE inside 802.1Q: nested tunnels */
+	FRAME_GTPU,	    /* GTP-U G-PDU to UDP 2152, TEID 0x1234abcd, with 5G's PDU session
+			       container extension header */
 	FRAME_ENCAP_COUNT
 };
 

@@ -184,12 +184,33 @@ static int peer_idle_shutdown(struct peer_conn *conn, unsigned idle_ms)
 	return shutdown(conn->fd, SHUT_WR);
 }
 
+/* The callback has no user pointer; a peer is a process of its own. */
+static const char *keylog_path;
+
+static void keylog_write(const SSL *ssl, const char *line)
+{
+	FILE *out = fopen(keylog_path, "a");
+
+	(void)ssl;
+	if (out) {
+		fprintf(out, "%s\n", line);
+		fclose(out);
+	}
+}
+
 static SSL_CTX *peer_ctx(const struct tls_peer_opts *opts)
 {
 	SSL_CTX *ctx = SSL_CTX_new(opts->server ? TLS_server_method() : TLS_client_method());
 
 	if (!ctx)
 		return NULL;
+	if (opts->version && (SSL_CTX_set_min_proto_version(ctx, opts->version) != 1 ||
+			      SSL_CTX_set_max_proto_version(ctx, opts->version) != 1))
+		goto fail;
+	if (opts->keylog_path) {
+		keylog_path = opts->keylog_path;
+		SSL_CTX_set_keylog_callback(ctx, keylog_write);
+	}
 	if (opts->cert_chain &&
 	    (SSL_CTX_use_certificate_chain_file(ctx, opts->cert_chain) != 1 ||
 	     SSL_CTX_use_PrivateKey_file(ctx, opts->key, SSL_FILETYPE_PEM) != 1))
@@ -351,4 +372,18 @@ int tls_peer_pair_run_pki(struct tls_peer_opts *server, struct tls_peer_opts *cl
 	ssl_pki_remove(&pki);
 	server->cert_chain = server->key = client->ca_file = NULL; /* pki is gone */
 	return ret || server_result.exit_status || client_result.exit_status ? -1 : 0;
+}
+
+void tls_peer_exchange(uint16_t port, const char *request, const char *response,
+		       struct tls_peer_opts *server, struct tls_peer_opts *client)
+{
+	*server = (struct tls_peer_opts){.server = true,
+					 .port = port,
+					 .expect_len = strlen(request),
+					 .send = response,
+					 .send_len = strlen(response)};
+	*client = (struct tls_peer_opts){.port = port,
+					 .send = request,
+					 .send_len = strlen(request),
+					 .expect_len = strlen(response)};
 }

@@ -31,6 +31,10 @@ struct tls_peer_opts {
 	 * an SBC's idle timer does. 0: just close. */
 	unsigned idle_close_ms;
 	bool wait_close; /* after the exchange, read until the peer closes */
+	int version;	 /* TLS1_2_VERSION or TLS1_3_VERSION only; 0: any */
+	/* Append the secrets OpenSSL derives to this file in NSS key log format (the peer's own
+	 * SSL_CTX_set_keylog_callback), what SSLKEYLOGFILE gives in later OpenSSL. */
+	const char *keylog_path;
 };
 
 struct tls_peer {
@@ -57,6 +61,11 @@ int tls_peer_wait(struct tls_peer *peer, int timeout_ms, struct tls_peer_result 
 int tls_peer_pair_run(const struct tls_peer_opts *server, const struct tls_peer_opts *client,
 		      int timeout_ms, struct tls_peer_result *server_result,
 		      struct tls_peer_result *client_result);
+
+/* One request and its response on PORT: the client sends REQUEST and waits for RESPONSE, the
+ * server waits for REQUEST and answers RESPONSE (both NUL-terminated). Other options zero. */
+void tls_peer_exchange(uint16_t port, const char *request, const char *response,
+		       struct tls_peer_opts *server, struct tls_peer_opts *client);
 
 /* tls_peer_pair_run() on a fresh test PKI (ssl_pki.h), made and removed around it: SERVER
  * presents the server chain, CLIENT trusts the root. Returns 0 when both peers succeeded. */

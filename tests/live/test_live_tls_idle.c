@@ -39,23 +39,16 @@ static const char response[] = "SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n";
  * IDLE_S s, and close. Both ends must report IDLE_S s idle. */
 static void tls_idle_close(uint16_t port, const char **args)
 {
-	struct tls_peer_opts server = {.server = true,
-				       .port = port,
-				       .expect_len = sizeof(request) - 1,
-				       .send = response,
-				       .send_len = sizeof(response) - 1,
-				       .idle_close_ms = IDLE_S * 1000};
-	struct tls_peer_opts client = {.port = port,
-				       .send = request,
-				       .send_len = sizeof(request) - 1,
-				       .expect_len = sizeof(response) - 1,
-				       .wait_close = true};
+	struct tls_peer_opts server, client;
 	struct siptrail_run run;
 	const json_t *conn_close;
 	json_t *events;
 	bool linked;
 
 	live_env_require();
+	tls_peer_exchange(port, request, response, &server, &client);
+	server.idle_close_ms = IDLE_S * 1000;
+	client.wait_close = true;
 	siptrail_start(&run, NULL, args);
 	assert_int_equal(tls_peer_pair_run_pki(&server, &client, WAIT_MS), 0);
 	usleep(200 * 1000);

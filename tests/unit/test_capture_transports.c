@@ -18,6 +18,8 @@
 #include "capture_reader.h"
 #include "frame_build.h"
 #include "pcapng_write.h"
+#include "sctp_assoc_events.h"
+#include "siptrail_cmd.h"
 
 #define UDP_CAPTURE "../shared/corpus/sip-captures/wireshark.pcap"
 #define MS	    1000000ull
@@ -26,20 +28,35 @@ static uint8_t frame[FRAME_MAX], l4[FRAME_MAX], ip[FRAME_MAX];
 
 static struct pcapng_writer *open_capture(char *path)
 {
-	struct pcapng_writer *w;
-	int fd;
-
-	snprintf(path, 64, "/tmp/siptrail-transport-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	assert_int_equal(pcapng_writer_open(&w, path, DLT_EN10MB, 262144), 0);
-	return w;
+	return capture_temp_open(path, "transport", DLT_EN10MB);
 }
 
 static void put(struct pcapng_writer *w, uint64_t ts_ns, size_t len)
 {
 	assert_int_equal(pcapng_write_packet(w, ts_ns, frame, len, len, NULL), 0);
+}
+
+/* L with its SIP events only, each on an SCTP association (its conn, then cleared so it
+ * compares with UDP's); returns how many associations were opened. */
+static size_t keep_sctp_sip(struct event_list *l)
+{
+	size_t kept = 0, opened = 0;
+
+	for (size_t i = 0; i < l->count; i++) {
+		struct event *ev = &l->events[i];
+		if (ev->kind != EV_SIP) {
+			opened += ev->kind == EV_CONN_OPEN;
+			event_release(ev);
+			continue;
+		}
+		assert_true(ev->conn > SCTP_CONN_ID_BASE);
+		ev->conn = 0;
+		if (&l->events[kept] != ev)
+			event_move(&l->events[kept], ev);
+		kept++;
+	}
+	l->count = kept;
+	return opened;
 }
 
 /* Every UDP datagram of the corpus capture as a DATA chunk on the same ports, every other one
@@ -101,12 +118,178 @@ static void test_sctp(void **state)
 
 	udp = capture_events(UDP_CAPTURE, NULL, 0);
 	sctp = capture_events(path, NULL, 0);
+	/* the capture's two address pairs are two associations, none ended */
+	assert_int_equal(keep_sctp_sip(&sctp), 2);
 	assert_same_events(&udp, &sctp, TRANSPORT_SCTP);
 	assert_int_equal(sctp.input.capture.replay.sctp_packets, packets);
-	assert_int_equal(sctp.input.capture.use.used, packets - 1);
-	assert_int_equal(sctp.input.capture.use.not_sip, 1); /* the INIT */
+	assert_int_equal(sctp.input.capture.use.used, packets); /* the INIT too */
+	assert_int_equal(sctp.input.capture.use.not_sip, 0);
 	event_list_free(&udp);
 	event_list_free(&sctp);
+	unlink(path);
+}
+
+#define SCTP_MSG(start, cseq)                                                                      \
+	start "\r\nVia: SIP/2.0/SCTP 10.0.0.1;branch=z9hG4bK-sctp\r\n"                             \
+	      "From: <sip:alice@10.0.0.1>;tag=a1\r\nTo: <sip:bob@10.0.0.2>\r\n"                    \
+	      "Call-ID: sctp-assoc@10.0.0.1\r\nCSeq: " cseq "\r\nContent-Length: 0\r\n\r\n"
+
+/* One SCTP packet from SRC:SPORT to DST:DPORT: a control chunk of TYPE, or a whole DATA chunk
+ * with MSG. */
+static void put_sctp(struct pcapng_writer *w, uint64_t ts_ns, const char *src, uint16_t sport,
+		     const char *dst, uint16_t dport, uint8_t type, const char *msg)
+{
+	size_t n = msg ? frame_sctp(l4, sport, dport, 1000, false, 0x03, msg, strlen(msg))
+		       : frame_sctp_control(l4, sport, dport, type, 0);
+
+	n = frame_ipv4(ip, src, dst, 132, l4, n);
+	put(w, ts_ns, frame_eth(frame, 0x0800, ip, n));
+}
+
+/* The life of SCTP associations as connection events (RFC 9260 §5.1 start-up, §9.1 ABORT,
+ * §9.2 SHUTDOWN), seen from 10.0.0.2: one the peer starts and shuts down after 30 s idle, one
+ * this host starts and aborts, one refused (the INIT answered by an ABORT), one whose INIT is
+ * never answered, and one already running when the capture starts, left open. */
+static void test_sctp_associations(void **state)
+{
+	(void)state;
+	static const char invite[] = SCTP_MSG("INVITE sip:bob@10.0.0.2 SIP/2.0", "1 INVITE");
+	static const char ok[] = SCTP_MSG("SIP/2.0 200 OK", "1 INVITE");
+	static const char options[] = SCTP_MSG("OPTIONS sip:carrier@10.0.0.3 SIP/2.0", "1 OPTIONS");
+	const char *l = "10.0.0.2", *peer = "10.0.0.1", *carrier = "10.0.0.3";
+	const uint64_t t0 = 1750000000000000000ull, s = 1000 * MS;
+	struct pcapng_writer *w;
+	struct event_list got;
+	char path[64];
+
+	w = open_capture(path);
+	/* the peer starts, sends INVITE; 30 s after the 200 OK it shuts down */
+	put_sctp(w, t0, peer, 5060, l, 5060, 1, NULL);
+	put_sctp(w, t0 + 1 * MS, l, 5060, peer, 5060, 2, NULL);
+	put_sctp(w, t0 + 2 * MS, peer, 5060, l, 5060, 10, NULL);
+	put_sctp(w, t0 + 3 * MS, l, 5060, peer, 5060, 11, NULL);
+	put_sctp(w, t0 + 10 * MS, peer, 5060, l, 5060, 0, invite);
+	put_sctp(w, t0 + 20 * MS, l, 5060, peer, 5060, 0, ok);
+	/* this host starts one to the carrier, sends OPTIONS, then aborts it */
+	put_sctp(w, t0 + 1 * s, l, 5070, carrier, 5060, 1, NULL);
+	put_sctp(w, t0 + 1 * s + MS, carrier, 5060, l, 5070, 2, NULL);
+	put_sctp(w, t0 + 1 * s + 2 * MS, l, 5070, carrier, 5060, 10, NULL);
+	put_sctp(w, t0 + 1 * s + 3 * MS, carrier, 5060, l, 5070, 11, NULL);
+	put_sctp(w, t0 + 1 * s + 10 * MS, l, 5070, carrier, 5060, 0, options);
+	put_sctp(w, t0 + 2 * s, l, 5070, carrier, 5060, 6, NULL);
+	/* refused: nothing listens on 10.0.0.4 */
+	put_sctp(w, t0 + 3 * s, l, 5071, "10.0.0.4", 5060, 1, NULL);
+	put_sctp(w, t0 + 3 * s + MS, "10.0.0.4", 5060, l, 5071, 6, NULL);
+	/* never answered */
+	put_sctp(w, t0 + 4 * s, l, 5072, "10.0.0.5", 5060, 1, NULL);
+	/* the capture began after this one started */
+	put_sctp(w, t0 + 5 * s, "10.0.0.6", 5060, l, 5060, 0, options);
+	put_sctp(w, t0 + 20 * MS + 30 * s, peer, 5060, l, 5060, 7, NULL);
+	put_sctp(w, t0 + 21 * MS + 30 * s, l, 5060, peer, 5060, 8, NULL);
+	put_sctp(w, t0 + 22 * MS + 30 * s, peer, 5060, l, 5060, 14, NULL);
+	assert_int_equal(pcapng_writer_close(w), 0);
+	got = capture_events(path, l, 0);
+
+	static const struct {
+		enum event_kind kind;
+		uint64_t ts_ns, conn; /* conn: the association's number */
+		enum direction dir;   /* conn_open: who started it; sip: which way */
+		enum close_how how;
+		enum side closed_by;
+		const char *remote;
+	} want[] = {
+	    {EV_CONN_OPEN, t0, 1, DIR_IN, 0, 0, "10.0.0.1"},
+	    {EV_SIP, t0 + 10 * MS, 1, DIR_IN, 0, 0, "10.0.0.1"},
+	    {EV_SIP, t0 + 20 * MS, 1, DIR_OUT, 0, 0, "10.0.0.1"},
+	    {EV_CONN_OPEN, t0 + 1 * s, 2, DIR_OUT, 0, 0, "10.0.0.3"},
+	    {EV_SIP, t0 + 1 * s + 10 * MS, 2, DIR_OUT, 0, 0, "10.0.0.3"},
+	    {EV_CONN_END, t0 + 2 * s, 2, DIR_OUT, CLOSE_RST_OUT, SIDE_LOCAL, "10.0.0.3"},
+	    {EV_CONN_OPEN, t0 + 3 * s, 3, DIR_OUT, 0, 0, "10.0.0.4"},
+	    {EV_CONN_END, t0 + 3 * s + MS, 3, DIR_OUT, CLOSE_REFUSED, SIDE_PEER, "10.0.0.4"},
+	    {EV_CONN_OPEN, t0 + 4 * s, 4, DIR_OUT, 0, 0, "10.0.0.5"},
+	    {EV_CONN_OPEN, t0 + 5 * s, 5, DIR_IN, 0, 0, "10.0.0.6"},
+	    {EV_SIP, t0 + 5 * s, 5, DIR_IN, 0, 0, "10.0.0.6"},
+	    {EV_CONN_END, t0 + 22 * MS + 30 * s, 1, DIR_IN, CLOSE_FIN, SIDE_PEER, "10.0.0.1"},
+	    /* the end of the capture, 26 s after the unanswered INIT */
+	    {EV_CONN_END, t0 + 22 * MS + 30 * s, 4, DIR_OUT, CLOSE_TIMEOUT, 0, "10.0.0.5"},
+	};
+	assert_int_equal(got.count, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < got.count; i++) {
+		const struct event *ev = &got.events[i];
+		const struct endpoint *remote =
+		    ev->kind == EV_SIP ? &ev->sip.remote : &ev->conn_ev.remote;
+		assert_int_equal(ev->kind, want[i].kind);
+		assert_int_equal(ev->ts_ns, want[i].ts_ns);
+		assert_int_equal(ev->conn, SCTP_CONN_ID_BASE + want[i].conn);
+		assert_string_equal(ip_addr_text(&remote->addr).text, want[i].remote);
+		if (ev->kind == EV_SIP) {
+			assert_int_equal(ev->sip.transport, TRANSPORT_SCTP);
+			assert_int_equal(ev->sip.dir, want[i].dir);
+			continue;
+		}
+		assert_int_equal(ev->conn_ev.direction, want[i].dir);
+		assert_int_equal(ev->conn_ev.how, want[i].how);
+		assert_int_equal(ev->conn_ev.closed_by, want[i].closed_by);
+	}
+	/* the shutdown: 30 s idle after the 200 OK, the INVITE received, the 200 OK sent */
+	const struct ev_conn *end = &got.events[11].conn_ev;
+	assert_int_equal(end->idle_ns, 30 * s);
+	assert_int_equal(end->first_close_ts_ns, t0 + 20 * MS + 30 * s);
+	assert_int_equal(end->duration_ns, 22 * MS + 30 * s);
+	assert_int_equal(end->bytes_received, strlen(invite));
+	assert_int_equal(end->bytes_sent, strlen(ok));
+	assert_string_equal(got.events[7].conn_ev.sk_error, "ECONNREFUSED");
+	assert_string_equal(got.events[12].conn_ev.sk_error, "ETIMEDOUT");
+	assert_int_equal(got.input.capture.sctp_assocs, 5);
+	assert_int_equal(got.input.capture.use.used, got.input.capture.replay.packets);
+	event_list_free(&got);
+	unlink(path);
+}
+
+#define CALL_MSG(start, cseq, to_tag)                                                              \
+	start "\r\nVia: SIP/2.0/SCTP 10.0.0.1;branch=z9hG4bK-call\r\n"                             \
+	      "From: <sip:alice@10.0.0.1>;tag=a1\r\nTo: <sip:bob@10.0.0.2>" to_tag "\r\n"          \
+	      "Call-ID: sctp-call@10.0.0.1\r\nCSeq: " cseq "\r\n"                                  \
+	      "Contact: <sip:alice@10.0.0.1;transport=sctp>\r\nMax-Forwards: 70\r\n"               \
+	      "Content-Length: 0\r\n\r\n"
+
+/* The rules see the association a call rode on: the peer set the call up on its association
+ * and shut it down after 120 s idle; this host's new association to it, the one a BYE would
+ * need, is refused. explain names the idle close, by whom, and the failed reverse one. */
+static void test_sctp_call_explained(void **state)
+{
+	(void)state;
+	const char *l = "10.0.0.2", *p = "10.0.0.1";
+	const uint64_t t0 = 1750000000000000000ull, s = 1000 * MS;
+	static char out[65536];
+	struct pcapng_writer *w;
+	char path[64], args[128];
+
+	w = open_capture(path);
+	put_sctp(w, t0, p, 5060, l, 5060, 1, NULL);
+	put_sctp(w, t0 + 1 * MS, l, 5060, p, 5060, 2, NULL);
+	put_sctp(w, t0 + 2 * MS, p, 5060, l, 5060, 10, NULL);
+	put_sctp(w, t0 + 3 * MS, l, 5060, p, 5060, 11, NULL);
+	put_sctp(w, t0 + 10 * MS, p, 5060, l, 5060, 0,
+		 CALL_MSG("INVITE sip:bob@10.0.0.2 SIP/2.0", "1 INVITE", ""));
+	put_sctp(w, t0 + 20 * MS, l, 5060, p, 5060, 0,
+		 CALL_MSG("SIP/2.0 200 OK", "1 INVITE", ";tag=b2"));
+	put_sctp(w, t0 + 30 * MS, p, 5060, l, 5060, 0,
+		 CALL_MSG("ACK sip:bob@10.0.0.2 SIP/2.0", "1 ACK", ";tag=b2"));
+	put_sctp(w, t0 + 120 * s, p, 5060, l, 5060, 7, NULL);
+	put_sctp(w, t0 + 120 * s + MS, l, 5060, p, 5060, 8, NULL);
+	put_sctp(w, t0 + 120 * s + 2 * MS, p, 5060, l, 5060, 14, NULL);
+	put_sctp(w, t0 + 130 * s, l, 5080, p, 5060, 1, NULL);
+	put_sctp(w, t0 + 130 * s + MS, p, 5060, l, 5080, 6, NULL);
+	assert_int_equal(pcapng_writer_close(w), 0);
+
+	snprintf(args, sizeof(args), "explain --host %s %s", l, path);
+	assert_int_equal(siptrail_cmd(args, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "RISK_IDLE_TIMEOUT"));
+	assert_non_null(strstr(out, " conn 1099511627777 closed by the peer after 120.0 s idle\n"));
+	assert_non_null(strstr(out, "call set up on conn 1099511627777 opened by the peer"));
+	assert_non_null(strstr(out, "1 reverse connection(s) failed before carrying SIP, the last "
+				    "conn 1099511627778\n"));
 	unlink(path);
 }
 
@@ -281,6 +464,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_sctp),
+	    cmocka_unit_test(test_sctp_associations),
+	    cmocka_unit_test(test_sctp_call_explained),
 	    cmocka_unit_test(test_websocket),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,13 +15,16 @@
 #include <unistd.h>
 
 #include "event_load.h"
+#include "frame_build.h"
 #include "ip_defrag.h"
 
 #define MSG_LEN	     3000
 #define FRAG_PAYLOAD 1480 /* 1500-byte MTU minus the IPv4 header; a multiple of 8 */
 
 static char sip_text[MSG_LEN + 1];
-static uint8_t udp[8 + MSG_LEN];
+/* the UDP datagram fragment() cuts: the SIP message, or a VXLAN datagram around it */
+static uint8_t udp[FRAME_MAX];
+static size_t udp_len;
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -51,12 +54,13 @@ static void make_message(void)
 	put16(udp + 2, 5060);
 	put16(udp + 4, 8 + MSG_LEN);
 	memcpy(udp + 8, sip_text, MSG_LEN); /* checksum 0: none (RFC 768) */
+	udp_len = 8 + MSG_LEN;
 }
 
 /* Fragment i of the UDP datagram as a raw IPv4 or IPv6 packet into frame; returns its length. */
 static size_t fragment(bool v6, unsigned i, uint8_t *frame)
 {
-	size_t total = sizeof(udp), off = i * FRAG_PAYLOAD;
+	size_t total = udp_len, off = i * FRAG_PAYLOAD;
 	size_t len = total - off < FRAG_PAYLOAD ? total - off : FRAG_PAYLOAD;
 	bool more = off + len < total;
 
@@ -103,6 +107,18 @@ static void write_pcap(const char *path, const unsigned *order, size_t n, bool v
 	pcap_close(dead);
 }
 
+/* L is the whole message, received, rebuilt from its three fragments. */
+static void assert_message_received(const struct event_list *l)
+{
+	assert_int_equal(l->input.capture.replay.fragments, 3);
+	assert_int_equal(l->input.capture.replay.reassembled, 1);
+	assert_int_equal(l->count, 1);
+	assert_int_equal(l->events[0].kind, EV_SIP);
+	assert_int_equal(l->events[0].sip.dir, DIR_IN);
+	assert_int_equal(l->events[0].sip.raw_len, MSG_LEN);
+	assert_string_equal(l->events[0].sip.raw, sip_text);
+}
+
 static void test_reassembled_from_pcap(void **state)
 {
 	(void)state;
@@ -118,13 +134,7 @@ static void test_reassembled_from_pcap(void **state)
 		options.hosts[0] = v6 ? "2001:db8::2" : "192.0.2.10";
 		write_pcap(path, out_of_order, 3, v6);
 		assert_int_equal(event_load("test", path, &options, &l), 0);
-		assert_int_equal(l.input.capture.replay.fragments, 3);
-		assert_int_equal(l.input.capture.replay.reassembled, 1);
-		assert_int_equal(l.count, 1);
-		assert_int_equal(l.events[0].kind, EV_SIP);
-		assert_int_equal(l.events[0].sip.dir, DIR_IN);
-		assert_int_equal(l.events[0].sip.raw_len, MSG_LEN);
-		assert_string_equal(l.events[0].sip.raw, sip_text);
+		assert_message_received(&l);
 		event_list_free(&l);
 	}
 	/* a fragment missing: nothing is guessed */
@@ -136,10 +146,46 @@ static void test_reassembled_from_pcap(void **state)
 	unlink(path);
 }
 
+/* A VXLAN datagram to the port given with --vxlan-port, fragmented on the way: the tunnel is
+ * opened once the datagram is whole, and only on that port. */
+static void test_vxlan_port_after_reassembly(void **state)
+{
+	(void)state;
+	static const unsigned order[] = {1, 2, 0};
+	static uint8_t inner[FRAME_MAX], outer[FRAME_MAX];
+	struct capture_source_options options = {.n_hosts = 1, .hosts = {"192.0.2.10"}};
+	char path[] = "/tmp/stpost-frag-vxlan-XXXXXX";
+	struct event_list l;
+	size_t n;
+	int linktype;
+
+	make_message();
+	n = frame_eth_udp4(inner, "203.0.113.5", 5060, "192.0.2.10", 5060, sip_text, MSG_LEN);
+	n = frame_encap(FRAME_VXLAN_8472, inner, n, outer, &linktype);
+	udp_len = n - 14 - 20; /* the outer Ethernet and IPv4 headers off */
+	memcpy(udp, outer + 14 + 20, udp_len);
+	assert_true(udp_len > 2 * FRAG_PAYLOAD);
+	close(mkstemp(path));
+	write_pcap(path, order, 3, false);
+
+	options.vxlan_port = 8472;
+	assert_int_equal(event_load("test", path, &options, &l), 0);
+	assert_message_received(&l);
+	assert_string_equal(ip_addr_text(&l.events[0].sip.remote.addr).text, "203.0.113.5");
+	event_list_free(&l);
+
+	options.vxlan_port = 0; /* 8472 is not VXLAN's own port: a datagram without SIP */
+	assert_int_equal(event_load("test", path, &options, &l), 0);
+	assert_int_equal(l.input.capture.replay.reassembled, 1);
+	assert_int_equal(l.count, 0);
+	event_list_free(&l);
+	unlink(path);
+}
+
 static void test_overlap_and_bounds(void **state)
 {
 	(void)state;
-	struct ip_defrag *defrag = ip_defrag_new();
+	struct ip_defrag *defrag = ip_defrag_new(NULL);
 	struct ip_defrag_stats stats;
 	struct packet_l4 f, out;
 	uint8_t frame[2048];
@@ -177,6 +223,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_reassembled_from_pcap),
+	    cmocka_unit_test(test_vxlan_port_after_reassembly),
 	    cmocka_unit_test(test_overlap_and_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -178,6 +178,17 @@ static void test_bad_lines(void **state)
 	expect_error("{\"event\":\"conn_open\",\"ts_ns\":1,\"conn\":1,\"laddr\":\"10.0.0.1\","
 		     "\"raddr\":\"sbc.example\",\"lport\":5061,\"rport\":1,\"direction\":\"in\"}",
 		     "field 'raddr': not an IP address");
+	/* found by fuzz_journal: the writer leaves a conn of 0 out, so it cannot be read back */
+	expect_error("{\"event\":\"tls_alert\",\"ts_ns\":1,\"conn\":0,\"from\":\"peer\","
+		     "\"description\":\"unknown_ca\"}",
+		     "field 'conn': 0 is no connection");
+	expect_error("{\"event\":\"sip\",\"ts_ns\":1,\"dir\":\"in\",\"raw\":\"\",\"tunnel\":"
+		     "{\"kind\":\"vxlan\",\"src\":\"198.51.100.1\",\"dst\":\"198.51.100.2\","
+		     "\"id\":4294967296}}",
+		     "field 'tunnel.id': out of range");
+	expect_error("{\"event\":\"sip\",\"ts_ns\":1,\"dir\":\"in\",\"raw\":\"\",\"tunnel\":"
+		     "{\"kind\":\"mpls\",\"src\":\"198.51.100.1\",\"dst\":\"198.51.100.2\"}}",
+		     "field 'kind': unknown value 'mpls'");
 }
 
 static void test_reader_skips_and_counts(void **state)

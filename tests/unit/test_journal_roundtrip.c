@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "journal_read.h"
+#include "packet_decode.h"
 #include "journal_write.h"
 
 static struct endpoint endpoint(const char *addr, uint16_t port)
@@ -160,6 +161,17 @@ static void test_conn_events(void **state)
 		ev.conn_ev.rst_sent = kernel;
 		assert_round_trip(&ev);
 	}
+	/* a capture's connection through a tunnel */
+	for (enum event_kind kind = EV_CONN_OPEN; kind <= EV_CONN_END; kind++) {
+		conn_fields(&ev, kind, false);
+		ev.conn_ev.how = kind == EV_CONN_OPEN ? CLOSE_UNKNOWN : CLOSE_FIN;
+		ev.conn_ev.tunnel.encap = PACKET_ENCAP_ERSPAN3;
+		ip_addr_parse(&ev.conn_ev.tunnel.src, "198.51.100.1");
+		ip_addr_parse(&ev.conn_ev.tunnel.dst, "198.51.100.2");
+		ev.conn_ev.tunnel.id_given = true;
+		ev.conn_ev.tunnel.id = 1023;
+		assert_round_trip(&ev);
+	}
 	/* a connection older than the trace: no direction, nothing known of its open */
 	conn_fields(&ev, EV_CONN_END, true);
 	ev.conn_ev.direction = DIR_UNKNOWN;
@@ -265,15 +277,17 @@ static void test_sip(void **state)
 	struct ev_sip *s = &ev.sip;
 	(void)state;
 
-	for (int libssl = 0; libssl < 2; libssl++) {
+	/* 0: plaintext from the wire, 1: the libssl probe's, 2: decrypted from TLS records */
+	for (int libssl = 0; libssl < 3; libssl++) {
 		event_start(&ev, EV_SIP, libssl ? 16 : 0);
 		s->dir = libssl ? DIR_OUT : DIR_IN;
 		s->transport = libssl ? TRANSPORT_TLS : TRANSPORT_UDP;
+		s->decrypted = libssl == 2;
 		s->local = endpoint("10.99.0.1", 5061);
 		s->remote = endpoint("::ffff:10.99.0.2", 40312);
 		s->raw = text(message);
 		s->raw_len = strlen(message);
-		if (libssl) {
+		if (libssl == 1) {
 			s->libssl.given = true;
 			s->libssl.pid = 26751;
 			snprintf(s->libssl.comm, sizeof(s->libssl.comm), "kamailio");
@@ -281,6 +295,33 @@ static void test_sip(void **state)
 			s->total_len = 4096;
 			s->truncated = true;
 		}
+		assert_round_trip(&ev);
+	}
+}
+
+/* A capture's message from inside a tunnel: its kind, outer addresses (IPv4 and IPv6) and id
+ * when it has one. */
+static void test_sip_tunnel(void **state)
+{
+	static const char message[] =
+	    "OPTIONS sip:pbx@10.0.0.5 SIP/2.0\r\nContent-Length: 0\r\n\r\n";
+	struct event ev;
+	struct ev_sip *s = &ev.sip;
+	(void)state;
+
+	for (uint8_t encap = PACKET_ENCAP_NONE + 1; encap < PACKET_ENCAP_COUNT; encap++) {
+		event_start(&ev, EV_SIP, 0);
+		s->dir = DIR_IN;
+		s->transport = TRANSPORT_UDP;
+		s->local = endpoint("10.99.0.1", 5060);
+		s->remote = endpoint("10.99.0.2", 5060);
+		s->tunnel.encap = encap;
+		ip_addr_parse(&s->tunnel.src, encap % 2 ? "198.51.100.1" : "2001:db8:ff::1");
+		ip_addr_parse(&s->tunnel.dst, encap % 2 ? "198.51.100.2" : "2001:db8:ff::2");
+		s->tunnel.id_given = encap != PACKET_ENCAP_IPIP;
+		s->tunnel.id = s->tunnel.id_given ? 0xffffffu - encap : 0;
+		s->raw = text(message);
+		s->raw_len = strlen(message);
 		assert_round_trip(&ev);
 	}
 }
@@ -311,6 +352,10 @@ static void test_lost(void **state)
 			l->wire_pending_full = 11;
 			l->wire_sockets_full = 12;
 			l->wire_unmatched = 13;
+			l->wire_tls_no_handshake = 14;
+			l->wire_tls_no_secrets = 15;
+			l->wire_tls_unsupported = 16;
+			l->wire_tls_auth_failed = 17;
 		}
 		assert_round_trip(&ev);
 	}
@@ -428,6 +473,7 @@ int main(void)
 	    cmocka_unit_test(test_tls_alert),
 	    cmocka_unit_test(test_tls_chain),
 	    cmocka_unit_test(test_sip),
+	    cmocka_unit_test(test_sip_tunnel),
 	    cmocka_unit_test(test_lost),
 	    cmocka_unit_test(test_tls_hello),
 	    cmocka_unit_test(test_tls_leaf_changed),

@@ -71,10 +71,29 @@ static void test_fragments(void **state)
 	sctp_reasm_free(r);
 }
 
+/* Found by fuzz_packet under UBSan: an empty first fragment, before the slot has a buffer,
+ * copied nothing from a null pointer. Empty fragments join as nothing. */
+static void test_empty_fragments(void **state)
+{
+	(void)state;
+	struct sctp_reasm *r = sctp_reasm_new();
+	const char *msg;
+	size_t len;
+
+	assert_non_null(r);
+	assert_int_equal(add(r, "ab", chunk(1, 0, true, false, ""), &msg, &len), 0);
+	assert_int_equal(add(r, "ab", chunk(2, 0, false, false, "body"), &msg, &len), 0);
+	assert_int_equal(add(r, "ab", chunk(3, 0, false, true, ""), &msg, &len), 1);
+	assert_int_equal(len, 4);
+	assert_memory_equal(msg, "body", 4);
+	sctp_reasm_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_fragments),
+	    cmocka_unit_test(test_empty_fragments),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

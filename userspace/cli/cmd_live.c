@@ -52,6 +52,7 @@ struct live_args {
 	const char *ca_file;
 	const char *ca_path;
 	const char *pcap_out_path;
+	const char *keylog_path;
 	const char *metrics_dir;
 	double metrics_interval_s;
 	struct hep_export_config hep; /* target NULL: no HEP */
@@ -64,6 +65,7 @@ struct live_run {
 	struct ssl_probe_stats tls_losses_reported;
 	struct live_wire *wire; /* NULL with --no-wire */
 	struct live_wire_counts wire_reported;
+	struct tls_keylog_file keylog_file; /* --keylog, read as it grows; path NULL: none */
 	struct live_tracer *tracer;
 	bool tls_marking;     /* TLS ports are marked as the probe and the wire path find them */
 	bool tls_mark_failed; /* said once */
@@ -81,7 +83,8 @@ enum {
 	OPT_METRICS_INTERVAL,
 	OPT_HEP,
 	OPT_HEP_ID,
-	OPT_HEP_NAME
+	OPT_HEP_NAME,
+	OPT_KEYLOG
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -127,6 +130,10 @@ static const struct argp_option live_options[] = {
     {"pcap-out", 'o', "FILE", 0,
      "also write pcapng: the packets on the traced ports, plus the SIP read from TLS as "
      "synthetic packets marked by a comment (Wireshark, sngrep, siptrail replay)",
+     0},
+    {"keylog", OPT_KEYLOG, "FILE", 0,
+     "decrypt the TLS records on the wire with the secrets of this NSS key log "
+     "(SSLKEYLOGFILE format, read as it grows): SIP inside TLS from the packets",
      0},
     {"verbose", 'v', NULL, 0, "show libbpf's debug output", 0},
     {0},
@@ -238,6 +245,9 @@ static error_t live_parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'o':
 		args->pcap_out_path = arg;
+		break;
+	case OPT_KEYLOG:
+		args->keylog_path = arg;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -415,6 +425,20 @@ static int live_poll_once(struct live_run *run, struct live_tracer *tracer, stru
 	return err;
 }
 
+/* --keylog: the lines a TLS library appended since the last round. An error is said once,
+ * and the file is no longer read. */
+static void follow_keylog(struct live_run *run)
+{
+	char why[256];
+
+	if (!run->keylog_file.path ||
+	    !tls_keylog_follow(run->pipe.keylog, &run->keylog_file, clock_ns(CLOCK_MONOTONIC), why,
+			       sizeof(why)))
+		return;
+	fprintf(stderr, "siptrail live: key log no longer read: %s\n", why);
+	run->keylog_file.path = NULL;
+}
+
 static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ssl_probe *probe,
 		     double duration_s)
 {
@@ -424,6 +448,7 @@ static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ss
 	int err = 0;
 
 	while (!stop_requested && clock_ns(CLOCK_MONOTONIC) < deadline_ns) {
+		follow_keylog(run);
 		err = live_poll_once(run, tracer, probe, POLL_MS, false);
 		if (err == -EINTR) {
 			err = 0;
@@ -450,7 +475,7 @@ static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ss
 	return err < 0 ? err : 0;
 }
 
-static void print_wire_summary(struct live_wire *wire)
+static void print_wire_summary(struct live_wire *wire, bool decrypting)
 {
 	struct live_wire_counts counts;
 
@@ -464,6 +489,12 @@ static void print_wire_summary(struct live_wire *wire)
 		(unsigned long long)counts.source.streams_dropped,
 		(unsigned long long)counts.resolver.written,
 		(unsigned long long)counts.resolver.unmatched);
+	if (decrypting) {
+		char text[256];
+
+		tls_decrypt_counts_text(&counts.source.tls_decrypt, text, sizeof(text));
+		fprintf(stderr, "siptrail live: wire TLS records: %s\n", text);
+	}
 }
 
 /* Into a file or a pipe, write() only when 64 KiB are ready or a poll round ends (live_loop
@@ -635,6 +666,13 @@ int cmd_live(int argc, char **argv)
 		goto cleanup;
 	}
 	pipe_open = true;
+	run.keylog_file.path = args.keylog_path;
+	if (args.keylog_path && tls_keylog_follow(run.pipe.keylog, &run.keylog_file,
+						  clock_ns(CLOCK_MONOTONIC), why, sizeof(why))) {
+		fprintf(stderr, "siptrail live: key log: %s\n", why);
+		err = -EINVAL;
+		goto cleanup;
+	}
 	run.wall_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 	/* With a TLS marker running (libssl probe or wire path), only TLS ports pay for the
 	 * close_notify idle rule's per-message work. */
@@ -651,10 +689,12 @@ int cmd_live(int argc, char **argv)
 	if (!err && !args.no_tls && tls_probe_open(&args, &run, &probe, why, sizeof(why)))
 		live_notice_no_tls(&notices, why, !args.no_wire);
 	if (!err && !args.no_wire) {
-		const struct wire_source_config wire_config = {.ports = &args.ports,
-							       .ca_file = args.ca_file,
-							       .ca_path = args.ca_path,
-							       .pcap_out = pcap_out};
+		const struct wire_source_config wire_config = {
+		    .ports = &args.ports,
+		    .ca_file = args.ca_file,
+		    .ca_path = args.ca_path,
+		    .pcap_out = pcap_out,
+		    .keylog = args.keylog_path ? run.pipe.keylog : NULL};
 
 		if (live_wire_open(&wire_config, on_wire_event,
 				   filter.io_on_tls_ports_only ? on_wire_tls_port : NULL, &run,
@@ -701,7 +741,7 @@ int cmd_live(int argc, char **argv)
 	metrics_write(&run, true);
 	print_summary(&run, tracer);
 	if (run.wire)
-		print_wire_summary(run.wire);
+		print_wire_summary(run.wire, args.keylog_path);
 cleanup:
 	if (pipe_open)
 		live_pipeline_finish(&run.pipe);

@@ -45,7 +45,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: siptrail replay CAPTURE [--json] [--write JOURNAL] [--host IP ...]\n"
-		"                       [--ports LIST] [--ca-file F] [--ca-path D]\n"
+		"                       [--ports LIST] [--ca-file F] [--ca-path D] [--keylog F]\n"
 		"                       [--hep [udp:|tcp:]HOST:PORT [--hep-id N] [--hep-name S]]\n"
 		"  Reads a pcap or pcapng file and turns it into the events live tracing\n"
 		"  writes (connections, TLS handshakes and chains, SIP messages).\n"
@@ -61,19 +61,26 @@ static void usage(FILE *out)
 }
 
 /* The accounting as one JSON object: the same numbers as the text line. */
-static int print_use_json(const char *path, const struct capture_source_stats *s)
+static int print_use_json(const char *path, const struct capture_source_stats *s, bool decrypting)
 {
 	struct capture_use_reason reasons[CAPTURE_USE_REASONS];
 	size_t n = capture_use_reasons(s, reasons);
-	json_t *not_used = json_object(), *obj;
+	const struct tls_decrypt_counts *d = &s->tls_decrypt;
+	json_t *not_used = json_object(), *tls = NULL, *obj;
 	int rc = 0;
 
 	for (size_t i = 0; i < n && not_used; i++)
 		rc |= json_object_set_new(not_used, reasons[i].key,
 					  json_integer((json_int_t)reasons[i].count));
-	obj = json_pack("{s:s, s:I, s:I, s:o*}", "capture", path, "packets_read",
+	if (decrypting) /* the same numbers as the text line (docs/tls-decryption.md) */
+		tls =
+		    json_pack("{s:I, s:I, s:I, s:I, s:I}", "decrypted", (json_int_t)d->decrypted,
+			      "no_handshake", (json_int_t)d->no_handshake, "no_secrets",
+			      (json_int_t)d->no_secrets, "unsupported", (json_int_t)d->unsupported,
+			      "auth_failed", (json_int_t)d->auth_failed);
+	obj = json_pack("{s:s, s:I, s:I, s:o*, s:o*}", "capture", path, "packets_read",
 			(json_int_t)s->replay.packets, "packets_used", (json_int_t)s->use.used,
-			"not_used", not_used);
+			"not_used", not_used, "tls_records", tls);
 	if (!obj || rc || json_dumpf(obj, stderr, JSON_COMPACT) || fputc('\n', stderr) == EOF)
 		rc = -ENOMEM;
 	json_decref(obj);
@@ -102,7 +109,17 @@ static void print_tunnels(const char *path, const struct capture_replay_stats *r
 	fputc('\n', stderr);
 }
 
-static int print_summary(const char *path, const struct capture_source_stats *s, bool json)
+/* With --keylog: what became of the TLS records (docs/tls-decryption.md). */
+static void print_decryption(const char *path, const struct tls_decrypt_counts *counts)
+{
+	char text[256];
+
+	tls_decrypt_counts_text(counts, text, sizeof(text));
+	fprintf(stderr, "%s: TLS records: %s\n", path, text);
+}
+
+static int print_summary(const char *path, const struct capture_source_stats *s, bool json,
+			 bool decrypting)
 {
 	char use[1024];
 
@@ -117,10 +134,20 @@ static int print_summary(const char *path, const struct capture_source_stats *s,
 		(unsigned long long)s->sip_messages, (unsigned long long)s->synthetic_sip,
 		(unsigned long long)s->events, (unsigned long long)s->replay.fragments,
 		(unsigned long long)s->replay.reassembled);
+	if (s->sctp_assocs_dropped)
+		fprintf(stderr,
+			"%s: %llu SCTP associations, %llu more not followed (too many open)\n",
+			path, (unsigned long long)s->sctp_assocs,
+			(unsigned long long)s->sctp_assocs_dropped);
+	else if (s->sctp_assocs)
+		fprintf(stderr, "%s: %llu SCTP associations\n", path,
+			(unsigned long long)s->sctp_assocs);
 	print_tunnels(path, &s->replay);
+	if (decrypting)
+		print_decryption(path, &s->tls_decrypt);
 	capture_use_text(path, s, use, sizeof(use));
 	fprintf(stderr, "%s\n", use);
-	return json ? print_use_json(path, s) : 0;
+	return json ? print_use_json(path, s, decrypting) : 0;
 }
 
 int cmd_replay(int argc, char **argv)
@@ -221,7 +248,8 @@ int cmd_replay(int argc, char **argv)
 		fprintf(stderr, "siptrail replay: %s: %s\n", write_path, strerror(-close_rc));
 		return EXIT_USAGE;
 	}
-	if ((rc == -EIO || !rc) && print_summary(argv[optind], &stats, run.output.json) && !rc)
+	if ((rc == -EIO || !rc) &&
+	    print_summary(argv[optind], &stats, run.output.json, capture.keylog_file) && !rc)
 		run.write_rc = -ENOMEM;
 	if (run.write_rc) {
 		fprintf(stderr, "siptrail replay: writing events: %s\n", strerror(-run.write_rc));

@@ -72,7 +72,32 @@ int live_pipeline_init(struct live_pipeline *pipe, bool json, struct journal_fil
 			       DIAG_STREAM_WINDOW_CAPACITY, on_diagnosis, pipe, stderr);
 	if (!err)
 		err = sip_conn_streams_init(&pipe->tls_sip, LIVE_MAX_TLS_STREAMS);
+	if (!err && !(pipe->keylog = tls_keylog_new()))
+		err = -ENOMEM;
 	return err;
+}
+
+/* A SIP message read from TLS as a synthetic packet on the connection's addresses
+ * (docs/live.md); OUT: this host sent it. */
+static void write_synthetic(struct live_pipeline *pipe, uint64_t ts_ns, const struct ip_addr *laddr,
+			    uint16_t lport, const struct ip_addr *raddr, uint16_t rport, bool out,
+			    const void *payload, size_t len)
+{
+	struct pcapng_synthetic pkt = {.family = laddr->family,
+				       .protocol = IPPROTO_TCP,
+				       .payload = payload,
+				       .payload_len = len};
+	int err;
+
+	if (pkt.payload_len > PCAPNG_SYNTHETIC_MAX_PAYLOAD)
+		return;
+	memcpy(out ? pkt.src_addr : pkt.dst_addr, laddr->bytes, 16);
+	memcpy(out ? pkt.dst_addr : pkt.src_addr, raddr->bytes, 16);
+	pkt.src_port = out ? lport : rport;
+	pkt.dst_port = out ? rport : lport;
+	err = pcapng_write_synthetic(pipe->pcap_out, ts_ns, &pkt);
+	if (err && !pipe->output_err)
+		pipe->output_err = err;
 }
 
 int live_pipeline_emit(struct live_pipeline *pipe, struct event *ev)
@@ -82,6 +107,11 @@ int live_pipeline_emit(struct live_pipeline *pipe, struct event *ev)
 
 	if (!pipe->output_err)
 		pipe->output_err = event_output_write(&pipe->output, ev);
+	/* SIP the wire path decrypted goes to --pcap-out as the libssl probe's does */
+	if (pipe->pcap_out && kind == EV_SIP && ev->sip.decrypted)
+		write_synthetic(pipe, ev->ts_ns, &ev->sip.local.addr, ev->sip.local.port,
+				&ev->sip.remote.addr, ev->sip.remote.port, ev->sip.dir == DIR_OUT,
+				ev->sip.raw, ev->sip.raw_len);
 	pipe->events_seen++;
 	if (pipe->metrics)
 		metrics_event(pipe->metrics, ev);
@@ -112,26 +142,6 @@ static void emit_tls(struct live_pipeline *pipe, const struct tls_event *tls)
 	live_pipeline_emit(pipe, &ev);
 }
 
-/* The message as a synthetic packet on the connection's addresses (docs/live.md). */
-static void write_synthetic(struct live_pipeline *pipe, const struct tls_event *message)
-{
-	struct pcapng_synthetic pkt = {.family = message->laddr.family,
-				       .protocol = IPPROTO_TCP,
-				       .payload = message->data.bytes,
-				       .payload_len = message->data.len};
-	int err;
-
-	if (pkt.payload_len > PCAPNG_SYNTHETIC_MAX_PAYLOAD)
-		return;
-	memcpy(message->data.out ? pkt.src_addr : pkt.dst_addr, message->laddr.bytes, 16);
-	memcpy(message->data.out ? pkt.dst_addr : pkt.src_addr, message->raddr.bytes, 16);
-	pkt.src_port = message->data.out ? message->lport : message->rport;
-	pkt.dst_port = message->data.out ? message->rport : message->lport;
-	err = pcapng_write_synthetic(pipe->pcap_out, message->ts_ns, &pkt);
-	if (err && !pipe->output_err)
-		pipe->output_err = err;
-}
-
 static void on_tls_frame(const struct sip_frame *frame, void *ctx)
 {
 	struct tls_frame_ctx *frame_ctx = ctx;
@@ -146,7 +156,9 @@ static void on_tls_frame(const struct sip_frame *frame, void *ctx)
 	message.data.total_len = frame->len;
 	message.data.truncated = false;
 	if (frame_ctx->pipe->pcap_out)
-		write_synthetic(frame_ctx->pipe, &message);
+		write_synthetic(frame_ctx->pipe, message.ts_ns, &message.laddr, message.lport,
+				&message.raddr, message.rport, message.data.out, message.data.bytes,
+				message.data.len);
 	emit_tls(frame_ctx->pipe, &message);
 }
 
@@ -175,4 +187,6 @@ void live_pipeline_finish(struct live_pipeline *pipe)
 {
 	diag_stream_finish(&pipe->diags);
 	sip_conn_streams_free(&pipe->tls_sip);
+	tls_keylog_free(pipe->keylog);
+	pipe->keylog = NULL;
 }

@@ -17,6 +17,7 @@
 #include "pcapng_write.h"
 #include "sip_conn_streams.h"
 #include "tls_event.h"
+#include "tls_keylog.h"
 
 struct live_pipeline {
 	struct event_output output;	 /* the terminal (text or JSON) and the journal */
@@ -25,6 +26,11 @@ struct live_pipeline {
 	struct hep_export *hep;		 /* SIP messages and diagnoses to Homer; NULL: none */
 	struct diag_stream diags;	 /* the correlator behind a reorder window */
 	struct sip_conn_streams tls_sip; /* SSL_read/SSL_write plaintext, framed per conn */
+	/* TLS session secrets the wire path decrypts records with (docs/tls-decryption.md):
+	 * loaded from --keylog, and added by the libssl source, at one call site, as its
+	 * handshake probes read them: tls_keylog_add(pipe->keylog, client_random, label,
+	 * secret, len, ts_ns). Freed by live_pipeline_finish: the wire is not polled after. */
+	struct tls_keylog *keylog;
 	uint64_t events_seen;
 	unsigned long failures, warnings; /* diagnoses printed */
 	int output_err;			  /* first error writing stdout or the journal */

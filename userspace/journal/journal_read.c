@@ -114,7 +114,8 @@ static const char *const side_names[] = {"", "local", "peer", NULL};
 static const char *const role_names[] = {"", "client", "server", NULL};
 static const char *const how_names[] = {"", "fin", "rst_in", "rst_out", "refused", "timeout", NULL};
 static const char *const transport_names[] = {"", "udp", "tcp", "tls", "sctp", "ws", NULL};
-static const char *const source_names[] = {"", "libssl", NULL};
+enum { SOURCE_NONE, SOURCE_LIBSSL, SOURCE_DECRYPTED };
+static const char *const source_names[] = {"", "libssl", "decrypted", NULL};
 static const char *const verdict_names[] = {
     "", "ok", "incomplete", "untrusted", "expired", "not_yet_valid", "name_mismatch", NULL};
 
@@ -160,6 +161,31 @@ static int get_endpoints(json_t *obj, struct endpoint *local, struct endpoint *r
 	return 0;
 }
 
+/* "tunnel": absent or null when the packets came through none. */
+static int get_tunnel(json_t *obj, struct ev_tunnel *t, struct field_error *fe)
+{
+	json_t *v = json_object_get(obj, "tunnel");
+	uint64_t id = UINT64_MAX;
+	int kind = 0, rc;
+
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_object(v))
+		return fail(fe, "tunnel", "not an object");
+	if ((rc = get_enum(v, "kind", true, tunnel_kind_names, &kind, fe)) ||
+	    (rc = get_addr(v, "src", true, &t->src, fe)) ||
+	    (rc = get_addr(v, "dst", true, &t->dst, fe)) || (rc = get_u64(v, "id", false, &id, fe)))
+		return rc;
+	if (!kind)
+		return fail(fe, "tunnel.kind", "missing");
+	if (id != UINT64_MAX && id > UINT32_MAX)
+		return fail(fe, "tunnel.id", "out of range");
+	t->encap = (uint8_t)kind;
+	t->id_given = id != UINT64_MAX;
+	t->id = t->id_given ? (uint32_t)id : 0;
+	return 0;
+}
+
 static int parse_conn(json_t *obj, struct event *ev, struct field_error *fe)
 {
 	struct ev_conn *c = &ev->conn_ev;
@@ -172,7 +198,8 @@ static int parse_conn(json_t *obj, struct event *ev, struct field_error *fe)
 	    (rc = get_u32(obj, "pid", &c->pid, fe)) ||
 	    (rc = get_str(obj, "comm", false, c->comm, sizeof(c->comm), fe)) ||
 	    (rc = get_u64(obj, "netns", false, &c->netns, fe)) ||
-	    (rc = get_bool(obj, "before_trace", false, &c->before_trace, fe)))
+	    (rc = get_bool(obj, "before_trace", false, &c->before_trace, fe)) ||
+	    (rc = get_tunnel(obj, &c->tunnel, fe)))
 		return rc;
 	c->direction = dir;
 	c->tls_client = role ? role == 1 : dir == DIR_OUT;
@@ -206,7 +233,8 @@ static int get_libssl(json_t *obj, struct ev_libssl *libssl, struct field_error 
 {
 	int source = 0, rc;
 
-	if ((rc = get_enum(obj, "source", false, source_names, &source, fe)) || !source)
+	if ((rc = get_enum(obj, "source", false, source_names, &source, fe)) ||
+	    source != SOURCE_LIBSSL)
 		return rc;
 	libssl->given = true;
 	if ((rc = get_u32(obj, "pid", &libssl->pid, fe)) ||
@@ -387,14 +415,15 @@ static int parse_sip(json_t *obj, struct event *ev, struct field_error *fe)
 {
 	struct ev_sip *s = &ev->sip;
 	json_t *raw = json_object_get(obj, "raw");
-	int dir = 0, transport = 0, rc;
+	int dir = 0, transport = 0, source = 0, rc;
 
 	uint64_t total_len = 0;
 
 	if ((rc = get_enum(obj, "dir", true, direction_names, &dir, fe)) ||
 	    (rc = get_enum(obj, "transport", false, transport_names, &transport, fe)) ||
 	    (rc = get_endpoints(obj, &s->local, &s->remote, false, fe)) ||
-	    (rc = get_libssl(obj, &s->libssl, fe)) ||
+	    (rc = get_tunnel(obj, &s->tunnel, fe)) || (rc = get_libssl(obj, &s->libssl, fe)) ||
+	    (rc = get_enum(obj, "source", false, source_names, &source, fe)) ||
 	    (rc = get_u64(obj, "total_len", false, &total_len, fe)) ||
 	    (rc = get_bool(obj, "truncated", false, &s->truncated, fe)))
 		return rc;
@@ -404,6 +433,7 @@ static int parse_sip(json_t *obj, struct event *ev, struct field_error *fe)
 	if (!json_is_string(raw) && !json_is_null(raw))
 		return fail(fe, "raw", "not a string");
 	s->dir = dir;
+	s->decrypted = source == SOURCE_DECRYPTED;
 	s->transport = transport ? transport : (ev->conn ? TRANSPORT_TCP : TRANSPORT_UDP);
 	s->total_len = total_len;
 	s->raw_len = json_string_length(raw);
@@ -531,6 +561,9 @@ int journal_parse_json(json_t *obj, struct event *ev, char *err, size_t err_len)
 		rc = get_u64(obj, "conn", parsers[i].needs_conn, &ev->conn, &fe);
 		if (!rc)
 			rc = parsers[i].parse(obj, ev, &fe);
+		/* 0 is no connection: only the libssl probe writes it (a socket it did not find) */
+		if (!rc && parsers[i].needs_conn && !event_has_conn(ev))
+			rc = fail(&fe, "conn", "0 is no connection");
 		goto out;
 	}
 	snprintf(err, err_len, "field 'event': unknown event '%s'", name);

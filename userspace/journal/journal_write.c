@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "journal_write.h"
+#include "packet_decode.h"
 #include "tls_handshake.h"
 
 /* Sets KEY (an ASCII literal) to VALUE (consumed); a NULL value (out of memory, text that is
@@ -48,6 +49,23 @@ static json_t *addr_string(const struct ip_addr *addr)
 	return json_string_nocheck(ip_addr_text(addr).text);
 }
 
+const char *const tunnel_kind_names[PACKET_ENCAP_COUNT + 1] = {
+    [PACKET_ENCAP_NONE] = "",		[PACKET_ENCAP_IPIP] = "ipip",
+    [PACKET_ENCAP_IP6IP] = "ip6ip",	[PACKET_ENCAP_GRE] = "gre",
+    [PACKET_ENCAP_ERSPAN1] = "erspan1", [PACKET_ENCAP_ERSPAN2] = "erspan2",
+    [PACKET_ENCAP_ERSPAN3] = "erspan3", [PACKET_ENCAP_VXLAN] = "vxlan",
+    [PACKET_ENCAP_GTPU] = "gtpu",	[PACKET_ENCAP_COUNT] = NULL,
+};
+
+static json_t *tunnel_object(const struct ev_tunnel *t)
+{
+	if (t->encap >= PACKET_ENCAP_COUNT)
+		return NULL;
+	return json_pack("{s:s, s:o, s:o, s:o}", "kind", tunnel_kind_names[t->encap], "src",
+			 addr_string(&t->src), "dst", addr_string(&t->dst), "id",
+			 t->id_given ? u64(t->id) : json_null());
+}
+
 static int set_endpoints(json_t *obj, const struct endpoint *local, const struct endpoint *remote)
 {
 	return set(obj, "laddr", addr_string(&local->addr)) |
@@ -80,6 +98,8 @@ static int set_conn(json_t *obj, const struct event *ev)
 	err |= set(obj, "netns", c->netns || c->kernel_flags ? u64(c->netns) : NULL);
 	if (c->kernel_flags)
 		err |= set(obj, "before_trace", json_boolean(c->before_trace));
+	if (c->tunnel.encap)
+		err |= set(obj, "tunnel", tunnel_object(&c->tunnel));
 	if (ev->kind == EV_CONN_OPEN)
 		return err;
 	if (ev->kind == EV_CONN_END)
@@ -278,11 +298,15 @@ static int set_sip(json_t *obj, const struct ev_sip *s)
 	err |= set(obj, "transport", str_or_null(event_transport_name(s->transport)));
 	if (!s->libssl.given)
 		err |= set_endpoints(obj, &s->local, &s->remote);
+	if (s->tunnel.encap)
+		err |= set(obj, "tunnel", tunnel_object(&s->tunnel));
 	err |= set(obj, "raw", raw);
 	if (s->libssl.given)
 		err |= set(obj, "total_len", u64(s->total_len)) |
 		       set(obj, "truncated", json_boolean(s->truncated)) |
 		       set(obj, "source", json_string_nocheck("libssl"));
+	else if (s->decrypted)
+		err |= set(obj, "source", json_string_nocheck("decrypted"));
 	return err;
 }
 
@@ -305,6 +329,10 @@ const struct lost_counter lost_counters[] = {
     LOST_COUNTER(wire_pending_full, LOST_WIRE),
     LOST_COUNTER(wire_sockets_full, LOST_WIRE),
     LOST_COUNTER(wire_unmatched, LOST_WIRE),
+    LOST_COUNTER(wire_tls_no_handshake, LOST_WIRE),
+    LOST_COUNTER(wire_tls_no_secrets, LOST_WIRE),
+    LOST_COUNTER(wire_tls_unsupported, LOST_WIRE),
+    LOST_COUNTER(wire_tls_auth_failed, LOST_WIRE),
     LOST_COUNTER(ringbuf_tls, LOST_DETAILED),
 };
 

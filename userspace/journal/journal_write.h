@@ -38,4 +38,8 @@ struct lost_counter {
 extern const struct lost_counter lost_counters[];
 extern const size_t lost_counters_count;
 
+/* A sip event's "tunnel" kind by enum packet_encap, "" for none, NULL-terminated: the writer
+ * and the reader both go by this table. */
+extern const char *const tunnel_kind_names[];
+
 #endif

@@ -78,6 +78,15 @@ struct endpoint {
 	uint16_t port;
 };
 
+/* The tunnel a captured packet came through, the outermost when they nest
+ * (docs/captures.md): endpoints binary like every address. */
+struct ev_tunnel {
+	uint8_t encap; /* enum packet_encap (decoders/packet_decode.h); 0: no tunnel */
+	struct ip_addr src, dst;
+	bool id_given;
+	uint32_t id; /* VXLAN's VNI, GTP-U's TEID, ERSPAN's session ID, else GRE's key */
+};
+
 /* conn_open, conn_close and conn_end share the socket fields; the close fields are zero on an
  * open, and duration, retransmits and sk_error are given by conn_end only. */
 struct ev_conn {
@@ -99,7 +108,8 @@ struct ev_conn {
 	enum close_how how;
 	uint64_t first_close_ts_ns; /* 0: unknown */
 	uint64_t idle_ns;
-	char sk_error[24]; /* errno name (its number when it has none), "" when none */
+	char sk_error[24];	 /* errno name (its number when it has none), "" when none */
+	struct ev_tunnel tunnel; /* a capture: the tunnel of the packet that opened it */
 };
 
 /* The process and socket an event of the libssl probe came from (tls_handshake, sip): written
@@ -178,10 +188,12 @@ struct ev_sip {
 	enum direction dir;
 	enum transport transport;
 	struct endpoint local, remote;
-	char *raw; /* the whole message; owned; not always UTF-8 (libssl plaintext) */
+	struct ev_tunnel tunnel; /* a capture: the tunnel the message came through */
+	char *raw;		 /* the whole message; owned; not always UTF-8 (libssl plaintext) */
 	size_t raw_len;
 	/* libssl: the SSL_read/SSL_write the message came from */
 	struct ev_libssl libssl;
+	bool decrypted; /* from TLS records on the wire, decrypted with the session's secrets */
 	size_t total_len;
 	bool truncated;
 };
@@ -197,6 +209,9 @@ struct ev_lost {
 	bool wire;
 	uint64_t wire_drops, wire_streams_dropped, wire_gaps, wire_pending_full, wire_sockets_full,
 	    wire_unmatched;
+	/* TLS records the wire path could not decrypt, by reason (tls_decrypt.h) */
+	uint64_t wire_tls_no_handshake, wire_tls_no_secrets, wire_tls_unsupported,
+	    wire_tls_auth_failed;
 };
 
 struct event {

@@ -1,9 +1,10 @@
 /*
  * A capture file (pcap or pcapng) as a source of normalized events, the same ones `siptrail
- * live` writes: conn_open/conn_end from SYN, FIN and RST; tls_handshake, tls_alert and
- * tls_chain from the TLS records (chains verified at the capture's time); sip from plaintext
- * UDP and TCP, and from the synthetic plaintext packets siptrail's pcapng writer adds for SIP
- * read from TLS. "local" is the traced host: the addresses given, or the one inferred
+ * live` writes: conn_open/conn_end from SYN, FIN and RST, and from SCTP's INIT, SHUTDOWN and
+ * ABORT (sctp_assoc_events.h); tls_handshake, tls_alert and tls_chain from the TLS records
+ * (chains verified at the capture's time); sip from plaintext UDP, TCP, SCTP and WebSocket,
+ * and from the synthetic plaintext packets siptrail's pcapng writer adds for SIP read from
+ * TLS. "local" is the traced host: the addresses given, or the one inferred
  * (docs/postmortem.md).
  */
 #ifndef SIPTRAIL_CAPTURE_SOURCE_H
@@ -15,6 +16,7 @@
 
 #include "capture_reader.h"
 #include "event.h"
+#include "tls_decrypt.h"
 
 #define CAPTURE_SOURCE_MAX_HOSTS 16
 #define CAPTURE_SOURCE_MAX_PORTS 64
@@ -26,6 +28,7 @@ struct capture_source_options {
 	size_t n_ports;
 	const char *ca_file, *ca_path; /* trust store for chain verdicts; NULL: system default */
 	uint16_t vxlan_port;	       /* VXLAN besides UDP 4789; 0: none */
+	const char *keylog_file; /* NSS key log: TLS records are decrypted with it; NULL: none */
 };
 
 /* Receives each event; the callee owns it (event_move it or event_release it). Returns 0, or a
@@ -38,9 +41,9 @@ typedef void (*capture_progress_fn)(void *ctx, uint64_t file_offset);
 /* What became of the TCP and UDP packets read (the others are counted in replay): each one is
  * used or skipped for exactly one reason. */
 struct capture_packet_use {
-	uint64_t used;	       /* a UDP or SCTP SIP message, or a packet of a TCP connection of
-				  this host */
-	uint64_t not_sip;      /* a UDP datagram or SCTP packet without a SIP message */
+	uint64_t used;	       /* a UDP SIP message, or a packet of a TCP connection or SCTP
+				  association of this host */
+	uint64_t not_sip;      /* a UDP datagram without a SIP message */
 	uint64_t not_in_ports; /* outside --ports */
 	uint64_t not_local;    /* neither end is this host */
 };
@@ -51,6 +54,8 @@ struct capture_source_stats {
 	struct ip_addr local_addr; /* the inferred (or first given) local address */
 	bool local_inferred;
 	uint64_t events, sip_messages, synthetic_sip, tls_handshakes, conns_ignored;
+	uint64_t sctp_assocs, sctp_assocs_dropped; /* followed; not, SCTP_ASSOC_MAX_OPEN open */
+	struct tls_decrypt_counts tls_decrypt;	   /* with a key log: TLS records, by outcome */
 };
 
 struct capture_source_run {

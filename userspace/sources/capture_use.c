@@ -18,7 +18,7 @@ size_t capture_use_reasons(const struct capture_source_stats *stats,
 	    {"ip_fragment", "IP fragments", r->fragments - r->reassembled},
 	    {"truncated", "truncated", r->truncated},
 	    {"malformed", "malformed", r->malformed},
-	    {"not_sip", "UDP or SCTP not SIP", u->not_sip},
+	    {"not_sip", "UDP not SIP", u->not_sip},
 	    {"not_in_ports", "outside --ports", u->not_in_ports},
 	    {"not_local", "not to or from the local host", u->not_local},
 	};

@@ -157,6 +157,9 @@ int capture_option(const char *cmd, int opt, const char *arg,
 	case OPT_CAPTURE_CA_PATH:
 		options->ca_path = arg;
 		return 1;
+	case OPT_CAPTURE_KEYLOG:
+		options->keylog_file = arg;
+		return 1;
 	case OPT_CAPTURE_VXLAN_PORT: {
 		char *end;
 		unsigned long port = strtoul(arg, &end, 10);

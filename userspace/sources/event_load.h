@@ -8,7 +8,7 @@
  * The input of the offline commands (explain, calls, correlate, timeline): a journal or
  * capture files, recognised by their first bytes, streamed event by event (event_read.h) or
  * read whole into a time-ordered list of events (here). Also the command-line options every
- * command shares for captures (--host, --ports, --ca-file, --ca-path).
+ * command shares for captures (--host, --ports, --ca-file, --ca-path, --vxlan-port, --keylog).
  */
 #ifndef SIPTRAIL_EVENT_LOAD_H
 #define SIPTRAIL_EVENT_LOAD_H
@@ -50,13 +50,15 @@ enum {
 	OPT_CAPTURE_PORTS,
 	OPT_CAPTURE_CA_FILE,
 	OPT_CAPTURE_CA_PATH,
-	OPT_CAPTURE_VXLAN_PORT
+	OPT_CAPTURE_VXLAN_PORT,
+	OPT_CAPTURE_KEYLOG
 };
 #define CAPTURE_LONG_OPTIONS                                                                       \
 	{"host", required_argument, NULL, OPT_CAPTURE_HOST},                                       \
 	    {"ports", required_argument, NULL, OPT_CAPTURE_PORTS},                                 \
 	    {"ca-file", required_argument, NULL, OPT_CAPTURE_CA_FILE},                             \
 	    {"ca-path", required_argument, NULL, OPT_CAPTURE_CA_PATH},                             \
+	    {"keylog", required_argument, NULL, OPT_CAPTURE_KEYLOG},                               \
 	{                                                                                          \
 		"vxlan-port", required_argument, NULL, OPT_CAPTURE_VXLAN_PORT                      \
 	}
@@ -65,7 +67,8 @@ enum {
 	"  --ports LIST   only traffic on these ports in a capture, e.g. 5060,5061\n"              \
 	"  --ca-file F    trust store for chain verdicts (default: the system's)\n"                \
 	"  --ca-path D    trust store directory (c_rehash layout)\n"                               \
-	"  --vxlan-port N VXLAN on UDP port N too (4789 always)\n"
+	"  --vxlan-port N VXLAN on UDP port N too (4789 always)\n"                                 \
+	"  --keylog FILE  NSS key log (SSLKEYLOGFILE) to decrypt TLS in a capture with\n"
 
 /* Applies one of the options above. Returns 1 when OPT was one of them, 0 when not, -1 after
  * reporting a bad value. */

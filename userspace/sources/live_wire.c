@@ -82,7 +82,10 @@ bool live_wire_losses_changed(const struct live_wire_counts *now,
 	       now->source.streams_dropped != before->source.streams_dropped ||
 	       now->source.gaps != before->source.gaps ||
 	       now->resolver.pending_full != before->resolver.pending_full ||
-	       now->resolver.sockets_full != before->resolver.sockets_full;
+	       now->resolver.sockets_full != before->resolver.sockets_full ||
+	       now->source.tls_decrypt.no_secrets != before->source.tls_decrypt.no_secrets ||
+	       now->source.tls_decrypt.unsupported != before->source.tls_decrypt.unsupported ||
+	       now->source.tls_decrypt.auth_failed != before->source.tls_decrypt.auth_failed;
 }
 
 void live_wire_losses(const struct live_wire_counts *counts, struct ev_lost *lost)
@@ -94,6 +97,10 @@ void live_wire_losses(const struct live_wire_counts *counts, struct ev_lost *los
 	lost->wire_pending_full = counts->resolver.pending_full;
 	lost->wire_sockets_full = counts->resolver.sockets_full;
 	lost->wire_unmatched = counts->resolver.unmatched;
+	lost->wire_tls_no_handshake = counts->source.tls_decrypt.no_handshake;
+	lost->wire_tls_no_secrets = counts->source.tls_decrypt.no_secrets;
+	lost->wire_tls_unsupported = counts->source.tls_decrypt.unsupported;
+	lost->wire_tls_auth_failed = counts->source.tls_decrypt.auth_failed;
 }
 
 void live_wire_close(struct live_wire *wire)

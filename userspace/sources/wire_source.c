@@ -19,6 +19,8 @@
 #define MAX_BUFFERED_BYTES (256 * 1024) /* out-of-order bytes per direction */
 #define MAX_PEERS	   4096
 #define CLOCK_SANE_NS	   (10 * 1000000000LL)
+#define MAX_HELD_TLS_BYTES (16 * 1024 * 1024) /* records waiting for their secrets, in all */
+#define RETRY_INTERVAL_NS  1000000000ull
 
 struct wire_source {
 	struct wire_capture *capture;
@@ -34,6 +36,9 @@ struct wire_source {
 	uint64_t now_ns;
 	struct wire_source_counts counts;
 	struct pcapng_writer *pcap_out;
+	struct tls_keylog *keylog;
+	uint64_t keylog_generation, retry_due_ns; /* when held TLS records are tried again */
+	struct wire_stream *ending; /* ended, their TLS records still waiting for secrets */
 };
 
 /* Compares the streams' ids, their first member, so that a lookup's key is the id alone: a
@@ -118,7 +123,34 @@ static void on_end(void *user, const struct tcp_conn *conn, enum tcp_end_reason 
 	if (!stream)
 		return;
 	tdelete(stream, &source->streams, stream_compare);
+	/* A short connection can end in the same poll round as its first records, before the
+	 * secrets the handshake probe or the key log file give are read. */
+	if (stream->tls.decrypt && tls_decrypt_holding(stream->tls.decrypt)) {
+		stream->end_ts_ns = ts_ns;
+		stream->next_ending = source->ending;
+		source->ending = stream;
+		return;
+	}
 	wire_stream_end(stream, ts_ns);
+}
+
+/* The ended streams whose records got their secrets, or waited long enough, end now; all of
+ * them when FINAL. */
+static void end_waiting_streams(struct wire_source *source, bool final)
+{
+	struct wire_stream **link = &source->ending;
+
+	while (*link) {
+		struct wire_stream *stream = *link;
+
+		tls_decrypt_retry(stream->tls.decrypt, source->now_ns);
+		if (!final && tls_decrypt_holding(stream->tls.decrypt)) {
+			link = &stream->next_ending;
+			continue;
+		}
+		*link = stream->next_ending;
+		wire_stream_end(stream, stream->end_ts_ns);
+	}
 }
 
 static const struct tcp_reasm_ops reasm_ops = {on_open, on_data, on_gap, on_end};
@@ -227,6 +259,11 @@ int wire_source_open(const struct wire_source_config *config, wire_event_fn emit
 	source->env = (struct wire_tls_env){
 	    .trust = source->trust, .leaves = source->leaves, .emit = emit, .ctx = ctx};
 	source->pcap_out = config->pcap_out;
+	source->keylog = config->keylog;
+	if (config->keylog)
+		source->env.decrypt = (struct tls_decrypt_config){
+		    tls_keylog_session_secrets, config->keylog, wire_stream_plaintext,
+		    &source->counts.tls_decrypt, MAX_HELD_TLS_BYTES};
 	err = wire_capture_open(config->ports, &source->capture, why, why_len);
 	if (err)
 		goto fail;
@@ -242,18 +279,44 @@ int wire_source_fd(const struct wire_source *source)
 	return wire_capture_fd(source->capture);
 }
 
+static void retry_stream(const void *node, VISIT which, void *now_ns)
+{
+	const struct wire_stream *stream = *(const struct wire_stream *const *)node;
+
+	if ((which == postorder || which == leaf) && stream->tls.decrypt)
+		tls_decrypt_retry(stream->tls.decrypt, *(uint64_t *)now_ns);
+}
+
+/* Records held for their secrets: tried again when the key log has new secrets, and given up
+ * (counted) once too old, looked at every RETRY_INTERVAL_NS. */
+static void retry_held_records(struct wire_source *source)
+{
+	uint64_t generation = tls_keylog_generation(source->keylog);
+
+	if (!source->counts.tls_decrypt.held_bytes ||
+	    (generation == source->keylog_generation && source->now_ns < source->retry_due_ns))
+		return;
+	source->keylog_generation = generation;
+	source->retry_due_ns = source->now_ns + RETRY_INTERVAL_NS;
+	twalk_r(source->streams, retry_stream, &source->now_ns);
+	end_waiting_streams(source, false);
+}
+
 int wire_source_drain(struct wire_source *source)
 {
 	size_t packets;
 
 	source->now_ns = wall_now_ns();
 	packets = wire_capture_drain(source->capture, on_packet, source);
+	if (source->keylog)
+		retry_held_records(source);
 	return source->env.err ? source->env.err : (int)packets;
 }
 
 int wire_source_finish(struct wire_source *source, uint64_t now_ns)
 {
 	tcp_reasm_finish(source->reasm, now_ns);
+	end_waiting_streams(source, true);
 	return source->env.err;
 }
 
@@ -287,6 +350,12 @@ void wire_source_close(struct wire_source *source)
 	/* Streams still open after wire_source_finish (a failed run) are freed unreported. */
 	tcp_reasm_free(source->reasm);
 	tdestroy(source->streams, stream_free);
+	while (source->ending) {
+		struct wire_stream *stream = source->ending;
+
+		source->ending = stream->next_ending;
+		wire_stream_free(stream);
+	}
 	leaf_tracker_free(source->leaves);
 	tls_trust_free(source->trust);
 	free(source->udp_msg);

@@ -11,6 +11,7 @@
 
 #include "pcapng_write.h"
 #include "port_set.h"
+#include "tls_keylog.h"
 #include "wire_tls.h"
 
 struct wire_source_config {
@@ -18,15 +19,18 @@ struct wire_source_config {
 	const char *ca_file; /* trust store for chain verdicts; both NULL: the system's */
 	const char *ca_path;
 	struct pcapng_writer *pcap_out; /* every captured packet is written here; NULL: none */
+	/* TLS records are decrypted with these secrets (docs/tls-decryption.md); NULL: not */
+	struct tls_keylog *keylog;
 };
 
 struct wire_source_counts {
-	uint64_t packets;	  /* passed the kernel filter */
-	uint64_t drops;		  /* lost in the kernel: the packet ring was full */
-	uint64_t undecodable;	  /* truncated, malformed or fragmented packets */
-	uint64_t streams;	  /* TCP connections seen */
-	uint64_t streams_dropped; /* not followed: too many at once */
-	uint64_t gaps;		  /* reassembly gaps forced by the buffer limit */
+	uint64_t packets;		       /* passed the kernel filter */
+	uint64_t drops;			       /* lost in the kernel: the packet ring was full */
+	uint64_t undecodable;		       /* truncated, malformed or fragmented packets */
+	uint64_t streams;		       /* TCP connections seen */
+	uint64_t streams_dropped;	       /* not followed: too many at once */
+	uint64_t gaps;			       /* reassembly gaps forced by the buffer limit */
+	struct tls_decrypt_counts tls_decrypt; /* with a key log: TLS records, by outcome */
 };
 
 struct wire_source;

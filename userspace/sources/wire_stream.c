@@ -83,6 +83,8 @@ void wire_sip_emit(struct wire_tls_env *env, const struct wire_event *template, 
 	event.ts_ns = ts_ns;
 	event.body = (struct event){.kind = EV_SIP};
 	event.body.sip.transport = transport;
+	/* SIP over TLS on the wire can only come from its records, decrypted */
+	event.body.sip.decrypted = transport == TRANSPORT_TLS;
 	event.body.sip.raw = wire_text(raw, raw_len);
 	event.body.sip.raw_len = raw_len;
 	if (!event.body.sip.raw) {
@@ -101,8 +103,19 @@ static void on_sip_frame(const struct sip_frame *frame, void *user)
 
 	if (frame->kind != SIP_FRAME_MESSAGE)
 		return;
-	wire_sip_emit(stream->tls.env, &stream->template, ctx->from, TRANSPORT_TCP, frame->data,
+	wire_sip_emit(stream->tls.env, &stream->template, ctx->from,
+		      stream->kind == WIRE_STREAM_TLS ? TRANSPORT_TLS : TRANSPORT_TCP, frame->data,
 		      frame->len, ctx->ts_ns);
+}
+
+void wire_stream_plaintext(void *user, enum tls_dir from, const uint8_t *data, size_t len,
+			   uint64_t ts_ns)
+{
+	struct wire_stream *stream = user;
+	unsigned side = from == TLS_FROM_SERVER ? TCP_SIDE_SERVER : TCP_SIDE_CLIENT;
+
+	sip_stream_push(&stream->sip[side], data, len, on_sip_frame,
+			&(struct sip_frame_ctx){stream, side, ts_ns});
 }
 
 /* RFC 5246 §6.2.1 / RFC 8446 §5.1: content type 20..24, then major version 3. SIP starts with
@@ -116,16 +129,25 @@ static enum wire_stream_kind kind_of(const uint8_t *data, size_t len)
 	return WIRE_STREAM_OTHER;
 }
 
+/* A TLS stream is decrypted when the source has secrets to look up: its plaintext goes
+ * through the same SIP framer as a plaintext stream's bytes. */
 static void decide(struct wire_stream *stream, const uint8_t *data, size_t len)
 {
+	struct wire_tls_env *env = stream->tls.env;
+
 	stream->kind = kind_of(data, len);
-	if (stream->kind != WIRE_STREAM_SIP)
+	if (stream->kind == WIRE_STREAM_TLS && env->decrypt.lookup &&
+	    !(stream->tls.decrypt = tls_decrypt_new(&env->decrypt, stream)))
+		goto nomem;
+	if (stream->kind != WIRE_STREAM_SIP && !stream->tls.decrypt)
 		return;
 	if (sip_stream_init(&stream->sip[0], SIP_MAX_MESSAGE_BYTES) ||
-	    sip_stream_init(&stream->sip[1], SIP_MAX_MESSAGE_BYTES)) {
-		stream->tls.env->err = stream->tls.env->err ? stream->tls.env->err : -ENOMEM;
-		stream->kind = WIRE_STREAM_OTHER;
-	}
+	    sip_stream_init(&stream->sip[1], SIP_MAX_MESSAGE_BYTES))
+		goto nomem;
+	return;
+nomem:
+	env->err = env->err ? env->err : -ENOMEM;
+	stream->kind = WIRE_STREAM_OTHER;
 }
 
 void wire_stream_data(struct wire_stream *stream, unsigned from, const uint8_t *data, size_t len,
@@ -137,7 +159,8 @@ void wire_stream_data(struct wire_stream *stream, unsigned from, const uint8_t *
 		return;
 	if (stream->kind == WIRE_STREAM_UNDECIDED)
 		decide(stream, data, len);
-	if (stream->kind == WIRE_STREAM_TLS && !wire_tls_done(&stream->tls))
+	if (stream->kind == WIRE_STREAM_TLS &&
+	    (stream->tls.decrypt || !wire_tls_done(&stream->tls)))
 		wire_tls_feed(&stream->tls, from, data, len, ts_ns);
 	else if (stream->kind == WIRE_STREAM_SIP)
 		sip_stream_push(&stream->sip[from], data, len, on_sip_frame, &ctx);
@@ -156,6 +179,8 @@ void wire_stream_end(struct wire_stream *stream, uint64_t ts_ns)
 {
 	if (stream->kind == WIRE_STREAM_TLS)
 		wire_tls_end(&stream->tls, ts_ns);
+	tls_decrypt_end(stream->tls.decrypt); /* what it still held is counted */
+	stream->tls.decrypt = NULL;
 	for (unsigned side = 0; side < 2; side++)
 		if (stream->sip[side].buf)
 			sip_stream_finish(&stream->sip[side], on_sip_frame,
@@ -165,6 +190,7 @@ void wire_stream_end(struct wire_stream *stream, uint64_t ts_ns)
 
 void wire_stream_free(struct wire_stream *stream)
 {
+	tls_decrypt_end(stream->tls.decrypt);
 	wire_tls_release(&stream->tls);
 	for (unsigned side = 0; side < 2; side++)
 		sip_stream_free(&stream->sip[side]);

@@ -1,6 +1,8 @@
 /* One TCP stream of the wire path: what it carries is decided from its first bytes (a TLS
  * record header, or text that can start SIP), then its in-order bytes go to the TLS decoder
- * (wire_tls) or to the SIP stream framer, which yields one "sip" event per message. */
+ * (wire_tls) or to the SIP stream framer, which yields one "sip" event per message. With
+ * secrets to look up (wire_tls_env.decrypt), a TLS stream's records are decrypted and their
+ * plaintext framed the same way. */
 #ifndef SIPTRAIL_WIRE_STREAM_H
 #define SIPTRAIL_WIRE_STREAM_H
 
@@ -23,6 +25,9 @@ struct wire_stream {
 	enum wire_stream_kind kind;
 	struct wire_tls tls;
 	struct sip_stream sip[2]; /* per sending side */
+	/* ended while its TLS records waited for secrets: kept until they came or timed out */
+	struct wire_stream *next_ending;
+	uint64_t end_ts_ns;
 };
 
 /* Returns NULL when out of memory. env must outlive the stream. */
@@ -37,6 +42,11 @@ void wire_stream_gap(struct wire_stream *stream, unsigned from, uint64_t missing
 void wire_stream_end(struct wire_stream *stream, uint64_t ts_ns);
 /* Frees without reporting anything. */
 void wire_stream_free(struct wire_stream *stream);
+
+/* The decryption's tls_plaintext_fn (USER: the stream): decrypted application data, framed
+ * into SIP as on a plaintext connection (RFC 3261 §18.3). */
+void wire_stream_plaintext(void *user, enum tls_dir from, const uint8_t *data, size_t len,
+			   uint64_t ts_ns);
 
 /* Emits a "sip" event for one message sent by side `sender`. */
 void wire_sip_emit(struct wire_tls_env *env, const struct wire_event *template, unsigned sender,

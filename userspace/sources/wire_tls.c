@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tls_alert_event.h"
 #include "tls_cert_event.h"
 #include "wire_tls.h"
 
@@ -195,15 +196,8 @@ static void report_alert(struct wire_tls *tls, const struct tls_record_event *ev
 			 unsigned sender)
 {
 	struct event body = {.kind = EV_TLS_ALERT};
-	const char *name = tls_alert_name(event->alert_description);
 
-	body.alert.level = event->alert_level;
-	body.alert.code = event->alert_description;
-	if (name)
-		copy_text(body.alert.description, sizeof(body.alert.description), name);
-	else
-		snprintf(body.alert.description, sizeof(body.alert.description), "0x%04x",
-			 event->alert_description);
+	tls_alert_event_fill(&body.alert, event->alert_level, event->alert_description);
 	emit(tls, WIRE_FROM, sender, event->ts_ns, &body);
 }
 
@@ -212,6 +206,8 @@ static void on_tls_event(void *user, const struct tls_record_event *event)
 	struct wire_tls *tls = user;
 	unsigned sender = event->from == TLS_FROM_SERVER ? TCP_SIDE_SERVER : TCP_SIDE_CLIENT;
 
+	if (tls->decrypt)
+		tls_decrypt_event(tls->decrypt, event);
 	switch (event->type) {
 	case TLS_EV_CLIENT_HELLO:
 		on_client_hello(tls, &event->client_hello);

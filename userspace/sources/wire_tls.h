@@ -10,6 +10,7 @@
 
 #include "leaf_tracker.h"
 #include "tls_chain.h"
+#include "tls_decrypt.h"
 #include "tls_record.h"
 #include "wire_event.h"
 
@@ -22,7 +23,8 @@ struct wire_tls_env {
 	struct leaf_tracker *leaves;
 	wire_event_fn emit;
 	void *ctx;
-	int err; /* first error of emit or allocation, 0 if none */
+	struct tls_decrypt_config decrypt; /* lookup NULL: TLS records are not decrypted */
+	int err;			   /* first error of emit or allocation, 0 if none */
 	struct tls_cert_info certs[TLS_MAX_CERTS]; /* scratch: about 20 KiB each */
 };
 
@@ -30,6 +32,7 @@ struct wire_tls {
 	struct tls_conn conn;
 	const struct wire_event *stream; /* family, ends, local_mask of the stream */
 	struct wire_tls_env *env;
+	struct tls_decrypt *decrypt; /* set and ended by the stream; NULL: not decrypting */
 	char sni[256];
 	uint16_t offered[TLS_MAX_OFFERED_VERSIONS];
 	size_t offered_count;
@@ -46,7 +49,7 @@ void wire_tls_feed(struct wire_tls *tls, unsigned from, const uint8_t *data, siz
 void wire_tls_gap(struct wire_tls *tls, unsigned from, uint64_t missing_bytes);
 
 /* The handshake is over as far as the wire can tell: both sides sent application data, so
- * everything after is encrypted. The caller may stop feeding. */
+ * everything after is encrypted. The caller may stop feeding unless it decrypts. */
 bool wire_tls_done(const struct wire_tls *tls);
 
 /* The stream ended: a ClientHello never answered is still reported. */

@@ -7,6 +7,7 @@
 
 #include "event_text.h"
 #include "journal_write.h"
+#include "packet_decode.h"
 
 #define NSEC_PER_SEC  1000000000LL
 #define NSEC_PER_USEC 1000LL
@@ -55,6 +56,18 @@ static const char *how_text(enum close_how how)
 static const char *side_text(enum side side)
 {
 	return side == SIDE_UNKNOWN ? "-" : side_name(side);
+}
+
+/* " (via VXLAN 198.51.100.1 -> 198.51.100.2 id 42)", nothing without a tunnel */
+static void write_tunnel(FILE *out, const struct ev_tunnel *tunnel)
+{
+	if (!tunnel->encap)
+		return;
+	fprintf(out, " (via %s %s -> %s", packet_encap_name(tunnel->encap),
+		ip_addr_text(&tunnel->src).text, ip_addr_text(&tunnel->dst).text);
+	if (tunnel->id_given)
+		fprintf(out, " id %" PRIu32, tunnel->id);
+	fputc(')', out);
 }
 
 static void write_conn_prefix(FILE *out, const struct event *ev, const char *label)
@@ -194,6 +207,7 @@ static void write_sip(FILE *out, const struct event *ev)
 	fprintf(out, " %s %s %s %s %s %.*s", text_or_dash(event_transport_name(sip->transport)),
 		direction_name(sip->dir), local, sip->dir == DIR_OUT ? "->" : "<-", remote,
 		start_line, raw);
+	write_tunnel(out, &sip->tunnel);
 }
 
 static void write_handshake(FILE *out, const struct event *ev)
@@ -219,6 +233,7 @@ int event_text_write(FILE *out, const struct event *ev)
 	switch (ev->kind) {
 	case EV_CONN_OPEN:
 		write_conn_prefix(out, ev, "OPEN");
+		write_tunnel(out, &ev->conn_ev.tunnel);
 		break;
 	case EV_CONN_CLOSE:
 		write_conn_close(out, ev);
