@@ -188,10 +188,10 @@ int wire_resolver_add(struct wire_resolver *resolver, struct wire_event *event)
 
 	if (!event->tcp) {
 		unsigned local = event->local_mask & 2 ? 1 : event->local_mask & 1 ? 0 : 1;
+		int err = write_as(resolver, event, 0, local);
 
-		done = write_as(resolver, event, 0, local);
 		wire_event_release(event);
-		return done;
+		return err;
 	}
 	done = try_resolve(resolver, event, false);
 	if (done) {
