@@ -16,7 +16,7 @@ CFLAGS ?= -O2 -g
 USER_LAYERS := $(patsubst %/,%,$(sort $(dir $(wildcard userspace/*/*.h))))
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(CPPFLAGS) -D_GNU_SOURCE -Idecoders -Ibpf \
 	$(addprefix -I,$(USER_LAYERS)) -Itests/lib -I$(BUILD)
-LIBS := -lbpf -lelf -lz -lzstd -lssl -lcrypto -ljansson -lpcap -lm
+LIBS := -lbpf -lelf -lz -lzstd -lssl -lcrypto -ljansson -lpcap -lcap -lm
 
 DECODER_SRCS := $(sort $(wildcard decoders/*.c))
 USER_SRCS := $(filter-out userspace/cli/main.c,$(sort $(wildcard userspace/*/*.c)))

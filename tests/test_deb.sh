@@ -64,7 +64,7 @@ deb_package() {
 		grep -qx "$path" "$work/contents" || echo "!! $deb lacks $path"
 	done
 	[ "$(dpkg-deb -f "$deb" Package)" = siptrail ] || echo "!! Package is not siptrail"
-	for lib in libbpf1 libssl3 libjansson4 libpcap0.8; do
+	for lib in libbpf1 libssl3 libjansson4 libpcap0.8 libcap2; do
 		dpkg-deb -f "$deb" Depends | grep -qw "$lib" || echo "!! Depends lacks $lib"
 	done
 	dpkg-deb -e "$deb" "$work/control"

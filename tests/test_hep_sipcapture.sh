@@ -3,9 +3,17 @@
 # PostgreSQL, both started here (a PostgreSQL cluster of its own in /tmp, run as the postgres
 # user, and a Kamailio on loopback), then the rows read back. Traffic: one SIP OPTIONS over
 # plain TCP and one inside TLS (Python's ssl, so the libssl probe reads it), each with its own
-# Call-ID. Prints cmocka's counting lines for tests/run.sh. Needs root, BPF and the ports
-# below: run it under the shared lock (flock /tmp/siptrail-live.lock).
+# Call-ID; then a real trunk failure (tests/live/lab/trunk_capture.sh: sipp peers and an
+# openssl s_client whose reverse handshake fails), whose diagnosis siptrail sends as a HEP log
+# that sipcapture stores in logs_capture with the call's Call-ID as correlation id. Prints
+# cmocka's counting lines for tests/run.sh. Needs root and BPF: run it under the shared lock
+# (flock /tmp/siptrail-live.lock). It runs in a network namespace of its own (the trunk's
+# fixed SIP ports, loopback addresses 127.0.0.1-3).
 set -u
+if [ -z "${HEP_TEST_NETNS:-}" ]; then
+	HEP_TEST_NETNS=1 exec unshare --net -- "$0" "$@"
+fi
+ip link set lo up
 
 BUILD=${BUILD:-build}
 SIPTRAIL=${SIPTRAIL_BIN:-$BUILD/siptrail}
@@ -63,6 +71,10 @@ sql "CREATE TABLE sip_capture (id SERIAL PRIMARY KEY, date TIMESTAMP, micro_ts B
 	originator_ip TEXT, originator_port INT, expires INT, correlation_id TEXT,
 	custom_field1 TEXT, custom_field2 TEXT, custom_field3 TEXT, proto INT, family INT,
 	rtp_stat TEXT, type INT, node TEXT, msg TEXT)"
+# where sipcapture puts HEP logs (type 100) by itself, its columns (Kamailio 5.6 hep.c)
+sql "CREATE TABLE logs_capture (id SERIAL PRIMARY KEY, date TIMESTAMP, micro_ts BIGINT,
+	correlation_id TEXT, source_ip TEXT, source_port INT, destination_ip TEXT,
+	destination_port INT, proto INT, family INT, type INT, node TEXT, msg BYTEA)"
 
 # --- Kamailio: sipcapture takes HEP on UDP and stores the SIP inside ---
 mkdir -p "$work/run"
@@ -85,8 +97,8 @@ kamailio -f "$work/kamailio.cfg" -DD -E -Y "$work/run" -P "$work/run/kamailio.pi
 pids+=($!)
 
 # --- siptrail live sending HEP ---
-"$SIPTRAIL" live --ports "$PORT_SIP,$PORT_SIPS" --hep "udp:127.0.0.1:$PORT_HEP" \
-	--hep-id 7 --hep-name lab-sbc --duration 8 >"$work/live.out" 2>"$work/live.err" &
+"$SIPTRAIL" live --ports "$PORT_SIP,$PORT_SIPS,5060-5062" --hep "udp:127.0.0.1:$PORT_HEP" \
+	--hep-id 7 --hep-name lab-sbc --duration 60 >"$work/live.out" 2>"$work/live.err" &
 live=$!
 for _ in $(seq 100); do grep -q "tracing TCP ports" "$work/live.err" && break; sleep 0.1; done
 grep -q "tracing TCP ports" "$work/live.err" || fail "siptrail live did not start: $(cat "$work/live.err")"
@@ -130,6 +142,10 @@ exchange(port_sip, "hep-plain-1", lambda s: s, lambda s: s)
 exchange(port_sips, "hep-tls-1", lambda s: server_ctx.wrap_socket(s, server_side=True),
          lambda s: client_ctx.wrap_socket(s))
 PY
+BUILD=$(realpath "$BUILD") tests/live/lab/trunk_capture.sh "$work/trunk" >"$work/trunk.log" 2>&1 ||
+	fail "the trunk failure was not recorded: $(tail -n 3 "$work/trunk.log")"
+sleep 0.5 # the last sockets' ends
+kill -INT "$live" # its end explains the calls still open, and sends their diagnoses
 wait "$live" || fail "siptrail live exited $?: $(tail -n 5 "$work/live.err")"
 grep -q "HEP to udp:127.0.0.1:$PORT_HEP: [1-9][0-9]* packets sent, 0 not sent" "$work/live.err" ||
 	fail "siptrail did not send every HEP packet: $(grep HEP "$work/live.err")"
@@ -150,6 +166,33 @@ for call in hep-plain-1 hep-tls-1; do
 	grep -Eq "^200 127\.0\.0\.1:$port 127\.0\.0\.1:[0-9]+ proto=2 node=homer01:7$" <<<"$got" ||
 		fail "$call: no 200 row from port $port over TCP"
 done
+
+# --- the trunk call's SIP as the real peers sent it: the carrier's INVITE over TCP ---
+trunk_call=stpost-trunk-call-1@127.0.0.2
+trunk_sip=$(rows "$trunk_call")
+grep -Eq "^INVITE 127\.0\.0\.2:[0-9]+ 127\.0\.0\.1:5060 proto=2 node=homer01:7$" <<<"$trunk_sip" ||
+	fail "$trunk_call: no INVITE row from the carrier over TCP"
+grep -Eq "^BYE 127\.0\.0\.3:5062 127\.0\.0\.1:5070 proto=1 node=homer01:7$" <<<"$trunk_sip" ||
+	fail "$trunk_call: no BYE row from the PBX over UDP"
+
+# --- the trunk call's diagnoses: log rows correlated by its Call-ID ---
+# sipcapture's type for a HEP log is 5; a log's source is 0.0.0.0, its destination the peer
+# the diagnosis names (on loopback this host sees both ends: the peer is 127.0.0.1), else 0.0.0.0
+logs=$(sql "SELECT substring(convert_from(msg, 'UTF8') from '^ *([A-Z_]+)') || ' ' ||
+	source_ip || ' ' || destination_ip || ' type=' || type || ' node=' || node
+	FROM logs_capture WHERE correlation_id = '$trunk_call' ORDER BY id")
+bye_failed=$(sql "SELECT convert_from(msg, 'UTF8') FROM logs_capture
+	WHERE correlation_id = '$trunk_call' AND convert_from(msg, 'UTF8') ~ '^ *BYE_FAILED'")
+echo "$trunk_call (sip_capture):"$'\n'"$trunk_sip" | sed 's/^/    /'
+echo "$trunk_call (logs_capture):"$'\n'"$logs"$'\n'"$(head -n 3 <<<"$bye_failed")" |
+	sed 's/^/    /'
+for expected in "BYE_FAILED 0.0.0.0 0.0.0.0" "TLS_INCOMPLETE_CHAIN 0.0.0.0 127.0.0.1" \
+	"IDLE_CLOSE_REVERSE 0.0.0.0 127.0.0.1"; do
+	grep -qx "$expected type=5 node=homer01:7" <<<"$logs" ||
+		fail "$trunk_call: no log row '$expected'"
+done
+grep -q "^ *chain: BYE_FAILED <- TLS_INCOMPLETE_CHAIN <- IDLE_CLOSE_REVERSE$" <<<"$bye_failed" ||
+	fail "$trunk_call: the BYE_FAILED log has not its cause chain"
 
 if [ "$failed" -ne 0 ]; then
 	echo "--- kamailio.log"; tail -n 20 "$work/kamailio.log"

@@ -11,7 +11,7 @@ set -euo pipefail
 
 packages=(
 	make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev libssl-dev openssl
-	libcmocka-dev libjansson-dev libpcap-dev pkg-config iproute2
+	libcmocka-dev libjansson-dev libpcap-dev libcap-dev pkg-config iproute2
 	tshark tcpdump kamailio kamailio-tls-modules sip-tester libbpf-tools
 	prometheus-node-exporter postgresql kamailio-postgres-modules python3 systemd
 	debhelper dpkg-dev build-essential man-db

@@ -1,6 +1,6 @@
 /* The journal file: --rotate's values, rotation by size and by time with KEEP files kept, every
  * line whole in one file, a failed rotation losing nothing, and the reader taking a rotated set
- * oldest first as one journal. */
+ * oldest first as one journal; SIGHUP's reopen of a file moved away. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -248,6 +248,36 @@ static void test_read_plain_file(void **state)
 	journal_dir_remove(&jd);
 }
 
+/* SIGHUP after a logrotate: the moved file gets every event written before, PATH the ones
+ * after; a reopen with the file still in place changes nothing. */
+static void test_reopen_after_move(void **state)
+{
+	struct journal_file journal;
+	unsigned long long first_s;
+	struct journal_dir jd;
+	char why[256], moved[128];
+	struct stat st;
+	(void)state;
+
+	journal_dir_make(&jd);
+	snprintf(moved, sizeof(moved), "%s.moved", jd.path);
+	assert_int_equal(journal_file_open(&journal, jd.path, NULL, stderr, why, sizeof(why)), 0);
+	write_events(&journal, 10, 5, 10);
+	assert_int_equal(journal_file_reopen(&journal, why, sizeof(why)), 0);
+	write_events(&journal, 15, 2, 10);
+	assert_int_equal(rename(jd.path, moved), 0);
+	assert_int_equal(journal_file_reopen(&journal, why, sizeof(why)), 0);
+	write_events(&journal, 17, 3, 10);
+	assert_int_equal(journal_file_close(&journal), 0);
+	assert_int_equal(read_in_order(moved, &first_s), 7);
+	assert_int_equal(first_s, 10);
+	assert_int_equal(read_in_order(jd.path, &first_s), 3);
+	assert_int_equal(first_s, 17);
+	assert_int_equal(stat(jd.path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	journal_dir_remove(&jd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -256,6 +286,7 @@ int main(void)
 	    cmocka_unit_test(test_rotate_by_time),
 	    cmocka_unit_test(test_failed_rotation_loses_nothing),
 	    cmocka_unit_test(test_read_plain_file),
+	    cmocka_unit_test(test_reopen_after_move),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

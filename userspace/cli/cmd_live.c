@@ -1,7 +1,6 @@
 /* siptrail live: TCP socket lifetimes of SIP connections on this host, as they happen. */
 #include <argp.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +17,8 @@
 #include "journal_file.h"
 #include "live_notices.h"
 #include "live_pipeline.h"
+#include "live_privileges.h"
+#include "live_signals.h"
 #include "live_tracer.h"
 #include "hep_export.h"
 #include "metrics_text.h"
@@ -56,6 +57,7 @@ struct live_args {
 	const char *metrics_dir;
 	double metrics_interval_s;
 	struct hep_export_config hep; /* target NULL: no HEP */
+	struct live_user user;	      /* --user; name empty: stays root */
 };
 
 struct live_run {
@@ -70,6 +72,7 @@ struct live_run {
 	bool tls_marking;     /* TLS ports are marked as the probe and the wire path find them */
 	bool tls_mark_failed; /* said once */
 	struct metrics metrics;
+	const char *pcap_out_path;		     /* NULL: no --pcap-out */
 	const char *metrics_dir;		     /* NULL: no metrics */
 	int64_t metrics_interval_ns, metrics_due_ns; /* CLOCK_MONOTONIC */
 	bool metrics_failing;			     /* the last write failed (said once) */
@@ -84,10 +87,9 @@ enum {
 	OPT_HEP,
 	OPT_HEP_ID,
 	OPT_HEP_NAME,
-	OPT_KEYLOG
+	OPT_KEYLOG,
+	OPT_USER
 };
-
-static volatile sig_atomic_t stop_requested;
 
 static const struct argp_option live_options[] = {
     {"ports", 'p', "LIST", 0,
@@ -116,6 +118,11 @@ static const struct argp_option live_options[] = {
      0},
     {"hep-id", OPT_HEP_ID, "N", 0, "HEP capture agent id (default 2001)", 0},
     {"hep-name", OPT_HEP_NAME, "NAME", 0, "HEP capture agent name (default: the host name)", 0},
+    {"user", OPT_USER, "NAME", 0,
+     "once the programs are loaded, run as this user (journal, capture and metrics "
+     "directories must be writable by it); with or without it, only the capabilities still "
+     "used are kept",
+     0},
     {"duration", 'd', "SECONDS", 0, "stop after this many seconds", 0},
     {"ssl-lib", 'L', "PATH", 0,
      "libssl to probe for TLS handshakes and SIP inside TLS (default: the system's "
@@ -208,6 +215,10 @@ static error_t live_parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_HEP_NAME:
 		args->hep.capture_name = arg;
 		break;
+	case OPT_USER:
+		if (live_user_lookup(arg, &args->user, why, sizeof(why)))
+			argp_error(state, "%s", why);
+		break;
 	case ARGP_KEY_END:
 		if ((args->rotation.max_bytes || args->rotation.max_age_ns) && !args->journal_path)
 			argp_error(state, "--rotate needs --write FILE");
@@ -264,23 +275,6 @@ static int64_t clock_ns(clockid_t clock)
 
 	clock_gettime(clock, &now);
 	return (int64_t)now.tv_sec * NSEC_PER_SEC + now.tv_nsec;
-}
-
-static void on_stop_signal(int signo)
-{
-	(void)signo;
-	stop_requested = 1;
-}
-
-/* No SA_RESTART: the signal must break the ring buffer's epoll wait. */
-static int install_stop_signals(void)
-{
-	struct sigaction action = {.sa_handler = on_stop_signal};
-
-	sigemptyset(&action.sa_mask);
-	if (sigaction(SIGINT, &action, NULL) || sigaction(SIGTERM, &action, NULL))
-		return -errno;
-	return 0;
 }
 
 static int on_sock_event(void *ctx, const struct sock_event *event)
@@ -425,6 +419,24 @@ static int live_poll_once(struct live_run *run, struct live_tracer *tracer, stru
 	return err;
 }
 
+/* SIGHUP: the journal and the capture are created anew where they were moved away from, and
+ * the metrics file (replaced whole at every write) is written now. A file that cannot be
+ * reopened is said, and its events go on into the file already open. */
+static void files_reopen(struct live_run *run)
+{
+	struct journal_file *journal = run->pipe.output.journal;
+	char why[512];
+	int err;
+
+	if (journal && journal_file_reopen(journal, why, sizeof(why)))
+		fprintf(stderr, "siptrail live: %s\n", why);
+	if (run->pipe.pcap_out &&
+	    (err = pcapng_writer_reopen(run->pipe.pcap_out, run->pcap_out_path)))
+		fprintf(stderr, "siptrail live: cannot reopen %s: %s\n", run->pcap_out_path,
+			strerror(-err));
+	metrics_write(run, true);
+}
+
 /* --keylog: the lines a TLS library appended since the last round. An error is said once,
  * and the file is no longer read. */
 static void follow_keylog(struct live_run *run)
@@ -447,7 +459,9 @@ static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ss
 				  : INT64_MAX;
 	int err = 0;
 
-	while (!stop_requested && clock_ns(CLOCK_MONOTONIC) < deadline_ns) {
+	while (!live_stop_requested() && clock_ns(CLOCK_MONOTONIC) < deadline_ns) {
+		if (live_reopen_requested())
+			files_reopen(run);
 		follow_keylog(run);
 		err = live_poll_once(run, tracer, probe, POLL_MS, false);
 		if (err == -EINTR) {
@@ -592,6 +606,27 @@ static void print_summary(const struct live_run *run, struct live_tracer *tracer
 			(unsigned long long)losses.ends_unseen);
 }
 
+/* Everything is loaded and attached: what is no longer needed goes. The metrics file is
+ * written once more, so a directory the new user cannot write is said before tracing. */
+static int privileges_drop(const struct live_args *args, struct live_run *run, char *why,
+			   size_t why_len)
+{
+	const struct live_needs needs = {.reads_key_log = args->keylog_path != NULL};
+	const char *owned[3] = {NULL};
+	size_t n_owned = 0;
+	int err;
+
+	if (args->journal_path)
+		owned[n_owned++] = args->journal_path;
+	if (args->pcap_out_path)
+		owned[n_owned++] = args->pcap_out_path;
+	err = live_privileges_drop(&args->user, &needs, owned, why, why_len);
+
+	if (!err && run->metrics_dir)
+		err = metrics_file_write(run->metrics_dir, &run->metrics, why, why_len);
+	return err;
+}
+
 int cmd_live(int argc, char **argv)
 {
 	const struct argp argp = {live_options, live_parse_opt, NULL, live_doc};
@@ -635,6 +670,7 @@ int cmd_live(int argc, char **argv)
 			journal_file_close(journal);
 		return EXIT_USAGE;
 	}
+	run.pcap_out_path = args.pcap_out_path;
 	metrics_init(&run.metrics);
 	if (args.metrics_dir) {
 		run.metrics_dir = args.metrics_dir;
@@ -705,8 +741,11 @@ int cmd_live(int argc, char **argv)
 	 * (RFC 3261 §19.1.2). */
 	if (!err && run.tls_marking && !run.wire)
 		err = live_tracer_mark_tls_port(tracer, SIPS_PORT, why, sizeof(why));
-	if (!err && (err = install_stop_signals()))
-		snprintf(why, sizeof(why), "cannot handle SIGINT/SIGTERM: %s", strerror(-err));
+	if (!err && (err = live_signals_install()))
+		snprintf(why, sizeof(why), "cannot handle SIGINT, SIGTERM and SIGHUP: %s",
+			 strerror(-err));
+	if (!err)
+		err = privileges_drop(&args, &run, why, sizeof(why));
 	if (err) {
 		fprintf(stderr, "siptrail live: %s\n", why);
 		goto cleanup;

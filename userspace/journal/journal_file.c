@@ -211,6 +211,33 @@ static int rotate(struct journal_file *journal)
 	return file_close(old);
 }
 
+int journal_file_reopen(struct journal_file *journal, char *why, size_t why_len)
+{
+	FILE *old = journal->file;
+	struct stat now, open_file;
+	int err;
+
+	if (fstat(fileno(old), &open_file)) {
+		err = -errno;
+		snprintf(why, why_len, "cannot reopen journal %s: %s", journal->path,
+			 strerror(errno));
+		return err;
+	}
+	if (!stat(journal->path, &now) && now.st_dev == open_file.st_dev &&
+	    now.st_ino == open_file.st_ino)
+		return 0;
+	err = file_open(journal, why, why_len);
+	if (err) {
+		journal->file = old;
+		return err;
+	}
+	err = file_close(old);
+	if (err)
+		snprintf(why, why_len, "cannot flush the journal moved away from %s: %s",
+			 journal->path, strerror(-err));
+	return err;
+}
+
 int journal_file_write(struct journal_file *journal, const json_t *line, uint64_t ts_ns)
 {
 	const struct journal_rotation *rotation = &journal->rotation;

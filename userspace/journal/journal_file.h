@@ -56,6 +56,14 @@ int journal_file_open(struct journal_file *journal, const char *path,
  * errno (a failed rotation is no error: it is reported to ERRORS and counted). */
 int journal_file_write(struct journal_file *journal, const json_t *line, uint64_t ts_ns);
 
+/*
+ * SIGHUP, logrotate style: when PATH no longer names the file being written (moved away or
+ * removed), that file is flushed, synced and closed and PATH is created anew (mode 0600);
+ * otherwise nothing changes. Returns 0, or a negative errno with the reason in WHY, the
+ * events then going on into the file already open.
+ */
+int journal_file_reopen(struct journal_file *journal, char *why, size_t why_len);
+
 /* Flushes to disk and closes. Returns 0 or a negative errno. */
 int journal_file_close(struct journal_file *journal);
 

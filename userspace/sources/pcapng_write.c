@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pcapng_format.h"
@@ -58,27 +59,15 @@ static void put_option(struct pcapng_writer *w, uint16_t code, const void *value
 	put_pad(w, len);
 }
 
-int pcapng_writer_open(struct pcapng_writer **out, const char *path, int linktype, uint32_t snaplen)
+/* The section header and the one interface, at the start of a new file. */
+static void put_headers(struct pcapng_writer *w)
 {
 	static const char appl[] = "siptrail";
-	struct pcapng_writer *w;
-	uint16_t idb_head[2] = {(uint16_t)linktype, 0};
+	uint16_t idb_head[2] = {(uint16_t)w->linktype, 0};
 	uint8_t tsresol = 9; /* 10^-9 s */
 	uint32_t shb_len = 28 + 4 + padded(sizeof(appl) - 1) + 4;
 	uint32_t idb_len = 20 + 4 + 4 + 4;
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
-	*out = NULL;
-	if (fd < 0)
-		return -errno;
-	w = calloc(1, sizeof(*w));
-	if (!w || !(w->file = fdopen(fd, "wb"))) {
-		free(w);
-		close(fd);
-		return -ENOMEM;
-	}
-	w->linktype = linktype;
-	w->snaplen = snaplen;
 	put_u32(w, PCAPNG_BT_SHB);
 	put_u32(w, shb_len);
 	put_u32(w, PCAPNG_BYTE_ORDER_MAGIC); /* byte-order magic: readers swap if needed */
@@ -92,11 +81,73 @@ int pcapng_writer_open(struct pcapng_writer **out, const char *path, int linktyp
 	put_u32(w, PCAPNG_BT_IDB);
 	put_u32(w, idb_len);
 	put(w, idb_head, 4);
-	put_u32(w, snaplen);
+	put_u32(w, w->snaplen);
 	put_option(w, PCAPNG_IF_TSRESOL, &tsresol, 1);
 	put_option(w, PCAPNG_OPT_ENDOFOPT, NULL, 0);
 	put_u32(w, idb_len);
+}
+
+/* PATH created or emptied, mode 0600 even when it existed (it holds SIP text). */
+static FILE *file_create(const char *path, int *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FILE *file;
+
+	if (fd < 0 || fchmod(fd, 0600)) {
+		*err = -errno;
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	file = fdopen(fd, "wb");
+	if (!file) {
+		*err = -ENOMEM;
+		close(fd);
+	}
+	return file;
+}
+
+int pcapng_writer_open(struct pcapng_writer **out, const char *path, int linktype, uint32_t snaplen)
+{
+	struct pcapng_writer *w;
+	int err = 0;
+
+	*out = NULL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->file = file_create(path, &err);
+	if (!w->file) {
+		free(w);
+		return err;
+	}
+	w->linktype = linktype;
+	w->snaplen = snaplen;
+	put_headers(w);
 	*out = w;
+	return w->rc;
+}
+
+int pcapng_writer_reopen(struct pcapng_writer *w, const char *path)
+{
+	struct stat now, open_file;
+	FILE *file;
+	int err = 0;
+
+	if (fstat(fileno(w->file), &open_file))
+		return -errno;
+	if (!stat(path, &now) && now.st_dev == open_file.st_dev && now.st_ino == open_file.st_ino)
+		return 0;
+	file = file_create(path, &err);
+	if (!file)
+		return err;
+	if (fclose(w->file) && !w->rc)
+		w->rc = -EIO;
+	w->file = file;
+	/* a file of its own: its synthetic streams start at sequence number 1 again */
+	tdestroy(w->seqs, free);
+	w->seqs = NULL;
+	put_headers(w);
 	return w->rc;
 }
 

@@ -25,9 +25,9 @@
 
 struct pcapng_writer;
 
-/* Creates PATH (mode 0600) with a section header and one interface of LINKTYPE (DLT_EN10MB or
- * DLT_RAW for synthetic packets to be framed; any DLT for real packets) and SNAPLEN. Returns 0
- * or a negative errno. */
+/* Creates PATH (mode 0600, an existing file emptied and set to 0600) with a section header and one
+ * interface of LINKTYPE (DLT_EN10MB or DLT_RAW for synthetic packets to be framed; any DLT for real
+ * packets) and SNAPLEN. Returns 0 or a negative errno. */
 int pcapng_writer_open(struct pcapng_writer **out, const char *path, int linktype,
 		       uint32_t snaplen);
 
@@ -53,6 +53,11 @@ struct pcapng_synthetic {
  * it), -EIO. */
 int pcapng_write_synthetic(struct pcapng_writer *writer, uint64_t ts_ns,
 			   const struct pcapng_synthetic *pkt);
+
+/* SIGHUP, logrotate style: when PATH no longer names the file being written (moved away or
+ * removed), that file is closed and PATH created anew with its own headers; otherwise nothing
+ * changes. Returns 0 or a negative errno (the packets then go on into the file already open). */
+int pcapng_writer_reopen(struct pcapng_writer *writer, const char *path);
 
 /* Flushes and closes; returns 0 or -EIO when anything failed to reach the file. */
 int pcapng_writer_close(struct pcapng_writer *writer);
