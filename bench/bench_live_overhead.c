@@ -1,13 +1,15 @@
 /* Overhead of tracing: CPU per SIP-sized message on a loopback TCP request/response load,
- * with no tracer, with `siptrail live` and with libbpf-tools tcplife, interleaved in one run.
- * CPU = the load's own user+sys time (the kernel-side cost of BPF programs lands there) plus
- * the tracer's user+sys time during the load window, also as the median of each round's ratio
- * to its own no-tracer run (the machine drifts across rounds). That end-to-end figure swings
- * by more than the overhead on a shared machine, so a second, direct figure is taken too: the
- * time the kernel measured inside the tracer's BPF programs (BPF_ENABLE_STATS run_time_ns)
- * plus the tracer's own CPU time, per message, in extra rounds of their own (the statistics
- * add two clock reads to every program run, so it errs high; it leaves out what is not a BPF
- * program: the tracepoint dispatch and, for uprobes, the trap into the kernel). Needs root.
+ * with no tracer, with `siptrail live` (its defaults: sockets, libssl probe and wire capture),
+ * with `tcpdump -w` of the same port (the anchor: what a user would otherwise run) and with
+ * libbpf-tools tcplife, interleaved in one run. CPU = the load's own user+sys time (the
+ * kernel-side cost of BPF programs and of copying packets to a capture lands there) plus the
+ * tracer's user+sys time during the load window; the figure to read is the median of each
+ * round's ratio to its own no-tracer run (the machine drifts across rounds). A second, direct
+ * figure is taken too: the time the kernel measured inside the tracer's BPF programs
+ * (BPF_ENABLE_STATS run_time_ns), their hits per message and cost per hit, plus the tracer's
+ * own CPU time, per message, in extra rounds of their own (the statistics add two clock reads
+ * to every program run, so it errs high; it leaves out what is not a BPF program: the
+ * tracepoint dispatch, the packet copy and, for uprobes, the trap into the kernel). Needs root.
  * Not a test. */
 #include <errno.h>
 #include <netinet/in.h>
@@ -34,17 +36,44 @@
 #include <openssl/x509.h>
 
 #define PORT_DEFAULT 25090 /* BENCH_PORT=N to use another */
-/* A multiple of the three modes: each takes each place in a round equally often.
- * BENCH_ROUNDS=N (3, 6, 9, 12) takes fewer, for quick side-by-side runs. */
-#define ROUNDS	      15
-#define DIRECT_ROUNDS 3
-#define MESSAGE_BYTES 600 /* a typical SIP request on a trunk */
-#define TCPLIFE	      "/usr/sbin/tcplife"
-#define MAX_PROGS     4096
+/* Rounds, a multiple of the number of modes (each takes each place in a round equally
+ * often): by default the first multiple from 12. BENCH_ROUNDS=N takes N. */
+#define ROUNDS_DEFAULT	  12
+#define ROUNDS_MAX	  30
+#define DIRECT_ROUNDS	  3
+#define MESSAGE_BYTES	  600 /* a typical SIP request on a trunk */
+#define TCPLIFE		  "/usr/sbin/tcplife"
+#define TCPDUMP		  "/usr/bin/tcpdump"
+#define TCPDUMP_FILE	  "/tmp/stlive-bench.pcap"
+#define MAX_PROGS	  4096
+#define MAX_SIPTRAIL_ARGS 16
 
-enum tracer { TRACER_NONE, TRACER_SIPTRAIL, TRACER_TCPLIFE, TRACER_COUNT };
+enum tracer {
+	TRACER_NONE,
+	TRACER_SIPTRAIL,
+	TRACER_NO_WIRE,
+	TRACER_TCPDUMP,
+	TRACER_TCPLIFE,
+	TRACER_COUNT
+};
 
-static const char *const tracer_names[] = {"none", "siptrail live", "tcplife"};
+/* BENCH_TRACERS names them (comma-separated keys; "none" is always run). */
+static const struct {
+	const char *key, *name;
+	const char *ready; /* what it prints once attached */
+} tracers[TRACER_COUNT] = {
+    {"none", "none", NULL},
+    {"siptrail", "siptrail live", "tracing"},
+    {"nowire", "siptrail --no-wire", "tracing"},
+    {"tcpdump", "tcpdump -w", "listening on"},
+    {"tcplife", "tcplife", "PID"},
+};
+
+#define TRACERS_DEFAULT "siptrail,tcpdump,tcplife"
+
+/* The modes of this run, in order, none first. */
+static enum tracer modes[TRACER_COUNT];
+static int mode_count;
 
 /* 30,000 round trips each: a trunk's long-lived connections, and heavy connection churn;
  * then a TLS trunk, where the libssl probe sees every SSL_read and SSL_write. */
@@ -100,7 +129,7 @@ static void full_io(const struct bench_conn *conn, char *buf, size_t len, bool w
  * of that size, so a tracer that reads SIP makes an event of every message, each way (the
  * server echoes it). */
 static bool sip_messages;
-static int rounds_run = ROUNDS;
+static int rounds_run;
 
 /* Message SEQ of connection CONN as SIP over BUF's 'x' bytes (its body): an OPTIONS, the CSeq
  * counting, one Call-ID per connection. */
@@ -249,6 +278,7 @@ struct prog_times {
 	struct {
 		__u32 id;
 		char name[BPF_OBJ_NAME_LEN];
+		__u32 type;
 		__u64 run_time_ns, run_cnt;
 	} prog[MAX_PROGS];
 };
@@ -268,6 +298,7 @@ static void prog_times_read(struct prog_times *times)
 		if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
 			times->prog[times->count].id = id;
 			memcpy(times->prog[times->count].name, info.name, sizeof(info.name));
+			times->prog[times->count].type = info.type;
 			times->prog[times->count].run_time_ns = info.run_time_ns;
 			times->prog[times->count].run_cnt = info.run_cnt;
 			times->count++;
@@ -284,16 +315,20 @@ static bool prog_times_has(const struct prog_times *times, __u32 id)
 	return false;
 }
 
-/* Nanoseconds spent in programs that were not loaded before the tracer started, between two
- * readings, and their number of runs in *calls_out; with BENCH_VERBOSE, each program's share
- * per call. */
-static double prog_times_tracer_ns(const struct prog_times *before_tracer,
-				   const struct prog_times *start, const struct prog_times *end,
-				   double *calls_out)
-{
-	double total = 0;
+/* What the tracer's BPF programs did between two readings. */
+struct bpf_use {
+	double ns, hits;
+	double uprobe_hits; /* of hits, those of uprobes: each also a trap the statistics miss */
+};
 
-	*calls_out = 0;
+/* The use of the programs that were not loaded before the tracer started, between two
+ * readings; with BENCH_VERBOSE, each program's share per call. */
+static struct bpf_use prog_times_tracer(const struct prog_times *before_tracer,
+					const struct prog_times *start,
+					const struct prog_times *end)
+{
+	struct bpf_use use = {0};
+
 	for (size_t i = 0; i < end->count; i++) {
 		__u64 ns = end->prog[i].run_time_ns, calls = end->prog[i].run_cnt;
 
@@ -305,13 +340,16 @@ static double prog_times_tracer_ns(const struct prog_times *before_tracer,
 				calls -= start->prog[j].run_cnt;
 			}
 		}
-		total += ns;
-		*calls_out += calls;
+		use.ns += ns;
+		use.hits += calls;
+		/* no kprobes on these hosts (lockdown): a kprobe-type program is a uprobe */
+		if (end->prog[i].type == BPF_PROG_TYPE_KPROBE)
+			use.uprobe_hits += calls;
 		if (getenv("BENCH_VERBOSE") && calls)
 			fprintf(stderr, "    %-16s %9llu calls %7.1f ns/call\n", end->prog[i].name,
 				(unsigned long long)calls, (double)ns / calls);
 	}
-	return total;
+	return use;
 }
 
 /* CPU per message of one load run; bpf_s: time inside the tracer's BPF programs, when the
@@ -320,7 +358,9 @@ struct load_cost {
 	double cpu_s;	 /* load + tracer user+sys */
 	double tracer_s; /* the tracer's own user+sys */
 	double bpf_s;
-	double floor_s; /* of bpf_s, what the statistics' own clock reads account for */
+	double floor_s;	    /* of bpf_s, what the statistics' own clock reads account for */
+	double hits;	    /* BPF program runs per message */
+	double uprobe_hits; /* of those, uprobes */
 };
 
 /* An empty program on sock_send_length, loaded by the bench itself: what the kernel's
@@ -404,15 +444,17 @@ static struct load_cost run_load(const struct scenario *load, pid_t tracer,
 	if (getenv("BENCH_VERBOSE"))
 		fprintf(stderr, "load %.3f s, tracer %.3f s\n", load_s, tracer_s);
 	if (before_tracer) {
-		double calls;
+		struct bpf_use use;
 
 		prog_times_read(&end);
 		ruler_read(&ruler_ns_end, &ruler_calls_end);
-		cost.bpf_s =
-		    prog_times_tracer_ns(before_tracer, &start, &end, &calls) / 1e9 / messages;
+		use = prog_times_tracer(before_tracer, &start, &end);
+		cost.bpf_s = use.ns / 1e9 / messages;
+		cost.hits = use.hits / messages;
+		cost.uprobe_hits = use.uprobe_hits / messages;
 		if (ruler_calls_end > ruler_calls)
 			cost.floor_s = (double)(ruler_ns_end - ruler_ns) /
-				       (ruler_calls_end - ruler_calls) * calls / 1e9 / messages;
+				       (ruler_calls_end - ruler_calls) * use.hits / 1e9 / messages;
 		if (getenv("BENCH_VERBOSE"))
 			fprintf(stderr, "    (empty program: %.1f ns/call)\n",
 				(double)(ruler_ns_end - ruler_ns) /
@@ -423,41 +465,99 @@ static struct load_cost run_load(const struct scenario *load, pid_t tracer,
 	return cost;
 }
 
-/* Waits until FILE has content: the tracer's "ready" output. */
-static void wait_ready(const char *file, const char *tracer, pid_t pid)
+/* Whether FILE holds TEXT. */
+static bool file_has(const char *file, const char *text)
 {
-	struct stat st;
+	char content[4096];
+	size_t len;
+	FILE *in = fopen(file, "r");
 
-	for (int i = 0; i < 200; i++) {
-		if (stat(file, &st) == 0 && st.st_size > 0)
+	if (!in)
+		return false;
+	len = fread(content, 1, sizeof(content) - 1, in);
+	fclose(in);
+	content[len] = '\0';
+	return strstr(content, text);
+}
+
+/* Waits until FILE holds READY, the tracer's word that it is attached: a tracer told to stop
+ * before it handles SIGINT would not stop (a background job ignores SIGINT until it sets a
+ * handler). */
+static void wait_ready(const char *file, const char *ready, const char *tracer, pid_t pid)
+{
+	for (int i = 0; i < 400; i++) {
+		if (file_has(file, ready))
 			return;
 		usleep(50000);
 	}
-	kill(pid, SIGINT);
+	kill(pid, SIGKILL);
 	fprintf(stderr, "bench_live_overhead: %s did not start (see %s)\n", tracer, file);
 	exit(1);
 }
 
+/* argv of `siptrail live` (NO_WIRE: with --no-wire), with BENCH_SIPTRAIL_ARGS's words added
+ * (space-separated, e.g. "--no-tls"). */
+static void siptrail_argv(bool no_wire, char *argv[MAX_SIPTRAIL_ARGS + 8])
+{
+	static char extra[256];
+	char *word, *rest;
+	int n = 0;
+
+	argv[n++] = getenv("SIPTRAIL_BIN") ? getenv("SIPTRAIL_BIN") : "build/siptrail";
+	argv[n++] = "live";
+	argv[n++] = "--json";
+	argv[n++] = "--ports";
+	argv[n++] = port_text;
+	if (no_wire)
+		argv[n++] = "--no-wire";
+	snprintf(extra, sizeof(extra), "%s",
+		 getenv("BENCH_SIPTRAIL_ARGS") ? getenv("BENCH_SIPTRAIL_ARGS") : "");
+	for (word = strtok_r(extra, " ", &rest); word && n < MAX_SIPTRAIL_ARGS + 7;
+	     word = strtok_r(NULL, " ", &rest))
+		argv[n++] = word;
+	argv[n] = NULL;
+}
+
 static pid_t start_tracer(enum tracer which, const char *ready_file)
 {
-	const char *siptrail = getenv("SIPTRAIL_BIN") ? getenv("SIPTRAIL_BIN") : "build/siptrail";
-	pid_t pid = fork();
+	char port_filter[16];
+	pid_t pid;
 
+	snprintf(port_filter, sizeof(port_filter), "port %s", port_text);
+	unlink(TCPDUMP_FILE);
+	/* before the fork: the last tracer's words must not read as this one's */
+	unlink(ready_file);
+	pid = fork();
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
 		int ready = open(ready_file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		int devnull = open("/dev/null", O_WRONLY);
+		char *argv[MAX_SIPTRAIL_ARGS + 8];
 
-		if (which == TRACER_SIPTRAIL) {
+		/* the bench may run as a background job, which ignores SIGINT: the tracer must
+		 * not inherit that */
+		signal(SIGINT, SIG_DFL);
+
+		switch (which) {
+		case TRACER_SIPTRAIL:
+		case TRACER_NO_WIRE:
 			/* It says "tracing ..." on stderr once attached. */
 			dup2(devnull, STDOUT_FILENO);
 			dup2(ready, STDERR_FILENO);
-			/* BENCH_WIRE=1: with the packet capture on, as `siptrail live` runs by
-			 * default (NULL ends the arguments before --no-wire). */
-			execl(siptrail, siptrail, "live", "--json", "--ports", port_text,
-			      getenv("BENCH_WIRE") ? NULL : "--no-wire", NULL);
-		} else {
+			siptrail_argv(which == TRACER_NO_WIRE, argv);
+			execv(argv[0], argv);
+			break;
+		case TRACER_TCPDUMP:
+			/* As a user would run it to keep the trunk's packets: every interface,
+			 * TCP and UDP on the port, whole packets, to a file. "listening on" on
+			 * stderr means it is capturing. */
+			dup2(devnull, STDOUT_FILENO);
+			dup2(ready, STDERR_FILENO);
+			execl(TCPDUMP, "tcpdump", "-i", "any", "-w", TCPDUMP_FILE, port_filter,
+			      NULL);
+			break;
+		default:
 			/* tcplife's tracepoint programs need tracefs, which a host may not
 			 * mount: give it one in a private mount namespace when there is none (a
 			 * second mount on the same point fails). Its header line on stdout
@@ -469,10 +569,11 @@ static pid_t start_tracer(enum tracer which, const char *ready_file)
 			      "mount -t tracefs nodev /sys/kernel/tracing; } && exec stdbuf "
 			      "-oL " TCPLIFE,
 			      NULL);
+			break;
 		}
 		_exit(127);
 	}
-	wait_ready(ready_file, tracer_names[which], pid);
+	wait_ready(ready_file, tracers[which].ready, tracers[which].name, pid);
 	/* Its start-up CPU (BPF load and verification) is not part of the overhead. */
 	usleep(500000);
 	return pid;
@@ -484,6 +585,7 @@ static void stop_tracer(pid_t pid)
 
 	kill(pid, SIGINT);
 	waitpid(pid, &status, 0);
+	unlink(TCPDUMP_FILE);
 }
 
 static int compare_double(const void *a, const void *b)
@@ -510,78 +612,115 @@ static double median_of(double *values, double *low, double *high)
 	return values[rounds_run / 2];
 }
 
+static void print_loadavg(const char *when)
+{
+	char line[128] = "?";
+	FILE *file = fopen("/proc/loadavg", "r");
+
+	if (file) {
+		if (!fgets(line, sizeof(line), file))
+			snprintf(line, sizeof(line), "?\n");
+		fclose(file);
+	}
+	printf("  load average %s: %s", when, line);
+}
+
+/* The direct figure of tracer T: DIRECT_ROUNDS rounds with the kernel's statistics on; the
+ * round with the median total is printed. */
+static void run_direct(const struct scenario *load, enum tracer t, const char *ready_file,
+		       double none_s)
+{
+	static struct prog_times before_tracer;
+	struct load_cost rounds[DIRECT_ROUNDS], direct;
+
+	for (int round = 0; round < DIRECT_ROUNDS; round++) {
+		int stats_fd;
+		pid_t tracer;
+
+		prog_times_read(&before_tracer);
+		tracer = start_tracer(t, ready_file);
+		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (stats_fd < 0)
+			die("BPF_ENABLE_STATS");
+		if (getenv("BENCH_VERBOSE"))
+			fprintf(stderr, "  %s, BPF programs:\n", tracers[t].name);
+		rounds[round] = run_load(load, tracer, &before_tracer);
+		close(stats_fd);
+		stop_tracer(tracer);
+	}
+	qsort(rounds, DIRECT_ROUNDS, sizeof(rounds[0]), compare_cost);
+	direct = rounds[DIRECT_ROUNDS / 2];
+	printf("  direct: %-18s %6.3f us/message of its own CPU + %5.3f us/message in its BPF "
+	       "programs (%.2f hits/message, %.0f ns/hit; uprobe hits %.2f/message) = %+.1f %% of "
+	       "no tracer; less the statistics' own floor (%5.3f us/message): %+.1f %%\n",
+	       tracers[t].name, direct.tracer_s * 1e6, direct.bpf_s * 1e6, direct.hits,
+	       direct.hits ? direct.bpf_s * 1e9 / direct.hits : 0, direct.uprobe_hits,
+	       (direct.bpf_s + direct.tracer_s) / none_s * 100, direct.floor_s * 1e6,
+	       (direct.bpf_s - direct.floor_s + direct.tracer_s) / none_s * 100);
+}
+
 static void run_scenario(const struct scenario *load, const char *ready_file)
 {
-	double cpu_per_msg[TRACER_COUNT][ROUNDS], ratio[TRACER_COUNT][ROUNDS];
+	double cpu_per_msg[TRACER_COUNT][ROUNDS_MAX], ratio[TRACER_COUNT][ROUNDS_MAX];
 	double median[TRACER_COUNT], low, high;
-	static struct prog_times before_tracer;
-	struct load_cost direct;
 
+	printf("%s:\n", load->name);
+	print_loadavg("before");
 	/* Interleaved rounds, the order rotating, so drift on a shared machine hits every mode
 	 * alike: the VM here slows by 10-15 % over a scenario. */
 	for (int round = 0; round < rounds_run; round++) {
-		for (int i = 0; i < TRACER_COUNT; i++) {
-			int t = (round + i) % TRACER_COUNT;
+		for (int i = 0; i < mode_count; i++) {
+			enum tracer t = modes[(round + i) % mode_count];
 			pid_t tracer = t == TRACER_NONE ? 0 : start_tracer(t, ready_file);
 
 			cpu_per_msg[t][round] = run_load(load, tracer, NULL).cpu_s;
 			if (tracer)
 				stop_tracer(tracer);
 		}
-		for (int t = 0; t < TRACER_COUNT; t++)
-			ratio[t][round] = cpu_per_msg[t][round] / cpu_per_msg[TRACER_NONE][round];
+		for (int i = 0; i < mode_count; i++)
+			ratio[modes[i]][round] =
+			    cpu_per_msg[modes[i]][round] / cpu_per_msg[TRACER_NONE][round];
 	}
-	printf("%s:\n", load->name);
-	for (int t = 0; t < TRACER_COUNT; t++) {
+	for (int i = 0; i < mode_count; i++) {
+		enum tracer t = modes[i];
+
 		median[t] = median_of(cpu_per_msg[t], &low, &high);
-		printf("  %-14s %7.2f us CPU/message  (x%.3f of no tracer; rounds %.2f-%.2f us)\n",
-		       tracer_names[t], median[t] * 1e6, median[t] / median[TRACER_NONE], low * 1e6,
+		printf("  %-18s %7.2f us CPU/message  (x%.3f of no tracer; rounds %.2f-%.2f us)\n",
+		       tracers[t].name, median[t] * 1e6, median[t] / median[TRACER_NONE], low * 1e6,
 		       high * 1e6);
 	}
-	printf("  end to end: siptrail overhead %+.1f %%, tcplife overhead %+.1f %%\n",
-	       (median[TRACER_SIPTRAIL] / median[TRACER_NONE] - 1) * 100,
-	       (median[TRACER_TCPLIFE] / median[TRACER_NONE] - 1) * 100);
 	/* Each round against its own no-tracer run: what drift across rounds leaves out. */
-	for (int t = TRACER_SIPTRAIL; t < TRACER_COUNT; t++) {
+	for (int i = 1; i < mode_count; i++) {
+		enum tracer t = modes[i];
 		double paired = median_of(ratio[t], &low, &high);
 
-		printf("  paired: %-14s %+.1f %% (median of the rounds' own ratios; rounds %+.1f "
-		       "to %+.1f %%)\n",
-		       tracer_names[t], (paired - 1) * 100, (low - 1) * 100, (high - 1) * 100);
+		printf("  paired: %-18s x%.3f (%+.1f %%; median of the rounds' own ratios; rounds "
+		       "x%.3f to x%.3f)\n",
+		       tracers[t].name, paired, (paired - 1) * 100, low, high);
 	}
-
-	/* The direct figure: DIRECT_ROUNDS more rounds per tracer with the kernel's statistics
-	 * on; the round with the median total is shown. */
-	for (int t = TRACER_SIPTRAIL; t < TRACER_COUNT; t++) {
-		struct load_cost rounds[DIRECT_ROUNDS];
-
-		for (int round = 0; round < DIRECT_ROUNDS; round++) {
-			int stats_fd;
-			pid_t tracer;
-
-			prog_times_read(&before_tracer);
-			tracer = start_tracer(t, ready_file);
-			stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-			if (stats_fd < 0)
-				die("BPF_ENABLE_STATS");
-			if (getenv("BENCH_VERBOSE"))
-				fprintf(stderr, "  %s, BPF programs:\n", tracer_names[t]);
-			rounds[round] = run_load(load, tracer, &before_tracer);
-			close(stats_fd);
-			stop_tracer(tracer);
-		}
-		qsort(rounds, DIRECT_ROUNDS, sizeof(rounds[0]), compare_cost);
-		direct = rounds[DIRECT_ROUNDS / 2];
-		printf("  direct: %-14s %5.3f us/message in its BPF programs + %5.3f us/message "
-		       "of its own CPU = %+.1f %% of no tracer; less the statistics' own floor "
-		       "(%5.3f us/message): %+.1f %%\n",
-		       tracer_names[t], direct.bpf_s * 1e6, direct.tracer_s * 1e6,
-		       (direct.bpf_s + direct.tracer_s) / median[TRACER_NONE] * 100,
-		       direct.floor_s * 1e6,
-		       (direct.bpf_s - direct.floor_s + direct.tracer_s) / median[TRACER_NONE] *
-			   100);
-	}
+	for (int i = 1; i < mode_count; i++)
+		run_direct(load, modes[i], ready_file, median[TRACER_NONE]);
+	print_loadavg("after");
 	fflush(stdout);
+}
+
+/* The modes BENCH_TRACERS names, none first. Returns false on an unknown name. */
+static bool modes_choose(const char *names)
+{
+	char list[128], *word, *rest;
+
+	modes[mode_count++] = TRACER_NONE;
+	snprintf(list, sizeof(list), "%s", names);
+	for (word = strtok_r(list, ",", &rest); word; word = strtok_r(NULL, ",", &rest)) {
+		int t = TRACER_SIPTRAIL;
+
+		while (t < TRACER_COUNT && strcmp(tracers[t].key, word))
+			t++;
+		if (t == TRACER_COUNT || mode_count == TRACER_COUNT)
+			return false;
+		modes[mode_count++] = t;
+	}
+	return mode_count > 1;
 }
 
 int main(void)
@@ -594,16 +733,31 @@ int main(void)
 		fprintf(stderr, "bench_live_overhead: needs root (it loads eBPF programs)\n");
 		return 1;
 	}
-	if (access(TCPLIFE, X_OK)) {
-		fprintf(stderr, "bench_live_overhead: %s missing (Debian package libbpf-tools)\n",
-			TCPLIFE);
+	if (!modes_choose(getenv("BENCH_TRACERS") ? getenv("BENCH_TRACERS") : TRACERS_DEFAULT)) {
+		fprintf(stderr, "bench_live_overhead: BENCH_TRACERS: a comma-separated list of "
+				"siptrail, nowire, tcpdump, tcplife\n");
 		return 1;
 	}
+	for (int i = 0; i < mode_count; i++) {
+		const char *program = modes[i] == TRACER_TCPLIFE   ? TCPLIFE
+				      : modes[i] == TRACER_TCPDUMP ? TCPDUMP
+								   : NULL;
+
+		if (program && access(program, X_OK)) {
+			fprintf(stderr, "bench_live_overhead: %s missing (Debian package %s)\n",
+				program, modes[i] == TRACER_TCPLIFE ? "libbpf-tools" : "tcpdump");
+			return 1;
+		}
+	}
 	sip_messages = getenv("BENCH_SIP");
+	rounds_run = (ROUNDS_DEFAULT + mode_count - 1) / mode_count * mode_count;
 	if (getenv("BENCH_ROUNDS"))
 		rounds_run = atoi(getenv("BENCH_ROUNDS"));
-	if (rounds_run < TRACER_COUNT || rounds_run > ROUNDS || rounds_run % TRACER_COUNT) {
-		fprintf(stderr, "bench_live_overhead: BENCH_ROUNDS must be 3, 6, 9, 12 or 15\n");
+	if (rounds_run < mode_count || rounds_run > ROUNDS_MAX || rounds_run % mode_count) {
+		fprintf(stderr,
+			"bench_live_overhead: BENCH_ROUNDS must be a multiple of the number of "
+			"modes (%d) up to %d\n",
+			mode_count, ROUNDS_MAX);
 		return 1;
 	}
 	if (getenv("BENCH_PORT"))
@@ -622,10 +776,11 @@ int main(void)
 	if (bind(listener, (struct sockaddr *)&at, sizeof(at)) || listen(listener, 128))
 		die("listen on the bench port (BENCH_PORT)");
 
-	printf("live tracing overhead: loopback request/response of %d-byte messages on port %d, "
+	printf("live tracing overhead: loopback request/response of %d-byte %s on port %d, "
 	       "CPU per message (load + tracer), median of %d interleaved rounds; direct: BPF "
 	       "program time measured by the kernel + the tracer's CPU, median of %d rounds\n",
-	       MESSAGE_BYTES, port, rounds_run, DIRECT_ROUNDS);
+	       MESSAGE_BYTES, sip_messages ? "SIP requests" : "messages", port, rounds_run,
+	       DIRECT_ROUNDS);
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
 		/* BENCH_ONLY=TEXT runs the scenarios whose name contains TEXT */
 		if (getenv("BENCH_ONLY") && !strstr(scenarios[i].name, getenv("BENCH_ONLY")))

@@ -25,6 +25,8 @@ struct capture_reader {
 	pcap_t *pcap;		      /* classic pcap (owns its stream) */
 	struct pcapng_reader *pcapng; /* or pcapng, reading from file */
 	FILE *file;
+	const uint64_t *disk_bytes; /* compressed bytes read, NULL for a plain file */
+	char *stream_buffer;	    /* the stream's stdio buffer, freed after it is closed */
 	char path[256];
 	uint64_t packets_read;
 	int linktype;	      /* classic pcap: the file's */
@@ -96,7 +98,7 @@ int capture_open(struct capture_reader **out, const char *path, struct capture_e
 		return -ENOMEM;
 	}
 	snprintf(reader->path, sizeof(reader->path), "%s", path);
-	reader->file = compressed_fopen(path);
+	reader->file = compressed_fopen(path, &reader->disk_bytes);
 	if (!reader->file) {
 		set_error(err, 0, 0, 0, "%s: cannot read as pcap or pcapng: %s", path,
 			  strerror(errno));
@@ -104,8 +106,11 @@ int capture_open(struct capture_reader **out, const char *path, struct capture_e
 		return -EIO;
 	}
 	/* stdio's default buffer is one page, a read system call every 4 KiB; with 256 KiB there
-	 * are 64 times fewer (docs/performance.md). Both readers read through this stream. */
-	setvbuf(reader->file, NULL, _IOFBF, STREAM_BUFFER_BYTES);
+	 * are 64 times fewer (docs/performance.md). Both readers read through this stream. The
+	 * buffer is ours: glibc's setvbuf ignores the size when given no buffer. */
+	reader->stream_buffer = malloc(STREAM_BUFFER_BYTES);
+	if (reader->stream_buffer)
+		setvbuf(reader->file, reader->stream_buffer, _IOFBF, STREAM_BUFFER_BYTES);
 	/* a short file keeps magic 0 and goes to libpcap, which says what is wrong with it */
 	if (fread(&magic, sizeof(magic), 1, reader->file) != 1)
 		magic = 0;
@@ -184,8 +189,10 @@ int capture_next(struct capture_reader *reader, struct capture_packet *pkt,
 {
 	int rc = reader->pcapng ? next_pcapng(reader, pkt, err) : next_pcap(reader, pkt, err);
 
-	if (rc == 1)
+	if (rc == 1) {
 		pkt->number = ++reader->packets_read;
+		pkt->disk_offset = reader->disk_bytes ? *reader->disk_bytes : pkt->file_offset;
+	}
 	return rc;
 }
 
@@ -198,6 +205,7 @@ void capture_close(struct capture_reader *reader)
 	pcapng_close(reader->pcapng);
 	if (reader->file)
 		fclose(reader->file);
+	free(reader->stream_buffer);
 	free(reader);
 }
 
@@ -245,10 +253,11 @@ static void count_packet(struct capture_replay_stats *stats, const struct captur
 }
 
 /* Reads one file of a replay into the shared reassembly state. */
-static int replay_file(const char *path, const struct capture_replay_ops *ops, void *user,
-		       const struct packet_decode_options *decode, struct tcp_reasm *reasm,
-		       struct ip_defrag *defrag, struct capture_replay_stats *stats,
-		       struct capture_file_span *span, struct capture_error *err)
+static int replay_file(const char *path, uint32_t file, const struct capture_replay_ops *ops,
+		       void *user, const struct packet_decode_options *decode,
+		       struct tcp_reasm *reasm, struct ip_defrag *defrag,
+		       struct capture_replay_stats *stats, struct capture_file_span *span,
+		       struct capture_error *err)
 {
 	struct capture_reader *reader;
 	struct capture_packet pkt;
@@ -258,8 +267,10 @@ static int replay_file(const char *path, const struct capture_replay_ops *ops, v
 		return rc;
 	while ((rc = capture_next(reader, &pkt, err)) == 1) {
 		struct packet_l4 l4, whole;
-		enum packet_status status =
-		    packet_decode(pkt.linktype, pkt.data, pkt.caplen, decode, &l4);
+		enum packet_status status;
+
+		pkt.file = file;
+		status = packet_decode(pkt.linktype, pkt.data, pkt.caplen, decode, &l4);
 		count_packet(stats, &pkt, status, &l4);
 		if (span) {
 			if (!span->packets++)
@@ -327,8 +338,8 @@ int capture_replay_files(const char *const *paths, size_t n_paths,
 	}
 	/* one reassembly state across the files: a connection that spans a rotation goes on */
 	for (size_t i = 0; i < n_paths && rc >= 0; i++)
-		rc = replay_file(paths[i], ops, user, &config->decode, reasm, defrag, stats,
-				 spans ? &spans[i] : NULL, err);
+		rc = replay_file(paths[i], (uint32_t)i, ops, user, &config->decode, reasm, defrag,
+				 stats, spans ? &spans[i] : NULL, err);
 	ip_defrag_free(defrag);
 	tcp_reasm_finish(reasm, stats->last_ts_ns);
 	tcp_reasm_get_stats(reasm, &stats->tcp);

@@ -13,6 +13,9 @@ struct capture_packet {
 	uint64_t number;      /* 1 for the first packet of the file */
 	uint64_t ts_ns;	      /* since the Unix epoch */
 	uint64_t file_offset; /* byte offset of the record (pcapng: of the block) */
+	uint64_t disk_offset; /* bytes of the file on disk read so far (compressed ones for a
+				 compressed file, else file_offset): for progress */
+	uint32_t file;	      /* capture_replay_files: which of the files, in their order */
 	uint32_t section;     /* pcapng: 0 for the first section; classic pcap: 0 */
 	uint32_t interface;   /* pcapng: its interface in the section; classic pcap: 0 */
 	int linktype;	      /* DLT_*, per interface in pcapng */

@@ -30,35 +30,49 @@ static enum compression compression_of(const char *path)
 	return n == 4 && !memcmp(magic, zstd_magic, 4) ? ZSTD : PLAIN;
 }
 
+struct gz_stream {
+	gzFile gz;
+	uint64_t disk_bytes; /* compressed bytes used so far */
+};
+
 static ssize_t gz_read(void *cookie, char *buf, size_t size)
 {
+	struct gz_stream *g = cookie;
 	unsigned chunk = size > INT32_MAX ? INT32_MAX : (unsigned)size;
-	int n = gzread(cookie, buf, chunk);
+	int n = gzread(g->gz, buf, chunk);
+	z_off_t at = gzoffset(g->gz);
 
 	if (n < 0) {
 		errno = EIO; /* a corrupt or cut stream */
 		return -1;
 	}
+	g->disk_bytes = at < 0 ? g->disk_bytes : (uint64_t)at;
 	return n;
 }
 
 static int gz_seek(void *cookie, off64_t *offset, int whence)
 {
+	struct gz_stream *g = cookie;
 	/* zlib seeks a reading stream by rewinding and decompressing up to the offset: slow
 	 * but correct, and only used to rewind after a look at the magic number */
-	z_off_t at = gzseek(cookie, (z_off_t)*offset, whence);
+	z_off_t at = gzseek(g->gz, (z_off_t)*offset, whence);
 
 	if (at < 0) {
 		errno = EINVAL;
 		return -1;
 	}
 	*offset = at;
+	g->disk_bytes = gzoffset(g->gz) < 0 ? 0 : (uint64_t)gzoffset(g->gz);
 	return 0;
 }
 
 static int gz_close(void *cookie)
 {
-	return gzclose_r(cookie) == Z_OK ? 0 : EOF;
+	struct gz_stream *g = cookie;
+	int rc = gzclose_r(g->gz) == Z_OK ? 0 : EOF;
+
+	free(g);
+	return rc;
 }
 
 struct zstd_stream {
@@ -67,8 +81,9 @@ struct zstd_stream {
 	ZSTD_inBuffer in;
 	void *in_buf;
 	size_t in_cap;
-	uint64_t position; /* plain bytes handed out */
-	bool in_frame;	   /* the decoder wants more of a frame: the file must not end here */
+	uint64_t position;   /* plain bytes handed out */
+	uint64_t disk_bytes; /* compressed bytes read */
+	bool in_frame;	     /* the decoder wants more of a frame: the file must not end here */
 };
 
 static ssize_t zstd_read(void *cookie, char *buf, size_t size)
@@ -81,6 +96,7 @@ static ssize_t zstd_read(void *cookie, char *buf, size_t size)
 		if (z->in.pos == z->in.size) {
 			z->in.size = fread(z->in_buf, 1, z->in_cap, z->file);
 			z->in.pos = 0;
+			z->disk_bytes += z->in.size;
 			if (!z->in.size)
 				break; /* end of the file */
 		}
@@ -115,7 +131,7 @@ static int zstd_seek(void *cookie, off64_t *offset, int whence)
 	rewind(z->file);
 	ZSTD_DCtx_reset(z->dstream, ZSTD_reset_session_only);
 	z->in.pos = z->in.size = 0;
-	z->position = 0;
+	z->position = z->disk_bytes = 0;
 	z->in_frame = false;
 	return 0;
 }
@@ -131,7 +147,7 @@ static int zstd_close(void *cookie)
 	return rc;
 }
 
-static FILE *zstd_fopen(const char *path)
+static FILE *zstd_fopen(const char *path, const uint64_t **disk_bytes)
 {
 	static const cookie_io_functions_t zstd_io = {
 	    .read = zstd_read, .seek = zstd_seek, .close = zstd_close};
@@ -153,33 +169,46 @@ static FILE *zstd_fopen(const char *path)
 		free(z->in_buf);
 		free(z);
 		errno = why;
+	} else if (disk_bytes) {
+		*disk_bytes = &z->disk_bytes;
 	}
 	return f;
 }
 
-static FILE *gz_fopen(const char *path)
+static FILE *gz_fopen(const char *path, const uint64_t **disk_bytes)
 {
 	static const cookie_io_functions_t gz_io = {
 	    .read = gz_read, .seek = gz_seek, .close = gz_close};
-	gzFile gz = gzopen(path, "rb");
-	FILE *f;
+	struct gz_stream *g = calloc(1, sizeof(*g));
+	FILE *f = NULL;
 
-	if (!gz)
+	if (!g)
+		return NULL;
+	g->gz = gzopen(path, "rb");
+	if (!g->gz) {
+		free(g);
 		return NULL; /* errno set by open(2), or ENOMEM */
-	gzbuffer(gz, GZ_BUFFER_BYTES);
-	f = fopencookie(gz, "rb", gz_io);
-	if (!f)
-		gzclose_r(gz);
+	}
+	gzbuffer(g->gz, GZ_BUFFER_BYTES);
+	f = fopencookie(g, "rb", gz_io);
+	if (!f) {
+		gzclose_r(g->gz);
+		free(g);
+	} else if (disk_bytes) {
+		*disk_bytes = &g->disk_bytes;
+	}
 	return f;
 }
 
-FILE *compressed_fopen(const char *path)
+FILE *compressed_fopen(const char *path, const uint64_t **disk_bytes)
 {
+	if (disk_bytes)
+		*disk_bytes = NULL;
 	switch (compression_of(path)) {
 	case GZIP:
-		return gz_fopen(path);
+		return gz_fopen(path, disk_bytes);
 	case ZSTD:
-		return zstd_fopen(path);
+		return zstd_fopen(path, disk_bytes);
 	default:
 		return fopen(path, "rb");
 	}

@@ -39,9 +39,10 @@ static long file_count_lines(const char *path, const char *needle)
 
 /* The last sockets end in softirq after their close(): wait until every end is out before
  * stopping, rather than guessing how long a loaded machine needs. About once in 40 runs the
- * kernel frees one server socket without a tracepoint reporting its end (docs/live.md, "How
- * it works"); the sweep sends that end within 10 s, marked end_unseen. The port's live
- * sockets are printed when the wait runs out, so such a failure carries its evidence. */
+ * programs miss one server socket's end, which the kernel does trace (docs/kernels.md, "The
+ * load test's unseen socket end"); the sweep sends that end within 10 s, marked end_unseen.
+ * The port's live sockets are printed when the wait runs out, so such a failure carries its
+ * evidence. */
 static void ends_wait(const char *out_path)
 {
 	int waited_ms;
@@ -122,8 +123,8 @@ static void test_ten_thousand_connections(void **state)
 	skipped = event_int(lost, "skipped_calls");
 	unseen = event_int(lost, "ends_unseen");
 	fprintf(stderr,
-		"load: %lld client + %lld server ends reported (%lld of them not seen by the "
-		"kernel), %lld ends lost to the ring buffer, %lld sockets lost to a full map, "
+		"load: %lld client + %lld server ends reported (%lld of them missed by the "
+		"programs), %lld ends lost to the ring buffer, %lld sockets lost to a full map, "
 		"%lld probe calls skipped\n",
 		out_ends, in_ends, unseen, lost_ends, map_full, skipped);
 	/* Every end the sweep sent is marked, and counted. */

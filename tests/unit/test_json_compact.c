@@ -45,6 +45,39 @@ static void test_every_ascii_byte_escaped_as_jansson(void **state)
 	json_decref(obj);
 }
 
+/* Every byte that needs care, at every place in and across the 8-byte steps of the writer's
+ * scan; a non-ASCII byte anywhere leaves the string to jansson. */
+static void test_escapes_at_every_offset(void **state)
+{
+	static const char special[] = {'\r', '\n', '"', '\\', '\0', 0x1f, 0x7f, ' ', '/'};
+	char text[40];
+
+	(void)state;
+	for (size_t s = 0; s < sizeof(special); s++) {
+		for (size_t at = 0; at < 24; at++) {
+			json_t *value;
+
+			memset(text, 'a', sizeof(text));
+			text[at] = special[s];
+			text[at + 9] = special[s];
+			value = json_pack("{s:s%}", "raw", text, sizeof(text));
+			assert_true(assert_same_as_jansson(value));
+			json_decref(value);
+		}
+	}
+	for (size_t at = 0; at < 24; at++) {
+		json_t *value;
+
+		memset(text, 'a', sizeof(text));
+		text[at] = (char)0xc3;
+		text[at + 1] = (char)0xa9; /* é */
+		value = json_pack("{s:s%}", "raw", text, sizeof(text));
+		assert_non_null(value);
+		assert_false(assert_same_as_jansson(value));
+		json_decref(value);
+	}
+}
+
 static void test_scalars_and_nesting(void **state)
 {
 	json_t *obj =
@@ -116,6 +149,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_every_ascii_byte_escaped_as_jansson),
+	    cmocka_unit_test(test_escapes_at_every_offset),
 	    cmocka_unit_test(test_scalars_and_nesting),
 	    cmocka_unit_test(test_leaves_the_rest_to_jansson),
 	    cmocka_unit_test(test_journal_events_as_jansson),

@@ -12,16 +12,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
 #include <cmocka.h>
 
+#include "call_index.h"
 #include "event_load.h"
 #include "explain.h"
 #include "journal_replay.h"
 #include "pcapng_write.h"
+#include "siptrail_cmd.h"
 
 #define TLS_CAPS "../shared/corpus/tls-captures/"
 #define PARTS	 3
@@ -150,6 +153,58 @@ static void test_connection_goes_on_across_files(void **state)
 	remove_parts(&p);
 }
 
+struct progress_seen {
+	uint32_t last_file;
+	uint64_t max_offset[PARTS];
+	unsigned calls;
+};
+
+static int drop(void *ctx, struct event *ev)
+{
+	(void)ctx;
+	event_release(ev);
+	return 0;
+}
+
+static void note_progress(void *ctx, uint32_t file, uint64_t disk_offset)
+{
+	struct progress_seen *seen = ctx;
+
+	assert_true(file < PARTS);
+	assert_true(file >= seen->last_file); /* files in reading order */
+	seen->last_file = file;
+	if (disk_offset > seen->max_offset[file])
+		seen->max_offset[file] = disk_offset;
+	seen->calls++;
+}
+
+/* The progress of compressed files counts their bytes on disk, which the bar's total adds up:
+ * it ends at the files' size, not past it (plain bytes counted against compressed sizes). */
+static void test_progress_counts_compressed_bytes(void **state)
+{
+	struct capture_source_options options = {0};
+	struct progress_seen seen = {0};
+	struct capture_source_run run = {&options, drop, note_progress, &seen};
+	struct capture_source_stats stats;
+	struct capture_error err;
+	struct parts p;
+	(void)state;
+
+	cut(TLS_CAPS "missing-intermediate.pcap", &p);
+	assert_int_equal(capture_source_read_files((const char *const *)p.reversed, PARTS, &run,
+						   &stats, NULL, &err),
+			 0);
+	assert_int_equal(seen.calls, stats.replay.packets);
+	for (unsigned i = 0; i < PARTS; i++) {
+		struct stat st;
+		/* reversed: file 0 of the reading is the last part */
+		assert_int_equal(stat(p.reversed[i], &st), 0);
+		assert_true(seen.max_offset[i] > 0);
+		assert_true(seen.max_offset[i] <= (uint64_t)st.st_size);
+	}
+	remove_parts(&p);
+}
+
 /* Two calls over UDP, 20 s apart, the second with a BYE answered 503 (BYE_FAILED). */
 static void write_calls(const char *path)
 {
@@ -226,6 +281,14 @@ static void on_call(const struct correlator *corr, const struct call *call, void
 	free(verdict);
 }
 
+/* The two calls into WHOLE_PATH (a mkstemp template), cut into compressed parts. */
+static void write_calls_cut(char *whole_path, struct parts *p)
+{
+	close(mkstemp(whole_path));
+	write_calls(whole_path);
+	cut(whole_path, p);
+}
+
 static void test_rotated_calls_same_verdicts(void **state)
 {
 	struct capture_source_options options = {.hosts = {"192.0.2.10"}, .n_hosts = 1};
@@ -237,9 +300,7 @@ static void test_rotated_calls_same_verdicts(void **state)
 	struct parts p;
 	(void)state;
 
-	close(mkstemp(whole_path));
-	write_calls(whole_path);
-	cut(whole_path, &p);
+	write_calls_cut(whole_path, &p);
 	correlator_config_default(&config);
 	assert_int_equal(
 	    journal_replay("test", whole_paths, 1, &config, &options, on_call, &whole, &stats), 0);
@@ -257,11 +318,99 @@ static void test_rotated_calls_same_verdicts(void **state)
 	remove_parts(&p);
 }
 
+/* correlate's and timeline's call index over the rotated, compressed files: the same calls,
+ * callers and verdicts as over the whole file. */
+static void test_rotated_call_index(void **state)
+{
+	struct capture_source_options options = {.hosts = {"192.0.2.10"}, .n_hosts = 1};
+	char whole_path[] = "/tmp/siptrail-rotate-index-XXXXXX";
+	const char *whole_paths[1] = {whole_path};
+	struct correlator_config config;
+	struct call_index whole, parts;
+	struct parts p;
+	(void)state;
+
+	write_calls_cut(whole_path, &p);
+	correlator_config_default(&config);
+	assert_int_equal(call_index_read(&whole, "test", whole_paths, 1, &options, &config), 0);
+	assert_int_equal(call_index_read(&parts, "test", p.reversed, PARTS, &options, &config), 0);
+	assert_int_equal(whole.count, 2);
+	assert_int_equal(parts.count, whole.count);
+	for (size_t i = 0; i < whole.count; i++) {
+		const struct call_entry *w = &whole.calls[i];
+		const struct call_entry *c = call_index_find(&parts, w->call_id);
+		char w_chain[256], c_chain[256];
+
+		assert_non_null(c);
+		assert_string_equal(c->from_user, w->from_user);
+		assert_int_equal(c->first_ts_ns, w->first_ts_ns);
+		assert_int_equal(c->failed, w->failed);
+		call_entry_chain(w, w_chain, sizeof(w_chain));
+		call_entry_chain(c, c_chain, sizeof(c_chain));
+		assert_string_equal(c_chain, w_chain);
+	}
+	assert_true(call_index_find(&parts, "fails-2@carrier")->failed);
+	call_index_free(&whole);
+	call_index_free(&parts);
+	unlink(whole_path);
+	remove_parts(&p);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text = calloc(1, 1 << 20);
+	size_t n;
+
+	assert_non_null(f);
+	assert_non_null(text);
+	n = fread(text, 1, (1 << 20) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	return text;
+}
+
+/* replay over the rotated, compressed files writes the whole file's events, in its order. */
+static void test_rotated_replay(void **state)
+{
+	const char *whole_path = TLS_CAPS "missing-intermediate.pcap";
+	char args[1024], out[4096], whole_out[] = "/tmp/siptrail-rotate-out-XXXXXX";
+	char parts_out[] = "/tmp/siptrail-rotate-out-XXXXXX";
+	char *whole_text, *parts_text;
+	struct parts p;
+	(void)state;
+
+	cut(whole_path, &p);
+	close(mkstemp(whole_out));
+	close(mkstemp(parts_out));
+	unlink(whole_out); /* made by replay, mode 0600 */
+	unlink(parts_out);
+	/* the events to a journal, the summary to OUT (siptrail_cmd merges stderr into stdout) */
+	snprintf(args, sizeof(args), "replay --write %s %s", whole_out, whole_path);
+	assert_int_equal(siptrail_cmd(args, out, sizeof(out)), 0);
+	snprintf(args, sizeof(args), "replay --write %s %s %s %s", parts_out, p.reversed[0],
+		 p.reversed[1], p.reversed[2]);
+	assert_int_equal(siptrail_cmd(args, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "and 2 more files:")); /* the summary names them all */
+	whole_text = slurp(whole_out);
+	parts_text = slurp(parts_out);
+	assert_non_null(strstr(whole_text, "\"event\":\"tls_handshake\""));
+	assert_string_equal(parts_text, whole_text);
+	free(whole_text);
+	free(parts_text);
+	unlink(whole_out);
+	unlink(parts_out);
+	remove_parts(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_connection_goes_on_across_files),
 	    cmocka_unit_test(test_rotated_calls_same_verdicts),
+	    cmocka_unit_test(test_progress_counts_compressed_bytes),
+	    cmocka_unit_test(test_rotated_call_index),
+	    cmocka_unit_test(test_rotated_replay),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

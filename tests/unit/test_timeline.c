@@ -69,7 +69,7 @@ static void build_timeline(const char *path, struct event_list *events, struct c
 
 	assert_int_equal(event_load("test", path, &none, events), 0);
 	correlator_config_default(&config);
-	assert_int_equal(call_index_read(index, "test", path, &none, &config), 0);
+	assert_int_equal(call_index_read(index, "test", &path, 1, &none, &config), 0);
 	assert_int_equal(index->count, 1);
 	assert_int_equal(timeline_build(tl, events, &index->calls[0]), 0);
 }

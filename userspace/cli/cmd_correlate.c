@@ -23,7 +23,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: siptrail correlate --failures REPORT.csv JOURNAL|CAPTURE [options]\n"
+		"usage: siptrail correlate --failures REPORT.csv JOURNAL|CAPTURE... [options]\n"
 		"  Matches each row of a failure report to a call, by Call-ID, else by time\n"
 		"  window and caller/callee numbers or peer, and prints the call's diagnosis\n"
 		"  chain, or the calls that came nearest and why they did not match; a summary\n"
@@ -47,7 +47,9 @@ static void usage(FILE *out)
 }
 
 struct correlate_args {
-	const char *report, *input, *shape, *tz, *csv_out;
+	const char *report, *shape, *tz, *csv_out;
+	const char *const *paths; /* the input: a journal, or captures read as one */
+	size_t n_paths;
 	const char *columns[ROLE_COUNT];
 	enum date_order date_order;
 	struct match_config match;
@@ -157,11 +159,12 @@ static int parse_args(int argc, char **argv, struct correlate_args *a)
 		if ((rc = parse_option(opt, optarg, a)))
 			return rc;
 	}
-	if (!a->report || optind != argc - 1) {
+	if (!a->report || optind == argc) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	a->input = argv[optind];
+	a->paths = (const char *const *)&argv[optind];
+	a->n_paths = (size_t)(argc - optind);
 	return 0;
 }
 
@@ -361,7 +364,7 @@ int cmd_correlate(int argc, char **argv)
 	if (zone_set(args.tz, zone_note, sizeof(zone_note)) || report_load(args.report, &table))
 		return EXIT_USAGE;
 	correlator_config_default(&config);
-	rc = call_index_read(&index, "correlate", args.input, &args.capture, &config);
+	rc = call_index_read(&index, "correlate", args.paths, args.n_paths, &args.capture, &config);
 	if (!rc || rc == -EIO) {
 		int report_rc = correlate_report(&args, &table, &index, zone_note);
 		rc = rc ? EXIT_USAGE : report_rc;

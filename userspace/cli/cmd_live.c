@@ -701,7 +701,7 @@ static void print_summary(const struct live_run *run, struct live_tracer *tracer
 		    (unsigned long long)run->pipe.secrets_unread);
 	if (losses.ends_unseen)
 		fprintf(stderr,
-			"siptrail live: %llu connection ends not reported by the kernel, sent when "
+			"siptrail live: %llu connection ends the socket tracer missed, sent when "
 			"their socket was found gone (end_unseen, docs/live.md)\n",
 			(unsigned long long)losses.ends_unseen);
 }

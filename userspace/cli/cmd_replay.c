@@ -1,9 +1,8 @@
-/* siptrail replay CAPTURE: a pcap/pcapng file as the events live tracing writes. */
+/* siptrail replay CAPTURE...: pcap/pcapng files as the events live tracing writes. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -14,12 +13,10 @@
 #include "event_output.h"
 #include "hep_export.h"
 #include "journal_file.h"
-#include "progress.h"
 
 struct replay_run {
 	struct event_output output; /* text or --json on stdout, --write's journal */
 	struct hep_export *hep;	    /* --hep; NULL: none */
-	struct progress progress;
 	int write_rc;
 };
 
@@ -36,19 +33,15 @@ static int on_event(void *ctx, struct event *ev)
 	return rc;
 }
 
-static void on_progress(void *ctx, uint64_t offset)
-{
-	progress_update(&((struct replay_run *)ctx)->progress, offset);
-}
-
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: siptrail replay CAPTURE [--json] [--write JOURNAL] [--host IP ...]\n"
+		"usage: siptrail replay CAPTURE... [--json] [--write JOURNAL] [--host IP ...]\n"
 		"                       [--ports LIST] [--ca-file F] [--ca-path D] [--keylog F]\n"
 		"                       [--hep [udp:|tcp:]HOST:PORT [--hep-id N] [--hep-name S]]\n"
-		"  Reads a pcap or pcapng file and turns it into the events live tracing\n"
-		"  writes (connections, TLS handshakes and chains, SIP messages).\n"
+		"  Reads pcap or pcapng files (gzip, zstd or plain; several: rotating files of\n"
+		"  one trace, read as one in time order) and turns them into the events live\n"
+		"  tracing writes (connections, TLS handshakes and chains, SIP messages).\n"
 		"  --json          the events as JSON lines on stdout, and what became of\n"
 		"                  the packets as one JSON line on stderr\n"
 		"  --write JOURNAL append the events to a journal file (mode 0600)\n"
@@ -169,12 +162,12 @@ int cmd_replay(int argc, char **argv)
 	struct hep_export_counts hep_counts;
 	long long hep_id;
 	char *end;
-	struct capture_source_run source = {&capture, on_event, on_progress, &run};
-	struct capture_source_stats stats;
+	struct event_input_stats input = {0};
+	const struct capture_source_stats *stats = &input.capture;
 	struct capture_error err;
-	const char *write_path = NULL;
-	struct stat st;
-	char why[512];
+	const char *write_path = NULL, *const * paths;
+	size_t n_paths;
+	char why[512], label[300];
 	int opt, rc, close_rc;
 
 	optind = 1;
@@ -215,10 +208,16 @@ int cmd_replay(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind == argc) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	paths = (const char *const *)&argv[optind];
+	n_paths = (size_t)(argc - optind);
+	if (n_paths == 1)
+		snprintf(label, sizeof(label), "%s", paths[0]);
+	else
+		snprintf(label, sizeof(label), "%s and %zu more files", paths[0], n_paths - 1);
 	if (hep_config.target && hep_export_open(&hep_config, &run.hep, why, sizeof(why))) {
 		fprintf(stderr, "siptrail replay: %s\n", why);
 		return EXIT_USAGE;
@@ -234,10 +233,8 @@ int cmd_replay(int argc, char **argv)
 	/* the terminal gets the JSON with --json, text lines when nothing else is asked for */
 	if (run.output.json || !run.output.journal)
 		run.output.terminal = stdout;
-	progress_start(&run.progress, argv[optind],
-		       stat(argv[optind], &st) ? 0 : (uint64_t)st.st_size);
-	rc = capture_source_read(argv[optind], &source, &stats, &err);
-	progress_end(&run.progress);
+	rc = event_read_captures("replay", paths, n_paths, &capture, on_event, &run, NULL, &input,
+				 &err);
 	if (run.hep) {
 		hep_export_close(run.hep, &hep_counts);
 		fprintf(stderr, "siptrail replay: HEP to %s: %llu packets sent, %llu not sent\n",
@@ -249,7 +246,7 @@ int cmd_replay(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if ((rc == -EIO || !rc) &&
-	    print_summary(argv[optind], &stats, run.output.json, capture.keylog_file) && !rc)
+	    print_summary(label, stats, run.output.json, capture.keylog_file) && !rc)
 		run.write_rc = -ENOMEM;
 	if (run.write_rc) {
 		fprintf(stderr, "siptrail replay: writing events: %s\n", strerror(-run.write_rc));

@@ -15,7 +15,10 @@
 #define MAX_CALL_IDS 64
 
 struct timeline_args {
-	const char *input, *html;
+	const char *const *paths; /* the input: a journal, or captures read as one */
+	size_t n_paths;
+	char input[300]; /* what messages call the input: its file, "FILE and N more files" */
+	const char *html;
 	const char *call_ids[MAX_CALL_IDS];
 	size_t n_call_ids;
 	bool failed;
@@ -26,7 +29,8 @@ static void usage(FILE *out)
 {
 	fprintf(
 	    out,
-	    "usage: siptrail timeline JOURNAL|CAPTURE (--call-id ID ... | --failed) [--html FILE]\n"
+	    "usage: siptrail timeline JOURNAL|CAPTURE... (--call-id ID ... | --failed) [--html "
+	    "FILE]\n"
 	    "  Draws each call as a ladder: this host and its peers, the connections (open,\n"
 	    "  close, who, idle time), TLS handshakes, SIP messages and session-timer deadlines,\n"
 	    "  with the diagnosis on top and its evidence marked.\n"
@@ -80,11 +84,17 @@ static int parse_args(int argc, char **argv, struct timeline_args *a)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1 || (!a->n_call_ids && !a->failed)) {
+	if (optind == argc || (!a->n_call_ids && !a->failed)) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	a->input = argv[optind];
+	a->paths = (const char *const *)&argv[optind];
+	a->n_paths = (size_t)(argc - optind);
+	if (a->n_paths == 1)
+		snprintf(a->input, sizeof(a->input), "%s", a->paths[0]);
+	else
+		snprintf(a->input, sizeof(a->input), "%s and %zu more files", a->paths[0],
+			 a->n_paths - 1);
 	return 0;
 }
 
@@ -201,8 +211,8 @@ static int draw_from_input(const struct timeline_args *a, const struct call_entr
 	for (size_t i = 0; i < n; i++)
 		sel.ids[i] = calls[i]->call_id;
 	qsort(sel.ids, n, sizeof(*sel.ids), call_id_cmp);
-	load_rc =
-	    event_load_some("timeline", a->input, &a->capture, keep_for_timeline, &sel, &events);
+	load_rc = event_load_some("timeline", a->paths, a->n_paths, &a->capture, keep_for_timeline,
+				  &sel, &events);
 	rc = load_rc && load_rc != -EIO ? EXIT_USAGE : draw(a, &events, calls, n);
 	event_list_free(&events);
 	free(sel.ids);
@@ -220,13 +230,14 @@ int cmd_timeline(int argc, char **argv)
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
-	if (!strcmp(args.input, "-")) {
+	if (!strcmp(args.paths[0], "-")) {
 		fprintf(stderr, "siptrail timeline: the input is read twice (the calls, then the "
 				"chosen calls' events): give a file, not '-'\n");
 		return EXIT_USAGE;
 	}
 	correlator_config_default(&config);
-	load_rc = call_index_read(&index, "timeline", args.input, &args.capture, &config);
+	load_rc =
+	    call_index_read(&index, "timeline", args.paths, args.n_paths, &args.capture, &config);
 	if (load_rc && load_rc != -EIO) {
 		call_index_free(&index);
 		return EXIT_USAGE;

@@ -61,8 +61,9 @@ struct diagnosis {
 struct call_verdict {
 	char call_id[SIP_CALL_ID_LEN];
 	uint64_t first_ts_ns, end_ts_ns;
-	struct diagnosis diags[DIAG_COUNT]; /* each id at most once per call */
 	unsigned n_diags;
+	/* each id at most once per call; last, so a copy can end after the n_diags used */
+	struct diagnosis diags[DIAG_COUNT];
 };
 
 /* Runs every rule on CALL. */

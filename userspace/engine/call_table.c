@@ -1,5 +1,4 @@
-/* Call table: tsearch tree by Call-ID, a list in activity order for ageing. */
-#include <search.h>
+/* Call table: a hash map by Call-ID, a list in activity order for ageing. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,15 +7,15 @@
 #include "call_table.h"
 #include "heap_text.h"
 
-/* The tree holds pointers to each call's call_id, so a bare string is a search key. */
-static int call_id_cmp(const void *a, const void *b)
+/* A call's Call-ID is kept to SIP_CALL_ID_LEN - 1 bytes: lookups hash the same bytes. */
+static size_t call_id_len(const char *call_id)
 {
-	return strcmp(a, b);
+	return strnlen(call_id, SIP_CALL_ID_LEN - 1);
 }
 
-static struct call *call_of(const char *call_id)
+static uint64_t call_id_key(const char *call_id, size_t len)
 {
-	return (struct call *)(call_id - offsetof(struct call, call_id));
+	return hash_bytes(call_id, len);
 }
 
 void call_table_init(struct call_table *table, const struct call_table_config *config,
@@ -136,7 +135,8 @@ static void leg_free(struct leg *leg)
 
 static void call_retire(struct call_table *table, struct call *call)
 {
-	tdelete(call->call_id, &table->root, call_id_cmp);
+	hash_map_remove(&table->by_call_id, call_id_key(call->call_id, call_id_len(call->call_id)),
+			call);
 	TAILQ_REMOVE(&table->lru, call, lru);
 	if (call->woken)
 		TAILQ_REMOVE(&table->woken, call, woken_link);
@@ -159,17 +159,33 @@ void call_table_flush(struct call_table *table)
 	free(table->due);
 	table->due = NULL;
 	table->cap_due = 0;
+	hash_map_free(&table->by_call_id);
+}
+
+static struct call *find_by_key(struct call_table *table, const char *call_id, size_t len,
+				uint64_t key)
+{
+	struct call *call;
+	size_t pos = 0;
+
+	while ((call = hash_map_find(&table->by_call_id, key, &pos)))
+		if (!strncmp(call->call_id, call_id, len) && !call->call_id[len])
+			return call;
+	return NULL;
 }
 
 struct call *call_table_find(struct call_table *table, const char *call_id)
 {
-	void *node = tfind(call_id, &table->root, call_id_cmp);
-	return node ? call_of(*(const char **)node) : NULL;
+	size_t len = call_id_len(call_id);
+
+	return find_by_key(table, call_id, len, call_id_key(call_id, len));
 }
 
 struct call *call_table_touch(struct call_table *table, const char *call_id, uint64_t ts_ns)
 {
-	struct call *call = call_table_find(table, call_id);
+	size_t len = call_id_len(call_id);
+	uint64_t key = call_id_key(call_id, len);
+	struct call *call = find_by_key(table, call_id, len, key);
 
 	if (call) {
 		TAILQ_REMOVE(&table->lru, call, lru);
@@ -178,13 +194,12 @@ struct call *call_table_touch(struct call_table *table, const char *call_id, uin
 			call_retire(table, TAILQ_FIRST(&table->lru));
 			table->evicted++;
 		}
-		size_t len = strnlen(call_id, SIP_CALL_ID_LEN - 1);
 		call = calloc(1, sizeof(*call) + len + 1);
 		if (!call)
 			return NULL;
 		memcpy(call->call_id, call_id, len);
 		call->bye_reason = heap_text_empty;
-		if (!tsearch(call->call_id, &table->root, call_id_cmp)) {
+		if (hash_map_put(&table->by_call_id, key, call)) {
 			free(call);
 			return NULL;
 		}
@@ -192,7 +207,7 @@ struct call *call_table_touch(struct call_table *table, const char *call_id, uin
 		table->count++;
 		if (due_add(table, call)) {
 			table->count--;
-			tdelete(call->call_id, &table->root, call_id_cmp);
+			hash_map_remove(&table->by_call_id, key, call);
 			free(call);
 			return NULL;
 		}

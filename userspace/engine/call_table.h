@@ -14,6 +14,7 @@
 #include <sys/queue.h>
 
 #include "event.h"
+#include "hash_map.h"
 #include "session_timer.h"
 #include "sip_fields.h"
 
@@ -119,7 +120,7 @@ struct call_table {
 	struct call_table_config config;
 	call_done_fn done;
 	void *done_ctx;
-	void *root;
+	struct hash_map by_call_id; /* key: hash_bytes of the Call-ID */
 	TAILQ_HEAD(, call) lru;
 	/* For the correlator's sweep: every call in a min-heap by due_ns, and the calls woken
 	 * since the last sweep (a sweep of every call took 13-19 % of explain's time on a

@@ -1,18 +1,11 @@
-/* Connection table: glibc's tsearch tree for lookup by id, a list for ageing. */
+/* Connection table: a hash map by id, a list for ageing. */
 #include <errno.h>
-#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conn_table.h"
 #include "heap_text.h"
-
-static int conn_cmp(const void *a, const void *b)
-{
-	uint64_t ia = ((const struct conn *)a)->id, ib = ((const struct conn *)b)->id;
-	return ia < ib ? -1 : ia > ib;
-}
 
 void conn_table_init(struct conn_table *table, const struct conn_table_config *config)
 {
@@ -42,7 +35,7 @@ static void conn_remove(struct conn_table *table, struct conn *conn)
 {
 	const char **text;
 
-	tdelete(conn, &table->root, conn_cmp);
+	hash_map_remove(&table->by_id, conn->id, conn);
 	if (conn->parked)
 		TAILQ_REMOVE(&table->parked, conn, lru);
 	else
@@ -59,13 +52,12 @@ void conn_table_free(struct conn_table *table)
 		conn_remove(table, TAILQ_FIRST(&table->lru));
 	while (!TAILQ_EMPTY(&table->parked))
 		conn_remove(table, TAILQ_FIRST(&table->parked));
+	hash_map_free(&table->by_id);
 }
 
 struct conn *conn_table_find(struct conn_table *table, uint64_t id)
 {
-	struct conn key = {.id = id};
-	void *node = tfind(&key, &table->root, conn_cmp);
-	return node ? *(struct conn **)node : NULL;
+	return hash_map_get(&table->by_id, id);
 }
 
 struct conn *conn_table_touch(struct conn_table *table, uint64_t id, uint64_t ts_ns)
@@ -88,7 +80,7 @@ struct conn *conn_table_touch(struct conn_table *table, uint64_t id, uint64_t ts
 		conn->id = id;
 		for (unsigned i = 0; conn_texts(conn, i); i++)
 			*conn_texts(conn, i) = heap_text_empty;
-		if (!tsearch(conn, &table->root, conn_cmp)) {
+		if (hash_map_put(&table->by_id, id, conn)) {
 			free(conn);
 			return NULL;
 		}

@@ -14,6 +14,7 @@
 #include <sys/queue.h>
 
 #include "event.h"
+#include "hash_map.h"
 
 /* Caps of the evidence text kept per connection. */
 #define CONN_TEXT_LEN 160
@@ -66,7 +67,7 @@ struct conn_table_config {
 
 struct conn_table {
 	struct conn_table_config config;
-	void *root;		/* tsearch tree by id */
+	struct hash_map by_id;
 	TAILQ_HEAD(, conn) lru; /* least recently active first */
 	TAILQ_HEAD(, conn) parked;
 	unsigned count;

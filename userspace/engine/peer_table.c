@@ -1,6 +1,5 @@
-/* Per-peer facts of the trunk, by address (tsearch tree + ageing list). */
+/* Per-peer facts of the trunk, by address (hash map + ageing list). */
 #include <errno.h>
-#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,9 +7,10 @@
 #include "heap_text.h"
 #include "peer_table.h"
 
-static int peer_cmp(const void *a, const void *b)
+/* struct ip_addr has no padding and zeroes what its family does not use. */
+static uint64_t addr_key(const struct ip_addr *addr)
 {
-	return ip_addr_cmp(&((const struct peer *)a)->addr, &((const struct peer *)b)->addr);
+	return hash_bytes(addr, sizeof(*addr));
 }
 
 void peer_table_init(struct peer_table *table, unsigned max_peers)
@@ -22,7 +22,7 @@ void peer_table_init(struct peer_table *table, unsigned max_peers)
 
 static void peer_remove(struct peer_table *table, struct peer *peer)
 {
-	tdelete(peer, &table->root, peer_cmp);
+	hash_map_remove(&table->by_addr, addr_key(&peer->addr), peer);
 	TAILQ_REMOVE(&table->lru, peer, lru);
 	table->count--;
 	free(peer);
@@ -32,15 +32,18 @@ void peer_table_free(struct peer_table *table)
 {
 	while (!TAILQ_EMPTY(&table->lru))
 		peer_remove(table, TAILQ_FIRST(&table->lru));
+	hash_map_free(&table->by_addr);
 }
 
 struct peer *peer_table_find(struct peer_table *table, const struct ip_addr *addr)
 {
-	struct peer key = {.addr = *addr};
-	void *node;
+	struct peer *peer;
+	size_t pos = 0;
 
-	node = tfind(&key, &table->root, peer_cmp);
-	return node ? *(struct peer **)node : NULL;
+	while ((peer = hash_map_find(&table->by_addr, addr_key(addr), &pos)))
+		if (!ip_addr_cmp(&peer->addr, addr))
+			return peer;
+	return NULL;
 }
 
 static struct peer *peer_touch(struct peer_table *table, const struct ip_addr *addr, uint64_t ts_ns)
@@ -56,7 +59,7 @@ static struct peer *peer_touch(struct peer_table *table, const struct ip_addr *a
 		if (!peer)
 			return NULL;
 		peer->addr = *addr;
-		if (!tsearch(peer, &table->root, peer_cmp)) {
+		if (hash_map_put(&table->by_addr, addr_key(addr), peer)) {
 			free(peer);
 			return NULL;
 		}

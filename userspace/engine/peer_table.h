@@ -12,6 +12,7 @@
 #include <sys/queue.h>
 
 #include "conn_table.h"
+#include "hash_map.h"
 
 struct peer_leaf {
 	char sha256[72];
@@ -36,7 +37,7 @@ struct peer {
 
 struct peer_table {
 	unsigned max_peers;
-	void *root;
+	struct hash_map by_addr; /* key: hash_bytes of the struct ip_addr */
 	TAILQ_HEAD(, peer) lru;
 	unsigned count;
 };

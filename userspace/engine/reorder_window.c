@@ -1,4 +1,5 @@
-/* Reorder window: a binary min-heap of held events keyed by (time, arrival). */
+/* Reorder window: held events keyed by (time, arrival), in a sorted ring while they come in
+ * order, in a binary min-heap when they do not. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +12,10 @@ int reorder_window_init(struct reorder_window *w, uint64_t window_ns, unsigned c
 	w->window_ns = window_ns;
 	w->capacity = capacity ? capacity : 1;
 	w->heap = calloc(w->capacity, sizeof(*w->heap));
+	w->ring = calloc(w->capacity, sizeof(*w->ring));
 	w->slots = calloc(w->capacity, sizeof(*w->slots));
 	w->free_slots = calloc(w->capacity, sizeof(*w->free_slots));
-	if (!w->heap || !w->slots || !w->free_slots) {
+	if (!w->heap || !w->ring || !w->slots || !w->free_slots) {
 		reorder_window_free(w);
 		return -ENOMEM;
 	}
@@ -24,15 +26,19 @@ int reorder_window_init(struct reorder_window *w, uint64_t window_ns, unsigned c
 
 void reorder_window_free(struct reorder_window *w)
 {
-	for (unsigned i = 0; i < w->count; i++)
+	for (unsigned i = 0; i < w->heap_count; i++)
 		event_release(&w->slots[w->heap[i].slot]);
+	for (unsigned i = 0; i < w->ring_count; i++)
+		event_release(&w->slots[w->ring[(w->ring_head + i) % w->capacity].slot]);
 	free(w->heap);
+	free(w->ring);
 	free(w->slots);
 	free(w->free_slots);
 	w->heap = NULL;
+	w->ring = NULL;
 	w->slots = NULL;
 	w->free_slots = NULL;
-	w->count = 0;
+	w->count = w->heap_count = w->ring_count = 0;
 }
 
 static bool before(const struct reorder_key *a, const struct reorder_key *b)
@@ -59,9 +65,9 @@ static void sift_down(struct reorder_window *w, unsigned i)
 {
 	for (;;) {
 		unsigned left = 2 * i + 1, right = left + 1, min = i;
-		if (left < w->count && before(&w->heap[left], &w->heap[min]))
+		if (left < w->heap_count && before(&w->heap[left], &w->heap[min]))
 			min = left;
-		if (right < w->count && before(&w->heap[right], &w->heap[min]))
+		if (right < w->heap_count && before(&w->heap[right], &w->heap[min]))
 			min = right;
 		if (min == i)
 			return;
@@ -70,17 +76,34 @@ static void sift_down(struct reorder_window *w, unsigned i)
 	}
 }
 
+/* The oldest held key: the ring's head or the heap's top. */
+static const struct reorder_key *oldest(const struct reorder_window *w)
+{
+	const struct reorder_key *ring = w->ring_count ? &w->ring[w->ring_head] : NULL;
+
+	if (!w->heap_count)
+		return ring;
+	return ring && before(ring, &w->heap[0]) ? ring : &w->heap[0];
+}
+
 static void take_min(struct reorder_window *w, struct event *ev)
 {
-	unsigned slot = w->heap[0].slot;
+	const struct reorder_key *key = oldest(w);
+	unsigned slot = key->slot;
 
-	event_move(ev, &w->slots[slot]);
+	if (key == &w->heap[0]) {
+		w->heap[0] = w->heap[--w->heap_count];
+		if (w->heap_count)
+			sift_down(w, 0);
+	} else {
+		w->ring_head = (w->ring_head + 1) % w->capacity;
+		w->ring_count--;
+	}
+	/* a copy, not event_move: the slot is free now and the next push overwrites it whole, so
+	 * zeroing it (the size of an event, per event) is wasted */
+	*ev = w->slots[slot];
 	w->count--;
 	w->free_slots[w->capacity - w->count - 1] = slot;
-	if (w->count) {
-		w->heap[0] = w->heap[w->count];
-		sift_down(w, 0);
-	}
 	if (ev->ts_ns < w->released_ns)
 		w->late++;
 	else
@@ -89,19 +112,27 @@ static void take_min(struct reorder_window *w, struct event *ev)
 
 int reorder_window_push(struct reorder_window *w, struct event *ev)
 {
-	struct reorder_key *key;
+	struct reorder_key key;
+	const struct reorder_key *newest_queued =
+	    w->ring_count ? &w->ring[(w->ring_head + w->ring_count - 1) % w->capacity] : NULL;
 
 	if (w->count == w->capacity)
 		return -ENOBUFS; /* the caller did not pop after the last push */
-	key = &w->heap[w->count];
-	key->slot = w->free_slots[w->capacity - w->count - 1];
-	key->seq = ++w->next_seq;
-	key->ts_ns = ev->ts_ns;
+	key.slot = w->free_slots[w->capacity - w->count - 1];
+	key.seq = ++w->next_seq;
+	key.ts_ns = ev->ts_ns;
 	w->count++;
-	event_move(&w->slots[key->slot], ev);
-	if (key->ts_ns > w->newest_ns)
-		w->newest_ns = key->ts_ns;
-	sift_up(w, w->count - 1);
+	event_move(&w->slots[key.slot], ev);
+	if (key.ts_ns > w->newest_ns)
+		w->newest_ns = key.ts_ns;
+	if (!newest_queued || key.ts_ns >= newest_queued->ts_ns) {
+		/* in order (seq grows): the ring stays sorted */
+		w->ring[(w->ring_head + w->ring_count) % w->capacity] = key;
+		w->ring_count++;
+		return 0;
+	}
+	w->heap[w->heap_count++] = key;
+	sift_up(w, w->heap_count - 1);
 	return 0;
 }
 
@@ -111,7 +142,7 @@ int reorder_window_pop(struct reorder_window *w, uint64_t now_ns, struct event *
 
 	if (!w->count)
 		return 0;
-	if (now_ns != UINT64_MAX && w->heap[0].ts_ns + w->window_ns > horizon_ns) {
+	if (now_ns != UINT64_MAX && oldest(w)->ts_ns + w->window_ns > horizon_ns) {
 		if (w->count < w->capacity)
 			return 0;
 		w->forced++; /* full: the oldest goes before its time */

@@ -24,10 +24,16 @@ struct reorder_key {
 
 struct reorder_window {
 	uint64_t window_ns;
+	/* Events that arrive in time order (nearly all of a capture's) queue in a ring, already
+	 * sorted: no heap work for them (sifting was 4 % of explain's CPU). Only an event older
+	 * than the ring's newest goes to the heap; the next out is the older of the two heads. */
+	struct reorder_key *ring; /* capacity of them, sorted by (ts_ns, seq) */
+	unsigned ring_head, ring_count;
 	struct reorder_key *heap; /* min-heap by (ts_ns, seq) */
+	unsigned heap_count;
 	struct event *slots;	  /* the held events, capacity of them */
 	unsigned *free_slots;	  /* a stack: the last freed slot is reused first (warm memory) */
-	unsigned count, capacity;
+	unsigned count, capacity; /* count: in the ring and the heap */
 	uint64_t next_seq;
 	uint64_t newest_ns;   /* the newest event time pushed */
 	uint64_t released_ns; /* the newest event time released */

@@ -606,7 +606,7 @@ static int open_next_file(struct journal_reader *reader)
 			break;
 		snprintf(reader->rotated_name, strlen(reader->path) + 16, "%s.%u", reader->path,
 			 reader->rotated);
-		reader->file = compressed_fopen(reader->rotated_name);
+		reader->file = compressed_fopen(reader->rotated_name, NULL);
 		if (reader->file) {
 			reader->name = reader->rotated_name;
 			reader->line_no = 0;
@@ -617,7 +617,7 @@ static int open_next_file(struct journal_reader *reader)
 	}
 	reader->name = reader->path;
 	reader->line_no = 0;
-	reader->file = compressed_fopen(reader->path); /* a gzip journal is read as it is */
+	reader->file = compressed_fopen(reader->path, NULL); /* a gzip journal is read as it is */
 	return reader->file ? 0 : -errno;
 }
 

@@ -263,11 +263,32 @@ static int set_leaf_changed(json_t *obj, const struct ev_tls_leaf_changed *leaf)
 	       set(obj, "new_not_after", epoch_time(leaf->new_not_after));
 }
 
+/* SIP text is nearly always ASCII: checked 8 bytes at a time it needs no UTF-8 walk (jansson's
+ * check, a call per code point, was about 7 % of `siptrail live`'s CPU on a SIP trunk). */
+static bool text_is_ascii(const char *text, size_t len)
+{
+	uint64_t bits = 0, word;
+	size_t i = 0;
+
+	for (; i + sizeof(word) <= len; i += sizeof(word)) {
+		memcpy(&word, text + i, sizeof(word));
+		bits |= word;
+	}
+	for (; i < len; i++)
+		bits |= (unsigned char)text[i];
+	return !(bits & 0x8080808080808080ULL);
+}
+
+static json_t *sip_text(const char *raw, size_t len)
+{
+	return text_is_ascii(raw, len) ? json_stringn_nocheck(raw, len) : json_stringn(raw, len);
+}
+
 static int set_sip(json_t *obj, const struct ev_sip *s)
 {
 	/* NULL (written as null) when the text is not UTF-8: libssl plaintext cut inside a
 	 * character keeps its event and loses its text */
-	json_t *raw = s->raw ? json_stringn(s->raw, s->raw_len) : NULL;
+	json_t *raw = s->raw ? sip_text(s->raw, s->raw_len) : NULL;
 	int err = 0;
 
 	if (s->libssl.given)

@@ -4,27 +4,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash_map.h"
 #include "tls_keylog.h"
 
 _Static_assert(TLS_SECRET_MAX == TLS_CRYPTO_SECRET_MAX,
 	       "one secret size for the table and tls_crypto");
 _Static_assert(TLS_RANDOM_LEN == TLS_HELLO_RANDOM_LEN, "the key log's key is the hello random");
 
-#define KEYLOG_BUCKETS 32768 /* a power of two, twice the capacity */
-#define NO_ENTRY       (-1)
+#define NO_ENTRY (-1)
 
 struct keylog_entry {
 	uint8_t client_random[TLS_RANDOM_LEN];
 	uint8_t secret[TLS_SECRET_LABELS][TLS_SECRET_MAX];
 	uint8_t secret_len[TLS_SECRET_LABELS];
 	uint64_t touched_ns;
-	int32_t next; /* in its bucket's chain, or in the free list */
+	int32_t next_free; /* in the free list */
 	bool used;
 };
 
 struct tls_keylog {
 	struct keylog_entry entries[TLS_KEYLOG_CAPACITY];
-	int32_t buckets[KEYLOG_BUCKETS];
+	struct hash_map by_random; /* hash_bytes(client random) -> entry */
 	int32_t free_head;
 	size_t used;
 	uint64_t generation;
@@ -44,14 +44,10 @@ const char *tls_secret_label_name(enum tls_secret_label label)
 	return label < TLS_SECRET_LABELS ? label_names[label] : "?";
 }
 
-/* FNV-1a: client randoms are random on the wire, but tests and the corpus use counting ones. */
-static uint32_t random_bucket(const uint8_t client_random[TLS_RANDOM_LEN])
+/* Hashed, not taken as is: tests and the corpus use counting randoms. */
+static uint64_t random_key(const uint8_t client_random[TLS_RANDOM_LEN])
 {
-	uint32_t hash = 2166136261u;
-
-	for (size_t i = 0; i < TLS_RANDOM_LEN; i++)
-		hash = (hash ^ client_random[i]) * 16777619u;
-	return hash & (KEYLOG_BUCKETS - 1);
+	return hash_bytes(client_random, TLS_RANDOM_LEN);
 }
 
 struct tls_keylog *tls_keylog_new(void)
@@ -60,38 +56,36 @@ struct tls_keylog *tls_keylog_new(void)
 
 	if (!log)
 		return NULL;
-	for (size_t i = 0; i < KEYLOG_BUCKETS; i++)
-		log->buckets[i] = NO_ENTRY;
 	for (int32_t i = 0; i < TLS_KEYLOG_CAPACITY; i++)
-		log->entries[i].next = i + 1 < TLS_KEYLOG_CAPACITY ? i + 1 : NO_ENTRY;
+		log->entries[i].next_free = i + 1 < TLS_KEYLOG_CAPACITY ? i + 1 : NO_ENTRY;
 	log->free_head = 0;
 	return log;
 }
 
 void tls_keylog_free(struct tls_keylog *log)
 {
+	if (log)
+		hash_map_free(&log->by_random);
 	free(log);
 }
 
 static int32_t entry_find(const struct tls_keylog *log, const uint8_t client_random[TLS_RANDOM_LEN])
 {
-	int32_t at = log->buckets[random_bucket(client_random)];
+	const struct keylog_entry *entry;
+	size_t pos = 0;
 
-	while (at != NO_ENTRY &&
-	       memcmp(log->entries[at].client_random, client_random, TLS_RANDOM_LEN))
-		at = log->entries[at].next;
-	return at;
+	while ((entry = hash_map_find(&log->by_random, random_key(client_random), &pos)))
+		if (!memcmp(entry->client_random, client_random, TLS_RANDOM_LEN))
+			return entry - log->entries;
+	return NO_ENTRY;
 }
 
 static void entry_remove(struct tls_keylog *log, int32_t at)
 {
-	int32_t *link = &log->buckets[random_bucket(log->entries[at].client_random)];
-
-	while (*link != at)
-		link = &log->entries[*link].next;
-	*link = log->entries[at].next;
+	hash_map_remove(&log->by_random, random_key(log->entries[at].client_random),
+			&log->entries[at]);
 	memset(&log->entries[at], 0, sizeof(log->entries[at]));
-	log->entries[at].next = log->free_head;
+	log->entries[at].next_free = log->free_head;
 	log->free_head = at;
 	log->used--;
 }
@@ -112,7 +106,6 @@ void tls_keylog_expire(struct tls_keylog *log, uint64_t now_ns)
 static int32_t entry_insert(struct tls_keylog *log, const uint8_t client_random[TLS_RANDOM_LEN],
 			    uint64_t ts_ns)
 {
-	uint32_t bucket = random_bucket(client_random);
 	int32_t at;
 
 	if (log->free_head == NO_ENTRY)
@@ -120,11 +113,11 @@ static int32_t entry_insert(struct tls_keylog *log, const uint8_t client_random[
 	if (log->free_head == NO_ENTRY)
 		return NO_ENTRY;
 	at = log->free_head;
-	log->free_head = log->entries[at].next;
+	if (hash_map_put(&log->by_random, random_key(client_random), &log->entries[at]))
+		return NO_ENTRY;
+	log->free_head = log->entries[at].next_free;
 	memcpy(log->entries[at].client_random, client_random, TLS_RANDOM_LEN);
 	log->entries[at].used = true;
-	log->entries[at].next = log->buckets[bucket];
-	log->buckets[bucket] = at;
 	log->used++;
 	return at;
 }

@@ -2,13 +2,13 @@
  * whom (headers only, no reassembly). */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <search.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "capture_local.h"
 #include "capture_reader.h"
+#include "hash_map.h"
 
 int capture_local_add(struct capture_local *local, const char *text)
 {
@@ -49,7 +49,7 @@ bool capture_ports_match(const uint16_t *ports, size_t n_ports, uint16_t a, uint
 	return false;
 }
 
-/* One address of the capture with its counts; peers are counted through the pair tree. */
+/* One address of the capture with its counts; peers are counted through the pair map. */
 struct addr_count {
 	struct capture_addr addr;
 	uint64_t packets, peers;
@@ -68,15 +68,23 @@ static int addr_cmp(const void *x, const void *y)
 	return memcmp(a->addr, b->addr, 16);
 }
 
-static int pair_cmp(const void *x, const void *y)
+/* Both structs are bytes without padding, zeroed where the family does not use them. */
+static uint64_t addr_key(const struct capture_addr *a)
 {
-	const struct addr_pair *a = x, *b = y;
-	int rc = addr_cmp(&a->a, &b->a);
-	return rc ? rc : addr_cmp(&a->b, &b->b);
+	return hash_bytes(a, sizeof(*a));
+}
+
+static uint64_t pair_key(const struct addr_pair *pair)
+{
+	return hash_bytes(pair, sizeof(*pair));
 }
 
 struct infer_state {
-	void *addrs, *pairs;
+	struct hash_map addrs, pairs; /* of struct addr_count, struct addr_pair */
+	/* the last packet's ends: consecutive packets mostly share them, and then nothing needs
+	 * looking up */
+	struct capture_addr last_src, last_dst;
+	struct addr_count *last_s, *last_d;
 	struct addr_count *best;
 	bool best_is_first_dst;
 	struct capture_addr first_dst;
@@ -86,18 +94,19 @@ struct infer_state {
 static struct addr_count *count_addr(struct infer_state *st, const struct capture_addr *a,
 				     uint64_t number)
 {
-	struct addr_count key = {.addr = *a}, **found;
+	uint64_t key = addr_key(a);
 	struct addr_count *node;
+	size_t pos = 0;
 
-	found = tfind(&key, &st->addrs, addr_cmp);
-	if (found)
-		return *found;
+	while ((node = hash_map_find(&st->addrs, key, &pos)))
+		if (!addr_cmp(&node->addr, a))
+			return node;
 	node = calloc(1, sizeof(*node));
 	if (!node)
 		return NULL;
-	*node = key;
+	node->addr = *a;
 	node->first_seen = number;
-	if (!tsearch(node, &st->addrs, addr_cmp)) {
+	if (hash_map_put(&st->addrs, key, node)) {
 		free(node);
 		return NULL;
 	}
@@ -108,8 +117,9 @@ static int count_packet(struct infer_state *st, const struct packet_l4 *l4, uint
 {
 	struct capture_addr src = {.family = l4->family}, dst = {.family = l4->family};
 	struct addr_count *s, *d;
-	struct addr_pair *pair;
-	void *slot;
+	struct addr_pair pair = {0}, *found;
+	size_t pos = 0;
+	uint64_t key;
 
 	memcpy(src.addr, l4->src_addr, 16);
 	memcpy(dst.addr, l4->dst_addr, 16);
@@ -117,35 +127,40 @@ static int count_packet(struct infer_state *st, const struct packet_l4 *l4, uint
 		st->first_dst = dst;
 		st->have_first = true;
 	}
+	if (st->last_s && ((!addr_cmp(&src, &st->last_src) && !addr_cmp(&dst, &st->last_dst)) ||
+			   (!addr_cmp(&src, &st->last_dst) && !addr_cmp(&dst, &st->last_src)))) {
+		st->last_s->packets++; /* the pair was counted with the last packet */
+		st->last_d->packets++;
+		return 0;
+	}
 	s = count_addr(st, &src, number);
 	d = count_addr(st, &dst, number);
 	if (!s || !d)
 		return -ENOMEM;
+	st->last_src = src;
+	st->last_dst = dst;
+	st->last_s = s;
+	st->last_d = d;
 	s->packets++;
 	d->packets++;
 	if (!addr_cmp(&src, &dst))
 		return 0;
-	pair = malloc(sizeof(*pair));
-	if (!pair)
-		return -ENOMEM;
-	pair->a = addr_cmp(&src, &dst) < 0 ? src : dst;
-	pair->b = addr_cmp(&src, &dst) < 0 ? dst : src;
-	slot = tsearch(pair, &st->pairs, pair_cmp);
-	if (!slot) {
-		free(pair);
+	pair.a = addr_cmp(&src, &dst) < 0 ? src : dst;
+	pair.b = addr_cmp(&src, &dst) < 0 ? dst : src;
+	key = pair_key(&pair);
+	while ((found = hash_map_find(&st->pairs, key, &pos)))
+		if (!memcmp(found, &pair, sizeof(pair)))
+			return 0;
+	found = malloc(sizeof(*found));
+	if (!found || hash_map_put(&st->pairs, key, found)) {
+		free(found);
 		return -ENOMEM;
 	}
-	if (*(struct addr_pair **)slot != pair) {
-		free(pair);
-		return 0;
-	}
+	*found = pair;
 	s->peers++;
 	d->peers++;
 	return 0;
 }
-
-/* twalk has no context argument: the walk runs on one thread at a time per process here. */
-static __thread struct infer_state *walk_state;
 
 static bool better(const struct infer_state *st, const struct addr_count *a,
 		   const struct addr_count *b)
@@ -154,17 +169,19 @@ static bool better(const struct infer_state *st, const struct addr_count *a,
 		return a->peers > b->peers;
 	if (a->packets != b->packets)
 		return a->packets > b->packets;
-	return addr_cmp(&a->addr, &st->first_dst) == 0;
+	if (!addr_cmp(&a->addr, &st->first_dst) || !addr_cmp(&b->addr, &st->first_dst))
+		return !addr_cmp(&a->addr, &st->first_dst);
+	return addr_cmp(&a->addr, &b->addr) < 0; /* the map has no order: the lower address */
 }
 
-static void pick_best(const void *node, VISIT which, int depth)
+static void pick_best(struct infer_state *st)
 {
-	struct addr_count *c = *(struct addr_count *const *)node;
-	(void)depth;
-	if (which != postorder && which != leaf)
-		return;
-	if (!walk_state->best || better(walk_state, c, walk_state->best))
-		walk_state->best = c;
+	struct addr_count *c;
+	size_t pos = 0;
+
+	while ((c = hash_map_each(&st->addrs, &pos)))
+		if (!st->best || better(st, c, st->best))
+			st->best = c;
 }
 
 int capture_local_infer(struct capture_local *local, const char *const *paths, size_t n_paths,
@@ -198,9 +215,7 @@ int capture_local_infer(struct capture_local *local, const char *const *paths, s
 		before += numbered;
 		capture_close(reader);
 	}
-	walk_state = &st;
-	if (st.addrs)
-		twalk(st.addrs, pick_best);
+	pick_best(&st);
 	/* a file that breaks part way still names its local host from what came before */
 	if (rc != -ENOMEM && st.best) {
 		if (local->count < CAPTURE_LOCAL_MAX)
@@ -209,7 +224,7 @@ int capture_local_infer(struct capture_local *local, const char *const *paths, s
 	} else if (rc != -ENOMEM) {
 		rc = st.have_first ? -EIO : -ENOENT;
 	}
-	tdestroy(st.addrs, free);
-	tdestroy(st.pairs, free);
+	hash_map_free_values(&st.addrs, free);
+	hash_map_free_values(&st.pairs, free);
 	return rc;
 }

@@ -4,7 +4,6 @@
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <search.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +11,7 @@
 #include "capture_local.h"
 #include "compressed_file.h"
 #include "capture_source.h"
+#include "hash_map.h"
 #include "pcapng_write.h"
 #include "sctp_assoc_events.h"
 #include "sctp_chunk.h"
@@ -73,7 +73,7 @@ struct source {
 	struct capture_source_stats *stats;
 	struct src_conn **conns; /* by tcp_conn id - 1 */
 	size_t conns_cap;
-	void *tuples;		    /* open connections by address pair, for synthetic packets */
+	struct hash_map tuples;	    /* open connections by address pair, for synthetic packets */
 	struct sctp_reasm *sctp;    /* SCTP messages in fragments */
 	struct sctp_assocs *assocs; /* SCTP associations of this host */
 	struct ev_tunnel packet_tunnel; /* that of the packet being delivered */
@@ -138,10 +138,16 @@ static void tuple_key_make(struct tuple_key *key, uint8_t family, const uint8_t 
 	key->b_port = bp;
 }
 
-static int tuple_cmp(const void *x, const void *y)
+/* tuple_key_make zeroes the key's padding: its bytes are the key. */
+static struct tuple_node *tuple_find(const struct source *src, const struct tuple_key *key)
 {
-	return memcmp(&((const struct tuple_node *)x)->key, &((const struct tuple_node *)y)->key,
-		      sizeof(struct tuple_key));
+	struct tuple_node *node;
+	size_t pos = 0;
+
+	while ((node = hash_map_find(&src->tuples, hash_bytes(key, sizeof(*key)), &pos)))
+		if (!memcmp(&node->key, key, sizeof(*key)))
+			return node;
+	return NULL;
 }
 
 static struct src_conn *conn_of(struct source *src, const struct tcp_conn *tc)
@@ -489,18 +495,17 @@ static void on_open(void *user, const struct tcp_conn *tc, uint64_t ts_ns)
 	tls_conn_init(&c->tls);
 	src->conns[tc->id - 1] = c;
 
-	struct tuple_node *node = malloc(sizeof(*node));
+	struct tuple_key key;
+	tuple_key_make(&key, tc->family, tc->end[0].addr, tc->end[0].port, tc->end[1].addr,
+		       tc->end[1].port);
+	struct tuple_node *node = tuple_find(src, &key);
 	if (node) {
-		tuple_key_make(&node->key, tc->family, tc->end[0].addr, tc->end[0].port,
-			       tc->end[1].addr, tc->end[1].port);
+		node->conn = c; /* a new connection on the tuple */
+	} else if ((node = malloc(sizeof(*node)))) {
+		memcpy(&node->key, &key, sizeof(key)); /* padding too: compared as bytes */
 		node->conn = c;
-		void *slot = tsearch(node, &src->tuples, tuple_cmp);
-		if (!slot)
+		if (hash_map_put(&src->tuples, hash_bytes(&key, sizeof(key)), node))
 			free(node);
-		else if (*(struct tuple_node **)slot != node) {
-			(*(struct tuple_node **)slot)->conn = c; /* a new connection on the tuple */
-			free(node);
-		}
 	}
 	conn_event_base(&ev, EV_CONN_OPEN, c, tc, tc->syn_ts_ns ? tc->syn_ts_ns : ts_ns);
 	emit(src, &ev);
@@ -626,7 +631,7 @@ static void on_end(void *user, const struct tcp_conn *tc, enum tcp_end_reason re
 	struct source *src = user;
 	struct src_conn *c = conn_of(src, tc);
 	struct tuple_key key;
-	struct tuple_node probe, **found;
+	struct tuple_node *node;
 	struct event ev;
 	bool unanswered_syn = tc->syn_ts_ns && !tc->synack_ts_ns;
 
@@ -654,11 +659,9 @@ static void on_end(void *user, const struct tcp_conn *tc, enum tcp_end_reason re
 
 	tuple_key_make(&key, tc->family, tc->end[0].addr, tc->end[0].port, tc->end[1].addr,
 		       tc->end[1].port);
-	probe.key = key;
-	found = tfind(&probe, &src->tuples, tuple_cmp);
-	if (found && (*found)->conn == c) {
-		struct tuple_node *node = *found;
-		tdelete(&probe, &src->tuples, tuple_cmp);
+	node = tuple_find(src, &key);
+	if (node && node->conn == c) {
+		hash_map_remove(&src->tuples, hash_bytes(&key, sizeof(key)), node);
 		free(node);
 	}
 	src->conns[tc->id - 1] = NULL;
@@ -788,12 +791,13 @@ static void on_assoc_end(void *user, const struct sctp_assoc *a, enum sctp_end_r
 static bool on_packet(void *user, const struct capture_packet *pkt, const struct packet_l4 *l4)
 {
 	struct source *src = user;
-	struct tuple_node probe, **found;
+	struct tuple_key key;
+	struct tuple_node *node;
 	struct packet_ends ends;
 	uint64_t conn_id = 0, *unused;
 
 	if (src->run->progress)
-		src->run->progress(src->run->ctx, pkt->file_offset);
+		src->run->progress(src->run->ctx, pkt->file, pkt->disk_offset);
 	if (!l4)
 		return false;
 	tunnel_of(l4, &src->packet_tunnel);
@@ -803,11 +807,10 @@ static bool on_packet(void *user, const struct capture_packet *pkt, const struct
 		return false;
 	if (unused)
 		return true;
-	tuple_key_make(&probe.key, l4->family, l4->src_addr, l4->src_port, l4->dst_addr,
-		       l4->dst_port);
-	found = tfind(&probe, &src->tuples, tuple_cmp);
-	if (found)
-		conn_id = (*found)->conn->id;
+	tuple_key_make(&key, l4->family, l4->src_addr, l4->src_port, l4->dst_addr, l4->dst_port);
+	node = tuple_find(src, &key);
+	if (node)
+		conn_id = node->conn->id;
 	packet_ends(src, l4, &ends);
 	src->stats->synthetic_sip++;
 	emit_sip(src, conn_id, TRANSPORT_TLS, false, &ends, (const char *)l4->payload,
@@ -838,7 +841,7 @@ bool capture_file_detect(const char *path)
 	static const uint32_t magics[] = {0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1,
 					  0x0a0d0d0a};
 	uint32_t magic = 0;
-	FILE *f = compressed_fopen(path);
+	FILE *f = compressed_fopen(path, NULL);
 	bool found = false;
 
 	if (!f)
@@ -947,7 +950,7 @@ int capture_source_read_files(const char *const *paths, size_t n_paths,
 	sctp_assocs_free(src.assocs);
 	sctp_reasm_free(src.sctp);
 	tls_trust_free(src.trust);
-	tdestroy(src.tuples, free);
+	hash_map_free_values(&src.tuples, free);
 	/* capture_replay_files() ends every connection it opened, whatever stopped it (tested
 	 * under LeakSanitizer: test_capture_early_stop); one it did not end still has its
 	 * streams freed */

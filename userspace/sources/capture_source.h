@@ -35,8 +35,9 @@ struct capture_source_options {
  * negative errno that stops event delivery (the file is still read to its end). */
 typedef int (*capture_event_fn)(void *ctx, struct event *ev);
 
-/* Called for every packet read: byte offset of its record, for a progress display. */
-typedef void (*capture_progress_fn)(void *ctx, uint64_t file_offset);
+/* Called for every packet read, for a progress display: which file (in reading order) and how
+ * many bytes of it were read from disk (compressed ones for a compressed file). */
+typedef void (*capture_progress_fn)(void *ctx, uint32_t file, uint64_t disk_offset);
 
 /* What became of the TCP and UDP packets read (the others are counted in replay): each one is
  * used or skipped for exactly one reason. */

@@ -111,16 +111,18 @@ static int collect(void *ctx, struct event *ev)
 	return event_list_push(c->list, ev);
 }
 
-int event_load_some(const char *cmd, const char *path, const struct capture_source_options *options,
-		    event_keep_fn keep, void *ctx, struct event_list *list)
+int event_load_some(const char *cmd, const char *const *paths, size_t n_paths,
+		    const struct capture_source_options *options, event_keep_fn keep, void *ctx,
+		    struct event_list *list)
 {
 	struct collect_ctx c = {list, keep, ctx};
 	int rc;
 
 	memset(list, 0, sizeof(*list));
-	rc = event_read(cmd, path, options, collect, &c, &list->input);
+	rc = event_read_files(cmd, paths, n_paths, options, collect, &c, NULL, &list->input);
 	if (event_list_sort(list)) {
-		fprintf(stderr, "siptrail %s: %s: out of memory ordering the events\n", cmd, path);
+		fprintf(stderr, "siptrail %s: %s: out of memory ordering the events\n", cmd,
+			paths[0]);
 		return -ENOMEM;
 	}
 	return rc;
@@ -129,7 +131,7 @@ int event_load_some(const char *cmd, const char *path, const struct capture_sour
 int event_load(const char *cmd, const char *path, const struct capture_source_options *options,
 	       struct event_list *list)
 {
-	return event_load_some(cmd, path, options, NULL, NULL, list);
+	return event_load_some(cmd, &path, 1, options, NULL, NULL, list);
 }
 
 int capture_option(const char *cmd, int opt, const char *arg,

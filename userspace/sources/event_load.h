@@ -38,11 +38,13 @@ void event_list_free(struct event_list *list);
 int event_load(const char *cmd, const char *path, const struct capture_source_options *options,
 	       struct event_list *list);
 
-/* The same, keeping only the events KEEP says true for (a second pass over the input that
- * needs a few calls' events, not all of them). */
+/* The same over PATHS (event_read_files: one journal, or captures read as one), keeping only
+ * the events KEEP says true for (a second pass over the input that needs a few calls' events,
+ * not all of them). */
 typedef bool (*event_keep_fn)(const struct event *ev, void *ctx);
-int event_load_some(const char *cmd, const char *path, const struct capture_source_options *options,
-		    event_keep_fn keep, void *ctx, struct event_list *list);
+int event_load_some(const char *cmd, const char *const *paths, size_t n_paths,
+		    const struct capture_source_options *options, event_keep_fn keep, void *ctx,
+		    struct event_list *list);
 
 /* getopt_long entries for the capture options; their values are 0x100.. */
 enum {

@@ -38,10 +38,7 @@ struct capture_read {
 	void *ctx;
 	struct event_input_stats *stats;
 	struct progress progress;
-	const uint64_t *sizes; /* of the files, in reading order */
-	size_t file;	       /* the one being read */
-	uint64_t before_file;  /* bytes of the files before it */
-	uint64_t last_offset;
+	const uint64_t *before; /* per file in reading order: the sizes of the files before it */
 	int sink_rc;
 };
 
@@ -53,28 +50,22 @@ static int to_sink(void *ctx, struct event *ev)
 	return read->sink_rc = read->sink(read->ctx, ev);
 }
 
-static void show_progress(void *ctx, uint64_t offset)
+static void show_progress(void *ctx, uint32_t file, uint64_t disk_offset)
 {
 	struct capture_read *read = ctx;
 
-	if (offset < read->last_offset) /* offsets start again: the next file */
-		read->before_file += read->sizes[read->file++];
-	read->last_offset = offset;
-	progress_update(&read->progress, read->before_file + offset);
+	progress_update(&read->progress, read->before[file] + disk_offset);
 }
 
 /* Rotating files are given in any order (a shell glob sorts by name): they are read in order
- * of their first packet. Returns 0 or -EIO (reported). */
-static int order_by_first_packet(const char *cmd, const char **paths, uint64_t *first_ts, size_t n)
+ * of their first packet. Returns 0 or -EIO (ERR says why). */
+static int order_by_first_packet(const char **paths, uint64_t *first_ts, size_t n,
+				 struct capture_error *err)
 {
-	struct capture_error err;
-
 	for (size_t i = 0; i < n; i++) {
-		int rc = capture_first_ts(paths[i], &first_ts[i], &err);
-		if (rc < 0) {
-			fprintf(stderr, "siptrail %s: %s\n", cmd, err.message);
+		int rc = capture_first_ts(paths[i], &first_ts[i], err);
+		if (rc < 0)
 			return rc;
-		}
 		if (rc == 0)
 			first_ts[i] = 0; /* no packet: anywhere will do */
 	}
@@ -122,54 +113,64 @@ static void report_seams(const char *cmd, const char *const *paths,
 	}
 }
 
-static int read_captures(const char *cmd, const char *const *given, size_t n,
-			 const struct capture_source_options *options, capture_event_fn sink,
-			 void *ctx, const unsigned long *calls_so_far,
-			 struct event_input_stats *stats)
+int event_read_captures(const char *cmd, const char *const *given, size_t n,
+			const struct capture_source_options *options, capture_event_fn sink,
+			void *ctx, const unsigned long *calls_so_far,
+			struct event_input_stats *stats, struct capture_error *err)
 {
 	struct capture_read read = {sink, ctx, stats};
 	struct capture_source_run run = {options, to_sink, show_progress, &read};
 	const char **paths = calloc(n, sizeof(*paths));
-	uint64_t *first_ts = calloc(n, sizeof(*first_ts)), *sizes = calloc(n, sizeof(*sizes));
+	uint64_t *first_ts = calloc(n, sizeof(*first_ts)), *before = calloc(n, sizeof(*before));
 	struct capture_file_span *spans = calloc(n, sizeof(*spans));
 	uint64_t total = 0;
-	struct capture_error err;
 	int rc = -ENOMEM;
 
 	stats->from_capture = true;
-	if (!paths || !first_ts || !sizes || !spans) {
-		fprintf(stderr, "siptrail %s: out of memory\n", cmd);
+	if (!paths || !first_ts || !before || !spans) {
+		snprintf(err->message, sizeof(err->message), "out of memory");
 		goto out;
 	}
 	memcpy(paths, given, n * sizeof(*paths));
-	if (n > 1 && (rc = order_by_first_packet(cmd, paths, first_ts, n)))
+	if (n > 1 && (rc = order_by_first_packet(paths, first_ts, n, err)))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct stat st;
-		sizes[i] = stat(paths[i], &st) ? 0 : (uint64_t)st.st_size;
-		total += sizes[i];
+		before[i] = total;
+		total += stat(paths[i], &st) ? 0 : (uint64_t)st.st_size;
 	}
-	read.sizes = sizes;
+	read.before = before;
 	progress_start(&read.progress, paths[0], total);
 	read.progress.calls = calls_so_far;
-	rc = capture_source_read_files(paths, n, &run, &stats->capture, spans, &err);
+	rc = capture_source_read_files(paths, n, &run, &stats->capture, spans, err);
 	progress_end(&read.progress);
 	if (rc && rc == read.sink_rc)
-		fprintf(stderr, "siptrail %s: %s: %s\n", cmd, paths[0], strerror(-rc));
-	else if (rc)
+		snprintf(err->message, sizeof(err->message), "%s: %s", paths[0], strerror(-rc));
+	if (n > 1)
+		report_seams(cmd, paths, spans, n);
+out:
+	free(paths);
+	free(first_ts);
+	free(before);
+	free(spans);
+	return rc;
+}
+
+static int read_captures(const char *cmd, const char *const *paths, size_t n,
+			 const struct capture_source_options *options, capture_event_fn sink,
+			 void *ctx, const unsigned long *calls_so_far,
+			 struct event_input_stats *stats)
+{
+	struct capture_error err;
+	int rc = event_read_captures(cmd, paths, n, options, sink, ctx, calls_so_far, stats, &err);
+
+	if (rc)
 		fprintf(stderr, "siptrail %s: %s\n", cmd, err.message);
 	if ((!rc || rc == -EIO) && stats->capture.replay.packets && !stats->capture.use.used) {
 		char use[1024]; /* said plainly: nothing of it was used */
 		capture_use_text(paths[0], &stats->capture, use, sizeof(use));
 		fprintf(stderr, "siptrail %s: %s\n", cmd, use);
 	}
-	if (n > 1)
-		report_seams(cmd, paths, spans, n);
-out:
-	free(paths);
-	free(first_ts);
-	free(sizes);
-	free(spans);
 	return rc;
 }
 

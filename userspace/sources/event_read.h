@@ -47,4 +47,15 @@ int event_read_files(const char *cmd, const char *const *paths, size_t n_paths,
 		     const struct capture_source_options *options, capture_event_fn sink, void *ctx,
 		     const unsigned long *calls_so_far, struct event_input_stats *stats);
 
+/*
+ * Captures only (what event_read_files does with captures, for replay): PATHS read as one
+ * capture in order of their first packets, with the progress bar and the seams between files
+ * reported. STATS must start zeroed. Returns 0, or a negative errno with ERR saying why (not
+ * reported).
+ */
+int event_read_captures(const char *cmd, const char *const *paths, size_t n_paths,
+			const struct capture_source_options *options, capture_event_fn sink,
+			void *ctx, const unsigned long *calls_so_far,
+			struct event_input_stats *stats, struct capture_error *err);
+
 #endif

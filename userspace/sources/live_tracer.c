@@ -452,7 +452,7 @@ int live_tracer_sweep(struct live_tracer *tracer, bool final)
 		return 0;
 	tracer->swept_ns = now_ns;
 	open_conns_sweep_begin(tracer->open);
-	err = tcp_diag_sockets(sweep_present, tracer->open);
+	err = tcp_diag_sockets(tracer->ports, sweep_present, tracer->open);
 	if (err) {
 		fprintf(
 		    stderr,

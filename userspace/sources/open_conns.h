@@ -1,6 +1,6 @@
 /* The traced connections whose conn_end has not come yet, by socket cookie, with the last
  * record the kernel sent for each: what the sweep (live_tracer.c) needs to notice a socket
- * the kernel freed without the tracepoints that report its end, and to send that end itself.
+ * whose end the programs missed (docs/kernels.md), and to send that end itself.
  * Grows as needed. */
 #ifndef SIPTRAIL_OPEN_CONNS_H
 #define SIPTRAIL_OPEN_CONNS_H

@@ -8,13 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hash_map.h"
 #include "sip_framer.h"
 
-struct sip_conn_stream;
-
 struct sip_conn_streams {
-	struct sip_conn_stream **buckets;
-	size_t n_buckets;
+	struct hash_map by_conn; /* both directions of a connection under its id */
 	size_t count, max_streams;
 	unsigned long refused; /* chunks dropped because the table was full */
 };

@@ -33,10 +33,14 @@ static uint32_t endpoint_hash(uint32_t hash, const struct tcp_endpoint *end)
 	return (hash ^ end->port) * 16777619u;
 }
 
-/* The same bucket for both orders of the two ends: a lookup asks for either socket. */
+uint32_t socket_table_conn_hash(const struct tcp_endpoint *a, const struct tcp_endpoint *b)
+{
+	return endpoint_hash(2166136261u, a) ^ endpoint_hash(2166136261u, b);
+}
+
 static size_t bucket_of(const struct tcp_endpoint *a, const struct tcp_endpoint *b)
 {
-	return (endpoint_hash(2166136261u, a) ^ endpoint_hash(2166136261u, b)) & (BUCKETS - 1);
+	return socket_table_conn_hash(a, b) & (BUCKETS - 1);
 }
 
 static bool endpoint_eq(const struct tcp_endpoint *a, const struct tcp_endpoint *b)
@@ -70,8 +74,8 @@ void socket_table_free(struct socket_table *table)
 	free(table);
 }
 
-static void endpoints_of(const struct sock_conn *conn, struct tcp_endpoint *local,
-			 struct tcp_endpoint *remote)
+void socket_table_endpoints(const struct sock_conn *conn, struct tcp_endpoint *local,
+			    struct tcp_endpoint *remote)
 {
 	memset(local, 0, sizeof(*local));
 	memset(remote, 0, sizeof(*remote));
@@ -100,7 +104,7 @@ int socket_table_learn(struct socket_table *table, const struct sock_event *even
 	struct socket_entry *entry;
 	size_t bucket;
 
-	endpoints_of(conn, &local, &remote);
+	socket_table_endpoints(conn, &local, &remote);
 	bucket = bucket_of(&local, &remote);
 	entry = entry_by_cookie(table->buckets[bucket], conn->cookie);
 	if (!entry) {
@@ -134,15 +138,14 @@ size_t socket_table_find(const struct socket_table *table, uint8_t family,
 			 const struct tcp_endpoint ends[2], uint64_t ts_ns,
 			 struct socket_match matches[SOCKET_TABLE_MAX_MATCHES])
 {
+	const struct socket_entry *bucket = table->buckets[bucket_of(&ends[0], &ends[1])];
 	size_t found = 0;
 
 	/* Per local end, the newest matching socket: a 4-tuple can be reused. */
 	for (unsigned local = 0; local < 2; local++) {
 		const struct socket_entry *best = NULL;
 
-		for (const struct socket_entry *entry =
-			 table->buckets[bucket_of(&ends[0], &ends[1])];
-		     entry; entry = entry->next) {
+		for (const struct socket_entry *entry = bucket; entry; entry = entry->next) {
 			if (entry->family != family || !endpoint_eq(&entry->local, &ends[local]) ||
 			    !endpoint_eq(&entry->remote, &ends[!local]) || !open_at(entry, ts_ns))
 				continue;

@@ -7,7 +7,6 @@
 
 struct collect_ctx {
 	struct start_conns *set;
-	const struct port_set *ports;
 	size_t capacity;
 };
 
@@ -17,8 +16,7 @@ static int collect_one(void *ctx, const struct tcp_diag_sock *sock)
 	struct start_conns *set = collect->set;
 	uint64_t *grown;
 
-	if (!sock->rport ||
-	    (!collect->ports->traced[sock->lport] && !collect->ports->traced[sock->rport]))
+	if (!sock->rport) /* a listener; the kernel kept only traced ports */
 		return 0;
 	if (set->count == collect->capacity) {
 		collect->capacity = collect->capacity ? 2 * collect->capacity : 16;
@@ -40,11 +38,11 @@ static int cookie_order(const void *a, const void *b)
 
 int start_conns_collect(struct start_conns *set, const struct port_set *ports)
 {
-	struct collect_ctx collect = {set, ports, 0};
+	struct collect_ctx collect = {set, 0};
 	int err;
 
-	*set = (struct start_conns){0};
-	err = tcp_diag_sockets(collect_one, &collect);
+	*set = (struct start_conns){.ports = ports};
+	err = tcp_diag_sockets(ports, collect_one, &collect);
 	if (err) {
 		start_conns_free(set);
 		return err;
@@ -80,7 +78,7 @@ int start_conns_refresh(struct start_conns *set)
 	refresh.present = calloc(set->count, sizeof(bool));
 	if (!refresh.present)
 		return -ENOMEM;
-	err = tcp_diag_sockets(refresh_one, &refresh);
+	err = tcp_diag_sockets(set->ports, refresh_one, &refresh);
 	for (size_t i = 0; !err && i < set->count; i++)
 		if (refresh.present[i])
 			set->cookies[kept++] = set->cookies[i]; /* stays sorted */

@@ -13,6 +13,7 @@
 struct start_conns {
 	uint64_t *cookies; /* sorted */
 	size_t count;
+	const struct port_set *ports; /* as collected; must outlive the set */
 };
 
 /* Lists the connections (not listeners) of this network namespace with a traced local or

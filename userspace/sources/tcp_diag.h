@@ -6,6 +6,8 @@
 
 #include <stdint.h>
 
+#include "port_set.h"
+
 struct tcp_diag_sock {
 	uint64_t cookie;
 	uint16_t lport, rport; /* host order; rport 0: a listener */
@@ -16,7 +18,8 @@ typedef int (*tcp_diag_fn)(void *ctx, const struct tcp_diag_sock *sock);
 
 /* Calls fn with the cookie of every IPv4 and IPv6 TCP socket of this network namespace but the
  * TIME-WAIT ones (a TIME-WAIT socket keeps the cookie of the socket the kernel destroyed when
- * it was made). Returns 0, fn's first non-zero return, or a negative errno. */
-int tcp_diag_sockets(tcp_diag_fn fn, void *ctx);
+ * it was made) whose local or remote port is in PORTS (NULL: any port; the kernel filters).
+ * Returns 0, fn's first non-zero return, or a negative errno. */
+int tcp_diag_sockets(const struct port_set *ports, tcp_diag_fn fn, void *ctx);
 
 #endif

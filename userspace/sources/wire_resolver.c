@@ -9,6 +9,9 @@
 
 #define MAX_SOCKETS 65536
 #define MAX_PENDING 8192
+/* Waiting events by connection, so that a socket record retries only its connection's events
+ * (a power of two). */
+#define PENDING_BUCKETS 4096
 /* The tracer's ring buffer is read at least every 100 ms; a passive socket whose listener's
  * owner is not known gets its conn_open only when a process closes it. */
 #define PENDING_DEADLINE_NS 2000000000ULL
@@ -18,15 +21,24 @@
 struct pending {
 	struct wire_event event;
 	uint64_t deadline_ns;
-	TAILQ_ENTRY(pending) link;
+	TAILQ_ENTRY(pending) by_arrival;
+	TAILQ_ENTRY(pending) by_conn; /* in its connection's bucket */
+	size_t bucket;
 };
 
+TAILQ_HEAD(pending_list, pending);
+
+/* Every waiting event is in two lists: all of them in arrival order (packet order, so their
+ * deadlines come in that order too), and its connection's bucket, in arrival order. An event
+ * is tried when it arrives, when a socket of its bucket is learned and at its deadline, never
+ * on another connection's behalf: the cost per event does not grow with how many wait. */
 struct wire_resolver {
 	wire_output_fn output;
 	void *ctx;
 	int64_t wall_offset_ns;
 	struct socket_table *sockets;
-	TAILQ_HEAD(, pending) pending;
+	struct pending_list pending;
+	struct pending_list buckets[PENDING_BUCKETS];
 	size_t pending_count;
 	uint64_t last_expire_ns;
 	struct wire_resolver_counts counts;
@@ -47,12 +59,20 @@ struct wire_resolver *wire_resolver_new(wire_output_fn output, void *ctx, int64_
 	resolver->ctx = ctx;
 	resolver->wall_offset_ns = wall_offset_ns;
 	TAILQ_INIT(&resolver->pending);
+	for (size_t i = 0; i < PENDING_BUCKETS; i++)
+		TAILQ_INIT(&resolver->buckets[i]);
 	return resolver;
+}
+
+static size_t bucket_of(const struct tcp_endpoint *a, const struct tcp_endpoint *b)
+{
+	return socket_table_conn_hash(a, b) & (PENDING_BUCKETS - 1);
 }
 
 static void pending_drop(struct wire_resolver *resolver, struct pending *pending)
 {
-	TAILQ_REMOVE(&resolver->pending, pending, link);
+	TAILQ_REMOVE(&resolver->pending, pending, by_arrival);
+	TAILQ_REMOVE(&resolver->buckets[pending->bucket], pending, by_conn);
 	resolver->pending_count--;
 	wire_event_release(&pending->event);
 	free(pending);
@@ -112,20 +132,25 @@ static int try_resolve(struct wire_resolver *resolver, const struct wire_event *
 	return 1;
 }
 
+/* Tries pending, dropping it when it is done with. Returns 0 or the output's error. */
+static int pending_try(struct wire_resolver *resolver, struct pending *pending, bool give_up)
+{
+	int done = try_resolve(resolver, &pending->event, give_up);
+
+	if (done > 0)
+		pending_drop(resolver, pending);
+	return done < 0 ? done : 0;
+}
+
 int wire_resolver_tick(struct wire_resolver *resolver, uint64_t now_ns, bool final)
 {
-	struct pending *pending, *next;
-	int done;
+	struct pending *pending;
+	int err;
 
-	for (pending = TAILQ_FIRST(&resolver->pending); pending; pending = next) {
-		next = TAILQ_NEXT(pending, link);
-		done =
-		    try_resolve(resolver, &pending->event, final || now_ns >= pending->deadline_ns);
-		if (done < 0)
-			return done;
-		if (done)
-			pending_drop(resolver, pending);
-	}
+	while ((pending = TAILQ_FIRST(&resolver->pending)) &&
+	       (final || now_ns >= pending->deadline_ns))
+		if ((err = pending_try(resolver, pending, true)))
+			return err;
 	if (now_ns >= resolver->last_expire_ns + EXPIRE_EVERY_NS) {
 		socket_table_expire(resolver->sockets, now_ns);
 		resolver->last_expire_ns = now_ns;
@@ -136,26 +161,42 @@ int wire_resolver_tick(struct wire_resolver *resolver, uint64_t now_ns, bool fin
 int wire_resolver_socket(struct wire_resolver *resolver, const struct sock_event *event)
 {
 	int err = socket_table_learn(resolver->sockets, event, resolver->wall_offset_ns);
+	struct pending *pending, *next;
+	struct tcp_endpoint local, remote;
+	struct pending_list *bucket;
 
-	if (err == -ENOSPC)
+	if (err == -ENOSPC) {
 		resolver->counts.sockets_full++;
-	else if (err)
+		return 0;
+	}
+	if (err)
 		return err;
-	/* Deadlines are in packet time, which is wall time. */
-	return wire_resolver_tick(resolver, 0, false);
+	socket_table_endpoints(&event->conn, &local, &remote);
+	bucket = &resolver->buckets[bucket_of(&local, &remote)];
+	for (pending = TAILQ_FIRST(bucket); pending; pending = next) {
+		next = TAILQ_NEXT(pending, by_conn);
+		if ((err = pending_try(resolver, pending, false)))
+			return err;
+	}
+	return 0;
 }
 
 int wire_resolver_add(struct wire_resolver *resolver, struct wire_event *event)
 {
 	struct pending *pending;
-	int err;
+	int done;
 
 	if (!event->tcp) {
 		unsigned local = event->local_mask & 2 ? 1 : event->local_mask & 1 ? 0 : 1;
+		int err = write_as(resolver, event, 0, local);
 
-		err = write_as(resolver, event, 0, local);
 		wire_event_release(event);
 		return err;
+	}
+	done = try_resolve(resolver, event, false);
+	if (done) {
+		wire_event_release(event);
+		return done < 0 ? done : 0;
 	}
 	if (resolver->pending_count >= MAX_PENDING) {
 		resolver->counts.pending_full++;
@@ -170,9 +211,11 @@ int wire_resolver_add(struct wire_resolver *resolver, struct wire_event *event)
 	pending->event = *event;
 	memset(&event->body, 0, sizeof(event->body)); /* moved */
 	pending->deadline_ns = event->ts_ns + PENDING_DEADLINE_NS;
-	TAILQ_INSERT_TAIL(&resolver->pending, pending, link);
+	pending->bucket = bucket_of(&event->end[0], &event->end[1]);
+	TAILQ_INSERT_TAIL(&resolver->pending, pending, by_arrival);
+	TAILQ_INSERT_TAIL(&resolver->buckets[pending->bucket], pending, by_conn);
 	resolver->pending_count++;
-	return wire_resolver_tick(resolver, 0, false);
+	return 0;
 }
 
 void wire_resolver_counts(const struct wire_resolver *resolver, struct wire_resolver_counts *out)

@@ -29,15 +29,17 @@ struct wire_resolver;
 struct wire_resolver *wire_resolver_new(wire_output_fn output, void *ctx, int64_t wall_offset_ns);
 void wire_resolver_free(struct wire_resolver *resolver);
 
-/* Learns a socket from a tracer record and writes the events that were waiting for it.
+/* Learns a socket from a tracer record and writes the events of its connection that were
+ * waiting for it.
  * Returns 0 or the output's error. */
 int wire_resolver_socket(struct wire_resolver *resolver, const struct sock_event *event);
 
 /* Takes the event (its body is owned from now on). Returns 0 or the output's error. */
 int wire_resolver_add(struct wire_resolver *resolver, struct wire_event *event);
 
-/* Writes what can be written, gives up on events past their deadline, forgets old sockets.
- * final: give up on everything still waiting (end of the run). */
+/* Gives up on the events past their deadline (taken in arrival order, which is packet order:
+ * one that arrived later waits behind an earlier one), writing each for the sockets found,
+ * and forgets old sockets. final: give up on everything still waiting (end of the run). */
 int wire_resolver_tick(struct wire_resolver *resolver, uint64_t now_ns, bool final);
 
 void wire_resolver_counts(const struct wire_resolver *resolver, struct wire_resolver_counts *out);

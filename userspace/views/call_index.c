@@ -1,5 +1,6 @@
 /* Calls and verdicts of an input: one streamed correlator pass plus a look at initial INVITEs. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,44 +9,9 @@
 #include "session_timer.h"
 #include "sip_message.h"
 
-/* FNV-1a: Call-IDs are short strings, and the table only needs them spread. */
-static size_t call_id_hash(const char *call_id)
+static uint64_t call_id_key(const char *call_id)
 {
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *call_id; call_id++)
-		h = (h ^ (unsigned char)*call_id) * 1099511628211ull;
-	return (size_t)h;
-}
-
-/* The slot of CALL_ID: where it is, or the empty one where it would go. */
-static size_t slot_of(const struct call_index *index, const char *call_id)
-{
-	size_t mask = index->n_slots - 1, i = call_id_hash(call_id) & mask;
-
-	while (index->slots[i] && strcmp(index->calls[index->slots[i] - 1].call_id, call_id))
-		i = (i + 1) & mask;
-	return i;
-}
-
-/* Keeps the table at most half full, so probes stay short. Returns 0 or -ENOMEM. */
-static int slots_grow(struct call_index *index)
-{
-	size_t n = index->n_slots ? index->n_slots * 2 : 256;
-	size_t *old = index->slots;
-
-	if (2 * (index->count + 1) <= index->n_slots)
-		return 0;
-	index->slots = calloc(n, sizeof(*index->slots));
-	if (!index->slots) {
-		index->slots = old;
-		return -ENOMEM;
-	}
-	index->n_slots = n;
-	for (size_t i = 0; i < index->count; i++)
-		index->slots[slot_of(index, index->calls[i].call_id)] = i + 1;
-	free(old);
-	return 0;
+	return hash_bytes(call_id, strlen(call_id));
 }
 
 static struct call_entry *entry_get(struct call_index *index, const char *call_id)
@@ -54,8 +20,6 @@ static struct call_entry *entry_get(struct call_index *index, const char *call_i
 
 	if (e)
 		return e;
-	if (slots_grow(index))
-		return NULL;
 	if (index->count == index->cap) {
 		size_t cap = index->cap ? index->cap * 2 : 64;
 		struct call_entry *grown = realloc(index->calls, cap * sizeof(*grown));
@@ -64,21 +28,30 @@ static struct call_entry *entry_get(struct call_index *index, const char *call_i
 		index->calls = grown;
 		index->cap = cap;
 	}
-	e = &index->calls[index->count++];
+	e = &index->calls[index->count];
 	memset(e, 0, sizeof(*e));
-	snprintf(e->call_id, sizeof(e->call_id), "%s", call_id);
-	index->slots[slot_of(index, e->call_id)] = index->count;
+	e->call_id = strndup(call_id, SIP_CALL_ID_LEN - 1);
+	if (!e->call_id || hash_map_put(&index->by_call_id, call_id_key(e->call_id),
+					(void *)(uintptr_t)(index->count + 1))) {
+		free(e->call_id);
+		return NULL;
+	}
+	index->count++;
 	return e;
 }
 
 struct call_entry *call_index_find(const struct call_index *index, const char *call_id)
 {
-	size_t slot;
+	uint64_t key = call_id_key(call_id);
+	size_t pos = 0;
+	void *found;
 
-	if (!index->n_slots)
-		return NULL;
-	slot = index->slots[slot_of(index, call_id)];
-	return slot ? &index->calls[slot - 1] : NULL;
+	while ((found = hash_map_find(&index->by_call_id, key, &pos))) {
+		struct call_entry *e = &index->calls[(uintptr_t)found - 1];
+		if (!strcmp(e->call_id, call_id))
+			return e;
+	}
+	return NULL;
 }
 
 void sip_uri_user(const char *uri, size_t len, char *out, size_t out_len)
@@ -134,8 +107,10 @@ static int note_invite(struct call_index *index, const struct event *ev, struct 
 
 struct build_ctx {
 	struct call_index *index;
-	struct sip_message *msg; /* scratch for note_invite */
+	struct sip_message *msg;      /* scratch for note_invite */
+	struct call_verdict *verdict; /* scratch for explain_call */
 	struct ordered_feed feed;
+	unsigned long calls; /* retired so far, for the progress bar */
 	int rc;
 };
 
@@ -143,16 +118,28 @@ static void on_call(const struct correlator *corr, const struct call *call, void
 {
 	struct build_ctx *b = ctx;
 	struct call_entry *e = entry_get(b->index, call->call_id);
+	unsigned n_legs = call->n_legs < CALL_MAX_LEGS ? call->n_legs : CALL_MAX_LEGS;
+	struct leg_timer *timers;
 
+	b->calls++;
 	if (!e) {
 		b->rc = -ENOMEM;
 		return;
 	}
+	/* a Call-ID seen again after its call retired adds its legs */
+	timers = n_legs ? realloc(e->timers, (e->n_timers + n_legs) * sizeof(*timers)) : e->timers;
+	if (!timers) {
+		b->rc = -ENOMEM;
+		return;
+	}
+	e->timers = timers;
 	e->first_ts_ns = call->first_ts_ns;
 	e->last_ts_ns = call->last_ts_ns;
-	for (unsigned l = 0; l < call->n_legs && l < CALL_MAX_LEGS; l++) {
+	for (unsigned l = 0; l < n_legs; l++) {
 		const struct session_timer *st = &call->legs[l].timer;
 		struct leg_timer *t = &e->timers[e->n_timers++];
+
+		memset(t, 0, sizeof(*t));
 		uint64_t start =
 		    st->problem ? st->problem_interval_start_ns : st->interval_start_ns;
 		uint32_t se_s = st->problem ? st->problem_se_s : st->se_s;
@@ -166,17 +153,19 @@ static void on_call(const struct correlator *corr, const struct call *call, void
 			t->expiry_ns = session_timer_expiry_ns(start, se_s);
 		}
 	}
-	e->verdict = malloc(sizeof(*e->verdict));
-	if (!e->verdict) {
-		b->rc = -ENOMEM;
-		return;
-	}
-	explain_call(corr, call, e->verdict);
-	for (unsigned i = 0; i < e->verdict->n_diags; i++)
-		e->failed |= diag_is_failure(e->verdict->diags[i].id);
-	if (!e->verdict->n_diags) {
-		free(e->verdict);
-		e->verdict = NULL;
+	explain_call(corr, call, b->verdict);
+	for (unsigned i = 0; i < b->verdict->n_diags; i++)
+		e->failed |= diag_is_failure(b->verdict->diags[i].id);
+	if (b->verdict->n_diags) {
+		/* the diagnoses it has, not room for all of them (39 KB a call) */
+		size_t size = offsetof(struct call_verdict, diags) +
+			      b->verdict->n_diags * sizeof(b->verdict->diags[0]);
+		e->verdict = malloc(size);
+		if (!e->verdict) {
+			b->rc = -ENOMEM;
+			return;
+		}
+		memcpy(e->verdict, b->verdict, size);
 	}
 }
 
@@ -191,8 +180,8 @@ static int index_event(void *ctx, struct event *ev)
 	return rc ? rc : b->rc;
 }
 
-int call_index_read(struct call_index *index, const char *cmd, const char *path,
-		    const struct capture_source_options *options,
+int call_index_read(struct call_index *index, const char *cmd, const char *const *paths,
+		    size_t n_paths, const struct capture_source_options *options,
 		    const struct correlator_config *config)
 {
 	struct build_ctx b = {index};
@@ -201,30 +190,37 @@ int call_index_read(struct call_index *index, const char *cmd, const char *path,
 
 	memset(index, 0, sizeof(*index));
 	b.msg = malloc(sizeof(*b.msg)); /* large: off the stack */
-	if (!b.msg || ordered_feed_init(&b.feed, config, EVENT_ORDER_WINDOW_NS,
-					JOURNAL_REPLAY_WINDOW_CAPACITY, on_call, &b, NULL)) {
+	b.verdict = malloc(sizeof(*b.verdict));
+	if (!b.msg || !b.verdict ||
+	    ordered_feed_init(&b.feed, config, EVENT_ORDER_WINDOW_NS,
+			      JOURNAL_REPLAY_WINDOW_CAPACITY, on_call, &b, NULL)) {
 		free(b.msg);
+		free(b.verdict);
 		fprintf(stderr, "siptrail %s: out of memory\n", cmd);
 		return -ENOMEM;
 	}
-	rc = event_read(cmd, path, options, index_event, &b, &input);
+	rc = event_read_files(cmd, paths, n_paths, options, index_event, &b, &b.calls, &input);
 	finish_rc = ordered_feed_finish(&b.feed);
 	index->sip_undecoded = b.feed.corr.sip_undecoded;
 	free(b.msg);
+	free(b.verdict);
 	if (!rc || rc == -EIO) {
 		rc = finish_rc ? finish_rc : b.rc ? b.rc : rc;
 		if (rc && rc != -EIO)
-			fprintf(stderr, "siptrail %s: %s: %s\n", cmd, path, strerror(-rc));
+			fprintf(stderr, "siptrail %s: %s: %s\n", cmd, paths[0], strerror(-rc));
 	}
 	return rc;
 }
 
 void call_index_free(struct call_index *index)
 {
-	for (size_t i = 0; i < index->count; i++)
+	for (size_t i = 0; i < index->count; i++) {
+		free(index->calls[i].call_id);
+		free(index->calls[i].timers);
 		free(index->calls[i].verdict);
+	}
 	free(index->calls);
-	free(index->slots);
+	hash_map_free(&index->by_call_id);
 	memset(index, 0, sizeof(*index));
 }
 

@@ -11,6 +11,7 @@
 #include "correlator.h"
 #include "event_load.h"
 #include "explain.h"
+#include "hash_map.h"
 #include "journal_replay.h"
 
 #define CALL_USER_LEN 64
@@ -23,30 +24,34 @@ struct leg_timer {
 	uint64_t refresh_due_ns, expiry_ns; /* of the last interval, or the first that failed */
 };
 
+/* About 400 bytes a call with one leg (its Call-ID and legs allocated to size), verdicts only
+ * for calls with a diagnosis: the index holds every call of the input. */
 struct call_entry {
-	char call_id[SIP_CALL_ID_LEN];
+	char *call_id; /* at most SIP_CALL_ID_LEN - 1 bytes, as the correlator keeps it */
 	uint64_t first_ts_ns, last_ts_ns;
 	char from_user[CALL_USER_LEN], to_user[CALL_USER_LEN]; /* first INVITE's From and To */
 	struct ip_addr_text peer_addr;			       /* the first INVITE's other end */
 	bool failed;					       /* a failure diagnosis */
-	struct call_verdict *verdict;			       /* NULL: nothing to say */
-	struct leg_timer timers[CALL_MAX_LEGS];
+	/* NULL: nothing to say; else only its n_diags diagnoses are allocated (never copy it) */
+	struct call_verdict *verdict;
+	struct leg_timer *timers; /* one per leg, n_timers of them */
 	unsigned n_timers;
 };
 
 struct call_index {
 	struct call_entry *calls; /* in the order calls were first seen */
 	size_t count, cap;
-	size_t *slots; /* hash of Call-IDs: index into calls + 1, 0 empty; n_slots a power of 2 */
-	size_t n_slots;
+	/* hash_bytes of the Call-ID -> position in calls + 1 (calls moves as it grows) */
+	struct hash_map by_call_id;
 	unsigned long sip_undecoded;
 };
 
-/* Reads PATH (event_read) into INDEX. Returns 0; -EIO when a capture broke part way (INDEX
- * holds the calls before the bad packet); or another negative errno. Problems are reported on
- * stderr once, as "siptrail CMD: ...". */
-int call_index_read(struct call_index *index, const char *cmd, const char *path,
-		    const struct capture_source_options *options,
+/* Reads PATHS (event_read_files: one journal, or captures read as one) into INDEX, with a
+ * progress bar on a terminal. Returns 0; -EIO when a capture broke part way (INDEX holds the
+ * calls before the bad packet); or another negative errno. Problems are reported on stderr
+ * once, as "siptrail CMD: ...". */
+int call_index_read(struct call_index *index, const char *cmd, const char *const *paths,
+		    size_t n_paths, const struct capture_source_options *options,
 		    const struct correlator_config *config);
 void call_index_free(struct call_index *index);
 struct call_entry *call_index_find(const struct call_index *index, const char *call_id);
