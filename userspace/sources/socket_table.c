@@ -74,19 +74,31 @@ void socket_table_free(struct socket_table *table)
 	free(table);
 }
 
-void socket_table_endpoints(const struct sock_conn *conn, struct tcp_endpoint *local,
-			    struct tcp_endpoint *remote)
+static bool v4_mapped(const uint8_t addr[16])
 {
+	static const uint8_t prefix[12] = {[10] = 0xff, [11] = 0xff};
+
+	return !memcmp(addr, prefix, sizeof(prefix));
+}
+
+uint8_t socket_table_endpoints(const struct sock_conn *conn, struct tcp_endpoint *local,
+			       struct tcp_endpoint *remote)
+{
+	/* A dual-stack socket's IPv4 peer (::ffff:a.b.c.d) travels in IPv4 packets. */
+	bool mapped = conn->family == AF_INET6 && v4_mapped(conn->laddr) && v4_mapped(conn->raddr);
+
 	memset(local, 0, sizeof(*local));
 	memset(remote, 0, sizeof(*remote));
-	memcpy(local->addr, conn->laddr, sizeof(local->addr));
-	memcpy(remote->addr, conn->raddr, sizeof(remote->addr));
-	if (conn->family != AF_INET6) { /* IPv4: the first 4 bytes */
-		memset(local->addr + 4, 0, sizeof(local->addr) - 4);
-		memset(remote->addr + 4, 0, sizeof(remote->addr) - 4);
+	if (conn->family != AF_INET6 || mapped) { /* IPv4: the first 4 bytes */
+		memcpy(local->addr, conn->laddr + (mapped ? 12 : 0), 4);
+		memcpy(remote->addr, conn->raddr + (mapped ? 12 : 0), 4);
+	} else {
+		memcpy(local->addr, conn->laddr, sizeof(local->addr));
+		memcpy(remote->addr, conn->raddr, sizeof(remote->addr));
 	}
 	local->port = conn->lport;
 	remote->port = conn->rport;
+	return mapped ? AF_INET : conn->family;
 }
 
 static struct socket_entry *entry_by_cookie(struct socket_entry *entry, uint64_t cookie)
@@ -103,8 +115,8 @@ int socket_table_learn(struct socket_table *table, const struct sock_event *even
 	struct tcp_endpoint local, remote;
 	struct socket_entry *entry;
 	size_t bucket;
+	uint8_t family = socket_table_endpoints(conn, &local, &remote);
 
-	socket_table_endpoints(conn, &local, &remote);
 	bucket = bucket_of(&local, &remote);
 	entry = entry_by_cookie(table->buckets[bucket], conn->cookie);
 	if (!entry) {
@@ -113,7 +125,7 @@ int socket_table_learn(struct socket_table *table, const struct sock_event *even
 		entry = calloc(1, sizeof(*entry));
 		if (!entry)
 			return -ENOMEM;
-		entry->family = conn->family;
+		entry->family = family;
 		entry->local = local;
 		entry->remote = remote;
 		entry->cookie = conn->cookie;

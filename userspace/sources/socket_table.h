@@ -28,9 +28,10 @@ uint32_t socket_table_conn_hash(const struct tcp_endpoint *a, const struct tcp_e
 struct socket_table *socket_table_new(size_t max_sockets, uint64_t linger_ns);
 void socket_table_free(struct socket_table *table);
 
-/* The two ends of a tracer record's socket, as the wire path's events carry them. */
-void socket_table_endpoints(const struct sock_conn *conn, struct tcp_endpoint *local,
-			    struct tcp_endpoint *remote);
+/* The two ends of a tracer record's socket, as the wire path's events carry them, and the
+ * family of its packets (AF_INET for an IPv6 socket talking to an IPv4-mapped peer). */
+uint8_t socket_table_endpoints(const struct sock_conn *conn, struct tcp_endpoint *local,
+			       struct tcp_endpoint *remote);
 
 /* Learns from one tracer record; wall_offset_ns turns its CLOCK_MONOTONIC times into wall
  * time. Returns 0, or -ENOSPC when the table is full (the socket is not learned). */
