@@ -708,10 +708,12 @@ static void print_summary(const struct live_run *run, struct live_tracer *tracer
 
 /* Everything is loaded and attached: what is no longer needed goes. The metrics file is
  * written once more, so a directory the new user cannot write is said before tracing. */
-static int privileges_drop(const struct live_args *args, struct live_run *run, char *why,
-			   size_t why_len)
+static int privileges_drop(const struct live_args *args, struct live_run *run,
+			   const struct ssl_probe *probe, char *why, size_t why_len)
 {
-	const struct live_needs needs = {.reads_key_log = args->keylog_path != NULL};
+	const struct live_needs needs = {.reads_key_log = args->keylog_path != NULL,
+					 .attaches_perf_events =
+					     probe && ssl_probe_io_by_syscalls(probe)};
 	const char *owned[3] = {NULL};
 	size_t n_owned = 0;
 	int err;
@@ -857,7 +859,7 @@ int cmd_live(int argc, char **argv)
 	if (!err && probe)
 		old_conns_start(&run, &args, probe);
 	if (!err)
-		err = privileges_drop(&args, &run, why, sizeof(why));
+		err = privileges_drop(&args, &run, probe, why, sizeof(why));
 	if (err) {
 		fprintf(stderr, "siptrail live: %s\n", why);
 		goto cleanup;

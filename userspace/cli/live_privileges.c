@@ -53,6 +53,8 @@ static bool kept(cap_value_t cap, bool old_kernel, bool other_user, const struct
 {
 	if (cap == CAP_DAC_READ_SEARCH && needs->reads_key_log)
 		return true;
+	if (needs->attaches_perf_events && (cap == CAP_SYS_ADMIN || cap == CAP_PERFMON))
+		return true;
 	if (!old_kernel)
 		return false;
 	return cap == CAP_BPF || cap == CAP_PERFMON || (other_user && cap == CAP_DAC_READ_SEARCH);

@@ -9,10 +9,12 @@
  * network namespace, HEP. So nothing is kept. Before 6.5 every bpf() call needs CAP_BPF, and
  * the system call tracepoints that stand in for the missing sock_send_length need CAP_PERFMON
  * and, for a user other than root, CAP_DAC_READ_SEARCH (libbpf reads their ids from tracefs,
- * mode 0700); those are kept there. With --keylog, CAP_DAC_READ_SEARCH is kept on every
- * kernel: the key log belongs to the TLS server's user, often mode 0600, and is opened again
- * every round as it grows or is replaced. Everything else leaves the permitted, effective,
- * inheritable, ambient and bounding sets.
+ * mode 0700); those are kept there. Debian's kernels (perf_event_paranoid 3, a Debian patch)
+ * refuse any perf_event_open without CAP_SYS_ADMIN, so while those tracepoints are still to be
+ * attached CAP_SYS_ADMIN stays too (seen in the 6.1 guest of the kernel matrix: EACCES). With
+ * --keylog, CAP_DAC_READ_SEARCH is kept on every kernel: the key log belongs to the TLS server's
+ * user, often mode 0600, and is opened again every round as it grows or is replaced. Everything
+ * else leaves the permitted, effective, inheritable, ambient and bounding sets.
  */
 #ifndef SIPTRAIL_LIVE_PRIVILEGES_H
 #define SIPTRAIL_LIVE_PRIVILEGES_H
@@ -32,6 +34,9 @@ struct live_user {
 /* What the run goes on doing that takes a capability on every kernel. */
 struct live_needs {
 	bool reads_key_log; /* --keylog: another user's file, reopened as it grows */
+	/* the libssl I/O programs are system call tracepoints (no sock_send_length), attached
+	 * through perf_event_open when a process first uses libssl */
+	bool attaches_perf_events;
 };
 
 /* Looks NAME up (passwd). Returns 0 or -ENOENT/-ENAMETOOLONG with the reason in WHY. */
