@@ -28,8 +28,9 @@
 /* Open connections looked up per netlink socket (tcp_diag_lookup sends them 32 at a time). */
 #define SWEEP_LOOKUP_BATCH 256
 /* bpf_prog_info costs a syscall per program: at ten poll rounds a second that was a quarter of
- * an idle tracer's CPU (perf), so the skipped-call counters are read at most once a second. */
-#define SKIPPED_REFRESH_NS 1000000000LL
+ * an idle tracer's CPU (perf), and once a second still a fifth of one that polls once a second,
+ * so the skipped-call counters are read at most every 5 s (and at the end). */
+#define SKIPPED_REFRESH_NS 5000000000LL
 
 struct live_tracer {
 	struct sockets *skel;
