@@ -93,6 +93,13 @@ void wire_stream_plaintext(void *user, enum tls_dir from, const uint8_t *data, s
 			&(struct sip_frame_ctx){stream, side, ts_ns});
 }
 
+void wire_stream_alert(void *user, const struct tls_record_event *alert)
+{
+	struct wire_stream *stream = user;
+
+	wire_tls_alert(&stream->tls, alert);
+}
+
 /* RFC 5246 §6.2.1 / RFC 8446 §5.1: content type 20..24, then major version 3. SIP starts with
  * a method or "SIP/2.0" (upper-case letters), or CRLF keep-alives (RFC 5626 §3.5.1). */
 static enum wire_stream_kind kind_of(const uint8_t *data, size_t len)
