@@ -99,11 +99,9 @@ static void take_min(struct reorder_window *w, struct event *ev)
 		w->ring_head = (w->ring_head + 1) % w->capacity;
 		w->ring_count--;
 	}
-	/* only the bytes the kind uses were stored (reorder_window_push); the slot is free now, so
-	 * it is not zeroed either */
-	size_t used = event_used_bytes(&w->slots[slot]);
-	memcpy(ev, &w->slots[slot], used);
-	memset((char *)ev + used, 0, sizeof(*ev) - used);
+	/* a copy, not event_move: the slot is free now and the next push overwrites it whole, so
+	 * zeroing it (the size of an event, per event) is wasted */
+	*ev = w->slots[slot];
 	w->count--;
 	w->free_slots[w->capacity - w->count - 1] = slot;
 	if (ev->ts_ns < w->released_ns)
@@ -124,10 +122,7 @@ int reorder_window_push(struct reorder_window *w, struct event *ev)
 	key.seq = ++w->next_seq;
 	key.ts_ns = ev->ts_ns;
 	w->count++;
-	/* the window holds seconds of events, more than the caches: only the bytes the event's
-	 * kind uses are written to (and later read from) its slot */
-	memcpy(&w->slots[key.slot], ev, event_used_bytes(ev));
-	memset(ev, 0, sizeof(*ev));
+	event_move(&w->slots[key.slot], ev);
 	if (key.ts_ns > w->newest_ns)
 		w->newest_ns = key.ts_ns;
 	if (!newest_queued || key.ts_ns >= newest_queued->ts_ns) {

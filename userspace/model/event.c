@@ -31,33 +31,6 @@ void event_release(struct event *ev)
 	memset(ev, 0, sizeof(*ev));
 }
 
-#define USED_BY(member) (offsetof(struct event, member) + sizeof(((struct event *)0)->member))
-
-size_t event_used_bytes(const struct event *ev)
-{
-	switch (ev->kind) {
-	case EV_CONN_OPEN:
-	case EV_CONN_CLOSE:
-	case EV_CONN_END:
-		return USED_BY(conn_ev);
-	case EV_TLS_HANDSHAKE:
-		return USED_BY(handshake);
-	case EV_TLS_ALERT:
-		return USED_BY(alert);
-	case EV_TLS_CHAIN:
-		return USED_BY(chain);
-	case EV_SIP:
-		return USED_BY(sip);
-	case EV_LOST:
-		return USED_BY(lost);
-	case EV_TLS_HELLO:
-		return USED_BY(hello);
-	case EV_TLS_LEAF_CHANGED:
-		return USED_BY(leaf);
-	}
-	return sizeof(*ev);
-}
-
 void event_move(struct event *dst, struct event *src)
 {
 	*dst = *src;

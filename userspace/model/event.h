@@ -233,11 +233,6 @@ struct event {
 /* Frees what the event owns (raw SIP text, certificates) and zeroes it. */
 void event_release(struct event *ev);
 
-/* The bytes at the start of EV that its kind uses: the header and its member of the union (a
- * SIP event uses 192 of about 700). Where events wait in bulk (the reorder window), only these
- * are stored and copied. */
-size_t event_used_bytes(const struct event *ev);
-
 /* Moves src into dst (dst takes ownership; src is left empty). */
 void event_move(struct event *dst, struct event *src);
 
