@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
@@ -14,23 +13,15 @@
 #include "explain_print.h"
 #include "journal_cmd.h"
 #include "journal_replay.h"
+#include "line_sort.h"
 
 /* Calls are retired in about the order they end, and printed in order of start: each line is
  * written to a temporary file as its call retires and only this index is kept in memory, so a
  * day of calls needs 24 bytes each, not the lines. */
-struct call_line {
-	uint64_t first_ts_ns;
-	uint64_t offset; /* in the spill file; also the retirement order, which keeps ties stable */
-	size_t len;
-};
-
 struct calls_run {
 	bool json;
 	struct call_verdict *verdict; /* scratch, one call at a time */
-	FILE *spill;
-	struct call_line *lines;
-	size_t n_lines, cap_lines;
-	uint64_t spilled;
+	struct line_sort *lines;      /* one per call, printed in order of start at the end */
 	unsigned long failed;
 	int rc;
 };
@@ -155,7 +146,6 @@ static char *call_json(const struct call *call, const struct call_verdict *verdi
 static void on_call(const struct correlator *corr, const struct call *call, void *ctx)
 {
 	struct calls_run *run = ctx;
-	struct call_line *line;
 	char *text;
 
 	if (run->rc)
@@ -163,99 +153,13 @@ static void on_call(const struct correlator *corr, const struct call *call, void
 	explain_call(corr, call, run->verdict);
 	if (verdict_failed(run->verdict))
 		run->failed++;
-	if (run->n_lines == run->cap_lines) {
-		size_t cap = run->cap_lines ? run->cap_lines * 2 : 64;
-		struct call_line *grown = realloc(run->lines, cap * sizeof(*grown));
-		if (!grown) {
-			run->rc = -ENOMEM;
-			return;
-		}
-		run->lines = grown;
-		run->cap_lines = cap;
-	}
 	text = run->json ? call_json(call, run->verdict) : call_text(call, run->verdict);
 	if (!text) {
 		run->rc = -ENOMEM;
 		return;
 	}
-	line = &run->lines[run->n_lines++];
-	line->first_ts_ns = call->first_ts_ns;
-	line->offset = run->spilled;
-	line->len = strlen(text);
-	if (fwrite(text, 1, line->len, run->spill) != line->len)
-		run->rc = -errno;
-	run->spilled += line->len;
+	run->rc = line_sort_add(run->lines, call->first_ts_ns, text, strlen(text));
 	free(text);
-}
-
-static int line_cmp(const void *a, const void *b)
-{
-	const struct call_line *la = a, *lb = b;
-
-	if (la->first_ts_ns != lb->first_ts_ns)
-		return la->first_ts_ns < lb->first_ts_ns ? -1 : 1;
-	return la->offset < lb->offset ? -1 : la->offset > lb->offset;
-}
-
-/* The spill file read back through a window: lines sorted by start are in nearly the order
- * they were spilled, so one read brings many (a read per line was 3 % of calls' CPU and a
- * system call per call). */
-#define SPILL_WINDOW_BYTES (1 << 20)
-
-struct spill_window {
-	char *bytes;
-	size_t cap;	/* at least the longest line */
-	uint64_t start; /* offset of bytes[0] in the spill file */
-	size_t len;
-};
-
-/* The LEN bytes at OFFSET (LEN at most cap), from the window or read into it. Returns NULL
- * with errno set. */
-static const char *spill_at(struct spill_window *w, int fd, uint64_t offset, size_t len)
-{
-	ssize_t got;
-
-	if (offset >= w->start && offset + len <= w->start + w->len)
-		return w->bytes + (offset - w->start);
-	got = pread(fd, w->bytes, w->cap, (off_t)offset);
-	if (got < (ssize_t)len) {
-		errno = got < 0 ? errno : EIO;
-		return NULL;
-	}
-	w->start = offset;
-	w->len = (size_t)got;
-	return w->bytes;
-}
-
-/* Prints the spilled lines in order of start. Returns 0 or a negative errno. */
-static int print_lines(struct calls_run *run)
-{
-	struct spill_window window = {0};
-	size_t longest = 0;
-	int rc = 0;
-
-	if (fflush(run->spill))
-		return -errno;
-	qsort(run->lines, run->n_lines, sizeof(*run->lines), line_cmp);
-	for (size_t i = 0; i < run->n_lines; i++)
-		if (run->lines[i].len > longest)
-			longest = run->lines[i].len;
-	window.cap = longest > SPILL_WINDOW_BYTES ? longest : SPILL_WINDOW_BYTES;
-	window.bytes = malloc(window.cap);
-	if (!window.bytes)
-		return -ENOMEM;
-	for (size_t i = 0; i < run->n_lines && !rc; i++) {
-		const struct call_line *line = &run->lines[i];
-		const char *text = spill_at(&window, fileno(run->spill), line->offset, line->len);
-		if (!text) {
-			rc = -errno;
-			break;
-		}
-		fwrite(text, 1, line->len, stdout);
-		putchar('\n');
-	}
-	free(window.bytes);
-	return rc;
 }
 
 static void usage(FILE *out)
@@ -278,35 +182,35 @@ int cmd_calls(int argc, char **argv)
 	struct journal_cmd cmd = {.name = "calls", .usage = usage};
 	struct calls_run run = {0};
 	struct journal_replay_stats stats;
+	size_t n_calls;
 	int rc = journal_cmd_parse(&cmd, argc, argv);
 
 	if (rc >= 0)
 		return rc;
 	run.json = cmd.json;
 	run.verdict = malloc(sizeof(*run.verdict));
-	run.spill = tmpfile();
-	if (!run.verdict || !run.spill) {
+	run.lines = line_sort_new(LINE_SORT_RUN_LINES);
+	if (!run.verdict || !run.lines) {
 		fprintf(stderr, "siptrail calls: %s\n",
 			run.verdict ? "no temporary file for the lines" : "out of memory");
 		free(run.verdict);
-		if (run.spill)
-			fclose(run.spill);
+		line_sort_free(run.lines);
 		return EXIT_USAGE;
 	}
 	rc = journal_replay(cmd.name, cmd.paths, cmd.n_paths, &cmd.config, &cmd.capture, on_call,
 			    &run, &stats);
 	if (!rc && !run.rc)
-		run.rc = print_lines(&run);
+		run.rc = line_sort_write(run.lines, stdout);
 	if (!rc && run.rc)
 		fprintf(stderr, "siptrail calls: the lines of the calls: %s\n", strerror(-run.rc));
-	free(run.lines);
+	n_calls = line_sort_count(run.lines);
 	free(run.verdict);
-	fclose(run.spill);
+	line_sort_free(run.lines);
 	if (rc || run.rc)
 		return EXIT_USAGE;
 	if (!run.json)
 		printf("%zu call(s), %lu failed; %zu events, %lu bad line(s), %lu undecodable SIP "
 		       "message(s)\n",
-		       run.n_lines, run.failed, stats.events, stats.bad_lines, stats.sip_undecoded);
+		       n_calls, run.failed, stats.events, stats.bad_lines, stats.sip_undecoded);
 	return run.failed ? EXIT_FINDINGS : EXIT_OK;
 }
