@@ -248,7 +248,8 @@ int line_sort_write(struct line_sort *sort, FILE *out)
 
 	if (fflush(sort->text) || (sort->runs && fflush(sort->runs)))
 		return io_error();
-	qsort(sort->entries, sort->n_entries, sizeof(*sort->entries), entry_cmp);
+	if (sort->n_entries)
+		qsort(sort->entries, sort->n_entries, sizeof(*sort->entries), entry_cmp);
 	window.cap = sort->longest > TEXT_WINDOW_BYTES ? sort->longest : TEXT_WINDOW_BYTES;
 	window.bytes = malloc(window.cap);
 	if (!window.bytes)
