@@ -18,7 +18,11 @@ void correlator_config_default(struct correlator_config *config)
 	    .max_peers = 10000,
 	    .call_linger_ns = 32 * NS_PER_S,
 	    .call_idle_ns = 4 * 3600 * NS_PER_S,
-	    .conn_linger_ns = 3600 * NS_PER_S,
+	    /* An ended connection a call used or needed stays while that call does (held); one
+	     * no call holds is read only by events that still name it: a wire event waits at
+	     * most 10 s for its socket, the reorder window 250 ms, a transaction 64*T1. The
+	     * peer table keeps its own copies of what it learned from it. */
+	    .conn_linger_ns = 300 * NS_PER_S,
 	    .sweep_ns = NS_PER_S,
 	};
 }
