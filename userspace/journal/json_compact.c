@@ -258,10 +258,12 @@ void json_out_close(struct json_out *out, char bracket)
 	out->comma = true;
 }
 
+/* Keys are the journal's field names, plain ASCII: copied, not scanned for escapes (a dozen
+ * per event). */
 void json_out_key(struct json_out *out, const char *key)
 {
 	value_start(out);
-	if (!put_string(out, key, strlen(key)) || !put_char(out, ':'))
+	if (!put_char(out, '"') || !put(out, key, strlen(key)) || !put(out, "\":", 2))
 		out->overflow = true;
 	out->comma = false;
 }
