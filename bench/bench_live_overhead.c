@@ -442,7 +442,8 @@ static struct load_cost run_load(const struct scenario *load, pid_t tracer,
 	load_s = rusage_cpu_s(RUSAGE_SELF) - cpu_before;
 	tracer_s = process_cpu_s(tracer) - tracer_before;
 	if (getenv("BENCH_VERBOSE"))
-		fprintf(stderr, "load %.3f s, tracer %.3f s\n", load_s, tracer_s);
+		/* the tracer's time in µs: a trunk round holds only 2-5 ms of it */
+		fprintf(stderr, "load %.3f s, tracer %.6f s\n", load_s, tracer_s);
 	if (before_tracer) {
 		struct bpf_use use;
 
