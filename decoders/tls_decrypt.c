@@ -99,13 +99,29 @@ static bool has_key_update(const uint8_t *msgs, size_t len)
 	return false;
 }
 
+/* RFC 8446 §6 / RFC 5246 §7.2: level and description, two bytes per alert. */
+static void report_alerts(struct tls_decrypt *dec, enum tls_dir from, const uint8_t *plain,
+			  size_t len, uint64_t ts_ns)
+{
+	for (size_t i = 0; dec->config->on_alert && i + 1 < len; i += 2) {
+		struct tls_record_event alert = {
+		    .type = TLS_EV_ALERT, .from = from, .ts_ns = ts_ns};
+
+		alert.alert_level = plain[i];
+		alert.alert_description = plain[i + 1];
+		dec->config->on_alert(dec->user, &alert);
+	}
+}
+
 static void deliver(struct tls_decrypt *dec, enum tls_dir from, uint8_t content_type,
 		    const uint8_t *plain, size_t len, uint64_t ts_ns)
 {
 	struct decrypt_dir *d = &dec->dir[from];
 
 	dec->config->counts->decrypted++;
-	if (content_type == TLS_CT_APPLICATION_DATA && len) {
+	if (content_type == TLS_CT_ALERT) {
+		report_alerts(dec, from, plain, len, ts_ns);
+	} else if (content_type == TLS_CT_APPLICATION_DATA && len) {
 		dec->config->on_plaintext(dec->user, from, plain, len, ts_ns);
 	} else if (content_type == TLS_CT_HANDSHAKE && dec->version == TLS_VERSION_1_3 &&
 		   has_key_update(plain, len)) {
@@ -135,6 +151,9 @@ static void tls13_classify(struct tls_decrypt *dec, enum tls_dir from, const uin
 						      plain, &plain_len, &type)) {
 		d->handshake_seq++;
 		dec->config->counts->decrypted++;
+		/* a handshake refused after the ServerHello: the alert under the handshake keys */
+		if (type == TLS_CT_ALERT)
+			report_alerts(dec, from, plain, plain_len, ts_ns);
 		return;
 	}
 	if (d->handshake_keyed || d->unclassified == TLS_DECRYPT_TRIAL_MAX)

@@ -62,11 +62,14 @@ struct tls_decrypt_config {
 	tls_plaintext_fn on_plaintext;
 	struct tls_decrypt_counts *counts; /* summed over the connections */
 	uint64_t hold_bytes_max;	   /* over all connections; 0: per connection only */
+	/* Alerts inside encrypted records (TLS 1.3 always, TLS 1.2 after ChangeCipherSpec), one
+	 * TLS_EV_ALERT event each as the record decoder gives a plaintext alert; NULL: none. */
+	tls_record_event_fn on_alert;
 };
 
 struct tls_decrypt;
 
-/* USER is passed to on_plaintext. Returns NULL when out of memory. */
+/* USER is passed to on_plaintext and on_alert. Returns NULL when out of memory. */
 struct tls_decrypt *tls_decrypt_new(const struct tls_decrypt_config *config, void *user);
 
 /* One event of the record decoder, in stream order. */

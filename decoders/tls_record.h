@@ -58,7 +58,8 @@ enum tls_event_type {
 	TLS_EV_HANDSHAKE,	    /* any other plaintext handshake message: handshake_type */
 	TLS_EV_ENCRYPTED_HANDSHAKE, /* TLS <= 1.2 Finished (after this side's CCS) */
 	TLS_EV_CHANGE_CIPHER_SPEC,
-	TLS_EV_ALERT,		 /* plaintext alert: alert_level, alert_description */
+	TLS_EV_ALERT,		 /* alert_level, alert_description: plaintext (or decrypted,
+				    tls_decrypt.h) */
 	TLS_EV_ENCRYPTED_ALERT,	 /* TLS <= 1.2 after CCS: content hidden */
 	TLS_EV_APPLICATION_DATA, /* content type 23 (TLS 1.3: also encrypted handshake) */
 };

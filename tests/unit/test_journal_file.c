@@ -67,8 +67,12 @@ static void write_events(struct journal_file *journal, unsigned long long first_
 {
 	for (unsigned long long i = first_s; i < first_s + count; i++) {
 		json_t *line = event_line(i, pad);
+		char *text = json_dumps(line, JSON_COMPACT);
+		size_t len = strlen(text);
 
-		assert_int_equal(journal_file_write(journal, line, i * NSEC_PER_SEC), 0);
+		text[len] = '\n'; /* over the NUL: the writer takes a length */
+		assert_int_equal(journal_file_write(journal, text, len + 1, i * NSEC_PER_SEC), 0);
+		free(text);
 		json_decref(line);
 	}
 }

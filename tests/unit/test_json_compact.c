@@ -145,6 +145,55 @@ static void test_journal_events_as_jansson(void **state)
 	assert_true(taken * 10 > lines * 9); /* the fast path is the common one */
 }
 
+static const char sample_utf8[] = "J\xc3\xbcrgen \xe2\x82\xac\r\n\"x\"";
+static const char sample_bad[] = "ab\xff", sample_surrogate[] = "\xed\xa0\x80";
+
+/* The sample object, value by value, into BUF of SIZE. Returns json_out_len. */
+static size_t write_sample(char *buf, size_t size)
+{
+	struct json_out out;
+
+	json_out_init(&out, buf, size);
+	json_out_open(&out, '{');
+	json_out_key(&out, "who");
+	json_out_string(&out, sample_utf8);
+	json_out_key(&out, "bad");
+	json_out_text(&out, sample_bad, sizeof(sample_bad) - 1);
+	json_out_key(&out, "surrogate");
+	json_out_string(&out, sample_surrogate);
+	json_out_key(&out, "list");
+	json_out_open(&out, '[');
+	json_out_int(&out, -42);
+	json_out_bool(&out, true);
+	json_out_bool(&out, false);
+	json_out_close(&out, ']');
+	json_out_key(&out, "empty");
+	json_out_open(&out, '{');
+	json_out_close(&out, '}');
+	json_out_key(&out, "big");
+	json_out_int(&out, INT64_MAX);
+	json_out_close(&out, '}');
+	return json_out_len(&out);
+}
+
+/* Written value by value (the events' writer): the bytes jansson dumps of the same object, with
+ * UTF-8 text as it is and text that is not UTF-8 as null (jansson refuses such a string). */
+static void test_written_by_value_as_jansson(void **state)
+{
+	json_t *obj =
+	    json_pack("{s:s, s:n, s:n, s:[i, b, b], s:{}, s:I}", "who", sample_utf8, "bad",
+		      "surrogate", "list", -42, 1, 0, "empty", "big", (json_int_t)INT64_MAX);
+	char *slow = json_dumps(obj, JSON_COMPACT);
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(write_sample(buf, sizeof(buf)), strlen(slow));
+	assert_memory_equal(buf, slow, strlen(slow));
+	assert_int_equal(write_sample(buf, strlen(slow) - 1), 0); /* one byte short: nothing */
+	free(slow);
+	json_decref(obj);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +202,7 @@ int main(void)
 	    cmocka_unit_test(test_scalars_and_nesting),
 	    cmocka_unit_test(test_leaves_the_rest_to_jansson),
 	    cmocka_unit_test(test_journal_events_as_jansson),
+	    cmocka_unit_test(test_written_by_value_as_jansson),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

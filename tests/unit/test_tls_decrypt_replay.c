@@ -2,8 +2,10 @@
  * server (memory BIOs) make a call over TLS 1.2 (AES-GCM) and TLS 1.3; every record they
  * exchange is written as TCP frames into a pcap, their secrets into a key log (OpenSSL's keylog
  * callback), and `replay --keylog` must give every SIP message once, in order, with its
- * direction, across a KeyUpdate (TLS 1.3). Wrong secrets, a damaged record and a capture cut inside
- * a record are counted. */
+ * direction, across a KeyUpdate (TLS 1.3), and the encrypted alerts (the close_notify of each
+ * side, a TLS 1.3 server's refusal of a client without a certificate) as the
+ * tls_alert events a plaintext alert gives. Wrong secrets, a damaged record and a capture cut
+ * inside a record are counted. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -132,9 +134,11 @@ static SSL_CTX *context(bool server, int version, const char *suite, const struc
 	return ctx;
 }
 
-/* Makes the call over TLS VERSION with SUITE, writing CAPTURE_PATH and KEYLOG_PATH. */
-static void make_capture(int version, const char *suite, const char *capture_path,
-			 const char *keylog_path, int corrupt_from, size_t cut_after)
+/* Makes the call over TLS VERSION with SUITE, writing CAPTURE_PATH and KEYLOG_PATH, and closes
+ * it with a close_notify each way. REFUSE: the server asks for a client certificate, which the
+ * client does not have (no call: the server's alert ends the handshake). */
+static void make_session(int version, const char *suite, const char *capture_path,
+			 const char *keylog_path, int corrupt_from, size_t cut_after, bool refuse)
 {
 	struct test_cert cert;
 	struct test_cert_spec spec = {.cn = "sbc.test", .not_before = 0, .not_after = 4102444800};
@@ -161,13 +165,16 @@ static void make_capture(int version, const char *suite, const char *capture_pat
 	}
 	SSL_set_connect_state(s.ssl[CLIENT]);
 	SSL_set_accept_state(s.ssl[SERVER]);
+	if (refuse)
+		SSL_set_verify(s.ssl[SERVER], SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+			       NULL);
 	for (int round = 0; round < 20 && !(done[0] && done[1]); round++) {
 		for (int side = 0; side < 2; side++)
 			done[side] = done[side] || SSL_do_handshake(s.ssl[side]) == 1;
 		pump(&s);
 	}
-	assert_true(done[0] && done[1]);
-	for (size_t i = 0; i < sizeof(call) / sizeof(call[0]); i++) {
+	assert_true(refuse ? !done[SERVER] : done[0] && done[1]);
+	for (size_t i = 0; !refuse && i < sizeof(call) / sizeof(call[0]); i++) {
 		int from = call[i].from, len = (int)strlen(call[i].text);
 
 		if (i == 2)
@@ -182,6 +189,10 @@ static void make_capture(int version, const char *suite, const char *capture_pat
 		assert_int_equal(SSL_read(s.ssl[!from], reply, sizeof(reply)), len);
 		pump(&s); /* TLS 1.3: the client's reading takes the tickets */
 	}
+	for (int side = 0; !refuse && side < 2; side++) {
+		SSL_shutdown(s.ssl[side]);
+		pump(&s);
+	}
 	put_frame(&s.cap, CLIENT, 0x11, NULL, 0);
 	put_frame(&s.cap, SERVER, 0x11, NULL, 0);
 	put_frame(&s.cap, CLIENT, 0x10, NULL, 0);
@@ -195,20 +206,43 @@ static void make_capture(int version, const char *suite, const char *capture_pat
 	test_cert_free(&cert);
 }
 
+static void make_capture(int version, const char *suite, const char *capture_path,
+			 const char *keylog_path, int corrupt_from, size_t cut_after)
+{
+	make_session(version, suite, capture_path, keylog_path, corrupt_from, cut_after, false);
+}
+
+/* The SIP messages of a replay and its alerts. */
 struct sip_seen {
 	struct event events[16];
 	size_t count;
+	struct ev_tls_alert alerts[4];
+	size_t n_alerts;
 };
 
 static int collect_sip(void *ctx, struct event *ev)
 {
 	struct sip_seen *seen = ctx;
 
+	if (ev->kind == EV_TLS_ALERT && seen->n_alerts < 4)
+		seen->alerts[seen->n_alerts++] = ev->alert;
 	if (ev->kind == EV_SIP && seen->count < 16)
 		event_move(&seen->events[seen->count++], ev);
 	else
 		event_release(ev);
 	return 0;
+}
+
+/* The close_notify of each side, the client's (this host's) first. */
+static void assert_close_notifies(const struct sip_seen *seen)
+{
+	assert_int_equal(seen->n_alerts, 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(seen->alerts[i].from, i == 0 ? SIDE_LOCAL : SIDE_PEER);
+		assert_int_equal(seen->alerts[i].level, 1);
+		assert_int_equal(seen->alerts[i].code, 0);
+		assert_string_equal(seen->alerts[i].description, "close_notify");
+	}
 }
 
 static int replay(const char *capture_path, const char *keylog_path, struct sip_seen *seen,
@@ -294,6 +328,7 @@ static void run_call(int version, const char *suite)
 	make_capture(version, suite, capture_path, keylog_path, -1, 0);
 	assert_int_equal(replay(capture_path, keylog_path, &seen, &stats), 0);
 	assert_call(&seen, SIZE_MAX);
+	assert_close_notifies(&seen);
 	assert_int_equal(stats.tls_decrypt.auth_failed + stats.tls_decrypt.no_secrets +
 			     stats.tls_decrypt.no_handshake + stats.tls_decrypt.unsupported,
 			 0);
@@ -305,6 +340,7 @@ static void run_call(int version, const char *suite)
 		keep_traffic_secrets(keylog_path);
 		assert_int_equal(replay(capture_path, keylog_path, &seen, &stats), 0);
 		assert_call(&seen, SIZE_MAX);
+		assert_close_notifies(&seen);
 		assert_int_equal(stats.tls_decrypt.auth_failed, 0);
 		release_seen(&seen);
 	}
@@ -312,6 +348,7 @@ static void run_call(int version, const char *suite)
 	/* no key log entry for this connection: every encrypted record is counted */
 	assert_int_equal(replay(capture_path, "/dev/null", &seen, &stats), 0);
 	assert_int_equal(seen.count, 0);
+	assert_int_equal(seen.n_alerts, 0);
 	assert_true(stats.tls_decrypt.no_secrets >= 5);
 	assert_int_equal(stats.tls_decrypt.decrypted, 0);
 	unlink(capture_path);
@@ -335,6 +372,33 @@ static void test_tls13_call(void **state)
 	(void)state;
 	run_call(TLS1_3_VERSION, "TLS_AES_256_GCM_SHA384");
 	run_call(TLS1_3_VERSION, "TLS_CHACHA20_POLY1305_SHA256");
+}
+
+/* TLS 1.3: the server refuses a client without a certificate after its own Finished, so its
+ * alert is encrypted (under its application keys); decrypted, it is the peer's fatal alert, as
+ * a plaintext one would be. */
+static void test_tls13_refusal_alert(void **state)
+{
+	char capture_path[] = "/tmp/test_tls_decrypt-XXXXXX", keylog_path[64];
+	struct capture_source_stats stats;
+	struct sip_seen seen;
+	int fd = mkstemp(capture_path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(keylog_path, sizeof(keylog_path), "%s.keys", capture_path);
+	make_session(TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256", capture_path, keylog_path, -1, 0,
+		     true);
+	assert_int_equal(replay(capture_path, keylog_path, &seen, &stats), 0);
+	assert_int_equal(seen.count, 0);
+	assert_int_equal(seen.n_alerts, 1);
+	assert_int_equal(seen.alerts[0].from, SIDE_PEER);
+	assert_true(alert_is_fatal(&seen.alerts[0]));
+	assert_string_equal(seen.alerts[0].description, "certificate_required");
+	assert_int_equal(stats.tls_decrypt.auth_failed + stats.tls_decrypt.no_secrets, 0);
+	unlink(capture_path);
+	unlink(keylog_path);
 }
 
 /* Every hex digit of every secret changed: nothing authenticates, nothing is made up. */
@@ -397,9 +461,8 @@ static void test_damage_is_counted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tls12_gcm_call),
-	    cmocka_unit_test(test_tls12_chacha_call),
-	    cmocka_unit_test(test_tls13_call),
+	    cmocka_unit_test(test_tls12_gcm_call),    cmocka_unit_test(test_tls12_chacha_call),
+	    cmocka_unit_test(test_tls13_call),	      cmocka_unit_test(test_tls13_refusal_alert),
 	    cmocka_unit_test(test_damage_is_counted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -134,18 +134,16 @@ static void text_print(const struct tls_event *ev)
 static void json_print(const struct tls_event *tls)
 {
 	struct event ev;
-	json_t *obj;
+	struct json_line line;
 
 	if (tls_event_to_event(tls, &ev))
 		return;
-	obj = event_to_json(&ev);
+	if (!event_json_line(&ev, &line)) {
+		fwrite(line.text, 1, line.len, stdout);
+		fflush(stdout);
+	}
+	json_line_release(&line);
 	event_release(&ev);
-	if (!obj)
-		return;
-	json_dumpf(obj, stdout, JSON_COMPACT);
-	fputc('\n', stdout);
-	fflush(stdout);
-	json_decref(obj);
 }
 
 static void on_event(const struct tls_event *ev, void *ctx)

@@ -99,9 +99,9 @@ static void take_min(struct reorder_window *w, struct event *ev)
 		w->ring_head = (w->ring_head + 1) % w->capacity;
 		w->ring_count--;
 	}
-	/* a copy, not event_move: the slot is free now and the next push overwrites it whole, so
-	 * zeroing it (the size of an event, per event) is wasted */
-	*ev = w->slots[slot];
+	/* a copy, not event_move: the slot is free now and the next push overwrites it, so
+	 * zeroing it is wasted */
+	memcpy(ev, &w->slots[slot], event_size(&w->slots[slot]));
 	w->count--;
 	w->free_slots[w->capacity - w->count - 1] = slot;
 	if (ev->ts_ns < w->released_ns)

@@ -4,10 +4,9 @@
 
 #include "journal.h"
 #include "json_compact.h"
+#include "journal_write.h"
 
-#define JSON_LINE_BYTES 4096
-
-int json_line_write_counted(FILE *out, const json_t *event, size_t *written)
+int json_line_write(FILE *out, const json_t *event)
 {
 	char line[JSON_LINE_BYTES];
 	size_t len = json_compact_dump(event, line, sizeof(line) - 1);
@@ -21,11 +20,7 @@ int json_line_write_counted(FILE *out, const json_t *event, size_t *written)
 	 * dumping into a buffer and writing once (bench/bench_live_overhead.c). */
 	if (len < sizeof(line) - 1) {
 		line[len++] = '\n';
-		if (fwrite(line, 1, len, out) != len)
-			return -EIO;
-		if (written)
-			*written = len;
-		return 0;
+		return fwrite(line, 1, len, out) == len ? 0 : -EIO;
 	}
 	long_line = json_dumps(event, JSON_COMPACT);
 	if (!long_line)
@@ -34,12 +29,5 @@ int json_line_write_counted(FILE *out, const json_t *event, size_t *written)
 	if (fwrite(long_line, 1, len, out) != len || fputc('\n', out) == EOF)
 		err = -EIO;
 	free(long_line);
-	if (!err && written)
-		*written = len + 1;
 	return err;
-}
-
-int json_line_write(FILE *out, const json_t *event)
-{
-	return json_line_write_counted(out, event, NULL);
 }

@@ -9,10 +9,8 @@
 #include <stdio.h>
 #include <jansson.h>
 
-/* Writes EVENT as one compact JSON line. Returns 0 or a negative errno. */
+/* Writes EVENT (a JSON object that is no struct event: a diagnosis, a summary) as one compact
+ * JSON line. Returns 0 or a negative errno. Events have their own writer (journal_write.h). */
 int json_line_write(FILE *out, const json_t *event);
-
-/* The same, saying how many bytes went out in WRITTEN (NULL: not wanted). */
-int json_line_write_counted(FILE *out, const json_t *event, size_t *written);
 
 #endif

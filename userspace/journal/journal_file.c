@@ -238,19 +238,18 @@ int journal_file_reopen(struct journal_file *journal, char *why, size_t why_len)
 	return err;
 }
 
-int journal_file_write(struct journal_file *journal, const json_t *line, uint64_t ts_ns)
+int journal_file_write(struct journal_file *journal, const char *line, size_t len, uint64_t ts_ns)
 {
 	const struct journal_rotation *rotation = &journal->rotation;
-	size_t written = 0;
 	int err;
 
 	/* first_ts_ns is 0 before FILE's first event of this run */
 	if (rotation->max_age_ns && journal->first_ts_ns && ts_ns > journal->first_ts_ns &&
 	    ts_ns - journal->first_ts_ns >= rotation->max_age_ns && (err = rotate(journal)))
 		return err;
-	if ((err = json_line_write_counted(journal->file, line, &written)))
-		return err;
-	journal->bytes += written;
+	if (fwrite(line, 1, len, journal->file) != len)
+		return -EIO;
+	journal->bytes += len;
 	if (!journal->first_ts_ns)
 		journal->first_ts_ns = ts_ns;
 	if (rotation->max_bytes && journal->bytes >= rotation->max_bytes)

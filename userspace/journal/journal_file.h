@@ -50,11 +50,12 @@ int journal_file_open(struct journal_file *journal, const char *path,
 		      const struct journal_rotation *rotation, FILE *errors, char *why,
 		      size_t why_len);
 
-/* Appends LINE (one event, its time TS_NS) as one JSON line. FILE is rotated before the line
+/* Appends LINE (one event's JSON line, LEN bytes with its newline, journal_write.h; the
+ * event's time TS_NS). FILE is rotated before the line
  * when TS_NS is a full span past FILE's first event of this run, and after it when FILE
  * reached its size (so a file is at most its size plus one line). Returns 0 or a negative
  * errno (a failed rotation is no error: it is reported to ERRORS and counted). */
-int journal_file_write(struct journal_file *journal, const json_t *line, uint64_t ts_ns);
+int journal_file_write(struct journal_file *journal, const char *line, size_t len, uint64_t ts_ns);
 
 /*
  * SIGHUP, logrotate style: when PATH no longer names the file being written (moved away or

@@ -12,7 +12,20 @@
 
 #include "event.h"
 
-/* The event as a JSON object (new reference), NULL when out of memory. */
+/* One event as one compact JSON line, '\n' included: in BUF, or on the heap when longer. */
+#define JSON_LINE_BYTES 4096
+struct json_line {
+	char *text;
+	size_t len;
+	char buf[JSON_LINE_BYTES];
+};
+
+/* Writes EV into LINE (then json_line_release). Returns 0 or -ENOMEM. */
+int event_json_line(const struct event *ev, struct json_line *line);
+void json_line_release(struct json_line *line);
+
+/* The event as a JSON object (new reference), NULL when out of memory: that line parsed, for
+ * the callers that look into it (tests, the fuzzer). */
 json_t *event_to_json(const struct event *ev);
 
 /* TLS values as the journal writes them: the IANA name, or "0x0305" (in hex) for a value the

@@ -11,12 +11,9 @@
 #include <string.h>
 
 #include "json_compact.h"
+#include "utf8_text.h"
 
 #define MAX_DEPTH 32
-
-struct json_out {
-	char *pos, *end;
-};
 
 static bool put(struct json_out *out, const char *text, size_t len)
 {
@@ -76,9 +73,10 @@ static bool word_needs_care(uint64_t word)
 	return (control | is_quote | is_backslash | word) & BYTES(0x80);
 }
 
-/* Non-ASCII text goes to jansson, which checks its UTF-8 while dumping. Runs of plain bytes are
- * skipped 8 at a time (a SIP message is mostly such runs between its CRLFs). */
-static bool put_string(struct json_out *out, const char *text, size_t len)
+/* Non-ASCII text is copied as it is when UTF8_CHECKED (jansson writes UTF-8 unescaped), else
+ * goes to jansson, which checks its UTF-8 while dumping. Runs of plain bytes are skipped 8 at a
+ * time (a SIP message is mostly such runs between its CRLFs). */
+static bool put_text(struct json_out *out, const char *text, size_t len, bool utf8_checked)
 {
 	size_t run = 0, i = 0;
 
@@ -96,7 +94,7 @@ static bool put_string(struct json_out *out, const char *text, size_t len)
 			}
 		}
 		c = text[i++];
-		if (c >= 0x80)
+		if (c >= 0x80 && !utf8_checked)
 			return false;
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
@@ -105,6 +103,11 @@ static bool put_string(struct json_out *out, const char *text, size_t len)
 		run = i;
 	}
 	return put(out, text + run, len - run) && put_char(out, '"');
+}
+
+static bool put_string(struct json_out *out, const char *text, size_t len)
+{
+	return put_text(out, text, len, false);
 }
 
 static bool put_integer(struct json_out *out, json_int_t value)
@@ -181,12 +184,99 @@ static bool put_value(struct json_out *out, const json_t *value, int depth)
 
 size_t json_compact_dump(const json_t *value, char *buf, size_t size)
 {
-	struct json_out out = {buf, buf + size};
+	struct json_out out;
 
+	json_out_init(&out, buf, size);
 	/* like json_dumpb without JSON_ENCODE_ANY: only an object or an array is a document */
 	if (!json_is_object(value) && !json_is_array(value))
 		return 0;
 	if (!put_value(&out, value, 0))
 		return 0;
 	return out.pos - buf;
+}
+
+/* A value's separator: a comma before any but the first of an object or array. */
+static void value_start(struct json_out *out)
+{
+	if (out->comma && !put_char(out, ','))
+		out->overflow = true;
+	out->comma = true;
+}
+
+void json_out_init(struct json_out *out, char *buf, size_t size)
+{
+	*out = (struct json_out){.start = buf, .pos = buf, .end = buf + size};
+}
+
+void json_out_open(struct json_out *out, char bracket)
+{
+	value_start(out);
+	if (!put_char(out, bracket))
+		out->overflow = true;
+	out->comma = false;
+}
+
+void json_out_close(struct json_out *out, char bracket)
+{
+	if (!put_char(out, bracket))
+		out->overflow = true;
+	out->comma = true;
+}
+
+void json_out_key(struct json_out *out, const char *key)
+{
+	value_start(out);
+	if (!put_string(out, key, strlen(key)) || !put_char(out, ':'))
+		out->overflow = true;
+	out->comma = false;
+}
+
+void json_out_text(struct json_out *out, const char *text, size_t len)
+{
+	if (!utf8_valid(text, len)) {
+		json_out_null(out);
+		return;
+	}
+	value_start(out);
+	if (!put_text(out, text, len, true))
+		out->overflow = true;
+}
+
+void json_out_string(struct json_out *out, const char *text)
+{
+	if (text)
+		json_out_text(out, text, strlen(text));
+	else
+		json_out_null(out);
+}
+
+void json_out_string_or_null(struct json_out *out, const char *text)
+{
+	json_out_string(out, text && text[0] ? text : NULL);
+}
+
+void json_out_int(struct json_out *out, int64_t value)
+{
+	value_start(out);
+	if (!put_integer(out, value))
+		out->overflow = true;
+}
+
+void json_out_bool(struct json_out *out, bool value)
+{
+	value_start(out);
+	if (!(value ? put(out, "true", 4) : put(out, "false", 5)))
+		out->overflow = true;
+}
+
+void json_out_null(struct json_out *out)
+{
+	value_start(out);
+	if (!put(out, "null", 4))
+		out->overflow = true;
+}
+
+size_t json_out_len(const struct json_out *out)
+{
+	return out->overflow ? 0 : (size_t)(out->pos - out->start);
 }

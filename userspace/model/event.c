@@ -1,5 +1,6 @@
 /* Ownership and names of the normalized event. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,6 +17,41 @@ static void cert_release(struct ev_cert *cert)
 	free(cert->sha256);
 }
 
+#define SIZE_WITH(member) (offsetof(struct event, member) + sizeof(((struct event *)0)->member))
+
+size_t event_size(const struct event *ev)
+{
+	switch (ev->kind) {
+	case EV_CONN_OPEN:
+	case EV_CONN_CLOSE:
+	case EV_CONN_END:
+		return SIZE_WITH(conn_ev);
+	case EV_TLS_HANDSHAKE:
+		return SIZE_WITH(handshake);
+	case EV_TLS_ALERT:
+		return SIZE_WITH(alert);
+	case EV_TLS_CHAIN:
+		return SIZE_WITH(chain);
+	case EV_SIP:
+		return SIZE_WITH(sip);
+	case EV_LOST:
+		return SIZE_WITH(lost);
+	case EV_TLS_HELLO:
+		return SIZE_WITH(hello);
+	case EV_TLS_LEAF_CHANGED:
+		return SIZE_WITH(leaf);
+	}
+	return sizeof(*ev);
+}
+
+/* Zeroes what an empty event (kind 0, a conn_open) is read as, and all that EV's kind used. */
+static void event_clear(struct event *ev)
+{
+	size_t used = event_size(ev), empty = SIZE_WITH(conn_ev);
+
+	memset(ev, 0, used > empty ? used : empty);
+}
+
 void event_release(struct event *ev)
 {
 	if (ev->kind == EV_SIP) {
@@ -28,13 +64,13 @@ void event_release(struct event *ev)
 		free(ev->leaf.old_subject);
 		free(ev->leaf.new_subject);
 	}
-	memset(ev, 0, sizeof(*ev));
+	event_clear(ev);
 }
 
 void event_move(struct event *dst, struct event *src)
 {
-	*dst = *src;
-	memset(src, 0, sizeof(*src));
+	memcpy(dst, src, event_size(src));
+	event_clear(src);
 }
 
 /* *dst: a copy of src, or NULL for NULL. Returns false when out of memory. */

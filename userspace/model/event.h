@@ -230,10 +230,16 @@ struct event {
 	};
 };
 
-/* Frees what the event owns (raw SIP text, certificates) and zeroes it. */
+/* The bytes of EV that hold its kind's fields (the header and its union member): what a move
+ * copies. The union's other bytes are not kept by a move (a SIP event is a quarter of the
+ * largest kind, and events are moved several times on their way). */
+size_t event_size(const struct event *ev);
+
+/* Frees what the event owns (raw SIP text, certificates) and leaves it empty (zeroed as far as
+ * its kind and an empty event reach). */
 void event_release(struct event *ev);
 
-/* Moves src into dst (dst takes ownership; src is left empty). */
+/* Moves src into dst (dst takes ownership of src's kind's fields; src is left empty). */
 void event_move(struct event *dst, struct event *src);
 
 /* dst becomes a deep copy of src (its own raw text and certificates). Returns 0 or -ENOMEM

@@ -896,8 +896,12 @@ static int load_keylog(struct source *src, const char *path, struct capture_erro
 		src->keylog = NULL;
 		return -EINVAL;
 	}
-	src->decrypt = (struct tls_decrypt_config){tls_keylog_session_secrets, src->keylog,
-						   on_tls_plaintext, &src->stats->tls_decrypt};
+	/* a decrypted alert goes where a plaintext one does */
+	src->decrypt = (struct tls_decrypt_config){.lookup = tls_keylog_session_secrets,
+						   .lookup_ctx = src->keylog,
+						   .on_plaintext = on_tls_plaintext,
+						   .counts = &src->stats->tls_decrypt,
+						   .on_alert = on_tls_event};
 	return 0;
 }
 

@@ -8,12 +8,14 @@ static void endpoint_of(struct endpoint *out, uint8_t family, const struct tcp_e
 	out->port = end->port;
 }
 
-int wire_event_resolve(const struct wire_event *event, uint64_t conn, unsigned local,
+int wire_event_resolve(struct wire_event *event, uint64_t conn, unsigned local, bool take,
 		       struct event *out)
 {
 	enum side from = event->sender == local ? SIDE_LOCAL : SIDE_PEER;
 
-	if (event_copy(out, &event->body))
+	if (take)
+		event_move(out, &event->body);
+	else if (event_copy(out, &event->body))
 		return -ENOMEM;
 	out->ts_ns = event->ts_ns;
 	out->conn = conn;

@@ -31,9 +31,9 @@ struct wire_event {
 };
 
 /* The event seen from local end end[local] (0 or 1), on connection conn (0: none, for UDP),
- * into out (a copy: the wire event can be resolved for every local socket). Returns 0 or
- * -ENOMEM. */
-int wire_event_resolve(const struct wire_event *event, uint64_t conn, unsigned local,
+ * into out: a copy (the wire event can be resolved for every local socket), or with TAKE (the
+ * last socket) its body moved, not copied. Returns 0 or -ENOMEM. */
+int wire_event_resolve(struct wire_event *event, uint64_t conn, unsigned local, bool take,
 		       struct event *out);
 
 /* Frees the body. */

@@ -88,11 +88,12 @@ void wire_resolver_free(struct wire_resolver *resolver)
 	free(resolver);
 }
 
-static int write_as(struct wire_resolver *resolver, const struct wire_event *event, uint64_t conn,
-		    unsigned local)
+/* TAKE: the last socket the event is written for, which gets its body. */
+static int write_as(struct wire_resolver *resolver, struct wire_event *event, uint64_t conn,
+		    unsigned local, bool take)
 {
 	struct event resolved;
-	int err = wire_event_resolve(event, conn, local, &resolved);
+	int err = wire_event_resolve(event, conn, local, take, &resolved);
 
 	if (err)
 		return err;
@@ -113,7 +114,7 @@ static size_t sockets_expected(const struct wire_event *event)
 
 /* Writes the event for every socket found when all are known or time is up. Returns 1 when
  * the event is done with (written or given up), 0 to keep waiting, or a negative errno. */
-static int try_resolve(struct wire_resolver *resolver, const struct wire_event *event, bool give_up)
+static int try_resolve(struct wire_resolver *resolver, struct wire_event *event, bool give_up)
 {
 	struct socket_match matches[SOCKET_TABLE_MAX_MATCHES];
 	size_t found =
@@ -125,7 +126,8 @@ static int try_resolve(struct wire_resolver *resolver, const struct wire_event *
 	if (!found)
 		resolver->counts.unmatched++;
 	for (size_t i = 0; i < found; i++) {
-		err = write_as(resolver, event, matches[i].cookie, matches[i].local);
+		err =
+		    write_as(resolver, event, matches[i].cookie, matches[i].local, i + 1 == found);
 		if (err)
 			return err;
 	}
@@ -188,7 +190,7 @@ int wire_resolver_add(struct wire_resolver *resolver, struct wire_event *event)
 
 	if (!event->tcp) {
 		unsigned local = event->local_mask & 2 ? 1 : event->local_mask & 1 ? 0 : 1;
-		int err = write_as(resolver, event, 0, local);
+		int err = write_as(resolver, event, 0, local, true);
 
 		wire_event_release(event);
 		return err;

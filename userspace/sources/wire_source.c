@@ -261,9 +261,13 @@ int wire_source_open(const struct wire_source_config *config, wire_event_fn emit
 	source->pcap_out = config->pcap_out;
 	source->keylog = config->keylog;
 	if (config->keylog)
-		source->env.decrypt = (struct tls_decrypt_config){
-		    tls_keylog_session_secrets, config->keylog, wire_stream_plaintext,
-		    &source->counts.tls_decrypt, MAX_HELD_TLS_BYTES};
+		source->env.decrypt =
+		    (struct tls_decrypt_config){.lookup = tls_keylog_session_secrets,
+						.lookup_ctx = config->keylog,
+						.on_plaintext = wire_stream_plaintext,
+						.counts = &source->counts.tls_decrypt,
+						.hold_bytes_max = MAX_HELD_TLS_BYTES,
+						.on_alert = wire_stream_alert};
 	err = wire_capture_open(config->ports, &source->capture, why, why_len);
 	if (err)
 		goto fail;

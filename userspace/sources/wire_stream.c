@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8_text.h"
 #include "wire_stream.h"
 
 /* Larger SIP messages on TCP are reported as skipped by the framer, never buffered. */
@@ -27,32 +28,6 @@ struct wire_stream *wire_stream_new(const struct tcp_conn *conn, struct wire_tls
 	stream->template.end[TCP_SIDE_SERVER] = conn->end[TCP_SIDE_SERVER];
 	wire_tls_init(&stream->tls, &stream->template, env);
 	return stream;
-}
-
-/* RFC 3629 §4: well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF), as jansson
- * requires of a JSON string. */
-static bool utf8_valid(const char *text, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)text, *end = p + len;
-
-	while (p < end) {
-		unsigned char c = *p++;
-		size_t more = c < 0x80		       ? 0
-			      : c >= 0xc2 && c <= 0xdf ? 1
-			      : (c & 0xf0) == 0xe0     ? 2
-			      : c >= 0xf0 && c <= 0xf4 ? 3
-						       : 4;
-
-		if (more == 4 || (size_t)(end - p) < more)
-			return false;
-		if ((c == 0xe0 && p[0] < 0xa0) || (c == 0xed && p[0] > 0x9f) ||
-		    (c == 0xf0 && p[0] < 0x90) || (c == 0xf4 && p[0] > 0x8f))
-			return false;
-		for (; more; more--)
-			if ((*p++ & 0xc0) != 0x80)
-				return false;
-	}
-	return true;
 }
 
 /* A copy of text that may not be UTF-8 (SIP bodies can be binary): when it is not, every
@@ -116,6 +91,13 @@ void wire_stream_plaintext(void *user, enum tls_dir from, const uint8_t *data, s
 
 	sip_stream_push(&stream->sip[side], data, len, on_sip_frame,
 			&(struct sip_frame_ctx){stream, side, ts_ns});
+}
+
+void wire_stream_alert(void *user, const struct tls_record_event *alert)
+{
+	struct wire_stream *stream = user;
+
+	wire_tls_alert(&stream->tls, alert);
 }
 
 /* RFC 5246 §6.2.1 / RFC 8446 §5.1: content type 20..24, then major version 3. SIP starts with

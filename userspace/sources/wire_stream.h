@@ -48,6 +48,9 @@ void wire_stream_free(struct wire_stream *stream);
 void wire_stream_plaintext(void *user, enum tls_dir from, const uint8_t *data, size_t len,
 			   uint64_t ts_ns);
 
+/* Its on_alert (USER: the stream): a decrypted alert, reported as a plaintext one. */
+void wire_stream_alert(void *user, const struct tls_record_event *alert);
+
 /* Emits a "sip" event for one message sent by side `sender`. */
 void wire_sip_emit(struct wire_tls_env *env, const struct wire_event *template, unsigned sender,
 		   enum transport transport, const char *raw, size_t raw_len, uint64_t ts_ns);

@@ -239,6 +239,11 @@ void wire_tls_feed(struct wire_tls *tls, unsigned from, const uint8_t *data, siz
 		      len, ts_ns, on_tls_event, tls);
 }
 
+void wire_tls_alert(struct wire_tls *tls, const struct tls_record_event *alert)
+{
+	on_tls_event(tls, alert);
+}
+
 void wire_tls_gap(struct wire_tls *tls, unsigned from, uint64_t missing_bytes)
 {
 	tls_conn_gap(&tls->conn, from == TCP_SIDE_SERVER ? TLS_FROM_SERVER : TLS_FROM_CLIENT,

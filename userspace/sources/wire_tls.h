@@ -48,6 +48,10 @@ void wire_tls_feed(struct wire_tls *tls, unsigned from, const uint8_t *data, siz
 		   uint64_t ts_ns);
 void wire_tls_gap(struct wire_tls *tls, unsigned from, uint64_t missing_bytes);
 
+/* An alert the decryption found inside an encrypted record (TLS_EV_ALERT): reported as a
+ * plaintext one is. */
+void wire_tls_alert(struct wire_tls *tls, const struct tls_record_event *alert);
+
 /* The handshake is over as far as the wire can tell: both sides sent application data, so
  * everything after is encrypted. The caller may stop feeding unless it decrypts. */
 bool wire_tls_done(const struct wire_tls *tls);
