@@ -31,6 +31,8 @@ work=$(mktemp -d /tmp/siptrail-deb-XXXXXX)
 installed=no
 # shellcheck source=tests/lib/shell_cases.sh
 . "$top/tests/lib/shell_cases.sh"
+# shellcheck source=tests/lib/lab_case.sh
+. "$top/tests/lib/lab_case.sh"
 # shellcheck source=tests/lib/systemd_ns.sh
 . "$top/tests/lib/systemd_ns.sh"
 
@@ -155,7 +157,7 @@ deb_service() {
 	# shellcheck disable=SC2046 # the case's options, one word each
 	systemd_ns_lab env LAB_TRACE_CMD="exec $work/service.sh" LAB_TRACE_READY='Ctrl-C to stop' \
 		LAB_CASE=$lab_case "$top/tools/lab/scenario" --id 97 --out "$work/lab" \
-		$(awk -F'|' -v c="$lab_case" '$1 ~ "^" c " *$" {print $2}' "$top/tools/lab/cases") \
+		$(lab_case_field "$lab_case" 2) \
 		>"$work/lab.log" 2>&1 || echo "!! the lab call failed: $(tail -n 3 "$work/lab.log")"
 	grep -q '^call=failed' "$work/lab/outcome" 2>/dev/null ||
 		echo "!! the lab's $lab_case call did not fail as it should: $work/lab/outcome"
@@ -173,7 +175,7 @@ deb_service() {
 	# the case's whole verdict: the TLS cause chain read by the unit's libssl probes too
 	verdict=$(/usr/bin/siptrail explain --json "$journal" 2>/dev/null |
 		sed -n 's/^{"id":"\([A-Z_]*\)".*"severity":"failure".*/\1/p' | sort -u | paste -sd,)
-	expected=$(awk -F'|' -v c="$lab_case" '$1 ~ "^" c " *$" {print $3}' "$top/tools/lab/cases" |
+	expected=$(lab_case_field "$lab_case" 3 |
 		grep -o 'verdict=[^ ]*')
 	[ "verdict=$verdict" = "$expected" ] ||
 		echo "!! the service's journal gives verdict=$verdict, the lab case $expected"
