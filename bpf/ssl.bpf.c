@@ -39,9 +39,9 @@ char LICENSE[] SEC("license") = "GPL";
 #define SSL_ERROR_SSL	      1
 #define SSL_ERROR_SYSCALL     5
 #define SSL_ERROR_ZERO_RETURN 6
-/* A memory-BIO server moves the TLS bytes right before or after the SSL call; older records
- * are not evidence. */
-#define ADJACENT_WINDOW_NS (100ULL * 1000 * 1000)
+/* A memory-BIO server moves the TLS bytes right before or after the SSL call; evidence older
+ * than a tenth of a second (kernel_hz / 10 jiffies) is not evidence. */
+#define ADJACENT_WINDOW_PER_SEC 10
 /* A handshake call returning success is not the end in TLS 1.3: the client is done once it
  * sends its Finished, before the server has checked the client's certificate (RFC 8446
  * §4.4.2.4), so a rejection arrives as an alert in the client's next SSL_read. The handshake
@@ -60,6 +60,10 @@ const volatile __u32 traced_netns = 0;
  * the same process for a SIP program's own connections. */
 const volatile __u32 traced_tgid = 0;
 const volatile __u64 traced_cgroup_id = 0;
+/* The kernel's HZ, from userspace (kernel_facts.h): the socket evidence is timed in jiffies,
+ * as on a VM bpf_ktime_get_ns() (a kvm-clock read) costs more than the rest of a send or
+ * receive program. */
+const volatile __u32 kernel_hz = 250;
 
 /* Where OpenSSL keeps a handshake's secrets in its objects, found by userspace at start
  * (ssl_secret_offsets.h); secrets_known 0: not known, no secrets event. */
@@ -137,11 +141,11 @@ struct ssl_call {
 
 /* Per thread: the SSL call in progress and the evidence of the socket I/O next to SSL calls. */
 struct ssl_thread {
-	struct ssl_call call;	 /* valid while in_call */
-	struct ssl_key last_ssl; /* last SSL call that returned, for "call then send" */
-	__u64 last_ssl_ns;
+	struct ssl_call call;	   /* valid while in_call */
+	struct ssl_key last_ssl;   /* last SSL call that returned, for "call then send" */
+	__u64 last_ssl_j;	   /* jiffies */
 	struct ssl_conn last_recv; /* last TCP receive, for "recv then call" */
-	__u64 last_recv_ns;
+	__u64 last_recv_j;
 	struct ssl_key key_cache; /* key of the thread's last SSL object, see ssl_key_cached() */
 	__u64 key_cache_exec_id;  /* task->self_exec_id when it was made */
 	__u8 in_call;
@@ -255,6 +259,12 @@ struct {
 /* A global (.bss), not an array map: userspace reads it from memory every poll round, with
  * no syscall. */
 __u64 ssl_stats[SSL_STAT_MAX] = {};
+
+/* Whether evidence stamped at THEN_J (jiffies) is adjacent to now. */
+static __always_inline bool adjacent_j(__u64 then_j, __u64 now_j)
+{
+	return now_j - then_j <= kernel_hz / ADJACENT_WINDOW_PER_SEC;
+}
 
 static void stat_add(enum ssl_stat stat)
 {
@@ -621,7 +631,7 @@ static int call_enter(const void *ssl, enum call_fn fn, const void *buf, const v
 		state->hs_start_ns = now;
 	}
 	if (thread->last_recv.cookie) {
-		if (now - thread->last_recv_ns < ADJACENT_WINDOW_NS)
+		if (adjacent_j(thread->last_recv_j, bpf_jiffies64()))
 			ssl_bind(&key, &thread->last_recv, SSL_BIND_RECV_BEFORE);
 		thread->last_recv.cookie = 0; /* evidence for this call only */
 	}
@@ -685,7 +695,7 @@ static int call_exit(long ret)
 	call = thread->call;
 	thread->in_call = 0;
 	thread->last_ssl = call.key;
-	thread->last_ssl_ns = bpf_ktime_get_ns();
+	thread->last_ssl_j = bpf_jiffies64();
 
 	state = bpf_map_lookup_elem(&ssl_states, &call.key);
 	if (!state)
@@ -929,17 +939,15 @@ static void late_alert_check(int reason)
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct ssl_thread *thread = thread_of(task);
 	struct ssl_state *state;
-	__u64 now;
 
 	if (data_probes_on || !thread || !thread->last_recv.cookie || !thread->key_cache.ssl ||
 	    reason < SSL_AD_REASON_OFFSET || reason > SSL_AD_REASON_OFFSET + SSL_AD_CODE_MAX)
 		return;
-	now = bpf_ktime_get_ns();
-	if (now - thread->last_recv_ns >= ADJACENT_WINDOW_NS)
+	if (!adjacent_j(thread->last_recv_j, bpf_jiffies64()))
 		return;
 	state = bpf_map_lookup_elem(&ssl_states, &thread->key_cache);
 	if (!state || state->hs != HS_DONE || state->conn.cookie != thread->last_recv.cookie ||
-	    now > state->unconfirmed_until_ns)
+	    bpf_ktime_get_ns() > state->unconfirmed_until_ns)
 		return;
 	state->failed_after_ok = 1;
 	state->last_ret = -1;
@@ -1062,14 +1070,14 @@ static __always_inline void recv_note_first(struct task_struct *task, struct soc
 		return;
 	conn_fill(&conn, sk, btf_sk);
 	thread->last_recv = conn;
-	thread->last_recv_ns = bpf_ktime_get_ns();
+	thread->last_recv_j = bpf_jiffies64();
 }
 
 static __always_inline int on_sock_io(struct task_struct *task, struct ssl_thread *thread,
 				      struct sock *sk, bool btf_sk, bool is_send)
 {
 	struct ssl_conn conn = {};
-	__u64 now;
+	__u64 now_j;
 
 	/* The common case on a host: no SSL call in flight on this thread nor evidence kept. A
 	 * send is then evidence for nothing; a receive only in a process using libssl. */
@@ -1078,6 +1086,11 @@ static __always_inline int on_sock_io(struct task_struct *task, struct ssl_threa
 			recv_note_first(task, sk, btf_sk);
 		return 0;
 	}
+	/* The common case in a libssl process between SSL calls (every message of a trunk whose
+	 * handshakes are probed): a send with no SSL call before it to tie, whose only effect
+	 * is to void the receive evidence; the socket's fields are read only if there is some. */
+	if (is_send && !thread->in_call && !thread->last_ssl.ssl && !thread->last_recv.cookie)
+		return 0;
 	if (!sock_tcp_read(sk, btf_sk, &conn))
 		return 0;
 	if (thread->in_call) {
@@ -1091,16 +1104,16 @@ static __always_inline int on_sock_io(struct task_struct *task, struct ssl_threa
 		thread->call.bound_cookie = conn.cookie;
 		return 0;
 	}
-	if (!conn.traced) {
-		/* Cheap path for every other TCP socket of a libssl process: it only voids
-		 * evidence. */
+	if (!conn.traced || (is_send && !thread->last_ssl.ssl)) {
+		/* Every other TCP socket of a libssl process, and a send with no SSL call before
+		 * it: they only void evidence. */
 		thread->last_ssl.ssl = 0;
 		thread->last_recv.cookie = 0;
 		return 0;
 	}
 	conn_fill(&conn, sk, btf_sk);
-	now = bpf_ktime_get_ns();
-	if (is_send && thread->last_ssl.ssl && now - thread->last_ssl_ns < ADJACENT_WINDOW_NS)
+	now_j = bpf_jiffies64();
+	if (is_send && adjacent_j(thread->last_ssl_j, now_j))
 		ssl_bind(&thread->last_ssl, &conn, SSL_BIND_SEND_AFTER);
 	/* Only the socket I/O right next to an SSL call is evidence for it. */
 	thread->last_ssl.ssl = 0;
@@ -1109,7 +1122,7 @@ static __always_inline int on_sock_io(struct task_struct *task, struct ssl_threa
 		return 0;
 	}
 	thread->last_recv = conn;
-	thread->last_recv_ns = now;
+	thread->last_recv_j = now_j;
 	return 0;
 }
 

@@ -20,6 +20,14 @@
 #define PCAP_FILE_HEADER_BYTES	 24
 #define PCAP_RECORD_HEADER_BYTES 16
 #define STREAM_BUFFER_BYTES	 (256 << 10)
+/* Classic pcap in this host's byte order, version 2.4, microseconds or nanoseconds (what
+ * tcpdump writes): libpcap checks the file header, then records are read here from a buffer
+ * of their own, as libpcap 1.10 would read them (the same checks and messages), without its
+ * two fread calls and copy per packet (9 % of explain's instructions). */
+#define PCAP_MAGIC_US	    0xa1b2c3d4u
+#define PCAP_MAGIC_NS	    0xa1b23c4du
+#define PCAP_MAX_CAPLEN	    262144u	 /* libpcap's limit for every link type we decode */
+#define RECORD_BUFFER_BYTES (512u << 10) /* more than a record of PCAP_MAX_CAPLEN */
 
 struct capture_reader {
 	pcap_t *pcap;		      /* classic pcap (owns its stream) */
@@ -31,6 +39,13 @@ struct capture_reader {
 	uint64_t packets_read;
 	int linktype;	      /* classic pcap: the file's */
 	uint64_t next_offset; /* classic pcap: where the next record starts */
+	/* classic pcap read here (PCAP_MAGIC_US/NS): records[records_at, records_len) not yet
+	 * used, records_eof when the stream has no more */
+	bool own_records, nanoseconds;
+	uint32_t snapshot;
+	uint8_t *records;
+	size_t records_at, records_len;
+	bool records_eof;
 };
 
 static void set_error(struct capture_error *err, uint64_t packet, uint64_t block, uint64_t offset,
@@ -52,7 +67,7 @@ static bool linktype_supported(int linktype)
 	return packet_decode(linktype, NULL, 0, NULL, &ignored) != PACKET_BAD_LINKTYPE;
 }
 
-static int open_pcap(struct capture_reader *reader, struct capture_error *err)
+static int open_pcap(struct capture_reader *reader, uint32_t magic, struct capture_error *err)
 {
 	char pcap_err[PCAP_ERRBUF_SIZE] = "";
 	const char *path = reader->path;
@@ -71,6 +86,13 @@ static int open_pcap(struct capture_reader *reader, struct capture_error *err)
 		set_error(err, 0, 0, 0, "%s: link type %d (%s) is not supported", path,
 			  reader->linktype, name ? name : "unknown");
 		return -EIO;
+	}
+	if ((magic == PCAP_MAGIC_US || magic == PCAP_MAGIC_NS) && !pcap_is_swapped(reader->pcap) &&
+	    pcap_major_version(reader->pcap) == 2 && pcap_minor_version(reader->pcap) >= 4) {
+		reader->records = malloc(RECORD_BUFFER_BYTES);
+		reader->own_records = reader->records != NULL; /* else libpcap reads them */
+		reader->nanoseconds = magic == PCAP_MAGIC_NS;
+		reader->snapshot = (uint32_t)pcap_snapshot(reader->pcap);
 	}
 	return 0;
 }
@@ -115,7 +137,7 @@ int capture_open(struct capture_reader **out, const char *path, struct capture_e
 	if (fread(&magic, sizeof(magic), 1, reader->file) != 1)
 		magic = 0;
 	rewind(reader->file);
-	rc = magic == PCAPNG_MAGIC ? open_pcapng(reader, err) : open_pcap(reader, err);
+	rc = magic == PCAPNG_MAGIC ? open_pcapng(reader, err) : open_pcap(reader, magic, err);
 	if (rc) {
 		capture_close(reader);
 		return rc;
@@ -124,21 +146,119 @@ int capture_open(struct capture_reader **out, const char *path, struct capture_e
 	return 0;
 }
 
+/* At least WANT unused bytes in reader->records, reading more from the stream as needed.
+ * Returns how many there are (fewer at the end of the stream), or -1 on a read error. */
+static ssize_t records_fill(struct capture_reader *reader, size_t want)
+{
+	FILE *file = pcap_file(reader->pcap);
+	size_t have = reader->records_len - reader->records_at;
+
+	if (have >= want || reader->records_eof)
+		return (ssize_t)have;
+	memmove(reader->records, reader->records + reader->records_at, have);
+	reader->records_at = 0;
+	reader->records_len = have;
+	while (reader->records_len < want && !reader->records_eof) {
+		size_t got = fread(reader->records + reader->records_len, 1,
+				   RECORD_BUFFER_BYTES - reader->records_len, file);
+		reader->records_len += got;
+		if (!got) {
+			if (ferror(file))
+				return -1;
+			reader->records_eof = true;
+		}
+	}
+	return (ssize_t)reader->records_len;
+}
+
+/* A classic pcap record from reader->records: the checks and error texts of libpcap 1.10's
+ * pcap_next_packet() for a file in this host's byte order. WHY gets the text of an error. */
+static int own_record(struct capture_reader *reader, struct pcap_pkthdr *header,
+		      const u_char **data, char *why, size_t why_len)
+{
+	ssize_t have = records_fill(reader, PCAP_RECORD_HEADER_BYTES);
+	uint32_t fields[4]; /* seconds, fraction, captured length, length on the wire */
+	size_t got;
+
+	if (have < 0)
+		goto read_error;
+	if (have == 0)
+		return 0;
+	if (have < PCAP_RECORD_HEADER_BYTES) {
+		snprintf(why, why_len,
+			 "truncated dump file; tried to read %d header bytes, only got %zd",
+			 PCAP_RECORD_HEADER_BYTES, have);
+		return -1;
+	}
+	memcpy(fields, reader->records + reader->records_at, sizeof(fields));
+	if (fields[2] > PCAP_MAX_CAPLEN) {
+		if (fields[2] > reader->snapshot)
+			snprintf(why, why_len,
+				 "invalid packet capture length %u, bigger than snaplen of %d",
+				 fields[2], (int)reader->snapshot);
+		else
+			snprintf(why, why_len,
+				 "invalid packet capture length %u, bigger than maximum of %u",
+				 fields[2], PCAP_MAX_CAPLEN);
+		return -1;
+	}
+	have = records_fill(reader, PCAP_RECORD_HEADER_BYTES + (size_t)fields[2]);
+	if (have < 0)
+		goto read_error;
+	got = (size_t)have - PCAP_RECORD_HEADER_BYTES;
+	/* a record longer than the snapshot length: its first snapshot bytes are the packet */
+	if (fields[2] > reader->snapshot && got < reader->snapshot) {
+		snprintf(why, why_len,
+			 "truncated dump file; tried to read %d captured bytes, only got %zu",
+			 (int)reader->snapshot, got);
+		return -1;
+	}
+	if (got < fields[2]) {
+		snprintf(why, why_len,
+			 "truncated dump file; tried to read %u captured bytes, only got %zu",
+			 fields[2], got);
+		return -1;
+	}
+	header->ts.tv_sec = (time_t)fields[0];
+	/* libpcap scales microseconds up in its signed 64-bit tv_usec */
+	header->ts.tv_usec = reader->nanoseconds
+				 ? (suseconds_t)fields[1]
+				 : (suseconds_t)((int64_t)(int32_t)fields[1] * 1000);
+	header->caplen = fields[2] > reader->snapshot ? reader->snapshot : fields[2];
+	header->len = fields[3];
+	*data = reader->records + reader->records_at + PCAP_RECORD_HEADER_BYTES;
+	reader->records_at += PCAP_RECORD_HEADER_BYTES + (size_t)fields[2];
+	return 1;
+
+read_error:
+	snprintf(why, why_len, "error reading dump file: %s", strerror(errno));
+	return -1;
+}
+
 static int next_pcap(struct capture_reader *reader, struct capture_packet *pkt,
 		     struct capture_error *err)
 {
 	uint64_t number = reader->packets_read + 1, offset = reader->next_offset;
-	struct pcap_pkthdr *header;
+	struct pcap_pkthdr own_header, *header = &own_header;
+	char why[PCAP_ERRBUF_SIZE];
 	const u_char *data;
-	int rc = pcap_next_ex(reader->pcap, &header, &data);
+	int rc;
 
-	if (rc == PCAP_ERROR_BREAK)
+	if (reader->own_records) {
+		rc = own_record(reader, &own_header, &data, why, sizeof(why));
+	} else {
+		rc = pcap_next_ex(reader->pcap, &header, &data);
+		if (rc == PCAP_ERROR_BREAK)
+			rc = 0;
+		else if (rc != 1)
+			snprintf(why, sizeof(why), "%s", pcap_geterr(reader->pcap));
+	}
+	if (rc == 0)
 		return 0;
 	if (rc != 1) {
 		set_error(err, number, 0, offset,
 			  "%s: packet %llu (record at byte offset %llu): %s", reader->path,
-			  (unsigned long long)number, (unsigned long long)offset,
-			  pcap_geterr(reader->pcap));
+			  (unsigned long long)number, (unsigned long long)offset, why);
 		return -EIO;
 	}
 	reader->next_offset = offset + PCAP_RECORD_HEADER_BYTES + header->caplen;
@@ -202,6 +322,7 @@ void capture_close(struct capture_reader *reader)
 		return;
 	if (reader->pcap)
 		pcap_close(reader->pcap);
+	free(reader->records);
 	pcapng_close(reader->pcapng);
 	if (reader->file)
 		fclose(reader->file);

@@ -100,9 +100,18 @@ conn_server_closes() {
 
 tls_options() {
 	pki /tmp guest --cn guest.kernels.test || return 1 # /tmp/guest.pem, /tmp/guest.key
-	# s_server closes (close_notify, then FIN) when its input ends, about 2 s after the
-	# OPTIONS; s_client -quiet ignores the end of its input and waits for that.
-	sleep $((IDLE_WHOLE_S + 2)) | openssl s_server -accept 5061 -cert /tmp/guest.pem \
+	# s_server closes (close_notify, then FIN) when its input ends, IDLE_WHOLE_S + 1 s after
+	# it printed the OPTIONS it read (a slow guest can take a second for the handshake, so
+	# not counted from its start); s_client -quiet ignores the end of its input and waits.
+	: >/tmp/tls.server
+	(
+		i=0
+		while ! grep -q OPTIONS /tmp/tls.server && [ $i -lt 100 ]; do
+			i=$((i + 1))
+			usleep 100000
+		done
+		sleep $((IDLE_WHOLE_S + 1))
+	) | openssl s_server -accept 5061 -cert /tmp/guest.pem \
 		-key /tmp/guest.key -naccept 1 -quiet >/tmp/tls.server 2>&1 &
 	local server=$!
 	wait_listen 5061 || return 1

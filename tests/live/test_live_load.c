@@ -1,13 +1,16 @@
 /* 10,000 short connections under siptrail live: every socket's end is reported, or the loss
  * counters account for it, exactly. Also checks that the journal (--write) holds the same
- * events as --json and is created with mode 0600. */
+ * events as --json and is created with mode 0600, and that the sweep sends the ends the
+ * ring buffer could not carry. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -18,9 +21,17 @@
 #include "../lib/tcp_pair.h"
 #include "../lib/test_children.h"
 
-#define CONNECTIONS  10000
-#define PORT_LOAD    25081 /* also in ends_wait()'s ss filter */
-#define ENDS_WAIT_MS 30000
+#define CONNECTIONS   10000
+#define PORT_LOAD     25081 /* also in ends_wait()'s ss filter */
+#define ENDS_WAIT_MS  30000
+#define PORT_FULL     25082
+#define KEPT	      4	    /* connections whose ends the full ring buffer drops */
+#define FILLERS	      8000  /* about 6 records each: more than the 4 MiB ring holds */
+#define SWEPT_WAIT_MS 15000 /* two sweeps, 5 s apart, and some */
+
+#ifndef SO_COOKIE
+#define SO_COOKIE 57
+#endif
 
 /* Lines of PATH containing NEEDLE. */
 static long file_count_lines(const char *path, const char *needle)
@@ -139,10 +150,93 @@ static void test_ten_thousand_connections(void **state)
 	json_decref(events);
 }
 
+static uint64_t cookie_of(int fd)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+
+	assert_int_equal(getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &len), 0);
+	return cookie;
+}
+
+/* The conn_end of CONN, or NULL. */
+static json_t *end_of(json_t *events, uint64_t conn)
+{
+	size_t i;
+	json_t *ev;
+
+	json_array_foreach(events, i, ev)
+	{
+		if (!strcmp(event_str(ev, "event"), "conn_end") &&
+		    (uint64_t)event_int(ev, "conn") == conn)
+			return ev;
+	}
+	return NULL;
+}
+
+/* Connections whose ends the kernel could not put in the ring buffer (siptrail stopped while
+ * thousands of others filled it) end anyway: the sweep finds their sockets gone, by lookup
+ * and then by listing, in two sweeps in a row, and sends their conn_end marked end_unseen,
+ * while siptrail still runs. */
+static void test_ends_lost_to_a_full_ring(void **state)
+{
+	const char *args[] = {"--ports", "25082", "--no-wire", "--no-tls", NULL};
+	struct siptrail_run run;
+	int listener, client[KEPT], server[KEPT];
+	uint64_t cookie[2 * KEPT];
+	json_t *events, *lost, *end;
+	int waited_ms;
+
+	(void)state;
+	live_env_require();
+	siptrail_start(&run, NULL, args);
+	listener = tcp_listen("127.0.0.1", PORT_FULL);
+	for (int i = 0; i < KEPT; i++) {
+		client[i] = tcp_connect("127.0.0.1", PORT_FULL);
+		assert_true(client[i] >= 0);
+		server[i] = tcp_accept(listener);
+		cookie[2 * i] = cookie_of(client[i]);
+		cookie[2 * i + 1] = cookie_of(server[i]);
+	}
+	for (waited_ms = 0; file_count_lines(run.out_path, "\"event\":\"conn_open\"") < 2 * KEPT;
+	     waited_ms += 10, usleep(10000))
+		assert_true(waited_ms < 5000);
+	assert_int_equal(kill(run.pid, SIGSTOP), 0);
+	for (int i = 0; i < FILLERS; i++) {
+		int filler = tcp_connect("127.0.0.1", PORT_FULL);
+
+		assert_true(filler >= 0);
+		close(tcp_accept(listener));
+		close(filler);
+	}
+	for (int i = 0; i < KEPT; i++) {
+		close(client[i]);
+		close(server[i]);
+	}
+	close(listener);
+	assert_int_equal(kill(run.pid, SIGCONT), 0);
+	for (waited_ms = 0; file_count_lines(run.out_path, "\"end_unseen\":true") < 2 * KEPT;
+	     waited_ms += 100, usleep(100000))
+		assert_true(waited_ms < SWEPT_WAIT_MS);
+	events = siptrail_stop(&run);
+
+	lost = event_last(events, "lost");
+	assert_non_null(lost);
+	assert_true(event_int(lost, "ringbuf_conn_end") > 0);
+	assert_true(event_int(lost, "ends_unseen") >= 2 * KEPT);
+	for (int i = 0; i < 2 * KEPT; i++) {
+		end = end_of(events, cookie[i]);
+		assert_non_null(end);
+		assert_true(json_is_true(json_object_get(end, "end_unseen")));
+	}
+	json_decref(events);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    unit_test_with_children(test_ten_thousand_connections),
+	    unit_test_with_children(test_ends_lost_to_a_full_ring),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

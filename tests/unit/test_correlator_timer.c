@@ -261,6 +261,23 @@ static void test_tables_bounded(void **state)
 	harness_finish(&h);
 }
 
+/* By default an ended connection no call holds is dropped 5 min after its end (its events
+ * are all in by then); one a call used stays while the call does. */
+static void test_ended_conn_kept_five_minutes(void **state)
+{
+	struct harness h;
+
+	(void)state;
+	harness_init(&h);
+	h_conn_open(&h, 0.0, 1, DIR_IN);
+	h_conn_end(&h, 1.0, 1, DIR_IN, SIDE_PEER, CLOSE_FIN, 0.5, NULL);
+	h_conn_open(&h, 290.0, 2, DIR_IN);
+	assert_non_null(conn_table_find(&h.corr.conns, 1));
+	h_conn_open(&h, 302.0, 3, DIR_IN);
+	assert_null(conn_table_find(&h.corr.conns, 1));
+	harness_finish(&h);
+}
+
 static void test_ended_call_retired_after_linger(void **state)
 {
 	struct harness h;
@@ -291,6 +308,7 @@ int main(void)
 	    cmocka_unit_test(test_422_retry),
 	    cmocka_unit_test(test_refresher_conflict),
 	    cmocka_unit_test(test_tables_bounded),
+	    cmocka_unit_test(test_ended_conn_kept_five_minutes),
 	    cmocka_unit_test(test_ended_call_retired_after_linger),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

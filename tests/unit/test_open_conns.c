@@ -23,7 +23,7 @@ static size_t sweep(struct open_conns *set, const uint64_t *present, size_t n_pr
 {
 	open_conns_sweep_begin(set);
 	for (size_t i = 0; i < n_present; i++)
-		open_conns_present(set, present[i]);
+		open_conns_present(set, &(struct tcp_diag_sock){.cookie = present[i]});
 	return open_conns_sweep_end(set, both, gone, max);
 }
 

@@ -31,8 +31,14 @@
 #include "ssl_probe.h"
 #include "start_conns.h"
 
-#define DEFAULT_PORTS		   "5060,5061"
+#define DEFAULT_PORTS "5060,5061"
+/* A poll round waits POLL_MS while records or packets come; each round that reads none lets
+ * the next wait twice as long, up to POLL_IDLE_MS. The kernel wakes siptrail early only for a
+ * buffer an eighth full, a packet block or TLS secrets, so the wait is how late a line shows
+ * (siptrail live | grep), but each round is a wake-up (about 140 us of CPU on this project's
+ * VM): an idle host costs 1 a second, not 10. */
 #define POLL_MS			   100
+#define POLL_IDLE_MS		   1000
 #define NSEC_PER_SEC		   1000000000LL
 #define KERNEL_BTF		   "/sys/kernel/btf/vmlinux"
 #define STDOUT_BUFFER		   (64 << 10)
@@ -425,14 +431,24 @@ static void metrics_write(struct live_run *run, bool force)
 	run->metrics_failing = true;
 }
 
+/* Adds a source's count of records or packets to *read; its error, or 0. */
+static int counted(int *read, int got)
+{
+	if (got < 0)
+		return got;
+	*read += got;
+	return 0;
+}
+
 /* Waits for socket records or packets, then handles all sources: packets first, so the events
- * they yield are waiting when the socket records that name their connections arrive. */
+ * they yield are waiting when the socket records that name their connections arrive. Returns
+ * how many records and packets were read, or a negative errno. */
 static int live_poll_once(struct live_run *run, struct live_tracer *tracer, struct ssl_probe *probe,
 			  int timeout_ms, bool final)
 {
 	struct pollfd fds[3] = {{live_tracer_fd(tracer), POLLIN, 0}};
 	nfds_t n_fds = 1;
-	int err = 0;
+	int err = 0, read = 0;
 
 	if (run->wire)
 		fds[n_fds++] = (struct pollfd){live_wire_fd(run->wire), POLLIN, 0};
@@ -441,17 +457,30 @@ static int live_poll_once(struct live_run *run, struct live_tracer *tracer, stru
 	if (timeout_ms && poll(fds, n_fds, timeout_ms) < 0)
 		return -errno;
 	if (run->wire)
-		err = live_wire_poll(run->wire, clock_ns(CLOCK_REALTIME), false);
+		err = counted(&read, live_wire_poll(run->wire, clock_ns(CLOCK_REALTIME), false));
 	/* TLS records before socket records too: a connection's last SSL_read may wait in the
 	 * probe's buffer when its conn_end arrives, and its SIP must be framed before the
 	 * connection's stream is dropped. */
-	if (err >= 0 && probe)
-		err = ssl_probe_poll(probe, 0);
-	if (err >= 0)
-		err = live_tracer_poll(tracer, 0);
-	if (err >= 0 && run->wire && final)
-		err = live_wire_poll(run->wire, clock_ns(CLOCK_REALTIME), true);
-	return err;
+	if (!err && probe)
+		err = counted(&read, ssl_probe_poll(probe, 0));
+	if (!err)
+		err = counted(&read, live_tracer_poll(tracer, 0));
+	if (!err && run->wire && final)
+		err = counted(&read, live_wire_poll(run->wire, clock_ns(CLOCK_REALTIME), true));
+	return err ? err : read;
+}
+
+/* WAIT_MS, or less when the run's end or the metrics file is due sooner. */
+static int round_wait_ms(const struct live_run *run, int64_t deadline_ns, int wait_ms)
+{
+	int64_t due_ns = deadline_ns, left_ns;
+
+	if (run->metrics_dir && run->metrics_due_ns < due_ns)
+		due_ns = run->metrics_due_ns;
+	left_ns = due_ns - clock_ns(CLOCK_MONOTONIC);
+	if (left_ns >= (int64_t)wait_ms * 1000000)
+		return wait_ms;
+	return left_ns > 0 ? (int)((left_ns + 999999) / 1000000) : 0;
 }
 
 #define OLD_CONNS_CHECK_NS NSEC_PER_SEC
@@ -546,17 +575,22 @@ static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ss
 	int64_t deadline_ns = duration_s > 0
 				  ? clock_ns(CLOCK_MONOTONIC) + (int64_t)(duration_s * NSEC_PER_SEC)
 				  : INT64_MAX;
-	int err = 0;
+	int err = 0, wait_ms = POLL_MS;
 
 	while (!live_stop_requested() && clock_ns(CLOCK_MONOTONIC) < deadline_ns) {
 		if (live_reopen_requested())
 			files_reopen(run);
 		follow_keylog(run);
-		err = live_poll_once(run, tracer, probe, POLL_MS, false);
+		err = live_poll_once(run, tracer, probe, round_wait_ms(run, deadline_ns, wait_ms),
+				     false);
 		if (err == -EINTR) {
 			err = 0;
 			continue;
 		}
+		if (err > 0)
+			wait_ms = POLL_MS;
+		else if (!err)
+			wait_ms = 2 * wait_ms < POLL_IDLE_MS ? 2 * wait_ms : POLL_IDLE_MS;
 		if (err >= 0)
 			err = live_tracer_sweep(tracer, false);
 		if (err < 0)
@@ -602,7 +636,7 @@ static void print_wire_summary(struct live_wire *wire, bool decrypting)
 }
 
 /* Into a file or a pipe, write() only when 64 KiB are ready or a poll round ends (live_loop
- * flushes every round, so `siptrail live | grep` still sees lines within POLL_MS): with
+ * flushes every round, so `siptrail live | grep` still sees lines within POLL_IDLE_MS): with
  * stdio's default 4 KiB, write() was a tenth of live's CPU on connection churn. A terminal
  * stays line-buffered. */
 static void buffer_stdout(void)

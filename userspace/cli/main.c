@@ -22,11 +22,19 @@ static const struct command commands[] = {
     {"check", "what this kernel and host give live tracing, and whether it can run", cmd_check},
 };
 
+#define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))
+
 static void usage(FILE *out)
 {
+	int width = 0;
+
+	/* the summaries in one column, after the longest name */
+	for (size_t i = 0; i < COMMAND_COUNT; i++)
+		if ((int)strlen(commands[i].name) > width)
+			width = (int)strlen(commands[i].name);
 	fprintf(out, "usage: siptrail COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	for (size_t i = 0; i < COMMAND_COUNT; i++)
+		fprintf(out, "  %-*s %s\n", width, commands[i].name, commands[i].summary);
 	fprintf(out, "\n'siptrail COMMAND --help' describes each command.\n");
 }
 
@@ -44,7 +52,7 @@ int main(int argc, char **argv)
 		printf("siptrail %s\n", SIPTRAIL_VERSION);
 		return EXIT_OK;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < COMMAND_COUNT; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
 	fprintf(stderr, "siptrail: unknown command '%s'\n", argv[1]);

@@ -1,5 +1,6 @@
 /* Dispatches events to the connection, peer and call tables; runs timers and ageing. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "correlator.h"
@@ -17,7 +18,11 @@ void correlator_config_default(struct correlator_config *config)
 	    .max_peers = 10000,
 	    .call_linger_ns = 32 * NS_PER_S,
 	    .call_idle_ns = 4 * 3600 * NS_PER_S,
-	    .conn_linger_ns = 3600 * NS_PER_S,
+	    /* An ended connection a call used or needed stays while that call does (held); one
+	     * no call holds is read only by events that still name it: a wire event waits at
+	     * most 10 s for its socket, the reorder window 250 ms, a transaction 64*T1. The
+	     * peer table keeps its own copies of what it learned from it. */
+	    .conn_linger_ns = 300 * NS_PER_S,
 	    .sweep_ns = NS_PER_S,
 	};
 }
@@ -158,6 +163,51 @@ static int feed_conn_event(struct correlator *corr, const struct event *ev)
 	return 0;
 }
 
+/* What a problem code counts: the decoder's text; no code is a message cut short. */
+static const char *sip_problem_kind(enum sip_problem_code code)
+{
+	return code == SIP_PROBLEM_NONE ? "incomplete SIP message" : sip_problem_str(code);
+}
+
+/* A message the decoder could not read (SKIPPED) or read despite a broken rule: the first few
+ * of each kind named on the error stream with where they are, the rest counted for
+ * correlator_finish. */
+static void report_sip_problem(struct correlator *corr, const struct event *ev, bool skipped,
+			       const struct sip_problem *problem, const char *text)
+{
+	bool last_shown;
+
+	if (!corr->errors || !warn_limit_take(&corr->sip_problems, problem->code, &last_shown))
+		return;
+	if (skipped)
+		fprintf(corr->errors, "sip event at ts_ns %llu: %s; message skipped\n",
+			(unsigned long long)ev->ts_ns, text);
+	else
+		fprintf(corr->errors, "sip event at ts_ns %llu: byte %u: %s; decoded as written\n",
+			(unsigned long long)ev->ts_ns, problem->offset, text);
+	if (last_shown)
+		fprintf(
+		    corr->errors,
+		    "sip: %s: %d messages shown, further ones only counted (total at the end)\n",
+		    sip_problem_kind(problem->code), WARN_LIMIT_SHOWN);
+}
+
+/* The messages report_sip_problem did not show, one line per kind. */
+static void report_hidden_sip_problems(const struct correlator *corr)
+{
+	_Static_assert(SIP_PROBLEM_CODE_COUNT <= WARN_LIMIT_KINDS, "a kind per problem code");
+
+	for (unsigned code = 0; corr->errors && code < SIP_PROBLEM_CODE_COUNT; code++) {
+		unsigned long hidden = warn_limit_hidden(&corr->sip_problems, code);
+		if (hidden)
+			fprintf(corr->errors, "sip: %s: %lu more message(s) %s, not shown\n",
+				sip_problem_kind(code), hidden,
+				code == SIP_PROBLEM_NONE || sip_problem_is_error(code)
+				    ? "skipped"
+				    : "decoded as written");
+	}
+}
+
 static int feed_sip(struct correlator *corr, const struct event *ev)
 {
 	struct sip_fields fields;
@@ -168,23 +218,22 @@ static int feed_sip(struct correlator *corr, const struct event *ev)
 	struct leg *leg;
 	char err[160];
 
-	if (sip_fields_decode(ev->sip.raw, ev->sip.raw_len,
-			      transport_is_message_based(ev->sip.transport), &fields, err,
-			      sizeof(err))) {
+	/* the parser's scratch, kept from message to message (10 KB: no malloc per message) */
+	if (!corr->sip_scratch && !(corr->sip_scratch = malloc(sizeof(*corr->sip_scratch))))
+		return -ENOMEM;
+	if (sip_fields_decode_in(corr->sip_scratch, ev->sip.raw, ev->sip.raw_len,
+				 transport_is_message_based(ev->sip.transport), &fields, err,
+				 sizeof(err))) {
 		corr->sip_undecoded++;
-		if (corr->errors)
-			fprintf(corr->errors, "sip event at ts_ns %llu: %s; message skipped\n",
-				(unsigned long long)ev->ts_ns, err);
+		report_sip_problem(corr, ev, true, &fields.error, err);
 		return 0;
 	}
 	if (fields.warnings) {
+		char text[160];
 		corr->sip_lenient++;
-		if (corr->errors)
-			fprintf(corr->errors,
-				"sip event at ts_ns %llu: byte %u: %s%s; decoded as written\n",
-				(unsigned long long)ev->ts_ns, fields.warning.offset,
-				sip_problem_str(fields.warning.code),
-				fields.warnings > 1 ? " (and more)" : "");
+		snprintf(text, sizeof(text), "%s%s", sip_problem_str(fields.warning.code),
+			 fields.warnings > 1 ? " (and more)" : "");
+		report_sip_problem(corr, ev, false, &fields.warning, text);
 	}
 	if (ev->conn) {
 		conn = conn_table_apply(&corr->conns, ev);
@@ -245,4 +294,7 @@ void correlator_finish(struct correlator *corr)
 	call_table_flush(&corr->calls);
 	conn_table_free(&corr->conns);
 	peer_table_free(&corr->peers);
+	free(corr->sip_scratch);
+	corr->sip_scratch = NULL;
+	report_hidden_sip_problems(corr);
 }

@@ -16,6 +16,8 @@
 #include "conn_table.h"
 #include "event.h"
 #include "peer_table.h"
+#include "sip_message.h"
+#include "warn_limit.h"
 
 struct correlator;
 typedef void (*correlator_call_fn)(const struct correlator *corr, const struct call *call,
@@ -46,7 +48,9 @@ struct correlator {
 	 * pending then ("no answer before the trace ended") instead of waiting for timers */
 	bool trace_ended;
 	unsigned long events, out_of_order, sip_undecoded, lost_ringbuf, lost_map_full;
-	unsigned long sip_lenient; /* decoded despite a broken rule (a decoder warning) */
+	unsigned long sip_lenient;	 /* decoded despite a broken rule (a decoder warning) */
+	struct warn_limit sip_problems;	 /* per decoder problem code: how many were reported */
+	struct sip_message *sip_scratch; /* the parser's, reused for every message */
 };
 
 void correlator_config_default(struct correlator_config *config);

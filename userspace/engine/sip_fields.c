@@ -14,30 +14,22 @@ static void copy_view(char *out, size_t out_len, struct sip_view view)
 	out[n] = '\0';
 }
 
-int sip_fields_decode(const char *raw, size_t len, bool datagram, struct sip_fields *fields,
-		      char *err, size_t err_len)
+int sip_fields_decode_in(struct sip_message *msg, const char *raw, size_t len, bool datagram,
+			 struct sip_fields *fields, char *err, size_t err_len)
 {
-	/* struct sip_message is large (fixed arrays of views): keep it off the stack. */
-	struct sip_message *msg = malloc(sizeof(*msg));
 	enum sip_parse_result result;
-	int rc = 0;
 
-	if (!msg) {
-		snprintf(err, err_len, "out of memory");
-		return -ENOMEM;
-	}
 	memset(fields, 0, sizeof(*fields));
 	result = sip_message_parse(raw, len, datagram ? SIP_PARSE_DATAGRAM : SIP_PARSE_STREAM, msg);
 	if (result == SIP_PARSE_INCOMPLETE) {
 		snprintf(err, err_len, "incomplete SIP message");
-		rc = -EINVAL;
-		goto out;
+		return -EINVAL;
 	}
 	if (result != SIP_PARSE_OK) {
 		snprintf(err, err_len, "invalid SIP message at byte %u: %s", msg->error.offset,
 			 sip_problem_str(msg->error.code));
-		rc = -EINVAL;
-		goto out;
+		fields->error = msg->error;
+		return -EINVAL;
 	}
 	fields->is_request = msg->kind == SIP_KIND_REQUEST;
 	fields->method = fields->is_request ? msg->method_id : msg->cseq_method_id;
@@ -59,7 +51,21 @@ int sip_fields_decode(const char *raw, size_t len, bool datagram, struct sip_fie
 	fields->warnings = msg->warning_count + msg->warnings_dropped;
 	if (msg->warning_count)
 		fields->warning = msg->warnings[0];
-out:
+	return 0;
+}
+
+int sip_fields_decode(const char *raw, size_t len, bool datagram, struct sip_fields *fields,
+		      char *err, size_t err_len)
+{
+	/* struct sip_message is large (fixed arrays of views): keep it off the stack. */
+	struct sip_message *msg = malloc(sizeof(*msg));
+	int rc;
+
+	if (!msg) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	rc = sip_fields_decode_in(msg, raw, len, datagram, fields, err, err_len);
 	free(msg);
 	return rc;
 }

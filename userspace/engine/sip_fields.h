@@ -35,6 +35,9 @@ struct sip_fields {
 	 * code SIP_PROBLEM_NONE when none; warnings: how many */
 	struct sip_problem warning;
 	unsigned warnings;
+	/* when the message could not be decoded: the decoder's error (code SIP_PROBLEM_NONE when
+	 * the message was cut short) */
+	struct sip_problem error;
 };
 
 /*
@@ -43,5 +46,9 @@ struct sip_fields {
  */
 int sip_fields_decode(const char *raw, size_t len, bool datagram, struct sip_fields *fields,
 		      char *err, size_t err_len);
+
+/* The same, parsing into MSG (the caller's, kept across messages: no allocation per message). */
+int sip_fields_decode_in(struct sip_message *msg, const char *raw, size_t len, bool datagram,
+			 struct sip_fields *fields, char *err, size_t err_len);
 
 #endif

@@ -190,9 +190,11 @@ int capture_local_infer(struct capture_local *local, const char *const *paths, s
 {
 	struct infer_state st = {0};
 	uint64_t before = 0; /* packets of the files before: numbers go on across files */
+	uint64_t sampled_bytes = 0;
 	int rc = 0;
 
-	for (size_t i = 0; i < n_paths && rc >= 0; i++) {
+	for (size_t i = 0; i < n_paths && rc >= 0 && sampled_bytes < CAPTURE_LOCAL_SAMPLE_BYTES;
+	     i++) {
 		struct capture_reader *reader;
 		struct capture_packet pkt;
 		struct capture_error err;
@@ -202,9 +204,11 @@ int capture_local_infer(struct capture_local *local, const char *const *paths, s
 			rc = -EIO;
 			break;
 		}
-		while ((rc = capture_next(reader, &pkt, &err)) == 1) {
+		while (sampled_bytes < CAPTURE_LOCAL_SAMPLE_BYTES &&
+		       (rc = capture_next(reader, &pkt, &err)) == 1) {
 			struct packet_l4 l4;
 			numbered = pkt.number;
+			sampled_bytes += pkt.caplen;
 			if (packet_decode(pkt.linktype, pkt.data, pkt.caplen, decode, &l4) !=
 				PACKET_OK ||
 			    !capture_ports_match(ports, n_ports, l4.src_port, l4.dst_port))

@@ -30,8 +30,14 @@ int capture_local_add(struct capture_local *local, const char *text);
 
 bool capture_local_has(const struct capture_local *local, uint8_t family, const uint8_t addr[16]);
 
+/* The first pass reads this much packet data at most: a trunk's SBC talks to its carriers and
+ * PBXs all day, so the start of a capture names it as well as the whole of it would, and a day
+ * of captures is not read twice. */
+#define CAPTURE_LOCAL_SAMPLE_BYTES (64ull << 20)
+
 /*
- * Infers the local address from PATHS (rotating files of one trace, all of them): the address that
+ * Infers the local address from PATHS (rotating files of one trace, in the order given, up to
+ * CAPTURE_LOCAL_SAMPLE_BYTES of packets): the address that
  * exchanged packets with the most other addresses, on a tie the one in the most packets, then the
  * destination of the first packet. Only packets with one of PORTS (n_ports 0: any) count; DECODE
  * as the replay decodes them (tunnels: the inner addresses). Returns 0 (the address added to

@@ -77,7 +77,11 @@ struct source {
 	struct sctp_reasm *sctp;    /* SCTP messages in fragments */
 	struct sctp_assocs *assocs; /* SCTP associations of this host */
 	struct ev_tunnel packet_tunnel; /* that of the packet being delivered */
-	struct tls_keylog *keylog;	/* --keylog: TLS records are decrypted; NULL: not */
+	/* on_packet's findings on that packet, which on_udp and on_sctp are given next: whether
+	 * it is used, and which of its ends is this host's (local_end) */
+	bool packet_used;
+	int packet_local_end;
+	struct tls_keylog *keylog; /* --keylog: TLS records are decrypted; NULL: not */
 	struct tls_decrypt_config decrypt;
 	int rc; /* first error of the emit callback or memory */
 };
@@ -671,27 +675,24 @@ static void on_end(void *user, const struct tcp_conn *tc, enum tcp_end_reason re
 /* Whether a packet is used (NULL), else the counter of why not. A TCP or SCTP packet is used
  * when its connection or association is this host's: its opens, closes and messages are
  * read. */
-static uint64_t *unused_reason(struct source *src, const struct packet_l4 *pkt)
+static uint64_t *unused_reason(struct source *src, const struct packet_l4 *pkt, int *end)
 {
 	struct capture_packet_use *use = &src->stats->use;
 
+	*end = -1;
 	if (pkt->protocol == IPPROTO_UDP && !looks_like_sip(pkt->payload, pkt->payload_len))
 		return &use->not_sip;
 	if (!port_ok(src, pkt->src_port, pkt->dst_port))
 		return &use->not_in_ports;
-	if (local_end(src, pkt->family, pkt->src_addr, pkt->src_port, pkt->dst_addr,
-		      pkt->dst_port) < 0)
-		return &use->not_local;
-	return NULL;
+	*end =
+	    local_end(src, pkt->family, pkt->src_addr, pkt->src_port, pkt->dst_addr, pkt->dst_port);
+	return *end < 0 ? &use->not_local : NULL;
 }
 
-/* Which end of a packet of this host is local, and so which way it went. */
-static void packet_ends(const struct source *src, const struct packet_l4 *pkt,
+/* The ends of a packet of this host, END (0 or 1) the local one, and so which way it went. */
+static void packet_ends(const struct source *src, const struct packet_l4 *pkt, int end,
 			struct packet_ends *ends)
 {
-	int end =
-	    local_end(src, pkt->family, pkt->src_addr, pkt->src_port, pkt->dst_addr, pkt->dst_port);
-
 	set_endpoint(&ends->local, pkt->family, end == 0 ? pkt->src_addr : pkt->dst_addr,
 		     end == 0 ? pkt->src_port : pkt->dst_port);
 	set_endpoint(&ends->remote, pkt->family, end == 0 ? pkt->dst_addr : pkt->src_addr,
@@ -705,9 +706,9 @@ static void on_udp(void *user, const struct packet_l4 *pkt, uint64_t ts_ns)
 	struct source *src = user;
 	struct packet_ends ends;
 
-	if (unused_reason(src, pkt))
+	if (!src->packet_used)
 		return;
-	packet_ends(src, pkt, &ends);
+	packet_ends(src, pkt, src->packet_local_end, &ends);
 	emit_sip(src, 0, TRANSPORT_UDP, false, &ends, (const char *)pkt->payload, pkt->payload_len,
 		 ts_ns);
 }
@@ -727,10 +728,10 @@ static void on_sctp(void *user, const struct packet_l4 *pkt, uint64_t ts_ns)
 	size_t len;
 	int rc;
 
-	if (unused_reason(src, pkt))
+	if (!src->packet_used)
 		return;
 	assoc = sctp_assocs_packet(src->assocs, pkt, ts_ns);
-	packet_ends(src, pkt, &ends);
+	packet_ends(src, pkt, src->packet_local_end, &ends);
 	/* the association, one direction of it */
 	memcpy(key, pkt->src_addr, 16);
 	memcpy(key + 16, pkt->dst_addr, 16);
@@ -801,7 +802,8 @@ static bool on_packet(void *user, const struct capture_packet *pkt, const struct
 	if (!l4)
 		return false;
 	tunnel_of(l4, &src->packet_tunnel);
-	unused = unused_reason(src, l4);
+	unused = unused_reason(src, l4, &src->packet_local_end);
+	src->packet_used = !unused;
 	++*(unused ? unused : &src->stats->use.used);
 	if (!pcapng_is_synthetic(l4))
 		return false;
@@ -811,7 +813,7 @@ static bool on_packet(void *user, const struct capture_packet *pkt, const struct
 	node = tuple_find(src, &key);
 	if (node)
 		conn_id = node->conn->id;
-	packet_ends(src, l4, &ends);
+	packet_ends(src, l4, src->packet_local_end, &ends);
 	src->stats->synthetic_sip++;
 	emit_sip(src, conn_id, TRANSPORT_TLS, false, &ends, (const char *)l4->payload,
 		 l4->payload_len, pkt->ts_ns);

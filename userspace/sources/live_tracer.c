@@ -25,9 +25,12 @@
 #define SWEEP_PERIOD_NS 5000000000LL
 #define SWEEP_SETTLE_US 50000
 #define SWEEP_MAX_GONE	1024
+/* Open connections looked up per netlink socket (tcp_diag_lookup sends them 32 at a time). */
+#define SWEEP_LOOKUP_BATCH 256
 /* bpf_prog_info costs a syscall per program: at ten poll rounds a second that was a quarter of
- * an idle tracer's CPU (perf), so the skipped-call counters are read at most once a second. */
-#define SKIPPED_REFRESH_NS 1000000000LL
+ * an idle tracer's CPU (perf), and once a second still a fifth of one that polls once a second,
+ * so the skipped-call counters are read at most every 5 s (and at the end). */
+#define SKIPPED_REFRESH_NS 5000000000LL
 
 struct live_tracer {
 	struct sockets *skel;
@@ -49,12 +52,13 @@ struct live_tracer {
 	struct open_conns *open;
 	uint32_t self_netns;
 	int64_t swept_ns;     /* CLOCK_MONOTONIC of the last sweep */
+	bool dumped;	      /* a sweep has listed the sockets: the kernel can */
 	uint64_t ends_unseen; /* ends the sweep sent */
 };
 
 /* Tracepoints the sockets object uses. Required ones carry the core promise (opens, closes,
  * ends); without an optional one siptrail still runs and says what it left out. The
- * per-message ones only serve the close_notify idle rule: with a TLS marker running they are
+ * per-message one only serves the close_notify idle rule: with a TLS marker running it is
  * attached when the first traced port is marked TLS (live_tracer_mark_tls_port), so a host
  * whose traced ports carry no TLS runs nothing per message. */
 struct probe {
@@ -75,8 +79,6 @@ static const struct probe probes[] = {
     {"inet_sk_error_report", "on_error_report", false, false,
      "no socket errors: a refused or timed-out connect is told only by its reset"},
     {"sock_send_length", "on_send_length", false, true,
-     "no close_notify timing: a TLS connection closed idle shows the alert as its last data"},
-    {"sock_recv_length", "on_recv_length", false, true,
      "no close_notify timing: a TLS connection closed idle shows the alert as its last data"},
 };
 
@@ -426,7 +428,25 @@ void live_tracer_close(struct live_tracer *tracer)
 
 static int sweep_present(void *ctx, const struct tcp_diag_sock *sock)
 {
-	open_conns_present(ctx, sock->cookie);
+	open_conns_present(ctx, sock);
+	return 0;
+}
+
+/* Marks the open connections the kernel still has, found by exact lookups. */
+static int sweep_lookup(struct open_conns *open)
+{
+	static struct tcp_diag_sock ids[SWEEP_LOOKUP_BATCH];
+	static bool present[SWEEP_LOOKUP_BATCH];
+	size_t pos = 0, n;
+	int err;
+
+	while ((n = open_conns_ids(open, &pos, ids, SWEEP_LOOKUP_BATCH))) {
+		if ((err = tcp_diag_lookup(ids, n, present)))
+			return err;
+		for (size_t i = 0; i < n; i++)
+			if (present[i])
+				open_conns_present(open, &ids[i]);
+	}
 	return 0;
 }
 
@@ -452,16 +472,24 @@ int live_tracer_sweep(struct live_tracer *tracer, bool final)
 		return 0;
 	tracer->swept_ns = now_ns;
 	open_conns_sweep_begin(tracer->open);
-	err = tcp_diag_sockets(tracer->ports, sweep_present, tracer->open);
-	if (err) {
-		fprintf(
-		    stderr,
-		    "siptrail live: cannot list the TCP sockets (%s): a socket the kernel frees "
-		    "without its end traced is not noticed from now on\n",
-		    strerror(-err));
-		open_conns_free(tracer->open);
-		tracer->open = NULL;
-		return 0;
+	/* Exact lookups, whose cost is the traced connections', clear those the kernel still has.
+	 * What they do not find (gone, bound to a device not yet known, or a failed lookup) is
+	 * decided by a listing of the traced ports, for which the kernel walks its whole socket
+	 * table; the first sweep lists, which also tells whether the kernel can. */
+	if (!tracer->dumped || sweep_lookup(tracer->open) ||
+	    open_conns_sweep_end(tracer->open, !final, NULL, 0)) {
+		err = tcp_diag_sockets(tracer->ports, sweep_present, tracer->open);
+		if (err) {
+			fprintf(
+			    stderr,
+			    "siptrail live: cannot list the TCP sockets (%s): a socket the kernel "
+			    "frees without its end traced is not noticed from now on\n",
+			    strerror(-err));
+			open_conns_free(tracer->open);
+			tracer->open = NULL;
+			return 0;
+		}
+		tracer->dumped = true;
 	}
 	/* Periodically, a connection must be missing from two sweeps in a row; at the end the
 	 * records still in flight are waited for instead. */

@@ -60,13 +60,14 @@ int live_wire_socket(struct live_wire *wire, const struct sock_event *event)
 
 int live_wire_poll(struct live_wire *wire, uint64_t now_ns, bool final)
 {
-	int err = wire_source_drain(wire->source);
+	int packets = wire_source_drain(wire->source);
+	int err = packets < 0 ? packets : 0;
 
-	if (err >= 0 && final)
+	if (!err && final)
 		err = wire_source_finish(wire->source, now_ns);
-	if (err >= 0)
+	if (!err)
 		err = wire_resolver_tick(wire->resolver, now_ns, final);
-	return err < 0 ? err : 0;
+	return err < 0 ? err : packets;
 }
 
 int live_wire_counts(struct live_wire *wire, struct live_wire_counts *counts)

@@ -36,7 +36,8 @@ int live_wire_fd(const struct live_wire *wire);
 int live_wire_socket(struct live_wire *wire, const struct sock_event *event);
 
 /* Decodes the packets waiting and writes what can be tied to sockets. final: the run ends,
- * every stream is ended and nothing waits any more. Returns 0 or a negative errno. */
+ * every stream is ended and nothing waits any more. Returns how many packets were read, or
+ * a negative errno. */
 int live_wire_poll(struct live_wire *wire, uint64_t now_ns, bool final);
 
 /* Returns 0 or a negative errno. */

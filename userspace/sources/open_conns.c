@@ -7,8 +7,9 @@
 #include "open_conns.h"
 
 struct open_conn {
-	bool present;	 /* seen in the current sweep */
-	bool was_absent; /* not seen in the sweep before */
+	bool present;	  /* seen in the current sweep */
+	bool was_absent;  /* not seen in the sweep before */
+	uint32_t ifindex; /* the device the socket is bound to, as the kernel listed it */
 	struct sock_conn conn;
 };
 
@@ -72,12 +73,35 @@ void open_conns_sweep_begin(struct open_conns *set)
 	}
 }
 
-void open_conns_present(struct open_conns *set, uint64_t cookie)
+size_t open_conns_ids(const struct open_conns *set, size_t *pos, struct tcp_diag_sock *ids,
+		      size_t max)
 {
-	struct open_conn *entry = hash_map_get(&set->by_cookie, cookie);
+	const struct open_conn *entry;
+	size_t n = 0;
 
-	if (entry)
-		entry->present = true;
+	while (n < max && (entry = hash_map_each(&set->by_cookie, pos))) {
+		const struct sock_conn *conn = &entry->conn;
+		struct tcp_diag_sock *id = &ids[n++];
+
+		*id = (struct tcp_diag_sock){.cookie = conn->cookie,
+					     .ifindex = entry->ifindex,
+					     .family = conn->family,
+					     .lport = conn->lport,
+					     .rport = conn->rport};
+		memcpy(id->laddr, conn->laddr, sizeof(id->laddr));
+		memcpy(id->raddr, conn->raddr, sizeof(id->raddr));
+	}
+	return n;
+}
+
+void open_conns_present(struct open_conns *set, const struct tcp_diag_sock *sock)
+{
+	struct open_conn *entry = hash_map_get(&set->by_cookie, sock->cookie);
+
+	if (!entry)
+		return;
+	entry->present = true;
+	entry->ifindex = sock->ifindex;
 }
 
 size_t open_conns_sweep_end(struct open_conns *set, bool both, uint64_t *gone, size_t max)

@@ -388,6 +388,18 @@ static int libs_resolve(struct ssl_probe *probe, const struct ssl_probe_opts *op
 	return ret;
 }
 
+/* Before load: the kernel's HZ, in which the socket evidence's 100 ms window is counted.
+ * Unknown (no kernel config, no timer list): 250, Debian's, which makes the window 40 ms at
+ * 100 Hz and 250 ms at 1000 Hz, still next to the SSL call. */
+static void hz_configure(struct ssl_probe *probe)
+{
+	char source[256];
+	unsigned hz;
+
+	if (kernel_hz(&hz, source, sizeof(source)) == 0 && hz >= 10)
+		probe->skel->rodata->kernel_hz = hz;
+}
+
 /* Before load: where the kernel side reads the secrets, and which mode it runs in. */
 static void secrets_configure(struct ssl_probe *probe)
 {
@@ -453,6 +465,7 @@ static int probe_load(struct ssl_probe *probe, const struct ssl_probe_opts *opts
 	probe->skel->rodata->traced_netns = opts->netns_inode;
 	probe->skel->rodata->traced_tgid = opts->pid;
 	probe->skel->rodata->traced_cgroup_id = opts->cgroup_id;
+	hz_configure(probe);
 	secrets_configure(probe);
 	if (opts->tls_ports_fd > 0 &&
 	    (ret = bpf_map__reuse_fd(probe->skel->maps.tls_ports, opts->tls_ports_fd))) {

@@ -104,19 +104,70 @@ static int dump_request(int fd, uint8_t family, struct dump_msg *msg, size_t fil
 	return 0;
 }
 
+/* inet_diag_msg.idiag_timer of a timewait socket (inet_twsk_diag_fill); its idiag_state is
+ * its substate, FIN_WAIT2 for an orphan whose FIN was acknowledged, not always TIME_WAIT. */
+#define DIAG_TIMER_TIMEWAIT 3
+/* Lookups sent at once: their replies (a socket's with its TCP info, about 1-3 KiB each in the
+ * receive buffer) must all fit in the socket's default receive buffer, or the kernel drops
+ * them. */
+#define LOOKUP_BATCH 32
+
+/* The socket a reply describes; false for a timewait socket. */
+static bool sock_of_reply(const struct nlmsghdr *h, struct tcp_diag_sock *sock)
+{
+	const struct inet_diag_msg *diag = NLMSG_DATA(h);
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*diag)) || diag->idiag_timer == DIAG_TIMER_TIMEWAIT)
+		return false;
+	*sock = (struct tcp_diag_sock){
+	    .cookie = diag->id.idiag_cookie[0] | (uint64_t)diag->id.idiag_cookie[1] << 32,
+	    .ifindex = diag->id.idiag_if,
+	    .family = diag->idiag_family,
+	    .lport = ntohs(diag->id.idiag_sport),
+	    .rport = ntohs(diag->id.idiag_dport),
+	};
+	memcpy(sock->laddr, diag->id.idiag_src, sizeof(sock->laddr));
+	memcpy(sock->raddr, diag->id.idiag_dst, sizeof(sock->raddr));
+	return true;
+}
+
+static int socket_open(void)
+{
+	/* the kernel answers at once; never hang the live loop on it */
+	const struct timeval wait = {.tv_sec = 1};
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait))) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* Receives one datagram of replies into buf; its length, or a negative errno. */
+static ssize_t replies_recv(int fd, char *buf, size_t size)
+{
+	ssize_t len = recv(fd, buf, size, 0);
+
+	return len < 0 ? -errno : len;
+}
+
+static char replies[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
+
 /* Reads the dump's replies up to NLMSG_DONE. */
 static int dump_read(int fd, tcp_diag_fn fn, void *ctx)
 {
-	static char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
-
 	for (;;) {
-		ssize_t len = recv(fd, buf, sizeof(buf), 0);
+		ssize_t len = replies_recv(fd, replies, sizeof(replies));
 
 		if (len < 0)
-			return errno == EINTR ? -EINTR : -errno;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len);
+			return (int)len;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)replies; NLMSG_OK(h, len);
 		     h = NLMSG_NEXT(h, len)) {
-			const struct inet_diag_msg *diag = NLMSG_DATA(h);
 			struct tcp_diag_sock sock;
 			int rc;
 
@@ -126,13 +177,7 @@ static int dump_read(int fd, tcp_diag_fn fn, void *ctx)
 				const struct nlmsgerr *e = NLMSG_DATA(h);
 				return e->error ? e->error : -EPROTO;
 			}
-			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*diag)))
-				continue;
-			sock.cookie = diag->id.idiag_cookie[0] | (uint64_t)diag->id.idiag_cookie[1]
-								     << 32;
-			sock.lport = ntohs(diag->id.idiag_sport);
-			sock.rport = ntohs(diag->id.idiag_dport);
-			if ((rc = fn(ctx, &sock)))
+			if (sock_of_reply(h, &sock) && (rc = fn(ctx, &sock)))
 				return rc;
 		}
 	}
@@ -143,23 +188,97 @@ int tcp_diag_sockets(const struct port_set *ports, tcp_diag_fn fn, void *ctx)
 	static const uint8_t families[] = {AF_INET, AF_INET6};
 	static struct dump_msg msg;
 	size_t filter_len = filter_build(ports, msg.filter);
-	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	int err = 0;
-
-	/* the kernel answers a dump at once; never hang the live loop on it */
-	const struct timeval wait = {.tv_sec = 1};
+	int fd = socket_open(), err = 0;
 
 	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait))) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
+		return fd;
 	for (size_t i = 0; !err && i < sizeof(families); i++) {
 		err = dump_request(fd, families[i], &msg, filter_len);
 		if (!err)
 			err = dump_read(fd, fn, ctx);
+	}
+	close(fd);
+	return err;
+}
+
+struct lookup_msg {
+	struct nlmsghdr nlh;
+	struct inet_diag_req_v2 req;
+};
+
+/* Sends the exact lookups of SOCKS[0..n), n <= LOOKUP_BATCH, in one datagram; the kernel
+ * answers each in turn, with the socket or with an error (ENOENT: not there), under its
+ * sequence number, the index. */
+static int lookup_request(int fd, const struct tcp_diag_sock *socks, size_t n)
+{
+	static struct lookup_msg msgs[LOOKUP_BATCH];
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+
+	for (size_t i = 0; i < n; i++) {
+		struct inet_diag_req_v2 *req = &msgs[i].req;
+
+		msgs[i].nlh = (struct nlmsghdr){.nlmsg_len = sizeof(msgs[i]),
+						.nlmsg_type = SOCK_DIAG_BY_FAMILY,
+						.nlmsg_flags = NLM_F_REQUEST,
+						.nlmsg_seq = i};
+		*req = (struct inet_diag_req_v2){.sdiag_family = socks[i].family,
+						 .sdiag_protocol = IPPROTO_TCP};
+		req->id.idiag_sport = htons(socks[i].lport);
+		req->id.idiag_dport = htons(socks[i].rport);
+		memcpy(req->id.idiag_src, socks[i].laddr, sizeof(req->id.idiag_src));
+		memcpy(req->id.idiag_dst, socks[i].raddr, sizeof(req->id.idiag_dst));
+		req->id.idiag_if = socks[i].ifindex;
+		req->id.idiag_cookie[0] = (uint32_t)socks[i].cookie;
+		req->id.idiag_cookie[1] = (uint32_t)(socks[i].cookie >> 32);
+	}
+	_Static_assert(sizeof(struct lookup_msg) % NLMSG_ALIGNTO == 0, "requests are packed");
+	if (sendto(fd, msgs, n * sizeof(msgs[0]), 0, (struct sockaddr *)&kernel, sizeof(kernel)) <
+	    0)
+		return -errno;
+	return 0;
+}
+
+/* Reads the n answers of lookup_request. */
+static int lookup_read(int fd, const struct tcp_diag_sock *socks, size_t n, bool *present)
+{
+	size_t answered = 0;
+
+	while (answered < n) {
+		ssize_t len = replies_recv(fd, replies, sizeof(replies));
+
+		if (len < 0)
+			return (int)len;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)replies; NLMSG_OK(h, len);
+		     h = NLMSG_NEXT(h, len)) {
+			struct tcp_diag_sock sock;
+
+			if (h->nlmsg_seq >= n)
+				continue;
+			answered++;
+			/* an error (ENOENT, or no inet_diag in this kernel) is "not found" */
+			if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY)
+				present[h->nlmsg_seq] = sock_of_reply(h, &sock) &&
+							sock.cookie == socks[h->nlmsg_seq].cookie;
+		}
+	}
+	return 0;
+}
+
+int tcp_diag_lookup(const struct tcp_diag_sock *socks, size_t n, bool *present)
+{
+	int fd, err = 0;
+
+	if (!n)
+		return 0;
+	if ((fd = socket_open()) < 0)
+		return fd;
+	memset(present, 0, n * sizeof(*present));
+	for (size_t done = 0; !err && done < n; done += LOOKUP_BATCH) {
+		size_t batch = n - done < LOOKUP_BATCH ? n - done : LOOKUP_BATCH;
+
+		err = lookup_request(fd, socks + done, batch);
+		if (!err)
+			err = lookup_read(fd, socks + done, batch, present + done);
 	}
 	close(fd);
 	return err;
