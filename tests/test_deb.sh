@@ -179,7 +179,9 @@ deb_service() {
 		grep -o 'verdict=[^ ]*')
 	[ "verdict=$verdict" = "$expected" ] ||
 		echo "!! the service's journal gives verdict=$verdict, the lab case $expected"
-	grep -i 'not permitted' "$work/unit-journal.txt" | sed 's/^/!! the unit: /'
+	# siptrail's own lines (the manager's debug lines on the unit have their own identifier)
+	systemd_ns journalctl -t siptrail -o cat >"$work/unit-output.txt" 2>&1
+	grep -i 'not permitted' "$work/unit-output.txt" | sed 's/^/!! siptrail in the unit: /'
 	# after the start: no capability left, no new privileges, the system call filter on
 	grep -qx 'CapEff:	0000000000000000' "$work/lab/service.status" &&
 		grep -qx 'NoNewPrivs:	1' "$work/lab/service.status" &&
