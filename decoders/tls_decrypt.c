@@ -21,6 +21,10 @@ struct decrypt_dir {
 	bool app_started; /* TLS 1.3: an application-keyed record authenticated */
 	uint64_t seq, handshake_seq;
 	uint64_t unclassified; /* TLS 1.3 records before app_started, not handshake-decrypted */
+	bool encrypted_seen;   /* an encrypted record came from this side */
+	/* TLS 1.2: this side sent the ChangeCipherSpec of a renegotiation (RFC 5246 §7.4.1.1):
+	 * its later records are under keys siptrail does not derive, counted as unsupported */
+	bool renegotiated;
 };
 
 struct tls_decrypt {
@@ -243,8 +247,11 @@ static void encrypted_record(struct tls_decrypt *dec, const struct tls_record_ev
 {
 	struct tls_decrypt_counts *counts = dec->config->counts;
 
+	dec->dir[event->from].encrypted_seen = true;
 	if (!dec->client_hello_seen || !dec->server_hello_seen)
 		counts->no_handshake++;
+	else if (dec->dir[event->from].renegotiated)
+		counts->unsupported++;
 	else if (!dec->suite)
 		counts->unsupported++;
 	else if (dec->given_up)
@@ -272,6 +279,11 @@ void tls_decrypt_event(struct tls_decrypt *dec, const struct tls_record_event *e
 		dec->encrypt_then_mac = event->server_hello.encrypt_then_mac;
 		dec->suite = tls_suite_find(dec->cipher_suite, dec->version);
 		dec->server_hello_seen = true;
+		break;
+	case TLS_EV_CHANGE_CIPHER_SPEC:
+		/* a side's second one, after its encrypted records: a renegotiation's */
+		if (dec->version == TLS_VERSION_1_2 && dec->dir[event->from].encrypted_seen)
+			dec->dir[event->from].renegotiated = true;
 		break;
 	case TLS_EV_APPLICATION_DATA:
 	case TLS_EV_ENCRYPTED_HANDSHAKE:

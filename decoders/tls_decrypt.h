@@ -9,7 +9,8 @@
  * before the first application record are the encrypted handshake: with the handshake secrets
  * they are decrypted as such, without them they are recognised by failing to authenticate
  * under the application keys at sequence 0 (at most TLS_DECRYPT_TRIAL_MAX per direction).
- * KeyUpdate derives the next keys ("traffic upd", RFC 8446 §7.2).
+ * KeyUpdate derives the next keys ("traffic upd", RFC 8446 §7.2). A TLS 1.2 renegotiation is
+ * not followed: each side's records after its new ChangeCipherSpec are counted unsupported.
  *
  * Records that arrive before their secrets (the libssl probe's event can come after the first
  * records) are held, bounded by TLS_DECRYPT_HOLD_RECORDS, TLS_DECRYPT_HOLD_BYTES and
@@ -50,7 +51,8 @@ struct tls_decrypt_counts {
 	uint64_t decrypted;
 	uint64_t no_handshake; /* hellos not seen: the connection is older than the trace */
 	uint64_t no_secrets;   /* no secrets for the client random in time */
-	uint64_t unsupported;  /* a version or cipher suite siptrail does not decrypt */
+	uint64_t unsupported;  /* a version or cipher suite siptrail does not decrypt, or the
+				  records after a TLS 1.2 renegotiation */
 	uint64_t auth_failed;  /* did not authenticate: other secrets, or a damaged record */
 	uint64_t held_bytes;   /* not a count: the bytes held now, over all connections */
 };

@@ -3,7 +3,8 @@
  * a key log file as they handshake, siptrail reads it as it grows, and the SIP inside TLS comes
  * from the packets alone (--no-tls: no libssl probe), each message on each socket, marked
  * "source":"decrypted". The records arrive before siptrail has read their secrets: they are
- * held until it has, even past the connection's end. */
+ * held until it has, even past the connection's end. With the libssl probe on every message
+ * too (--tls-probes message), each message still comes once per socket, from one source. */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -28,6 +29,7 @@
 #define PORT_TLS13 25121
 #define PORT_TLS12 25122
 #define PORT_LATE  25123
+#define PORT_BOTH  25124
 #define INVITE                                                                                     \
 	"INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1;branch=z9hG4bK-d1\r\n"     \
 	"Max-Forwards: 70\r\nFrom: <sip:alice@127.0.0.1>;tag=1\r\nTo: <sip:bob@127.0.0.1>\r\n"     \
@@ -39,11 +41,19 @@
 	"CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
 #define WAIT_MS 10000
 
-static void assert_decrypted(const json_t *event, const char *raw)
+enum secrets {
+	SECRETS_AS_MADE,	  /* in the key log as the server makes them */
+	SECRETS_AFTER_THE_END,	  /* only after the connection has ended */
+	SECRETS_AND_LIBSSL_PROBE, /* as made, and the libssl probe reads every message too */
+};
+
+/* SOURCE: "decrypted", or NULL for either source. */
+static void assert_sip(const json_t *event, const char *raw, const char *source)
 {
 	assert_string_equal(event_str(event, "raw"), raw);
 	assert_string_equal(event_str(event, "transport"), "tls");
-	assert_string_equal(event_str(event, "source"), "decrypted");
+	if (source)
+		assert_string_equal(event_str(event, "source"), source);
 	assert_true(event_int(event, "conn") > 0);
 }
 
@@ -68,14 +78,16 @@ static size_t synthetic_sip_count(const char *path)
 	return count;
 }
 
-/* A call over TLS 1.3 or 1.2 (TLS12). LATE: the secrets reach the key log only after the
- * connection has ended (the handshake probe's event can come that late for a short
- * connection); else as the server makes them. */
-static void run_call(uint16_t port, bool tls12, bool late)
+/* A call over TLS 1.3 or 1.2 (TLS12), its secrets given as SECRETS says (after the end: the
+ * handshake probe's event can come that late for a short connection). */
+static void run_call(uint16_t port, bool tls12, enum secrets secrets_when)
 {
 	char keylog[] = "/tmp/test_live_tls_decrypt-XXXXXX", written[64], pcap[64], port_text[8];
-	const char *args[] = {"--ports", port_text,    "--no-tls", "--keylog",
-			      keylog,	 "--pcap-out", pcap,	   NULL};
+	bool late = secrets_when == SECRETS_AFTER_THE_END;
+	bool both = secrets_when == SECRETS_AND_LIBSSL_PROBE;
+	const char *source = both ? NULL : "decrypted";
+	const char *args[10] = {"--ports", port_text, "--keylog", keylog, "--pcap-out", pcap};
+	size_t n_args = 6;
 	struct tls_peer_opts server, client;
 	struct siptrail_run run;
 	json_t *events, *lost;
@@ -88,6 +100,10 @@ static void run_call(uint16_t port, bool tls12, bool late)
 	close(fd);
 	snprintf(written, sizeof(written), "%s.server", keylog);
 	snprintf(pcap, sizeof(pcap), "%s.pcapng", keylog);
+	/* without the libssl probe the plaintext comes from the records alone */
+	args[n_args++] = both ? "--tls-probes" : "--no-tls";
+	if (both)
+		args[n_args++] = "message";
 	tls_peer_exchange(port, INVITE, TRYING, &server, &client);
 	server.memory_bio = true; /* as Kamailio */
 	server.keylog_path = late ? written : keylog;
@@ -109,16 +125,18 @@ static void run_call(uint16_t port, bool tls12, bool late)
 	events = siptrail_stop(&run);
 	unlink(keylog);
 
-	assert_decrypted(sip_event_on(events, "out", port, false), INVITE);
-	assert_decrypted(sip_event_on(events, "in", port, true), INVITE);
-	assert_decrypted(sip_event_on(events, "out", port, true), TRYING);
-	assert_decrypted(sip_event_on(events, "in", port, false), TRYING);
+	/* each exactly once on each socket (with both sources, from either) */
+	assert_int_equal(event_count(events, "sip", NULL, port), 4);
+	assert_sip(sip_event_on(events, "out", port, false), INVITE, source);
+	assert_sip(sip_event_on(events, "in", port, true), INVITE, source);
+	assert_sip(sip_event_on(events, "out", port, true), TRYING, source);
+	assert_sip(sip_event_on(events, "in", port, false), TRYING, source);
 	lost = event_last(events, "lost");
 	assert_non_null(lost);
 	assert_int_equal(event_int(lost, "wire_tls_no_secrets"), 0);
 	assert_int_equal(event_int(lost, "wire_tls_auth_failed"), 0);
 	json_decref(events);
-	/* --pcap-out: each decrypted message, as seen from each socket, as a synthetic packet */
+	/* --pcap-out: each message kept, as seen from each socket, as a synthetic packet */
 	assert_int_equal(synthetic_sip_count(pcap), 4);
 	unlink(pcap);
 }
@@ -127,14 +145,14 @@ static void test_tls13_call_decrypted(void **state)
 {
 	(void)state;
 	live_env_require();
-	run_call(PORT_TLS13, false, false);
+	run_call(PORT_TLS13, false, SECRETS_AS_MADE);
 }
 
 static void test_tls12_call_decrypted(void **state)
 {
 	(void)state;
 	live_env_require();
-	run_call(PORT_TLS12, true, false);
+	run_call(PORT_TLS12, true, SECRETS_AS_MADE);
 }
 
 /* Secrets read after the connection ended: its records waited, the stream with them. */
@@ -142,7 +160,15 @@ static void test_secrets_after_the_end(void **state)
 {
 	(void)state;
 	live_env_require();
-	run_call(PORT_LATE, false, true);
+	run_call(PORT_LATE, false, SECRETS_AFTER_THE_END);
+}
+
+/* The libssl probe on every message and a key log: two sources of the same plaintext. */
+static void test_probe_and_keylog_give_each_message_once(void **state)
+{
+	(void)state;
+	live_env_require();
+	run_call(PORT_BOTH, false, SECRETS_AND_LIBSSL_PROBE);
 }
 
 int main(void)
@@ -151,6 +177,7 @@ int main(void)
 	    unit_test_with_children(test_tls13_call_decrypted),
 	    unit_test_with_children(test_tls12_call_decrypted),
 	    unit_test_with_children(test_secrets_after_the_end),
+	    unit_test_with_children(test_probe_and_keylog_give_each_message_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

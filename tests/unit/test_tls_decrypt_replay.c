@@ -134,12 +134,41 @@ static SSL_CTX *context(bool server, int version, const char *suite, const struc
 	return ctx;
 }
 
-/* Makes the call over TLS VERSION with SUITE, writing CAPTURE_PATH and KEYLOG_PATH, and closes
- * it with a close_notify each way. REFUSE: the server asks for a client certificate, which the
- * client does not have (no call: the server's alert ends the handshake). */
-static void make_session(int version, const char *suite, const char *capture_path,
-			 const char *keylog_path, int corrupt_from, size_t cut_after, bool refuse)
+enum twist {
+	TWIST_NONE,
+	/* the server asks for a client certificate, which the client does not have (no call:
+	 * the server's alert ends the handshake) */
+	TWIST_REFUSE,
+	/* TLS 1.2: the server renegotiates before the BYE */
+	TWIST_RENEGOTIATE,
+};
+
+/* TLS 1.2: the server asks for a new handshake (HelloRequest), which the client makes as it
+ * reads; both sides go on under the new keys. */
+static void renegotiate(struct session *s)
 {
+	char buf[64];
+
+	assert_int_equal(SSL_renegotiate(s->ssl[SERVER]), 1);
+	for (int round = 0; round < 20 && SSL_renegotiate_pending(s->ssl[SERVER]); round++) {
+		SSL_do_handshake(s->ssl[SERVER]);
+		pump(s);
+		SSL_read(s->ssl[CLIENT], buf, sizeof(buf));
+		pump(s);
+		SSL_read(s->ssl[SERVER], buf, sizeof(buf));
+		pump(s);
+	}
+	assert_false(SSL_renegotiate_pending(s->ssl[SERVER]));
+}
+
+/* Makes the call over TLS VERSION with SUITE, writing CAPTURE_PATH and KEYLOG_PATH, and closes
+ * it with a close_notify each way, with TWIST. */
+static void make_session(int version, const char *suite, const char *capture_path,
+			 const char *keylog_path, int corrupt_from, size_t cut_after,
+			 enum twist twist)
+{
+	bool refuse = twist == TWIST_REFUSE;
+
 	struct test_cert cert;
 	struct test_cert_spec spec = {.cn = "sbc.test", .not_before = 0, .not_after = 4102444800};
 	struct session s = {.cap = {.corrupt_from = -1, .cut_after = cut_after}};
@@ -184,6 +213,8 @@ static void make_session(int version, const char *suite, const char *capture_pat
 		if (i == 3 && version == TLS1_3_VERSION)
 			assert_int_equal(SSL_key_update(s.ssl[SERVER], SSL_KEY_UPDATE_REQUESTED),
 					 1);
+		if (i == 3 && twist == TWIST_RENEGOTIATE)
+			renegotiate(&s);
 		assert_int_equal(SSL_write(s.ssl[from], call[i].text, len), len);
 		pump(&s);
 		assert_int_equal(SSL_read(s.ssl[!from], reply, sizeof(reply)), len);
@@ -209,7 +240,8 @@ static void make_session(int version, const char *suite, const char *capture_pat
 static void make_capture(int version, const char *suite, const char *capture_path,
 			 const char *keylog_path, int corrupt_from, size_t cut_after)
 {
-	make_session(version, suite, capture_path, keylog_path, corrupt_from, cut_after, false);
+	make_session(version, suite, capture_path, keylog_path, corrupt_from, cut_after,
+		     TWIST_NONE);
 }
 
 /* The SIP messages of a replay and its alerts. */
@@ -389,7 +421,7 @@ static void test_tls13_refusal_alert(void **state)
 	close(fd);
 	snprintf(keylog_path, sizeof(keylog_path), "%s.keys", capture_path);
 	make_session(TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256", capture_path, keylog_path, -1, 0,
-		     true);
+		     TWIST_REFUSE);
 	assert_int_equal(replay(capture_path, keylog_path, &seen, &stats), 0);
 	assert_int_equal(seen.count, 0);
 	assert_int_equal(seen.n_alerts, 1);
@@ -397,6 +429,36 @@ static void test_tls13_refusal_alert(void **state)
 	assert_true(alert_is_fatal(&seen.alerts[0]));
 	assert_string_equal(seen.alerts[0].description, "certificate_required");
 	assert_int_equal(stats.tls_decrypt.auth_failed + stats.tls_decrypt.no_secrets, 0);
+	unlink(capture_path);
+	unlink(keylog_path);
+}
+
+/* TLS 1.2 renegotiation is not followed: what comes before is decrypted, what each side sends
+ * under the new keys (the BYE, its 200, the close_notifys) is counted as unsupported, never
+ * failed or made up. */
+static void test_tls12_renegotiation_counted(void **state)
+{
+	char capture_path[] = "/tmp/test_tls_decrypt-XXXXXX", keylog_path[64];
+	struct capture_source_stats stats;
+	struct sip_seen seen;
+	int fd = mkstemp(capture_path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(keylog_path, sizeof(keylog_path), "%s.keys", capture_path);
+	make_session(TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256", capture_path, keylog_path, -1,
+		     0, TWIST_RENEGOTIATE);
+	assert_int_equal(replay(capture_path, keylog_path, &seen, &stats), 0);
+	assert_int_equal(seen.count, 4); /* INVITE, 100, 200, ACK */
+	for (size_t i = 0; i < seen.count; i++)
+		assert_int_equal(
+		    strncmp(seen.events[i].sip.raw, expected[i].start, strlen(expected[i].start)),
+		    0);
+	assert_int_equal(seen.n_alerts, 0);
+	assert_true(stats.tls_decrypt.unsupported >= 4);
+	assert_int_equal(stats.tls_decrypt.auth_failed + stats.tls_decrypt.no_secrets, 0);
+	release_seen(&seen);
 	unlink(capture_path);
 	unlink(keylog_path);
 }
@@ -461,8 +523,11 @@ static void test_damage_is_counted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tls12_gcm_call),    cmocka_unit_test(test_tls12_chacha_call),
-	    cmocka_unit_test(test_tls13_call),	      cmocka_unit_test(test_tls13_refusal_alert),
+	    cmocka_unit_test(test_tls12_gcm_call),
+	    cmocka_unit_test(test_tls12_chacha_call),
+	    cmocka_unit_test(test_tls13_call),
+	    cmocka_unit_test(test_tls13_refusal_alert),
+	    cmocka_unit_test(test_tls12_renegotiation_counted),
 	    cmocka_unit_test(test_damage_is_counted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -107,10 +107,14 @@ int live_pipeline_emit(struct live_pipeline *pipe, struct event *ev)
 	enum event_kind kind = ev->kind;
 	uint64_t conn = ev->conn;
 
+	if (!sip_source_pick_keep(&pipe->sip_sources, ev)) {
+		event_release(ev);
+		return pipe->output_err;
+	}
 	if (!pipe->output_err)
 		pipe->output_err = event_output_write(&pipe->output, ev);
-	/* SIP the wire path decrypted goes to --pcap-out as the libssl probe's does */
-	if (pipe->pcap_out && kind == EV_SIP && ev->sip.decrypted)
+	/* SIP read from TLS (libssl or decrypted) goes to --pcap-out as a synthetic packet */
+	if (pipe->pcap_out && kind == EV_SIP && (ev->sip.decrypted || ev->sip.libssl.given))
 		write_synthetic(pipe, ev->ts_ns, &ev->sip.local.addr, ev->sip.local.port,
 				&ev->sip.remote.addr, ev->sip.remote.port, ev->sip.dir == DIR_OUT,
 				ev->sip.raw, ev->sip.raw_len);
@@ -123,8 +127,10 @@ int live_pipeline_emit(struct live_pipeline *pipe, struct event *ev)
 	if (kind != EV_LOST && diag_stream_feed(&pipe->diags, ev) && !pipe->output_err)
 		pipe->output_err = -ENOMEM;
 	event_release(ev);
-	if (kind == EV_CONN_END)
+	if (kind == EV_CONN_END) {
 		sip_conn_streams_end(&pipe->tls_sip, conn);
+		sip_source_pick_end(&pipe->sip_sources, conn);
+	}
 	return pipe->output_err;
 }
 
@@ -157,10 +163,6 @@ static void on_tls_frame(const struct sip_frame *frame, void *ctx)
 	message.data.len = frame->len;
 	message.data.total_len = frame->len;
 	message.data.truncated = false;
-	if (frame_ctx->pipe->pcap_out)
-		write_synthetic(frame_ctx->pipe, message.ts_ns, &message.laddr, message.lport,
-				&message.raddr, message.rport, message.data.out, message.data.bytes,
-				message.data.len);
 	emit_tls(frame_ctx->pipe, &message);
 }
 
@@ -212,6 +214,7 @@ void live_pipeline_finish(struct live_pipeline *pipe)
 {
 	diag_stream_finish(&pipe->diags);
 	sip_conn_streams_free(&pipe->tls_sip);
+	sip_source_pick_free(&pipe->sip_sources);
 	tls_keylog_free(pipe->keylog);
 	pipe->keylog = NULL;
 }

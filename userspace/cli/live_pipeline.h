@@ -16,6 +16,7 @@
 #include "metrics.h"
 #include "pcapng_write.h"
 #include "sip_conn_streams.h"
+#include "sip_source_pick.h"
 #include "tls_event.h"
 #include "tls_keylog.h"
 
@@ -26,6 +27,7 @@ struct live_pipeline {
 	struct hep_export *hep;		 /* SIP messages and diagnoses to Homer; NULL: none */
 	struct diag_stream diags;	 /* the correlator behind a reorder window */
 	struct sip_conn_streams tls_sip; /* SSL_read/SSL_write plaintext, framed per conn */
+	struct sip_source_pick sip_sources; /* libssl or decrypted: one per connection */
 	/* TLS session secrets the wire path decrypts records with (docs/tls-decryption.md):
 	 * loaded from --keylog, and added as the libssl probe reads them at each handshake's
 	 * end (live_pipeline_tls_event). Freed by live_pipeline_finish: the wire is not polled

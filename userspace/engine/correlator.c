@@ -5,7 +5,7 @@
 
 #include "correlator.h"
 #include "dialog.h"
-#include "sip_fields.h"
+#include "sip_decode_memo.h"
 
 #define NS_PER_S 1000000000ull
 
@@ -210,30 +210,29 @@ static void report_hidden_sip_problems(const struct correlator *corr)
 
 static int feed_sip(struct correlator *corr, const struct event *ev)
 {
-	struct sip_fields fields;
-	struct sip_on_leg msg = {.fields = &fields, .ts_ns = ev->ts_ns, .dir = ev->sip.dir};
+	const struct sip_fields *fields;
+	struct sip_on_leg msg = {.ts_ns = ev->ts_ns, .dir = ev->sip.dir};
 	const struct ip_addr *peer_addr = &ev->sip.remote.addr;
 	struct conn *conn = NULL;
 	struct call *call;
 	struct leg *leg;
-	char err[160];
+	const char *err;
 
-	/* the parser's scratch, kept from message to message (10 KB: no malloc per message) */
-	if (!corr->sip_scratch && !(corr->sip_scratch = malloc(sizeof(*corr->sip_scratch))))
+	if (!corr->sip_memo && !(corr->sip_memo = sip_decode_memo_new()))
 		return -ENOMEM;
-	if (sip_fields_decode_in(corr->sip_scratch, ev->sip.raw, ev->sip.raw_len,
-				 transport_is_message_based(ev->sip.transport), &fields, err,
-				 sizeof(err))) {
+	if (sip_decode_memo_get(corr->sip_memo, ev->sip.raw, ev->sip.raw_len,
+				transport_is_message_based(ev->sip.transport), &fields, &err)) {
 		corr->sip_undecoded++;
-		report_sip_problem(corr, ev, true, &fields.error, err);
+		report_sip_problem(corr, ev, true, &fields->error, err);
 		return 0;
 	}
-	if (fields.warnings) {
+	msg.fields = fields;
+	if (fields->warnings) {
 		char text[160];
 		corr->sip_lenient++;
-		snprintf(text, sizeof(text), "%s%s", sip_problem_str(fields.warning.code),
-			 fields.warnings > 1 ? " (and more)" : "");
-		report_sip_problem(corr, ev, false, &fields.warning, text);
+		snprintf(text, sizeof(text), "%s%s", sip_problem_str(fields->warning.code),
+			 fields->warnings > 1 ? " (and more)" : "");
+		report_sip_problem(corr, ev, false, &fields->warning, text);
 	}
 	if (ev->conn) {
 		conn = conn_table_apply(&corr->conns, ev);
@@ -243,7 +242,7 @@ static int feed_sip(struct correlator *corr, const struct event *ev)
 		if (!ip_addr_given(peer_addr))
 			peer_addr = &conn->remote.addr;
 	}
-	call = call_table_touch(&corr->calls, fields.call_id, ev->ts_ns);
+	call = call_table_touch(&corr->calls, fields->call_id, ev->ts_ns);
 	if (!call)
 		return -ENOMEM;
 	if (conn)
@@ -294,7 +293,7 @@ void correlator_finish(struct correlator *corr)
 	call_table_flush(&corr->calls);
 	conn_table_free(&corr->conns);
 	peer_table_free(&corr->peers);
-	free(corr->sip_scratch);
-	corr->sip_scratch = NULL;
+	sip_decode_memo_free(corr->sip_memo);
+	corr->sip_memo = NULL;
 	report_hidden_sip_problems(corr);
 }

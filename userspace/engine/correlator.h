@@ -48,9 +48,9 @@ struct correlator {
 	 * pending then ("no answer before the trace ended") instead of waiting for timers */
 	bool trace_ended;
 	unsigned long events, out_of_order, sip_undecoded, lost_ringbuf, lost_map_full;
-	unsigned long sip_lenient;	 /* decoded despite a broken rule (a decoder warning) */
-	struct warn_limit sip_problems;	 /* per decoder problem code: how many were reported */
-	struct sip_message *sip_scratch; /* the parser's, reused for every message */
+	unsigned long sip_lenient;	  /* decoded despite a broken rule (a decoder warning) */
+	struct warn_limit sip_problems;	  /* per decoder problem code: how many were reported */
+	struct sip_decode_memo *sip_memo; /* the parser's scratch and the last message's decode */
 };
 
 void correlator_config_default(struct correlator_config *config);

@@ -25,7 +25,8 @@ struct json_out {
 void json_out_init(struct json_out *out, char *buf, size_t size);
 void json_out_open(struct json_out *out, char bracket); /* '{' or '[' */
 void json_out_close(struct json_out *out, char bracket);
-void json_out_key(struct json_out *out, const char *key); /* ASCII */
+/* KEY: a field name, printable ASCII without '"' or '\\' (written as it is). */
+void json_out_key(struct json_out *out, const char *key);
 /* TEXT as a string, null when it is not UTF-8 (as jansson's json_stringn would refuse it). */
 void json_out_text(struct json_out *out, const char *text, size_t len);
 void json_out_string(struct json_out *out, const char *text);	      /* NULL: null */
