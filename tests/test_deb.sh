@@ -3,19 +3,18 @@
 #   deb_package  `make deb` (dpkg-buildpackage from debian/) leaves this tree as git saw it;
 #                the .deb holds the binary, the man pages, the docs, the unit and its settings
 #                as a conffile, and depends on the libraries the binary needs
-#   deb_install  dpkg -i installs it here: the binary runs, `man siptrail-live` renders
-#   deb_service  the unit as systemd would run it, through a lab call: see below
+#   deb_install  a real systemd is booted (tests/lib/systemd_ns.sh: this machine's PID 1 is
+#                not systemd), dpkg -i installs the package here with that systemd running:
+#                the unit is installed disabled and not started (it must be configured
+#                first); the binary runs, `man siptrail-live` renders
+#   deb_service  /etc/default/siptrail edited as an operator would (the lab's ports), then
+#                the lab's tracer is the unit: `systemctl start siptrail` in the lab's sbc
+#                namespace while a lab call loses its BYE (b-leaf-only-bye-lost),
+#                `systemctl stop` after it. The unit must have exited 0 on SIGTERM, the call
+#                must be in its journal /var/log/siptrail/siptrail.jsonl (0600), its
+#                diagnosis in `journalctl -u siptrail` and in the metrics file in
+#                node_exporter's directory (the test's own directory mounted there)
 #   deb_purge    dpkg --purge removes it, and what the service wrote, leaving nothing
-# This machine has no systemd as PID 1, so nothing can start the unit. deb_service checks it
-# with `systemd-analyze verify`, then runs its ExecStart with /etc/default/siptrail's
-# variables (edited as an operator would: the lab's ports, a metrics directory of the test's)
-# the way the unit asks: LogsDirectory made 0700, UMask, CapabilityBoundingSet,
-# NoNewPrivileges, stopped by SIGTERM as `systemctl stop` does. It runs as the tracer in the
-# lab's sbc namespace while a lab call loses its BYE (b-leaf-only-bye-lost), and the call
-# must be in the service's journal /var/log/siptrail/siptrail.jsonl (0600), its diagnosis in
-# the metrics file and on the service's output. Not applied here (systemd's own sandbox):
-# ProtectSystem, ProtectHome, PrivateTmp, ProtectKernelModules, ProtectControlGroups,
-# RestrictAddressFamilies, LockPersonality, RestrictRealtime, Restart; the test says so.
 # SIPTRAIL_DEB=FILE tests that package instead of building one. Needs root, BPF and the lab:
 # run it under the shared lock (flock /tmp/siptrail-live.lock). Prints cmocka's counting
 # lines for tests/run.sh.
@@ -26,15 +25,20 @@ build=${BUILD:-build}
 [ "${build:0:1}" = / ] || build=$top/$build
 unit=/lib/systemd/system/siptrail.service
 service_log_dir=/var/log/siptrail
+metrics_dir=/var/lib/prometheus/node-exporter
 lab_case=b-leaf-only-bye-lost
 work=$(mktemp -d /tmp/siptrail-deb-XXXXXX)
 installed=no
 # shellcheck source=tests/lib/shell_cases.sh
 . "$top/tests/lib/shell_cases.sh"
+# shellcheck source=tests/lib/lab_case.sh
+. "$top/tests/lib/lab_case.sh"
+# shellcheck source=tests/lib/systemd_ns.sh
+. "$top/tests/lib/systemd_ns.sh"
 
 cleanup() {
-	# the service runs in a session of its own: ended here if the test was cut short
-	[ -f "$work/service.pid" ] && kill -KILL "$(cat "$work/service.pid")" 2>/dev/null
+	# systemd and the service end with their PID namespace
+	systemd_ns_halt
 	[ "$installed" = yes ] && dpkg --purge siptrail >/dev/null 2>&1
 	[ "$installed" = yes ] && rm -rf "$service_log_dir"
 	if [ ${#cases_failed[@]} -gt 0 ]; then echo "kept for a look: $work"; else rm -rf "$work"; fi
@@ -78,12 +82,21 @@ deb_install() {
 		echo "!! a siptrail package is installed here already: not replacing it"
 		return
 	fi
-	if ! dpkg -i "$deb" >"$work/dpkg.log" 2>&1; then
+	systemd_ns_boot || return
+	echo "systemd $(systemd_ns systemctl --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p')" \
+		"booted as PID 1 of the test's namespaces:" \
+		"$(systemd_ns systemd-analyze time 2>/dev/null | sed -n '1s/^Startup finished in //p')"
+	if ! systemd_ns dpkg -i "$deb" >"$work/dpkg.log" 2>&1; then
 		echo "!! dpkg -i $deb: $(tail -n 5 "$work/dpkg.log")"
 		dpkg --purge siptrail >/dev/null 2>&1
 		return
 	fi
 	installed=yes
+	[ "$(systemd_ns systemctl is-enabled siptrail)" = disabled ] ||
+		echo "!! dpkg -i enabled the unit: $(systemd_ns systemctl is-enabled siptrail 2>&1)"
+	[ "$(systemd_ns systemctl is-active siptrail)" = inactive ] ||
+		echo "!! dpkg -i started the unit before it is configured:" \
+			"$(systemd_ns systemctl is-active siptrail 2>&1)"
 	version=$(dpkg-deb -f "$deb" Version)
 	# the binary's own version is debian/changelog's, before a snapshot's +git suffix
 	[ "$(/usr/bin/siptrail --version)" = "siptrail ${version%%+*}" ] ||
@@ -95,90 +108,106 @@ deb_install() {
 		echo "!! dpkg does not hold /etc/default/siptrail as a conffile"
 }
 
-# unit_setting KEY: the unit's value for KEY, its continuation lines joined.
-unit_setting() {
-	awk -v key="$1" '
-		joining { line = line " " $0 }
-		!joining && index($0, key "=") == 1 { line = substr($0, length(key) + 2); joining = 1 }
-		joining && !/\\$/ { print line; exit }
-		joining { sub(/\\$/, "", line) }' "$unit" | tr -s ' \t' ' '
-}
-
-# write_service_runner: $work/service.sh, the unit's ExecStart run as systemd would. It runs
-# the service in a session of its own and turns the SIGINT the lab stops its tracer with into
-# SIGTERM (KillSignal's default), writing the exit status to $work/service.rc.
+# write_service_runner: $work/service.sh, the lab's tracer, run in the sbc's network
+# namespace: the unit, joining that namespace (a runtime drop-in, gone with the test's /run),
+# started by `systemctl start`, its journal followed until the lab stops the tracer with
+# SIGINT, then `systemctl stop` (SIGTERM to siptrail); the service's sandbox as /proc shows
+# it goes to the lab's service.status.
 write_service_runner() {
-	local caps
-	caps=$(unit_setting CapabilityBoundingSet | tr 'A-Z' 'a-z' | sed 's/cap_/+/g; s/ /,/g')
-	cat >"$work/service.sh" <<EOF
+	cat >"$work/service.sh" <<'EOF2'
 #!/bin/bash
-set -a
-. $(unit_setting EnvironmentFile | sed 's/^-//')
-set +a
-install -d -m 0700 $service_log_dir
-umask $(unit_setting UMask)
-setsid setpriv --no-new-privs --bounding-set=-all,$caps -- $(unit_setting ExecStart) &
-service=\$!
-echo \$service >$work/service.pid
-trap 'kill -TERM \$service' INT TERM
-# a signal ends the wait early: wait again until the service has ended
-while wait \$service; rc=\$?; kill -0 \$service 2>/dev/null; do :; done
-echo \$rc >$work/service.rc
-rm $work/service.pid
-EOF
+mkdir -p /run/systemd/system/siptrail.service.d
+printf '[Service]\nNetworkNamespacePath=/proc/%s/ns/net\n' $$ \
+	>/run/systemd/system/siptrail.service.d/lab-netns.conf
+systemctl daemon-reload
+systemctl start siptrail || exit 1
+journalctl -u siptrail -f -o cat -n all &
+follower=$!
+stop() {
+	# the sandbox the unit runs in, as the kernel holds it, before it stops
+	grep -E '^(NoNewPrivs|Seccomp|CapEff|CapBnd):' \
+		"/proc/$(systemctl show -P MainPID siptrail)/status" >"$LAB_OUT/service.status"
+	systemctl stop siptrail
+	kill $follower
+	exit
+}
+trap stop INT TERM
+wait $follower
+EOF2
 	chmod 0755 "$work/service.sh"
 }
 
 deb_service() {
-	local pid1 journal metrics_line call_id
+	local journal metrics_line call_id verdict expected
 	[ "$installed" = yes ] || { echo "!! not installed"; return; }
 	systemd-analyze verify "$unit" >"$work/verify" 2>&1 ||
 		echo "!! systemd-analyze verify $unit: $(cat "$work/verify")"
 	[ -s "$work/verify" ] && echo "!! systemd-analyze: $(cat "$work/verify")"
-	pid1=$(ps -p 1 -o comm=)
-	echo "no systemd as PID 1 here (PID 1 is $pid1): the unit's ExecStart runs with its" \
-		"EnvironmentFile, LogsDirectory, UMask, CapabilityBoundingSet and NoNewPrivileges;" \
-		"its ProtectSystem, ProtectHome, PrivateTmp, ProtectKernelModules," \
-		"ProtectControlGroups, RestrictAddressFamilies, LockPersonality, RestrictRealtime" \
-		"and Restart are not applied"
-	# what an operator edits: the lab's ports (5062 takes its reverse connections), metrics
+	# what an operator edits: the lab's ports (5062 takes its reverse connections); the
+	# metrics go to node_exporter's directory, here one of the test's in its place
+	sed -i 's/^SIPTRAIL_PORTS=.*/SIPTRAIL_PORTS=5060-5062/' /etc/default/siptrail
 	mkdir -p "$work/metrics"
-	sed -i -e 's/^SIPTRAIL_PORTS=.*/SIPTRAIL_PORTS=5060-5062/' \
-		-e "s|^SIPTRAIL_METRICS_DIR=.*|SIPTRAIL_METRICS_DIR=$work/metrics|" /etc/default/siptrail
+	systemd_ns mount --bind "$work/metrics" "$metrics_dir" ||
+		echo "!! cannot put $work/metrics in place of $metrics_dir"
 	write_service_runner
-	# the lab case's options, its PKI made afresh; its tracer is the service
-	LAB_TRACE_CMD="exec $work/service.sh" LAB_TRACE_READY='Ctrl-C to stop' LAB_CASE=$lab_case \
-		"$top/tools/lab/scenario" --id 97 --out "$work/lab" \
-		$(awk -F'|' -v c="$lab_case" '$1 ~ "^" c " *$" {print $2}' "$top/tools/lab/cases") \
+	# systemd logs the main process's exit at debug level when it is 0
+	systemd_ns systemd-analyze log-level debug
+	# the lab case's options, its PKI made afresh; its tracer is the unit. The lab runs in
+	# systemd's PID namespace, as the SIP server and siptrail share one PID 1 on a real host.
+	# shellcheck disable=SC2046 # the case's options, one word each
+	systemd_ns_lab env LAB_TRACE_CMD="exec $work/service.sh" LAB_TRACE_READY='Ctrl-C to stop' \
+		LAB_CASE=$lab_case "$top/tools/lab/scenario" --id 97 --out "$work/lab" \
+		$(lab_case_field "$lab_case" 2) \
 		>"$work/lab.log" 2>&1 || echo "!! the lab call failed: $(tail -n 3 "$work/lab.log")"
 	grep -q '^call=failed' "$work/lab/outcome" 2>/dev/null ||
 		echo "!! the lab's $lab_case call did not fail as it should: $work/lab/outcome"
-	[ "$(cat "$work/service.rc" 2>/dev/null)" = 0 ] ||
-		echo "!! the service did not exit 0 on SIGTERM: $(cat "$work/service.rc" 2>/dev/null);" \
-			"its output: $(tail -n 5 "$work/lab/trace.log")"
+	systemd_ns journalctl -u siptrail -o cat >"$work/unit-journal.txt" 2>&1
+	grep -qx 'siptrail.service: Main process exited, code=exited, status=0/SUCCESS (success)' \
+		"$work/unit-journal.txt" && grep -qx 'siptrail.service: Deactivated successfully.' \
+		"$work/unit-journal.txt" ||
+		echo "!! the unit did not exit 0 on systemctl stop: $(tail -n 5 "$work/unit-journal.txt")"
 	journal=$service_log_dir/siptrail.jsonl
 	[ "$(stat -c %a "$service_log_dir" 2>/dev/null)" = 700 ] || echo "!! $service_log_dir is not 0700"
 	[ "$(stat -c %a "$journal" 2>/dev/null)" = 600 ] || echo "!! $journal is missing or not 0600"
 	/usr/bin/siptrail explain "$journal" >"$work/explain.txt" 2>&1
 	grep -q "BYE_FAILED" "$work/explain.txt" ||
 		echo "!! explain on the service's journal finds no BYE_FAILED: $(head -n 3 "$work/explain.txt")"
+	# the case's whole verdict: the TLS cause chain read by the unit's libssl probes too
+	verdict=$(/usr/bin/siptrail explain --json "$journal" 2>/dev/null |
+		sed -n 's/^{"id":"\([A-Z_]*\)".*"severity":"failure".*/\1/p' | sort -u | paste -sd,)
+	expected=$(lab_case_field "$lab_case" 3 |
+		grep -o 'verdict=[^ ]*')
+	[ "verdict=$verdict" = "$expected" ] ||
+		echo "!! the service's journal gives verdict=$verdict, the lab case $expected"
+	# siptrail's own lines (the manager's debug lines on the unit have their own identifier)
+	systemd_ns journalctl -t siptrail -o cat >"$work/unit-output.txt" 2>&1
+	grep -i 'not permitted' "$work/unit-output.txt" | sed 's/^/!! siptrail in the unit: /'
+	# after the start: no capability left, no new privileges, the system call filter on
+	grep -qx 'CapEff:	0000000000000000' "$work/lab/service.status" &&
+		grep -qx 'NoNewPrivs:	1' "$work/lab/service.status" &&
+		grep -qx 'Seccomp:	2' "$work/lab/service.status" ||
+		echo "!! the running unit's sandbox: $(paste -sd' ' "$work/lab/service.status")"
 	call_id=$(sed -n 's/^call \([^ ]*\) .*/\1/p' "$work/explain.txt" | head -n 1)
-	grep -qF "DIAG  call $call_id " "$work/lab/trace.log" ||
-		echo "!! the service's output (journald's, under systemd) has no diagnosis of call $call_id"
+	grep -qF "DIAG  call $call_id " "$work/unit-journal.txt" ||
+		echo "!! journalctl -u siptrail has no diagnosis of call $call_id:" \
+			"$(tail -n 5 "$work/unit-journal.txt")"
 	metrics_line=$(grep '^siptrail_diagnoses_total{diagnosis="BYE_FAILED"' "$work/metrics/siptrail.prom")
 	[ "${metrics_line##* }" = 1 ] ||
-		echo "!! $work/metrics/siptrail.prom does not count 1 BYE_FAILED: ${metrics_line:-no line}"
-	echo "call $call_id in $journal; metrics: $metrics_line"
+		echo "!! $metrics_dir/siptrail.prom does not count 1 BYE_FAILED: ${metrics_line:-no line}"
+	echo "call $call_id in $journal ($verdict) and in journalctl -u siptrail; metrics:" \
+		"$metrics_line; the running unit: $(paste -sd' ' "$work/lab/service.status")"
 }
 
 deb_purge() {
 	[ "$installed" = yes ] || { echo "!! not installed"; return; }
-	dpkg --purge siptrail >"$work/purge.log" 2>&1 || echo "!! dpkg --purge: $(tail -n 3 "$work/purge.log")"
+	systemd_ns dpkg --purge siptrail >"$work/purge.log" 2>&1 ||
+		echo "!! dpkg --purge: $(tail -n 3 "$work/purge.log")"
+	systemd_ns_halt
 	# the journal is the service's (LogsDirectory), not the package's: a purge leaves it
 	rm -rf "$service_log_dir"
 	installed=no
 	for path in /usr/bin/siptrail "$unit" /etc/default/siptrail /usr/share/doc/siptrail \
-		/usr/share/man/man1/siptrail.1.gz; do
+		/usr/share/man/man1/siptrail.1.gz /etc/systemd/system/multi-user.target.wants/siptrail.service; do
 		[ -e "$path" ] && echo "!! $path is left after dpkg --purge"
 	done
 	dpkg-query -W siptrail >/dev/null 2>&1 && echo "!! dpkg still knows siptrail"
