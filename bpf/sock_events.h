@@ -52,28 +52,20 @@ enum sock_conn_flags {
 	SOCK_F_END_REPORTED = 1 << 7,	 /* a SOCK_EV_END left (or was dropped); wait for destroy */
 };
 
-/* A send call on a socket of a TLS port, and what the kernel knew of the peer's data then:
- * the close_notify idle rule needs no receive hook (conn_data_before_alert_j). */
-struct sock_send_mark {
-	__u64 jiffies;	    /* when (jiffies64); 0 = none yet */
-	__u64 lrcv_jiffies; /* tcp_sock's last data received (icsk_ack.lrcvtime) then */
-	__u64 received;	    /* payload bytes received then */
-	__u32 bytes;	    /* bytes the call sent */
-	__u32 pad;
-};
-
 /* One traced socket. Times are CLOCK_MONOTONIC ns (bpf_ktime_get_ns); 0 = unknown or none. */
 struct sock_conn {
 	__u64 cookie; /* bpf_get_socket_cookie(): the journal's "conn" */
 	__u64 open_ts_ns;
 	__u64 first_close_ts_ns;
-	__u64 end_ts_ns;      /* the transition to TCP_CLOSE */
-	__u64 idle_ns;	      /* no data either way for this long when the first side closed */
-	__u64 bytes_sent;     /* payload bytes sent, retransmissions counted once */
-	__u64 bytes_received; /* payload bytes received */
-	__u64 attributed;     /* passive: a process has been credited (64-bit for cmpxchg) */
-	/* The last two send calls that moved data on a TLS port (the close_notify idle rule) */
-	struct sock_send_mark last_send, prev_send;
+	__u64 end_ts_ns;       /* the transition to TCP_CLOSE */
+	__u64 idle_ns;	       /* no data either way for this long when the first side closed */
+	__u64 bytes_sent;      /* payload bytes sent, retransmissions counted once */
+	__u64 bytes_received;  /* payload bytes received */
+	__u64 attributed;      /* passive: a process has been credited (64-bit for cmpxchg) */
+	__u64 last_io_jiffies; /* the last send or receive call that moved data */
+	__u64 prev_io_jiffies; /* the one before it */
+	__u32 last_io_bytes;   /* bytes moved by the last one */
+	__u32 pad;
 	__u32 retransmits; /* tcp_sock.total_retrans */
 	__u32 pid;	   /* tgid; 0 when unknown */
 	__u32 netns;	   /* inode number of the socket's network namespace */

@@ -6,10 +6,10 @@
  * times are read from the kernel's own tcp_sock counters (bytes_acked, bytes_received,
  * total_retrans, lsndtime, icsk_ack.lrcvtime) at state changes, so nothing runs per segment.
  * A passive socket gets its process from its listener (listeners, copied by the kernel), not
- * from a hook on its I/O. The only per-call hook (sock_send_length) times the sends of sockets
- * on TLS ports (the close_notify idle rule, on_send_length); any other call returns after two
- * array reads, before touching the socket's storage (a cache miss that cost about 100 ns per
- * call). */
+ * from a hook on its I/O. The only per-call hooks (sock_send_length / sock_recv_length) time
+ * the I/O of sockets on TLS ports (the close_notify idle rule, conn_note_io); any other call
+ * returns after two array reads, before touching the socket's storage (a cache miss that cost
+ * about 100 ns per call). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -24,6 +24,7 @@
 #define AF_INET6	 10
 #define ETIMEDOUT	 110
 #define ECONNREFUSED	 111
+#define MSG_PEEK	 2
 #define MAX_CGROUP_DEPTH 16
 #define NSEC_PER_SEC	 1000000000ULL
 #define SOCK_MAX_CONNS	 16384
@@ -164,26 +165,18 @@ static void conn_read_addrs(struct sock_conn *conn, const struct sock *sk)
 	}
 }
 
-/* Payload bytes received: bytes_received (rcv_nxt's advance) counts the peer's FIN, which
- * tcp_fin() marks with SOCK_DONE. */
-static __always_inline __u64 received_payload(const struct sock *sk, const struct tcp_sock *tp)
-{
-	__u64 received = tp->bytes_received;
-
-	if ((sk->__sk_common.skc_flags & (1UL << SOCK_DONE)) && received)
-		received--;
-	return received;
-}
-
 static void conn_read_counters(struct sock_conn *conn, const struct sock *sk)
 {
 	const struct tcp_sock *tp = tcp_of(sk);
 
 	if (!tp)
 		return;
-	/* Payload only: bytes_sent counts retransmitted bytes again. */
+	/* Payload only: bytes_sent counts retransmitted bytes again, and bytes_received
+	 * (rcv_nxt's advance) counts the peer's FIN, which tcp_fin() marks with SOCK_DONE. */
 	conn->bytes_sent = tp->bytes_sent - tp->bytes_retrans;
-	conn->bytes_received = received_payload(sk, tp);
+	conn->bytes_received = tp->bytes_received;
+	if ((sk->__sk_common.skc_flags & (1UL << SOCK_DONE)) && conn->bytes_received)
+		conn->bytes_received--;
 	conn->retransmits = tp->total_retrans;
 }
 
@@ -256,31 +249,16 @@ static __always_inline __u64 jiffies64_from32(__u32 stamp, __u64 now_j)
 	return now_j - (__u32)((__u32)now_j - stamp);
 }
 
-/* BYTES of data no bigger than an alert record, moved less than half a second before NOW_J. */
-static __always_inline bool alert_sized_recent(__u64 bytes, __u64 at_j, __u64 now_j)
-{
-	return bytes && bytes <= TLS_ALERT_RECORD_MAX && now_j - at_j < close_notify_window_j();
-}
-
 /* A TLS close_notify (RFC 8446 §6.1, RFC 5246 §7.2.1) is data to TCP, but it belongs to the
  * close, not to the traffic: an idle timer that fires makes Kamailio send it just before its
- * FIN, which would make every idle close look 0 s idle. When the last data either way was a
- * record no bigger than an alert, sent or read just before, or still unread behind the peer's
- * FIN (maybe answering this host's own close_notify), returns the time (jiffies) of the data
- * before it (0: not the case, or not known).
- *
- * Only sends are hooked (a receive hook ran twice per message: OpenSSL reads a record's header
- * and body apart). This host's data before its alert is the send before it; the peer's comes
- * from what the kernel knew at this host's sends: its last-receive time and byte count. Peer
- * data after this host's last send and before the peer's alert has no time of its own: that
- * send bounds it (the idle time then counts the peer's answer time too). */
+ * FIN, which would make every idle close look 0 s idle. When the last data before the close
+ * was a record no bigger than an alert, sent or read just before, or still unread behind the
+ * peer's FIN (and maybe answering this host's own close_notify), returns the time (jiffies)
+ * of the data before it (0: not the case, or not known). */
 static __u64 conn_data_before_alert_j(const struct sock_conn *conn, const struct sock *sk,
 				      const struct tcp_sock *tp, __u64 now_j)
 {
-	const struct sock_send_mark *last = &conn->last_send, *prev = &conn->prev_send;
-	__u64 received, after, alert = 0, unread = 0, ours_j, peers_j;
-	__u64 lrcv_j = jiffies64_from32(tp->inet_conn.icsk_ack.lrcvtime, now_j);
-	bool our_alert;
+	__u32 unread = 0, sent_j;
 
 	if (!sock_io_timed(sk->__sk_common.skc_num, port_from_net(sk->__sk_common.skc_dport)))
 		return 0;
@@ -288,38 +266,23 @@ static __u64 conn_data_before_alert_j(const struct sock_conn *conn, const struct
 	 * application may not have read the alert before it yet. */
 	if (sk->__sk_common.skc_flags & (1UL << SOCK_DONE))
 		unread = tp->rcv_nxt - tp->copied_seq - 1;
-	if (unread > TLS_ALERT_RECORD_MAX)
-		return 0;
-	/* Nothing sent since the port was marked TLS: this host's own last send is the bound
-	 * left on the silence before the peer's alert. */
-	if (!last->jiffies)
-		return unread && tp->lsndtime ? jiffies64_from32(tp->lsndtime, now_j) : 0;
-	/* the peer's bytes since this host's last send, and their alert-sized tail: unread
-	 * behind the FIN, or read just now */
-	received = received_payload(sk, tp);
-	after = received - last->received;
-	if (unread)
-		alert = unread;
-	else if (alert_sized_recent(after, lrcv_j, now_j))
-		alert = after;
-	our_alert = alert_sized_recent(last->bytes, last->jiffies, now_j);
-	if (!alert && !our_alert)
-		return 0;
-	ours_j = our_alert ? prev->jiffies : last->jiffies;
-	if (after > alert)
-		/* the peer's data came after this host's last send: when, only an alert hides */
-		peers_j = alert && !our_alert ? last->jiffies : lrcv_j;
-	else if (!our_alert)
-		peers_j = last->lrcv_jiffies;
-	else if (last->jiffies - last->lrcv_jiffies >= close_notify_window_j())
-		peers_j = last->lrcv_jiffies;
-	else
-		/* This host's alert answered a receive: the peer's own close_notify, alone or
-		 * after data that came after this host's send before (then when is not known). */
-		peers_j = last->received - prev->received <= TLS_ALERT_RECORD_MAX
-			      ? prev->lrcv_jiffies
-			      : prev->jiffies;
-	return ours_j > peers_j ? ours_j : peers_j;
+	if (unread > 0 && unread <= TLS_ALERT_RECORD_MAX) {
+		/* Nothing timed yet (the port was marked TLS after the traffic): this host's own
+		 * last send is the bound left on the silence before the alert. */
+		if (!conn->last_io_jiffies) {
+			sent_j = tp->lsndtime;
+			return sent_j ? jiffies64_from32(sent_j, now_j) : 0;
+		}
+		/* the peer answered this host's own close_notify with its own and FIN'd first */
+		if (conn->last_io_bytes <= TLS_ALERT_RECORD_MAX &&
+		    now_j - conn->last_io_jiffies < close_notify_window_j())
+			return conn->prev_io_jiffies;
+		return conn->last_io_jiffies;
+	}
+	if (!unread && conn->last_io_jiffies && conn->last_io_bytes <= TLS_ALERT_RECORD_MAX &&
+	    now_j - conn->last_io_jiffies < close_notify_window_j())
+		return conn->prev_io_jiffies;
+	return 0;
 }
 
 /* How long neither side had sent data: the kernel's own last-data times, in jiffies. */
@@ -653,42 +616,61 @@ int BPF_PROG(on_destroy_sock, struct sock *sk)
 	return 0;
 }
 
-/* The send calls that moved data on a traced socket of a TLS port (a burst of alert-sized
- * records counts once): one socket-storage lookup per call, what it costs to tell a
- * close_notify from the traffic before it (conn_idle_ns). In jiffies, like the kernel's own
- * last-data times: on a VM bpf_ktime_get_ns() costs about 100 ns, more than the rest of the
- * program (measured with BPF_ENABLE_STATS, kvm-clock). */
-SEC("tp_btf/sock_send_length")
-int BPF_PROG(on_send_length, struct sock *sk, int ret, int flags)
+/* A socket's first timed call (its port was marked TLS after it opened, or it is older than
+ * the trace): the kernel's time of the last data the other way, which this call has not
+ * overwritten, stands in for the call before it, so a close_notify right away still finds
+ * the silence before it. */
+static void conn_io_seed(struct sock_conn *conn, const struct sock *sk, bool is_send, __u64 now_j)
 {
-	const struct tcp_sock *tp;
+	const struct tcp_sock *tp = tcp_of(sk);
+	__u32 other_j = !tp ? 0 : is_send ? tp->inet_conn.icsk_ack.lrcvtime : tp->lsndtime;
+
+	if (!other_j)
+		return;
+	conn->last_io_jiffies = jiffies64_from32(other_j, now_j);
+	conn->last_io_bytes = TLS_ALERT_RECORD_MAX + 1;
+}
+
+/* The last two send or receive calls that moved data on a traced socket of a TLS port (a
+ * burst of alert-sized records counts once): one socket-storage lookup per call, what it
+ * costs to tell a close_notify from the traffic before it (conn_idle_ns). In jiffies, like
+ * the kernel's own last-data times: on a VM bpf_ktime_get_ns() costs about 100 ns, more than
+ * the rest of the program (measured with BPF_ENABLE_STATS, kvm-clock). */
+static void conn_note_io(const struct sock *sk, int bytes, bool is_send)
+{
 	struct sock_conn *conn;
 	__u64 now_j;
 
-	if (ret <= 0 ||
-	    !sock_io_timed(sk->__sk_common.skc_num, port_from_net(sk->__sk_common.skc_dport)))
-		return 0;
+	if (bytes <= 0)
+		return;
+	if (!sock_io_timed(sk->__sk_common.skc_num, port_from_net(sk->__sk_common.skc_dport)))
+		return;
 	conn = conn_of(sk);
-	tp = tcp_of(sk);
-	if (!conn || !tp)
-		return 0;
+	if (!conn)
+		return;
 	now_j = bpf_jiffies64();
-	if (!conn->last_send.jiffies) {
-		/* The socket's first timed send (its port was marked TLS after it opened, or it
-		 * is older than the trace): the kernel's time of the last data received stands in
-		 * for the data before it, so a close_notify right away still finds the silence. */
-		conn->prev_send.jiffies = jiffies64_from32(tp->inet_conn.icsk_ack.lrcvtime, now_j);
-		conn->prev_send.lrcv_jiffies = conn->prev_send.jiffies;
-		conn->prev_send.received = received_payload(sk, tp);
-		conn->prev_send.bytes = TLS_ALERT_RECORD_MAX + 1;
-	} else if (!(ret <= TLS_ALERT_RECORD_MAX &&
-		     alert_sized_recent(conn->last_send.bytes, conn->last_send.jiffies, now_j))) {
-		/* the two ends' close_notify records come together: prev stays the data before */
-		conn->prev_send = conn->last_send;
-	}
-	conn->last_send.jiffies = now_j;
-	conn->last_send.lrcv_jiffies = jiffies64_from32(tp->inet_conn.icsk_ack.lrcvtime, now_j);
-	conn->last_send.received = received_payload(sk, tp);
-	conn->last_send.bytes = ret;
+	if (!conn->last_io_jiffies)
+		conn_io_seed(conn, sk, is_send, now_j);
+	/* the two ends' close_notify records come together: prev stays the data before them */
+	if (!(bytes <= TLS_ALERT_RECORD_MAX && conn->last_io_bytes <= TLS_ALERT_RECORD_MAX &&
+	      now_j - conn->last_io_jiffies < close_notify_window_j()))
+		conn->prev_io_jiffies = conn->last_io_jiffies;
+	conn->last_io_jiffies = now_j;
+	conn->last_io_bytes = bytes;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(on_send_length, struct sock *sk, int ret, int flags)
+{
+	conn_note_io(sk, ret, true);
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(on_recv_length, struct sock *sk, int ret, int flags)
+{
+	/* MSG_PEEK moves nothing */
+	if (!(flags & MSG_PEEK))
+		conn_note_io(sk, ret, false);
 	return 0;
 }

@@ -75,6 +75,7 @@ static void test_check_can_run(void **state)
 	    "    tracepoint      tcp_receive_reset",
 	    "    tracepoint      inet_sk_error_report",
 	    "    tracepoint      sock_send_length",
+	    "    tracepoint      sock_recv_length",
 	    "    HZ              ",
 	    "\nok    ring buffer     ",
 	    "\nok    socket storage  ",
@@ -103,6 +104,7 @@ static void test_check_lists_what_live_goes_without(void **state)
 	run_check_and_live();
 	unsetenv("SIPTRAIL_HIDE_TRACEPOINTS");
 	assert_contains(check_out, "\nno    tracepoint      sock_send_length -> ");
+	assert_contains(check_out, "\nno    tracepoint      sock_recv_length -> ");
 	assert_true(assert_live_notices_listed() >= 1);
 }
 

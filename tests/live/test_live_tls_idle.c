@@ -28,6 +28,7 @@
 #define PORT_WIRE_MARKS	 25113
 #define PORT_PLAIN	 25114
 #define PORT_MARKED_LATE 25115
+#define PORT_ALERT_READ	 25116
 #define IDLE_S		 2
 #define NSEC_PER_SEC	 1000000000LL
 #define WAIT_MS		 ((IDLE_S + 10) * 1000)
@@ -52,8 +53,7 @@ static void tls_idle_close(uint16_t port, const char **args)
 	siptrail_start(&run, NULL, args);
 	assert_int_equal(tls_peer_pair_run_pki(&server, &client, WAIT_MS), 0);
 	usleep(200 * 1000);
-	/* sends only: the peer's side comes from the kernel's counters at each send */
-	linked = live_program_linked("on_send_length") && !live_program_linked("on_recv_length");
+	linked = live_program_linked("on_send_length") && live_program_linked("on_recv_length");
 	events = siptrail_stop(&run);
 	assert_true(linked);
 
@@ -111,8 +111,8 @@ static void test_plain_port_keepalive_is_traffic(void **state)
 	close(listener);
 	usleep(200 * 1000);
 	/* neither the socket tracer's nor the libssl probe's: no process here used libssl */
-	linked = live_program_linked("on_send_length") || live_program_linked("on_sock_send") ||
-		 live_program_linked("on_sock_recv");
+	linked = live_program_linked("on_send_length") || live_program_linked("on_recv_length") ||
+		 live_program_linked("on_sock_send") || live_program_linked("on_sock_recv");
 	events = siptrail_stop(&run);
 	assert_false(linked);
 
@@ -191,6 +191,75 @@ static void test_port_marked_after_traffic(void **state)
 	json_decref(events);
 }
 
+/* The lab's carrier closes an idle trunk connection (idle-carrier-in-sbc-bye): its last data
+ * (an ACK) came after this host's last send, then, IDLE_S s later, its close_notify, which
+ * this host reads before the peer's FIN arrives. From sends alone (the kernel's byte count and
+ * last-receive time) the alert cannot be told from the data before it, and the close looked
+ * 0 s idle; the receive hook times it. The server must report the silence, not the few ms
+ * between the alert and the FIN. */
+static void test_alert_read_before_fin(void **state)
+{
+	const char *args[] = {"--ports", "25116", "--no-wire", NULL};
+	static const char alert[24] = {0x17, 0x03, 0x03, 0x00, 0x13}; /* TLS 1.3 close_notify */
+	static const char data[200] = {0x17, 0x03, 0x03, 0x00, 0xc3};
+	struct tls_peer_opts tls_server = {.server = true,
+					   .port = PORT_ALERT_READ,
+					   .expect_len = sizeof(request) - 1,
+					   .send = response,
+					   .send_len = sizeof(response) - 1};
+	struct tls_peer_opts tls_client = {.port = PORT_ALERT_READ,
+					   .send = request,
+					   .send_len = sizeof(request) - 1,
+					   .expect_len = sizeof(response) - 1};
+	struct siptrail_run run;
+	int listener, client, server;
+	long long sent_ns, want_ns;
+	char buf[256];
+	const json_t *conn_close;
+	json_t *events;
+
+	(void)state;
+	live_env_require();
+	siptrail_start(&run, NULL, args);
+	tcp_pair_open("127.0.0.1", PORT_ALERT_READ, &listener, &client, &server);
+	close(listener); /* the TLS pair marks the port as TLS */
+	assert_int_equal(tls_peer_pair_run_pki(&tls_server, &tls_client, WAIT_MS), 0);
+	assert_int_equal(write(server, data, sizeof(data)), sizeof(data));
+	sent_ns = monotonic_ns();
+	assert_int_equal(read(client, buf, sizeof(buf)), sizeof(data));
+	usleep(20 * 1000);
+	assert_int_equal(write(client, data, sizeof(data)), sizeof(data)); /* the ACK */
+	assert_int_equal(read(server, buf, sizeof(buf)), sizeof(data));
+	sleep(IDLE_S);
+	want_ns = monotonic_ns() - sent_ns;
+	assert_int_equal(write(client, alert, sizeof(alert)), sizeof(alert));
+	assert_int_equal(read(server, buf, sizeof(buf)), sizeof(alert)); /* read before the FIN */
+	usleep(50 * 1000);
+	assert_int_equal(shutdown(client, SHUT_WR), 0);
+	usleep(100 * 1000);
+	close(server);
+	close(client);
+	usleep(200 * 1000);
+	events = siptrail_stop(&run);
+
+	conn_close = NULL;
+	{
+		size_t index;
+		json_t *event;
+
+		json_array_foreach(events, index, event) if (event_matches(event, "conn_close",
+									   "in", PORT_ALERT_READ))
+		    conn_close = event;
+	}
+	assert_non_null(conn_close);
+	assert_string_equal(event_str(conn_close, "closed_by"), "peer");
+	if (event_int(conn_close, "idle_ns") < want_ns - NSEC_PER_SEC / 5 ||
+	    event_int(conn_close, "idle_ns") > want_ns + NSEC_PER_SEC / 2)
+		fail_msg("idle_ns %lld, want about %lld",
+			 (long long)event_int(conn_close, "idle_ns"), want_ns);
+	json_decref(events);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -198,6 +267,7 @@ int main(void)
 	    unit_test_with_children(test_wire_marks_tls_port),
 	    unit_test_with_children(test_plain_port_keepalive_is_traffic),
 	    unit_test_with_children(test_port_marked_after_traffic),
+	    unit_test_with_children(test_alert_read_before_fin),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

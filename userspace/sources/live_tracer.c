@@ -58,7 +58,7 @@ struct live_tracer {
 
 /* Tracepoints the sockets object uses. Required ones carry the core promise (opens, closes,
  * ends); without an optional one siptrail still runs and says what it left out. The
- * per-message one only serves the close_notify idle rule: with a TLS marker running it is
+ * per-message ones only serve the close_notify idle rule: with a TLS marker running they are
  * attached when the first traced port is marked TLS (live_tracer_mark_tls_port), so a host
  * whose traced ports carry no TLS runs nothing per message. */
 struct probe {
@@ -79,6 +79,8 @@ static const struct probe probes[] = {
     {"inet_sk_error_report", "on_error_report", false, false,
      "no socket errors: a refused or timed-out connect is told only by its reset"},
     {"sock_send_length", "on_send_length", false, true,
+     "no close_notify timing: a TLS connection closed idle shows the alert as its last data"},
+    {"sock_recv_length", "on_recv_length", false, true,
      "no close_notify timing: a TLS connection closed idle shows the alert as its last data"},
 };
 
