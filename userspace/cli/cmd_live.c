@@ -734,11 +734,12 @@ static void print_summary(const struct live_run *run, struct live_tracer *tracer
 		    "libssl: the SIP inside those connections is not seen (docs/tls-uprobes.md)\n",
 		    (unsigned long long)run->pipe.secrets_unread);
 	if (run->pipe.sip_sources.dropped)
-		fprintf(stderr,
-			"siptrail live: %llu SIP messages inside TLS came both from the libssl probe "
-			"and from the decrypted records: each connection's were kept from the first "
-			"source only (docs/tls-decryption.md)\n",
-			(unsigned long long)run->pipe.sip_sources.dropped);
+		fprintf(
+		    stderr,
+		    "siptrail live: %llu SIP messages inside TLS came both from the libssl probe "
+		    "and from the decrypted records: each connection's were kept from the first "
+		    "source only (docs/tls-decryption.md)\n",
+		    (unsigned long long)run->pipe.sip_sources.dropped);
 	if (losses.ends_unseen)
 		fprintf(stderr,
 			"siptrail live: %llu connection ends the socket tracer missed, sent when "
