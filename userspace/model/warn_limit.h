@@ -8,9 +8,8 @@
 
 #include <stdbool.h>
 
-#define WARN_LIMIT_KINDS                                                                           \
-	64		   /* kinds are small numbers below this (e.g. a decoder's problem code)   \
-			    */
+/* kinds are small numbers below this (e.g. a decoder's problem code) */
+#define WARN_LIMIT_KINDS 64
 #define WARN_LIMIT_SHOWN 5 /* printed in full, per kind */
 
 struct warn_limit {
