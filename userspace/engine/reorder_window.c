@@ -9,7 +9,7 @@
 int reorder_window_init(struct reorder_window *w, uint64_t window_ns, unsigned capacity)
 {
 	memset(w, 0, sizeof(*w));
-	w->window_ns = window_ns;
+	w->window_ns = w->hold_ns = window_ns;
 	w->capacity = capacity ? capacity : 1;
 	w->heap = calloc(w->capacity, sizeof(*w->heap));
 	w->ring = calloc(w->capacity, sizeof(*w->ring));
@@ -22,6 +22,12 @@ int reorder_window_init(struct reorder_window *w, uint64_t window_ns, unsigned c
 	for (unsigned i = 0; i < w->capacity; i++)
 		w->free_slots[i] = w->capacity - 1 - i; /* slot 0 on top */
 	return 0;
+}
+
+void reorder_window_hold(struct reorder_window *w, uint64_t hold_ns)
+{
+	if (hold_ns < w->window_ns)
+		w->hold_ns = hold_ns;
 }
 
 void reorder_window_free(struct reorder_window *w)
@@ -123,6 +129,11 @@ int reorder_window_push(struct reorder_window *w, struct event *ev)
 	key.ts_ns = ev->ts_ns;
 	w->count++;
 	event_move(&w->slots[key.slot], ev);
+	if (key.ts_ns + w->hold_ns < w->newest_ns && w->hold_ns < w->window_ns) {
+		/* out of order by more than the hold: more than a capture's jitter */
+		w->hold_ns = w->window_ns;
+		w->widened = true;
+	}
 	if (key.ts_ns > w->newest_ns)
 		w->newest_ns = key.ts_ns;
 	if (!newest_queued || key.ts_ns >= newest_queued->ts_ns) {
@@ -142,7 +153,7 @@ int reorder_window_pop(struct reorder_window *w, uint64_t now_ns, struct event *
 
 	if (!w->count)
 		return 0;
-	if (now_ns != UINT64_MAX && oldest(w)->ts_ns + w->window_ns > horizon_ns) {
+	if (now_ns != UINT64_MAX && oldest(w)->ts_ns + w->hold_ns > horizon_ns) {
 		if (w->count < w->capacity)
 			return 0;
 		w->forced++; /* full: the oldest goes before its time */
