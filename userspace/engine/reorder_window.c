@@ -92,10 +92,11 @@ static const struct reorder_key *oldest(const struct reorder_window *w)
 	return ring && before(ring, &w->heap[0]) ? ring : &w->heap[0];
 }
 
-static void take_min(struct reorder_window *w, struct event *ev)
+static struct event *take_min(struct reorder_window *w)
 {
 	const struct reorder_key *key = oldest(w);
 	unsigned slot = key->slot;
+	uint64_t key_ts_ns = key->ts_ns;
 
 	if (key == &w->heap[0]) {
 		w->heap[0] = w->heap[--w->heap_count];
@@ -105,15 +106,14 @@ static void take_min(struct reorder_window *w, struct event *ev)
 		w->ring_head = (w->ring_head + 1) % w->capacity;
 		w->ring_count--;
 	}
-	/* a copy, not event_move: the slot is free now and the next push overwrites it, so
-	 * zeroing it is wasted */
-	memcpy(ev, &w->slots[slot], event_size(&w->slots[slot]));
+	/* the slot is free for the next push, which the caller's release comes before */
 	w->count--;
 	w->free_slots[w->capacity - w->count - 1] = slot;
-	if (ev->ts_ns < w->released_ns)
+	if (key_ts_ns < w->released_ns)
 		w->late++;
 	else
-		w->released_ns = ev->ts_ns;
+		w->released_ns = key_ts_ns;
+	return &w->slots[slot];
 }
 
 int reorder_window_push(struct reorder_window *w, struct event *ev)
@@ -147,17 +147,16 @@ int reorder_window_push(struct reorder_window *w, struct event *ev)
 	return 0;
 }
 
-int reorder_window_pop(struct reorder_window *w, uint64_t now_ns, struct event *ev)
+struct event *reorder_window_pop(struct reorder_window *w, uint64_t now_ns)
 {
 	uint64_t horizon_ns = now_ns > w->newest_ns ? now_ns : w->newest_ns;
 
 	if (!w->count)
-		return 0;
+		return NULL;
 	if (now_ns != UINT64_MAX && oldest(w)->ts_ns + w->hold_ns > horizon_ns) {
 		if (w->count < w->capacity)
-			return 0;
+			return NULL;
 		w->forced++; /* full: the oldest goes before its time */
 	}
-	take_min(w, ev);
-	return 1;
+	return take_min(w);
 }

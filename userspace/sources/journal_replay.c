@@ -20,7 +20,8 @@ static int feed(void *ctx, struct event *ev)
 	struct replay *replay = ctx;
 	int rc = ordered_feed_push(&replay->ordered, ev);
 
-	event_release(ev); /* left as it was when the window refused it */
+	if (rc)
+		event_release(ev); /* when refused it was left as it was; fed, it is empty */
 	return rc;
 }
 
