@@ -17,8 +17,12 @@ struct line_run {
 	size_t count;
 };
 
+/* The text file's stdio buffer: stdio's own is a page, a write system call every 4 KiB. */
+#define TEXT_BUFFER_BYTES (256 << 10)
+
 struct line_sort {
-	FILE *text; /* the lines, as added */
+	FILE *text;	   /* the lines, as added */
+	char *text_buffer; /* its stdio buffer, freed after it is closed */
 	uint64_t text_bytes;
 	size_t longest, count;
 	struct line_entry *entries; /* the run being filled */
@@ -41,10 +45,15 @@ struct line_sort *line_sort_new(size_t run_lines)
 		return NULL;
 	sort->run_lines = run_lines ? run_lines : 1;
 	sort->text = tmpfile();
-	if (!sort->text) {
+	sort->text_buffer = malloc(TEXT_BUFFER_BYTES);
+	if (!sort->text || !sort->text_buffer) {
+		if (sort->text)
+			fclose(sort->text);
+		free(sort->text_buffer);
 		free(sort);
 		return NULL;
 	}
+	setvbuf(sort->text, sort->text_buffer, _IOFBF, TEXT_BUFFER_BYTES);
 	return sort;
 }
 
@@ -53,6 +62,7 @@ void line_sort_free(struct line_sort *sort)
 	if (!sort)
 		return;
 	fclose(sort->text);
+	free(sort->text_buffer);
 	if (sort->runs)
 		fclose(sort->runs);
 	free(sort->entries);
