@@ -112,15 +112,34 @@ static void line_put_u64(struct line_text *line, uint64_t value)
 	*at = '\0';
 }
 
-/* The call's length in seconds, as printf's %7.1f rounds it. */
+/* The call's length in seconds, as printf's %7.1f of ns_to_s(NS) writes it. */
 static void line_put_seconds(struct line_text *line, uint64_t ns)
 {
+	const uint64_t tenth_ns = 100000000ull;
 	char *at = line_room(line, 64);
 	int n;
 
 	if (!at)
 		return;
-	n = snprintf(at, 64, "%7.1f", ns_to_s(ns));
+	/* From the integer when the double cannot round otherwise: not a tie, and short enough
+	 * that the double is within 1 ns (snprintf of a double was 3 % of calls' instructions) */
+	if (ns % tenth_ns != tenth_ns / 2 && ns < 1000000ull * 1000000000ull) {
+		uint64_t tenths = (ns + tenth_ns / 2) / tenth_ns, whole = tenths / 10;
+		char text[16], *p = text + sizeof(text);
+
+		*--p = (char)('0' + tenths % 10);
+		*--p = '.';
+		do
+			*--p = (char)('0' + whole % 10);
+		while ((whole /= 10));
+		while (text + sizeof(text) - p < 7)
+			*--p = ' ';
+		n = (int)(text + sizeof(text) - p);
+		memcpy(at, p, (size_t)n);
+		at[n] = '\0';
+	} else {
+		n = snprintf(at, 64, "%7.1f", ns_to_s(ns));
+	}
 	if (n < 0 || n >= 64) {
 		line->rc = -EINVAL;
 		return;
