@@ -33,6 +33,8 @@
 /* The largest TLS alert record: 5 header + 2 alert + 8 explicit nonce + 16 tag (TLS 1.2
  * AES-GCM); TLS 1.3 (RFC 8446 §5.2) adds 1 content type byte but no nonce: 24. */
 #define TLS_ALERT_RECORD_MAX 31
+/* A TLS record's header (RFC 8446 §5.1, RFC 5246 §6.2.1): type, version, length. */
+#define TLS_RECORD_HEADER 5
 
 char LICENSE[] SEC("license") = "GPL";
 

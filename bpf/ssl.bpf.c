@@ -1073,9 +1073,8 @@ static __always_inline void recv_note_first(struct task_struct *task, struct soc
 	thread->last_recv_j = bpf_jiffies64();
 }
 
-/* BYTES: what the call moved, -1 when not known (the system call fallback, at entry). */
 static __always_inline int on_sock_io(struct task_struct *task, struct ssl_thread *thread,
-				      struct sock *sk, bool btf_sk, bool is_send, int bytes)
+				      struct sock *sk, bool btf_sk, bool is_send)
 {
 	struct ssl_conn conn = {};
 	__u64 now_j;
@@ -1105,12 +1104,9 @@ static __always_inline int on_sock_io(struct task_struct *task, struct ssl_threa
 		thread->call.bound_cookie = conn.cookie;
 		return 0;
 	}
-	if (!conn.traced || (is_send && !thread->last_ssl.ssl) ||
-	    (!is_send && bytes == TLS_RECORD_HEADER)) {
-		/* Every other TCP socket of a libssl process, a send with no SSL call before it,
-		 * and a read of a record's header alone (OpenSSL reads the body next, and that
-		 * read is the evidence; a memory-BIO server reads whatever has arrived, so a
-		 * header alone leaves it with none, never a wrong one): they only void evidence. */
+	if (!conn.traced || (is_send && !thread->last_ssl.ssl)) {
+		/* Every other TCP socket of a libssl process, and a send with no SSL call before
+		 * it: they only void evidence. */
 		thread->last_ssl.ssl = 0;
 		thread->last_recv.cookie = 0;
 		return 0;
@@ -1135,7 +1131,7 @@ int BPF_PROG(on_sock_send, struct sock *sk, int ret, int flags)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 
-	return on_sock_io(task, thread_of(task), sk, true, true, ret);
+	return on_sock_io(task, thread_of(task), sk, true, true);
 }
 
 SEC("tp_btf/sock_recv_length")
@@ -1143,7 +1139,7 @@ int BPF_PROG(on_sock_recv, struct sock *sk, int ret, int flags)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 
-	return on_sock_io(task, thread_of(task), sk, true, false, ret);
+	return on_sock_io(task, thread_of(task), sk, true, false);
 }
 
 /* Kernels without the two tracepoints above (6.1 and older): the same evidence from the
@@ -1181,7 +1177,7 @@ static __always_inline int on_fd_io(unsigned long fd, bool is_send)
 	if (!thread && (is_send || !proc_uses_ssl(task)))
 		return 0;
 	sk = sock_of_fd(task, fd);
-	return sk ? on_sock_io(task, thread, sk, false, is_send, -1) : 0;
+	return sk ? on_sock_io(task, thread, sk, false, is_send) : 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_write")

@@ -6,10 +6,6 @@
 #ifndef SIPTRAIL_BPF_TLS_PORTS_H
 #define SIPTRAIL_BPF_TLS_PORTS_H
 
-/* A TLS record's header (RFC 8446 §5.1, RFC 5246 §6.2.1): type, version, length. OpenSSL
- * reads it apart from the record's body, so every record read is two receive calls. */
-#define TLS_RECORD_HEADER 5
-
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 65536);
