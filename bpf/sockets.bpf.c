@@ -674,7 +674,8 @@ int BPF_PROG(on_recv_length, struct sock *sk, int ret, int flags)
 	/* MSG_PEEK moves nothing. A read of a record's header alone is half of OpenSSL's two
 	 * reads per record (header, then body): the body's read times the record, and its size
 	 * tells an alert from data, so the header's is skipped before the socket's storage is
-	 * looked up (the same last two times result, one lookup per record instead of two). */
+	 * looked up: what conn_data_before_alert_j reads comes out the same, with one lookup
+	 * per record instead of two. */
 	if (!(flags & MSG_PEEK) && ret != TLS_RECORD_HEADER)
 		conn_note_io(sk, ret, false);
 	return 0;
