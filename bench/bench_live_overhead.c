@@ -35,7 +35,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "live_rounds.h"
+#include "poll_rounds.h"
 
 #define PORT_DEFAULT 25090 /* BENCH_PORT=N to use another */
 /* Rounds, a multiple of the number of modes (each takes each place in a round equally
@@ -440,8 +440,8 @@ static struct load_cost run_load(const struct scenario *load, pid_t tracer,
 	}
 	pthread_join(server, NULL);
 	/* Let the tracer consume the last events before reading its CPU time: siptrail reads
-	 * them at its next poll round, which can be LIVE_ROUND_MAX_MS away on a trunk. */
-	usleep((LIVE_ROUND_MAX_MS + 200) * 1000);
+	 * them at its next poll round, which can be POLL_ROUND_MAX_MS away on a trunk. */
+	usleep((POLL_ROUND_MAX_MS + 200) * 1000);
 	load_s = rusage_cpu_s(RUSAGE_SELF) - cpu_before;
 	tracer_s = process_cpu_s(tracer) - tracer_before;
 	if (getenv("BENCH_VERBOSE"))

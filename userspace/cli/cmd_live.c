@@ -18,7 +18,7 @@
 #include "live_notices.h"
 #include "live_pipeline.h"
 #include "live_privileges.h"
-#include "live_rounds.h"
+#include "poll_rounds.h"
 #include "live_signals.h"
 #include "live_tracer.h"
 #include "hep_export.h"
@@ -570,7 +570,7 @@ static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ss
 				  ? clock_ns(CLOCK_MONOTONIC) + (int64_t)(duration_s * NSEC_PER_SEC)
 				  : INT64_MAX;
 	int64_t read_ns = clock_ns(CLOCK_MONOTONIC), now_ns;
-	int err = 0, wait_ms = LIVE_ROUND_MIN_MS;
+	int err = 0, wait_ms = POLL_ROUND_MIN_MS;
 
 	while (!live_stop_requested() && clock_ns(CLOCK_MONOTONIC) < deadline_ns) {
 		if (live_reopen_requested())
@@ -585,7 +585,7 @@ static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ss
 		if (err < 0)
 			break;
 		now_ns = clock_ns(CLOCK_MONOTONIC);
-		wait_ms = live_round_wait_ms(err, now_ns - read_ns);
+		wait_ms = poll_round_wait_ms(err, now_ns - read_ns);
 		read_ns = now_ns;
 		err = live_tracer_sweep(tracer, false);
 		if (err < 0)
@@ -631,7 +631,7 @@ static void print_wire_summary(struct live_wire *wire, bool decrypting)
 }
 
 /* Into a file or a pipe, write() only when 64 KiB are ready or a poll round ends (live_loop
- * flushes every round, so `siptrail live | grep` still sees lines within LIVE_ROUND_MAX_MS): with
+ * flushes every round, so `siptrail live | grep` still sees lines within POLL_ROUND_MAX_MS): with
  * stdio's default 4 KiB, write() was a tenth of live's CPU on connection churn. A terminal
  * stays line-buffered. */
 static void buffer_stdout(void)
