@@ -598,7 +598,9 @@ static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ss
 		metrics_write(run, false);
 		fflush(stdout);
 	}
-	/* Drain what the kernel already queued before the final count. */
+	/* Drain what the kernel already queued before the final count, with the key log's last
+	 * lines read first: records held for their secrets are decrypted, not counted lost. */
+	follow_keylog(run);
 	if (err >= 0)
 		err = live_poll_once(run, tracer, probe, 0, true);
 	if (err >= 0)
