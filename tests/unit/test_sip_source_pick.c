@@ -45,11 +45,53 @@ static void test_first_source_keeps_its_connection(void **state)
 	assert_true(sip_source_pick_keep(&pick, &handshake));
 	assert_true(keep(&pick, 1, PLAIN));
 	assert_true(keep(&pick, 0, DECRYPTED));
-	/* a connection's end: its id may come again with the other source first */
-	sip_source_pick_end(&pick, 1);
+	sip_source_pick_free(&pick);
+}
+
+#define S 1000000000ull
+
+/* The other source can still bring a connection's messages after its end (records waiting for
+ * their secrets): the choice lingers, and is forgotten at a later end, the linger after. */
+static void test_choice_outlives_the_end(void **state)
+{
+	struct sip_source_pick pick = {0};
+
+	(void)state;
+	assert_true(keep(&pick, 1, LIBSSL));
+	assert_true(keep(&pick, 2, DECRYPTED));
+	sip_source_pick_end(&pick, 1, 100 * S);
+	sip_source_pick_end(&pick, 2, 101 * S);
+	assert_false(keep(&pick, 1, DECRYPTED));
+	assert_false(keep(&pick, 2, LIBSSL));
+	assert_int_equal(pick.dropped, 2);
+	/* an end before the linger is over forgets nothing */
+	sip_source_pick_end(&pick, 3, 100 * S + SIP_SOURCE_PICK_LINGER_NS - 1);
+	assert_false(keep(&pick, 1, DECRYPTED));
+	/* one at its end forgets conn 1, not conn 2 */
+	sip_source_pick_end(&pick, 4, 100 * S + SIP_SOURCE_PICK_LINGER_NS);
 	assert_true(keep(&pick, 1, DECRYPTED));
-	assert_false(keep(&pick, 1, LIBSSL));
-	assert_int_equal(pick.dropped, 3);
+	assert_false(keep(&pick, 2, LIBSSL));
+	assert_int_equal(pick.dropped, 4);
+	sip_source_pick_free(&pick);
+}
+
+/* Many ended connections: the ring grows and forgets them in order. */
+static void test_many_ended(void **state)
+{
+	struct sip_source_pick pick = {0};
+
+	(void)state;
+	for (uint64_t c = 1; c <= 1000; c++) {
+		assert_true(keep(&pick, c, LIBSSL));
+		sip_source_pick_end(&pick, c, c * S / 100);
+	}
+	/* 100 ends a second for 10 s: all within the linger of the last */
+	assert_int_equal(pick.ended_count, 1000);
+	assert_false(keep(&pick, 1, DECRYPTED));
+	assert_false(keep(&pick, 1000, DECRYPTED));
+	sip_source_pick_end(&pick, 2000, 1000 * S);
+	assert_int_equal(pick.ended_count, 0);
+	assert_true(keep(&pick, 1000, DECRYPTED));
 	sip_source_pick_free(&pick);
 }
 
@@ -57,6 +99,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_first_source_keeps_its_connection),
+	    cmocka_unit_test(test_choice_outlives_the_end),
+	    cmocka_unit_test(test_many_ended),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -105,7 +105,7 @@ static void write_synthetic(struct live_pipeline *pipe, uint64_t ts_ns, const st
 int live_pipeline_emit(struct live_pipeline *pipe, struct event *ev)
 {
 	enum event_kind kind = ev->kind;
-	uint64_t conn = ev->conn;
+	uint64_t conn = ev->conn, ts_ns = ev->ts_ns;
 
 	if (!sip_source_pick_keep(&pipe->sip_sources, ev)) {
 		event_release(ev);
@@ -129,7 +129,7 @@ int live_pipeline_emit(struct live_pipeline *pipe, struct event *ev)
 	event_release(ev);
 	if (kind == EV_CONN_END) {
 		sip_conn_streams_end(&pipe->tls_sip, conn);
-		sip_source_pick_end(&pipe->sip_sources, conn);
+		sip_source_pick_end(&pipe->sip_sources, conn, ts_ns);
 	}
 	return pipe->output_err;
 }
