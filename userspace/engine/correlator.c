@@ -5,7 +5,7 @@
 
 #include "correlator.h"
 #include "dialog.h"
-#include "sip_decode_memo.h"
+#include "sip_event_fields.h"
 
 #define NS_PER_S 1000000000ull
 
@@ -216,13 +216,16 @@ static int feed_sip(struct correlator *corr, const struct event *ev)
 	struct conn *conn = NULL;
 	struct call *call;
 	struct leg *leg;
-	const char *err;
 
-	if (!corr->sip_memo && !(corr->sip_memo = sip_decode_memo_new()))
+	/* the scratch is needed only for events that came without their fields (a journal) */
+	if (!ev->sip.fields && !corr->sip_scratch &&
+	    !(corr->sip_scratch = malloc(sizeof(*corr->sip_scratch))))
 		return -ENOMEM;
-	if (sip_decode_memo_get(corr->sip_memo, ev->sip.raw, ev->sip.raw_len,
-				transport_is_message_based(ev->sip.transport), &fields, &err)) {
+	fields = sip_event_fields(ev, corr->sip_scratch);
+	if (!fields->decoded) {
+		char err[160];
 		corr->sip_undecoded++;
+		sip_fields_error_text(fields, err, sizeof(err));
 		report_sip_problem(corr, ev, true, &fields->error, err);
 		return 0;
 	}
@@ -293,7 +296,7 @@ void correlator_finish(struct correlator *corr)
 	call_table_flush(&corr->calls);
 	conn_table_free(&corr->conns);
 	peer_table_free(&corr->peers);
-	sip_decode_memo_free(corr->sip_memo);
-	corr->sip_memo = NULL;
+	free(corr->sip_scratch);
+	corr->sip_scratch = NULL;
 	report_hidden_sip_problems(corr);
 }

@@ -1,4 +1,4 @@
-/* Copies what the correlator needs out of a decoded SIP message. */
+/* Copies what outlives a SIP message's parse out of the decoder's views. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,23 +14,14 @@ static void copy_view(char *out, size_t out_len, struct sip_view view)
 	out[n] = '\0';
 }
 
-int sip_fields_decode_in(struct sip_message *msg, const char *raw, size_t len, bool datagram,
-			 struct sip_fields *fields, char *err, size_t err_len)
+int sip_fields_from_message(const struct sip_message *msg, struct sip_fields *fields)
 {
-	enum sip_parse_result result;
-
 	memset(fields, 0, sizeof(*fields));
-	result = sip_message_parse(raw, len, datagram ? SIP_PARSE_DATAGRAM : SIP_PARSE_STREAM, msg);
-	if (result == SIP_PARSE_INCOMPLETE) {
-		snprintf(err, err_len, "incomplete SIP message");
-		return -EINVAL;
-	}
-	if (result != SIP_PARSE_OK) {
-		snprintf(err, err_len, "invalid SIP message at byte %u: %s", msg->error.offset,
-			 sip_problem_str(msg->error.code));
+	if (msg->error.code != SIP_PROBLEM_NONE) {
 		fields->error = msg->error;
 		return -EINVAL;
 	}
+	fields->decoded = true;
 	fields->is_request = msg->kind == SIP_KIND_REQUEST;
 	fields->method = fields->is_request ? msg->method_id : msg->cseq_method_id;
 	fields->status = msg->status;
@@ -52,6 +43,39 @@ int sip_fields_decode_in(struct sip_message *msg, const char *raw, size_t len, b
 	if (msg->warning_count)
 		fields->warning = msg->warnings[0];
 	return 0;
+}
+
+struct sip_fields *sip_fields_new(const struct sip_message *msg)
+{
+	struct sip_fields *fields = malloc(sizeof(*fields));
+
+	if (fields)
+		sip_fields_from_message(msg, fields);
+	return fields;
+}
+
+void sip_fields_error_text(const struct sip_fields *fields, char *err, size_t err_len)
+{
+	if (fields->error.code == SIP_PROBLEM_NONE)
+		snprintf(err, err_len, "incomplete SIP message");
+	else
+		snprintf(err, err_len, "invalid SIP message at byte %u: %s", fields->error.offset,
+			 sip_problem_str(fields->error.code));
+}
+
+int sip_fields_decode_in(struct sip_message *msg, const char *raw, size_t len, bool datagram,
+			 struct sip_fields *fields, char *err, size_t err_len)
+{
+	enum sip_parse_result result =
+	    sip_message_parse(raw, len, datagram ? SIP_PARSE_DATAGRAM : SIP_PARSE_STREAM, msg);
+
+	if (result == SIP_PARSE_INCOMPLETE) {
+		memset(fields, 0, sizeof(*fields));
+	} else if (!sip_fields_from_message(msg, fields)) {
+		return 0;
+	}
+	sip_fields_error_text(fields, err, err_len);
+	return -EINVAL;
 }
 
 int sip_fields_decode(const char *raw, size_t len, bool datagram, struct sip_fields *fields,
