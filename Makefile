@@ -76,6 +76,11 @@ $(CORE_LIB): $(USER_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
+# The version's one home is debian/changelog (its first line, before a snapshot's +git suffix).
+VERSION := $(shell sed -n '1s/^[^(]*(\([^)+]*\).*/\1/p' debian/changelog)
+$(BUILD)/userspace/cli/main.o: ALL_CFLAGS += -DSIPTRAIL_VERSION='"$(VERSION)"'
+$(BUILD)/userspace/cli/main.o: debian/changelog
+
 $(SIPTRAIL): $(BUILD)/userspace/cli/main.o $(CORE_LIB) $(DECODER_LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 

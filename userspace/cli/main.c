@@ -4,8 +4,6 @@
 
 #include "command.h"
 
-#define SIPTRAIL_VERSION "0.1.0"
-
 static const struct command commands[] = {
     {"decode", "parse files of raw SIP bytes, one JSON object per message", cmd_decode},
     {"live", "trace SIP connections, TLS and calls on this host, diagnosing as it goes", cmd_live},
