@@ -77,7 +77,7 @@ $(CORE_LIB): $(USER_OBJS)
 	ar rcs $@ $^
 
 # The version's one home is debian/changelog (its first line, before a snapshot's +git suffix).
-VERSION := $(shell sed -n '1s/^[^(]*(\([^)+]*\).*/\1/p' debian/changelog)
+VERSION := $(shell head -1 debian/changelog | cut -d'(' -f2 | cut -d')' -f1 | cut -d+ -f1)
 $(BUILD)/userspace/cli/main.o: ALL_CFLAGS += -DSIPTRAIL_VERSION='"$(VERSION)"'
 $(BUILD)/userspace/cli/main.o: debian/changelog
 
