@@ -64,16 +64,23 @@ static void on_frame(const struct sip_frame *frame, void *ctx)
 	/* frame->msg views point into the stream's own buffer or the pushed segment */
 }
 
-/* Sources hand the framer's fields on with the message instead of parsing its bytes again. */
-static void check_fields_carried(const struct sip_frame *frame)
+/* Sources hand the framer's parse on with the message instead of parsing its bytes again: it
+ * must be what a parse of the message alone gives, and so must the fields copied out of it. */
+static void check_parse_carried(const struct sip_frame *frame)
 {
-	static struct sip_message alone;
-	struct sip_fields carried, decoded;
+	static struct sip_message alone_msg;
+	struct sip_parsed carried, alone;
+	struct sip_fields fields, decoded;
 	char err[160];
 
-	sip_fields_from_message(frame->msg, &carried);
-	sip_fields_decode_in(&alone, frame->data, frame->len, false, &decoded, err, sizeof(err));
-	if (memcmp(&carried, &decoded, sizeof(carried)))
+	sip_parsed_from_message(frame->msg, frame->data, &carried);
+	sip_parsed_decode(&alone_msg, frame->data, frame->len, false, &alone);
+	if (memcmp(&carried, &alone, sizeof(carried)))
+		abort();
+	sip_fields_from_parsed(&carried, frame->data, &fields);
+	sip_fields_decode_in(&alone_msg, frame->data, frame->len, false, &decoded, err,
+			     sizeof(err));
+	if (memcmp(&fields, &decoded, sizeof(fields)))
 		abort();
 }
 
@@ -99,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (frame.msg) {
 			check_message(frame.msg);
-			check_fields_carried(&frame);
+			check_parse_carried(&frame);
 		}
 		pos += frame.len;
 	}

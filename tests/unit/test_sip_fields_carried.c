@@ -1,6 +1,6 @@
-/* One SIP parse per message: the framer's parse is handed on with the event as its fields, they
- * are what a parse of the message's bytes alone gives, and the correlator reads them instead of
- * parsing again (it parses only what came without them, as a journal's events do). */
+/* One SIP parse per message: the framer's parse is handed on with the event, it is what a parse
+ * of the message's bytes alone gives, and the correlator reads it instead of parsing again (it
+ * parses only what came without one, as a journal's events do). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -47,29 +47,32 @@ static const char no_call_id[] = "SIP/2.0 200 OK\r\n"
 
 struct frames {
 	unsigned messages;
+	struct sip_message *alone; /* the parse of a frame's bytes alone */
 };
 
-static void assert_fields_as_parsed_alone(const struct sip_frame *frame, void *ctx)
+static void assert_parse_as_of_the_message_alone(const struct sip_frame *frame, void *ctx)
 {
 	struct frames *frames = ctx;
-	struct sip_fields *carried, alone;
+	struct sip_parsed carried, alone;
+	struct sip_fields fields, decoded;
 	char carried_err[160], alone_err[160];
 	int rc;
 
 	if (frame->kind != SIP_FRAME_MESSAGE)
 		return;
 	frames->messages++;
-	carried = sip_fields_new(frame->msg);
-	assert_non_null(carried);
-	rc =
-	    sip_fields_decode(frame->data, frame->len, false, &alone, alone_err, sizeof(alone_err));
-	assert_int_equal(carried->decoded, rc == 0);
-	assert_memory_equal(carried, &alone, sizeof(alone));
+	sip_parsed_from_message(frame->msg, frame->data, &carried);
+	sip_parsed_decode(frames->alone, frame->data, frame->len, false, &alone);
+	assert_memory_equal(&carried, &alone, sizeof(alone));
+	sip_fields_from_parsed(&carried, frame->data, &fields);
+	rc = sip_fields_decode(frame->data, frame->len, false, &decoded, alone_err,
+			       sizeof(alone_err));
+	assert_int_equal(carried.values.decoded, rc == 0);
+	assert_memory_equal(&fields, &decoded, sizeof(decoded));
 	if (rc) {
-		sip_fields_error_text(carried, carried_err, sizeof(carried_err));
+		sip_fields_error_text(&carried.values, carried_err, sizeof(carried_err));
 		assert_string_equal(carried_err, alone_err);
 	}
-	free(carried);
 }
 
 /* Messages back to back in segments that cut them anywhere: the framer's parse saw the bytes
@@ -84,16 +87,18 @@ static void test_framed_fields_are_a_parse_of_the_message_alone(void **state)
 	len = (size_t)snprintf(stream_bytes, sizeof(stream_bytes), "%s\r\n\r\n%s%s%s", invite, bye,
 			       no_call_id, invite);
 	for (size_t segment = 1; segment <= len; segment += segment < 16 ? 1 : 97) {
-		struct frames frames = {0};
+		struct frames frames = {0, malloc(sizeof(*frames.alone))};
 
 		assert_int_equal(sip_stream_init(&stream, 0), 0);
 		for (size_t pos = 0; pos < len; pos += segment)
 			assert_int_equal(sip_stream_push(&stream, stream_bytes + pos,
 							 len - pos < segment ? len - pos : segment,
-							 assert_fields_as_parsed_alone, &frames),
+							 assert_parse_as_of_the_message_alone,
+							 &frames),
 					 0);
-		sip_stream_finish(&stream, assert_fields_as_parsed_alone, &frames);
+		sip_stream_finish(&stream, assert_parse_as_of_the_message_alone, &frames);
 		sip_stream_free(&stream);
+		free(frames.alone);
 		assert_int_equal(frames.messages, 4);
 	}
 }
@@ -108,55 +113,65 @@ static void count_call(const struct correlator *corr, const struct call *call, v
 	calls_done++;
 }
 
-static struct event sip_event(const char *raw, const struct sip_fields *fields)
+/* An event of TEXT with PARSED carried (NULL: none, as from a journal). */
+static struct event sip_event(const char *text, const struct sip_parsed *parsed)
 {
 	struct event ev = {.kind = EV_SIP, .ts_ns = 1000 * MS};
 
 	ev.sip.dir = DIR_IN;
 	ev.sip.transport = TRANSPORT_TCP;
-	ev.sip.raw = strdup(raw);
-	ev.sip.raw_len = strlen(raw);
+	ev.sip.raw = strdup(text);
+	ev.sip.raw_len = strlen(text);
 	assert_non_null(ev.sip.raw);
-	if (fields) {
-		ev.sip.fields = malloc(sizeof(*fields));
-		assert_non_null(ev.sip.fields);
-		*ev.sip.fields = *fields;
-	}
+	if (parsed)
+		ev.sip.parsed = *parsed;
 	return ev;
 }
 
-/* Text that would not decode, with an INVITE's fields carried: the fields are what counts. */
-static void test_the_correlator_reads_the_carried_fields(void **state)
+static struct sip_parsed parse_alone(const char *text)
+{
+	struct sip_message *msg = malloc(sizeof(*msg));
+	struct sip_parsed parsed;
+
+	assert_non_null(msg);
+	sip_parsed_decode(msg, text, strlen(text), false, &parsed);
+	free(msg);
+	return parsed;
+}
+
+/* What the carried parse says counts, not what a parse of the text would say: an INVITE whose
+ * carried parse says it could not be decoded is not decoded again. */
+static void test_the_correlator_reads_the_carried_parse(void **state)
 {
 	struct correlator_config config;
+	struct sip_parsed parsed;
 	struct correlator corr;
-	struct sip_fields fields;
 	struct event ev;
-	char err[160];
 
 	(void)state;
-	assert_int_equal(
-	    sip_fields_decode(invite, strlen(invite), false, &fields, err, sizeof(err)), 0);
 	correlator_config_default(&config);
 	calls_done = 0;
 	correlator_init(&corr, &config, count_call, NULL, NULL);
-	ev = sip_event("not SIP at all\r\n\r\n", &fields);
+
+	parsed = parse_alone(invite);
+	assert_true(parsed.given && parsed.values.decoded);
+	ev = sip_event(invite, &parsed);
 	assert_int_equal(correlator_feed(&corr, &ev), 0);
 	event_release(&ev);
 	assert_int_equal(corr.sip_undecoded, 0);
 	assert_int_equal(corr.calls.count, 1);
-	assert_null(corr.sip_scratch); /* nothing was parsed */
 
-	/* the same text without fields (as from a journal) is parsed, and does not decode */
-	ev = sip_event("not SIP at all\r\n\r\n", NULL);
+	parsed = parse_alone(no_call_id);
+	assert_false(parsed.values.decoded);
+	assert_int_equal(parsed.values.error.code, SIP_ERR_MISSING_CALL_ID);
+	parsed.call_id = (struct sip_span){0, 0};
+	ev = sip_event(bye, &parsed); /* a BYE that would decode, carried as undecodable */
 	assert_int_equal(correlator_feed(&corr, &ev), 0);
 	event_release(&ev);
 	assert_int_equal(corr.sip_undecoded, 1);
 
-	/* an undecodable message carried as such is counted as one */
-	assert_int_not_equal(
-	    sip_fields_decode(no_call_id, strlen(no_call_id), false, &fields, err, sizeof(err)), 0);
-	ev = sip_event(no_call_id, &fields);
+	/* without a parse (as from a journal) the text is parsed: this one does not decode */
+	ev = sip_event("not SIP at all\r\n\r\n", NULL);
 	assert_int_equal(correlator_feed(&corr, &ev), 0);
 	event_release(&ev);
 	assert_int_equal(corr.sip_undecoded, 2);
@@ -164,28 +179,24 @@ static void test_the_correlator_reads_the_carried_fields(void **state)
 	assert_int_equal(calls_done, 1);
 }
 
-/* A message written for two local sockets (loopback) is copied, fields and all: each copy owns
- * its own, so the message is parsed once for both. */
-static void test_a_copy_carries_its_own_fields(void **state)
+/* A message written for two local sockets (loopback) is copied with its parse: the message is
+ * parsed once for both. */
+static void test_a_copy_carries_the_parse(void **state)
 {
-	struct sip_fields fields;
-	struct event ev, copy;
-	char err[160];
+	struct sip_parsed parsed = parse_alone(bye);
+	struct event ev = sip_event(bye, &parsed), copy;
 
 	(void)state;
-	assert_int_equal(sip_fields_decode(bye, strlen(bye), false, &fields, err, sizeof(err)), 0);
-	ev = sip_event(bye, &fields);
 	assert_int_equal(event_copy(&copy, &ev), 0);
-	assert_non_null(copy.sip.fields);
-	assert_ptr_not_equal(copy.sip.fields, ev.sip.fields);
 	event_release(&ev);
-	assert_memory_equal(copy.sip.fields, &fields, sizeof(fields));
-	assert_int_equal(copy.sip.fields->warnings, 1);
+	assert_true(copy.sip.parsed.given);
+	assert_memory_equal(&copy.sip.parsed, &parsed, sizeof(parsed));
+	assert_int_equal(copy.sip.parsed.values.warnings, 1); /* no Max-Forwards */
 	event_release(&copy);
 }
 
-/* A capture: the messages of a TCP stream come with the framer's fields; a UDP datagram, which
- * nothing parsed on its way, without (the correlator decodes it, once). */
+/* A capture: the messages of a TCP stream come with the framer's parse; a UDP datagram, which
+ * nothing parsed on its way, without (the correlator parses it, once). */
 static void test_a_capture_hands_the_framers_parse_on(void **state)
 {
 	static uint8_t frame[FRAME_MAX];
@@ -215,22 +226,19 @@ static void test_a_capture_hands_the_framers_parse_on(void **state)
 	unlink(path);
 	for (size_t i = 0; i < got.count; i++) {
 		const struct event *ev = &got.events[i];
-		struct sip_fields alone;
-		char err[160];
+		struct sip_parsed alone;
 
 		if (ev->kind != EV_SIP)
 			continue;
 		if (ev->sip.transport == TRANSPORT_UDP) {
 			udp++;
-			assert_null(ev->sip.fields);
+			assert_false(ev->sip.parsed.given);
 			continue;
 		}
 		tcp++;
-		assert_non_null(ev->sip.fields);
-		assert_int_equal(sip_fields_decode(ev->sip.raw, ev->sip.raw_len, false, &alone, err,
-						   sizeof(err)),
-				 0);
-		assert_memory_equal(ev->sip.fields, &alone, sizeof(alone));
+		assert_true(ev->sip.parsed.given);
+		alone = parse_alone(ev->sip.raw);
+		assert_memory_equal(&ev->sip.parsed, &alone, sizeof(alone));
 	}
 	assert_int_equal(tcp, 2);
 	assert_int_equal(udp, 1);
@@ -241,8 +249,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_framed_fields_are_a_parse_of_the_message_alone),
-	    cmocka_unit_test(test_the_correlator_reads_the_carried_fields),
-	    cmocka_unit_test(test_a_copy_carries_its_own_fields),
+	    cmocka_unit_test(test_the_correlator_reads_the_carried_parse),
+	    cmocka_unit_test(test_a_copy_carries_the_parse),
 	    cmocka_unit_test(test_a_capture_hands_the_framers_parse_on),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

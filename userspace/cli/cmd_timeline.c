@@ -191,7 +191,7 @@ static bool keep_for_timeline(const struct event *ev, void *ctx)
 	if (ev->kind != EV_SIP)
 		return ev->conn && ev->kind != EV_LOST;
 	fields = sip_event_fields(ev, sel->scratch);
-	if (!fields->decoded)
+	if (!fields->values.decoded)
 		return false;
 	call_id = fields->call_id;
 	return bsearch(&call_id, sel->ids, sel->count, sizeof(*sel->ids), call_id_cmp) != NULL;

@@ -11,7 +11,6 @@
 #include "journal.h"
 #include "keylog_out.h"
 #include "live_pipeline.h"
-#include "sip_fields.h"
 
 /* TLS connections whose plaintext is framed at once; more are counted, not framed. */
 #define LIVE_MAX_TLS_STREAMS 16384
@@ -143,10 +142,6 @@ static void emit_tls(struct live_pipeline *pipe, const struct tls_event *tls,
 	struct event ev;
 	int err = tls_event_to_event(tls, &ev);
 
-	if (!err && parsed && !(ev.sip.fields = sip_fields_new(parsed))) {
-		event_release(&ev);
-		err = -ENOMEM;
-	}
 	if (err == -ENOENT)
 		return;
 	if (err) {
@@ -154,6 +149,8 @@ static void emit_tls(struct live_pipeline *pipe, const struct tls_event *tls,
 			pipe->output_err = err;
 		return;
 	}
+	if (parsed)
+		sip_parsed_from_message(parsed, (const char *)tls->data.bytes, &ev.sip.parsed);
 	live_pipeline_emit(pipe, &ev);
 }
 

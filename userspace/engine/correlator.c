@@ -217,25 +217,23 @@ static int feed_sip(struct correlator *corr, const struct event *ev)
 	struct call *call;
 	struct leg *leg;
 
-	/* the scratch is needed only for events that came without their fields (a journal) */
-	if (!ev->sip.fields && !corr->sip_scratch &&
-	    !(corr->sip_scratch = malloc(sizeof(*corr->sip_scratch))))
+	if (!corr->sip_scratch && !(corr->sip_scratch = malloc(sizeof(*corr->sip_scratch))))
 		return -ENOMEM;
 	fields = sip_event_fields(ev, corr->sip_scratch);
-	if (!fields->decoded) {
+	if (!fields->values.decoded) {
 		char err[160];
 		corr->sip_undecoded++;
-		sip_fields_error_text(fields, err, sizeof(err));
-		report_sip_problem(corr, ev, true, &fields->error, err);
+		sip_fields_error_text(&fields->values, err, sizeof(err));
+		report_sip_problem(corr, ev, true, &fields->values.error, err);
 		return 0;
 	}
 	msg.fields = fields;
-	if (fields->warnings) {
+	if (fields->values.warnings) {
 		char text[160];
 		corr->sip_lenient++;
-		snprintf(text, sizeof(text), "%s%s", sip_problem_str(fields->warning.code),
-			 fields->warnings > 1 ? " (and more)" : "");
-		report_sip_problem(corr, ev, false, &fields->warning, text);
+		snprintf(text, sizeof(text), "%s%s", sip_problem_str(fields->values.warning.code),
+			 fields->values.warnings > 1 ? " (and more)" : "");
+		report_sip_problem(corr, ev, false, &fields->values.warning, text);
 	}
 	if (ev->conn) {
 		conn = conn_table_apply(&corr->conns, ev);

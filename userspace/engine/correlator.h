@@ -50,7 +50,8 @@ struct correlator {
 	unsigned long events, out_of_order, sip_undecoded, lost_ringbuf, lost_map_full;
 	unsigned long sip_lenient;	/* decoded despite a broken rule (a decoder warning) */
 	struct warn_limit sip_problems; /* per decoder problem code: how many were reported */
-	/* where a SIP event that came without its fields (a journal) is decoded */
+	/* where a SIP event's fields are copied out of its text, and its text parsed when it came
+	 * without a parse (a journal) */
 	struct sip_decode_scratch *sip_scratch;
 };
 

@@ -1,33 +1,23 @@
-/* A SIP event's fields, parsed only when its source did not hand them on. */
-#include <errno.h>
-#include <stdlib.h>
-
+/* A SIP event's fields, parsed only when its source did not hand its parse on. */
 #include "sip_event_fields.h"
+
+bool sip_event_keep_parse(struct event *ev, struct sip_decode_scratch *scratch)
+{
+	if (ev->sip.parsed.given)
+		return false;
+	sip_parsed_decode(&scratch->msg, ev->sip.raw, ev->sip.raw_len,
+			  transport_is_message_based(ev->sip.transport), &ev->sip.parsed);
+	return true;
+}
 
 const struct sip_fields *sip_event_fields(const struct event *ev,
 					  struct sip_decode_scratch *scratch)
 {
-	char err[160];
+	struct sip_parsed parsed = ev->sip.parsed;
 
-	if (ev->sip.fields)
-		return ev->sip.fields;
-	/* not decoded: the fields say why, and the caller words it (sip_fields_error_text) */
-	sip_fields_decode_in(&scratch->msg, ev->sip.raw, ev->sip.raw_len,
-			     transport_is_message_based(ev->sip.transport), &scratch->fields, err,
-			     sizeof(err));
+	if (!parsed.given)
+		sip_parsed_decode(&scratch->msg, ev->sip.raw, ev->sip.raw_len,
+				  transport_is_message_based(ev->sip.transport), &parsed);
+	sip_fields_from_parsed(&parsed, ev->sip.raw, &scratch->fields);
 	return &scratch->fields;
-}
-
-int sip_event_keep_fields(struct event *ev, struct sip_decode_scratch *scratch)
-{
-	const struct sip_fields *decoded;
-
-	if (ev->sip.fields)
-		return 0;
-	decoded = sip_event_fields(ev, scratch);
-	ev->sip.fields = malloc(sizeof(*ev->sip.fields));
-	if (!ev->sip.fields)
-		return -ENOMEM;
-	*ev->sip.fields = *decoded;
-	return 1;
 }

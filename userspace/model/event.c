@@ -6,7 +6,6 @@
 #include <time.h>
 
 #include "event.h"
-#include "sip_fields.h"
 
 static void cert_release(struct ev_cert *cert)
 {
@@ -57,7 +56,6 @@ void event_release(struct event *ev)
 {
 	if (ev->kind == EV_SIP) {
 		free(ev->sip.raw);
-		free(ev->sip.fields);
 	} else if (ev->kind == EV_TLS_CHAIN) {
 		for (size_t i = 0; i < ev->chain.n_certs; i++)
 			cert_release(&ev->chain.certs[i]);
@@ -117,10 +115,6 @@ int event_copy(struct event *dst, const struct event *src)
 			memcpy(dst->sip.raw, src->sip.raw, src->sip.raw_len);
 			dst->sip.raw[src->sip.raw_len] = '\0';
 		}
-		dst->sip.fields = src->sip.fields ? malloc(sizeof(*src->sip.fields)) : NULL;
-		ok = ok && (!src->sip.fields || dst->sip.fields);
-		if (dst->sip.fields)
-			*dst->sip.fields = *src->sip.fields;
 	} else if (src->kind == EV_TLS_CHAIN) {
 		ok = copy_certs(&dst->chain, &src->chain);
 	} else if (src->kind == EV_TLS_LEAF_CHANGED) {

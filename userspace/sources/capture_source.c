@@ -17,7 +17,6 @@
 #include "sctp_chunk.h"
 #include "sctp_reasm.h"
 #include "ws_stream.h"
-#include "sip_fields.h"
 #include "sip_framer.h"
 #include "tls_alert_event.h"
 #include "tls_cert_event.h"
@@ -212,12 +211,12 @@ static void emit_sip(struct source *src, uint64_t conn_id, enum transport transp
 	ev.sip.remote = ends->remote;
 	ev.sip.tunnel = ends->tunnel;
 	ev.sip.raw = malloc(len + 1);
-	ev.sip.fields = parsed ? sip_fields_new(parsed) : NULL;
-	if (!ev.sip.raw || (parsed && !ev.sip.fields)) {
-		event_release(&ev);
+	if (!ev.sip.raw) {
 		src->rc = -ENOMEM;
 		return;
 	}
+	if (parsed)
+		sip_parsed_from_message(parsed, raw, &ev.sip.parsed);
 	memcpy(ev.sip.raw, raw, len);
 	ev.sip.raw[len] = '\0';
 	ev.sip.raw_len = len;

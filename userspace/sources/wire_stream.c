@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sip_fields.h"
 #include "utf8_text.h"
 #include "wire_stream.h"
 
@@ -67,14 +66,13 @@ void wire_sip_emit(struct wire_tls_env *env, const struct wire_event *template, 
 	event.body.sip.decrypted = transport == TRANSPORT_TLS;
 	event.body.sip.raw = wire_text(raw, raw_len, &as_sent);
 	event.body.sip.raw_len = raw_len;
-	/* the parse is of the bytes sent: handed on only when the text is those bytes */
-	if (parsed && as_sent)
-		event.body.sip.fields = sip_fields_new(parsed);
-	if (!event.body.sip.raw || (parsed && as_sent && !event.body.sip.fields)) {
-		event_release(&event.body);
+	if (!event.body.sip.raw) {
 		env->err = env->err ? env->err : -ENOMEM;
 		return;
 	}
+	/* the parse is of the bytes sent: handed on only when the text is those bytes */
+	if (parsed && as_sent)
+		sip_parsed_from_message(parsed, raw, &event.body.sip.parsed);
 	err = env->emit(env->ctx, &event);
 	if (err && !env->err)
 		env->err = err;

@@ -73,25 +73,22 @@ void sip_uri_user(const char *uri, size_t len, char *out, size_t out_len)
 	out[n] = '\0';
 }
 
-/* Caller and callee of each call from its first INVITE without a To tag (RFC 3261 §12.1). The
- * fields of a message that came without them are decoded here and kept with the event, so the
+/* Caller and callee of each call from its first INVITE without a To tag (RFC 3261 §12.1). A
+ * message that came without its parse is parsed here and the parse kept with the event, so the
  * correlator does not parse it again; the URIs need the whole parse, made again only for such
- * an INVITE when its source carried the fields. */
+ * an INVITE when its source carried its parse. */
 static int note_invite(struct call_index *index, struct event *ev,
 		       struct sip_decode_scratch *scratch)
 {
+	const struct sip_parsed *parsed = &ev->sip.parsed;
 	struct sip_message *msg = &scratch->msg;
-	const struct sip_fields *fields;
+	bool parsed_now = sip_event_keep_parse(ev, scratch);
 	struct call_entry *e;
-	int parsed = sip_event_keep_fields(ev, scratch);
 
-	if (parsed < 0)
-		return parsed;
-	fields = ev->sip.fields;
-	if (!fields->decoded || !fields->is_request || fields->method != SIP_METHOD_INVITE ||
-	    fields->to_tag[0])
+	if (!parsed->values.decoded || !parsed->values.is_request ||
+	    parsed->values.method != SIP_METHOD_INVITE || parsed->to_tag.len)
 		return 0;
-	if (!parsed &&
+	if (!parsed_now &&
 	    sip_message_parse(ev->sip.raw, ev->sip.raw_len,
 			      transport_is_message_based(ev->sip.transport) ? SIP_PARSE_DATAGRAM
 									    : SIP_PARSE_STREAM,
@@ -99,7 +96,7 @@ static int note_invite(struct call_index *index, struct event *ev,
 		return 0;
 	if (!msg->has_from || !msg->has_to)
 		return 0;
-	e = entry_get(index, fields->call_id);
+	e = entry_get(index, sip_event_fields(ev, scratch)->call_id);
 	if (!e)
 		return -ENOMEM;
 	if (e->from_user[0] || e->to_user[0])

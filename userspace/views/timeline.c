@@ -272,7 +272,7 @@ int timeline_build(struct timeline *tl, const struct event_list *events,
 		if (ev->kind != EV_SIP)
 			continue;
 		fields = sip_event_fields(ev, scratch);
-		if (!fields->decoded || strcmp(fields->call_id, call->call_id))
+		if (!fields->values.decoded || strcmp(fields->call_id, call->call_id))
 			continue;
 		is_call[i] = true;
 		if (tl->n_lanes == 1)
