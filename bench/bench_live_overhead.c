@@ -35,6 +35,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "poll_rounds.h"
+
 #define PORT_DEFAULT 25090 /* BENCH_PORT=N to use another */
 /* Rounds, a multiple of the number of modes (each takes each place in a round equally
  * often): by default the first multiple from 12. BENCH_ROUNDS=N takes N. */
@@ -437,8 +439,9 @@ static struct load_cost run_load(const struct scenario *load, pid_t tracer,
 		conn_close(&conn);
 	}
 	pthread_join(server, NULL);
-	/* Let the tracer consume the last events before reading its CPU time. */
-	usleep(200000);
+	/* Let the tracer consume the last events before reading its CPU time: siptrail reads
+	 * them at its next poll round, which can be POLL_ROUND_MAX_MS away on a trunk. */
+	usleep((POLL_ROUND_MAX_MS + 200) * 1000);
 	load_s = rusage_cpu_s(RUSAGE_SELF) - cpu_before;
 	tracer_s = process_cpu_s(tracer) - tracer_before;
 	if (getenv("BENCH_VERBOSE"))

@@ -21,6 +21,17 @@ static struct event at(uint64_t ts_ns, uint64_t conn)
 	return (struct event){.kind = EV_LOST, .ts_ns = ts_ns, .conn = conn};
 }
 
+/* reorder_window_pop's event copied out, as the tests compare it after the next push */
+static int pop(struct reorder_window *w, uint64_t now_ns, struct event *ev)
+{
+	struct event *held = reorder_window_pop(w, now_ns);
+
+	if (!held)
+		return 0;
+	*ev = *held;
+	return 1;
+}
+
 static void test_window_orders_and_releases(void **state)
 {
 	struct reorder_window w;
@@ -37,19 +48,19 @@ static void test_window_orders_and_releases(void **state)
 	const uint64_t out_ms[] = {1000, 1050, 1050, 1100, 1200};
 	const uint64_t out_conn[] = {0, 2, 3, 1, 5};
 	for (unsigned i = 0; i < 5; i++) {
-		assert_int_equal(reorder_window_pop(&w, 0, &ev), 1);
+		assert_int_equal(pop(&w, 0, &ev), 1);
 		assert_int_equal(ev.ts_ns, out_ms[i] * MS);
 		assert_int_equal(ev.conn, out_conn[i]);
 	}
-	assert_int_equal(reorder_window_pop(&w, 0, &ev), 0);
+	assert_int_equal(pop(&w, 0, &ev), 0);
 	/* the caller's clock releases the rest when the feed is quiet */
-	assert_int_equal(reorder_window_pop(&w, 1599 * MS, &ev), 0);
-	assert_int_equal(reorder_window_pop(&w, 1600 * MS, &ev), 1);
+	assert_int_equal(pop(&w, 1599 * MS, &ev), 0);
+	assert_int_equal(pop(&w, 1600 * MS, &ev), 1);
 	assert_int_equal(ev.ts_ns, 1400 * MS);
 	/* older than what was released: still handed out, and counted */
 	ev = at(900 * MS, 9);
 	assert_int_equal(reorder_window_push(&w, &ev), 0);
-	assert_int_equal(reorder_window_pop(&w, 0, &ev), 1);
+	assert_int_equal(pop(&w, 0, &ev), 1);
 	assert_int_equal(w.late, 1);
 	assert_int_equal(w.forced, 0);
 	reorder_window_free(&w);
@@ -73,8 +84,7 @@ static void test_window_orders_jittered_stream(void **state)
 		    (1000 + i - (i % 4 == 1)) * MS - ((seed >> 16) % 8 ? 0 : (seed % 150) * MS);
 		ev = at(ts, i);
 		assert_int_equal(reorder_window_push(&w, &ev), 0);
-		while (reorder_window_pop(&w, 0, &ev) == 1 ||
-		       (i == 19999 && reorder_window_pop(&w, UINT64_MAX, &ev) == 1)) {
+		while (pop(&w, 0, &ev) == 1 || (i == 19999 && pop(&w, UINT64_MAX, &ev) == 1)) {
 			assert_true(ev.ts_ns > last_ts ||
 				    (ev.ts_ns == last_ts && ev.conn > last_conn) || !out);
 			last_ts = ev.ts_ns;
@@ -97,6 +107,54 @@ static void test_window_orders_jittered_stream(void **state)
 	reorder_window_free(&w);
 }
 
+/* A capture held 50 ms instead of the 200 ms window: in order within the hold, events leave as
+ * soon as they are 50 ms old, in the whole window's order; the first one more than 50 ms out of
+ * order widens the hold to the window for good. */
+static void test_window_hold_widens_at_disorder(void **state)
+{
+	struct reorder_window w;
+	struct event ev;
+	const uint64_t in[] = {1000, 1030, 1010, 1060, 1075};
+	const uint64_t out_ms[] = {1000, 1010};
+	unsigned out = 0;
+	(void)state;
+	assert_int_equal(reorder_window_init(&w, 200 * MS, 16), 0);
+	reorder_window_hold(&w, 50 * MS);
+	for (unsigned i = 0; i < 5; i++) {
+		ev = at(in[i] * MS, i);
+		assert_int_equal(reorder_window_push(&w, &ev), 0);
+		while (pop(&w, 0, &ev) == 1) {
+			assert_true(out < 2);
+			assert_int_equal(ev.ts_ns, out_ms[out++] * MS);
+		}
+	}
+	/* 1010 came 20 ms behind 1030: within the hold, put in order; 1030 waits for 1080 */
+	assert_int_equal(out, 2);
+	assert_false(w.widened);
+	/* 55 ms behind the newest (1075): the hold becomes the window; not late (1010 was the
+	 * newest out) */
+	ev = at(1020 * MS, 5);
+	assert_int_equal(reorder_window_push(&w, &ev), 0);
+	assert_true(w.widened);
+	assert_int_equal(w.hold_ns, 200 * MS);
+	assert_int_equal(pop(&w, 0, &ev), 0); /* nothing is 200 ms old */
+	ev = at(1300 * MS, 6);
+	assert_int_equal(reorder_window_push(&w, &ev), 0);
+	const uint64_t rest_ms[] = {1020, 1030, 1060, 1075};
+	const uint64_t rest_conn[] = {5, 1, 3, 4};
+	for (unsigned i = 0; i < 4; i++) {
+		assert_int_equal(pop(&w, 0, &ev), 1);
+		assert_int_equal(ev.ts_ns, rest_ms[i] * MS);
+		assert_int_equal(ev.conn, rest_conn[i]);
+	}
+	assert_int_equal(pop(&w, 0, &ev), 0);
+	assert_int_equal(w.late, 0);
+	/* a hold longer than the window is the window */
+	reorder_window_hold(&w, 300 * MS);
+	assert_int_equal(w.hold_ns, 200 * MS);
+	reorder_window_free(&w);
+}
+
 static void test_window_is_bounded(void **state)
 {
 	struct reorder_window w;
@@ -107,7 +165,7 @@ static void test_window_is_bounded(void **state)
 	for (unsigned i = 0; i < 10; i++) {
 		ev = at((1000 + i) * MS, i);
 		assert_int_equal(reorder_window_push(&w, &ev), 0);
-		while (reorder_window_pop(&w, 0, &ev) == 1) {
+		while (pop(&w, 0, &ev) == 1) {
 			assert_int_equal(ev.conn, released);
 			released++;
 		}
@@ -120,7 +178,7 @@ static void test_window_is_bounded(void **state)
 	assert_int_equal(reorder_window_push(&w, &ev), 0);
 	ev = at(2001 * MS, 11);
 	assert_int_equal(reorder_window_push(&w, &ev), -ENOBUFS);
-	while (reorder_window_pop(&w, UINT64_MAX, &ev) == 1)
+	while (pop(&w, UINT64_MAX, &ev) == 1)
 		released++;
 	assert_int_equal(released, 11);
 	reorder_window_free(&w);
@@ -382,6 +440,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_window_orders_and_releases),
 	    cmocka_unit_test(test_window_orders_jittered_stream),
+	    cmocka_unit_test(test_window_hold_widens_at_disorder),
 	    cmocka_unit_test(test_window_is_bounded),
 	    cmocka_unit_test(test_stream_reorders_and_reports_early),
 	    cmocka_unit_test(test_without_window_the_story_is_lost),

@@ -29,8 +29,9 @@ static int expected_cmp(const void *a, const void *b)
 }
 
 /* Adds N_LINES lines with keys from a small range (many ties), nearly in order as calls
- * retire, writes them and checks the order against a stable sort of the same keys. */
-static void check_order(size_t run_lines)
+ * retire (each up to JITTER late; 1: in order), the last one KEY_LAST when not 0, writes them
+ * and checks the order against a stable sort of the same keys. */
+static void check_order(size_t run_lines, unsigned jitter, uint64_t key_last)
 {
 	struct expected_line *expected = calloc(N_LINES, sizeof(*expected));
 	struct line_sort *sort = line_sort_new(run_lines);
@@ -43,7 +44,9 @@ static void check_order(size_t run_lines)
 	assert_non_null(sort);
 	for (unsigned i = 0; i < N_LINES; i++) {
 		rand_state = rand_state * 1103515245u + 12345u;
-		expected[i].key = i / 4 + (rand_state >> 16) % 300; /* later calls start later */
+		expected[i].key = i / 4 + (rand_state >> 16) % jitter; /* later calls start later */
+		if (key_last && i == N_LINES - 1)
+			expected[i].key = key_last;
 		expected[i].added = i;
 		int n = snprintf(line, sizeof(line), "line %u key %llu", i,
 				 (unsigned long long)expected[i].key);
@@ -72,15 +75,25 @@ static void check_order(size_t run_lines)
 static void test_index_in_memory(void **state)
 {
 	(void)state;
-	check_order(LINE_SORT_RUN_LINES);
+	check_order(LINE_SORT_RUN_LINES, 300, 0);
+}
+
+/* In order as added (a run left unsorted), but for the last line, or not at all. */
+static void test_index_in_order(void **state)
+{
+	(void)state;
+	check_order(LINE_SORT_RUN_LINES, 1, 0);
+	check_order(LINE_SORT_RUN_LINES, 1, 1);
+	check_order(100, 1, 0);
+	check_order(100, 1, 1); /* the last run out of order, the others not */
 }
 
 static void test_index_in_sorted_runs(void **state)
 {
 	(void)state;
-	check_order(100);	  /* 100 runs merged */
-	check_order(N_LINES - 1); /* one run on disk, one line in memory */
-	check_order(N_LINES);	  /* the run is full but never spilled */
+	check_order(100, 300, 0);	  /* 100 runs merged */
+	check_order(N_LINES - 1, 300, 0); /* one run on disk, one line in memory */
+	check_order(N_LINES, 300, 0);	  /* the run is full but never spilled */
 }
 
 static void test_no_lines(void **state)
@@ -103,6 +116,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_index_in_memory),
+	    cmocka_unit_test(test_index_in_order),
 	    cmocka_unit_test(test_index_in_sorted_runs),
 	    cmocka_unit_test(test_no_lines),
 	};

@@ -18,6 +18,7 @@
 #include "live_notices.h"
 #include "live_pipeline.h"
 #include "live_privileges.h"
+#include "poll_rounds.h"
 #include "live_signals.h"
 #include "live_tracer.h"
 #include "hep_export.h"
@@ -31,14 +32,7 @@
 #include "ssl_probe.h"
 #include "start_conns.h"
 
-#define DEFAULT_PORTS "5060,5061"
-/* A poll round waits POLL_MS while records or packets come; each round that reads none lets
- * the next wait twice as long, up to POLL_IDLE_MS. The kernel wakes siptrail early only for a
- * buffer an eighth full, a packet block or TLS secrets, so the wait is how late a line shows
- * (siptrail live | grep), but each round is a wake-up (about 140 us of CPU on this project's
- * VM): an idle host costs 1 a second, not 10. */
-#define POLL_MS			   100
-#define POLL_IDLE_MS		   1000
+#define DEFAULT_PORTS		   "5060,5061"
 #define NSEC_PER_SEC		   1000000000LL
 #define KERNEL_BTF		   "/sys/kernel/btf/vmlinux"
 #define STDOUT_BUFFER		   (64 << 10)
@@ -575,7 +569,8 @@ static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ss
 	int64_t deadline_ns = duration_s > 0
 				  ? clock_ns(CLOCK_MONOTONIC) + (int64_t)(duration_s * NSEC_PER_SEC)
 				  : INT64_MAX;
-	int err = 0, wait_ms = POLL_MS;
+	int64_t read_ns = clock_ns(CLOCK_MONOTONIC), now_ns;
+	int err = 0, wait_ms = POLL_ROUND_MIN_MS;
 
 	while (!live_stop_requested() && clock_ns(CLOCK_MONOTONIC) < deadline_ns) {
 		if (live_reopen_requested())
@@ -587,12 +582,12 @@ static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ss
 			err = 0;
 			continue;
 		}
-		if (err > 0)
-			wait_ms = POLL_MS;
-		else if (!err)
-			wait_ms = 2 * wait_ms < POLL_IDLE_MS ? 2 * wait_ms : POLL_IDLE_MS;
-		if (err >= 0)
-			err = live_tracer_sweep(tracer, false);
+		if (err < 0)
+			break;
+		now_ns = clock_ns(CLOCK_MONOTONIC);
+		wait_ms = poll_round_wait_ms(err, now_ns - read_ns);
+		read_ns = now_ns;
+		err = live_tracer_sweep(tracer, false);
 		if (err < 0)
 			break;
 		old_conns_check(run, probe);
@@ -636,7 +631,7 @@ static void print_wire_summary(struct live_wire *wire, bool decrypting)
 }
 
 /* Into a file or a pipe, write() only when 64 KiB are ready or a poll round ends (live_loop
- * flushes every round, so `siptrail live | grep` still sees lines within POLL_IDLE_MS): with
+ * flushes every round, so `siptrail live | grep` still sees lines within POLL_ROUND_MAX_MS): with
  * stdio's default 4 KiB, write() was a tenth of live's CPU on connection churn. A terminal
  * stays line-buffered. */
 static void buffer_stdout(void)

@@ -29,43 +29,43 @@ void call_table_init(struct call_table *table, const struct call_table_config *c
 	TAILQ_INIT(&table->woken);
 }
 
-static void due_place(struct call_table *table, unsigned i, struct call *call)
+static void due_place(struct call_table *table, unsigned i, struct call_due entry)
 {
-	table->due[i] = call;
-	call->due_idx = i;
+	table->due[i] = entry;
+	entry.call->due_idx = i;
 }
 
 static void due_up(struct call_table *table, unsigned i)
 {
-	struct call *call = table->due[i];
+	struct call_due entry = table->due[i];
 
 	while (i) {
 		unsigned parent = (i - 1) / 2;
-		if (table->due[parent]->due_ns <= call->due_ns)
+		if (table->due[parent].due_ns <= entry.due_ns)
 			break;
 		due_place(table, i, table->due[parent]);
 		i = parent;
 	}
-	due_place(table, i, call);
+	due_place(table, i, entry);
 }
 
 static void due_down(struct call_table *table, unsigned i)
 {
-	struct call *call = table->due[i];
+	struct call_due entry = table->due[i];
 
 	for (;;) {
 		unsigned child = 2 * i + 1;
 		if (child >= table->count)
 			break;
 		if (child + 1 < table->count &&
-		    table->due[child + 1]->due_ns < table->due[child]->due_ns)
+		    table->due[child + 1].due_ns < table->due[child].due_ns)
 			child++;
-		if (table->due[child]->due_ns >= call->due_ns)
+		if (table->due[child].due_ns >= entry.due_ns)
 			break;
 		due_place(table, i, table->due[child]);
 		i = child;
 	}
-	due_place(table, i, call);
+	due_place(table, i, entry);
 }
 
 /* Adds CALL (due never) at the end of the heap; the table's count includes it already. */
@@ -73,32 +73,32 @@ static int due_add(struct call_table *table, struct call *call)
 {
 	if (table->count > table->cap_due) {
 		unsigned cap = table->cap_due ? 2 * table->cap_due : 64;
-		struct call **grown = realloc(table->due, cap * sizeof(*grown));
+		struct call_due *grown = realloc(table->due, cap * sizeof(*grown));
 		if (!grown)
 			return -1;
 		table->due = grown;
 		table->cap_due = cap;
 	}
-	call->due_ns = UINT64_MAX;
-	due_place(table, table->count - 1, call);
+	due_place(table, table->count - 1, (struct call_due){UINT64_MAX, call});
 	return 0;
 }
 
 /* Takes CALL out of the heap; the table's count does not include it any more. */
 static void due_remove(struct call_table *table, struct call *call)
 {
-	struct call *last = table->due[table->count];
+	struct call_due last = table->due[table->count];
+	unsigned i = call->due_idx;
 
-	if (last == call)
+	if (last.call == call)
 		return;
-	due_place(table, call->due_idx, last);
-	due_up(table, last->due_idx);
-	due_down(table, last->due_idx);
+	due_place(table, i, last);
+	due_up(table, i);
+	due_down(table, last.call->due_idx);
 }
 
 void call_table_set_due(struct call_table *table, struct call *call, uint64_t due_ns)
 {
-	call->due_ns = due_ns;
+	table->due[call->due_idx].due_ns = due_ns;
 	due_up(table, call->due_idx);
 	due_down(table, call->due_idx);
 }
@@ -120,8 +120,8 @@ struct call *call_table_next_due(struct call_table *table, uint64_t now_ns)
 		call->woken = false;
 		return call;
 	}
-	if (table->count && table->due[0]->due_ns <= now_ns)
-		return table->due[0];
+	if (table->count && table->due[0].due_ns <= now_ns)
+		return table->due[0].call;
 	return NULL;
 }
 

@@ -88,12 +88,18 @@ struct leg {
 	uint8_t n_attempts, n_txns, cap_txns;
 };
 
+/* The due heap's entry: the time is kept beside the call, so sifting compares the heap's own
+ * memory instead of reading every call on the way (2-3 % of explain's samples). */
+struct call_due {
+	uint64_t due_ns; /* when the sweep advances the call next (call_table_set_due) */
+	struct call *call;
+};
+
 /* One call; the Call-ID is stored at its own length after the struct. */
 struct call {
 	TAILQ_ENTRY(call) lru;
 	uint64_t first_ts_ns, last_ts_ns, confirmed_ts_ns, bye_ts_ns, end_ts_ns;
-	uint64_t due_ns; /* when the sweep advances it next (call_table_set_due) */
-	unsigned due_idx;
+	unsigned due_idx; /* its place in the table's due heap */
 	bool woken;
 	TAILQ_ENTRY(call) woken_link;
 	struct leg *legs;
@@ -125,7 +131,7 @@ struct call_table {
 	/* For the correlator's sweep: every call in a min-heap by due_ns, and the calls woken
 	 * since the last sweep (a sweep of every call took 13-19 % of explain's time on a
 	 * capture of short calls: thousands lingering, one sweep per second of capture). */
-	struct call **due;
+	struct call_due *due;
 	unsigned cap_due;
 	TAILQ_HEAD(, call) woken;
 	unsigned count;

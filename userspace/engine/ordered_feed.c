@@ -18,13 +18,13 @@ int ordered_feed_init(struct ordered_feed *feed, const struct correlator_config 
 /* Feeds every event due at NOW_NS. */
 static int drain(struct ordered_feed *feed, uint64_t now_ns)
 {
-	struct event ev;
+	struct event *ev;
 	int rc = 0;
 
-	while (reorder_window_pop(&feed->window, now_ns, &ev) == 1) {
+	while ((ev = reorder_window_pop(&feed->window, now_ns))) {
 		if (!rc)
-			rc = correlator_feed(&feed->corr, &ev);
-		event_release(&ev);
+			rc = correlator_feed(&feed->corr, ev);
+		event_release(ev);
 	}
 	return rc;
 }

@@ -9,7 +9,7 @@
 int reorder_window_init(struct reorder_window *w, uint64_t window_ns, unsigned capacity)
 {
 	memset(w, 0, sizeof(*w));
-	w->window_ns = window_ns;
+	w->window_ns = w->hold_ns = window_ns;
 	w->capacity = capacity ? capacity : 1;
 	w->heap = calloc(w->capacity, sizeof(*w->heap));
 	w->ring = calloc(w->capacity, sizeof(*w->ring));
@@ -22,6 +22,12 @@ int reorder_window_init(struct reorder_window *w, uint64_t window_ns, unsigned c
 	for (unsigned i = 0; i < w->capacity; i++)
 		w->free_slots[i] = w->capacity - 1 - i; /* slot 0 on top */
 	return 0;
+}
+
+void reorder_window_hold(struct reorder_window *w, uint64_t hold_ns)
+{
+	if (hold_ns < w->window_ns)
+		w->hold_ns = hold_ns;
 }
 
 void reorder_window_free(struct reorder_window *w)
@@ -86,10 +92,11 @@ static const struct reorder_key *oldest(const struct reorder_window *w)
 	return ring && before(ring, &w->heap[0]) ? ring : &w->heap[0];
 }
 
-static void take_min(struct reorder_window *w, struct event *ev)
+static struct event *take_min(struct reorder_window *w)
 {
 	const struct reorder_key *key = oldest(w);
 	unsigned slot = key->slot;
+	uint64_t key_ts_ns = key->ts_ns;
 
 	if (key == &w->heap[0]) {
 		w->heap[0] = w->heap[--w->heap_count];
@@ -99,15 +106,14 @@ static void take_min(struct reorder_window *w, struct event *ev)
 		w->ring_head = (w->ring_head + 1) % w->capacity;
 		w->ring_count--;
 	}
-	/* a copy, not event_move: the slot is free now and the next push overwrites it, so
-	 * zeroing it is wasted */
-	memcpy(ev, &w->slots[slot], event_size(&w->slots[slot]));
+	/* the slot is free for the next push, which the caller's release comes before */
 	w->count--;
 	w->free_slots[w->capacity - w->count - 1] = slot;
-	if (ev->ts_ns < w->released_ns)
+	if (key_ts_ns < w->released_ns)
 		w->late++;
 	else
-		w->released_ns = ev->ts_ns;
+		w->released_ns = key_ts_ns;
+	return &w->slots[slot];
 }
 
 int reorder_window_push(struct reorder_window *w, struct event *ev)
@@ -123,6 +129,11 @@ int reorder_window_push(struct reorder_window *w, struct event *ev)
 	key.ts_ns = ev->ts_ns;
 	w->count++;
 	event_move(&w->slots[key.slot], ev);
+	if (key.ts_ns + w->hold_ns < w->newest_ns && w->hold_ns < w->window_ns) {
+		/* out of order by more than the hold: more than a capture's jitter */
+		w->hold_ns = w->window_ns;
+		w->widened = true;
+	}
 	if (key.ts_ns > w->newest_ns)
 		w->newest_ns = key.ts_ns;
 	if (!newest_queued || key.ts_ns >= newest_queued->ts_ns) {
@@ -136,17 +147,16 @@ int reorder_window_push(struct reorder_window *w, struct event *ev)
 	return 0;
 }
 
-int reorder_window_pop(struct reorder_window *w, uint64_t now_ns, struct event *ev)
+struct event *reorder_window_pop(struct reorder_window *w, uint64_t now_ns)
 {
 	uint64_t horizon_ns = now_ns > w->newest_ns ? now_ns : w->newest_ns;
 
 	if (!w->count)
-		return 0;
-	if (now_ns != UINT64_MAX && oldest(w)->ts_ns + w->window_ns > horizon_ns) {
+		return NULL;
+	if (now_ns != UINT64_MAX && oldest(w)->ts_ns + w->hold_ns > horizon_ns) {
 		if (w->count < w->capacity)
-			return 0;
+			return NULL;
 		w->forced++; /* full: the oldest goes before its time */
 	}
-	take_min(w, ev);
-	return 1;
+	return take_min(w);
 }

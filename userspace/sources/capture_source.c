@@ -18,6 +18,7 @@
 #include "sctp_reasm.h"
 #include "ws_stream.h"
 #include "sip_framer.h"
+#include "sip_scan.h"
 #include "tls_alert_event.h"
 #include "tls_cert_event.h"
 #include "tls_chain.h"
@@ -435,11 +436,13 @@ static bool looks_like_sip(const uint8_t *p, size_t len)
 	line = (size_t)(eol - p);
 	if (line && p[line - 1] == '\r')
 		line--;
-	for (size_t i = 0; i < line; i++)
-		if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
-			return false; /* binary: a tunnel header not opened, not a start line */
-	return (len >= 8 && !memcmp(p, "SIP/2.0 ", 8)) ||
-	       (line >= 8 && !memcmp(p + line - 8, " SIP/2.0", 8));
+	if (!(len >= 8 && !memcmp(p, "SIP/2.0 ", 8)) &&
+	    !(line >= 8 && !memcmp(p + line - 8, " SIP/2.0", 8)))
+		return false;
+	/* binary, a tunnel header not opened, is no start line: 16 bytes a step (a byte a step
+	 * was 2 % of explain's samples) */
+	return sip_find_ctl((const char *)p, (const char *)p + line) == (const char *)p + line &&
+	       !memchr(p, 0x7f, line);
 }
 
 /* A WebSocket frame whose payload starts like SIP (RFC 7118 §5). */

@@ -35,6 +35,11 @@ int event_read(const char *cmd, const char *path, const struct capture_source_op
 /* The streaming commands put events in time order within this much event time
  * (journal_replay.h); files that overlap by more lose order. */
 #define EVENT_ORDER_WINDOW_NS (5ull * 1000000000ull)
+/* ... but one input is held only this much while it keeps in time order within it
+ * (reorder_window_hold): a capture's packets from several CPUs, a TCP segment retransmitted
+ * after the minimum RTO (200 ms), a live journal (up to ~250 ms, diag_stream.h). Several
+ * files are held the whole window: rotating files may overlap. */
+#define EVENT_ORDER_HOLD_NS (500ull * 1000000ull)
 
 /*
  * The same over several inputs: one journal alone, or captures (each pcap or pcapng, plain,

@@ -20,7 +20,8 @@ static int feed(void *ctx, struct event *ev)
 	struct replay *replay = ctx;
 	int rc = ordered_feed_push(&replay->ordered, ev);
 
-	event_release(ev); /* left as it was when the window refused it */
+	if (rc)
+		event_release(ev); /* when refused it was left as it was; fed, it is empty */
 	return rc;
 }
 
@@ -42,6 +43,7 @@ int journal_replay(const char *who, const char *const *paths, size_t n_paths,
 	struct replay replay = {.done = done, .done_ctx = ctx};
 	struct ordered_feed *ordered = &replay.ordered;
 	struct event_input_stats input;
+	char until[80] = "";
 	int read_rc, rc;
 
 	memset(stats, 0, sizeof(*stats));
@@ -50,6 +52,8 @@ int journal_replay(const char *who, const char *const *paths, size_t n_paths,
 		fprintf(stderr, "siptrail %s: out of memory\n", who);
 		return -ENOMEM;
 	}
+	if (n_paths == 1)
+		reorder_window_hold(&ordered->window, EVENT_ORDER_HOLD_NS);
 	read_rc =
 	    event_read_files(who, paths, n_paths, capture, feed, &replay, &replay.calls, &input);
 	if (read_rc && read_rc != -EIO) {
@@ -68,13 +72,16 @@ int journal_replay(const char *who, const char *const *paths, size_t n_paths,
 		fprintf(stderr, "siptrail %s: %s: %s\n", who, path, strerror(-rc));
 		return rc;
 	}
+	if (ordered->window.widened) /* held less until then: the first step back is late sooner */
+		snprintf(until, sizeof(until), " (%llu ms until the input first went back in time)",
+			 (unsigned long long)(EVENT_ORDER_HOLD_NS / 1000000ull));
 	if (stats->late)
 		fprintf(
 		    stderr,
-		    "siptrail %s: %s: %lu event(s) more than %llu s older than one before them, "
+		    "siptrail %s: %s: %lu event(s) more than %llu s older than one before them%s, "
 		    "judged late (is the input in time order? mergecap -a keeps file order)\n",
 		    who, path, stats->late,
-		    (unsigned long long)(EVENT_ORDER_WINDOW_NS / 1000000000ull));
+		    (unsigned long long)(EVENT_ORDER_WINDOW_NS / 1000000000ull), until);
 	/* a capture that broke part way was replayed up to the bad packet (reported) */
 	return read_rc;
 }

@@ -13,8 +13,9 @@
 #include "correlator.h"
 #include "event_read.h"
 
-/* Events are ordered within EVENT_ORDER_WINDOW_NS (event_read.h) of event time; older ones are
- * fed late (counted, and reported). Live journals are out of order by up to ~250 ms
+/* Events are ordered within EVENT_ORDER_WINDOW_NS (event_read.h) of event time (one input is
+ * held EVENT_ORDER_HOLD_NS while it keeps in order); older ones are fed late (counted, and
+ * reported). Live journals are out of order by up to ~250 ms
  * (diag_stream.h); a capture is in order unless files were appended out of order. The window
  * holds at most this many events (then the oldest goes early): 5 s of a busy trunk. */
 #define JOURNAL_REPLAY_WINDOW_CAPACITY 65536u

@@ -201,6 +201,8 @@ int call_index_read(struct call_index *index, const char *cmd, const char *const
 		fprintf(stderr, "siptrail %s: out of memory\n", cmd);
 		return -ENOMEM;
 	}
+	if (n_paths == 1)
+		reorder_window_hold(&b.feed.window, EVENT_ORDER_HOLD_NS);
 	rc = event_read_files(cmd, paths, n_paths, options, index_event, &b, &b.calls, &input);
 	finish_rc = ordered_feed_finish(&b.feed);
 	index->sip_undecoded = b.feed.corr.sip_undecoded;
