@@ -27,20 +27,32 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* traced_ports (traced_ports.h): the same port list as the socket tracer. */
 
-/* Offset of the TCP/UDP header, or -1 when the packet is not a first (or only) IPv4 fragment
- * carrying TCP or UDP. */
-static __always_inline int ipv4_l4_offset(struct __sk_buff *skb)
-{
+/* An IPv4 header without options and the ports after it: one helper call for most packets. */
+struct ipv4_ports {
 	struct iphdr ip;
+	__be16 ports[2];
+};
 
-	if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)))
+/* The source and destination ports of an IPv4 packet; -1 when it is not a first (or only)
+ * fragment carrying TCP or UDP. */
+static __always_inline int ipv4_ports_read(struct __sk_buff *skb, __be16 ports[2])
+{
+	struct ipv4_ports head;
+
+	/* shorter than this: no TCP or UDP header to read ports from */
+	if (bpf_skb_load_bytes(skb, 0, &head, sizeof(head)))
 		return -1;
-	if (ip.protocol != IPPROTO_TCP && ip.protocol != IPPROTO_UDP)
+	if (head.ip.protocol != IPPROTO_TCP && head.ip.protocol != IPPROTO_UDP)
 		return -1;
 	/* A later fragment has no ports; the decoder does not reassemble fragments anyway. */
-	if (bpf_ntohs(ip.frag_off) & IP_OFFSET_MASK)
+	if (bpf_ntohs(head.ip.frag_off) & IP_OFFSET_MASK)
 		return -1;
-	return ip.ihl * 4;
+	if (head.ip.ihl == 5) {
+		ports[0] = head.ports[0];
+		ports[1] = head.ports[1];
+		return 0;
+	}
+	return bpf_skb_load_bytes(skb, head.ip.ihl * 4, ports, 2 * sizeof(ports[0])) ? -1 : 0;
 }
 
 /* RFC 8200 §4: walks hop-by-hop, routing, destination options and a first fragment header. */
@@ -79,19 +91,21 @@ static __always_inline int ipv6_l4_offset(struct __sk_buff *skb)
 SEC("socket")
 int wire_filter(struct __sk_buff *skb)
 {
-	__u16 ports[2]; /* source, destination: the first 4 bytes of TCP and UDP headers */
+	__be16 ports[2]; /* source, destination: the first 4 bytes of TCP and UDP headers */
 	int l4_offset;
 
 	if (skb->pkt_type == PACKET_OUTGOING && skb->ifindex == WIRE_LOOPBACK_IFINDEX)
 		return 0;
-	if (skb->protocol == bpf_htons(ETH_P_IP))
-		l4_offset = ipv4_l4_offset(skb);
-	else if (skb->protocol == bpf_htons(ETH_P_IPV6))
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		if (ipv4_ports_read(skb, ports))
+			return 0;
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
 		l4_offset = ipv6_l4_offset(skb);
-	else
+		if (l4_offset < 0 || bpf_skb_load_bytes(skb, l4_offset, ports, sizeof(ports)))
+			return 0;
+	} else {
 		return 0;
-	if (l4_offset < 0 || bpf_skb_load_bytes(skb, l4_offset, ports, sizeof(ports)))
-		return 0;
+	}
 	if (!net_port_traced(ports[0]) && !net_port_traced(ports[1]))
 		return 0;
 	return skb->len;

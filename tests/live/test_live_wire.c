@@ -37,6 +37,7 @@ enum test_port {
 	PORT_SIP_TCP,
 	PORT_SIP_UDP,
 	PORT_EXPLAIN,
+	PORT_SIP_UDP_IP_OPTIONS,
 };
 
 static struct ssl_pki pki_files;
@@ -345,21 +346,24 @@ static void test_sip_tcp(void **state)
 	json_decref(events);
 }
 
-/* Plaintext SIP over UDP to the traced port: one sip event per datagram, without conn. */
-static void test_sip_udp(void **state)
+/* Plaintext SIP over UDP to PORT: one sip event per datagram, without conn. IP_OPTIONS: the
+ * sender's IPv4 header options (NULL: none), which move the UDP header and its ports. */
+static void sip_udp_seen(uint16_t port, const unsigned char *ip_options, socklen_t options_len)
 {
-	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(PORT_SIP_UDP)};
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port)};
 	struct siptrail_run run;
 	json_t *events, *sip;
 	int receiver, sender;
 
-	(void)state;
 	live_env_require();
 	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
 	receiver = socket(AF_INET, SOCK_DGRAM, 0);
 	sender = socket(AF_INET, SOCK_DGRAM, 0);
 	assert_int_equal(bind(receiver, (struct sockaddr *)&to, sizeof(to)), 0);
-	start_trace(&run, PORT_SIP_UDP, NULL);
+	if (ip_options)
+		assert_int_equal(
+		    setsockopt(sender, IPPROTO_IP, IP_OPTIONS, ip_options, options_len), 0);
+	start_trace(&run, port, NULL);
 	assert_int_equal(sendto(sender, TCP_PAIR_REQUEST, strlen(TCP_PAIR_REQUEST), 0,
 				(struct sockaddr *)&to, sizeof(to)),
 			 strlen(TCP_PAIR_REQUEST));
@@ -367,15 +371,31 @@ static void test_sip_udp(void **state)
 	close(receiver);
 	events = siptrail_stop(&run);
 
-	assert_int_equal(event_count(events, "sip", NULL, PORT_SIP_UDP), 1);
-	sip = event_find(events, "sip", NULL, PORT_SIP_UDP);
+	assert_int_equal(event_count(events, "sip", NULL, port), 1);
+	sip = event_find(events, "sip", NULL, port);
 	assert_null(json_object_get(sip, "conn"));
 	assert_field(sip, "transport", "udp");
 	assert_field(sip, "dir", "in");
 	assert_field(sip, "raw", TCP_PAIR_REQUEST);
 	assert_field(sip, "laddr", "127.0.0.1");
-	assert_int_equal(event_int(sip, "lport"), PORT_SIP_UDP);
+	assert_int_equal(event_int(sip, "lport"), port);
 	json_decref(events);
+}
+
+static void test_sip_udp(void **state)
+{
+	(void)state;
+	sip_udp_seen(PORT_SIP_UDP, NULL, 0);
+}
+
+/* The packet filter reads an IPv4 header without options and the ports after it in one load;
+ * with options (here four: no-operation three times, end of list) the ports are further on. */
+static void test_sip_udp_ip_options(void **state)
+{
+	static const unsigned char options[4] = {1, 1, 1, 0};
+
+	(void)state;
+	sip_udp_seen(PORT_SIP_UDP_IP_OPTIONS, options, sizeof(options));
 }
 
 /* The journal of a failed TLS 1.2 handshake goes through `siptrail explain`: every wire line
@@ -421,6 +441,7 @@ int main(void)
 	    unit_test_with_children(test_leaf_renewed),
 	    unit_test_with_children(test_sip_tcp),
 	    unit_test_with_children(test_sip_udp),
+	    unit_test_with_children(test_sip_udp_ip_options),
 	    unit_test_with_children(test_journal_explained),
 	};
 	int failed = cmocka_run_group_tests_name("live wire", tests, NULL, NULL);
