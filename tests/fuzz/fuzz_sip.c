@@ -1,10 +1,12 @@
 /* libFuzzer target for the SIP decoder: the message parser in both transport modes, the
  * stateless framer over the whole input, and a bounded stream fed in fuzzer-chosen segments.
- * Checks that every view lies inside the input and that frames tile the stream exactly. */
+ * Checks that every view lies inside the input, that frames tile the stream exactly, and that
+ * the fields a framed message hands on are what a parse of its bytes alone gives. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sip_fields.h"
 #include "sip_framer.h"
 
 static const char *input_begin, *input_end;
@@ -62,6 +64,26 @@ static void on_frame(const struct sip_frame *frame, void *ctx)
 	/* frame->msg views point into the stream's own buffer or the pushed segment */
 }
 
+/* Sources hand the framer's parse on with the message instead of parsing its bytes again: it
+ * must be what a parse of the message alone gives, and so must the fields copied out of it. */
+static void check_parse_carried(const struct sip_frame *frame)
+{
+	static struct sip_message alone_msg;
+	struct sip_parsed carried, alone;
+	struct sip_fields fields, decoded;
+	char err[160];
+
+	sip_parsed_from_message(frame->msg, frame->data, &carried);
+	sip_parsed_decode(&alone_msg, frame->data, frame->len, false, &alone);
+	if (memcmp(&carried, &alone, sizeof(carried)))
+		abort();
+	sip_fields_from_parsed(&carried, frame->data, &fields);
+	sip_fields_decode_in(&alone_msg, frame->data, frame->len, false, &decoded, err,
+			     sizeof(err));
+	if (memcmp(&fields, &decoded, sizeof(fields)))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct sip_message msg;
@@ -82,8 +104,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (pos < size && sip_frame_next(text + pos, size - pos, true, &msg, &frame, NULL)) {
 		if (frame.len == 0 || frame.len > size - pos)
 			abort();
-		if (frame.msg)
+		if (frame.msg) {
 			check_message(frame.msg);
+			check_parse_carried(&frame);
+		}
 		pos += frame.len;
 	}
 	if (pos != size)

@@ -180,8 +180,8 @@ static void test_datagram_with_second_message_keeps_the_first(void **state)
 	assert_int_equal(
 	    sip_fields_decode(datagram, strlen(datagram), true, &fields, err, sizeof(err)), 0);
 	assert_string_equal(fields.call_id, "dblreq.0ha0isndaksdj99sdfafnl3lk233412");
-	assert_int_equal(fields.method, SIP_METHOD_REGISTER);
-	assert_int_equal(fields.warning.code, SIP_WARN_TRAILING_BYTES);
+	assert_int_equal(fields.values.method, SIP_METHOD_REGISTER);
+	assert_int_equal(fields.values.warning.code, SIP_WARN_TRAILING_BYTES);
 }
 
 /* §3.1.1.11 (transports): Via transports siptrail does not know are still Vias. */

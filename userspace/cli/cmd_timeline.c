@@ -9,7 +9,7 @@
 #include "call_index.h"
 #include "command.h"
 #include "event_load.h"
-#include "sip_fields.h"
+#include "sip_event_fields.h"
 #include "timeline.h"
 
 #define MAX_CALL_IDS 64
@@ -177,6 +177,7 @@ static int call_id_cmp(const void *a, const void *b)
 struct selected_ids {
 	const char **ids; /* sorted */
 	size_t count;
+	struct sip_decode_scratch *scratch; /* for SIP that came without its fields */
 };
 
 /* The second pass keeps the chosen calls' SIP and every connection and TLS event (few: a
@@ -184,28 +185,30 @@ struct selected_ids {
 static bool keep_for_timeline(const struct event *ev, void *ctx)
 {
 	const struct selected_ids *sel = ctx;
-	struct sip_fields fields;
+	const struct sip_fields *fields;
 	const char *call_id;
-	char err[64];
 
 	if (ev->kind != EV_SIP)
 		return ev->conn && ev->kind != EV_LOST;
-	if (sip_fields_decode(ev->sip.raw, ev->sip.raw_len, ev->sip.transport == TRANSPORT_UDP,
-			      &fields, err, sizeof(err)))
+	fields = sip_event_fields(ev, sel->scratch);
+	if (!fields->values.decoded)
 		return false;
-	call_id = fields.call_id;
+	call_id = fields->call_id;
 	return bsearch(&call_id, sel->ids, sel->count, sizeof(*sel->ids), call_id_cmp) != NULL;
 }
 
 /* Reads the input again for the chosen calls' events only and draws them. */
 static int draw_from_input(const struct timeline_args *a, const struct call_entry **calls, size_t n)
 {
-	struct selected_ids sel = {calloc(n + 1, sizeof(*sel.ids)), n};
+	struct selected_ids sel = {calloc(n + 1, sizeof(*sel.ids)), n,
+				   malloc(sizeof(*sel.scratch))};
 	struct event_list events;
 	int rc, load_rc;
 
-	if (!sel.ids) {
+	if (!sel.ids || !sel.scratch) {
 		fprintf(stderr, "siptrail timeline: out of memory\n");
+		free(sel.ids);
+		free(sel.scratch);
 		return EXIT_USAGE;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -216,6 +219,7 @@ static int draw_from_input(const struct timeline_args *a, const struct call_entr
 	rc = load_rc && load_rc != -EIO ? EXIT_USAGE : draw(a, &events, calls, n);
 	event_list_free(&events);
 	free(sel.ids);
+	free(sel.scratch);
 	return rc;
 }
 

@@ -134,8 +134,10 @@ int live_pipeline_emit(struct live_pipeline *pipe, struct event *ev)
 	return pipe->output_err;
 }
 
-/* A TLS-library event as the pipeline takes it: kinds the journal does not carry are skipped. */
-static void emit_tls(struct live_pipeline *pipe, const struct tls_event *tls)
+/* A TLS-library event as the pipeline takes it: kinds the journal does not carry are skipped.
+ * PARSED: the framer's parse of a message's bytes, handed on with it (NULL when none). */
+static void emit_tls(struct live_pipeline *pipe, const struct tls_event *tls,
+		     const struct sip_message *parsed)
 {
 	struct event ev;
 	int err = tls_event_to_event(tls, &ev);
@@ -147,6 +149,8 @@ static void emit_tls(struct live_pipeline *pipe, const struct tls_event *tls)
 			pipe->output_err = err;
 		return;
 	}
+	if (parsed)
+		sip_parsed_from_message(parsed, (const char *)tls->data.bytes, &ev.sip.parsed);
 	live_pipeline_emit(pipe, &ev);
 }
 
@@ -163,7 +167,7 @@ static void on_tls_frame(const struct sip_frame *frame, void *ctx)
 	message.data.len = frame->len;
 	message.data.total_len = frame->len;
 	message.data.truncated = false;
-	emit_tls(frame_ctx->pipe, &message);
+	emit_tls(frame_ctx->pipe, &message, frame->msg);
 }
 
 static void secrets_take(struct live_pipeline *pipe, const struct tls_event *ev)
@@ -194,7 +198,7 @@ void live_pipeline_tls_event(struct live_pipeline *pipe, const struct tls_event 
 		return;
 	}
 	if (ev->kind != TLS_EVENT_DATA) {
-		emit_tls(pipe, ev);
+		emit_tls(pipe, ev, NULL);
 		return;
 	}
 	if (sip_conn_streams_push(&pipe->tls_sip, ev->conn, ev->data.out, ev->data.bytes,

@@ -5,7 +5,7 @@
 
 #include "correlator.h"
 #include "dialog.h"
-#include "sip_decode_memo.h"
+#include "sip_event_fields.h"
 
 #define NS_PER_S 1000000000ull
 
@@ -216,23 +216,24 @@ static int feed_sip(struct correlator *corr, const struct event *ev)
 	struct conn *conn = NULL;
 	struct call *call;
 	struct leg *leg;
-	const char *err;
 
-	if (!corr->sip_memo && !(corr->sip_memo = sip_decode_memo_new()))
+	if (!corr->sip_scratch && !(corr->sip_scratch = malloc(sizeof(*corr->sip_scratch))))
 		return -ENOMEM;
-	if (sip_decode_memo_get(corr->sip_memo, ev->sip.raw, ev->sip.raw_len,
-				transport_is_message_based(ev->sip.transport), &fields, &err)) {
+	fields = sip_event_fields(ev, corr->sip_scratch);
+	if (!fields->values.decoded) {
+		char err[160];
 		corr->sip_undecoded++;
-		report_sip_problem(corr, ev, true, &fields->error, err);
+		sip_fields_error_text(&fields->values, err, sizeof(err));
+		report_sip_problem(corr, ev, true, &fields->values.error, err);
 		return 0;
 	}
 	msg.fields = fields;
-	if (fields->warnings) {
+	if (fields->values.warnings) {
 		char text[160];
 		corr->sip_lenient++;
-		snprintf(text, sizeof(text), "%s%s", sip_problem_str(fields->warning.code),
-			 fields->warnings > 1 ? " (and more)" : "");
-		report_sip_problem(corr, ev, false, &fields->warning, text);
+		snprintf(text, sizeof(text), "%s%s", sip_problem_str(fields->values.warning.code),
+			 fields->values.warnings > 1 ? " (and more)" : "");
+		report_sip_problem(corr, ev, false, &fields->values.warning, text);
 	}
 	if (ev->conn) {
 		conn = conn_table_apply(&corr->conns, ev);
@@ -293,7 +294,7 @@ void correlator_finish(struct correlator *corr)
 	call_table_flush(&corr->calls);
 	conn_table_free(&corr->conns);
 	peer_table_free(&corr->peers);
-	sip_decode_memo_free(corr->sip_memo);
-	corr->sip_memo = NULL;
+	free(corr->sip_scratch);
+	corr->sip_scratch = NULL;
 	report_hidden_sip_problems(corr);
 }

@@ -48,9 +48,11 @@ struct correlator {
 	 * pending then ("no answer before the trace ended") instead of waiting for timers */
 	bool trace_ended;
 	unsigned long events, out_of_order, sip_undecoded, lost_ringbuf, lost_map_full;
-	unsigned long sip_lenient;	  /* decoded despite a broken rule (a decoder warning) */
-	struct warn_limit sip_problems;	  /* per decoder problem code: how many were reported */
-	struct sip_decode_memo *sip_memo; /* the parser's scratch and the last message's decode */
+	unsigned long sip_lenient;	/* decoded despite a broken rule (a decoder warning) */
+	struct warn_limit sip_problems; /* per decoder problem code: how many were reported */
+	/* where a SIP event's fields are copied out of its text, and its text parsed when it came
+	 * without a parse (a journal) */
+	struct sip_decode_scratch *sip_scratch;
 };
 
 void correlator_config_default(struct correlator_config *config);

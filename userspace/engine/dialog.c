@@ -71,28 +71,30 @@ static int on_request(struct call *call, struct leg *leg, const struct sip_on_le
 {
 	const struct sip_fields *f = msg->fields;
 	uint64_t branch = branch_hash(f->branch);
-	struct txn *t = txn_find(leg, branch, f->method, f->cseq);
+	struct txn *t = txn_find(leg, branch, f->values.method, f->values.cseq);
 
 	if (t) { /* retransmission, or the same request over a new connection */
 		t->retransmits++;
 		t->conn = msg->conn ? msg->conn->id : 0;
 		return 0;
 	}
-	if (f->method == SIP_METHOD_ACK && txn_find(leg, branch, SIP_METHOD_INVITE, f->cseq))
+	if (f->values.method == SIP_METHOD_ACK &&
+	    txn_find(leg, branch, SIP_METHOD_INVITE, f->values.cseq))
 		return 0; /* ACK to a non-2xx belongs to the INVITE transaction (§17.1.1.3) */
 	t = txn_new(leg);
 	if (!t)
 		return -ENOMEM;
-	t->method = f->method;
-	t->cseq = f->cseq;
+	t->method = f->values.method;
+	t->cseq = f->values.cseq;
 	t->branch_hash = branch;
 	t->dir = msg->dir;
 	t->request_ts_ns = msg->ts_ns;
 	t->conn = msg->conn ? msg->conn->id : 0;
-	t->in_dialog = f->to_tag[0] && f->method != SIP_METHOD_CANCEL;
-	if (f->method == SIP_METHOD_BYE && heap_text_set(&t->reason, f->reason, SIP_REASON_LEN))
+	t->in_dialog = f->to_tag[0] && f->values.method != SIP_METHOD_CANCEL;
+	if (f->values.method == SIP_METHOD_BYE &&
+	    heap_text_set(&t->reason, f->reason, SIP_REASON_LEN))
 		return -ENOMEM;
-	if (f->method == SIP_METHOD_ACK) {
+	if (f->values.method == SIP_METHOD_ACK) {
 		t->outcome = TXN_ANSWERED; /* no response to an ACK */
 		t->final_ts_ns = msg->ts_ns;
 	}
@@ -103,13 +105,13 @@ static int on_request(struct call *call, struct leg *leg, const struct sip_on_le
 		t->conn_use = dialog_conn->id == msg->conn->id ? CONN_USE_REUSED : CONN_USE_NEW;
 		t->new_conn_direction = msg->conn->direction;
 	}
-	if (t->in_dialog && is_refresh_method(f->method) && leg->state == DIALOG_CONFIRMED) {
+	if (t->in_dialog && is_refresh_method(f->values.method) && leg->state == DIALOG_CONFIRMED) {
 		t->is_refresh = true;
 		session_timer_on_refresh_sent(&leg->timer);
 	}
-	if (f->has_min_se && f->min_se_s > leg->timer.min_se_s)
-		leg->timer.min_se_s = f->min_se_s;
-	if (f->method == SIP_METHOD_BYE && !call->bye_ts_ns) {
+	if (f->values.has_min_se && f->values.min_se_s > leg->timer.min_se_s)
+		leg->timer.min_se_s = f->values.min_se_s;
+	if (f->values.method == SIP_METHOD_BYE && !call->bye_ts_ns) {
 		call->bye_ts_ns = msg->ts_ns;
 		call->hung_up_by = msg->dir == DIR_OUT ? SIDE_LOCAL : SIDE_PEER;
 		call->bye_leg = (uint8_t)(leg - call->legs);
@@ -145,10 +147,10 @@ static void on_final(struct call *call, struct leg *leg, struct txn *t,
 		     const struct sip_on_leg *msg)
 {
 	const struct sip_fields *f = msg->fields;
-	bool ok = f->status < 300;
+	bool ok = f->values.status < 300;
 
 	t->outcome = TXN_ANSWERED;
-	t->status = f->status;
+	t->status = f->values.status;
 	t->final_ts_ns = msg->ts_ns;
 	if (t->method == SIP_METHOD_INVITE && ok && leg->state != DIALOG_TERMINATED) {
 		leg->state = DIALOG_CONFIRMED;
@@ -158,11 +160,12 @@ static void on_final(struct call *call, struct leg *leg, struct txn *t,
 		}
 	}
 	if (is_refresh_method(t->method) && ok && !call->bye_ts_ns)
-		session_timer_on_2xx(&leg->timer, msg->ts_ns, t->dir, f->has_session_expires,
-				     f->session_expires_s, f->refresher, t->is_refresh, t->conn);
-	if (f->status == 422)
-		session_timer_on_422(&leg->timer, f->has_min_se ? f->min_se_s : 0);
-	if (t->is_refresh && !ok && !is_retry_status(f->status))
+		session_timer_on_2xx(&leg->timer, msg->ts_ns, t->dir, f->values.has_session_expires,
+				     f->values.session_expires_s, f->values.refresher,
+				     t->is_refresh, t->conn);
+	if (f->values.status == 422)
+		session_timer_on_422(&leg->timer, f->values.has_min_se ? f->values.min_se_s : 0);
+	if (t->is_refresh && !ok && !is_retry_status(f->values.status))
 		refresh_failed(leg, t);
 	if (!ok)
 		call->story_changed = true;
@@ -172,8 +175,8 @@ static void on_final(struct call *call, struct leg *leg, struct txn *t,
 		call->ended = true;
 		call->end_ts_ns = msg->ts_ns;
 	}
-	if (t->method == SIP_METHOD_INVITE && !t->in_dialog && !ok && !is_retry_status(f->status) &&
-	    !call->confirmed) {
+	if (t->method == SIP_METHOD_INVITE && !t->in_dialog && !ok &&
+	    !is_retry_status(f->values.status) && !call->confirmed) {
 		call->ended = true; /* set-up failed */
 		call->end_ts_ns = msg->ts_ns;
 	}
@@ -182,14 +185,14 @@ static void on_final(struct call *call, struct leg *leg, struct txn *t,
 static void on_response(struct call *call, struct leg *leg, const struct sip_on_leg *msg)
 {
 	const struct sip_fields *f = msg->fields;
-	struct txn *t = txn_find(leg, branch_hash(f->branch), f->method, f->cseq);
+	struct txn *t = txn_find(leg, branch_hash(f->branch), f->values.method, f->values.cseq);
 
 	if (!t || t->outcome == TXN_ANSWERED)
 		return; /* request not seen, or a retransmitted final response */
-	if (f->status < 200) {
+	if (f->values.status < 200) {
 		t->provisional = true;
-		if (t->status < f->status)
-			t->status = f->status;
+		if (t->status < f->values.status)
+			t->status = f->values.status;
 		if (f->to_tag[0] && leg->state == DIALOG_NONE)
 			leg->state = DIALOG_EARLY;
 		return;
@@ -207,7 +210,7 @@ int dialog_on_sip(struct call *call, struct leg *leg, const struct sip_on_leg *m
 	}
 	if (msg->conn && msg->conn->id != leg->conn && leg->conns_used < UINT16_MAX)
 		leg->conns_used++;
-	if (msg->fields->is_request)
+	if (msg->fields->values.is_request)
 		rc = on_request(call, leg, msg, msg->dialog_conn);
 	else
 		on_response(call, leg, msg);

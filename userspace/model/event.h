@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "ip_addr.h"
+#include "sip_fields.h"
 
 enum event_kind {
 	EV_CONN_OPEN,
@@ -191,6 +192,9 @@ struct ev_sip {
 	struct ev_tunnel tunnel; /* a capture: the tunnel the message came through */
 	char *raw;		 /* the whole message; owned; not always UTF-8 (libssl plaintext) */
 	size_t raw_len;
+	/* the parse that framed raw, handed on by its source so the message is parsed once on its
+	 * way (spans of raw); given false when the source parsed nothing (a journal) */
+	struct sip_parsed parsed;
 	/* libssl: the SSL_read/SSL_write the message came from */
 	struct ev_libssl libssl;
 	bool decrypted; /* from TLS records on the wire, decrypted with the session's secrets */

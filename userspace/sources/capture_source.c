@@ -197,9 +197,11 @@ struct packet_ends {
 	struct ev_tunnel tunnel;
 };
 
-/* DECRYPTED: read from TLS records with the key log's secrets. */
+/* DECRYPTED: read from TLS records with the key log's secrets. PARSED: the framer's parse of
+ * RAW, handed on with the event so the message is not parsed again; NULL when none was made. */
 static void emit_sip(struct source *src, uint64_t conn_id, enum transport transport, bool decrypted,
-		     const struct packet_ends *ends, const char *raw, size_t len, uint64_t ts_ns)
+		     const struct packet_ends *ends, const char *raw, size_t len,
+		     const struct sip_message *parsed, uint64_t ts_ns)
 {
 	struct event ev = {.kind = EV_SIP, .ts_ns = ts_ns, .conn = conn_id};
 
@@ -214,6 +216,8 @@ static void emit_sip(struct source *src, uint64_t conn_id, enum transport transp
 		src->rc = -ENOMEM;
 		return;
 	}
+	if (parsed)
+		sip_parsed_from_message(parsed, raw, &ev.sip.parsed);
 	memcpy(ev.sip.raw, raw, len);
 	ev.sip.raw[len] = '\0';
 	ev.sip.raw_len = len;
@@ -407,7 +411,7 @@ static void on_sip_frame(const struct sip_frame *frame, void *ctx)
 	if (frame->kind != SIP_FRAME_MESSAGE || !frame->data)
 		return;
 	emit_sip(c->src, c->id, c->kind == STREAM_TLS ? TRANSPORT_TLS : TRANSPORT_TCP,
-		 c->kind == STREAM_TLS, &ends, frame->data, frame->len, c->data_ts_ns);
+		 c->kind == STREAM_TLS, &ends, frame->data, frame->len, frame->msg, c->data_ts_ns);
 }
 
 /* Decrypted application data: SIP framed as on a plaintext connection (RFC 3261 §18.3). */
@@ -457,7 +461,8 @@ static void on_ws_message(const uint8_t *data, size_t len, void *ctx)
 
 	if (!looks_like_sip(data, len))
 		return;
-	emit_sip(c->src, c->id, TRANSPORT_WS, false, &ends, (const char *)data, len, c->data_ts_ns);
+	emit_sip(c->src, c->id, TRANSPORT_WS, false, &ends, (const char *)data, len, NULL,
+		 c->data_ts_ns);
 }
 
 /* --- TCP callbacks --- */
@@ -713,7 +718,7 @@ static void on_udp(void *user, const struct packet_l4 *pkt, uint64_t ts_ns)
 		return;
 	packet_ends(src, pkt, src->packet_local_end, &ends);
 	emit_sip(src, 0, TRANSPORT_UDP, false, &ends, (const char *)pkt->payload, pkt->payload_len,
-		 ts_ns);
+		 NULL, ts_ns);
 }
 
 /* Each SIP message, whole in a DATA chunk or joined from fragments, like a UDP datagram:
@@ -746,7 +751,7 @@ static void on_sctp(void *user, const struct packet_l4 *pkt, uint64_t ts_ns)
 			src->rc = rc;
 		if (rc == 1 && looks_like_sip(msg, len))
 			emit_sip(src, assoc ? SCTP_CONN_ID_BASE + assoc : 0, TRANSPORT_SCTP, false,
-				 &ends, (const char *)msg, len, ts_ns);
+				 &ends, (const char *)msg, len, NULL, ts_ns);
 	}
 }
 
@@ -819,7 +824,7 @@ static bool on_packet(void *user, const struct capture_packet *pkt, const struct
 	packet_ends(src, l4, src->packet_local_end, &ends);
 	src->stats->synthetic_sip++;
 	emit_sip(src, conn_id, TRANSPORT_TLS, false, &ends, (const char *)l4->payload,
-		 l4->payload_len, pkt->ts_ns);
+		 l4->payload_len, NULL, pkt->ts_ns);
 	return true;
 }
 

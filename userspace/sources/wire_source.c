@@ -172,7 +172,7 @@ static void udp_datagram(struct wire_source *source, const struct packet_l4 *pac
 	template.end[1].port = packet->dst_port;
 	template.local_mask = source->packet_local;
 	wire_sip_emit(&source->env, &template, 0, TRANSPORT_UDP, (const char *)packet->payload,
-		      packet->payload_len, ts_ns);
+		      packet->payload_len, source->udp_msg, ts_ns);
 }
 
 /* Which ends of a packet are this host's: on lo both; a packet leaving came from here; one

@@ -31,8 +31,9 @@ struct wire_stream *wire_stream_new(const struct tcp_conn *conn, struct wire_tls
 }
 
 /* A copy of text that may not be UTF-8 (SIP bodies can be binary): when it is not, every
- * non-ASCII byte becomes '?', so the journal keeps the message. NULL when out of memory. */
-static char *wire_text(const char *text, size_t len)
+ * non-ASCII byte becomes '?' (*AS_SENT false), so the journal keeps the message. NULL when out
+ * of memory. */
+static char *wire_text(const char *text, size_t len, bool *as_sent)
 {
 	char *copy = malloc(len + 1);
 
@@ -40,7 +41,8 @@ static char *wire_text(const char *text, size_t len)
 		return NULL;
 	memcpy(copy, text, len);
 	copy[len] = '\0';
-	if (!utf8_valid(copy, len))
+	*as_sent = utf8_valid(copy, len);
+	if (!*as_sent)
 		for (size_t i = 0; i < len; i++)
 			if ((unsigned char)copy[i] >= 0x80)
 				copy[i] = '?';
@@ -48,9 +50,11 @@ static char *wire_text(const char *text, size_t len)
 }
 
 void wire_sip_emit(struct wire_tls_env *env, const struct wire_event *template, unsigned sender,
-		   enum transport transport, const char *raw, size_t raw_len, uint64_t ts_ns)
+		   enum transport transport, const char *raw, size_t raw_len,
+		   const struct sip_message *parsed, uint64_t ts_ns)
 {
 	struct wire_event event = *template;
+	bool as_sent = false;
 	int err;
 
 	event.perspective = WIRE_DIR_ADDRS;
@@ -60,12 +64,15 @@ void wire_sip_emit(struct wire_tls_env *env, const struct wire_event *template, 
 	event.body.sip.transport = transport;
 	/* SIP over TLS on the wire can only come from its records, decrypted */
 	event.body.sip.decrypted = transport == TRANSPORT_TLS;
-	event.body.sip.raw = wire_text(raw, raw_len);
+	event.body.sip.raw = wire_text(raw, raw_len, &as_sent);
 	event.body.sip.raw_len = raw_len;
 	if (!event.body.sip.raw) {
 		env->err = env->err ? env->err : -ENOMEM;
 		return;
 	}
+	/* the parse is of the bytes sent: handed on only when the text is those bytes */
+	if (parsed && as_sent)
+		sip_parsed_from_message(parsed, raw, &event.body.sip.parsed);
 	err = env->emit(env->ctx, &event);
 	if (err && !env->err)
 		env->err = err;
@@ -80,7 +87,7 @@ static void on_sip_frame(const struct sip_frame *frame, void *user)
 		return;
 	wire_sip_emit(stream->tls.env, &stream->template, ctx->from,
 		      stream->kind == WIRE_STREAM_TLS ? TRANSPORT_TLS : TRANSPORT_TCP, frame->data,
-		      frame->len, ctx->ts_ns);
+		      frame->len, frame->msg, ctx->ts_ns);
 }
 
 void wire_stream_plaintext(void *user, enum tls_dir from, const uint8_t *data, size_t len,

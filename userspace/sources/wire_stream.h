@@ -51,8 +51,10 @@ void wire_stream_plaintext(void *user, enum tls_dir from, const uint8_t *data, s
 /* Its on_alert (USER: the stream): a decrypted alert, reported as a plaintext one. */
 void wire_stream_alert(void *user, const struct tls_record_event *alert);
 
-/* Emits a "sip" event for one message sent by side `sender`. */
+/* Emits a "sip" event for one message sent by side `sender`, with PARSED (the parse of RAW that
+ * framed it, NULL when none) handed on as its fields. */
 void wire_sip_emit(struct wire_tls_env *env, const struct wire_event *template, unsigned sender,
-		   enum transport transport, const char *raw, size_t raw_len, uint64_t ts_ns);
+		   enum transport transport, const char *raw, size_t raw_len,
+		   const struct sip_message *parsed, uint64_t ts_ns);
 
 #endif

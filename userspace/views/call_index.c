@@ -7,7 +7,7 @@
 #include "call_index.h"
 #include "ordered_feed.h"
 #include "session_timer.h"
-#include "sip_message.h"
+#include "sip_event_fields.h"
 
 static uint64_t call_id_key(const char *call_id)
 {
@@ -73,28 +73,30 @@ void sip_uri_user(const char *uri, size_t len, char *out, size_t out_len)
 	out[n] = '\0';
 }
 
-static void copy_view(char *out, size_t out_len, struct sip_view v)
+/* Caller and callee of each call from its first INVITE without a To tag (RFC 3261 §12.1). A
+ * message that came without its parse is parsed here and the parse kept with the event, so the
+ * correlator does not parse it again; the URIs need the whole parse, made again only for such
+ * an INVITE when its source carried its parse. */
+static int note_invite(struct call_index *index, struct event *ev,
+		       struct sip_decode_scratch *scratch)
 {
-	size_t n = v.len < out_len - 1 ? v.len : out_len - 1;
-	memcpy(out, v.ptr, n);
-	out[n] = '\0';
-}
-
-/* Caller and callee of each call from its first INVITE without a To tag (RFC 3261 §12.1). */
-static int note_invite(struct call_index *index, const struct event *ev, struct sip_message *msg)
-{
-	char call_id[SIP_CALL_ID_LEN];
+	const struct sip_parsed *parsed = &ev->sip.parsed;
+	struct sip_message *msg = &scratch->msg;
+	bool parsed_now = sip_event_keep_parse(ev, scratch);
 	struct call_entry *e;
 
-	if (sip_message_parse(ev->sip.raw, ev->sip.raw_len,
+	if (!parsed->values.decoded || !parsed->values.is_request ||
+	    parsed->values.method != SIP_METHOD_INVITE || parsed->to_tag.len)
+		return 0;
+	if (!parsed_now &&
+	    sip_message_parse(ev->sip.raw, ev->sip.raw_len,
 			      transport_is_message_based(ev->sip.transport) ? SIP_PARSE_DATAGRAM
 									    : SIP_PARSE_STREAM,
-			      msg) != SIP_PARSE_OK ||
-	    msg->kind != SIP_KIND_REQUEST || msg->method_id != SIP_METHOD_INVITE ||
-	    !msg->has_from || !msg->has_to || msg->to.tag.len)
+			      msg) != SIP_PARSE_OK)
 		return 0;
-	copy_view(call_id, sizeof(call_id), msg->call_id);
-	e = entry_get(index, call_id);
+	if (!msg->has_from || !msg->has_to)
+		return 0;
+	e = entry_get(index, sip_event_fields(ev, scratch)->call_id);
 	if (!e)
 		return -ENOMEM;
 	if (e->from_user[0] || e->to_user[0])
@@ -107,8 +109,8 @@ static int note_invite(struct call_index *index, const struct event *ev, struct 
 
 struct build_ctx {
 	struct call_index *index;
-	struct sip_message *msg;      /* scratch for note_invite */
-	struct call_verdict *verdict; /* scratch for explain_call */
+	struct sip_decode_scratch *sip; /* scratch for note_invite */
+	struct call_verdict *verdict;	/* scratch for explain_call */
 	struct ordered_feed feed;
 	unsigned long calls; /* retired so far, for the progress bar */
 	int rc;
@@ -172,7 +174,7 @@ static void on_call(const struct correlator *corr, const struct call *call, void
 static int index_event(void *ctx, struct event *ev)
 {
 	struct build_ctx *b = ctx;
-	int rc = ev->kind == EV_SIP ? note_invite(b->index, ev, b->msg) : 0;
+	int rc = ev->kind == EV_SIP ? note_invite(b->index, ev, b->sip) : 0;
 
 	if (!rc)
 		rc = ordered_feed_push(&b->feed, ev);
@@ -189,12 +191,12 @@ int call_index_read(struct call_index *index, const char *cmd, const char *const
 	int rc, finish_rc;
 
 	memset(index, 0, sizeof(*index));
-	b.msg = malloc(sizeof(*b.msg)); /* large: off the stack */
+	b.sip = malloc(sizeof(*b.sip)); /* large: off the stack */
 	b.verdict = malloc(sizeof(*b.verdict));
-	if (!b.msg || !b.verdict ||
+	if (!b.sip || !b.verdict ||
 	    ordered_feed_init(&b.feed, config, EVENT_ORDER_WINDOW_NS,
 			      JOURNAL_REPLAY_WINDOW_CAPACITY, on_call, &b, NULL)) {
-		free(b.msg);
+		free(b.sip);
 		free(b.verdict);
 		fprintf(stderr, "siptrail %s: out of memory\n", cmd);
 		return -ENOMEM;
@@ -204,7 +206,7 @@ int call_index_read(struct call_index *index, const char *cmd, const char *const
 	rc = event_read_files(cmd, paths, n_paths, options, index_event, &b, &b.calls, &input);
 	finish_rc = ordered_feed_finish(&b.feed);
 	index->sip_undecoded = b.feed.corr.sip_undecoded;
-	free(b.msg);
+	free(b.sip);
 	free(b.verdict);
 	if (!rc || rc == -EIO) {
 		rc = finish_rc ? finish_rc : b.rc ? b.rc : rc;

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sip_fields.h"
+#include "sip_event_fields.h"
 #include "timeline.h"
 
 #define NS_PER_S 1000000000ull
@@ -252,6 +252,7 @@ int timeline_build(struct timeline *tl, const struct event_list *events,
 		   const struct call_entry *call)
 {
 	bool *is_call = calloc(events->count + 1, sizeof(*is_call));
+	struct sip_decode_scratch *scratch = malloc(sizeof(*scratch));
 	uint64_t *conns = NULL;
 	size_t n_conns = 0;
 	int rc = 0;
@@ -260,17 +261,18 @@ int timeline_build(struct timeline *tl, const struct event_list *events,
 	tl->call = call;
 	tl->n_lanes = 1;
 	snprintf(tl->lanes[0], sizeof(tl->lanes[0]), "this host");
-	if (!is_call)
+	if (!is_call || !scratch) {
+		free(is_call);
+		free(scratch);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < events->count; i++) {
 		const struct event *ev = &events->events[i];
-		struct sip_fields fields;
-		char err[64];
-		if (ev->kind != EV_SIP ||
-		    sip_fields_decode(ev->sip.raw, ev->sip.raw_len,
-				      transport_is_message_based(ev->sip.transport), &fields, err,
-				      sizeof(err)) ||
-		    strcmp(fields.call_id, call->call_id))
+		const struct sip_fields *fields;
+		if (ev->kind != EV_SIP)
+			continue;
+		fields = sip_event_fields(ev, scratch);
+		if (!fields->values.decoded || strcmp(fields->call_id, call->call_id))
 			continue;
 		is_call[i] = true;
 		if (tl->n_lanes == 1)
@@ -324,6 +326,7 @@ int timeline_build(struct timeline *tl, const struct event_list *events,
 out:
 	free(conns);
 	free(is_call);
+	free(scratch);
 	return rc;
 }
 

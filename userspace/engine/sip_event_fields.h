@@ -1,0 +1,30 @@
+/*
+ * The decoded fields of a SIP event: from the parse its source carried (the framer's, struct
+ * ev_sip's parsed), else from a parse of its text made here (a journal, a capture's datagram).
+ */
+#ifndef SIPTRAIL_SIP_EVENT_FIELDS_H
+#define SIPTRAIL_SIP_EVENT_FIELDS_H
+
+#include "event.h"
+#include "sip_fields.h"
+
+/* Where an event's fields are made: the parser's scratch and the fields, made once and reused
+ * for every event (struct sip_message is large). */
+struct sip_decode_scratch {
+	struct sip_message msg;
+	struct sip_fields fields;
+};
+
+/* EV's (an EV_SIP) fields, into SCRATCH (valid until its next use): copied out of its text as
+ * the carried parse says, or parsed now when none was carried. */
+const struct sip_fields *sip_event_fields(const struct event *ev,
+					  struct sip_decode_scratch *scratch);
+
+/*
+ * Gives EV the parse it came without, made into SCRATCH and kept with the event, so what reads
+ * it next (the correlator) does not parse it again. Returns true when it was parsed now
+ * (scratch->msg holds that parse), false when it carried one.
+ */
+bool sip_event_keep_parse(struct event *ev, struct sip_decode_scratch *scratch);
+
+#endif
