@@ -136,8 +136,10 @@ hep_sipcapture() {
 	for _ in $(seq 100); do grep -q "tracing TCP ports" "$work/live.err" && break; sleep 0.1; done
 	grep -q "tracing TCP ports" "$work/live.err" || fail "siptrail live did not start: $(cat "$work/live.err")"
 
-	openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=sbc.test -days 1 \
-		-keyout "$work/key.pem" -out "$work/cert.pem" >/dev/null 2>&1
+	# the tests' one PKI maker (tools/pki.c): a CA and the server's leaf
+	"$BUILD/tools/pki" "$work" ca --ca --cn sbc-ca >/dev/null &&
+		"$BUILD/tools/pki" "$work" sbc --issuer ca --cn sbc.test >/dev/null ||
+		fail "the PKI maker failed"
 	python3 - "$PORT_SIP" "$PORT_SIPS" "$work" <<-'PY' || fail "the SIP exchange failed"
 	import socket, ssl, sys, threading
 	port_sip, port_sips, work = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
@@ -167,9 +169,9 @@ hep_sipcapture() {
 	    c.close(); t.join(); listener.close()
 
 	server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-	server_ctx.load_cert_chain(work + "/cert.pem", work + "/key.pem")
+	server_ctx.load_cert_chain(work + "/sbc.pem", work + "/sbc.key")
 	client_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-	client_ctx.load_verify_locations(work + "/cert.pem")
+	client_ctx.load_verify_locations(work + "/ca.pem")
 	client_ctx.check_hostname = False
 	exchange(port_sip, "hep-plain-1", lambda s: s, lambda s: s)
 	exchange(port_sips, "hep-tls-1", lambda s: server_ctx.wrap_socket(s, server_side=True),
