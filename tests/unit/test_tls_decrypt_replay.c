@@ -244,6 +244,28 @@ static void make_capture(int version, const char *suite, const char *capture_pat
 		     TWIST_NONE);
 }
 
+/* A capture file and its key log beside it, in /tmp. */
+struct session_files {
+	char capture[40], keylog[64];
+};
+
+static void session_files_make(struct session_files *files)
+{
+	int fd;
+
+	snprintf(files->capture, sizeof(files->capture), "/tmp/test_tls_decrypt-XXXXXX");
+	fd = mkstemp(files->capture);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(files->keylog, sizeof(files->keylog), "%s.keys", files->capture);
+}
+
+static void session_files_remove(const struct session_files *files)
+{
+	unlink(files->capture);
+	unlink(files->keylog);
+}
+
 /* The SIP messages of a replay and its alerts. */
 struct sip_seen {
 	struct event events[16];
@@ -349,16 +371,13 @@ static void keep_traffic_secrets(const char *path)
 
 static void run_call(int version, const char *suite)
 {
-	char capture_path[] = "/tmp/test_tls_decrypt-XXXXXX", keylog_path[64];
+	struct session_files files;
 	struct capture_source_stats stats;
 	struct sip_seen seen;
-	int fd = mkstemp(capture_path);
 
-	assert_true(fd >= 0);
-	close(fd);
-	snprintf(keylog_path, sizeof(keylog_path), "%s.keys", capture_path);
-	make_capture(version, suite, capture_path, keylog_path, -1, 0);
-	assert_int_equal(replay(capture_path, keylog_path, &seen, &stats), 0);
+	session_files_make(&files);
+	make_capture(version, suite, files.capture, files.keylog, -1, 0);
+	assert_int_equal(replay(files.capture, files.keylog, &seen, &stats), 0);
 	assert_call(&seen, SIZE_MAX);
 	assert_close_notifies(&seen);
 	assert_int_equal(stats.tls_decrypt.auth_failed + stats.tls_decrypt.no_secrets +
@@ -369,8 +388,8 @@ static void run_call(int version, const char *suite)
 	/* TLS 1.3 without the handshake secrets: the handshake records are told apart by
 	 * trial, and the call is the same */
 	if (version == TLS1_3_VERSION) {
-		keep_traffic_secrets(keylog_path);
-		assert_int_equal(replay(capture_path, keylog_path, &seen, &stats), 0);
+		keep_traffic_secrets(files.keylog);
+		assert_int_equal(replay(files.capture, files.keylog, &seen, &stats), 0);
 		assert_call(&seen, SIZE_MAX);
 		assert_close_notifies(&seen);
 		assert_int_equal(stats.tls_decrypt.auth_failed, 0);
@@ -378,13 +397,12 @@ static void run_call(int version, const char *suite)
 	}
 
 	/* no key log entry for this connection: every encrypted record is counted */
-	assert_int_equal(replay(capture_path, "/dev/null", &seen, &stats), 0);
+	assert_int_equal(replay(files.capture, "/dev/null", &seen, &stats), 0);
 	assert_int_equal(seen.count, 0);
 	assert_int_equal(seen.n_alerts, 0);
 	assert_true(stats.tls_decrypt.no_secrets >= 5);
 	assert_int_equal(stats.tls_decrypt.decrypted, 0);
-	unlink(capture_path);
-	unlink(keylog_path);
+	session_files_remove(&files);
 }
 
 static void test_tls12_gcm_call(void **state)
@@ -411,26 +429,22 @@ static void test_tls13_call(void **state)
  * a plaintext one would be. */
 static void test_tls13_refusal_alert(void **state)
 {
-	char capture_path[] = "/tmp/test_tls_decrypt-XXXXXX", keylog_path[64];
+	struct session_files files;
 	struct capture_source_stats stats;
 	struct sip_seen seen;
-	int fd = mkstemp(capture_path);
 
 	(void)state;
-	assert_true(fd >= 0);
-	close(fd);
-	snprintf(keylog_path, sizeof(keylog_path), "%s.keys", capture_path);
-	make_session(TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256", capture_path, keylog_path, -1, 0,
+	session_files_make(&files);
+	make_session(TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256", files.capture, files.keylog, -1, 0,
 		     TWIST_REFUSE);
-	assert_int_equal(replay(capture_path, keylog_path, &seen, &stats), 0);
+	assert_int_equal(replay(files.capture, files.keylog, &seen, &stats), 0);
 	assert_int_equal(seen.count, 0);
 	assert_int_equal(seen.n_alerts, 1);
 	assert_int_equal(seen.alerts[0].from, SIDE_PEER);
 	assert_true(alert_is_fatal(&seen.alerts[0]));
 	assert_string_equal(seen.alerts[0].description, "certificate_required");
 	assert_int_equal(stats.tls_decrypt.auth_failed + stats.tls_decrypt.no_secrets, 0);
-	unlink(capture_path);
-	unlink(keylog_path);
+	session_files_remove(&files);
 }
 
 /* TLS 1.2 renegotiation is not followed: what comes before is decrypted, what each side sends
@@ -438,18 +452,15 @@ static void test_tls13_refusal_alert(void **state)
  * failed or made up. */
 static void test_tls12_renegotiation_counted(void **state)
 {
-	char capture_path[] = "/tmp/test_tls_decrypt-XXXXXX", keylog_path[64];
+	struct session_files files;
 	struct capture_source_stats stats;
 	struct sip_seen seen;
-	int fd = mkstemp(capture_path);
 
 	(void)state;
-	assert_true(fd >= 0);
-	close(fd);
-	snprintf(keylog_path, sizeof(keylog_path), "%s.keys", capture_path);
-	make_session(TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256", capture_path, keylog_path, -1,
-		     0, TWIST_RENEGOTIATE);
-	assert_int_equal(replay(capture_path, keylog_path, &seen, &stats), 0);
+	session_files_make(&files);
+	make_session(TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256", files.capture, files.keylog,
+		     -1, 0, TWIST_RENEGOTIATE);
+	assert_int_equal(replay(files.capture, files.keylog, &seen, &stats), 0);
 	assert_int_equal(seen.count, 4); /* INVITE, 100, 200, ACK */
 	for (size_t i = 0; i < seen.count; i++)
 		assert_int_equal(
@@ -459,8 +470,7 @@ static void test_tls12_renegotiation_counted(void **state)
 	assert_true(stats.tls_decrypt.unsupported >= 4);
 	assert_int_equal(stats.tls_decrypt.auth_failed + stats.tls_decrypt.no_secrets, 0);
 	release_seen(&seen);
-	unlink(capture_path);
-	unlink(keylog_path);
+	session_files_remove(&files);
 }
 
 /* Every hex digit of every secret changed: nothing authenticates, nothing is made up. */
@@ -478,28 +488,26 @@ static void test_damage_is_counted(void **state)
 		const char *suite;
 	} runs[] = {{TLS1_2_VERSION, "ECDHE-ECDSA-AES256-GCM-SHA384"},
 		    {TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256"}};
-	char capture_path[] = "/tmp/test_tls_decrypt-XXXXXX", keylog_path[64];
+	struct session_files files;
 	struct capture_source_stats stats;
 	struct sip_seen seen;
-	int fd = mkstemp(capture_path);
 
 	(void)state;
-	assert_true(fd >= 0);
-	close(fd);
-	snprintf(keylog_path, sizeof(keylog_path), "%s.keys", capture_path);
+	session_files_make(&files);
 	for (size_t i = 0; i < 2; i++) {
 		/* the ACK's record damaged: the ACK alone is missing, and counted */
-		make_capture(runs[i].version, runs[i].suite, capture_path, keylog_path, CLIENT, 0);
-		assert_int_equal(replay(capture_path, keylog_path, &seen, &stats), 0);
+		make_capture(runs[i].version, runs[i].suite, files.capture, files.keylog, CLIENT,
+			     0);
+		assert_int_equal(replay(files.capture, files.keylog, &seen, &stats), 0);
 		assert_call(&seen, 3);
 		assert_int_equal(stats.tls_decrypt.auth_failed, 1);
 		release_seen(&seen);
 
 		/* the capture stops inside the handshake or a record: no crash, no invention */
 		for (size_t cut = 200; cut < 3000; cut += 97) {
-			make_capture(runs[i].version, runs[i].suite, capture_path, keylog_path, -1,
-				     cut);
-			assert_int_equal(replay(capture_path, keylog_path, &seen, &stats), 0);
+			make_capture(runs[i].version, runs[i].suite, files.capture, files.keylog,
+				     -1, cut);
+			assert_int_equal(replay(files.capture, files.keylog, &seen, &stats), 0);
 			assert_true(seen.count <= 6);
 			for (size_t k = 0; k < seen.count; k++)
 				assert_int_equal(strncmp(seen.events[k].sip.raw, expected[k].start,
@@ -509,15 +517,14 @@ static void test_damage_is_counted(void **state)
 		}
 
 		/* other secrets: every record is counted as failed */
-		make_capture(runs[i].version, runs[i].suite, capture_path, keylog_path, -1, 0);
-		filter_keylog(keylog_path, spoil_secret);
-		assert_int_equal(replay(capture_path, keylog_path, &seen, &stats), 0);
+		make_capture(runs[i].version, runs[i].suite, files.capture, files.keylog, -1, 0);
+		filter_keylog(files.keylog, spoil_secret);
+		assert_int_equal(replay(files.capture, files.keylog, &seen, &stats), 0);
 		assert_int_equal(seen.count, 0);
 		assert_int_equal(stats.tls_decrypt.decrypted, 0);
 		assert_true(stats.tls_decrypt.auth_failed >= 5);
 	}
-	unlink(capture_path);
-	unlink(keylog_path);
+	session_files_remove(&files);
 }
 
 int main(void)
