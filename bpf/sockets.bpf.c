@@ -7,34 +7,27 @@
  * total_retrans, lsndtime, icsk_ack.lrcvtime) at state changes, so nothing runs per segment.
  * A passive socket gets its process from its listener (listeners, copied by the kernel), not
  * from a hook on its I/O. The only per-call hooks (sock_send_length / sock_recv_length) time
- * the I/O of sockets on TLS ports (the close_notify idle rule, conn_note_io); any other call
+ * the I/O of sockets on TLS ports (the close_notify idle rule, conn_io.h); any other call
  * returns after two array reads, before touching the socket's storage (a cache miss that cost
- * about 100 ns per call). */
+ * about 100 ns per call). While the libssl probe's programs on the same two tracepoints do
+ * that timing, userspace detaches these (one program per tracepoint). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 
-#include "sock_events.h"
-#include "tls_ports.h"
-#include "traced_ports.h"
+#include "conn_io.h"
 
 #define AF_INET		 2
 #define AF_INET6	 10
 #define ETIMEDOUT	 110
 #define ECONNREFUSED	 111
-#define MSG_PEEK	 2
 #define MAX_CGROUP_DEPTH 16
 #define NSEC_PER_SEC	 1000000000ULL
 #define SOCK_MAX_CONNS	 16384
 #define RINGBUF_BYTES	 (1 << 22)
 #define WAKEUP_BYTES	 (RINGBUF_BYTES / 8)
-/* The largest TLS alert record: 5 header + 2 alert + 8 explicit nonce + 16 tag (TLS 1.2
- * AES-GCM); TLS 1.3 (RFC 8446 §5.2) adds 1 content type byte but no nonce: 24. */
-#define TLS_ALERT_RECORD_MAX 31
-/* A TLS record's header (RFC 8446 §5.1, RFC 5246 §6.2.1): type, version, length. */
-#define TLS_RECORD_HEADER 5
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -42,12 +35,6 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 filter_pid = 0;	   /* tgid, 0 = any */
 const volatile __u64 filter_cgroup_id = 0; /* cgroup v2 id (inode), 0 = any */
 const volatile __u32 filter_netns = 0;	   /* netns inode, 0 = any */
-/* Time sends and receives only on ports marked in tls_ports (a marker runs); else on all. */
-const volatile bool io_on_tls_ports_only = false;
-
-/* The kernel's HZ, for the jiffies of tcp_sock's last-data times. From userspace, not a
- * __kconfig extern: libbpf needs a kernel config file for those, and many hosts have none. */
-const volatile __u32 kernel_hz = 0;
 
 /* struct file before 6.13 (file_ref_t f_ref replaced it) */
 struct file___f_count {
@@ -55,25 +42,15 @@ struct file___f_count {
 } __attribute__((preserve_access_index));
 
 struct sock_losses losses = {};
-/* Sockets with an entry in conns, bounded by SOCK_MAX_CONNS. */
+/* Sockets with an entry in conns (conn_io.h), bounded by SOCK_MAX_CONNS: the explicit limit
+ * stands in for max_entries, which that map type has not; a full map is counted in
+ * losses.map_full, and an entry is removed at tcp:tcp_destroy_sock. */
 __s64 n_conns = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, RINGBUF_BYTES);
 } events SEC(".maps");
-
-/* One entry per traced socket, stored with the socket itself (socket-local storage): the
- * send and receive hooks find it with a pointer walk instead of hashing, and it dies with the
- * socket, so a new socket at a freed socket's address never inherits its entry. Removed at
- * tcp:tcp_destroy_sock; the explicit limit (n_conns) stands in for max_entries, which this
- * map type has not, and a full map is counted in losses.map_full. */
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct sock_conn);
-} conns SEC(".maps");
 
 /* One entry per listening socket on a traced port: the process that called listen(), or for a
  * listener older than the trace, the first process userspace found holding it
@@ -89,11 +66,6 @@ struct {
 	__type(key, int);
 	__type(value, struct sock_owner);
 } listeners SEC(".maps");
-
-static __always_inline struct sock_conn *conn_of(const struct sock *sk)
-{
-	return bpf_sk_storage_get(&conns, (struct sock *)sk, NULL, 0);
-}
 
 static void conn_forget(const struct sock *sk)
 {
@@ -227,28 +199,9 @@ static void conn_report_close(struct sock_conn *conn)
 		conn->flags |= SOCK_F_CLOSE_REPORTED | SOCK_F_OPEN_REPORTED;
 }
 
-/* Are this socket's sends and receives timed (the close_notify rule)? On TLS ports only,
- * when something marks them (tls_ports.h). */
-static __always_inline bool sock_io_timed(__u16 lport, __u16 rport)
-{
-	return !io_on_tls_ports_only || tls_port_marked(lport) || tls_port_marked(rport);
-}
-
 static __always_inline __u64 jiffy_ns(void)
 {
 	return kernel_hz ? NSEC_PER_SEC / kernel_hz : 0;
-}
-
-/* Half a second: an alert this close to the data before it belongs to the close. */
-static __always_inline __u64 close_notify_window_j(void)
-{
-	return kernel_hz / 2;
-}
-
-/* A 32-bit jiffies stamp of the kernel's (tcp_jiffies32) as jiffies64, NOW_J being later. */
-static __always_inline __u64 jiffies64_from32(__u32 stamp, __u64 now_j)
-{
-	return now_j - (__u32)((__u32)now_j - stamp);
 }
 
 /* A TLS close_notify (RFC 8446 §6.1, RFC 5246 §7.2.1) is data to TCP, but it belongs to the
@@ -618,65 +571,16 @@ int BPF_PROG(on_destroy_sock, struct sock *sk)
 	return 0;
 }
 
-/* A socket's first timed call (its port was marked TLS after it opened, or it is older than
- * the trace): the kernel's time of the last data the other way, which this call has not
- * overwritten, stands in for the call before it, so a close_notify right away still finds
- * the silence before it. */
-static void conn_io_seed(struct sock_conn *conn, const struct sock *sk, bool is_send, __u64 now_j)
-{
-	const struct tcp_sock *tp = tcp_of(sk);
-	__u32 other_j = !tp ? 0 : is_send ? tp->inet_conn.icsk_ack.lrcvtime : tp->lsndtime;
-
-	if (!other_j)
-		return;
-	conn->last_io_jiffies = jiffies64_from32(other_j, now_j);
-	conn->last_io_bytes = TLS_ALERT_RECORD_MAX + 1;
-}
-
-/* The last two send or receive calls that moved data on a traced socket of a TLS port (a
- * burst of alert-sized records counts once): one socket-storage lookup per call, what it
- * costs to tell a close_notify from the traffic before it (conn_idle_ns). In jiffies, like
- * the kernel's own last-data times: on a VM bpf_ktime_get_ns() costs about 100 ns, more than
- * the rest of the program (measured with BPF_ENABLE_STATS, kvm-clock). */
-static void conn_note_io(const struct sock *sk, int bytes, bool is_send)
-{
-	struct sock_conn *conn;
-	__u64 now_j;
-
-	if (bytes <= 0)
-		return;
-	if (!sock_io_timed(sk->__sk_common.skc_num, port_from_net(sk->__sk_common.skc_dport)))
-		return;
-	conn = conn_of(sk);
-	if (!conn)
-		return;
-	now_j = bpf_jiffies64();
-	if (!conn->last_io_jiffies)
-		conn_io_seed(conn, sk, is_send, now_j);
-	/* the two ends' close_notify records come together: prev stays the data before them */
-	if (!(bytes <= TLS_ALERT_RECORD_MAX && conn->last_io_bytes <= TLS_ALERT_RECORD_MAX &&
-	      now_j - conn->last_io_jiffies < close_notify_window_j()))
-		conn->prev_io_jiffies = conn->last_io_jiffies;
-	conn->last_io_jiffies = now_j;
-	conn->last_io_bytes = bytes;
-}
-
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(on_send_length, struct sock *sk, int ret, int flags)
 {
-	conn_note_io(sk, ret, true);
+	conn_note_send(sk, ret);
 	return 0;
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(on_recv_length, struct sock *sk, int ret, int flags)
 {
-	/* MSG_PEEK moves nothing. A read of a record's header alone is half of OpenSSL's two
-	 * reads per record (header, then body): the body's read times the record, and its size
-	 * tells an alert from data, so the header's is skipped before the socket's storage is
-	 * looked up: what conn_data_before_alert_j reads comes out the same, with one lookup
-	 * per record instead of two. */
-	if (!(flags & MSG_PEEK) && ret != TLS_RECORD_HEADER)
-		conn_note_io(sk, ret, false);
+	conn_note_recv(sk, ret, flags);
 	return 0;
 }

@@ -14,16 +14,17 @@
  * not theirs first and cheaply: a thread with no per-thread state returns from a send at once,
  * and from a receive once its process is found unmarked, before the socket is read. A
  * handshake that ran before they were attached is reported once its object is tied to a
- * socket by later I/O (handshake_catch_up). */
+ * socket by later I/O (handshake_catch_up). With the socket tracer's maps shared, the two
+ * send/receive programs also do its close_notify timing (conn_io.h), so that each of these
+ * tracepoints runs one program, not two. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 
+#include "conn_io.h"
 #include "ssl_events.h"
-#include "tls_ports.h"
-#include "traced_ports.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -40,7 +41,8 @@ char LICENSE[] SEC("license") = "GPL";
 #define SSL_ERROR_SYSCALL     5
 #define SSL_ERROR_ZERO_RETURN 6
 /* A memory-BIO server moves the TLS bytes right before or after the SSL call; evidence older
- * than a tenth of a second (kernel_hz / 10 jiffies) is not evidence. */
+ * than a tenth of a second (kernel_hz / 10 jiffies) is not evidence. Jiffies, as on a VM
+ * bpf_ktime_get_ns() (a kvm-clock read) costs more than the rest of a send or receive program. */
 #define ADJACENT_WINDOW_PER_SEC 10
 /* A handshake call returning success is not the end in TLS 1.3: the client is done once it
  * sends its Finished, before the server has checked the client's certificate (RFC 8446
@@ -60,10 +62,10 @@ const volatile __u32 traced_netns = 0;
  * the same process for a SIP program's own connections. */
 const volatile __u32 traced_tgid = 0;
 const volatile __u64 traced_cgroup_id = 0;
-/* The kernel's HZ, from userspace (kernel_facts.h): the socket evidence is timed in jiffies,
- * as on a VM bpf_ktime_get_ns() (a kvm-clock read) costs more than the rest of a send or
- * receive program. */
-const volatile __u32 kernel_hz = 250;
+/* Set when userspace shares the socket tracer's conns and tls_ports maps: the send/receive
+ * tracepoint programs also time TLS sockets' I/O for the close_notify rule (conn_io.h), and
+ * the socket tracer's own programs on those tracepoints are detached while these run. */
+const volatile __u8 conn_io_here = 0;
 
 /* Where OpenSSL keeps a handshake's secrets in its objects, found by userspace at start
  * (ssl_secret_offsets.h); secrets_known 0: not known, no secrets event. */
@@ -1131,6 +1133,8 @@ int BPF_PROG(on_sock_send, struct sock *sk, int ret, int flags)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 
+	if (conn_io_here)
+		conn_note_send(sk, ret);
 	return on_sock_io(task, thread_of(task), sk, true, true);
 }
 
@@ -1139,6 +1143,8 @@ int BPF_PROG(on_sock_recv, struct sock *sk, int ret, int flags)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 
+	if (conn_io_here)
+		conn_note_recv(sk, ret, flags);
 	return on_sock_io(task, thread_of(task), sk, true, false);
 }
 

@@ -349,7 +349,7 @@ static void try_libssl(const struct check_args *args, struct live_tracer *tracer
 {
 	struct ssl_probe_opts opts = {.ssl_lib = args->ssl_lib,
 				      .ports = &args->ports,
-				      .tls_ports_fd = live_tracer_tls_ports_fd(tracer),
+				      .tracer = tracer,
 				      .netns_inode = live_tracer_netns(tracer)};
 	struct ssl_probe *probe = NULL;
 	const struct notices *notices;

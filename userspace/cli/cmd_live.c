@@ -680,7 +680,7 @@ static int tls_probe_open(const struct live_args *args, struct live_run *run,
 	struct ssl_probe_opts opts = {.ssl_lib = args->ssl_lib,
 				      .ports = &args->ports,
 				      .netns_inode = live_tracer_netns(run->tracer),
-				      .tls_ports_fd = live_tracer_tls_ports_fd(run->tracer)};
+				      .tracer = run->tracer};
 	int err;
 
 	/* without the wire path nothing decrypts: the plaintext must come from the probes */

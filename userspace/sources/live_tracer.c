@@ -37,10 +37,14 @@ struct live_tracer {
 	struct ring_buffer *events;
 	struct bpf_link *links[MAX_PROBES];
 	size_t link_count;
+	struct bpf_link *io_links[MAX_PROBES]; /* the per-message probes' */
+	size_t io_link_count;
 	live_event_fn on_event;
 	void *ctx;
 	const struct port_set *ports;
-	bool per_message_attached;
+	bool io_on_tls_ports_only;
+	bool io_wanted;	   /* on every port, or a port was marked TLS */
+	bool io_elsewhere; /* the libssl probe times the I/O (live_tracer_io_timed_elsewhere) */
 	uint32_t netns_inode;
 	struct notices notices;
 	struct pid_list listener_owners; /* of listeners older than the start */
@@ -60,7 +64,8 @@ struct live_tracer {
  * ends); without an optional one siptrail still runs and says what it left out. The
  * per-message ones only serve the close_notify idle rule: with a TLS marker running they are
  * attached when the first traced port is marked TLS (live_tracer_mark_tls_port), so a host
- * whose traced ports carry no TLS runs nothing per message. */
+ * whose traced ports carry no TLS runs nothing per message, and detached while the libssl
+ * probe's programs on the same tracepoints do their work (live_tracer_io_timed_elsewhere). */
 struct probe {
 	const char *tracepoint; /* the name after btf_trace_ in vmlinux BTF */
 	const char *program;	/* in bpf/sockets.bpf.c */
@@ -209,11 +214,12 @@ static int tracer_configure(struct live_tracer *tracer, const struct live_filter
 	skel->rodata->filter_cgroup_id = cgroup_id;
 	skel->rodata->filter_netns = tracer->netns_inode;
 	skel->rodata->io_on_tls_ports_only = filter->io_on_tls_ports_only;
+	tracer->io_on_tls_ports_only = filter->io_on_tls_ports_only;
 	hz_configure(tracer);
 	return probes_select(tracer, why, why_len);
 }
 
-/* Attaches the per-message probes, or the others. */
+/* Attaches the per-message probes (io_links), or the others (links). */
 static int tracer_attach(struct live_tracer *tracer, bool per_message, char *why, size_t why_len)
 {
 	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
@@ -231,9 +237,37 @@ static int tracer_attach(struct live_tracer *tracer, bool per_message, char *why
 				 strerror(-err));
 			return err;
 		}
-		tracer->links[tracer->link_count++] = link;
+		if (per_message)
+			tracer->io_links[tracer->io_link_count++] = link;
+		else
+			tracer->links[tracer->link_count++] = link;
 	}
 	return 0;
+}
+
+static void io_detach(struct live_tracer *tracer)
+{
+	for (size_t i = 0; i < tracer->io_link_count; i++)
+		bpf_link__destroy(tracer->io_links[i]);
+	tracer->io_link_count = 0;
+}
+
+/* The per-message probes attached while they are wanted and the libssl probe does not do
+ * their work, detached otherwise; all or none. */
+static int io_links_update(struct live_tracer *tracer, char *why, size_t why_len)
+{
+	int err;
+
+	if (!tracer->io_wanted || tracer->io_elsewhere) {
+		io_detach(tracer);
+		return 0;
+	}
+	if (tracer->io_link_count)
+		return 0;
+	err = tracer_attach(tracer, true, why, why_len);
+	if (err)
+		io_detach(tracer);
+	return err;
 }
 
 /* Records the owners of listeners older than the trace, after the tracepoints are attached so
@@ -289,10 +323,9 @@ int live_tracer_open(const struct live_filter *filter, bool verbose, live_event_
 		goto fail;
 	}
 	err = tracer_attach(tracer, false, why, why_len);
-	if (!err && !filter->io_on_tls_ports_only) {
-		err = tracer_attach(tracer, true, why, why_len);
-		tracer->per_message_attached = true;
-	}
+	tracer->io_wanted = !filter->io_on_tls_ports_only;
+	if (!err)
+		err = io_links_update(tracer, why, why_len);
 	if (err)
 		goto fail;
 	listeners_record(tracer);
@@ -343,16 +376,33 @@ int live_tracer_mark_tls_port(struct live_tracer *tracer, uint16_t port, char *w
 		return err;
 	}
 	tracer->tls_marked[port] = 1;
-	if (tracer->per_message_attached)
+	if (tracer->io_wanted)
 		return 0;
 	/* once, even when it fails: the caller reports it, and a retry per port would not help */
-	tracer->per_message_attached = true;
-	return tracer_attach(tracer, true, why, why_len);
+	tracer->io_wanted = true;
+	return io_links_update(tracer, why, why_len);
 }
 
 int live_tracer_tls_ports_fd(const struct live_tracer *tracer)
 {
 	return bpf_map__fd(tracer->skel->maps.tls_ports);
+}
+
+int live_tracer_conns_fd(const struct live_tracer *tracer)
+{
+	return bpf_map__fd(tracer->skel->maps.conns);
+}
+
+bool live_tracer_io_on_tls_ports_only(const struct live_tracer *tracer)
+{
+	return tracer->io_on_tls_ports_only;
+}
+
+int live_tracer_io_timed_elsewhere(struct live_tracer *tracer, bool elsewhere, char *why,
+				   size_t why_len)
+{
+	tracer->io_elsewhere = elsewhere;
+	return io_links_update(tracer, why, why_len);
 }
 
 /* Calls the kernel skipped because the same program was already running on that CPU
@@ -424,6 +474,7 @@ void live_tracer_close(struct live_tracer *tracer)
 	open_conns_free(tracer->open);
 	for (size_t i = 0; i < tracer->link_count; i++)
 		bpf_link__destroy(tracer->links[i]);
+	io_detach(tracer);
 	sockets__destroy(tracer->skel);
 	free(tracer);
 }

@@ -17,7 +17,7 @@ struct live_filter {
 	const char *cgroup;   /* cgroup v2 directory, NULL = any */
 	uint32_t netns_inode; /* 0 = the caller's own network namespace */
 	/* Time sends and receives (the close_notify idle rule) only on ports marked as TLS
-	 * (live_tracer_mark_tls_port, or the libssl probe through live_tracer_tls_ports_fd),
+	 * (live_tracer_mark_tls_port, or the libssl probe sharing its map: ssl_probe_opts.tracer),
 	 * attaching the per-message probes at the first mark; false: on every traced port from
 	 * the start, for when nothing would mark them. */
 	bool io_on_tls_ports_only;
@@ -60,12 +60,25 @@ const struct pid_list *live_tracer_listener_owners(const struct live_tracer *tra
 const struct notices *live_tracer_notices(const struct live_tracer *tracer);
 
 /* Marks a traced PORT as carrying TLS (see bpf/tls_ports.h; an untraced one is ignored), and
- * the first time, attaches the send and receive probes that time its sockets' I/O. Returns 0,
- * or a negative errno with what failed in why. */
+ * the first time, attaches the send and receive probes that time its sockets' I/O, unless the
+ * libssl probe's do (live_tracer_io_timed_elsewhere). Returns 0, or a negative errno with what
+ * failed in why. */
 int live_tracer_mark_tls_port(struct live_tracer *tracer, uint16_t port, char *why, size_t why_len);
 
-/* The map of TLS ports, for the libssl probe to share (ssl_probe_opts.tls_ports_fd). */
+/* The map of TLS ports, for the libssl probe to share (ssl_probe_opts.tracer). */
 int live_tracer_tls_ports_fd(const struct live_tracer *tracer);
+
+/* The sockets' storage (conns in bpf/conn_io.h), for the libssl probe's send/receive programs
+ * to time TLS sockets' I/O in it, and which sockets they time (live_filter). */
+int live_tracer_conns_fd(const struct live_tracer *tracer);
+bool live_tracer_io_on_tls_ports_only(const struct live_tracer *tracer);
+
+/* ELSEWHERE: the libssl probe's programs on the sock_send_length/sock_recv_length tracepoints
+ * now time the I/O in the maps above, so the tracer's own programs there are detached (one
+ * program per tracepoint). false: they are attached again, if wanted (a port was marked TLS,
+ * or every port is timed). Returns 0, or a negative errno with what failed in why. */
+int live_tracer_io_timed_elsewhere(struct live_tracer *tracer, bool elsewhere, char *why,
+				   size_t why_len);
 
 /* The tracepoints the tracer uses, for `siptrail check`: the I-th one's name, or NULL past the
  * last. *lost says what the user does not see without it; NULL: required, no connection can be

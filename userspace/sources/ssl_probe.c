@@ -99,7 +99,10 @@ struct ssl_probe {
 	void *ctx;
 	int64_t realtime_offset_ns;
 	uint64_t bad_records;
-	bool io_hooks;	     /* the programs that tie SSL objects to sockets are attached */
+	bool io_hooks; /* the programs that tie SSL objects to sockets are attached */
+	/* opts.tracer, when the send/receive programs time I/O for it (conn_io_here) */
+	struct live_tracer *conn_io_tracer;
+	bool conn_io_taken;  /* ... and do, the tracer's own detached */
 	bool io_by_syscalls; /* the kernel lacks the send/receive tracepoints */
 	bool per_message;
 	bool secrets; /* offsets known: handshakes' secrets are read (SSL_EVENT_SECRETS) */
@@ -338,7 +341,13 @@ int ssl_probe_attach_io_hooks(struct ssl_probe *probe)
 		}
 	}
 	probe->io_hooks = true;
-	return 0;
+	if (!probe->conn_io_tracer)
+		return 0;
+	/* after the attachment: for a moment both time the I/O, rather than neither */
+	ret = live_tracer_io_timed_elsewhere(probe->conn_io_tracer, true, probe->io_hooks_err,
+					     sizeof(probe->io_hooks_err));
+	probe->conn_io_taken = ret == 0;
+	return ret;
 }
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -441,6 +450,24 @@ static void mode_choose(struct ssl_probe *probe, const struct ssl_probe_opts *op
 		    why);
 }
 
+/* Before load: the socket tracer's TLS ports, and where the send/receive tracepoints have
+ * programs (not the system calls' fallback), its sockets' storage for the close_notify
+ * timing, done here in its place (bpf/conn_io.h). */
+static int tracer_maps_share(struct ssl_probe *probe, struct live_tracer *tracer)
+{
+	int ret = bpf_map__reuse_fd(probe->skel->maps.tls_ports, live_tracer_tls_ports_fd(tracer));
+
+	if (ret != 0 || probe->io_by_syscalls)
+		return ret;
+	ret = bpf_map__reuse_fd(probe->skel->maps.conns, live_tracer_conns_fd(tracer));
+	if (ret != 0)
+		return ret;
+	probe->skel->rodata->conn_io_here = 1;
+	probe->skel->rodata->io_on_tls_ports_only = live_tracer_io_on_tls_ports_only(tracer);
+	probe->conn_io_tracer = tracer;
+	return 0;
+}
+
 static int probe_load(struct ssl_probe *probe, const struct ssl_probe_opts *opts, char *err,
 		      size_t err_len)
 {
@@ -467,10 +494,13 @@ static int probe_load(struct ssl_probe *probe, const struct ssl_probe_opts *opts
 	probe->skel->rodata->traced_cgroup_id = opts->cgroup_id;
 	hz_configure(probe);
 	secrets_configure(probe);
-	if (opts->tls_ports_fd > 0 &&
-	    (ret = bpf_map__reuse_fd(probe->skel->maps.tls_ports, opts->tls_ports_fd))) {
-		snprintf(err, err_len, "cannot share the TLS port map: %s", strerror(-ret));
-		return ret;
+	if (opts->tracer) {
+		ret = tracer_maps_share(probe, opts->tracer);
+		if (ret != 0) {
+			snprintf(err, err_len, "cannot share the socket tracer's maps: %s",
+				 strerror(-ret));
+			return ret;
+		}
 	}
 	ret = ssl__load(probe->skel);
 	if (ret != 0) {
@@ -603,8 +633,16 @@ const char *ssl_probe_crypto_lib(const struct ssl_probe *probe)
 
 void ssl_probe_close(struct ssl_probe *probe)
 {
+	char why[160];
+
 	if (!probe)
 		return;
+	/* before the probe's own are detached: for a moment both time the I/O, rather than
+	 * neither */
+	if (probe->conn_io_taken &&
+	    live_tracer_io_timed_elsewhere(probe->conn_io_tracer, false, why, sizeof(why)))
+		fprintf(stderr, "siptrail: %s; idle times before a TLS close_notify may be short\n",
+			why);
 	ring_buffer__free(probe->ringbuf);
 	for (size_t i = 0; i < probe->n_links; i++)
 		bpf_link__destroy(probe->links[i].link);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "live_tracer.h"
 #include "notices.h"
 #include "port_set.h"
 #include "tls_event.h"
@@ -25,9 +26,12 @@ struct ssl_probe_opts {
 	uint32_t netns_inode;	      /* only SSL calls from this network namespace; 0: all */
 	uint32_t pid;		      /* only SSL calls of this process; 0: all */
 	uint64_t cgroup_id; /* only SSL calls of tasks in this cgroup v2 or below; 0: all */
-	/* > 0: the socket tracer's map of TLS ports (live_tracer_tls_ports_fd), marked with
-	 * the port of every connection an SSL object is tied to; 0: the probe's own map. */
-	int tls_ports_fd;
+	/* The socket tracer, whose maps the probe shares: its map of TLS ports, marked with
+	 * the port of every connection an SSL object is tied to, and its sockets' storage, in
+	 * which the probe's send/receive programs time TLS sockets' I/O in place of the
+	 * tracer's own once they are attached (live_tracer_io_timed_elsewhere; on kernels with
+	 * those tracepoints). NULL: the probe's own maps, no timing. */
+	struct live_tracer *tracer;
 	/* Probe every SSL_read/SSL_write (and SSL_get_error), the plaintext coming from them;
 	 * also chosen when the secrets' places in the probed libssl are not known. false:
 	 * per-handshake mode, the handshakes' secrets for decrypting the wire's records. */
@@ -60,8 +64,8 @@ int ssl_probe_fd(const struct ssl_probe *probe);
 int ssl_probe_poll(struct ssl_probe *probe, int timeout_ms);
 
 /* Attaches the programs that tie SSL objects to sockets now rather than at the first libssl
- * use (siptrail check, to prove they attach). Returns 0 or a negative errno; ssl_probe_error()
- * says which program failed. */
+ * use (siptrail check, to prove they attach); with opts.tracer they take over its send/receive
+ * timing. Returns 0 or a negative errno; ssl_probe_error() says which program failed. */
 int ssl_probe_attach_io_hooks(struct ssl_probe *probe);
 
 /* Whether process PID has the probed libssl mapped (found by device and inode). */
@@ -98,6 +102,8 @@ bool ssl_probe_data_probes_on(const struct ssl_probe *probe);
 const char *ssl_probe_ssl_lib(const struct ssl_probe *probe);
 const char *ssl_probe_crypto_lib(const struct ssl_probe *probe);
 
+/* Detaches everything; the tracer of opts.tracer, which must still be open, gets its
+ * send/receive timing back. */
 void ssl_probe_close(struct ssl_probe *probe);
 
 #endif
