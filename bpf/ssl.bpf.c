@@ -62,10 +62,12 @@ const volatile __u32 traced_netns = 0;
  * the same process for a SIP program's own connections. */
 const volatile __u32 traced_tgid = 0;
 const volatile __u64 traced_cgroup_id = 0;
-/* Set when userspace shares the socket tracer's conns and tls_ports maps: the send/receive
- * tracepoint programs also time TLS sockets' I/O for the close_notify rule (conn_io.h), and
- * the socket tracer's own programs on those tracepoints are detached while these run. */
-const volatile __u8 conn_io_here = 0;
+/* Set by userspace (live_tracer_io_timed_elsewhere) while the send/receive tracepoint programs
+ * time TLS sockets' I/O for the close_notify rule (conn_io.h) in the socket tracer's place,
+ * its conns and tls_ports maps shared, and the tracer would time some: a port is marked TLS.
+ * Until then a send or receive pays one load for it, not the port lookups (30-40 ns a call,
+ * measured on a plain trunk). */
+__u8 conn_io_on = 0;
 
 /* Where OpenSSL keeps a handshake's secrets in its objects, found by userspace at start
  * (ssl_secret_offsets.h); secrets_known 0: not known, no secrets event. */
@@ -1133,7 +1135,7 @@ int BPF_PROG(on_sock_send, struct sock *sk, int ret, int flags)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 
-	if (conn_io_here)
+	if (conn_io_on)
 		conn_note_send(sk, ret);
 	return on_sock_io(task, thread_of(task), sk, true, true);
 }
@@ -1143,7 +1145,7 @@ int BPF_PROG(on_sock_recv, struct sock *sk, int ret, int flags)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 
-	if (conn_io_here)
+	if (conn_io_on)
 		conn_note_recv(sk, ret, flags);
 	return on_sock_io(task, thread_of(task), sk, true, false);
 }

@@ -43,8 +43,10 @@ struct live_tracer {
 	void *ctx;
 	const struct port_set *ports;
 	bool io_on_tls_ports_only;
-	bool io_wanted;	   /* on every port, or a port was marked TLS */
-	bool io_elsewhere; /* the libssl probe times the I/O (live_tracer_io_timed_elsewhere) */
+	bool io_wanted; /* on every port, or a port was marked TLS */
+	/* The libssl probe's switch for timing the I/O in the tracer's place; NULL: the tracer
+	 * times it (live_tracer_io_timed_elsewhere) */
+	volatile uint8_t *io_elsewhere;
 	uint32_t netns_inode;
 	struct notices notices;
 	struct pid_list listener_owners; /* of listeners older than the start */
@@ -253,11 +255,13 @@ static void io_detach(struct live_tracer *tracer)
 }
 
 /* The per-message probes attached while they are wanted and the libssl probe does not do
- * their work, detached otherwise; all or none. */
+ * their work, detached otherwise (all or none); the probe's work switched on when wanted. */
 static int io_links_update(struct live_tracer *tracer, char *why, size_t why_len)
 {
 	int err;
 
+	if (tracer->io_elsewhere)
+		*tracer->io_elsewhere = tracer->io_wanted;
 	if (!tracer->io_wanted || tracer->io_elsewhere) {
 		io_detach(tracer);
 		return 0;
@@ -398,11 +402,18 @@ bool live_tracer_io_on_tls_ports_only(const struct live_tracer *tracer)
 	return tracer->io_on_tls_ports_only;
 }
 
-int live_tracer_io_timed_elsewhere(struct live_tracer *tracer, bool elsewhere, char *why,
-				   size_t why_len)
+int live_tracer_io_timed_elsewhere(struct live_tracer *tracer, volatile uint8_t *timing_on,
+				   char *why, size_t why_len)
 {
-	tracer->io_elsewhere = elsewhere;
-	return io_links_update(tracer, why, why_len);
+	volatile uint8_t *before = tracer->io_elsewhere;
+	int err;
+
+	tracer->io_elsewhere = timing_on;
+	err = io_links_update(tracer, why, why_len);
+	/* after: for a moment both time the I/O, rather than neither */
+	if (before && before != timing_on)
+		*before = 0;
+	return err;
 }
 
 /* Calls the kernel skipped because the same program was already running on that CPU

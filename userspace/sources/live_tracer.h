@@ -73,12 +73,14 @@ int live_tracer_tls_ports_fd(const struct live_tracer *tracer);
 int live_tracer_conns_fd(const struct live_tracer *tracer);
 bool live_tracer_io_on_tls_ports_only(const struct live_tracer *tracer);
 
-/* ELSEWHERE: the libssl probe's programs on the sock_send_length/sock_recv_length tracepoints
- * now time the I/O in the maps above, so the tracer's own programs there are detached (one
- * program per tracepoint). false: they are attached again, if wanted (a port was marked TLS,
- * or every port is timed). Returns 0, or a negative errno with what failed in why. */
-int live_tracer_io_timed_elsewhere(struct live_tracer *tracer, bool elsewhere, char *why,
-				   size_t why_len);
+/* TIMING_ON non-NULL: the libssl probe's programs on the sock_send_length/sock_recv_length
+ * tracepoints now time the I/O in the maps above, so the tracer's own programs there are
+ * detached (one program per tracepoint), and *TIMING_ON (their switch, in the probe's
+ * memory) is set to 1 whenever the tracer would time I/O (a port marked TLS, or every port),
+ * 0 otherwise. NULL: the switch is turned off, and the tracer's own programs are attached
+ * again if wanted. Returns 0, or a negative errno with what failed in why. */
+int live_tracer_io_timed_elsewhere(struct live_tracer *tracer, volatile uint8_t *timing_on,
+				   char *why, size_t why_len);
 
 /* The tracepoints the tracer uses, for `siptrail check`: the I-th one's name, or NULL past the
  * last. *lost says what the user does not see without it; NULL: required, no connection can be

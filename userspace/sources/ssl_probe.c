@@ -100,7 +100,7 @@ struct ssl_probe {
 	int64_t realtime_offset_ns;
 	uint64_t bad_records;
 	bool io_hooks; /* the programs that tie SSL objects to sockets are attached */
-	/* opts.tracer, when the send/receive programs time I/O for it (conn_io_here) */
+	/* opts.tracer, when the send/receive programs can time I/O for it (conn_io_on) */
 	struct live_tracer *conn_io_tracer;
 	bool conn_io_taken;  /* ... and do, the tracer's own detached */
 	bool io_by_syscalls; /* the kernel lacks the send/receive tracepoints */
@@ -344,8 +344,8 @@ int ssl_probe_attach_io_hooks(struct ssl_probe *probe)
 	if (!probe->conn_io_tracer)
 		return 0;
 	/* after the attachment: for a moment both time the I/O, rather than neither */
-	ret = live_tracer_io_timed_elsewhere(probe->conn_io_tracer, true, probe->io_hooks_err,
-					     sizeof(probe->io_hooks_err));
+	ret = live_tracer_io_timed_elsewhere(probe->conn_io_tracer, &probe->skel->bss->conn_io_on,
+					     probe->io_hooks_err, sizeof(probe->io_hooks_err));
 	probe->conn_io_taken = ret == 0;
 	return ret;
 }
@@ -462,7 +462,6 @@ static int tracer_maps_share(struct ssl_probe *probe, struct live_tracer *tracer
 	ret = bpf_map__reuse_fd(probe->skel->maps.conns, live_tracer_conns_fd(tracer));
 	if (ret != 0)
 		return ret;
-	probe->skel->rodata->conn_io_here = 1;
 	probe->skel->rodata->io_on_tls_ports_only = live_tracer_io_on_tls_ports_only(tracer);
 	probe->conn_io_tracer = tracer;
 	return 0;
@@ -640,7 +639,7 @@ void ssl_probe_close(struct ssl_probe *probe)
 	/* before the probe's own are detached: for a moment both time the I/O, rather than
 	 * neither */
 	if (probe->conn_io_taken &&
-	    live_tracer_io_timed_elsewhere(probe->conn_io_tracer, false, why, sizeof(why)))
+	    live_tracer_io_timed_elsewhere(probe->conn_io_tracer, NULL, why, sizeof(why)))
 		fprintf(stderr, "siptrail: %s; idle times before a TLS close_notify may be short\n",
 			why);
 	ring_buffer__free(probe->ringbuf);
