@@ -65,8 +65,8 @@ const volatile __u64 traced_cgroup_id = 0;
 /* Set by userspace (live_tracer_io_timed_elsewhere) while the send/receive tracepoint programs
  * time TLS sockets' I/O for the close_notify rule (conn_io.h) in the socket tracer's place,
  * its conns and tls_ports maps shared, and the tracer would time some: a port is marked TLS.
- * Until then a send or receive pays one load for it, not the port lookups (30-40 ns a call,
- * measured on a plain trunk). */
+ * Until then a send or receive pays one load for it, not the socket's ports and two table
+ * lookups. */
 __u8 conn_io_on = 0;
 
 /* Where OpenSSL keeps a handshake's secrets in its objects, found by userspace at start
