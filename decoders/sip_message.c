@@ -443,11 +443,14 @@ enum sip_parse_result sip_message_parse(const char *buf, size_t len, enum sip_tr
 		sip_report(&ctx, SIP_ERR_TRUNCATED, end);
 		return SIP_PARSE_INVALID;
 	}
+	/* a NUL ends the line without a content end: already reported */
+	if (line == LINE_NUL)
+		return SIP_PARSE_INVALID;
 	if (line == LINE_INCOMPLETE || (size_t)(content_end - buf) > SIP_MAX_LINE_BYTES) {
 		sip_report(&ctx, SIP_ERR_START_LINE_TOO_LONG, buf);
 		return SIP_PARSE_INVALID;
 	}
-	if (line == LINE_NUL || !parse_start_line(&ctx, buf, content_end))
+	if (!parse_start_line(&ctx, buf, content_end))
 		return SIP_PARSE_INVALID;
 
 	for (;;) {

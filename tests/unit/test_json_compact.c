@@ -65,6 +65,22 @@ static void test_escapes_at_every_offset(void **state)
 			json_decref(value);
 		}
 	}
+	/* CR then LF is escaped in one step: every pair around it, at every offset, and a CR
+	 * that ends the text */
+	static const char *const pairs[] = {"\r\n", "\r\r", "\n\r", "\r\"", "\r\0"};
+	for (size_t p = 0; p < sizeof(pairs) / sizeof(pairs[0]); p++) {
+		for (size_t at = 0; at < 24; at++) {
+			json_t *value;
+
+			memset(text, 'a', sizeof(text));
+			memcpy(text + at, pairs[p], 2);
+			memcpy(text + at + 3, "\r\n\r\n", 4);
+			text[sizeof(text) - 1] = '\r';
+			value = json_pack("{s:s%}", "raw", text, sizeof(text));
+			assert_true(assert_same_as_jansson(value));
+			json_decref(value);
+		}
+	}
 	for (size_t at = 0; at < 24; at++) {
 		json_t *value;
 

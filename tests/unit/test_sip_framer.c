@@ -233,6 +233,41 @@ static void test_too_big(void **state)
 	free(data);
 }
 
+/* A long stream of bytes that are no SIP (another protocol's plaintext in TLS records, no line
+ * break in 200 KB), with "SIP/2.0" inside it that starts no line: one SKIPPED frame, whatever
+ * the segments, and the message after it framed where it starts. The segments that skip
+ * without framing (a line too long, nothing that could start a message) must end where
+ * framing the whole input at once ends. */
+static void test_long_run_without_sip(void **state)
+{
+	(void)state;
+	char *m = make_message(9, 20);
+	size_t run = 200000, m_len = strlen(m);
+	char *data = malloc(run + 2 + m_len);
+	static const size_t segs[] = {600, 1, 16385, 200002};
+	struct recorder rec;
+
+	memset(data, 'x', run);
+	memcpy(data + 70000, "SIP/2.0", 7);	   /* glued to the bytes before and after */
+	memcpy(data + 150000, "xSIP/2.0 20x", 12); /* no status code */
+	data[120000] = '\r';
+	memcpy(data + run, "\r\n", 2);
+	memcpy(data + run + 2, m, m_len);
+	for (size_t i = 0; i < sizeof(segs) / sizeof(segs[0]); i++) {
+		feed(&rec, data, run + 2 + m_len, segs[i], 64 * 1024);
+		assert_int_equal(rec.count, 2);
+		assert_int_equal(rec.frames[0].kind, SIP_FRAME_SKIPPED);
+		assert_int_equal(rec.frames[0].offset, 0);
+		assert_int_equal(rec.frames[0].len, run + 2);
+		assert_int_equal(rec.frames[0].problem, SIP_ERR_START_LINE_TOO_LONG);
+		assert_int_equal(rec.frames[1].kind, SIP_FRAME_MESSAGE);
+		assert_int_equal(rec.frames[1].offset, run + 2);
+		assert_int_equal(rec.frames[1].cseq, 9);
+	}
+	free(m);
+	free(data);
+}
+
 /* The stateless core: incomplete is not an error, and it says how much to wait for. */
 static void test_stateless_core(void **state)
 {
@@ -268,6 +303,7 @@ int main(void)
 	    cmocka_unit_test(test_invalid_message_keeps_framing),
 	    cmocka_unit_test(test_truncated_at_end),
 	    cmocka_unit_test(test_too_big),
+	    cmocka_unit_test(test_long_run_without_sip),
 	    cmocka_unit_test(test_stateless_core),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -469,6 +469,14 @@ static void test_nul_and_control_bytes(void **state)
 	assert_int_equal(msg.error.offset, strlen("BYE sip:b@h SIP/2.0\r\n") +
 					       strlen(minimal_headers) + strlen("X-Nul: a"));
 
+	/* a NUL in the start line: the NUL is the error, whatever the line's length */
+	static const char nul_in_start[] = "BYE sip:b@h\0 SIP/2.0\r\nContent-Length: 0\r\n\r\n";
+	assert_int_equal(
+	    sip_message_parse(nul_in_start, sizeof(nul_in_start) - 1, SIP_PARSE_STREAM, &msg),
+	    SIP_PARSE_INVALID);
+	assert_int_equal(msg.error.code, SIP_ERR_NUL_BYTE);
+	assert_int_equal(msg.error.offset, strlen("BYE sip:b@h"));
+
 	/* another control byte is only a warning */
 	assert_int_equal(parse_bye("BYE sip:b@h SIP/2.0", "X-Bell: \a\r\nContent-Length: 0\r\n"),
 			 SIP_PARSE_OK);

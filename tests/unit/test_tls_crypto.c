@@ -88,6 +88,15 @@ static void test_tls13_corpus_records(void **state)
 	assert_int_equal(type, 23);
 	/* a wrong sequence number does not authenticate */
 	assert_int_equal(open_record(&client, 1, CAPS13 "clientencdata", out, &type), -1);
+	/* and a refused record leaves nothing behind: the nonce and tag are set anew per record */
+	assert_int_equal(open_record(&client, 0, CAPS13 "clientencdata", out, &type), 4);
+	assert_memory_equal(out, "ping", 4);
+	/* AES-GCM's nonce and tag as one parameter set, and the general way, open the same */
+	assert_true(client.gcm_params);
+	client.gcm_params = false;
+	assert_int_equal(open_record(&client, 0, CAPS13 "clientencdata", out, &type), 4);
+	assert_memory_equal(out, "ping", 4);
+	assert_int_equal(open_record(&client, 1, CAPS13 "clientencdata", out, &type), -1);
 
 	unhex("86c967fd7747a36a0685b4ed8d0e6b4c02b4ddaf3cd294aa44e9f6b0183bf911e89a189ba5dfd71f"
 	      "ccffb5cc164901f8",

@@ -133,8 +133,16 @@ static bool put_text(struct json_out *out, const char *text, size_t len, bool ut
 			return false;
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
-		if (!put(out, text + run, i - 1 - run) || !put_escape(out, c))
+		if (!put(out, text + run, i - 1 - run))
 			return false;
+		/* a SIP message's line ends, escaped in one step rather than two */
+		if (c == '\r' && i < len && text[i] == '\n') {
+			if (!put(out, "\\r\\n", 4))
+				return false;
+			i++;
+		} else if (!put_escape(out, c)) {
+			return false;
+		}
 		run = i;
 	}
 	return put(out, text + run, len - run) && put_char(out, '"');
