@@ -67,7 +67,7 @@ static const struct {
 } tracers[TRACER_COUNT] = {
     {"none", "none", NULL},
     {"siptrail", "siptrail live", "tracing"},
-    {"nowire", "siptrail --no-wire", "tracing"},
+    {"nowire", "siptrail --no-wire", "tracing"}, /* libssl probed per handshake */
     {"tcpdump", "tcpdump -w", "listening on"},
     {"tcplife", "tcplife", "PID"},
 };
@@ -500,8 +500,11 @@ static void wait_ready(const char *file, const char *ready, const char *tracer, 
 	exit(1);
 }
 
-/* argv of `siptrail live` (NO_WIRE: with --no-wire), with BENCH_SIPTRAIL_ARGS's words added
- * (space-separated, e.g. "--no-tls"). */
+/* argv of `siptrail live` (NO_WIRE: with --no-wire and the libssl probe per handshake, as the
+ * defaults probe it, so the two modes differ by the packet socket alone: --no-wire by itself
+ * probes every SSL_read/SSL_write, 70-90 us a TLS message instead of 15), with
+ * BENCH_SIPTRAIL_ARGS's words added (space-separated, e.g. "--no-tls"; they come last, so
+ * "--tls-probes message" there takes effect). */
 static void siptrail_argv(bool no_wire, char *argv[MAX_SIPTRAIL_ARGS + 8])
 {
 	static char extra[256];
@@ -513,8 +516,11 @@ static void siptrail_argv(bool no_wire, char *argv[MAX_SIPTRAIL_ARGS + 8])
 	argv[n++] = "--json";
 	argv[n++] = "--ports";
 	argv[n++] = port_text;
-	if (no_wire)
+	if (no_wire) {
 		argv[n++] = "--no-wire";
+		argv[n++] = "--tls-probes";
+		argv[n++] = "handshake";
+	}
 	snprintf(extra, sizeof(extra), "%s",
 		 getenv("BENCH_SIPTRAIL_ARGS") ? getenv("BENCH_SIPTRAIL_ARGS") : "");
 	for (word = strtok_r(extra, " ", &rest); word && n < MAX_SIPTRAIL_ARGS + 7;
