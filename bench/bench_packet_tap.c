@@ -1,0 +1,310 @@
+/* What a loopback load pays in the kernel for the wire path's packet socket. A TCP
+ * request/response load (600-byte messages, a client and a server thread, both on CPU 0) runs
+ * in short slices; before each slice one variant of siptrail's packet socket (wire_capture: the
+ * same BPF filter and TPACKET_V3 ring, every packet read on CPU 1 as siptrail reads it) is
+ * hooked into the kernel and after it unhooked, the variants rotating, so the machine's drift
+ * (which swings bench_live_overhead's rounds by +-20 % on a shared VM) hits them alike:
+ * - none: no packet socket hooked;
+ * - siptrail: the socket as `siptrail live` opens it (every interface, both directions: on lo
+ *   the leaving copy of each packet is cloned for the socket and dropped by its filter);
+ * - ignore-outgoing: the same with PACKET_IGNORE_OUTGOING, each lo packet seen once, arriving
+ *   (what the leaving copy costs; not an option for siptrail as it is, since on a real
+ *   interface the leaving packets are seen only leaving);
+ * - other-port: siptrail's socket tracing another port, so the filter drops every packet of
+ *   the load: what each packet on an untraced port (RTP, other services) pays.
+ * CPU = the load threads' own clocks over the slice (softirq work on lo runs in the sender's
+ * context and is charged to it); per variant the median slice, and the median of each slice's
+ * difference to the no-socket slice of the same cycle. No tracer process, no libssl probes:
+ * the packet socket's kernel side alone. Needs root. Not a test. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+
+#include "port_set.h"
+#include "wire_capture.h"
+
+#define PORT_DEFAULT	    25092 /* BENCH_PORT=N to use another */
+#define CYCLES_DEFAULT	    60	  /* BENCH_CYCLES: slices per variant */
+#define ROUND_TRIPS_DEFAULT 2000  /* BENCH_ROUND_TRIPS: per slice */
+#define CYCLES_MAX	    1000
+#define MESSAGE_BYTES	    600
+#define HOOK_SETTLE_US	    2000
+#define DRAIN_US	    15000 /* a partly filled ring block is handed over after 10 ms */
+/* An ethertype no packet here carries (IEEE 802 local experimental): bound to it, the socket
+ * is off every interface's all-protocols tap. Binding to protocol 0 would keep ETH_P_ALL. */
+#define ETH_P_UNUSED 0x88B5
+
+enum variant {
+	VARIANT_NONE,
+	VARIANT_SIPTRAIL,
+	VARIANT_IGNORE_OUTGOING,
+	VARIANT_OTHER_PORT,
+	VARIANT_COUNT
+};
+
+static const char *const variant_names[VARIANT_COUNT] = {"none", "siptrail", "ignore-outgoing",
+							 "other-port"};
+
+static struct wire_capture *captures[VARIANT_COUNT];
+static volatile bool reader_stop;
+static volatile uint64_t bytes_read_sum;
+static int listener;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench_packet_tap: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity (needs 2 CPUs)");
+}
+
+static double clock_s(clockid_t clock)
+{
+	struct timespec now;
+
+	clock_gettime(clock, &now);
+	return now.tv_sec + now.tv_nsec / 1e9;
+}
+
+/* Every byte read, as siptrail's decoders and TCP reassembly read them. */
+static void packet_read(void *ctx, const struct packet_view *packet)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < packet->len; i++)
+		sum += packet->data[i];
+	bytes_read_sum += sum;
+	(void)ctx;
+}
+
+static void *reader_main(void *arg)
+{
+	struct pollfd fds[VARIANT_COUNT];
+	nfds_t count = 0;
+
+	(void)arg;
+	pin_to_cpu(1);
+	for (int v = VARIANT_SIPTRAIL; v < VARIANT_COUNT; v++)
+		fds[count++] =
+		    (struct pollfd){.fd = wire_capture_fd(captures[v]), .events = POLLIN};
+	while (!reader_stop) {
+		poll(fds, count, 50);
+		for (int v = VARIANT_SIPTRAIL; v < VARIANT_COUNT; v++)
+			wire_capture_drain(captures[v], packet_read, NULL);
+	}
+	return NULL;
+}
+
+/* Reads one message; false at the end of the connection. */
+static bool message_read(int fd, char *buf)
+{
+	for (size_t done = 0; done < MESSAGE_BYTES;) {
+		ssize_t n = read(fd, buf + done, MESSAGE_BYTES - done);
+
+		if (n == 0 && done == 0)
+			return false;
+		if (n <= 0)
+			die("read");
+		done += n;
+	}
+	return true;
+}
+
+static void message_write(int fd, const char *buf)
+{
+	for (size_t done = 0; done < MESSAGE_BYTES;) {
+		ssize_t n = write(fd, buf + done, MESSAGE_BYTES - done);
+
+		if (n <= 0)
+			die("write");
+		done += n;
+	}
+}
+
+/* Answers every message with one of the same size until the client closes. */
+static void *server_main(void *arg)
+{
+	char buf[MESSAGE_BYTES];
+	int fd;
+
+	(void)arg;
+	pin_to_cpu(0);
+	fd = accept(listener, NULL, NULL);
+	if (fd < 0)
+		die("accept");
+	while (message_read(fd, buf))
+		message_write(fd, buf);
+	close(fd);
+	return NULL;
+}
+
+/* Hooks variant V's socket on every interface (ETH_P_ALL), or off them. */
+static void hook(enum variant v, bool on)
+{
+	struct sockaddr_ll to = {
+	    .sll_family = AF_PACKET,
+	    .sll_protocol = htons(on ? ETH_P_ALL : ETH_P_UNUSED),
+	};
+
+	if (v != VARIANT_NONE &&
+	    bind(wire_capture_fd(captures[v]), (struct sockaddr *)&to, sizeof(to)))
+		die("bind the packet socket");
+}
+
+static int compare_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static unsigned env_or(const char *name, unsigned fallback)
+{
+	return getenv(name) ? strtoul(getenv(name), NULL, 10) : fallback;
+}
+
+int main(void)
+{
+	static double slice_us[VARIANT_COUNT][CYCLES_MAX], diff_us[VARIANT_COUNT][CYCLES_MAX];
+	unsigned cycles = env_or("BENCH_CYCLES", CYCLES_DEFAULT);
+	unsigned round_trips = env_or("BENCH_ROUND_TRIPS", ROUND_TRIPS_DEFAULT);
+	unsigned port = env_or("BENCH_PORT", PORT_DEFAULT);
+	double reader_s[VARIANT_COUNT] = {0};
+	struct sockaddr_in at = {.sin_family = AF_INET, .sin_port = htons(port)};
+	static struct port_set ports;
+	char buf[MESSAGE_BYTES], port_text[8], why[256];
+	pthread_t server, reader;
+	clockid_t server_clock, reader_clock;
+	int one = 1, fd;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "bench_packet_tap: needs root (packet sockets, BPF)\n");
+		return 1;
+	}
+	if (cycles < 3 || cycles > CYCLES_MAX || !round_trips || !port || port > 65535) {
+		fprintf(stderr,
+			"bench_packet_tap: BENCH_CYCLES 3-%d, BENCH_ROUND_TRIPS > 0, "
+			"BENCH_PORT 1-65535\n",
+			CYCLES_MAX);
+		return 1;
+	}
+	snprintf(port_text, sizeof(port_text), "%u", port);
+	for (int v = VARIANT_SIPTRAIL; v < VARIANT_COUNT; v++) {
+		if (v == VARIANT_OTHER_PORT)
+			snprintf(port_text, sizeof(port_text), "%u", port == 1 ? 2 : port - 1);
+		if (port_set_parse(&ports, port_text, why, sizeof(why))) {
+			fprintf(stderr, "bench_packet_tap: %s\n", why);
+			return 1;
+		}
+		if (wire_capture_open(&ports, &captures[v], why, sizeof(why))) {
+			fprintf(stderr, "bench_packet_tap: %s\n", why);
+			return 1;
+		}
+		hook(v, false);
+	}
+	if (setsockopt(wire_capture_fd(captures[VARIANT_IGNORE_OUTGOING]), SOL_PACKET,
+		       PACKET_IGNORE_OUTGOING, &one, sizeof(one)))
+		die("PACKET_IGNORE_OUTGOING");
+	pin_to_cpu(0);
+	if (pthread_create(&reader, NULL, reader_main, NULL))
+		die("pthread_create");
+	inet_pton(AF_INET, "127.0.0.1", &at.sin_addr);
+	listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(listener, (struct sockaddr *)&at, sizeof(at)) || listen(listener, 8))
+		die("listen on the bench port (BENCH_PORT)");
+	if (pthread_create(&server, NULL, server_main, NULL))
+		die("pthread_create");
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&at, sizeof(at)))
+		die("connect");
+	pthread_getcpuclockid(server, &server_clock);
+	pthread_getcpuclockid(reader, &reader_clock);
+	memset(buf, 'x', sizeof(buf));
+
+	printf("packet socket's kernel cost: loopback TCP request/response of %d-byte messages "
+	       "on port %u (load on CPU 0, packets read on CPU 1), %u cycles of %d slices of %u "
+	       "round trips, the variants rotating\n",
+	       MESSAGE_BYTES, port, cycles, VARIANT_COUNT, round_trips);
+	/* one cycle first, not counted: connections, caches and rings warm */
+	for (int cycle = -1; cycle < (int)cycles; cycle++) {
+		for (int place = 0; place < VARIANT_COUNT; place++) {
+			enum variant v = (cycle + VARIANT_COUNT + place) % VARIANT_COUNT;
+			double load_start, load_end, reader_start;
+
+			hook(v, true);
+			usleep(HOOK_SETTLE_US);
+			reader_start = clock_s(reader_clock);
+			load_start = clock_s(CLOCK_THREAD_CPUTIME_ID) + clock_s(server_clock);
+			for (unsigned m = 0; m < round_trips; m++) {
+				message_write(fd, buf);
+				if (!message_read(fd, buf))
+					die("the server closed");
+			}
+			load_end = clock_s(CLOCK_THREAD_CPUTIME_ID) + clock_s(server_clock);
+			usleep(DRAIN_US);
+			hook(v, false);
+			if (cycle < 0)
+				continue;
+			slice_us[v][cycle] = (load_end - load_start) / (2.0 * round_trips) * 1e6;
+			reader_s[v] += clock_s(reader_clock) - reader_start;
+		}
+	}
+	close(fd);
+	pthread_join(server, NULL);
+	reader_stop = true;
+	pthread_join(reader, NULL);
+
+	for (unsigned c = 0; c < cycles; c++)
+		for (int v = 0; v < VARIANT_COUNT; v++)
+			diff_us[v][c] = slice_us[v][c] - slice_us[VARIANT_NONE][c];
+	qsort(slice_us[VARIANT_NONE], cycles, sizeof(double), compare_double);
+	for (int v = 0; v < VARIANT_COUNT; v++) {
+		double none_us = slice_us[VARIANT_NONE][cycles / 2];
+		struct packet_ring_stats stats = {0};
+
+		if (v != VARIANT_NONE) {
+			qsort(slice_us[v], cycles, sizeof(double), compare_double);
+			qsort(diff_us[v], cycles, sizeof(double), compare_double);
+			if (wire_capture_stats(captures[v], &stats))
+				die("PACKET_STATISTICS");
+		}
+		printf("  %-16s %6.3f us/message (median slice)", variant_names[v],
+		       slice_us[v][cycles / 2]);
+		if (v != VARIANT_NONE)
+			printf(", over none %+6.3f us (%+.1f %%; quartiles %+.3f to %+.3f us), "
+			       "%.2f packets/message to its ring, %llu dropped, reader %.3f "
+			       "us/message",
+			       diff_us[v][cycles / 2], diff_us[v][cycles / 2] / none_us * 100,
+			       diff_us[v][cycles / 4], diff_us[v][cycles * 3 / 4],
+			       stats.packets / (2.0 * round_trips * (cycles + 1)),
+			       (unsigned long long)stats.drops,
+			       reader_s[v] / (2.0 * round_trips * cycles) * 1e6);
+		printf("\n");
+	}
+	for (int v = VARIANT_SIPTRAIL; v < VARIANT_COUNT; v++)
+		wire_capture_close(captures[v]);
+	close(listener);
+	return 0;
+}
