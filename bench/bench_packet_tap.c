@@ -14,8 +14,10 @@
  *   the load: what each packet on an untraced port (RTP, other services) pays.
  * CPU = the load threads' own clocks over the slice (softirq work on lo runs in the sender's
  * context and is charged to it); per variant the median slice, and the median of each slice's
- * difference to the no-socket slice of the same cycle. No tracer process, no libssl probes:
- * the packet socket's kernel side alone. Needs root. Not a test. */
+ * difference to the no-socket slice of the same cycle. A last cycle, not timed, counts the
+ * filter's runs per message with the kernel's BPF statistics on (they add their own clock
+ * reads to every run, which is why the timed cycles run without them). No tracer process, no
+ * libssl probes: the packet socket's kernel side alone. Needs root. Not a test. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -32,6 +34,7 @@
 #include <unistd.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <bpf/bpf.h>
 
 #include "port_set.h"
 #include "wire_capture.h"
@@ -59,9 +62,11 @@ static const char *const variant_names[VARIANT_COUNT] = {"none", "siptrail", "ig
 							 "other-port"};
 
 static struct wire_capture *captures[VARIANT_COUNT];
+static __u32 filter_ids[VARIANT_COUNT]; /* the wire filter each capture loaded */
 static volatile bool reader_stop;
 static volatile uint64_t bytes_read_sum;
 static int listener;
+static clockid_t server_clock;
 
 static void die(const char *what)
 {
@@ -159,6 +164,44 @@ static void *server_main(void *arg)
 	return NULL;
 }
 
+/* The newest program named wire_filter: the one the capture opened last loaded (program ids
+ * only grow). */
+static __u32 newest_filter_id(void)
+{
+	__u32 id = 0, newest = 0;
+
+	while (!bpf_prog_get_next_id(id, &id)) {
+		struct bpf_prog_info info = {0};
+		__u32 len = sizeof(info);
+		int fd = bpf_prog_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, "wire_filter"))
+			newest = id;
+		close(fd);
+	}
+	if (!newest)
+		die("find the wire filter just loaded");
+	return newest;
+}
+
+struct filter_runs {
+	__u64 count, ns;
+};
+
+static struct filter_runs filter_runs_read(enum variant v)
+{
+	struct bpf_prog_info info = {0};
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(filter_ids[v]);
+
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		die("read the wire filter's statistics");
+	close(fd);
+	return (struct filter_runs){info.run_cnt, info.run_time_ns};
+}
+
 /* Hooks variant V's socket on every interface (ETH_P_ALL), or off them. */
 static void hook(enum variant v, bool on)
 {
@@ -170,6 +213,25 @@ static void hook(enum variant v, bool on)
 	if (v != VARIANT_NONE &&
 	    bind(wire_capture_fd(captures[v]), (struct sockaddr *)&to, sizeof(to)))
 		die("bind the packet socket");
+}
+
+/* One slice: variant V hooked while ROUND_TRIPS round trips run; returns the load's CPU. */
+static double slice_run(enum variant v, int fd, char *buf, unsigned round_trips)
+{
+	double load_start, load_end;
+
+	hook(v, true);
+	usleep(HOOK_SETTLE_US);
+	load_start = clock_s(CLOCK_THREAD_CPUTIME_ID) + clock_s(server_clock);
+	for (unsigned m = 0; m < round_trips; m++) {
+		message_write(fd, buf);
+		if (!message_read(fd, buf))
+			die("the server closed");
+	}
+	load_end = clock_s(CLOCK_THREAD_CPUTIME_ID) + clock_s(server_clock);
+	usleep(DRAIN_US);
+	hook(v, false);
+	return load_end - load_start;
 }
 
 static int compare_double(const void *a, const void *b)
@@ -194,9 +256,10 @@ int main(void)
 	struct sockaddr_in at = {.sin_family = AF_INET, .sin_port = htons(port)};
 	static struct port_set ports;
 	char buf[MESSAGE_BYTES], port_text[8], why[256];
+	struct filter_runs runs[VARIANT_COUNT] = {0};
 	pthread_t server, reader;
-	clockid_t server_clock, reader_clock;
-	int one = 1, fd;
+	clockid_t reader_clock;
+	int one = 1, fd, stats_fd;
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "bench_packet_tap: needs root (packet sockets, BPF)\n");
@@ -221,6 +284,7 @@ int main(void)
 			fprintf(stderr, "bench_packet_tap: %s\n", why);
 			return 1;
 		}
+		filter_ids[v] = newest_filter_id();
 		hook(v, false);
 	}
 	if (setsockopt(wire_capture_fd(captures[VARIANT_IGNORE_OUTGOING]), SOL_PACKET,
@@ -251,26 +315,27 @@ int main(void)
 	for (int cycle = -1; cycle < (int)cycles; cycle++) {
 		for (int place = 0; place < VARIANT_COUNT; place++) {
 			enum variant v = (cycle + VARIANT_COUNT + place) % VARIANT_COUNT;
-			double load_start, load_end, reader_start;
+			double reader_start = clock_s(reader_clock);
+			double load_s = slice_run(v, fd, buf, round_trips);
 
-			hook(v, true);
-			usleep(HOOK_SETTLE_US);
-			reader_start = clock_s(reader_clock);
-			load_start = clock_s(CLOCK_THREAD_CPUTIME_ID) + clock_s(server_clock);
-			for (unsigned m = 0; m < round_trips; m++) {
-				message_write(fd, buf);
-				if (!message_read(fd, buf))
-					die("the server closed");
-			}
-			load_end = clock_s(CLOCK_THREAD_CPUTIME_ID) + clock_s(server_clock);
-			usleep(DRAIN_US);
-			hook(v, false);
 			if (cycle < 0)
 				continue;
-			slice_us[v][cycle] = (load_end - load_start) / (2.0 * round_trips) * 1e6;
+			slice_us[v][cycle] = load_s / (2.0 * round_trips) * 1e6;
 			reader_s[v] += clock_s(reader_clock) - reader_start;
 		}
 	}
+	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (stats_fd < 0)
+		die("BPF_ENABLE_STATS");
+	for (int v = VARIANT_SIPTRAIL; v < VARIANT_COUNT; v++) {
+		struct filter_runs start = filter_runs_read(v), end;
+
+		slice_run(v, fd, buf, round_trips);
+		end = filter_runs_read(v);
+		runs[v].count = end.count - start.count;
+		runs[v].ns = end.ns - start.ns;
+	}
+	close(stats_fd);
 	close(fd);
 	pthread_join(server, NULL);
 	reader_stop = true;
@@ -295,12 +360,15 @@ int main(void)
 		if (v != VARIANT_NONE)
 			printf(", over none %+6.3f us (%+.1f %%; quartiles %+.3f to %+.3f us), "
 			       "%.2f packets/message to its ring, %llu dropped, reader %.3f "
-			       "us/message",
+			       "us/message, filter %.2f runs/message at %.0f ns/run",
 			       diff_us[v][cycles / 2], diff_us[v][cycles / 2] / none_us * 100,
 			       diff_us[v][cycles / 4], diff_us[v][cycles * 3 / 4],
-			       stats.packets / (2.0 * round_trips * (cycles + 1)),
+			       /* the warm-up, the timed cycles and the counting one */
+			       stats.packets / (2.0 * round_trips * (cycles + 2)),
 			       (unsigned long long)stats.drops,
-			       reader_s[v] / (2.0 * round_trips * cycles) * 1e6);
+			       reader_s[v] / (2.0 * round_trips * cycles) * 1e6,
+			       runs[v].count / (2.0 * round_trips),
+			       runs[v].count ? (double)runs[v].ns / runs[v].count : 0);
 		printf("\n");
 	}
 	for (int v = VARIANT_SIPTRAIL; v < VARIANT_COUNT; v++)
