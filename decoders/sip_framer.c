@@ -164,16 +164,6 @@ int sip_stream_init(struct sip_stream *stream, size_t max_message_bytes)
 	return 0;
 }
 
-/* The bytes held begin START bytes into the buffer, so bytes skipped or framed at their front
- * are not moved: on a stream that is no SIP, the last SIP_MAX_LINE_BYTES were moved to the front
- * at every skip, 16 KiB every 27 records of 600 bytes (callgrind counted 8 % of the wire path's
- * instructions a record). They move to the front only when new bytes would not fit behind them.
- */
-static char *held(const struct sip_stream *stream)
-{
-	return stream->buf + stream->start;
-}
-
 /* Room for WANT buffered bytes, up to the stream's maximum. */
 static int stream_reserve(struct sip_stream *stream, size_t want)
 {
@@ -199,7 +189,6 @@ void sip_stream_free(struct sip_stream *stream)
 	free(stream->buf);
 	stream->buf = NULL;
 	stream->cap = 0;
-	stream->start = 0;
 }
 
 static void flush_skip(struct sip_stream *stream, sip_frame_cb cb, void *ctx)
@@ -270,10 +259,10 @@ static bool worth_retry(const struct sip_stream *stream, size_t old_len)
 		 * line's worth has come, not at every segment, keeps bytes that are no SIP at all
 		 * (another protocol's plaintext on a traced port) from being read again for every
 		 * segment: the same bytes are skipped, in fewer, larger steps. */
-		return memchr(held(stream) + old_len, '\n', stream->len - old_len) != NULL ||
+		return memchr(stream->buf + old_len, '\n', stream->len - old_len) != NULL ||
 		       stream->len >= 2 * SIP_MAX_LINE_BYTES || stream->len == stream->max;
 	case SIP_RETRY_BLANK_LINE:
-		return has_blank_line(held(stream) + from, stream->len - from);
+		return has_blank_line(stream->buf + from, stream->len - from);
 	default:
 		return true;
 	}
@@ -292,14 +281,14 @@ static bool skip_long_line(struct sip_stream *stream, size_t old_len)
 
 	if (stream->retry_on != SIP_RETRY_LF || !stream->skip_len ||
 	    stream->len <= SIP_MAX_LINE_BYTES ||
-	    memchr(held(stream) + old_len, '\n', stream->len - old_len) ||
-	    find_version(held(stream), held(stream) + stream->len))
+	    memchr(stream->buf + old_len, '\n', stream->len - old_len) ||
+	    find_version(stream->buf, stream->buf + stream->len))
 		return false;
 	skip = stream->len - SIP_MAX_LINE_BYTES;
 	add_skip(stream, stream->offset, skip, stream->skip_problem);
 	stream->offset += skip;
 	stream->len = SIP_MAX_LINE_BYTES;
-	stream->start += skip;
+	memmove(stream->buf, stream->buf + skip, stream->len);
 	stream->need_len = stream->len + 1;
 	return true;
 }
@@ -341,10 +330,11 @@ static size_t drain(struct sip_stream *stream, const char *data, size_t len, boo
 
 static void drain_buffer(struct sip_stream *stream, bool at_eof, sip_frame_cb cb, void *ctx)
 {
-	size_t consumed = drain(stream, held(stream), stream->len, at_eof, cb, ctx);
+	size_t consumed = drain(stream, stream->buf, stream->len, at_eof, cb, ctx);
 
 	stream->len -= consumed;
-	stream->start = stream->len ? stream->start + consumed : 0;
+	if (consumed && stream->len)
+		memmove(stream->buf, stream->buf + consumed, stream->len);
 }
 
 /* The buffer is full and still holds no whole frame: the message is too big for us. Report it
@@ -359,7 +349,6 @@ static void overflow(struct sip_stream *stream, sip_frame_cb cb, void *ctx)
 	stream->offset += stream->len;
 	stream->discard_len = total - stream->len;
 	stream->len = 0;
-	stream->start = 0;
 	stream->need_len = 0;
 	stream->retry_on = SIP_RETRY_ANY;
 }
@@ -387,17 +376,13 @@ int sip_stream_push(struct sip_stream *stream, const void *bytes, size_t len, si
 			if (len == 0)
 				break;
 		}
-		if (stream->start && stream->start + stream->len + len > stream->cap) {
-			memmove(stream->buf, held(stream), stream->len);
-			stream->start = 0;
-		}
 		int err = stream_reserve(stream, stream->len + len);
 		if (err)
 			return err;
-		size_t n = stream->cap - stream->start - stream->len, old_len = stream->len;
+		size_t n = stream->cap - stream->len, old_len = stream->len;
 		if (n > len)
 			n = len;
-		memcpy(held(stream) + stream->len, p, n);
+		memcpy(stream->buf + stream->len, p, n);
 		stream->len += n;
 		p += n;
 		len -= n;
@@ -415,7 +400,6 @@ void sip_stream_finish(struct sip_stream *stream, sip_frame_cb cb, void *ctx)
 		drain_buffer(stream, true, cb, ctx);
 	flush_skip(stream, cb, ctx);
 	stream->len = 0;
-	stream->start = 0;
 	stream->need_len = 0;
 	stream->retry_on = SIP_RETRY_ANY;
 	stream->discard_len = 0;

@@ -59,7 +59,6 @@ typedef void (*sip_frame_cb)(const struct sip_frame *frame, void *ctx);
 /* Per-connection framer state. Fields are private; use the functions. */
 struct sip_stream {
 	char *buf;
-	size_t start;	      /* the bytes held are buf[start, start + len) */
 	size_t len, cap, max; /* cap grows up to max (the largest message kept whole) */
 	size_t need_len;      /* don't retry framing before len reaches this */
 	/* What new bytes must bring before framing is retried, so a message arriving in tiny
