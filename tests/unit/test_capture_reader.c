@@ -980,6 +980,43 @@ static void test_reassembly_rules(void **state)
 	tcp_reasm_free(r);
 }
 
+/* The connections still open at the end of a capture end in the order replay has always
+ * reported them in (the buckets of the table's former hash, newest first in one), whatever hash
+ * the table uses now: neither the order they opened in nor the table's. */
+static uint64_t end_ids[16];
+static size_t end_count;
+
+static void record_end(void *user, const struct tcp_conn *conn, enum tcp_end_reason reason,
+		       uint64_t ts_ns)
+{
+	(void)user;
+	(void)ts_ns;
+	assert_int_equal(reason, TCP_END_CAPTURE_END);
+	end_ids[end_count++] = conn->id;
+}
+
+static void test_open_flows_end_order(void **state)
+{
+	static const uint64_t expected[12] = {3, 1, 11, 10, 9, 2, 5, 7, 6, 4, 8, 12};
+	const struct tcp_reasm_ops end_ops = {.on_end = record_end};
+	struct tcp_reasm *r = tcp_reasm_new(NULL, &end_ops, NULL);
+
+	(void)state;
+	assert_non_null(r);
+	end_count = 0;
+	for (int i = 0; i < 12; i++) {
+		struct packet_l4 syn = seg(1, 100, 0, PACKET_TCP_SYN, NULL);
+
+		syn.src_addr[3] = (uint8_t)(1 + i % 3);
+		syn.src_port = (uint16_t)(40000 + 7 * i);
+		assert_int_equal(tcp_reasm_packet(r, &syn, 1000 + i), 0);
+	}
+	tcp_reasm_finish(r, 2000);
+	assert_int_equal(end_count, 12);
+	assert_memory_equal(end_ids, expected, sizeof(expected));
+	tcp_reasm_free(r);
+}
+
 /* Idle before a close: close_notify records right before the FIN do not count, older small
  * payloads (a CRLF keep-alive long before) do. */
 static void test_idle_skips_close_notify(void **state)
@@ -1013,6 +1050,7 @@ int main(void)
 	    cmocka_unit_test(test_pcapng_bad_blocks),
 	    cmocka_unit_test(test_times_past_2038_and_2106),
 	    cmocka_unit_test(test_reassembly_rules),
+	    cmocka_unit_test(test_open_flows_end_order),
 	    cmocka_unit_test(test_idle_skips_close_notify),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
