@@ -4,6 +4,7 @@
 #include "tcp_reassembly.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,7 +253,8 @@ static int add_payload(struct tcp_reasm *r, struct flow *f, enum tcp_side s, uin
 		if (offset <= 0) {
 			r->stats.retransmitted_bytes += (uint64_t)-offset;
 			deliver(r, f, s, data - offset, len + (size_t)offset, ts_ns);
-			drain(r, f, s);
+			if (st->pending) /* only after a loss or reordering */
+				drain(r, f, s);
 			return 0;
 		}
 		if (st->pending_bytes + len <= r->limits.max_buffered_bytes)
@@ -466,6 +468,14 @@ void tcp_reasm_finish(struct tcp_reasm *r, uint64_t ts_ns)
 	for (size_t i = 0; i < n; i++)
 		end_flow(r, open[i], TCP_END_CAPTURE_END, ts_ns);
 	free(open);
+}
+
+void tcp_reasm_set_user(struct tcp_reasm *r, const struct tcp_conn *conn, void *user)
+{
+	struct flow *f = (struct flow *)((char *)conn - offsetof(struct flow, conn));
+
+	(void)r;
+	f->conn.user = user;
 }
 
 void tcp_reasm_get_stats(const struct tcp_reasm *r, struct tcp_reasm_stats *stats)

@@ -1017,6 +1017,63 @@ static void test_open_flows_end_order(void **state)
 	tcp_reasm_free(r);
 }
 
+/* The consumer's pointer for a connection, set when it opens, comes back with every callback of
+ * that connection and no other. */
+static struct tcp_reasm *user_reasm;
+static int user_tags[2], user_seen;
+
+static void tag_open(void *user, const struct tcp_conn *conn, uint64_t ts_ns)
+{
+	(void)user;
+	(void)ts_ns;
+	assert_null(conn->user);
+	tcp_reasm_set_user(user_reasm, conn, &user_tags[conn->id - 1]);
+}
+
+static void tag_data(void *user, const struct tcp_conn *conn, enum tcp_side from,
+		     const uint8_t *data, size_t len, uint64_t ts_ns)
+{
+	(void)user;
+	(void)from;
+	(void)len;
+	(void)ts_ns;
+	/* connection 1 sends "a", connection 2 "b" */
+	assert_ptr_equal(conn->user, &user_tags[data[0] - 'a']);
+	user_seen++;
+}
+
+static void tag_end(void *user, const struct tcp_conn *conn, enum tcp_end_reason reason,
+		    uint64_t ts_ns)
+{
+	(void)user;
+	(void)reason;
+	(void)ts_ns;
+	assert_ptr_equal(conn->user, &user_tags[conn->id - 1]);
+	user_seen++;
+}
+
+static void test_conn_user(void **state)
+{
+	const struct tcp_reasm_ops tag_ops = {tag_open, tag_data, NULL, tag_end};
+	struct packet_l4 a = seg(1, 100, 0, PACKET_TCP_SYN, NULL), b = a;
+
+	(void)state;
+	user_reasm = tcp_reasm_new(NULL, &tag_ops, NULL);
+	assert_non_null(user_reasm);
+	user_seen = 0;
+	b.src_port++;
+	assert_int_equal(tcp_reasm_packet(user_reasm, &a, 1), 0);
+	assert_int_equal(tcp_reasm_packet(user_reasm, &b, 2), 0);
+	a = seg(1, 101, 0, PACKET_TCP_ACK, "a");
+	b = seg(1, 101, 0, PACKET_TCP_ACK, "b");
+	b.src_port++;
+	assert_int_equal(tcp_reasm_packet(user_reasm, &b, 3), 0);
+	assert_int_equal(tcp_reasm_packet(user_reasm, &a, 4), 0);
+	tcp_reasm_finish(user_reasm, 5);
+	assert_int_equal(user_seen, 4);
+	tcp_reasm_free(user_reasm);
+}
+
 /* Idle before a close: close_notify records right before the FIN do not count, older small
  * payloads (a CRLF keep-alive long before) do. */
 static void test_idle_skips_close_notify(void **state)
@@ -1051,6 +1108,7 @@ int main(void)
 	    cmocka_unit_test(test_times_past_2038_and_2106),
 	    cmocka_unit_test(test_reassembly_rules),
 	    cmocka_unit_test(test_open_flows_end_order),
+	    cmocka_unit_test(test_conn_user),
 	    cmocka_unit_test(test_idle_skips_close_notify),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
