@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <jansson.h>
 
 /* Writes VALUE into BUF (no NUL). Returns the length, or 0 when it does not fit in SIZE or
@@ -26,7 +27,12 @@ void json_out_init(struct json_out *out, char *buf, size_t size);
 void json_out_open(struct json_out *out, char bracket); /* '{' or '[' */
 void json_out_close(struct json_out *out, char bracket);
 /* KEY: a field name, printable ASCII without '"' or '\\' (written as it is). */
-void json_out_key(struct json_out *out, const char *key);
+void json_out_key_len(struct json_out *out, const char *key, size_t len);
+/* Inline so that a literal key's length is known when compiled. */
+static inline void json_out_key(struct json_out *out, const char *key)
+{
+	json_out_key_len(out, key, strlen(key));
+}
 /* TEXT as a string, null when it is not UTF-8 (as jansson's json_stringn would refuse it). */
 void json_out_text(struct json_out *out, const char *text, size_t len);
 void json_out_string(struct json_out *out, const char *text);	      /* NULL: null */
