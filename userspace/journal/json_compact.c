@@ -359,6 +359,13 @@ void json_out_null(struct json_out *out)
 		out->overflow = true;
 }
 
+void json_out_json(struct json_out *out, const char *json, size_t len)
+{
+	value_start(out);
+	if (!put(out, json, len))
+		out->overflow = true;
+}
+
 size_t json_out_len(const struct json_out *out)
 {
 	return out->overflow ? 0 : (size_t)(out->pos - out->start);
