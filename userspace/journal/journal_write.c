@@ -99,7 +99,7 @@ static void put_u64(struct json_out *out, const char *key, uint64_t value)
 static void put_addr(struct json_out *out, const char *key, const struct ip_addr *addr)
 {
 	json_out_key(out, key);
-	json_out_string(out, ip_addr_text(addr).text);
+	json_out_name(out, ip_addr_text(addr).text);
 }
 
 static void put_tunnel(struct json_out *out, const struct ev_tunnel *t)
@@ -384,8 +384,10 @@ static void put_sip(struct json_out *out, const struct ev_sip *s, struct json_te
 		put_endpoints(out, &s->local, &s->remote);
 		put_libssl_process(out, &s->libssl);
 	}
-	put_text_or_null(out, "dir", direction_name(s->dir));
-	put_text_or_null(out, "transport", event_transport_name(s->transport));
+	json_out_key(out, "dir");
+	json_out_name(out, direction_name(s->dir));
+	json_out_key(out, "transport");
+	json_out_name(out, event_transport_name(s->transport));
 	if (!s->libssl.given)
 		put_endpoints(out, &s->local, &s->remote);
 	if (s->tunnel.encap)
@@ -402,7 +404,8 @@ static void put_sip(struct json_out *out, const struct ev_sip *s, struct json_te
 		put_bool(out, "truncated", s->truncated);
 		put_text_or_null(out, "source", "libssl");
 	} else if (s->decrypted) {
-		put_text_or_null(out, "source", "decrypted");
+		json_out_key(out, "source");
+		json_out_name(out, "decrypted");
 	}
 }
 
@@ -425,7 +428,8 @@ static size_t event_json_text(const struct event *ev, char *buf, size_t size,
 
 	json_out_init(&out, buf, size);
 	json_out_open(&out, '{');
-	put_text_or_null(&out, "event", event_kind_name(ev->kind));
+	json_out_key(&out, "event");
+	json_out_name(&out, event_kind_name(ev->kind));
 	put_u64(&out, "ts_ns", ev->ts_ns);
 	if (event_has_conn(ev))
 		put_u64(&out, "conn", ev->conn);

@@ -338,6 +338,17 @@ void json_out_string_or_null(struct json_out *out, const char *text)
 	json_out_string(out, text && text[0] ? text : NULL);
 }
 
+void json_out_name(struct json_out *out, const char *name)
+{
+	if (!name) {
+		json_out_null(out);
+		return;
+	}
+	value_start(out);
+	if (!put_char(out, '"') || !put(out, name, strlen(name)) || !put_char(out, '"'))
+		out->overflow = true;
+}
+
 void json_out_int(struct json_out *out, int64_t value)
 {
 	value_start(out);
