@@ -295,7 +295,7 @@ void json_out_close(struct json_out *out, char bracket)
 }
 
 /* Keys are the journal's field names, plain ASCII: copied, not scanned for escapes (a dozen
- * per event). */
+ * per event). json_out_key comes here when the key may not fit. */
 void json_out_key_len(struct json_out *out, const char *key, size_t len)
 {
 	value_start(out);
