@@ -4,6 +4,7 @@
 #include "tcp_reassembly.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@ struct flow {
 	struct tcp_conn conn;
 	struct side_state side[2];
 	bool ended;
+	size_t end_rank; /* tcp_reasm_finish's order: see end_rank_of */
 	struct flow *hash_next;
 	struct flow *ended_prev, *ended_next;
 };
@@ -59,7 +61,27 @@ static bool endpoint_eq(const struct tcp_endpoint *e, const uint8_t addr[16], ui
 	return e->port == port && memcmp(e->addr, addr, 16) == 0;
 }
 
-static uint64_t endpoint_hash(const uint8_t addr[16], uint16_t port)
+/* One end's share of the table's hash: two 8-byte loads and a multiply. It runs for every
+ * packet, where FNV-1a over the 36 bytes of both ends took about 230 instructions (callgrind). */
+static uint64_t endpoint_mix(const uint8_t addr[16], uint16_t port)
+{
+	uint64_t low, high;
+
+	memcpy(&low, addr, 8);
+	memcpy(&high, addr + 8, 8);
+	return (low ^ (high << 17 | high >> 47) ^ port) * 0x9e3779b97f4a7c15ULL;
+}
+
+/* A sum of the ends' shares, so both directions land in the same bucket. */
+static size_t bucket_of(const struct tcp_reasm *r, uint8_t family, const uint8_t src_addr[16],
+			uint16_t src_port, const uint8_t dst_addr[16], uint16_t dst_port)
+{
+	uint64_t h = endpoint_mix(src_addr, src_port) + endpoint_mix(dst_addr, dst_port) + family;
+
+	return (size_t)(h ^ h >> 32) & r->bucket_mask;
+}
+
+static uint64_t endpoint_fnv(const uint8_t addr[16], uint16_t port)
 {
 	uint64_t h = 1469598103934665603ULL ^ port; /* FNV-1a */
 	for (int i = 0; i < 16; i++)
@@ -67,17 +89,22 @@ static uint64_t endpoint_hash(const uint8_t addr[16], uint16_t port)
 	return h;
 }
 
-static size_t bucket_of(const struct tcp_reasm *r, const struct packet_l4 *pkt)
+/* Connections still open at the end of a capture are ended in the order replay has always
+ * reported them in: by this rank (the bucket an FNV-1a hash of their ends picked when it was
+ * the table's hash), newest first among equals. Computed once per connection. */
+static size_t end_rank_of(const struct tcp_reasm *r, const struct packet_l4 *pkt)
 {
-	/* Commutative, so both directions land in the same bucket. */
-	uint64_t h = endpoint_hash(pkt->src_addr, pkt->src_port) +
-		     endpoint_hash(pkt->dst_addr, pkt->dst_port) + pkt->family;
+	uint64_t h = endpoint_fnv(pkt->src_addr, pkt->src_port) +
+		     endpoint_fnv(pkt->dst_addr, pkt->dst_port) + pkt->family;
 	return (size_t)(h ^ h >> 29) & r->bucket_mask;
 }
 
 static struct flow *lookup(struct tcp_reasm *r, const struct packet_l4 *pkt, enum tcp_side *from)
 {
-	for (struct flow *f = r->buckets[bucket_of(r, pkt)]; f; f = f->hash_next) {
+	size_t b =
+	    bucket_of(r, pkt->family, pkt->src_addr, pkt->src_port, pkt->dst_addr, pkt->dst_port);
+
+	for (struct flow *f = r->buckets[b]; f; f = f->hash_next) {
 		if (f->conn.family != pkt->family)
 			continue;
 		for (int s = 0; s < 2; s++) {
@@ -115,12 +142,10 @@ static void ended_unlink(struct tcp_reasm *r, struct flow *f)
 
 static void remove_flow(struct tcp_reasm *r, struct flow *f)
 {
-	struct packet_l4 key = {.family = f->conn.family};
-	memcpy(key.src_addr, f->conn.end[0].addr, 16);
-	memcpy(key.dst_addr, f->conn.end[1].addr, 16);
-	key.src_port = f->conn.end[0].port;
-	key.dst_port = f->conn.end[1].port;
-	for (struct flow **p = &r->buckets[bucket_of(r, &key)]; *p; p = &(*p)->hash_next) {
+	const struct tcp_endpoint *end = f->conn.end;
+	size_t b = bucket_of(r, f->conn.family, end[0].addr, end[0].port, end[1].addr, end[1].port);
+
+	for (struct flow **p = &r->buckets[b]; *p; p = &(*p)->hash_next) {
 		if (*p == f) {
 			*p = f->hash_next;
 			break;
@@ -228,7 +253,8 @@ static int add_payload(struct tcp_reasm *r, struct flow *f, enum tcp_side s, uin
 		if (offset <= 0) {
 			r->stats.retransmitted_bytes += (uint64_t)-offset;
 			deliver(r, f, s, data - offset, len + (size_t)offset, ts_ns);
-			drain(r, f, s);
+			if (st->pending) /* only after a loss or reordering */
+				drain(r, f, s);
 			return 0;
 		}
 		if (st->pending_bytes + len <= r->limits.max_buffered_bytes)
@@ -290,7 +316,9 @@ static struct flow *new_flow(struct tcp_reasm *r, const struct packet_l4 *pkt, b
 	f->conn.end[!client].port = pkt->dst_port;
 	f->conn.first_ts_ns = ts_ns;
 	f->conn.first_closer = -1;
-	size_t b = bucket_of(r, pkt);
+	f->end_rank = end_rank_of(r, pkt);
+	size_t b =
+	    bucket_of(r, pkt->family, pkt->src_addr, pkt->src_port, pkt->dst_addr, pkt->dst_port);
 	f->hash_next = r->buckets[b];
 	r->buckets[b] = f;
 	r->flow_count++;
@@ -412,12 +440,42 @@ struct tcp_reasm *tcp_reasm_new(const struct tcp_reasm_limits *limits,
 	return r;
 }
 
+static int end_order(const void *a, const void *b)
+{
+	const struct flow *x = *(const struct flow *const *)a, *y = *(const struct flow *const *)b;
+
+	if (x->end_rank != y->end_rank)
+		return x->end_rank < y->end_rank ? -1 : 1;
+	return x->conn.id < y->conn.id ? 1 : -1; /* ids are unique */
+}
+
 void tcp_reasm_finish(struct tcp_reasm *r, uint64_t ts_ns)
 {
+	struct flow **open = malloc((r->flow_count ? r->flow_count : 1) * sizeof(*open));
+	size_t n = 0;
+
 	for (size_t b = 0; b <= r->bucket_mask; b++)
 		for (struct flow *f = r->buckets[b]; f; f = f->hash_next)
-			if (!f->ended)
-				end_flow(r, f, TCP_END_CAPTURE_END, ts_ns);
+			if (!f->ended) {
+				if (open)
+					open[n++] = f;
+				else /* out of memory: all of them still end, in table order */
+					end_flow(r, f, TCP_END_CAPTURE_END, ts_ns);
+			}
+	if (!open)
+		return;
+	qsort(open, n, sizeof(*open), end_order);
+	for (size_t i = 0; i < n; i++)
+		end_flow(r, open[i], TCP_END_CAPTURE_END, ts_ns);
+	free(open);
+}
+
+void tcp_reasm_set_user(struct tcp_reasm *r, const struct tcp_conn *conn, void *user)
+{
+	struct flow *f = (struct flow *)((char *)conn - offsetof(struct flow, conn));
+
+	(void)r;
+	f->conn.user = user;
 }
 
 void tcp_reasm_get_stats(const struct tcp_reasm *r, struct tcp_reasm_stats *stats)

@@ -53,6 +53,7 @@ struct tcp_conn {
 	unsigned small_payload_next;
 	uint64_t bytes[2];     /* payload delivered per sending side */
 	uint64_t gap_bytes[2]; /* bytes reported missing per sending side */
+	void *user; /* the consumer's state for it (tcp_reasm_set_user), NULL until set */
 };
 
 /* When the connection last carried data, for the idle time before a close at CLOSE_TS_NS:
@@ -92,6 +93,9 @@ struct tcp_reasm *tcp_reasm_new(const struct tcp_reasm_limits *limits,
 				const struct tcp_reasm_ops *ops, void *user);
 /* Feeds one decoded TCP packet. Returns 0, or -ENOMEM (the packet was not processed). */
 int tcp_reasm_packet(struct tcp_reasm *reasm, const struct packet_l4 *pkt, uint64_t ts_ns);
+/* Ties USER to CONN (one of this reassembler's, as its callbacks get it), for the consumer to
+ * find its state for a connection without a lookup of its own per packet. */
+void tcp_reasm_set_user(struct tcp_reasm *reasm, const struct tcp_conn *conn, void *user);
 /* End of capture: buffered data goes out after a gap, every open connection ends. */
 void tcp_reasm_finish(struct tcp_reasm *reasm, uint64_t ts_ns);
 void tcp_reasm_get_stats(const struct tcp_reasm *reasm, struct tcp_reasm_stats *stats);

@@ -90,19 +90,31 @@ void tls_traffic_keys_release(struct tls_traffic_keys *keys)
 }
 
 /*
- * AES-GCM's nonce and tag in one parameter set. OpenSSL 3 reads every parameter by name
+ * AES-GCM's nonce and tag by parameters. OpenSSL 3 reads every parameter by name
  * (OSSL_PARAM_locate, strcmp): the general way, EVP_DecryptInit_ex for the nonce (which also
  * asks for the IV's length by name) and EVP_CIPHER_CTX_ctrl for the tag, took about 1,300
  * instructions a record, as much as decrypting a 600-byte record (callgrind, OpenSSL 3.0). The
  * nonce goes in as TLS 1.2's fixed and explicit parts (4 + 8 bytes), the parameters OpenSSL's
- * own record layer sets. False when the provider refused them.
+ * own record layer sets: the fixed part, the same for every record of a key (TLS 1.2's salt;
+ * TLS 1.3's sequence number only changes the last 8 bytes, RFC 8446 §5.3), once per key
+ * (gcm_fixed_nonce); per record only the tag and the explicit part, in the order the provider
+ * looks them up. False when the provider refused them.
  */
+static bool gcm_fixed_nonce(EVP_CIPHER_CTX *ctx, const uint8_t *fixed)
+{
+	OSSL_PARAM params[] = {
+	    OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED, (void *)fixed,
+					      GCM_SALT_LEN),
+	    OSSL_PARAM_construct_end(),
+	};
+
+	return EVP_CIPHER_CTX_set_params(ctx, params) == 1;
+}
+
 static bool gcm_nonce_and_tag(EVP_CIPHER_CTX *ctx, const uint8_t *nonce, uint8_t *tag)
 {
 	OSSL_PARAM params[] = {
 	    OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, AEAD_TAG_LEN),
-	    OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED, (void *)nonce,
-					      GCM_SALT_LEN),
 	    OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_SET_IV_INV,
 					      (void *)(nonce + GCM_SALT_LEN), GCM_EXPLICIT_LEN),
 	    OSSL_PARAM_construct_end(),
@@ -111,15 +123,16 @@ static bool gcm_nonce_and_tag(EVP_CIPHER_CTX *ctx, const uint8_t *nonce, uint8_t
 	return EVP_CIPHER_CTX_set_params(ctx, params) == 1;
 }
 
-/* Whether this OpenSSL takes gcm_nonce_and_tag's parameters (3.0 and later do): tried once per
- * key, its complaint, if any, taken off the error queue. */
-static bool gcm_params_taken(EVP_CIPHER_CTX *ctx)
+/* Whether this OpenSSL takes the GCM parameters above (3.0 and later do): the fixed part of
+ * KEYS' nonce is set, then a record's parameters tried, once per key; a complaint, if any, is
+ * taken off the error queue. */
+static bool gcm_params_taken(EVP_CIPHER_CTX *ctx, const uint8_t *iv)
 {
 	uint8_t nonce[TLS13_IV_LEN] = {0}, tag[AEAD_TAG_LEN] = {0};
 	bool taken;
 
 	ERR_set_mark();
-	taken = gcm_nonce_and_tag(ctx, nonce, tag);
+	taken = gcm_fixed_nonce(ctx, iv) && gcm_nonce_and_tag(ctx, nonce, tag);
 	ERR_pop_to_mark();
 	return taken;
 }
@@ -136,7 +149,7 @@ static int keys_ready(struct tls_traffic_keys *keys)
 	    EVP_DecryptInit_ex(keys->cipher_ctx, suite->cipher(), NULL, keys->key, NULL) != 1)
 		goto fail;
 	keys->gcm_params = EVP_CIPHER_get_mode(suite->cipher()) == EVP_CIPH_GCM_MODE &&
-			   gcm_params_taken(keys->cipher_ctx);
+			   gcm_params_taken(keys->cipher_ctx, keys->iv);
 	if (suite->kind != TLS_RECORD_CBC)
 		return 0;
 	EVP_CIPHER_CTX_set_padding(keys->cipher_ctx, 0); /* TLS padding is checked here */

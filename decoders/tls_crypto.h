@@ -43,7 +43,7 @@ struct tls_traffic_keys {
 	bool encrypt_then_mac;
 	void *cipher_ctx; /* EVP_CIPHER_CTX with the key set; NULL until keys are set */
 	void *mac_ctx;	  /* CBC suites: EVP_MAC_CTX (HMAC) with the MAC key set */
-	bool gcm_params;  /* AES-GCM: nonce and tag set as one parameter set (tls_crypto.c) */
+	bool gcm_params;  /* AES-GCM: nonce and tag set by parameters (tls_crypto.c) */
 };
 
 /* TLS 1.3: key and iv from a traffic secret (RFC 8446 §7.3). Returns 0 or

@@ -980,6 +980,100 @@ static void test_reassembly_rules(void **state)
 	tcp_reasm_free(r);
 }
 
+/* The connections still open at the end of a capture end in the order replay has always
+ * reported them in (the buckets of the table's former hash, newest first in one), whatever hash
+ * the table uses now: neither the order they opened in nor the table's. */
+static uint64_t end_ids[16];
+static size_t end_count;
+
+static void record_end(void *user, const struct tcp_conn *conn, enum tcp_end_reason reason,
+		       uint64_t ts_ns)
+{
+	(void)user;
+	(void)ts_ns;
+	assert_int_equal(reason, TCP_END_CAPTURE_END);
+	end_ids[end_count++] = conn->id;
+}
+
+static void test_open_flows_end_order(void **state)
+{
+	static const uint64_t expected[12] = {3, 1, 11, 10, 9, 2, 5, 7, 6, 4, 8, 12};
+	const struct tcp_reasm_ops end_ops = {.on_end = record_end};
+	struct tcp_reasm *r = tcp_reasm_new(NULL, &end_ops, NULL);
+
+	(void)state;
+	assert_non_null(r);
+	end_count = 0;
+	for (int i = 0; i < 12; i++) {
+		struct packet_l4 syn = seg(1, 100, 0, PACKET_TCP_SYN, NULL);
+
+		syn.src_addr[3] = (uint8_t)(1 + i % 3);
+		syn.src_port = (uint16_t)(40000 + 7 * i);
+		assert_int_equal(tcp_reasm_packet(r, &syn, 1000 + i), 0);
+	}
+	tcp_reasm_finish(r, 2000);
+	assert_int_equal(end_count, 12);
+	assert_memory_equal(end_ids, expected, sizeof(expected));
+	tcp_reasm_free(r);
+}
+
+/* The consumer's pointer for a connection, set when it opens, comes back with every callback of
+ * that connection and no other. */
+static struct tcp_reasm *user_reasm;
+static int user_tags[2], user_seen;
+
+static void tag_open(void *user, const struct tcp_conn *conn, uint64_t ts_ns)
+{
+	(void)user;
+	(void)ts_ns;
+	assert_null(conn->user);
+	tcp_reasm_set_user(user_reasm, conn, &user_tags[conn->id - 1]);
+}
+
+static void tag_data(void *user, const struct tcp_conn *conn, enum tcp_side from,
+		     const uint8_t *data, size_t len, uint64_t ts_ns)
+{
+	(void)user;
+	(void)from;
+	(void)len;
+	(void)ts_ns;
+	/* connection 1 sends "a", connection 2 "b" */
+	assert_ptr_equal(conn->user, &user_tags[data[0] - 'a']);
+	user_seen++;
+}
+
+static void tag_end(void *user, const struct tcp_conn *conn, enum tcp_end_reason reason,
+		    uint64_t ts_ns)
+{
+	(void)user;
+	(void)reason;
+	(void)ts_ns;
+	assert_ptr_equal(conn->user, &user_tags[conn->id - 1]);
+	user_seen++;
+}
+
+static void test_conn_user(void **state)
+{
+	const struct tcp_reasm_ops tag_ops = {tag_open, tag_data, NULL, tag_end};
+	struct packet_l4 a = seg(1, 100, 0, PACKET_TCP_SYN, NULL), b = a;
+
+	(void)state;
+	user_reasm = tcp_reasm_new(NULL, &tag_ops, NULL);
+	assert_non_null(user_reasm);
+	user_seen = 0;
+	b.src_port++;
+	assert_int_equal(tcp_reasm_packet(user_reasm, &a, 1), 0);
+	assert_int_equal(tcp_reasm_packet(user_reasm, &b, 2), 0);
+	a = seg(1, 101, 0, PACKET_TCP_ACK, "a");
+	b = seg(1, 101, 0, PACKET_TCP_ACK, "b");
+	b.src_port++;
+	assert_int_equal(tcp_reasm_packet(user_reasm, &b, 3), 0);
+	assert_int_equal(tcp_reasm_packet(user_reasm, &a, 4), 0);
+	tcp_reasm_finish(user_reasm, 5);
+	assert_int_equal(user_seen, 4);
+	tcp_reasm_free(user_reasm);
+}
+
 /* Idle before a close: close_notify records right before the FIN do not count, older small
  * payloads (a CRLF keep-alive long before) do. */
 static void test_idle_skips_close_notify(void **state)
@@ -1013,6 +1107,8 @@ int main(void)
 	    cmocka_unit_test(test_pcapng_bad_blocks),
 	    cmocka_unit_test(test_times_past_2038_and_2106),
 	    cmocka_unit_test(test_reassembly_rules),
+	    cmocka_unit_test(test_open_flows_end_order),
+	    cmocka_unit_test(test_conn_user),
 	    cmocka_unit_test(test_idle_skips_close_notify),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -28,7 +28,9 @@ struct wire_source {
 	struct tls_trust *trust;
 	struct leaf_tracker *leaves;
 	struct wire_tls_env env;
-	void *streams; /* tsearch tree of struct wire_stream by id */
+	/* tsearch tree of struct wire_stream by id, for the retries and the end; a packet finds its
+	 * stream through its connection (tcp_reasm_set_user), with no lookup */
+	void *streams;
 	struct sip_message *udp_msg;
 	/* the packet being decoded: which of its ends are this host's */
 	const struct packet_l4 *packet;
@@ -41,9 +43,7 @@ struct wire_source {
 	struct wire_stream *ending; /* ended, their TLS records still waiting for secrets */
 };
 
-/* Compares the streams' ids, their first member, so that a lookup's key is the id alone: a
- * whole struct wire_stream (22 KB) as the key was zeroed for every packet, a third of `siptrail
- * live`'s CPU on a busy TCP trunk. */
+/* Orders the streams by id, their first member. */
 static int stream_compare(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -52,13 +52,6 @@ static int stream_compare(const void *a, const void *b)
 }
 
 _Static_assert(offsetof(struct wire_stream, id) == 0, "stream_compare reads the id first");
-
-static struct wire_stream *stream_find(struct wire_source *source, const struct tcp_conn *conn)
-{
-	struct wire_stream **found = tfind(&conn->id, &source->streams, stream_compare);
-
-	return found ? *found : NULL;
-}
 
 /* Marks the ends of the stream the current packet shows to be local. */
 static void note_local(struct wire_source *source, struct wire_stream *stream)
@@ -86,6 +79,7 @@ static void on_open(void *user, const struct tcp_conn *conn, uint64_t ts_ns)
 		source->env.err = source->env.err ? source->env.err : -ENOMEM;
 		return;
 	}
+	tcp_reasm_set_user(source->reasm, conn, stream);
 	source->counts.streams++;
 	note_local(source, stream);
 }
@@ -94,7 +88,7 @@ static void on_data(void *user, const struct tcp_conn *conn, enum tcp_side from,
 		    const uint8_t *data, size_t len, uint64_t ts_ns)
 {
 	struct wire_source *source = user;
-	struct wire_stream *stream = stream_find(source, conn);
+	struct wire_stream *stream = conn->user;
 
 	if (!stream)
 		return;
@@ -105,9 +99,9 @@ static void on_data(void *user, const struct tcp_conn *conn, enum tcp_side from,
 static void on_gap(void *user, const struct tcp_conn *conn, enum tcp_side from,
 		   uint64_t missing_bytes, uint64_t ts_ns)
 {
-	struct wire_source *source = user;
-	struct wire_stream *stream = stream_find(source, conn);
+	struct wire_stream *stream = conn->user;
 
+	(void)user;
 	(void)ts_ns;
 	if (stream)
 		wire_stream_gap(stream, from, missing_bytes);
@@ -117,7 +111,7 @@ static void on_end(void *user, const struct tcp_conn *conn, enum tcp_end_reason 
 		   uint64_t ts_ns)
 {
 	struct wire_source *source = user;
-	struct wire_stream *stream = stream_find(source, conn);
+	struct wire_stream *stream = conn->user;
 
 	(void)reason;
 	if (!stream)
