@@ -235,6 +235,7 @@ int cmd_replay(int argc, char **argv)
 		run.output.terminal = stdout;
 	rc = event_read_captures("replay", paths, n_paths, &capture, on_event, &run, NULL, &input,
 				 &err);
+	event_output_release(&run.output);
 	if (run.hep) {
 		hep_export_close(run.hep, &hep_counts);
 		fprintf(stderr, "siptrail replay: HEP to %s: %llu packets sent, %llu not sent\n",

@@ -138,7 +138,7 @@ static void json_print(const struct tls_event *tls)
 
 	if (tls_event_to_event(tls, &ev))
 		return;
-	if (!event_json_line(&ev, &line)) {
+	if (!event_json_line(&ev, &line, NULL)) {
 		fwrite(line.text, 1, line.len, stdout);
 		fflush(stdout);
 	}

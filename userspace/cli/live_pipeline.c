@@ -221,4 +221,5 @@ void live_pipeline_finish(struct live_pipeline *pipe)
 	sip_source_pick_free(&pipe->sip_sources);
 	tls_keylog_free(pipe->keylog);
 	pipe->keylog = NULL;
+	event_output_release(&pipe->output);
 }

@@ -99,7 +99,7 @@ static void put_u64(struct json_out *out, const char *key, uint64_t value)
 static void put_addr(struct json_out *out, const char *key, const struct ip_addr *addr)
 {
 	json_out_key(out, key);
-	json_out_string(out, ip_addr_text(addr).text);
+	json_out_name(out, ip_addr_text(addr).text);
 }
 
 static void put_tunnel(struct json_out *out, const struct ev_tunnel *t)
@@ -334,14 +334,60 @@ static void put_leaf_changed(struct json_out *out, const struct ev_tls_leaf_chan
 	put_epoch_time(out, "new_not_after", leaf->new_not_after);
 }
 
-static void put_sip(struct json_out *out, const struct ev_sip *s)
+/* Keeps TEXT's JSON for the next event; a memo that cannot grow is emptied (it only saves). */
+static void memo_keep(struct json_text_memo *memo, const char *text, size_t len, const char *json,
+		      size_t json_len)
+{
+	if (len > memo->raw_cap || json_len > memo->json_cap) {
+		json_text_memo_free(memo);
+		if (!(memo->raw = malloc(len)) || !(memo->json = malloc(json_len))) {
+			json_text_memo_free(memo);
+			return;
+		}
+		memo->raw_cap = len;
+		memo->json_cap = json_len;
+	}
+	memcpy(memo->raw, text, len);
+	memcpy(memo->json, json, json_len);
+	memo->raw_len = len;
+	memo->json_len = json_len;
+}
+
+void json_text_memo_free(struct json_text_memo *memo)
+{
+	free(memo->raw);
+	free(memo->json);
+	*memo = (struct json_text_memo){0};
+}
+
+/* The message's text, from MEMO when it holds the same bytes. */
+static void put_sip_text(struct json_out *out, const struct ev_sip *s, struct json_text_memo *memo)
+{
+	char *start = out->pos;
+
+	if (!memo) {
+		json_out_text(out, s->raw, s->raw_len);
+		return;
+	}
+	if (memo->json && memo->raw_len == s->raw_len && !memcmp(memo->raw, s->raw, s->raw_len)) {
+		json_out_json(out, memo->json, memo->json_len);
+		return;
+	}
+	json_out_text(out, s->raw, s->raw_len);
+	if (!out->overflow) /* after a key: no comma before the value */
+		memo_keep(memo, s->raw, s->raw_len, start, out->pos - start);
+}
+
+static void put_sip(struct json_out *out, const struct ev_sip *s, struct json_text_memo *memo)
 {
 	if (s->libssl.given) {
 		put_endpoints(out, &s->local, &s->remote);
 		put_libssl_process(out, &s->libssl);
 	}
-	put_text_or_null(out, "dir", direction_name(s->dir));
-	put_text_or_null(out, "transport", event_transport_name(s->transport));
+	json_out_key(out, "dir");
+	json_out_name(out, direction_name(s->dir));
+	json_out_key(out, "transport");
+	json_out_name(out, event_transport_name(s->transport));
 	if (!s->libssl.given)
 		put_endpoints(out, &s->local, &s->remote);
 	if (s->tunnel.encap)
@@ -350,7 +396,7 @@ static void put_sip(struct json_out *out, const struct ev_sip *s)
 	 * event and loses its text */
 	json_out_key(out, "raw");
 	if (s->raw)
-		json_out_text(out, s->raw, s->raw_len);
+		put_sip_text(out, s, memo);
 	else
 		json_out_null(out);
 	if (s->libssl.given) {
@@ -358,7 +404,8 @@ static void put_sip(struct json_out *out, const struct ev_sip *s)
 		put_bool(out, "truncated", s->truncated);
 		put_text_or_null(out, "source", "libssl");
 	} else if (s->decrypted) {
-		put_text_or_null(out, "source", "decrypted");
+		json_out_key(out, "source");
+		json_out_name(out, "decrypted");
 	}
 }
 
@@ -374,13 +421,15 @@ static void put_lost(struct json_out *out, const struct ev_lost *lost)
 }
 
 /* The event as one JSON object into BUF; 0 when it does not fit in SIZE. */
-static size_t event_json_text(const struct event *ev, char *buf, size_t size)
+static size_t event_json_text(const struct event *ev, char *buf, size_t size,
+			      struct json_text_memo *memo)
 {
 	struct json_out out;
 
 	json_out_init(&out, buf, size);
 	json_out_open(&out, '{');
-	put_text_or_null(&out, "event", event_kind_name(ev->kind));
+	json_out_key(&out, "event");
+	json_out_name(&out, event_kind_name(ev->kind));
 	put_u64(&out, "ts_ns", ev->ts_ns);
 	if (event_has_conn(ev))
 		put_u64(&out, "conn", ev->conn);
@@ -400,7 +449,7 @@ static size_t event_json_text(const struct event *ev, char *buf, size_t size)
 		put_chain(&out, &ev->chain);
 		break;
 	case EV_SIP:
-		put_sip(&out, &ev->sip);
+		put_sip(&out, &ev->sip, memo);
 		break;
 	case EV_TLS_HELLO:
 		put_hello(&out, &ev->hello);
@@ -419,14 +468,14 @@ static size_t event_json_text(const struct event *ev, char *buf, size_t size)
 /* Larger lines than the in-place buffer: at most this (a 64 KiB SIP message escaped whole). */
 #define JSON_LINE_MAX (8u << 20)
 
-int event_json_line(const struct event *ev, struct json_line *line)
+int event_json_line(const struct event *ev, struct json_line *line, struct json_text_memo *memo)
 {
 	size_t size = sizeof(line->buf);
 
 	line->text = line->buf;
 	for (;;) {
 		/* a byte kept for the newline */
-		line->len = event_json_text(ev, line->text, size - 1);
+		line->len = event_json_text(ev, line->text, size - 1, memo);
 		if (line->len) {
 			line->text[line->len++] = '\n';
 			return 0;
@@ -453,7 +502,7 @@ json_t *event_to_json(const struct event *ev)
 	struct json_line line;
 	json_t *obj = NULL;
 
-	if (!event_json_line(ev, &line))
+	if (!event_json_line(ev, &line, NULL))
 		obj = json_loadb(line.text, line.len, JSON_ALLOW_NUL, NULL);
 	json_line_release(&line);
 	return obj;

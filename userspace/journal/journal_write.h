@@ -20,8 +20,20 @@ struct json_line {
 	char buf[JSON_LINE_BYTES];
 };
 
-/* Writes EV into LINE (then json_line_release). Returns 0 or -ENOMEM. */
-int event_json_line(const struct event *ev, struct json_line *line);
+/* A SIP event's text as JSON, and the text: the next SIP event with the same bytes copies the
+ * JSON instead of escaping the text again (a message between two local sockets is two events,
+ * one right after the other, and escaping the text was most of a line's cost). Zeroed to
+ * start; json_text_memo_free at the end. */
+struct json_text_memo {
+	char *raw, *json;
+	size_t raw_len, json_len, raw_cap, json_cap;
+};
+
+void json_text_memo_free(struct json_text_memo *memo);
+
+/* Writes EV into LINE (then json_line_release); MEMO: NULL, or the writer's memo. Returns 0 or
+ * -ENOMEM. */
+int event_json_line(const struct event *ev, struct json_line *line, struct json_text_memo *memo);
 void json_line_release(struct json_line *line);
 
 /* The event as a JSON object (new reference), NULL when out of memory: that line parsed, for

@@ -4,11 +4,11 @@
 #include "event_text.h"
 #include "journal_write.h"
 
-int event_output_write(const struct event_output *output, const struct event *ev)
+int event_output_write(struct event_output *output, const struct event *ev)
 {
 	bool want_json = (output->terminal && output->json) || output->journal;
 	struct json_line line;
-	int err = want_json ? event_json_line(ev, &line) : 0;
+	int err = want_json ? event_json_line(ev, &line, &output->memo) : 0;
 
 	if (err)
 		return err;
@@ -21,4 +21,9 @@ int event_output_write(const struct event_output *output, const struct event *ev
 	if (want_json)
 		json_line_release(&line);
 	return err;
+}
+
+void event_output_release(struct event_output *output)
+{
+	json_text_memo_free(&output->memo);
 }

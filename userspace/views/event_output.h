@@ -9,14 +9,19 @@
 
 #include "event.h"
 #include "journal_file.h"
+#include "journal_write.h"
 
 struct event_output {
 	FILE *terminal;		      /* NULL: nothing on the terminal */
 	bool json;		      /* the terminal gets JSON lines, not text */
 	struct journal_file *journal; /* NULL: none */
+	struct json_text_memo memo;   /* the last SIP text's JSON */
 };
 
 /* Returns 0, -ENOMEM or -EIO. */
-int event_output_write(const struct event_output *output, const struct event *ev);
+int event_output_write(struct event_output *output, const struct event *ev);
+
+/* Frees what the writing kept (the output's streams are the caller's). */
+void event_output_release(struct event_output *output);
 
 #endif
