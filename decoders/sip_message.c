@@ -124,18 +124,20 @@ static enum line_result scan_line(struct sip_parse_ctx *ctx, const char *p, cons
 	}
 }
 
+/* SIP-Version is case-insensitive (§7.1). Two overlapping 4-byte words: OR 0x20 on the three
+ * letters only folds exactly S, I and P, and "/2.0" is compared as it is. */
 static bool is_sip_version(const char *p, const char *end)
 {
-	static const char version[] = "SIP/2.0";
-	const size_t len = sizeof(version) - 1;
+	uint32_t head, tail, want_head, want_tail, fold;
 
-	/* SIP-Version is case-insensitive (§7.1). */
-	if ((size_t)(end - p) != len)
+	if (end - p != 7)
 		return false;
-	for (size_t i = 0; i < len; i++)
-		if (sip_lower(p[i]) != sip_lower(version[i]))
-			return false;
-	return true;
+	memcpy(&head, p, 4);
+	memcpy(&tail, p + 3, 4);
+	memcpy(&want_head, "sip/", 4);
+	memcpy(&want_tail, "/2.0", 4);
+	memcpy(&fold, "\x20\x20\x20\x00", 4);
+	return (head | fold) == want_head && tail == want_tail;
 }
 
 /* Past the SP that should follow a start line part at P: one SP is the rule (§7.1, §7.2);

@@ -48,12 +48,11 @@ const char *sip_skip_quoted(const char *p, const char *end)
 	return NULL;
 }
 
-/* Bytes that end an unquoted parameter value: separators of the enclosing syntax. */
-static bool ends_param_value(char c)
-{
-	return sip_is_lws(c) || c == ';' || c == ',' || c == '?' || c == '>' || c == '<' ||
-	       c == '"';
-}
+/* Bytes that end an unquoted parameter value: separators of the enclosing syntax (a table: a
+ * branch or tag value is read a byte at a time). */
+static const uint8_t ends_param_value[256] = {
+    T1(' '), T1('\t'), T1('\r'), T1('\n'), T1(';'), T1(','), T1('?'), T1('>'), T1('<'), T1('"'),
+};
 
 enum sip_param_result sip_next_param(const char **pp, const char *end, struct sip_param *param)
 {
@@ -99,7 +98,7 @@ enum sip_param_result sip_next_param(const char **pp, const char *end, struct si
 		if (p < end)
 			p++;
 	}
-	while (p < end && !ends_param_value(*p))
+	while (p < end && !ends_param_value[(unsigned char)*p])
 		p++;
 	param->value = sip_view_of(value, p);
 	*pp = p;
