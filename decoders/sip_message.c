@@ -82,10 +82,12 @@ enum line_result {
 /*
  * One logical line from p: *content_end is where its text ends (the CR or LF of the last
  * physical line), *next the first byte after its line break. With fold, lines that continue
- * with SP/HT are part of it (§7.3.1), which needs one byte of lookahead after the LF.
+ * with SP/HT are part of it (§7.3.1), which needs one byte of lookahead after the LF. Inlined:
+ * it runs for every header line, and its results then stay in registers.
  */
-static enum line_result scan_line(struct sip_parse_ctx *ctx, const char *p, const char *end,
-				  bool fold, const char **content_end, const char **next)
+static inline __attribute__((always_inline)) enum line_result
+scan_line(struct sip_parse_ctx *ctx, const char *p, const char *end, bool fold,
+	  const char **content_end, const char **next)
 {
 	for (;;) {
 		const char *eol, *after;
