@@ -10,29 +10,6 @@ bool sip_view_eq_ci(struct sip_view view, const char *str)
 	return view.len == len && sip_equal_ci(view.ptr, str, len);
 }
 
-/* name is a token (checked by the caller): for token bytes, OR 0x20 folds exactly A-Z onto
- * a-z and leaves '-' and digits alone, so 8 bytes compare at once against the lower-case
- * name. Inlined with the literal's length, the copies are plain loads. */
-static inline __attribute__((always_inline)) bool token_equals_lower(const char *name,
-								     const char *lower, size_t len)
-{
-	const uint64_t fold = 0x2020202020202020ull;
-	uint64_t a, b;
-
-	for (; len >= 8; name += 8, lower += 8, len -= 8) {
-		memcpy(&a, name, 8);
-		memcpy(&b, lower, 8);
-		if ((a | fold) != b)
-			return false;
-	}
-	a = b = 0;
-	memcpy(&a, name, len);
-	memcpy(&b, lower, len);
-	if (len == 0)
-		return true;
-	return (a | (fold & (~0ull >> (64 - 8 * len)))) == b;
-}
-
 /* Compact forms (RFC 3261 §7.3.3, §20; RFC 4028, 6665, 3515, 3892), by lower-case letter. */
 static const uint8_t compact_ids[26] = {
     ['v' - 'a'] = SIP_HDR_VIA,
@@ -54,8 +31,9 @@ static const uint8_t compact_ids[26] = {
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-/* NAME is the lower-case literal the header is known by: its length is the switch's. */
-#define NAME_IS(literal)   token_equals_lower(name, literal, sizeof(literal) - 1)
+/* NAME is the lower-case literal the header is known by: its length is the switch's. name is
+ * a token (checked by the caller), so the fold compares it exactly. */
+#define NAME_IS(literal)   sip_equal_lower(name, literal, sizeof(literal) - 1)
 #define NAMED(literal, id) (NAME_IS(literal) ? (id) : SIP_HDR_OTHER)
 
 /* Called for every header line: a switch on the length, then on the first letter, leaves at
