@@ -273,9 +273,8 @@ static void interpret_header(struct sip_parse_ctx *ctx, enum sip_header_id id, s
 		if (!first_of(ctx, &seen, name.ptr))
 			break;
 		msg->call_id = value;
-		if (value.len == 0 ||
-		    sip_find_ctl(value.ptr, value.ptr + value.len) != value.ptr + value.len ||
-		    memchr(value.ptr, ' ', value.len) || memchr(value.ptr, '\t', value.len))
+		if (value.len == 0 || sip_find_space_or_ctl(value.ptr, value.ptr + value.len) !=
+					  value.ptr + value.len)
 			sip_report(ctx, SIP_WARN_CALL_ID, value.ptr);
 		break;
 	case SIP_HDR_CSEQ:

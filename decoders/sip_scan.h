@@ -101,29 +101,42 @@ static inline struct sip_view sip_view_of(const char *begin, const char *end)
 }
 
 /*
- * First byte in [p, end) that is a control character other than HT (CR, LF, NUL, ...), or end.
- * This is the parser's hot loop: every header byte goes through it once. Hand-written with
- * SSE2 because memchr can look for one byte only and we need CR, LF and the illegal controls
- * in the same pass (measured in bench/bench_parse.c).
+ * First byte in [p, end) below FLOOR, HT excepted when TAB_OK, or end. Hand-written with SSE2
+ * because memchr can look for one byte only and we need CR, LF and the illegal controls in the
+ * same pass (measured in bench/bench_parse.c); inlined with constants, one loop per use.
  */
-static inline const char *sip_find_ctl(const char *p, const char *end)
+static inline __attribute__((always_inline)) const char *
+sip_find_below(const char *p, const char *end, unsigned char floor, bool tab_ok)
 {
 #ifdef __SSE2__
-	const __m128i space = _mm_set1_epi8(0x20);
-	const __m128i tab = _mm_set1_epi8('\t');
+	const __m128i min = _mm_set1_epi8((char)floor);
+	const __m128i tab = _mm_set1_epi8(tab_ok ? '\t' : (char)floor);
 	while (end - p >= 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-		__m128i printable = _mm_cmpeq_epi8(_mm_max_epu8(v, space), v);
-		__m128i ok = _mm_or_si128(printable, _mm_cmpeq_epi8(v, tab));
-		unsigned ctl = ~(unsigned)_mm_movemask_epi8(ok) & 0xffffu;
-		if (ctl)
-			return p + __builtin_ctz(ctl);
+		__m128i above = _mm_cmpeq_epi8(_mm_max_epu8(v, min), v);
+		__m128i ok = _mm_or_si128(above, _mm_cmpeq_epi8(v, tab));
+		unsigned below = ~(unsigned)_mm_movemask_epi8(ok) & 0xffffu;
+		if (below)
+			return p + __builtin_ctz(below);
 		p += 16;
 	}
 #endif
-	while (p < end && ((unsigned char)*p >= 0x20 || *p == '\t'))
+	while (p < end && ((unsigned char)*p >= floor || (tab_ok && *p == '\t')))
 		p++;
 	return p;
+}
+
+/* First control byte other than HT in [p, end) (CR, LF, NUL, ...), or end. This is the
+ * parser's hot loop: every header byte goes through it once. */
+static inline const char *sip_find_ctl(const char *p, const char *end)
+{
+	return sip_find_below(p, end, 0x20, true);
+}
+
+/* First whitespace or control byte in [p, end) (SP, HT, CR, LF, ...), or end. */
+static inline const char *sip_find_space_or_ctl(const char *p, const char *end)
+{
+	return sip_find_below(p, end, 0x21, false);
 }
 
 /* Decimal digits into *value; false when empty, not all digits, or above max. */

@@ -391,14 +391,16 @@ void sip_parse_cseq(struct sip_parse_ctx *ctx, struct sip_view value)
 {
 	struct sip_message *msg = ctx->msg;
 	const char *p = value.ptr, *end = view_end(value);
-	uint64_t seq;
+	uint64_t seq = 0;
 
-	while (p < end && sip_is_digit(*p))
-		p++;
+	/* the digits read once; past INT32_MAX the number stops growing, so cannot wrap */
+	for (; p < end && sip_is_digit(*p); p++)
+		if (seq <= INT32_MAX)
+			seq = seq * 10 + (uint64_t)(*p - '0');
 	const char *method = sip_skip_lws(p, end);
 	const char *method_end = sip_skip_token(method, end);
-	if (!sip_parse_uint(sip_view_of(value.ptr, p), INT32_MAX, &seq) || method == p ||
-	    method_end == method || method_end != end) {
+	if (p == value.ptr || seq > INT32_MAX || method == p || method_end == method ||
+	    method_end != end) {
 		sip_report(ctx, SIP_ERR_CSEQ, value.ptr);
 		return;
 	}
