@@ -216,9 +216,14 @@ static bool parse_request_line(struct sip_parse_ctx *ctx, const char *p, const c
 	msg->method_id = sip_method_lookup(msg->method);
 	uri = skip_separator(ctx, p, end);
 	end = trim_line_end(ctx, uri, end);
-	version = end;
-	while (version > uri && !sip_is_wsp(version[-1]))
-		version--;
+	/* The usual line ends in " SIP/2.0": found without walking back over it. */
+	if (end - uri > 7 && sip_is_wsp(end[-8]) && is_sip_version(end - 7, end)) {
+		version = end - 7;
+	} else {
+		version = end;
+		while (version > uri && !sip_is_wsp(version[-1]))
+			version--;
+	}
 	if (version == uri) {
 		sip_report(ctx, SIP_ERR_START_LINE, end);
 		return false;
