@@ -19,6 +19,11 @@ static uint64_t branch_hash(const char *branch)
 	return hash ? hash : 1;
 }
 
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
 static struct txn *txn_find(struct leg *leg, uint64_t branch, enum sip_method method, uint32_t cseq)
 {
 	for (unsigned i = leg->n_txns; i-- > 0;) {
@@ -55,6 +60,7 @@ static struct txn *txn_new(struct leg *leg)
 		if (drop == leg->n_txns)
 			drop = 0;
 		txn_remove(leg, drop);
+		leg->txns_watch_ns = 0; /* the dropped one may have been the earliest */
 	}
 	memset(&leg->txns[leg->n_txns], 0, sizeof(*leg->txns));
 	leg->txns[leg->n_txns].reason = heap_text_empty;
@@ -89,6 +95,8 @@ static int on_request(struct call *call, struct leg *leg, const struct sip_on_le
 	t->branch_hash = branch;
 	t->dir = msg->dir;
 	t->request_ts_ns = msg->ts_ns;
+	if (leg->txns_watch_ns) /* pending, or an ACK's end: its clock runs from now */
+		leg->txns_watch_ns = earliest(leg->txns_watch_ns, msg->ts_ns);
 	t->conn = msg->conn ? msg->conn->id : 0;
 	t->in_dialog = f->to_tag[0] && f->values.method != SIP_METHOD_CANCEL;
 	if (f->values.method == SIP_METHOD_BYE &&
@@ -188,7 +196,8 @@ static void on_response(struct call *call, struct leg *leg, const struct sip_on_
 	struct txn *t = txn_find(leg, branch_hash(f->branch), f->values.method, f->values.cseq);
 
 	if (!t || t->outcome == TXN_ANSWERED)
-		return; /* request not seen, or a retransmitted final response */
+		return;		/* request not seen, or a retransmitted final response */
+	leg->txns_watch_ns = 0; /* a final response moves its clock, a provisional may stop it */
 	if (f->values.status < 200) {
 		t->provisional = true;
 		if (t->status < f->values.status)
@@ -261,9 +270,39 @@ static uint64_t txns_prune(struct leg *leg, uint64_t now_ns, uint64_t timer_ns)
 	return due_ns;
 }
 
-static uint64_t earliest(uint64_t a, uint64_t b)
+/* Times out the leg's transactions past TIMER_NS and frees the ones done with; returns when
+ * the next of them falls due. */
+static uint64_t txns_advance(struct call *call, struct leg *leg, uint64_t now_ns, uint64_t timer_ns)
 {
-	return a < b ? a : b;
+	uint64_t due_ns = UINT64_MAX;
+
+	if (leg->txns_watch_ns == UINT64_MAX)
+		return UINT64_MAX;
+	if (leg->txns_watch_ns && leg->txns_watch_ns + timer_ns > now_ns)
+		return leg->txns_watch_ns + timer_ns; /* what the walk below would return */
+	for (unsigned i = 0; i < leg->n_txns; i++) {
+		struct txn *t = &leg->txns[i];
+		/* §17.1.1.2: a provisional response stops Timer B's meaning for INVITE */
+		if (t->outcome != TXN_PENDING || (t->method == SIP_METHOD_INVITE && t->provisional))
+			continue;
+		if (t->request_ts_ns + timer_ns > now_ns) {
+			due_ns = earliest(due_ns, t->request_ts_ns + timer_ns);
+			continue;
+		}
+		t->outcome = TXN_TIMEOUT;
+		t->final_ts_ns = t->request_ts_ns + timer_ns;
+		call->story_changed = true;
+		if (t->is_refresh)
+			refresh_failed(leg, t);
+		if (t->method == SIP_METHOD_BYE && !call->ended) {
+			/* §15.1.1: a BYE without answer still ends the session */
+			call->ended = true;
+			call->end_ts_ns = t->final_ts_ns;
+		}
+	}
+	due_ns = earliest(due_ns, txns_prune(leg, now_ns, timer_ns));
+	leg->txns_watch_ns = due_ns == UINT64_MAX ? UINT64_MAX : due_ns - timer_ns;
+	return due_ns;
 }
 
 uint64_t dialog_advance(struct call *call, uint64_t now_ns, uint64_t timer_ns)
@@ -272,27 +311,7 @@ uint64_t dialog_advance(struct call *call, uint64_t now_ns, uint64_t timer_ns)
 
 	for (unsigned l = 0; l < call->n_legs; l++) {
 		struct leg *leg = &call->legs[l];
-		for (unsigned i = 0; i < leg->n_txns; i++) {
-			struct txn *t = &leg->txns[i];
-			/* §17.1.1.2: a provisional response stops Timer B's meaning for INVITE */
-			if (t->outcome != TXN_PENDING ||
-			    (t->method == SIP_METHOD_INVITE && t->provisional))
-				continue;
-			if (t->request_ts_ns + timer_ns > now_ns) {
-				due_ns = earliest(due_ns, t->request_ts_ns + timer_ns);
-				continue;
-			}
-			t->outcome = TXN_TIMEOUT;
-			t->final_ts_ns = t->request_ts_ns + timer_ns;
-			call->story_changed = true;
-			if (t->is_refresh)
-				refresh_failed(leg, t);
-			if (t->method == SIP_METHOD_BYE && !call->ended) {
-				/* §15.1.1: a BYE without answer still ends the session */
-				call->ended = true;
-				call->end_ts_ns = t->final_ts_ns;
-			}
-		}
+		due_ns = earliest(due_ns, txns_advance(call, leg, now_ns, timer_ns));
 		/* the peer's request in a failed connection has timed out at its end by now: the
 		 * rules may conclude it was lost (explain_peer.c) */
 		for (unsigned i = 0; i < leg->n_attempts; i++) {
@@ -314,7 +333,6 @@ uint64_t dialog_advance(struct call *call, uint64_t now_ns, uint64_t timer_ns)
 			due_ns =
 			    earliest(due_ns, session_timer_expiry_ns(leg->timer.interval_start_ns,
 								     leg->timer.se_s));
-		due_ns = earliest(due_ns, txns_prune(leg, now_ns, timer_ns));
 	}
 	return due_ns;
 }
