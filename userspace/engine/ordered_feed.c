@@ -11,6 +11,7 @@ int ordered_feed_init(struct ordered_feed *feed, const struct correlator_config 
 	memset(feed, 0, sizeof(*feed));
 	if (reorder_window_init(&feed->window, window_ns, capacity))
 		return -ENOMEM;
+	reorder_window_keep_fields_only(&feed->window); /* all the correlator reads of a message */
 	correlator_init(&feed->corr, config, done, ctx, errors);
 	return 0;
 }
@@ -24,7 +25,7 @@ static int drain(struct ordered_feed *feed, uint64_t now_ns)
 	while ((ev = reorder_window_pop(&feed->window, now_ns))) {
 		if (!rc)
 			rc = correlator_feed(&feed->corr, ev);
-		event_release(ev);
+		reorder_window_release(ev);
 	}
 	return rc;
 }

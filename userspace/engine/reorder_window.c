@@ -1,10 +1,23 @@
 /* Reorder window: held events keyed by (time, arrival), in a sorted ring while they come in
  * order, in a binary min-heap when they do not. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "reorder_window.h"
+#include "sip_event_fields.h"
+
+/* The bytes of a held event's slot past a SIP event's fields: where its fields' text is kept
+ * (reorder_window_keep_fields_only). */
+#define SIP_EVENT_BYTES (offsetof(struct event, sip) + sizeof(struct ev_sip))
+#define FIELDS_ROOM	(sizeof(struct event) - SIP_EVENT_BYTES)
+_Static_assert(FIELDS_ROOM >= 256, "room for a SIP message's usual fields in a slot");
+
+static char *fields_room(struct event *slot)
+{
+	return (char *)slot + SIP_EVENT_BYTES;
+}
 
 int reorder_window_init(struct reorder_window *w, uint64_t window_ns, unsigned capacity)
 {
@@ -30,12 +43,24 @@ void reorder_window_hold(struct reorder_window *w, uint64_t hold_ns)
 		w->hold_ns = hold_ns;
 }
 
+void reorder_window_keep_fields_only(struct reorder_window *w)
+{
+	w->fields_only = true;
+}
+
+void reorder_window_release(struct event *ev)
+{
+	if (ev->kind == EV_SIP && ev->sip.raw == fields_room(ev))
+		ev->sip.raw = NULL; /* the slot's own bytes */
+	event_release(ev);
+}
+
 void reorder_window_free(struct reorder_window *w)
 {
 	for (unsigned i = 0; i < w->heap_count; i++)
-		event_release(&w->slots[w->heap[i].slot]);
+		reorder_window_release(&w->slots[w->heap[i].slot]);
 	for (unsigned i = 0; i < w->ring_count; i++)
-		event_release(&w->slots[w->ring[(w->ring_head + i) % w->capacity].slot]);
+		reorder_window_release(&w->slots[w->ring[(w->ring_head + i) % w->capacity].slot]);
 	free(w->heap);
 	free(w->ring);
 	free(w->slots);
@@ -129,6 +154,9 @@ int reorder_window_push(struct reorder_window *w, struct event *ev)
 	key.ts_ns = ev->ts_ns;
 	w->count++;
 	event_move(&w->slots[key.slot], ev);
+	if (w->fields_only && w->slots[key.slot].kind == EV_SIP)
+		sip_event_fields_only(&w->slots[key.slot], fields_room(&w->slots[key.slot]),
+				      FIELDS_ROOM);
 	if (key.ts_ns + w->hold_ns < w->newest_ns && w->hold_ns < w->window_ns) {
 		/* out of order by more than the hold: more than a capture's jitter */
 		w->hold_ns = w->window_ns;

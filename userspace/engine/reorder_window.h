@@ -43,6 +43,7 @@ struct reorder_window {
 	unsigned long late;   /* released after a newer event had been released already */
 	unsigned long forced; /* released before their time because the buffer was full */
 	bool widened;	      /* the hold was shortened, and an event out of order widened it */
+	bool fields_only;     /* reorder_window_keep_fields_only */
 };
 
 /* CAPACITY events at most are held. Returns 0 or -ENOMEM. */
@@ -58,6 +59,15 @@ int reorder_window_init(struct reorder_window *w, uint64_t window_ns, unsigned c
  */
 void reorder_window_hold(struct reorder_window *w, uint64_t hold_ns);
 
+/*
+ * What reads the released events (the correlator) reads of a SIP event's text only the fields
+ * of its parse (sip_event_fields): from now on a SIP event that carries its parse is held with
+ * only their text, in the bytes of its slot a SIP event does not use, and its message's text is
+ * freed as it comes in. Held a window long (10,000 messages on a trunk), the texts were out of
+ * the caches when the correlator read them and when malloc handed their memory out again.
+ */
+void reorder_window_keep_fields_only(struct reorder_window *w);
+
 /* Releases (event_release) what is still held and frees the buffer. */
 void reorder_window_free(struct reorder_window *w);
 
@@ -70,8 +80,11 @@ int reorder_window_push(struct reorder_window *w, struct event *ev);
  * or than NOW_NS (0: no clock; UINT64_MAX: flush everything), or the buffer is full (then the
  * oldest goes early, counted in forced); NULL when none is due. It is out of the window but
  * read where it was held, not copied out (a copy per event was 2 % of explain's time): the
- * caller owns it and releases it (event_release) before the next push.
+ * caller owns it and releases it (reorder_window_release) before the next push.
  */
 struct event *reorder_window_pop(struct reorder_window *w, uint64_t now_ns);
+
+/* event_release for an event reorder_window_pop handed out (its text may be in its slot). */
+void reorder_window_release(struct event *ev);
 
 #endif

@@ -1,4 +1,7 @@
 /* A SIP event's fields, parsed only when its source did not hand its parse on. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "sip_event_fields.h"
 
 bool sip_event_keep_parse(struct event *ev, struct sip_decode_scratch *scratch)
@@ -23,4 +26,35 @@ const struct sip_fields *sip_event_fields(const struct event *ev,
 	}
 	sip_fields_from_parsed(parsed, ev->sip.raw, &scratch->fields);
 	return &scratch->fields;
+}
+
+/* SPAN's text appended at ROOM + *USED; false when it does not fit. */
+static bool move_span(struct sip_span *span, const char *text, char *room, size_t room_len,
+		      size_t *used)
+{
+	if (span->len > room_len - *used)
+		return false;
+	memcpy(room + *used, text + span->offset, span->len);
+	span->offset = (uint32_t)*used;
+	*used += span->len;
+	return true;
+}
+
+bool sip_event_fields_only(struct event *ev, char *room, size_t room_len)
+{
+	struct sip_parsed moved = ev->sip.parsed;
+	size_t used = 0;
+
+	if (!moved.given || !ev->sip.raw ||
+	    !move_span(&moved.call_id, ev->sip.raw, room, room_len, &used) ||
+	    !move_span(&moved.from_tag, ev->sip.raw, room, room_len, &used) ||
+	    !move_span(&moved.to_tag, ev->sip.raw, room, room_len, &used) ||
+	    !move_span(&moved.branch, ev->sip.raw, room, room_len, &used) ||
+	    !move_span(&moved.reason, ev->sip.raw, room, room_len, &used))
+		return false;
+	free(ev->sip.raw);
+	ev->sip.raw = room;
+	ev->sip.raw_len = used;
+	ev->sip.parsed = moved;
+	return true;
 }

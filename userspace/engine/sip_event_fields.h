@@ -27,4 +27,12 @@ const struct sip_fields *sip_event_fields(const struct event *ev,
  */
 bool sip_event_keep_parse(struct event *ev, struct sip_decode_scratch *scratch);
 
+/*
+ * Keeps of EV's text (an EV_SIP with a parse) only what sip_event_fields reads, the text of its
+ * parse's spans, copied into ROOM (ROOM_LEN bytes) with the spans moved to it; EV's text is
+ * freed and EV's raw is ROOM (the caller must not free it). Returns false, EV unchanged, when
+ * EV carries no parse or the spans do not fit.
+ */
+bool sip_event_fields_only(struct event *ev, char *room, size_t room_len);
+
 #endif
