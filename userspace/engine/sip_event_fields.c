@@ -1,5 +1,4 @@
 /* A SIP event's fields, parsed only when its source did not hand its parse on. */
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,44 +28,36 @@ const struct sip_fields *sip_event_fields(const struct event *ev,
 	return &scratch->fields;
 }
 
+/* SPAN's text appended at ROOM + *USED; false when it does not fit. */
+static bool move_span(struct sip_span *span, const char *text, char *room, size_t room_len,
+		      size_t *used)
+{
+	if (span->len > room_len - *used)
+		return false;
+	memcpy(room + *used, text + span->offset, span->len);
+	span->offset = (uint32_t)*used;
+	*used += span->len;
+	return true;
+}
+
+/* Field by field, not the stretch of the message that holds them (one copy, 70 instructions a
+ * message less): the stretch is twice the fields, and the held bytes are what costs (a 512 KB
+ * cache simulated: 1.7 misses a message more). */
 bool sip_event_fields_only(struct event *ev, char *room, size_t room_len)
 {
-	struct sip_parsed *parsed = &ev->sip.parsed;
-	struct sip_span *spans[] = {&parsed->call_id, &parsed->from_tag, &parsed->to_tag,
-				    &parsed->branch, &parsed->reason};
-	size_t start = SIZE_MAX, end = 0, used = 0;
+	struct sip_parsed moved = ev->sip.parsed;
+	size_t used = 0;
 
-	if (!parsed->given || !ev->sip.raw)
+	if (!moved.given || !ev->sip.raw ||
+	    !move_span(&moved.call_id, ev->sip.raw, room, room_len, &used) ||
+	    !move_span(&moved.from_tag, ev->sip.raw, room, room_len, &used) ||
+	    !move_span(&moved.to_tag, ev->sip.raw, room, room_len, &used) ||
+	    !move_span(&moved.branch, ev->sip.raw, room, room_len, &used) ||
+	    !move_span(&moved.reason, ev->sip.raw, room, room_len, &used))
 		return false;
-	for (size_t i = 0; i < sizeof(spans) / sizeof(spans[0]); i++) {
-		if (!spans[i]->len)
-			continue; /* read as "" whatever its offset */
-		start = spans[i]->offset < start ? spans[i]->offset : start;
-		end =
-		    spans[i]->offset + spans[i]->len > end ? spans[i]->offset + spans[i]->len : end;
-		used += spans[i]->len;
-	}
-	if (used > room_len)
-		return false;
-	if (!used)
-		start = end = 0;
-	if (end - start <= room_len) {
-		/* the fields lie close together (most messages: from the Via to the Call-ID), one
-		 * copy of their stretch is cheaper than one per field */
-		memcpy(room, ev->sip.raw + start, end - start);
-		for (size_t i = 0; i < sizeof(spans) / sizeof(spans[0]); i++)
-			spans[i]->offset -= spans[i]->len ? (uint32_t)start : 0;
-		used = end - start;
-	} else {
-		used = 0;
-		for (size_t i = 0; i < sizeof(spans) / sizeof(spans[0]); i++) {
-			memcpy(room + used, ev->sip.raw + spans[i]->offset, spans[i]->len);
-			spans[i]->offset = (uint32_t)used;
-			used += spans[i]->len;
-		}
-	}
 	free(ev->sip.raw);
 	ev->sip.raw = room;
 	ev->sip.raw_len = used;
+	ev->sip.parsed = moved;
 	return true;
 }
