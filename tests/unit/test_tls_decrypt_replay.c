@@ -244,26 +244,39 @@ static void make_capture(int version, const char *suite, const char *capture_pat
 		     TWIST_NONE);
 }
 
-/* A capture file and its key log beside it, in /tmp. */
+/* A capture file and its key log beside it, in /tmp: made before each test and removed after
+ * it by cmocka, failed assertions included. */
 struct session_files {
 	char capture[40], keylog[64];
 };
 
-static void session_files_make(struct session_files *files)
+static int session_files_make(void **state)
 {
+	struct session_files *files = calloc(1, sizeof(*files));
 	int fd;
 
+	if (!files)
+		return -1;
 	snprintf(files->capture, sizeof(files->capture), "/tmp/test_tls_decrypt-XXXXXX");
 	fd = mkstemp(files->capture);
-	assert_true(fd >= 0);
+	if (fd < 0) {
+		free(files);
+		return -1;
+	}
 	close(fd);
 	snprintf(files->keylog, sizeof(files->keylog), "%s.keys", files->capture);
+	*state = files;
+	return 0;
 }
 
-static void session_files_remove(const struct session_files *files)
+static int session_files_remove(void **state)
 {
+	struct session_files *files = *state;
+
 	unlink(files->capture);
 	unlink(files->keylog);
+	free(files);
+	return 0;
 }
 
 /* The SIP messages of a replay and its alerts. */
@@ -369,15 +382,13 @@ static void keep_traffic_secrets(const char *path)
 	filter_keylog(path, is_traffic_secret);
 }
 
-static void run_call(int version, const char *suite)
+static void run_call(const struct session_files *files, int version, const char *suite)
 {
-	struct session_files files;
 	struct capture_source_stats stats;
 	struct sip_seen seen;
 
-	session_files_make(&files);
-	make_capture(version, suite, files.capture, files.keylog, -1, 0);
-	assert_int_equal(replay(files.capture, files.keylog, &seen, &stats), 0);
+	make_capture(version, suite, files->capture, files->keylog, -1, 0);
+	assert_int_equal(replay(files->capture, files->keylog, &seen, &stats), 0);
 	assert_call(&seen, SIZE_MAX);
 	assert_close_notifies(&seen);
 	assert_int_equal(stats.tls_decrypt.auth_failed + stats.tls_decrypt.no_secrets +
@@ -388,8 +399,8 @@ static void run_call(int version, const char *suite)
 	/* TLS 1.3 without the handshake secrets: the handshake records are told apart by
 	 * trial, and the call is the same */
 	if (version == TLS1_3_VERSION) {
-		keep_traffic_secrets(files.keylog);
-		assert_int_equal(replay(files.capture, files.keylog, &seen, &stats), 0);
+		keep_traffic_secrets(files->keylog);
+		assert_int_equal(replay(files->capture, files->keylog, &seen, &stats), 0);
 		assert_call(&seen, SIZE_MAX);
 		assert_close_notifies(&seen);
 		assert_int_equal(stats.tls_decrypt.auth_failed, 0);
@@ -397,31 +408,27 @@ static void run_call(int version, const char *suite)
 	}
 
 	/* no key log entry for this connection: every encrypted record is counted */
-	assert_int_equal(replay(files.capture, "/dev/null", &seen, &stats), 0);
+	assert_int_equal(replay(files->capture, "/dev/null", &seen, &stats), 0);
 	assert_int_equal(seen.count, 0);
 	assert_int_equal(seen.n_alerts, 0);
 	assert_true(stats.tls_decrypt.no_secrets >= 5);
 	assert_int_equal(stats.tls_decrypt.decrypted, 0);
-	session_files_remove(&files);
 }
 
 static void test_tls12_gcm_call(void **state)
 {
-	(void)state;
-	run_call(TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256");
+	run_call(*state, TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256");
 }
 
 static void test_tls12_chacha_call(void **state)
 {
-	(void)state;
-	run_call(TLS1_2_VERSION, "ECDHE-ECDSA-CHACHA20-POLY1305");
+	run_call(*state, TLS1_2_VERSION, "ECDHE-ECDSA-CHACHA20-POLY1305");
 }
 
 static void test_tls13_call(void **state)
 {
-	(void)state;
-	run_call(TLS1_3_VERSION, "TLS_AES_256_GCM_SHA384");
-	run_call(TLS1_3_VERSION, "TLS_CHACHA20_POLY1305_SHA256");
+	run_call(*state, TLS1_3_VERSION, "TLS_AES_256_GCM_SHA384");
+	run_call(*state, TLS1_3_VERSION, "TLS_CHACHA20_POLY1305_SHA256");
 }
 
 /* TLS 1.3: the server refuses a client without a certificate after its own Finished, so its
@@ -429,22 +436,19 @@ static void test_tls13_call(void **state)
  * a plaintext one would be. */
 static void test_tls13_refusal_alert(void **state)
 {
-	struct session_files files;
+	const struct session_files *files = *state;
 	struct capture_source_stats stats;
 	struct sip_seen seen;
 
-	(void)state;
-	session_files_make(&files);
-	make_session(TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256", files.capture, files.keylog, -1, 0,
+	make_session(TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256", files->capture, files->keylog, -1, 0,
 		     TWIST_REFUSE);
-	assert_int_equal(replay(files.capture, files.keylog, &seen, &stats), 0);
+	assert_int_equal(replay(files->capture, files->keylog, &seen, &stats), 0);
 	assert_int_equal(seen.count, 0);
 	assert_int_equal(seen.n_alerts, 1);
 	assert_int_equal(seen.alerts[0].from, SIDE_PEER);
 	assert_true(alert_is_fatal(&seen.alerts[0]));
 	assert_string_equal(seen.alerts[0].description, "certificate_required");
 	assert_int_equal(stats.tls_decrypt.auth_failed + stats.tls_decrypt.no_secrets, 0);
-	session_files_remove(&files);
 }
 
 /* TLS 1.2 renegotiation is not followed: what comes before is decrypted, what each side sends
@@ -452,15 +456,13 @@ static void test_tls13_refusal_alert(void **state)
  * failed or made up. */
 static void test_tls12_renegotiation_counted(void **state)
 {
-	struct session_files files;
+	const struct session_files *files = *state;
 	struct capture_source_stats stats;
 	struct sip_seen seen;
 
-	(void)state;
-	session_files_make(&files);
-	make_session(TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256", files.capture, files.keylog,
+	make_session(TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256", files->capture, files->keylog,
 		     -1, 0, TWIST_RENEGOTIATE);
-	assert_int_equal(replay(files.capture, files.keylog, &seen, &stats), 0);
+	assert_int_equal(replay(files->capture, files->keylog, &seen, &stats), 0);
 	assert_int_equal(seen.count, 4); /* INVITE, 100, 200, ACK */
 	for (size_t i = 0; i < seen.count; i++)
 		assert_int_equal(
@@ -470,7 +472,6 @@ static void test_tls12_renegotiation_counted(void **state)
 	assert_true(stats.tls_decrypt.unsupported >= 4);
 	assert_int_equal(stats.tls_decrypt.auth_failed + stats.tls_decrypt.no_secrets, 0);
 	release_seen(&seen);
-	session_files_remove(&files);
 }
 
 /* Every hex digit of every secret changed: nothing authenticates, nothing is made up. */
@@ -488,26 +489,24 @@ static void test_damage_is_counted(void **state)
 		const char *suite;
 	} runs[] = {{TLS1_2_VERSION, "ECDHE-ECDSA-AES256-GCM-SHA384"},
 		    {TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256"}};
-	struct session_files files;
+	const struct session_files *files = *state;
 	struct capture_source_stats stats;
 	struct sip_seen seen;
 
-	(void)state;
-	session_files_make(&files);
 	for (size_t i = 0; i < 2; i++) {
 		/* the ACK's record damaged: the ACK alone is missing, and counted */
-		make_capture(runs[i].version, runs[i].suite, files.capture, files.keylog, CLIENT,
+		make_capture(runs[i].version, runs[i].suite, files->capture, files->keylog, CLIENT,
 			     0);
-		assert_int_equal(replay(files.capture, files.keylog, &seen, &stats), 0);
+		assert_int_equal(replay(files->capture, files->keylog, &seen, &stats), 0);
 		assert_call(&seen, 3);
 		assert_int_equal(stats.tls_decrypt.auth_failed, 1);
 		release_seen(&seen);
 
 		/* the capture stops inside the handshake or a record: no crash, no invention */
 		for (size_t cut = 200; cut < 3000; cut += 97) {
-			make_capture(runs[i].version, runs[i].suite, files.capture, files.keylog,
+			make_capture(runs[i].version, runs[i].suite, files->capture, files->keylog,
 				     -1, cut);
-			assert_int_equal(replay(files.capture, files.keylog, &seen, &stats), 0);
+			assert_int_equal(replay(files->capture, files->keylog, &seen, &stats), 0);
 			assert_true(seen.count <= 6);
 			for (size_t k = 0; k < seen.count; k++)
 				assert_int_equal(strncmp(seen.events[k].sip.raw, expected[k].start,
@@ -517,25 +516,30 @@ static void test_damage_is_counted(void **state)
 		}
 
 		/* other secrets: every record is counted as failed */
-		make_capture(runs[i].version, runs[i].suite, files.capture, files.keylog, -1, 0);
-		filter_keylog(files.keylog, spoil_secret);
-		assert_int_equal(replay(files.capture, files.keylog, &seen, &stats), 0);
+		make_capture(runs[i].version, runs[i].suite, files->capture, files->keylog, -1, 0);
+		filter_keylog(files->keylog, spoil_secret);
+		assert_int_equal(replay(files->capture, files->keylog, &seen, &stats), 0);
 		assert_int_equal(seen.count, 0);
 		assert_int_equal(stats.tls_decrypt.decrypted, 0);
 		assert_true(stats.tls_decrypt.auth_failed >= 5);
 	}
-	session_files_remove(&files);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tls12_gcm_call),
-	    cmocka_unit_test(test_tls12_chacha_call),
-	    cmocka_unit_test(test_tls13_call),
-	    cmocka_unit_test(test_tls13_refusal_alert),
-	    cmocka_unit_test(test_tls12_renegotiation_counted),
-	    cmocka_unit_test(test_damage_is_counted),
+	    cmocka_unit_test_setup_teardown(test_tls12_gcm_call, session_files_make,
+					    session_files_remove),
+	    cmocka_unit_test_setup_teardown(test_tls12_chacha_call, session_files_make,
+					    session_files_remove),
+	    cmocka_unit_test_setup_teardown(test_tls13_call, session_files_make,
+					    session_files_remove),
+	    cmocka_unit_test_setup_teardown(test_tls13_refusal_alert, session_files_make,
+					    session_files_remove),
+	    cmocka_unit_test_setup_teardown(test_tls12_renegotiation_counted, session_files_make,
+					    session_files_remove),
+	    cmocka_unit_test_setup_teardown(test_damage_is_counted, session_files_make,
+					    session_files_remove),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
