@@ -11,7 +11,12 @@
  *   (what the leaving copy costs; not an option for siptrail as it is, since on a real
  *   interface the leaving packets are seen only leaving);
  * - other-port: siptrail's socket tracing another port, so the filter drops every packet of
- *   the load: what each packet on an untraced port (RTP, other services) pays.
+ *   the load: what each packet on an untraced port (RTP, other services) pays;
+ * - tracepoints: a capture from tracepoints instead of a packet socket: programs on
+ *   net_dev_start_xmit and netif_receive_skb with the same filter (bpf/packet_tracepoints.bpf.c),
+ *   traced packets copied by bpf_skb_output to per-CPU perf buffers that wake the reader when an
+ *   eighth full, every packet read on CPU 1; hooked on and off the tracepoints per slice;
+ * - tracepoints-other: the same tracing another port.
  * CPU = the load threads' own clocks over the slice (softirq work on lo runs in the sender's
  * context and is charged to it); per variant the median slice, and the median of each slice's
  * difference to the no-socket slice of the same cycle. A last cycle, not timed, counts the
@@ -30,12 +35,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/perf_event.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
+#include "packet_tracepoints.skel.h"
+#include "packets.h"
 #include "port_set.h"
 #include "wire_capture.h"
 
@@ -49,20 +59,28 @@
 /* An ethertype no packet here carries (IEEE 802 local experimental): bound to it, the socket
  * is off every interface's all-protocols tap. Binding to protocol 0 would keep ETH_P_ALL. */
 #define ETH_P_UNUSED 0x88B5
+/* A CPU's perf buffer for the tracepoint variants: as much as the packet ring on 2 CPUs. */
+#define TRACE_BUFFER_BYTES (16u << 20)
 
 enum variant {
 	VARIANT_NONE,
 	VARIANT_SIPTRAIL,
 	VARIANT_IGNORE_OUTGOING,
 	VARIANT_OTHER_PORT,
+	VARIANT_TRACEPOINTS,
+	VARIANT_TRACEPOINTS_OTHER_PORT,
 	VARIANT_COUNT
 };
 
-static const char *const variant_names[VARIANT_COUNT] = {"none", "siptrail", "ignore-outgoing",
-							 "other-port"};
+#define VARIANT_SOCKETS_END VARIANT_TRACEPOINTS /* the packet socket variants end here */
+#define FILTER_PROGS_MAX    2			/* BPF programs a variant's filter runs in */
+
+static const char *const variant_names[VARIANT_COUNT] = {
+    "none", "siptrail", "ignore-outgoing", "other-port", "tracepoints", "tracepoints-other"};
 
 static struct wire_capture *captures[VARIANT_COUNT];
-static __u32 filter_ids[VARIANT_COUNT]; /* the wire filter each capture loaded */
+static struct trace_tap *taps[VARIANT_COUNT];
+static __u32 filter_ids[VARIANT_COUNT][FILTER_PROGS_MAX]; /* the filter programs each loaded */
 static volatile bool reader_stop;
 static volatile uint64_t bytes_read_sum;
 static int listener;
@@ -103,6 +121,85 @@ static void packet_read(void *ctx, const struct packet_view *packet)
 	(void)ctx;
 }
 
+/* The tracepoint variants' capture: the programs, their perf buffers and what came through. */
+struct trace_tap {
+	struct packet_tracepoints *skel;
+	struct perf_buffer *buffers;
+	uint64_t samples, lost;
+};
+
+static enum bpf_perf_event_ret trace_record(void *ctx, int cpu, struct perf_event_header *header)
+{
+	const struct {
+		struct perf_event_header header;
+		uint32_t size;
+		uint8_t data[];
+	} *sample = (const void *)header;
+	const struct {
+		struct perf_event_header header;
+		uint64_t id, lost;
+	} *lost = (const void *)header;
+	struct trace_tap *tap = ctx;
+	struct wire_packet_meta meta;
+
+	(void)cpu;
+	if (header->type == PERF_RECORD_LOST)
+		tap->lost += lost->lost;
+	if (header->type != PERF_RECORD_SAMPLE || sample->size < sizeof(meta))
+		return LIBBPF_PERF_EVENT_CONT;
+	memcpy(&meta, sample->data, sizeof(meta));
+	if (meta.copied > sample->size - sizeof(meta) || meta.net_offset > meta.copied)
+		return LIBBPF_PERF_EVENT_CONT;
+	packet_read(NULL,
+		    &(struct packet_view){.data = sample->data + sizeof(meta) + meta.net_offset,
+					  .len = meta.copied - meta.net_offset});
+	tap->samples++;
+	return LIBBPF_PERF_EVENT_CONT;
+}
+
+/* Loads the tracepoint programs tracing PORTS in this network namespace, not hooked yet. */
+static struct trace_tap *trace_tap_open(const struct port_set *ports)
+{
+	struct perf_event_attr attr = {
+	    .type = PERF_TYPE_SOFTWARE,
+	    .size = sizeof(attr),
+	    .config = PERF_COUNT_SW_BPF_OUTPUT,
+	    .sample_type = PERF_SAMPLE_RAW,
+	    .sample_period = 1,
+	    .watermark = 1,
+	    .wakeup_watermark = TRACE_BUFFER_BYTES / 8,
+	};
+	struct trace_tap *tap = calloc(1, sizeof(*tap));
+	struct stat netns;
+
+	if (!tap || stat("/proc/self/ns/net", &netns))
+		die("the tracepoint capture's network namespace");
+	tap->skel = packet_tracepoints__open();
+	if (!tap->skel)
+		die("open the packet tracepoints' BPF object");
+	memcpy((void *)tap->skel->rodata->traced_ports, ports->traced,
+	       sizeof(tap->skel->rodata->traced_ports));
+	tap->skel->rodata->traced_netns = netns.st_ino;
+	errno = -packet_tracepoints__load(tap->skel);
+	if (errno)
+		die("load the packet tracepoints");
+	tap->buffers = perf_buffer__new_raw(bpf_map__fd(tap->skel->maps.wire_packets),
+					    TRACE_BUFFER_BYTES / sysconf(_SC_PAGESIZE), &attr,
+					    trace_record, tap, NULL);
+	if (!tap->buffers)
+		die("open the packet tracepoints' perf buffers");
+	return tap;
+}
+
+static void trace_tap_close(struct trace_tap *tap)
+{
+	if (!tap)
+		return;
+	perf_buffer__free(tap->buffers);
+	packet_tracepoints__destroy(tap->skel);
+	free(tap);
+}
+
 static void *reader_main(void *arg)
 {
 	struct pollfd fds[VARIANT_COUNT];
@@ -111,12 +208,17 @@ static void *reader_main(void *arg)
 	(void)arg;
 	pin_to_cpu(1);
 	for (int v = VARIANT_SIPTRAIL; v < VARIANT_COUNT; v++)
-		fds[count++] =
-		    (struct pollfd){.fd = wire_capture_fd(captures[v]), .events = POLLIN};
+		fds[count++] = (struct pollfd){.fd = v < VARIANT_SOCKETS_END
+							 ? wire_capture_fd(captures[v])
+							 : perf_buffer__epoll_fd(taps[v]->buffers),
+					       .events = POLLIN};
 	while (!reader_stop) {
 		poll(fds, count, 50);
 		for (int v = VARIANT_SIPTRAIL; v < VARIANT_COUNT; v++)
-			wire_capture_drain(captures[v], packet_read, NULL);
+			if (v < VARIANT_SOCKETS_END)
+				wire_capture_drain(captures[v], packet_read, NULL);
+			else
+				perf_buffer__consume(taps[v]->buffers);
 	}
 	return NULL;
 }
@@ -164,9 +266,9 @@ static void *server_main(void *arg)
 	return NULL;
 }
 
-/* The newest program named wire_filter: the one the capture opened last loaded (program ids
- * only grow). */
-static __u32 newest_filter_id(void)
+/* The newest program named NAME: the one the capture opened last loaded (program ids only
+ * grow). */
+static __u32 newest_prog_id(const char *name)
 {
 	__u32 id = 0, newest = 0;
 
@@ -177,12 +279,12 @@ static __u32 newest_filter_id(void)
 
 		if (fd < 0)
 			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, "wire_filter"))
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, name))
 			newest = id;
 		close(fd);
 	}
 	if (!newest)
-		die("find the wire filter just loaded");
+		die("find the filter program just loaded");
 	return newest;
 }
 
@@ -190,19 +292,27 @@ struct filter_runs {
 	__u64 count, ns;
 };
 
+/* The runs of variant V's filter programs, summed. */
 static struct filter_runs filter_runs_read(enum variant v)
 {
-	struct bpf_prog_info info = {0};
-	__u32 len = sizeof(info);
-	int fd = bpf_prog_get_fd_by_id(filter_ids[v]);
+	struct filter_runs runs = {0};
 
-	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
-		die("read the wire filter's statistics");
-	close(fd);
-	return (struct filter_runs){info.run_cnt, info.run_time_ns};
+	for (int p = 0; p < FILTER_PROGS_MAX && filter_ids[v][p]; p++) {
+		struct bpf_prog_info info = {0};
+		__u32 len = sizeof(info);
+		int fd = bpf_prog_get_fd_by_id(filter_ids[v][p]);
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			die("read the filter's statistics");
+		close(fd);
+		runs.count += info.run_cnt;
+		runs.ns += info.run_time_ns;
+	}
+	return runs;
 }
 
-/* Hooks variant V's socket on every interface (ETH_P_ALL), or off them. */
+/* Hooks variant V's socket on every interface (ETH_P_ALL), or off them; or its programs on
+ * their tracepoints, or off them. */
 static void hook(enum variant v, bool on)
 {
 	struct sockaddr_ll to = {
@@ -210,8 +320,19 @@ static void hook(enum variant v, bool on)
 	    .sll_protocol = htons(on ? ETH_P_ALL : ETH_P_UNUSED),
 	};
 
-	if (v != VARIANT_NONE &&
-	    bind(wire_capture_fd(captures[v]), (struct sockaddr *)&to, sizeof(to)))
+	if (v == VARIANT_NONE)
+		return;
+	if (v >= VARIANT_SOCKETS_END) {
+		if (!on) {
+			packet_tracepoints__detach(taps[v]->skel);
+			return;
+		}
+		errno = -packet_tracepoints__attach(taps[v]->skel);
+		if (errno)
+			die("hook the packet tracepoints");
+		return;
+	}
+	if (bind(wire_capture_fd(captures[v]), (struct sockaddr *)&to, sizeof(to)))
 		die("bind the packet socket");
 }
 
@@ -274,17 +395,24 @@ int main(void)
 	}
 	snprintf(port_text, sizeof(port_text), "%u", port);
 	for (int v = VARIANT_SIPTRAIL; v < VARIANT_COUNT; v++) {
-		if (v == VARIANT_OTHER_PORT)
-			snprintf(port_text, sizeof(port_text), "%u", port == 1 ? 2 : port - 1);
+		bool other_port = v == VARIANT_OTHER_PORT || v == VARIANT_TRACEPOINTS_OTHER_PORT;
+
+		snprintf(port_text, sizeof(port_text), "%u",
+			 other_port ? (port == 1 ? 2 : port - 1) : port);
 		if (port_set_parse(&ports, port_text, why, sizeof(why))) {
 			fprintf(stderr, "bench_packet_tap: %s\n", why);
 			return 1;
 		}
-		if (wire_capture_open(&ports, &captures[v], why, sizeof(why))) {
+		if (v >= VARIANT_SOCKETS_END) {
+			taps[v] = trace_tap_open(&ports);
+			filter_ids[v][0] = newest_prog_id("wire_leaving");
+			filter_ids[v][1] = newest_prog_id("wire_arriving");
+		} else if (wire_capture_open(&ports, &captures[v], why, sizeof(why))) {
 			fprintf(stderr, "bench_packet_tap: %s\n", why);
 			return 1;
+		} else {
+			filter_ids[v][0] = newest_prog_id("wire_filter");
 		}
-		filter_ids[v] = newest_filter_id();
 		hook(v, false);
 	}
 	if (setsockopt(wire_capture_fd(captures[VARIANT_IGNORE_OUTGOING]), SOL_PACKET,
@@ -352,10 +480,14 @@ int main(void)
 		if (v != VARIANT_NONE) {
 			qsort(slice_us[v], cycles, sizeof(double), compare_double);
 			qsort(diff_us[v], cycles, sizeof(double), compare_double);
-			if (wire_capture_stats(captures[v], &stats))
+			if (v >= VARIANT_SOCKETS_END)
+				stats = (struct packet_ring_stats){.packets = taps[v]->samples +
+									      taps[v]->lost,
+								   .drops = taps[v]->lost};
+			else if (wire_capture_stats(captures[v], &stats))
 				die("PACKET_STATISTICS");
 		}
-		printf("  %-16s %6.3f us/message (median slice)", variant_names[v],
+		printf("  %-17s %6.3f us/message (median slice)", variant_names[v],
 		       slice_us[v][cycles / 2]);
 		if (v != VARIANT_NONE)
 			printf(", over none %+6.3f us (%+.1f %%; quartiles %+.3f to %+.3f us), "
@@ -371,8 +503,10 @@ int main(void)
 			       runs[v].count ? (double)runs[v].ns / runs[v].count : 0);
 		printf("\n");
 	}
-	for (int v = VARIANT_SIPTRAIL; v < VARIANT_COUNT; v++)
+	for (int v = VARIANT_SIPTRAIL; v < VARIANT_COUNT; v++) {
 		wire_capture_close(captures[v]);
+		trace_tap_close(taps[v]);
+	}
 	close(listener);
 	return 0;
 }

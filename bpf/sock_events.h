@@ -67,7 +67,7 @@ struct sock_conn {
 	__u32 last_io_bytes;   /* bytes moved by the last one */
 	__u32 pad;
 	__u32 retransmits; /* tcp_sock.total_retrans */
-	__u32 pid;	   /* tgid; 0 when unknown */
+	__u32 pid;	   /* tgid in siptrail's PID namespace (task_pid.h); 0 when unknown */
 	__u32 netns;	   /* inode number of the socket's network namespace */
 	__s32 sk_err;	   /* first socket error (positive errno), 0 if none */
 	__u16 family;	   /* AF_INET or AF_INET6 */
@@ -92,7 +92,7 @@ struct sock_event {
 /* The process a listening socket on a traced port belongs to: the value of the listeners
  * socket storage, written by the kernel at listen() and by userspace for older listeners. */
 struct sock_owner {
-	__u32 pid; /* tgid */
+	__u32 pid; /* tgid in siptrail's PID namespace (task_pid.h) */
 	char comm[SOCK_COMM_LEN];
 };
 

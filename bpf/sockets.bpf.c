@@ -18,6 +18,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "conn_io.h"
+#include "task_pid.h"
 
 #define AF_INET		 2
 #define AF_INET6	 10
@@ -32,7 +33,7 @@
 char LICENSE[] SEC("license") = "GPL";
 
 /* Set by userspace before load. */
-const volatile __u32 filter_pid = 0;	   /* tgid, 0 = any */
+const volatile __u32 filter_pid = 0;	   /* tgid as siptrail sees it (task_pid.h), 0 = any */
 const volatile __u64 filter_cgroup_id = 0; /* cgroup v2 id (inode), 0 = any */
 const volatile __u32 filter_netns = 0;	   /* netns inode, 0 = any */
 
@@ -156,7 +157,7 @@ static void conn_read_counters(struct sock_conn *conn, const struct sock *sk)
 
 static void conn_set_process(struct sock_conn *conn)
 {
-	conn->pid = bpf_get_current_pid_tgid() >> 32;
+	conn->pid = task_tgid();
 	bpf_get_current_comm(conn->comm, sizeof(conn->comm));
 }
 
@@ -402,7 +403,7 @@ static void listener_note(const struct sock *sk)
 
 	if (!owner)
 		return; /* its connections are credited at their close (passive_attribute) */
-	owner->pid = bpf_get_current_pid_tgid() >> 32;
+	owner->pid = task_tgid();
 	bpf_get_current_comm(owner->comm, sizeof(owner->comm));
 }
 
@@ -418,7 +419,7 @@ static void passive_attribute(const struct sock *sk)
 		return;
 	if (__sync_val_compare_and_swap(&conn->attributed, 0, 1) != 0)
 		return;
-	if (filter_pid && (bpf_get_current_pid_tgid() >> 32) != filter_pid) {
+	if (filter_pid && task_tgid() != filter_pid) {
 		conn_forget(sk);
 		return;
 	}
@@ -441,7 +442,7 @@ static struct sock_conn *conn_first_seen(const struct sock *sk, int oldstate, in
 		return NULL;
 	}
 	if (newstate == TCP_SYN_SENT) {
-		if (filter_pid && (bpf_get_current_pid_tgid() >> 32) != filter_pid)
+		if (filter_pid && task_tgid() != filter_pid)
 			return NULL;
 		return conn_start(sk, SOCK_DIR_OUT);
 	}

@@ -25,6 +25,7 @@
 
 #include "conn_io.h"
 #include "ssl_events.h"
+#include "task_pid.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -59,7 +60,8 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 traced_netns = 0;
 /* --pid and --cgroup: only SSL calls of this process, of tasks in this cgroup v2 directory or
  * below it (0 = any). The socket tracer filters by the socket's creator instead; both name
- * the same process for a SIP program's own connections. */
+ * the same process for a SIP program's own connections. The tgid is in siptrail's PID
+ * namespace (task_pid.h), as the user gives it. */
 const volatile __u32 traced_tgid = 0;
 const volatile __u64 traced_cgroup_id = 0;
 /* Set by userspace (live_tracer_io_timed_elsewhere) while the send/receive tracepoint programs
@@ -292,7 +294,7 @@ static void io_hooks_request(void)
 	head = bpf_ringbuf_reserve(&events, sizeof(*head), 0);
 	if (!head)
 		return;
-	id = bpf_get_current_pid_tgid();
+	id = task_pid_tgid();
 	__builtin_memset(head, 0, sizeof(*head));
 	head->type = SSL_EVENT_IO_HOOKS_WANTED;
 	head->pid = id >> 32;
@@ -346,7 +348,7 @@ static void ssl_key_cached(const void *ssl, struct ssl_key *key, struct ssl_thre
 static void head_fill(struct ssl_event_head *head, __u32 type, const struct ssl_key *key,
 		      const struct ssl_conn *conn)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	__u64 id = task_pid_tgid();
 
 	head->type = type;
 	head->pid = id >> 32;
@@ -565,7 +567,7 @@ static bool fn_is_handshake(__u32 fn)
 /* The --pid and --cgroup filters, for the calling task. */
 static bool task_traced(void)
 {
-	if (traced_tgid && (bpf_get_current_pid_tgid() >> 32) != traced_tgid)
+	if (traced_tgid && task_tgid() != traced_tgid)
 		return false;
 	if (!traced_cgroup_id)
 		return true;

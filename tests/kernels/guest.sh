@@ -13,7 +13,8 @@
 #   tls      openssl s_server on 5061 and s_client sending a SIP OPTIONS inside TLS, through
 #            the guest's /usr/lib/x86_64-linux-gnu/libssl.so.3; the server closes about 2 s
 #            later with a close_notify (client: closed_by peer; server: closed_by local)
-# and its stderr carries the degraded-mode notices. If siptrail live does not start, its
+# and its stderr carries the degraded-mode notices. Then a second `siptrail live` runs in a PID
+# namespace of its own (pidns_inside) with one plain connection on 5062. If siptrail live does not start, its
 # verbose output (libbpf's log, the verifier's) is recorded instead.
 
 LIVE_START_TIMEOUT_S=90
@@ -41,10 +42,10 @@ wait_listen() {
 	done
 }
 
-# Waits until siptrail live ($1) says it is tracing, or exits.
+# Waits until siptrail live ($1, its stderr in $2) says it is tracing, or exits.
 wait_tracing() {
 	local pid=$1 i=0
-	while ! grep -q 'tracing TCP ports' /tmp/live.err 2>/dev/null; do
+	while ! grep -q 'tracing TCP ports' "$2" 2>/dev/null; do
 		kill -0 "$pid" 2>/dev/null || return 1
 		i=$((i + 1))
 		[ $i -gt $((LIVE_START_TIMEOUT_S * 10)) ] && return 1
@@ -132,7 +133,7 @@ main() {
 	t0=$(uptime_s)
 	siptrail live --json >/tmp/live.json 2>/tmp/live.err &
 	live=$!
-	if wait_tracing $live; then
+	if wait_tracing $live /tmp/live.err; then
 		echo "live_start_s $t0 $(uptime_s)"
 		section conn-a conn_client_closes
 		section conn-b conn_server_closes
@@ -164,7 +165,39 @@ main() {
 				}
 			}' /tmp/live-v.out
 	fi
+	section pidns unshare -p -f -m --mount-proc sh "$0" pidns
 	echo "===== done uptime_s $(uptime_s)"
 }
 
-main
+# siptrail live in a PID namespace with its own /proc, as in a container that does not share
+# the host's PIDs (main runs this script again as pid 1 there): one plain connection on 5062,
+# whose pids must be the namespace's, which the BPF programs give through
+# bpf_get_ns_current_pid_tgid (bpf/task_pid.h), a path the verifier checks only then.
+pidns_inside() {
+	local live server client rc
+	siptrail live --json --ports 5062 >/tmp/pidns.json 2>/tmp/pidns.err &
+	live=$!
+	if ! wait_tracing $live /tmp/pidns.err; then
+		cat /tmp/pidns.err
+		return 1
+	fi
+	sleep 1 | nc -l -p 5062 >/dev/null &
+	server=$!
+	wait_listen 5062 || return 1
+	printf 'hello' | nc 127.0.0.1 5062 &
+	client=$!
+	wait_or_kill $client 5
+	wait_or_kill $server 5
+	kill -INT $live
+	wait_or_kill $live 30
+	wait $live
+	rc=$?
+	echo "pidns pids: self=$$ server=$server client=$client live_rc=$rc"
+	cat /tmp/pidns.err /tmp/pidns.json
+}
+
+if [ "$1" = pidns ]; then
+	pidns_inside
+else
+	main
+fi

@@ -252,6 +252,32 @@ test_tls_idle() {
 	return $ok
 }
 
+# siptrail live in a PID namespace of its own (guest.sh pidns_inside): the connection's two
+# sockets carry the pids of the namespace (the listener's and the client's), not the host's.
+test_pidns() {
+	local pids server client
+	pids=$(section pidns | sed -n 's/^pidns pids: //p')
+	server=$(echo "$pids" | sed -n 's/.*server=\([0-9]*\).*/\1/p')
+	client=$(echo "$pids" | sed -n 's/.*client=\([0-9]*\).*/\1/p')
+	if [ "$(section_rc pidns)" != 0 ] || ! echo "$pids" | grep -q 'self=1 .*live_rc=0'; then
+		echo "siptrail live did not run in the PID namespace (status $(section_rc pidns)):"
+		section pidns | tail -n 30 | sed 's/^/  /'
+		return 1
+	fi
+	section pidns | grep '^{' >"$sections/pidns-json"
+	jq -e -s "$jq_lib ends(.lport == 5062 and .direction == \"in\") | length == 1 and
+		.[0].pid == $server" "$sections/pidns-json" >/dev/null 2>&1 &&
+		jq -e -s "$jq_lib ends(.rport == 5062 and .direction == \"out\") | length == 1 and
+		.[0].pid == $client" "$sections/pidns-json" >/dev/null 2>&1 && {
+		echo "pids of the namespace: server $server, client $client"
+		return 0
+	}
+	echo "the conn_end pids are not the namespace's (server $server, client $client):"
+	jq -c -s "$jq_lib .[] | select(.event == \"conn_end\") | {conn, lport, rport, direction, pid, comm}" \
+		"$sections/pidns-json" 2>/dev/null | sed 's/^/  /'
+	return 1
+}
+
 test_notices() {
 	local expected=${expected_notices[$current]-} notices pattern line ok=0
 	notices=$(section live-stderr | grep -F "$notice_prefix" | sed "s/^$notice_prefix//")
@@ -356,6 +382,7 @@ for current in "${series_list[@]}"; do
 	run_test tls test_tls
 	run_test tls-idle test_tls_idle
 	run_test notices test_notices
+	run_test pidns test_pidns
 	run_test check test_check
 done
 

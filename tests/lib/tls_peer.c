@@ -24,6 +24,7 @@
 struct peer_report {
 	uint64_t cookie;
 	int32_t handshake_ok;
+	int32_t pid; /* getpid() in the peer: in a PID namespace of its own, not fork()'s value */
 };
 
 struct peer_conn {
@@ -251,7 +252,7 @@ static int peer_socket(const struct tls_peer_opts *opts, int ready_fd)
 
 static int peer_run(const struct tls_peer_opts *opts, int report_fd)
 {
-	struct peer_report report = {0};
+	struct peer_report report = {.pid = getpid()};
 	struct peer_conn conn = {.use_ex = opts->use_ex};
 	socklen_t cookie_len = sizeof(report.cookie);
 	SSL_CTX *ctx = peer_ctx(opts);
@@ -334,7 +335,7 @@ int tls_peer_wait(struct tls_peer *peer, int timeout_ms, struct tls_peer_result 
 	close(peer->report_fd);
 	if (waitpid(peer->pid, &status, 0) != peer->pid)
 		return -1;
-	result->pid = peer->pid;
+	result->pid = report.pid ? report.pid : peer->pid;
 	result->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	result->cookie = report.cookie;
 	result->handshake_ok = report.handshake_ok;

@@ -680,6 +680,7 @@ static int tls_probe_open(const struct live_args *args, struct live_run *run,
 	struct ssl_probe_opts opts = {.ssl_lib = args->ssl_lib,
 				      .ports = &args->ports,
 				      .netns_inode = live_tracer_netns(run->tracer),
+				      .pid_view = live_tracer_pid_view(run->tracer),
 				      .tracer = run->tracer};
 	int err;
 

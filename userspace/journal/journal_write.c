@@ -131,9 +131,20 @@ static void put_endpoints(struct json_out *out, const struct endpoint *local,
 	put_u64(out, "rport", remote->port);
 }
 
+/* KEY: VALUE, or null when not GIVEN. */
+static void put_u64_given(struct json_out *out, const char *key, bool given, uint64_t value)
+{
+	json_out_key(out, key);
+	if (given)
+		json_out_int(out, (int64_t)value);
+	else
+		json_out_null(out);
+}
+
 static void put_libssl_process(struct json_out *out, const struct ev_libssl *libssl)
 {
-	put_u64(out, "pid", libssl->pid);
+	/* 0: a process outside siptrail's PID namespace (bpf/task_pid.h) */
+	put_u64_given(out, "pid", libssl->pid, libssl->pid);
 	json_out_key(out, "comm");
 	json_out_string(out, libssl->comm);
 	put_u64(out, "netns", libssl->netns);
@@ -144,16 +155,6 @@ static void put_text_or_null(struct json_out *out, const char *key, const char *
 {
 	json_out_key(out, key);
 	json_out_string_or_null(out, text);
-}
-
-/* KEY: VALUE, or null when not GIVEN. */
-static void put_u64_given(struct json_out *out, const char *key, bool given, uint64_t value)
-{
-	json_out_key(out, key);
-	if (given)
-		json_out_int(out, (int64_t)value);
-	else
-		json_out_null(out);
 }
 
 static void put_bool(struct json_out *out, const char *key, bool value)

@@ -48,6 +48,7 @@ struct live_tracer {
 	 * times it (live_tracer_io_timed_elsewhere) */
 	volatile uint8_t *io_elsewhere;
 	uint32_t netns_inode;
+	struct pid_view pid_view;
 	struct notices notices;
 	struct pid_list listener_owners; /* of listeners older than the start */
 	uint8_t tls_marked[1 << 16]; /* ports already marked: one syscall per port, not per hello */
@@ -204,6 +205,9 @@ static int tracer_configure(struct live_tracer *tracer, const struct live_filter
 	if (err)
 		return err;
 	tracer->netns_inode = filter->netns_inode ? filter->netns_inode : tracer->self_netns;
+	err = pid_view_of_self(&tracer->pid_view, why, why_len);
+	if (err)
+		return err;
 	if (filter->cgroup) {
 		err = cgroup_path_id(filter->cgroup, &cgroup_id, why, why_len);
 		if (err)
@@ -213,6 +217,8 @@ static int tracer_configure(struct live_tracer *tracer, const struct live_filter
 	memcpy((void *)skel->rodata->traced_ports, filter->ports->traced,
 	       sizeof(skel->rodata->traced_ports));
 	skel->rodata->filter_pid = filter->pid;
+	skel->rodata->pid_view_dev = tracer->pid_view.dev;
+	skel->rodata->pid_view_ino = tracer->pid_view.ino;
 	skel->rodata->filter_cgroup_id = cgroup_id;
 	skel->rodata->filter_netns = tracer->netns_inode;
 	skel->rodata->io_on_tls_ports_only = filter->io_on_tls_ports_only;
@@ -457,6 +463,11 @@ void live_tracer_losses(struct live_tracer *tracer, bool fresh, struct sock_loss
 uint32_t live_tracer_netns(const struct live_tracer *tracer)
 {
 	return tracer->netns_inode;
+}
+
+struct pid_view live_tracer_pid_view(const struct live_tracer *tracer)
+{
+	return tracer->pid_view;
 }
 
 const struct pid_list *live_tracer_listener_owners(const struct live_tracer *tracer)

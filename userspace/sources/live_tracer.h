@@ -8,12 +8,13 @@
 
 #include "listener_owners.h"
 #include "notices.h"
+#include "pid_view.h"
 #include "port_set.h"
 #include "sock_events.h"
 
 struct live_filter {
 	const struct port_set *ports;
-	uint32_t pid;	      /* 0 = any process */
+	uint32_t pid;	      /* 0 = any process; as siptrail's /proc numbers it (pid_view.h) */
 	const char *cgroup;   /* cgroup v2 directory, NULL = any */
 	uint32_t netns_inode; /* 0 = the caller's own network namespace */
 	/* Time sends and receives (the close_notify idle rule) only on ports marked as TLS
@@ -51,6 +52,9 @@ void live_tracer_losses(struct live_tracer *tracer, bool fresh, struct sock_loss
 
 /* The network namespace the kernel filters on (inode number). */
 uint32_t live_tracer_netns(const struct live_tracer *tracer);
+
+/* The PID numbering of the pids in its records (pid_view.h). */
+struct pid_view live_tracer_pid_view(const struct live_tracer *tracer);
 
 /* The processes holding listeners on traced ports when the tracer started (at most
  * PID_LIST_MAX): the SIP servers already running. */

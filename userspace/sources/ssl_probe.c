@@ -490,6 +490,8 @@ static int probe_load(struct ssl_probe *probe, const struct ssl_probe_opts *opts
 		       sizeof(probe->skel->rodata->traced_ports));
 	probe->skel->rodata->traced_netns = opts->netns_inode;
 	probe->skel->rodata->traced_tgid = opts->pid;
+	probe->skel->rodata->pid_view_dev = opts->pid_view.dev;
+	probe->skel->rodata->pid_view_ino = opts->pid_view.ino;
 	probe->skel->rodata->traced_cgroup_id = opts->cgroup_id;
 	hz_configure(probe);
 	secrets_configure(probe);

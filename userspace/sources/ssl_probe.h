@@ -25,6 +25,7 @@ struct ssl_probe_opts {
 				       * NULL: every TCP port */
 	uint32_t netns_inode;	      /* only SSL calls from this network namespace; 0: all */
 	uint32_t pid;		      /* only SSL calls of this process; 0: all */
+	struct pid_view pid_view;     /* the numbering of pid and of the events' pids */
 	uint64_t cgroup_id; /* only SSL calls of tasks in this cgroup v2 or below; 0: all */
 	/* The socket tracer, whose maps the probe shares: its map of TLS ports, marked with
 	 * the port of every connection an SSL object is tied to, and its sockets' storage, in
