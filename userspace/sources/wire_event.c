@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <stddef.h>
+#include <string.h>
 
 #include "wire_event.h"
 
@@ -6,6 +8,15 @@ static void endpoint_of(struct endpoint *out, uint8_t family, const struct tcp_e
 {
 	ip_addr_set(&out->addr, family, end->addr);
 	out->port = end->port;
+}
+
+void wire_event_start(struct wire_event *event, const struct wire_event *template,
+		      enum wire_perspective perspective, unsigned sender, uint64_t ts_ns)
+{
+	memcpy(event, template, offsetof(struct wire_event, body));
+	event->perspective = perspective;
+	event->sender = sender;
+	event->ts_ns = ts_ns;
 }
 
 int wire_event_resolve(struct wire_event *event, uint64_t conn, unsigned local, bool take,

@@ -27,8 +27,16 @@ struct wire_event {
 	unsigned sender;    /* index into end of the end that sent what this reports */
 	uint8_t local_mask; /* bit i: end[i] is an address of this host, as far as known */
 	enum wire_perspective perspective;
-	struct event body; /* its kind and the fields that need no perspective; owned */
+	/* its kind and the fields that need no perspective; owned. Last: wire_event_start copies
+	 * what comes before it. */
+	struct event body;
 };
+
+/* EVENT's connection (family, tcp, ends, local_mask) from TEMPLATE, a stream's, with what it
+ * reports set; its body is left to the caller (a template's 696-byte body is neither copied nor
+ * cleared per event). */
+void wire_event_start(struct wire_event *event, const struct wire_event *template,
+		      enum wire_perspective perspective, unsigned sender, uint64_t ts_ns);
 
 /* The event seen from local end end[local] (0 or 1), on connection conn (0: none, for UDP),
  * into out: a copy (the wire event can be resolved for every local socket), or with TAKE (the

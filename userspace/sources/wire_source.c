@@ -153,13 +153,15 @@ static const struct tcp_reasm_ops reasm_ops = {on_open, on_data, on_gap, on_end}
  * not SIP (or a keep-alive) and is not reported. */
 static void udp_datagram(struct wire_source *source, const struct packet_l4 *packet, uint64_t ts_ns)
 {
-	struct wire_event template = {.family = packet->family, .tcp = false};
+	struct wire_event template; /* its connection only (wire_event_start) */
 	enum sip_parse_result parsed;
 
 	parsed = sip_message_parse((const char *)packet->payload, packet->payload_len,
 				   SIP_PARSE_DATAGRAM, source->udp_msg);
 	if (parsed != SIP_PARSE_OK && !(parsed == SIP_PARSE_INVALID && source->udp_msg->length))
 		return;
+	memset(&template, 0, offsetof(struct wire_event, body));
+	template.family = packet->family;
 	memcpy(template.end[0].addr, packet->src_addr, sizeof(packet->src_addr));
 	template.end[0].port = packet->src_port;
 	memcpy(template.end[1].addr, packet->dst_addr, sizeof(packet->dst_addr));

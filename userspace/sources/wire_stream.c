@@ -53,17 +53,17 @@ void wire_sip_emit(struct wire_tls_env *env, const struct wire_event *template, 
 		   enum transport transport, const char *raw, size_t raw_len,
 		   const struct sip_message *parsed, uint64_t ts_ns)
 {
-	struct wire_event event = *template;
+	struct wire_event event;
 	bool as_sent = false;
 	int err;
 
-	event.perspective = WIRE_DIR_ADDRS;
-	event.sender = sender;
-	event.ts_ns = ts_ns;
-	event.body = (struct event){.kind = EV_SIP};
-	event.body.sip.transport = transport;
+	wire_event_start(&event, template, WIRE_DIR_ADDRS, sender, ts_ns);
+	/* only the SIP fields: the body's other bytes are never read (event_size) */
+	event.body.kind = EV_SIP;
+	event.body.ts_ns = event.body.conn = 0;
 	/* SIP over TLS on the wire can only come from its records, decrypted */
-	event.body.sip.decrypted = transport == TRANSPORT_TLS;
+	event.body.sip =
+	    (struct ev_sip){.transport = transport, .decrypted = transport == TRANSPORT_TLS};
 	event.body.sip.raw = wire_text(raw, raw_len, &as_sent);
 	event.body.sip.raw_len = raw_len;
 	if (!event.body.sip.raw) {

@@ -30,12 +30,10 @@ static void fail(struct wire_tls *tls, int err)
 static void emit(struct wire_tls *tls, enum wire_perspective perspective, unsigned sender,
 		 uint64_t ts_ns, struct event *body)
 {
-	struct wire_event event = *tls->stream;
+	struct wire_event event;
 	int err;
 
-	event.perspective = perspective;
-	event.sender = sender;
-	event.ts_ns = ts_ns;
+	wire_event_start(&event, tls->stream, perspective, sender, ts_ns);
 	event_move(&event.body, body);
 	err = tls->env->emit(tls->env->ctx, &event);
 	if (err)
