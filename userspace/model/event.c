@@ -107,7 +107,7 @@ int event_copy(struct event *dst, const struct event *src)
 {
 	bool ok = true;
 
-	*dst = *src;
+	memcpy(dst, src, event_size(src)); /* as a move: the union's other bytes are not read */
 	if (src->kind == EV_SIP) {
 		dst->sip.raw = src->sip.raw ? malloc(src->sip.raw_len + 1) : NULL;
 		ok = !src->sip.raw || dst->sip.raw;
