@@ -44,12 +44,14 @@ size_t event_size(const struct event *ev)
 	return sizeof(*ev);
 }
 
-/* Zeroes what an empty event (kind 0, a conn_open) is read as, and all that EV's kind used. */
+/* Empty: a kind that owns nothing, on no connection. Its fields are not cleared: an event is
+ * moved and released several times on its way, and nothing reads an empty one's fields (a
+ * SIP event's 296 bytes cleared at each step cost more than the moves). */
 static void event_clear(struct event *ev)
 {
-	size_t used = event_size(ev), empty = SIZE_WITH(conn_ev);
-
-	memset(ev, 0, used > empty ? used : empty);
+	ev->kind = EV_CONN_OPEN;
+	ev->ts_ns = 0;
+	ev->conn = 0;
 }
 
 void event_release(struct event *ev)

@@ -239,8 +239,9 @@ struct event {
  * largest kind, and events are moved several times on their way). */
 size_t event_size(const struct event *ev);
 
-/* Frees what the event owns (raw SIP text, certificates) and leaves it empty (zeroed as far as
- * its kind and an empty event reach). */
+/* Frees what the event owns (raw SIP text, certificates) and leaves it empty: a conn_open on no
+ * connection (conn 0, ts_ns 0) that owns nothing, its other fields not cleared (not to be read;
+ * releasing it again does nothing). */
 void event_release(struct event *ev);
 
 /* Moves src into dst (dst takes ownership of src's kind's fields; src is left empty). */
