@@ -74,7 +74,7 @@ struct tls_record_event {
 	/* TLS_EV_APPLICATION_DATA, ENCRYPTED_HANDSHAKE, ENCRYPTED_ALERT: the whole record,
 	 * header included, for decryption (tls_decrypt.h) */
 	struct tls_view record;
-	union {
+	union { /* the member of the event's type; not set for the others */
 		struct tls_client_hello client_hello;
 		struct tls_server_hello server_hello;
 		struct tls_certificate_list certificate;
