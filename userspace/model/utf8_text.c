@@ -1,5 +1,8 @@
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "utf8_text.h"
 
@@ -8,6 +11,18 @@ bool text_is_ascii(const char *text, size_t len)
 	uint64_t bits = 0, word;
 	size_t i = 0;
 
+#ifdef __SSE2__
+	/* 32 bytes a step: every SIP message from the wire is checked (wire_text), 600 bytes and
+	 * more, 375 instructions a message by words */
+	__m128i high = _mm_setzero_si128();
+
+	for (; i + 32 <= len; i += 32)
+		high = _mm_or_si128(high,
+				    _mm_or_si128(_mm_loadu_si128((const void *)(text + i)),
+						 _mm_loadu_si128((const void *)(text + i + 16))));
+	if (_mm_movemask_epi8(high))
+		return false;
+#endif
 	for (; i + sizeof(word) <= len; i += sizeof(word)) {
 		memcpy(&word, text + i, sizeof(word));
 		bits |= word;

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* No byte of TEXT is 0x80 or above (checked 8 bytes at a time). */
+/* No byte of TEXT is 0x80 or above (checked 32 bytes at a time). */
 bool text_is_ascii(const char *text, size_t len);
 
 /* RFC 3629 §4: well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF), what jansson
