@@ -8,15 +8,17 @@
 #include "reorder_window.h"
 #include "sip_event_fields.h"
 
-/* The bytes of a held event's slot past a SIP event's fields: where its fields' text is kept
- * (reorder_window_keep_fields_only). */
-#define SIP_EVENT_BYTES (offsetof(struct event, sip) + sizeof(struct ev_sip))
-#define FIELDS_ROOM	(sizeof(struct event) - SIP_EVENT_BYTES)
+/* The bytes of a held event's slot past what the correlator reads of a SIP event (event.h puts
+ * it first): where its fields' text is kept (reorder_window_keep_fields_only), on the cache
+ * lines read with the rest. The SIP fields after it (tunnel, libssl process, decrypted, lengths)
+ * are what only the event's output reads, written before the window. */
+#define SIP_KEPT_BYTES offsetof(struct event, sip.tunnel)
+#define FIELDS_ROOM    (sizeof(struct event) - SIP_KEPT_BYTES)
 _Static_assert(FIELDS_ROOM >= 256, "room for a SIP message's usual fields in a slot");
 
 static char *fields_room(struct event *slot)
 {
-	return (char *)slot + SIP_EVENT_BYTES;
+	return (char *)slot + SIP_KEPT_BYTES;
 }
 
 int reorder_window_init(struct reorder_window *w, uint64_t window_ns, unsigned capacity)
@@ -141,6 +143,19 @@ static struct event *take_min(struct reorder_window *w)
 	return &w->slots[slot];
 }
 
+/* SLOT takes of EV (a SIP event with its parse) what the correlator reads and its fields' text,
+ * and EV is emptied; false, EV unchanged, when it cannot be held so. Only those bytes are
+ * written: the rest of the slot is not read before the slot is next used, and is then cold. */
+static bool hold_fields_only(struct event *slot, struct event *ev)
+{
+	if (!sip_event_fields_only(ev, fields_room(slot), FIELDS_ROOM))
+		return false;
+	memcpy(slot, ev, SIP_KEPT_BYTES);
+	ev->sip.raw = NULL; /* the slot's now */
+	event_release(ev);
+	return true;
+}
+
 int reorder_window_push(struct reorder_window *w, struct event *ev)
 {
 	struct reorder_key key;
@@ -153,10 +168,8 @@ int reorder_window_push(struct reorder_window *w, struct event *ev)
 	key.seq = ++w->next_seq;
 	key.ts_ns = ev->ts_ns;
 	w->count++;
-	event_move(&w->slots[key.slot], ev);
-	if (w->fields_only && w->slots[key.slot].kind == EV_SIP)
-		sip_event_fields_only(&w->slots[key.slot], fields_room(&w->slots[key.slot]),
-				      FIELDS_ROOM);
+	if (!w->fields_only || ev->kind != EV_SIP || !hold_fields_only(&w->slots[key.slot], ev))
+		event_move(&w->slots[key.slot], ev);
 	if (key.ts_ns + w->hold_ns < w->newest_ns && w->hold_ns < w->window_ns) {
 		/* out of order by more than the hold: more than a capture's jitter */
 		w->hold_ns = w->window_ns;

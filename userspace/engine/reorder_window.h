@@ -62,7 +62,8 @@ void reorder_window_hold(struct reorder_window *w, uint64_t hold_ns);
 /*
  * What reads the released events (the correlator) reads of a SIP event's text only the fields
  * of its parse (sip_event_fields): from now on a SIP event that carries its parse is held with
- * only their text, in the bytes of its slot a SIP event does not use, and its message's text is
+ * only their text, in its slot's bytes past what the correlator reads of it (struct ev_sip up
+ * to its tunnel; the rest, read only by the output, is not kept), and its message's text is
  * freed as it comes in. Held a window long (10,000 messages on a trunk), the texts were out of
  * the caches when the correlator read them and when malloc handed their memory out again.
  */

@@ -185,16 +185,19 @@ struct ev_tls_leaf_changed {
 	int64_t old_not_after, new_not_after; /* seconds since the Unix epoch */
 };
 
+/* What the correlator reads comes first, up to the tunnel: the reorder window holds a SIP event
+ * with only those bytes and its fields' text after them (reorder_window_keep_fields_only), so a
+ * held event is read from 4 or 5 cache lines, not 6 or 7. */
 struct ev_sip {
 	enum direction dir;
 	enum transport transport;
 	struct endpoint local, remote;
-	struct ev_tunnel tunnel; /* a capture: the tunnel the message came through */
-	char *raw;		 /* the whole message; owned; not always UTF-8 (libssl plaintext) */
+	char *raw; /* the whole message; owned; not always UTF-8 (libssl plaintext) */
 	size_t raw_len;
 	/* the parse that framed raw, handed on by its source so the message is parsed once on its
 	 * way (spans of raw); given false when the source parsed nothing (a journal) */
 	struct sip_parsed parsed;
+	struct ev_tunnel tunnel; /* a capture: the tunnel the message came through */
 	/* libssl: the SSL_read/SSL_write the message came from */
 	struct ev_libssl libssl;
 	bool decrypted; /* from TLS records on the wire, decrypted with the session's secrets */
