@@ -28,7 +28,7 @@ int reorder_window_init(struct reorder_window *w, uint64_t window_ns, unsigned c
 	w->capacity = capacity ? capacity : 1;
 	w->heap = calloc(w->capacity, sizeof(*w->heap));
 	w->ring = calloc(w->capacity, sizeof(*w->ring));
-	w->slots = calloc(w->capacity, sizeof(*w->slots));
+	w->slots = aligned_alloc(_Alignof(struct reorder_slot), w->capacity * sizeof(*w->slots));
 	w->free_slots = calloc(w->capacity, sizeof(*w->free_slots));
 	if (!w->heap || !w->ring || !w->slots || !w->free_slots) {
 		reorder_window_free(w);
@@ -60,9 +60,10 @@ void reorder_window_release(struct event *ev)
 void reorder_window_free(struct reorder_window *w)
 {
 	for (unsigned i = 0; i < w->heap_count; i++)
-		reorder_window_release(&w->slots[w->heap[i].slot]);
+		reorder_window_release(&w->slots[w->heap[i].slot].ev);
 	for (unsigned i = 0; i < w->ring_count; i++)
-		reorder_window_release(&w->slots[w->ring[(w->ring_head + i) % w->capacity].slot]);
+		reorder_window_release(
+		    &w->slots[w->ring[(w->ring_head + i) % w->capacity].slot].ev);
 	free(w->heap);
 	free(w->ring);
 	free(w->slots);
@@ -140,7 +141,7 @@ static struct event *take_min(struct reorder_window *w)
 		w->late++;
 	else
 		w->released_ns = key_ts_ns;
-	return &w->slots[slot];
+	return &w->slots[slot].ev;
 }
 
 /* SLOT takes of EV (a SIP event with its parse) what the correlator reads and its fields' text,
@@ -168,8 +169,8 @@ int reorder_window_push(struct reorder_window *w, struct event *ev)
 	key.seq = ++w->next_seq;
 	key.ts_ns = ev->ts_ns;
 	w->count++;
-	if (!w->fields_only || ev->kind != EV_SIP || !hold_fields_only(&w->slots[key.slot], ev))
-		event_move(&w->slots[key.slot], ev);
+	if (!w->fields_only || ev->kind != EV_SIP || !hold_fields_only(&w->slots[key.slot].ev, ev))
+		event_move(&w->slots[key.slot].ev, ev);
 	if (key.ts_ns + w->hold_ns < w->newest_ns && w->hold_ns < w->window_ns) {
 		/* out of order by more than the hold: more than a capture's jitter */
 		w->hold_ns = w->window_ns;
