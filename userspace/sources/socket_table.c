@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "hash_map.h"
 #include "socket_table.h"
 
 #define BUCKETS 16384 /* a power of two */
@@ -26,16 +27,13 @@ struct socket_table {
 	uint64_t linger_ns;
 };
 
-static uint32_t endpoint_hash(uint32_t hash, const struct tcp_endpoint *end)
-{
-	for (size_t i = 0; i < sizeof(end->addr); i++)
-		hash = (hash ^ end->addr[i]) * 16777619u; /* FNV-1a */
-	return (hash ^ end->port) * 16777619u;
-}
+/* Eight bytes a step (hash_bytes): byte by byte (FNV-1a), the two ends' 36 bytes cost 200
+ * instructions, twice for every packet and message of the wire path. */
+_Static_assert(sizeof(struct tcp_endpoint) == 18, "an endpoint without padding to hash");
 
 uint32_t socket_table_conn_hash(const struct tcp_endpoint *a, const struct tcp_endpoint *b)
 {
-	return endpoint_hash(2166136261u, a) ^ endpoint_hash(2166136261u, b);
+	return (uint32_t)(hash_bytes(a, sizeof(*a)) ^ hash_bytes(b, sizeof(*b)));
 }
 
 static size_t bucket_of(const struct tcp_endpoint *a, const struct tcp_endpoint *b)
