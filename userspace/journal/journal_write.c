@@ -358,7 +358,43 @@ void json_text_memo_free(struct json_text_memo *memo)
 {
 	free(memo->raw);
 	free(memo->json);
-	*memo = (struct json_text_memo){0};
+	memset(memo, 0, sizeof(*memo));
+}
+
+static bool endpoint_same(const struct endpoint *a, const struct endpoint *b)
+{
+	return a->port == b->port && a->addr.family == b->addr.family &&
+	       !memcmp(a->addr.bytes, b->addr.bytes, sizeof(a->addr.bytes));
+}
+
+/* The SIP event's endpoints, from MEMO when it holds the same. */
+static void put_sip_endpoints(struct json_out *out, const struct ev_sip *s,
+			      struct json_text_memo *memo)
+{
+	struct json_endpoints_memo *kept;
+	char *start = out->pos;
+
+	if (!memo || !out->comma) { /* kept after a value: with its comma */
+		put_endpoints(out, &s->local, &s->remote);
+		return;
+	}
+	for (unsigned i = 0; i < 2; i++) {
+		kept = &memo->endpoints[i];
+		if (kept->json_len && endpoint_same(&kept->local, &s->local) &&
+		    endpoint_same(&kept->remote, &s->remote)) {
+			json_out_members(out, kept->json, kept->json_len);
+			return;
+		}
+	}
+	put_endpoints(out, &s->local, &s->remote);
+	kept = &memo->endpoints[memo->endpoints_next];
+	if (out->overflow || (size_t)(out->pos - start) > sizeof(kept->json))
+		return;
+	kept->local = s->local;
+	kept->remote = s->remote;
+	kept->json_len = out->pos - start;
+	memcpy(kept->json, start, kept->json_len);
+	memo->endpoints_next ^= 1;
 }
 
 /* The message's text, from MEMO when it holds the same bytes. */
@@ -390,7 +426,7 @@ static void put_sip(struct json_out *out, const struct ev_sip *s, struct json_te
 	json_out_key(out, "transport");
 	json_out_name(out, event_transport_name(s->transport));
 	if (!s->libssl.given)
-		put_endpoints(out, &s->local, &s->remote);
+		put_sip_endpoints(out, s, memo);
 	if (s->tunnel.encap)
 		put_tunnel(out, &s->tunnel);
 	/* null when the text is not UTF-8: libssl plaintext cut inside a character keeps its

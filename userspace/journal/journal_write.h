@@ -20,13 +20,25 @@ struct json_line {
 	char buf[JSON_LINE_BYTES];
 };
 
+/* A SIP event's endpoints as JSON ("laddr" to "rport"), and the endpoints. */
+#define JSON_ENDPOINTS_BYTES 208 /* two IPv6 addresses' text, two ports, the keys */
+struct json_endpoints_memo {
+	struct endpoint local, remote;
+	size_t json_len; /* 0: empty */
+	char json[JSON_ENDPOINTS_BYTES];
+};
+
 /* A SIP event's text as JSON, and the text: the next SIP event with the same bytes copies the
  * JSON instead of escaping the text again (a message between two local sockets is two events,
- * one right after the other, and escaping the text was most of a line's cost). Zeroed to
- * start; json_text_memo_free at the end. */
+ * one right after the other, and escaping the text was most of a line's cost). The same for
+ * its endpoints, the last two kept (a connection's messages have the same endpoints, the two
+ * local sockets of a loopback connection the same swapped; their text and the ports' digits
+ * were a sixth of a SIP event's line). Zeroed to start; json_text_memo_free at the end. */
 struct json_text_memo {
 	char *raw, *json;
 	size_t raw_len, json_len, raw_cap, json_cap;
+	struct json_endpoints_memo endpoints[2];
+	unsigned endpoints_next; /* the entry the next new endpoints replace */
 };
 
 void json_text_memo_free(struct json_text_memo *memo);

@@ -370,6 +370,13 @@ void json_out_null(struct json_out *out)
 		out->overflow = true;
 }
 
+void json_out_members(struct json_out *out, const char *json, size_t len)
+{
+	if (!put(out, json, len))
+		out->overflow = true;
+	out->comma = true;
+}
+
 void json_out_json(struct json_out *out, const char *json, size_t len)
 {
 	value_start(out);

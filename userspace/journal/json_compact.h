@@ -59,6 +59,9 @@ void json_out_bool(struct json_out *out, bool value);
 void json_out_null(struct json_out *out);
 /* A value already written as JSON (by this writer: a value json_out_text wrote before). */
 void json_out_json(struct json_out *out, const char *json, size_t len);
+/* Keys and values this writer wrote after a value, their first comma included, written again
+ * after a value (in an object, where the next key wants its comma). */
+void json_out_members(struct json_out *out, const char *json, size_t len);
 /* The length written, 0 when the buffer was too small. */
 size_t json_out_len(const struct json_out *out);
 
