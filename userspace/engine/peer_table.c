@@ -23,6 +23,8 @@ void peer_table_init(struct peer_table *table, unsigned max_peers)
 static void peer_remove(struct peer_table *table, struct peer *peer)
 {
 	hash_map_remove(&table->by_addr, addr_key(&peer->addr), peer);
+	if (table->last == peer)
+		table->last = NULL;
 	TAILQ_REMOVE(&table->lru, peer, lru);
 	table->count--;
 	free(peer);
@@ -48,7 +50,9 @@ struct peer *peer_table_find(struct peer_table *table, const struct ip_addr *add
 
 static struct peer *peer_touch(struct peer_table *table, const struct ip_addr *addr, uint64_t ts_ns)
 {
-	struct peer *peer = peer_table_find(table, addr);
+	struct peer *peer = table->last && ip_addr_equal(&table->last->addr, addr)
+				? table->last
+				: peer_table_find(table, addr);
 
 	if (peer) {
 		TAILQ_REMOVE(&table->lru, peer, lru);
@@ -67,6 +71,7 @@ static struct peer *peer_touch(struct peer_table *table, const struct ip_addr *a
 	}
 	peer->last_activity_ns = ts_ns;
 	TAILQ_INSERT_TAIL(&table->lru, peer, lru);
+	table->last = peer;
 	return peer;
 }
 

@@ -40,6 +40,9 @@ struct peer_table {
 	struct hash_map by_addr; /* key: hash_bytes of the struct ip_addr */
 	TAILQ_HEAD(, peer) lru;
 	unsigned count;
+	/* the last peer touched, found again without the map: a trunk's messages come from a few
+	 * peers, often the same one after the other */
+	struct peer *last;
 };
 
 /* A close after at least this much silence counts as an idle close. */
