@@ -24,8 +24,9 @@ struct reorder_key {
 	unsigned slot; /* index into slots */
 };
 
-/* A held event on cache lines of its own: a SIP event is held in its first 4 (what the
- * correlator reads, its fields' text), which the slots' 696-byte stride spread over 5. */
+/* A held event on cache lines of its own: a SIP event is held in its first few (what the
+ * correlator reads and its fields' text: 4 for the trunk bench's OPTIONS), which a 696-byte
+ * stride spread over one more. */
 struct reorder_slot {
 	_Alignas(64) struct event ev;
 };

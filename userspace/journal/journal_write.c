@@ -358,7 +358,7 @@ void json_text_memo_free(struct json_text_memo *memo)
 {
 	free(memo->raw);
 	free(memo->json);
-	memset(memo, 0, sizeof(*memo));
+	*memo = (struct json_text_memo){0};
 }
 
 static bool endpoint_same(const struct endpoint *a, const struct endpoint *b)

@@ -186,8 +186,8 @@ struct ev_tls_leaf_changed {
 };
 
 /* What the correlator reads comes first, up to the tunnel: the reorder window holds a SIP event
- * with only those bytes and its fields' text after them (reorder_window_keep_fields_only), so a
- * held event is read from 4 or 5 cache lines, not 6 or 7. */
+ * with only those bytes and its fields' text after them (reorder_window_keep_fields_only), read
+ * from fewer cache lines (4 for the trunk bench's OPTIONS, from 6 or 7). */
 struct ev_sip {
 	enum direction dir;
 	enum transport transport;
