@@ -89,40 +89,44 @@ static int by_time(const void *a, const void *b)
 	return x->ts_ns < y->ts_ns ? -1 : x->ts_ns > y->ts_ns;
 }
 
-/* The peers' pings: up ones answered, down ones retransmitted until Timer F (64*T1). */
-static void plan_pings(struct plan *plan, unsigned peers, unsigned down, uint64_t end_ns)
+/* A ping to peer WHO: answered, or, when the peer is down (below DOWN), retransmitted until
+ * Timer F (64*T1). */
+static void plan_ping(struct plan *plan, uint64_t ts_ns, uint32_t who, uint32_t round,
+		      unsigned down)
 {
-	for (uint32_t round = 0;; round++) {
-		uint64_t round_ns = T0_NS + round * PING_EVERY_S * NS_PER_S;
-		if (round_ns >= end_ns)
-			return;
-		for (uint32_t p = 0; p < peers; p++) {
-			uint64_t ts_ns = round_ns + p * PING_EVERY_S * NS_PER_S / peers;
-			plan_add(plan, ts_ns, p, round, PING);
-			if (p >= down) {
-				plan_add(plan, ts_ns + 20 * NS_PER_MS, p, round, PING_200);
-				continue;
-			}
-			for (uint64_t gap_ms = 500, t_ms = 500; t_ms < 32000;
-			     gap_ms = gap_ms < 4000 ? 2 * gap_ms : 4000, t_ms += gap_ms)
-				plan_add(plan, ts_ns + t_ms * NS_PER_MS, p, round, PING);
-		}
+	plan_add(plan, ts_ns, who, round, PING);
+	if (who >= down) {
+		plan_add(plan, ts_ns + 20 * NS_PER_MS, who, round, PING_200);
+		return;
 	}
+	for (uint64_t gap_ms = 500, t_ms = 500; t_ms < 32000;
+	     gap_ms = gap_ms < 4000 ? 2 * gap_ms : 4000, t_ms += gap_ms)
+		plan_add(plan, ts_ns + t_ms * NS_PER_MS, who, round, PING);
 }
 
-static void plan_registrations(struct plan *plan, unsigned users, uint64_t end_ns)
+static void plan_registration(struct plan *plan, uint64_t ts_ns, uint32_t who, uint32_t round,
+			      unsigned down)
+{
+	(void)down;
+	plan_add(plan, ts_ns, who, round, REG);
+	plan_add(plan, ts_ns + 2 * NS_PER_MS, who, round, REG_401);
+	plan_add(plan, ts_ns + 40 * NS_PER_MS, who, round, REG_AUTH);
+	plan_add(plan, ts_ns + 45 * NS_PER_MS, who, round, REG_200);
+}
+
+typedef void (*plan_one_fn)(struct plan *plan, uint64_t ts_ns, uint32_t who, uint32_t round,
+			    unsigned down);
+
+/* Each of N peers or users once every EVERY_S until END_NS, spread evenly over the interval. */
+static void plan_rounds(struct plan *plan, unsigned n, unsigned every_s, uint64_t end_ns,
+			plan_one_fn plan_one, unsigned down)
 {
 	for (uint32_t round = 0;; round++) {
-		uint64_t round_ns = T0_NS + round * REG_EVERY_S * NS_PER_S;
+		uint64_t round_ns = T0_NS + round * every_s * NS_PER_S;
 		if (round_ns >= end_ns)
 			return;
-		for (uint32_t u = 0; u < users; u++) {
-			uint64_t ts_ns = round_ns + u * REG_EVERY_S * NS_PER_S / users;
-			plan_add(plan, ts_ns, u, round, REG);
-			plan_add(plan, ts_ns + 2 * NS_PER_MS, u, round, REG_401);
-			plan_add(plan, ts_ns + 40 * NS_PER_MS, u, round, REG_AUTH);
-			plan_add(plan, ts_ns + 45 * NS_PER_MS, u, round, REG_200);
-		}
+		for (uint32_t who = 0; who < n; who++)
+			plan_one(plan, round_ns + who * every_s * NS_PER_S / n, who, round, down);
 	}
 }
 
@@ -245,8 +249,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	end_ns = T0_NS + hours * 3600 * NS_PER_S;
-	plan_pings(&plan, peers, down, end_ns);
-	plan_registrations(&plan, users, end_ns);
+	plan_rounds(&plan, peers, PING_EVERY_S, end_ns, plan_ping, down);
+	plan_rounds(&plan, users, REG_EVERY_S, end_ns, plan_registration, 0);
 	for (uint64_t ts_ns = T0_NS + REPORT_EVERY_S * NS_PER_S; ts_ns <= end_ns;
 	     ts_ns += REPORT_EVERY_S * NS_PER_S)
 		plan_add(&plan, ts_ns, 0, 0, REPORT_TICK);

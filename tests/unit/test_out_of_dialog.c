@@ -36,6 +36,15 @@ static void sip_out(struct harness *h, double t, const char *peer, const char *m
 	      &(struct h_msg){method, status, cseq, branch, false, NULL, call_id});
 }
 
+/* A request of this host to PEER at T and its final response STATUS at T_FINAL. */
+static void exchange(struct harness *h, double t, double t_final, const char *peer,
+		     const char *method, int status, unsigned cseq, const char *branch,
+		     const char *call_id)
+{
+	sip_out(h, t, peer, method, 0, cseq, branch, call_id);
+	sip_out(h, t_final, peer, method, status, cseq, branch, call_id);
+}
+
 static unsigned watched;
 
 static void count_watch(const struct correlator *corr, struct call *call, void *ctx)
@@ -52,8 +61,7 @@ static void test_options_answered_retired(void **state)
 	struct harness h;
 	(void)state;
 	harness_init(&h);
-	sip_out(&h, 10.0, H_PBX, "OPTIONS", 0, 1, "z9hG4bK-o1", PING_ID);
-	sip_out(&h, 10.05, H_PBX, "OPTIONS", 200, 1, "z9hG4bK-o1", PING_ID);
+	exchange(&h, 10.0, 10.05, H_PBX, "OPTIONS", 200, 1, "z9hG4bK-o1", PING_ID);
 	advance_to(&h, 41.0);
 	assert_true(held(&h, PING_ID)); /* kept for retransmissions */
 	advance_to(&h, 42.1);
@@ -93,8 +101,7 @@ static void test_options_failed_told_then_retired(void **state)
 	assert_false(held(&h, PING_ID));
 	assert_int_equal(h.n_verdicts, 1);
 
-	sip_out(&h, 100.0, H_PBX, "OPTIONS", 0, 1, "z9hG4bK-o2", "ping-2");
-	sip_out(&h, 100.01, H_PBX, "OPTIONS", 503, 1, "z9hG4bK-o2", "ping-2");
+	exchange(&h, 100.0, 100.01, H_PBX, "OPTIONS", 503, 1, "z9hG4bK-o2", "ping-2");
 	assert_int_equal(watched, 2);
 	advance_to(&h, 133.0);
 	assert_false(held(&h, "ping-2"));
@@ -111,12 +118,9 @@ static void test_register_refreshed_on_same_call_id(void **state)
 	struct call *call;
 	(void)state;
 	harness_init(&h);
-	sip_out(&h, 0.0, H_CARRIER, "REGISTER", 0, 1, "z9hG4bK-r1", REG_ID);
-	sip_out(&h, 0.05, H_CARRIER, "REGISTER", 401, 1, "z9hG4bK-r1", REG_ID);
-	sip_out(&h, 0.1, H_CARRIER, "REGISTER", 0, 2, "z9hG4bK-r2", REG_ID);
-	sip_out(&h, 0.15, H_CARRIER, "REGISTER", 200, 2, "z9hG4bK-r2", REG_ID);
-	sip_out(&h, 20.0, H_CARRIER, "REGISTER", 0, 3, "z9hG4bK-r3", REG_ID);
-	sip_out(&h, 20.05, H_CARRIER, "REGISTER", 200, 3, "z9hG4bK-r3", REG_ID);
+	exchange(&h, 0.0, 0.05, H_CARRIER, "REGISTER", 401, 1, "z9hG4bK-r1", REG_ID);
+	exchange(&h, 0.1, 0.15, H_CARRIER, "REGISTER", 200, 2, "z9hG4bK-r2", REG_ID);
+	exchange(&h, 20.0, 20.05, H_CARRIER, "REGISTER", 200, 3, "z9hG4bK-r3", REG_ID);
 	advance_to(&h, 50.0);
 	call = call_table_find(&h.corr.calls, REG_ID);
 	assert_non_null(call);
@@ -180,8 +184,7 @@ static void test_invite_after_register_retired(void **state)
 	struct harness h;
 	(void)state;
 	harness_init(&h);
-	sip_out(&h, 0.0, H_CARRIER, "REGISTER", 0, 1, "z9hG4bK-r1", H_CALL_ID);
-	sip_out(&h, 0.01, H_CARRIER, "REGISTER", 200, 1, "z9hG4bK-r1", H_CALL_ID);
+	exchange(&h, 0.0, 0.01, H_CARRIER, "REGISTER", 200, 1, "z9hG4bK-r1", H_CALL_ID);
 	advance_to(&h, 40.0);
 	assert_int_equal(h.n_verdicts, 1);
 	sip_out(&h, 50.0, H_CARRIER, "INVITE", 0, 2, "z9hG4bK-i1", H_CALL_ID);
@@ -208,8 +211,7 @@ static void test_message_retired(void **state)
 	struct harness h;
 	(void)state;
 	harness_init(&h);
-	sip_out(&h, 1.0, H_PBX, "MESSAGE", 0, 1, "z9hG4bK-m1", "msg-1");
-	sip_out(&h, 1.02, H_PBX, "MESSAGE", 202, 1, "z9hG4bK-m1", "msg-1");
+	exchange(&h, 1.0, 1.02, H_PBX, "MESSAGE", 202, 1, "z9hG4bK-m1", "msg-1");
 	advance_to(&h, 34.0);
 	assert_false(held(&h, "msg-1"));
 	assert_int_equal(h.n_verdicts, 1);
@@ -224,15 +226,12 @@ static void test_rejected_and_challenged_invites(void **state)
 	struct call *call;
 	(void)state;
 	harness_init(&h);
-	sip_out(&h, 0.0, H_PBX, "INVITE", 0, 1, "z9hG4bK-i1", "busy");
-	sip_out(&h, 0.1, H_PBX, "INVITE", 486, 1, "z9hG4bK-i1", "busy");
+	exchange(&h, 0.0, 0.1, H_PBX, "INVITE", 486, 1, "z9hG4bK-i1", "busy");
 	sip_out(&h, 0.11, H_PBX, "ACK", 0, 1, "z9hG4bK-i1", "busy");
 	assert_true(call_table_find(&h.corr.calls, "busy")->ended);
-	sip_out(&h, 1.0, H_PBX, "INVITE", 0, 1, "z9hG4bK-i2", "scan");
-	sip_out(&h, 1.1, H_PBX, "INVITE", 407, 1, "z9hG4bK-i2", "scan");
+	exchange(&h, 1.0, 1.1, H_PBX, "INVITE", 407, 1, "z9hG4bK-i2", "scan");
 	sip_out(&h, 1.11, H_PBX, "ACK", 0, 1, "z9hG4bK-i2", "scan");
-	sip_out(&h, 2.0, H_PBX, "INVITE", 0, 1, "z9hG4bK-i3", "auth");
-	sip_out(&h, 2.1, H_PBX, "INVITE", 407, 1, "z9hG4bK-i3", "auth");
+	exchange(&h, 2.0, 2.1, H_PBX, "INVITE", 407, 1, "z9hG4bK-i3", "auth");
 	sip_out(&h, 2.11, H_PBX, "ACK", 0, 1, "z9hG4bK-i3", "auth");
 	sip_out(&h, 2.2, H_PBX, "INVITE", 0, 2, "z9hG4bK-i4", "auth");
 	h_sip(&h, 2.5, 0, DIR_IN, H_PBX,
@@ -290,8 +289,7 @@ static void test_many_pings_keep_the_table_small(void **state)
 			double t = round * INTERVAL_S + p * (double)INTERVAL_S / PEERS;
 			snprintf(peer, sizeof(peer), "203.0.113.%u", p + 1);
 			snprintf(call_id, sizeof(call_id), "ping-%u-%u@192.0.2.10", p, round);
-			sip_out(&h, t, peer, "OPTIONS", 0, 1, "z9hG4bK-p", call_id);
-			sip_out(&h, t + 0.02, peer, "OPTIONS", 200, 1, "z9hG4bK-p", call_id);
+			exchange(&h, t, t + 0.02, peer, "OPTIONS", 200, 1, "z9hG4bK-p", call_id);
 			pings++;
 			if (h.corr.calls.count > most)
 				most = h.corr.calls.count;
