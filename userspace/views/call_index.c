@@ -135,7 +135,8 @@ static void on_call(const struct correlator *corr, const struct call *call, void
 		return;
 	}
 	e->timers = timers;
-	e->first_ts_ns = call->first_ts_ns;
+	if (!e->first_ts_ns || call->first_ts_ns < e->first_ts_ns)
+		e->first_ts_ns = call->first_ts_ns; /* its first call's start */
 	e->last_ts_ns = call->last_ts_ns;
 	for (unsigned l = 0; l < n_legs; l++) {
 		const struct session_timer *st = &call->legs[l].timer;
