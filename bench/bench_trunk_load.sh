@@ -117,6 +117,13 @@ kamailio_us() {
 		sub(/.*\) /, ""); ticks += $12 + $13 } END { print ticks * tick_us }' $pids 2>/dev/null
 }
 
+# wakeups PID: how often PID's threads have slept and been woken so far (a tracer that wakes
+# per message pays a poll round each time).
+wakeups() {
+	awk '/^voluntary_ctxt_switches/ { n += $2 } END { print n + 0 }' /proc/"$1"/task/*/status \
+		2>/dev/null || echo 0
+}
+
 # join CGROUP CPU PID: PID (all its threads, and what it starts from now on) into CGROUP, and
 # with BENCH_PIN onto CPU. From outside: `ip netns exec` mounts its own /sys, where no cgroup
 # file system is.
@@ -146,7 +153,7 @@ failed_calls() {
 # ROUND MODE LOAD_US TRACER_US CALLS SIP HANDSHAKES LOST OK.
 run_round() {
 	local trunk=$1 mode=$2 round=$3 dir=$work/round-$3-$2 cmd ready="" start_load start_tracer
-	local uac_rc=0 uas_rc=0 i load_us tracer_us kamailio_start kamailio_cpu sip=0 handshakes=0 lost=0 ok=yes
+	local uac_rc=0 uas_rc=0 i load_us tracer_us kamailio_start kamailio_cpu woken=0 sip=0 handshakes=0 lost=0 ok=yes
 	(
 		echo "$BASHPID" >"$cg_load/cgroup.procs"
 		exec "${pin_load[@]}" "$LAB_DIR/scenario" --up-only --id "$lab_id" --out "$dir" \
@@ -176,6 +183,7 @@ run_round() {
 	lab_wait_listen "$LAB_SBC_NS" udp 5070 || die "the UAS did not start: $dir/uas.log"
 	start_load=$(cpu_us "$cg_load") start_tracer=$(cpu_us "$cg_tracer")
 	kamailio_start=$(kamailio_us)
+	[ -z "$trace_pid" ] || woken=$(wakeups "$trace_pid")
 	sipp_start "$LAB_CARRIER_NS" "$dir/uac.log" "$dir/carrier/sipp.xml" 5080 \
 		127.0.0.1:5060 -s callee -r "$rate" -rp 1000
 	uac_pid=$LAB_PID
@@ -191,6 +199,7 @@ run_round() {
 	load_us=$(($(cpu_us "$cg_load") - start_load))
 	tracer_us=$(($(cpu_us "$cg_tracer") - start_tracer))
 	kamailio_cpu=$(($(kamailio_us) - kamailio_start))
+	[ -z "$trace_pid" ] || woken=$(($(wakeups "$trace_pid") - woken))
 	if [ -n "$trace_pid" ]; then
 		lab_stop_group "$trace_pid" INT 10 || true
 		trace_pid=""
@@ -209,9 +218,11 @@ run_round() {
 		BENCH_KEEP=1
 	fi
 	awk -v m="$mode" -v r="$round" -v l="$load_us" -v t="$tracer_us" -v c="$calls" \
-		-v k="$kamailio_cpu" -v s="$sip" -v h="$handshakes" -v lost="${lost:-?}" 'BEGIN {
+		-v k="$kamailio_cpu" -v w="$woken" -v s="$sip" -v h="$handshakes" -v lost="${lost:-?}" 'BEGIN {
 		printf "  round %d %-8s %7.1f us CPU/call (load %.1f: Kamailio %.0f, SIPp %.0f; tracer %.1f)",
 			r, m, (l + t) / c, l / c, k / c, (l - k) / c, t / c
+		if (m != "none")
+			printf ", %.1f tracer wakeups a call", w / c
 		if (m == "siptrail")
 			printf "; %d SIP messages, %d handshakes, %s lost, %.2f us a SIP message", s, h,
 				lost, s ? t / s : 0
