@@ -110,7 +110,7 @@ deb_install() {
 
 # write_service_runner: $work/service.sh, the lab's tracer, run in the sbc's network
 # namespace: the unit, joining that namespace (a runtime drop-in, gone with the test's /run),
-# started by `systemctl start`, its journal followed until the lab stops the tracer with
+# started by `systemctl start`, its journal polled until the lab stops the tracer with
 # SIGINT, then `systemctl stop` (SIGTERM to siptrail); the service's sandbox as /proc shows
 # it goes to the lab's service.status.
 write_service_runner() {
@@ -121,7 +121,12 @@ printf '[Service]\nNetworkNamespacePath=/proc/%s/ns/net\n' $$ \
 	>/run/systemd/system/siptrail.service.d/lab-netns.conf
 systemctl daemon-reload
 systemctl start siptrail || exit 1
-journalctl -u siptrail -f -o cat -n all &
+# polled, not followed: a `journalctl -f` once never printed the start lines that the
+# journal held (a busy machine), and the lab then gave up waiting for them
+while :; do
+	journalctl -u siptrail -o cat --cursor-file="$LAB_OUT/journal.cursor"
+	sleep 0.2
+done &
 follower=$!
 stop() {
 	# the sandbox the unit runs in, as the kernel holds it, before it stops
