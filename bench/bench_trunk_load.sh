@@ -10,13 +10,14 @@
 # window, which ends 1.2 s after the last call (siptrail's longest poll round + 200 ms). Each
 # round starts a fresh lab, so the trunk's one connection (and its handshake) is one siptrail
 # sees open. A round with a failed call is reported and left out. Needs root; run it under
-# flock /tmp/siptrail-live.lock. See docs/performance.md ("A real trunk: bench_trunk_load").
+# flock /tmp/siptrail-live.lock. See docs/performance.md ("A real trunk:
+# bench/bench_trunk_load.sh").
 #
 # Environment: BENCH_RATE calls/s (50), BENCH_ROUND_S seconds of calls a round (20),
 # BENCH_HOLD_S (1), BENCH_TRACERS (siptrail,tcpdump), BENCH_ROUNDS (a multiple of the modes,
-# none included; by default as many as modes), BENCH_ONLY=TLS|plain (both), BENCH_PIN=1 (the load on
-# CPU 0, the tracer on CPU 1), SIPTRAIL_BIN (build/siptrail), BENCH_LAB_ID (the lab instance,
-# 90), BENCH_KEEP=1 (keep the work folder: logs, journals).
+# none included; as many as modes by default), BENCH_ONLY=TLS|plain (both), BENCH_PIN=1 (the
+# load on CPU 0, the tracer on CPU 1), SIPTRAIL_BIN (build/siptrail), BENCH_LAB_ID (the lab
+# instance, 90), BENCH_KEEP=1 (keep the work folder: logs, journals, captures).
 set -euo pipefail
 
 ROOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -153,7 +154,8 @@ failed_calls() {
 # ROUND MODE LOAD_US TRACER_US CALLS SIP HANDSHAKES LOST OK.
 run_round() {
 	local trunk=$1 mode=$2 round=$3 dir=$work/round-$3-$2 cmd ready="" start_load start_tracer
-	local uac_rc=0 uas_rc=0 i load_us tracer_us kamailio_start kamailio_cpu woken=0 sip=0 handshakes=0 lost=0 ok=yes
+	local uac_rc=0 uas_rc=0 i load_us tracer_us kamailio_start kamailio_cpu woken=0 sip=0
+	local handshakes=0 lost=0 ok=yes
 	(
 		echo "$BASHPID" >"$cg_load/cgroup.procs"
 		exec "${pin_load[@]}" "$LAB_DIR/scenario" --up-only --id "$lab_id" --out "$dir" \
