@@ -242,3 +242,10 @@ j = J()
 j.lines += relocated(scenario_lines(bye_failed), 0, 1, "late-a-bye-chain@198.51.100.20", "+493012340001", "+494098760001")
 j.lines += relocated(scenario_lines(bye_ok), 5400, 2, "late-b-fine@198.51.100.20", "+12125550104", "+13125550104")
 j.write("bye_failed_then_call_90_min_later.jsonl")
+
+# 8: one Call-ID twice, 90 minutes apart: a call that ended, retired before the same Call-ID
+# comes back as a failed call, so the call index sees it again with a verdict of its own
+j = J()
+j.lines += relocated(scenario_lines(bye_ok), 0, 1, "again@198.51.100.20", "+493012340001", "+494098760001")
+j.lines += relocated(scenario_lines(bye_failed), 5400, 2, "again@198.51.100.20", "+493012340001", "+494098760001")
+j.write("call_id_twice.jsonl")

@@ -218,6 +218,18 @@ struct call *call_table_touch(struct call_table *table, const char *call_id, uin
 	return call;
 }
 
+bool call_is_over(const struct call *call)
+{
+	if (call->ended)
+		return true;
+	if (call->has_dialog)
+		return false;
+	for (unsigned i = 0; i < call->n_legs; i++)
+		if (call->legs[i].n_txns)
+			return false;
+	return true;
+}
+
 void call_table_age(struct call_table *table, uint64_t now_ns)
 {
 	struct call *call, *next;
@@ -226,7 +238,7 @@ void call_table_age(struct call_table *table, uint64_t now_ns)
 		next = TAILQ_NEXT(call, lru);
 		if (call->last_ts_ns + table->config.linger_ns > now_ns)
 			break; /* activity order: the rest is younger */
-		if (call->ended || call->last_ts_ns + table->config.idle_ns <= now_ns)
+		if (call_is_over(call) || call->last_ts_ns + table->config.idle_ns <= now_ns)
 			call_retire(table, call);
 	}
 }

@@ -3,8 +3,9 @@
  * the same Call-ID on its carrier and its PBX side, and each leg negotiates its own session
  * timer); each leg has its dialog state, the connection it last used, its transactions and
  * the connection attempts toward its peer that failed while the call needed one.
- * Bounded: a call is retired (handed to the done callback) a linger time after it ended,
- * after an idle time, or when the table is full (least recently active first).
+ * Bounded: a call is retired (handed to the done callback) a linger time after it ended (a
+ * call without a dialog: once its last transaction is over, call_is_over), after an idle time,
+ * or when the table is full (least recently active first).
  */
 #ifndef SIPTRAIL_CALL_TABLE_H
 #define SIPTRAIL_CALL_TABLE_H
@@ -112,6 +113,11 @@ struct call {
 	const char *bye_reason; /* heap_text, "" when none */
 	uint64_t *held_conns;	/* connection ids the call holds (conn_table_hold) */
 	bool confirmed, ended;
+	/* A dialog was formed (a 1xx with a To tag, a 2xx to INVITE or UPDATE), or may exist
+	 * unseen (an in-dialog request, a response whose request was not seen): the call is then
+	 * over only when it ends. Without one (OPTIONS, REGISTER, MESSAGE, a refused SUBSCRIBE,
+	 * a challenged INVITE not retried) it is over when no transaction is kept any more. */
+	bool has_dialog;
 	bool story_changed; /* something a rule reads changed; cleared by the correlator */
 	enum side hung_up_by;
 	uint8_t n_legs, n_held_conns;
@@ -155,7 +161,11 @@ struct call *call_table_find(struct call_table *table, const char *call_id);
 /* Finds or creates the call, marking it active at TS. NULL: out of memory. */
 struct call *call_table_touch(struct call_table *table, const char *call_id, uint64_t ts_ns);
 
-/* Retires the calls that ended longer than the linger time ago or idled out. */
+/* Ended, or with no dialog and no transaction kept (dialog.c keeps each one 64*T1 after its
+ * final response or time-out, for retransmissions and late responses). */
+bool call_is_over(const struct call *call);
+
+/* Retires the calls that are over (call_is_over) and quiet for the linger time, or idled out. */
 void call_table_age(struct call_table *table, uint64_t now_ns);
 
 /* CALL changed: the next call_table_next_due hands it out, whatever its due time. */

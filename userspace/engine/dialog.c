@@ -99,6 +99,7 @@ static int on_request(struct call *call, struct leg *leg, const struct sip_on_le
 		leg->txns_watch_ns = earliest(leg->txns_watch_ns, msg->ts_ns);
 	t->conn = msg->conn ? msg->conn->id : 0;
 	t->in_dialog = f->to_tag[0] && f->values.method != SIP_METHOD_CANCEL;
+	call->has_dialog |= t->in_dialog; /* begun before the trace, if its start was not seen */
 	if (f->values.method == SIP_METHOD_BYE &&
 	    heap_text_set(&t->reason, f->reason, SIP_REASON_LEN))
 		return -ENOMEM;
@@ -167,6 +168,8 @@ static void on_final(struct call *call, struct leg *leg, struct txn *t,
 			call->confirmed_ts_ns = msg->ts_ns;
 		}
 	}
+	if (is_refresh_method(t->method) && ok)
+		call->has_dialog = true; /* a dialog confirmed, or its session timer */
 	if (is_refresh_method(t->method) && ok && !call->bye_ts_ns)
 		session_timer_on_2xx(&leg->timer, msg->ts_ns, t->dir, f->values.has_session_expires,
 				     f->values.session_expires_s, f->values.refresher,
@@ -195,15 +198,21 @@ static void on_response(struct call *call, struct leg *leg, const struct sip_on_
 	const struct sip_fields *f = msg->fields;
 	struct txn *t = txn_find(leg, branch_hash(f->branch), f->values.method, f->values.cseq);
 
-	if (!t || t->outcome == TXN_ANSWERED)
-		return;		/* request not seen, or a retransmitted final response */
+	if (!t) { /* request not seen: perhaps in a dialog begun before the trace */
+		call->has_dialog = true;
+		return;
+	}
+	if (t->outcome == TXN_ANSWERED)
+		return;		/* a retransmitted final response */
 	leg->txns_watch_ns = 0; /* a final response moves its clock, a provisional may stop it */
 	if (f->values.status < 200) {
 		t->provisional = true;
 		if (t->status < f->values.status)
 			t->status = f->values.status;
-		if (f->to_tag[0] && leg->state == DIALOG_NONE)
+		if (f->to_tag[0] && leg->state == DIALOG_NONE) {
 			leg->state = DIALOG_EARLY;
+			call->has_dialog = true;
+		}
 		return;
 	}
 	on_final(call, leg, t, msg);

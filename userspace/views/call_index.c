@@ -116,6 +116,39 @@ struct build_ctx {
 	int rc;
 };
 
+/* Whether VERDICT has a failure diagnosis. */
+static bool verdict_failed(const struct call_verdict *verdict)
+{
+	for (unsigned i = 0; i < verdict->n_diags; i++)
+		if (diag_is_failure(verdict->diags[i].id))
+			return true;
+	return false;
+}
+
+/* The entry's verdict after a call of its Call-ID was explained into B's: a Call-ID seen again
+ * after its call retired has the later call's verdict, unless only the earlier one failed. */
+static void keep_verdict(struct build_ctx *b, struct call_entry *e)
+{
+	bool failed = verdict_failed(b->verdict);
+	struct call_verdict *kept;
+	size_t size;
+
+	if (!b->verdict->n_diags || (e->failed && !failed))
+		return;
+	e->failed |= failed;
+	/* the diagnoses it has, not room for all of them (39 KB a call) */
+	size = offsetof(struct call_verdict, diags) +
+	       b->verdict->n_diags * sizeof(b->verdict->diags[0]);
+	kept = malloc(size);
+	if (!kept) {
+		b->rc = -ENOMEM;
+		return;
+	}
+	memcpy(kept, b->verdict, size);
+	free(e->verdict);
+	e->verdict = kept;
+}
+
 static void on_call(const struct correlator *corr, const struct call *call, void *ctx)
 {
 	struct build_ctx *b = ctx;
@@ -135,7 +168,8 @@ static void on_call(const struct correlator *corr, const struct call *call, void
 		return;
 	}
 	e->timers = timers;
-	e->first_ts_ns = call->first_ts_ns;
+	if (!e->first_ts_ns || call->first_ts_ns < e->first_ts_ns)
+		e->first_ts_ns = call->first_ts_ns; /* its first call's start */
 	e->last_ts_ns = call->last_ts_ns;
 	for (unsigned l = 0; l < n_legs; l++) {
 		const struct session_timer *st = &call->legs[l].timer;
@@ -156,19 +190,7 @@ static void on_call(const struct correlator *corr, const struct call *call, void
 		}
 	}
 	explain_call(corr, call, b->verdict);
-	for (unsigned i = 0; i < b->verdict->n_diags; i++)
-		e->failed |= diag_is_failure(b->verdict->diags[i].id);
-	if (b->verdict->n_diags) {
-		/* the diagnoses it has, not room for all of them (39 KB a call) */
-		size_t size = offsetof(struct call_verdict, diags) +
-			      b->verdict->n_diags * sizeof(b->verdict->diags[0]);
-		e->verdict = malloc(size);
-		if (!e->verdict) {
-			b->rc = -ENOMEM;
-			return;
-		}
-		memcpy(e->verdict, b->verdict, size);
-	}
+	keep_verdict(b, e);
 }
 
 static int index_event(void *ctx, struct event *ev)
