@@ -147,7 +147,7 @@ sipp_start() {
 
 # failed_calls LOG: SIPp's count of failed calls from its last screen.
 failed_calls() {
-	awk '/Failed call/ { n = $(NF - 1) } END { print n + 0 }' "$1.screen" 2>/dev/null || echo "?"
+	awk '/Failed call/ { n = $NF } END { print n + 0 }' "$1.screen" 2>/dev/null || echo "?"
 }
 
 # run_round TRUNK MODE ROUND: one round; appends a line to $work/results:
