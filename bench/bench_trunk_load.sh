@@ -38,6 +38,7 @@ positive "$round_s" BENCH_ROUND_S
 positive "$hold_s" BENCH_HOLD_S
 calls=$((rate * round_s))
 siptrail=${SIPTRAIL_BIN:-$ROOT_DIR/build/siptrail}
+[ -x "$siptrail" ] || die "no $siptrail (make, or SIPTRAIL_BIN)"
 siptrail=$(cd "$(dirname "$siptrail")" && pwd)/$(basename "$siptrail")
 lab_id=${BENCH_LAB_ID:-90}
 # siptrail's default ports; the UAS leg's UDP on 5060 and the trunk on 5061
@@ -58,7 +59,6 @@ positive "$rounds" BENCH_ROUNDS
 
 lab_require_root
 lab_require_commands ip kamailio sipp tcpdump ss setsid taskset findmnt
-[ -x "$siptrail" ] || die "no $siptrail (make, or SIPTRAIL_BIN)"
 cgroup_root=$(findmnt -n -t cgroup2 -o TARGET | head -1)
 [ -n "$cgroup_root" ] || die "no cgroup v2 mounted (the load's and the tracer's CPU are read there)"
 
