@@ -45,7 +45,7 @@ PKI := $(BUILD)/tools/pki
 
 .SECONDARY:
 .DELETE_ON_ERROR:
-.PHONY: all deps test test-kernels unit live demo fuzz bench clean format deb install install-service
+.PHONY: all deps test test-kernels unit live demo fuzz bench bench-trunk clean format deb install install-service
 all: $(SIPTRAIL) $(PKI) $(UNIT_BINS) $(LIVE_BINS)
 
 deps:
@@ -146,6 +146,12 @@ $(BUILD)/bench/%: bench/%.c $(CORE_LIB) $(DECODER_LIB)
 
 bench: deps $(SIPTRAIL) $(BENCH_BINS)
 	@for b in $(BENCH_BINS); do $$b || exit 1; done
+
+# A real trunk: Kamailio between SIPp peers in the lab's namespaces, TLS and plain TCP (root,
+# Kamailio and SIPp, about 4 minutes a trunk; docs/performance.md)
+bench-trunk: deps
+	$(MAKE) --no-print-directory $(SIPTRAIL) $(PKI)
+	@SIPTRAIL_BIN=$${SIPTRAIL_BIN:-$(SIPTRAIL)} SIPTRAIL_PKI=$(PKI) bench/bench_trunk_load.sh
 
 test: deps
 	$(MAKE) --no-print-directory all $(ASAN_UNIT_BINS) $(FUZZ_BINS)
