@@ -7,14 +7,17 @@
 #include "wire_capture.h"
 
 /* 32 MiB: 32 blocks of 1 MiB. A block must hold the largest packet: with GRO/GSO (loopback,
- * veth, most NICs) one packet can be a 64 KiB TCP super-segment, with BIG TCP more. A block
- * that is not full is handed over after 10 ms, which bounds the added latency. With 8 blocks a
- * 50,000 packet/s burst dropped a third of its packets on a loaded 2-core host, with 32 none
- * (bench/bench_wire.c, docs/performance.md "Wire capture"). */
+ * veth, most NICs) one packet can be a 64 KiB TCP super-segment, with BIG TCP more. With 8
+ * blocks a 50,000 packet/s burst dropped a third of its packets on a loaded 2-core host, with 32
+ * none (bench/bench_wire.c, docs/performance.md "Wire capture"). A block that is not full is
+ * handed over after 100 ms: a trunk's packets never fill one, so this sets how often they wake
+ * the collector, and each wake-up cost it about 0.1 ms on a VM (10 ms: two thirds of its CPU on
+ * a 50 calls/s trunk, bench/bench_trunk_load.sh). 100 ms late is well inside live's 250 ms
+ * ordering window (DIAG_STREAM_WINDOW_NS), and at most 10 of the 32 blocks a second. */
 static const struct packet_ring_config ring_config = {
     .block_bytes = 1 << 20,
     .block_count = 32,
-    .retire_ms = 10,
+    .retire_ms = 100,
 };
 
 struct wire_capture {
