@@ -363,8 +363,7 @@ void json_text_memo_free(struct json_text_memo *memo)
 
 static bool endpoint_same(const struct endpoint *a, const struct endpoint *b)
 {
-	return a->port == b->port && a->addr.family == b->addr.family &&
-	       !memcmp(a->addr.bytes, b->addr.bytes, sizeof(a->addr.bytes));
+	return a->port == b->port && ip_addr_equal(&a->addr, &b->addr);
 }
 
 /* The SIP event's endpoints, from MEMO when it holds the same. */
