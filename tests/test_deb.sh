@@ -119,10 +119,14 @@ write_service_runner() {
 mkdir -p /run/systemd/system/siptrail.service.d
 printf '[Service]\nNetworkNamespacePath=/proc/%s/ns/net\n' $$ \
 	>/run/systemd/system/siptrail.service.d/lab-netns.conf
-systemctl daemon-reload
-systemctl start siptrail || exit 1
-# polled, not followed: a `journalctl -f` once never printed the start lines that the
-# journal held (a busy machine), and the lab then gave up waiting for them
+# each step timed in the lab's trace.log, which the test prints when the lab gives up
+step() { echo "service.sh: $(date +%T.%3N) $*"; }
+step "systemctl daemon-reload"
+systemctl daemon-reload || step "systemctl daemon-reload failed"
+step "systemctl start siptrail"
+systemctl start siptrail || { step "systemctl start failed"; exit 1; }
+step "started; polling the unit's journal"
+# the unit's lines, polled from a cursor until the lab stops the tracer
 while :; do
 	journalctl -u siptrail -o cat --cursor-file="$LAB_OUT/journal.cursor"
 	sleep 0.2
@@ -132,6 +136,11 @@ stop() {
 	# the sandbox the unit runs in, as the kernel holds it, before it stops
 	grep -E '^(NoNewPrivs|Seccomp|CapEff|CapBnd):' \
 		"/proc/$(systemctl show -P MainPID siptrail)/status" >"$LAB_OUT/service.status"
+	# systemd logs the main process's exit at debug level when it is 0. Not before: at debug
+	# level the unit's child logs before it joins the unit's cgroup, journald caches that
+	# PID's cgroup (init.scope) for a while, and siptrail's start lines then miss
+	# `journalctl -u siptrail`, which the lab waits on (CI, 2026-12-06)
+	systemd-analyze log-level debug
 	systemctl stop siptrail
 	kill $follower
 	exit
@@ -155,15 +164,14 @@ deb_service() {
 	systemd_ns mount --bind "$work/metrics" "$metrics_dir" ||
 		echo "!! cannot put $work/metrics in place of $metrics_dir"
 	write_service_runner
-	# systemd logs the main process's exit at debug level when it is 0
-	systemd_ns systemd-analyze log-level debug
 	# the lab case's options, its PKI made afresh; its tracer is the unit. The lab runs in
 	# systemd's PID namespace, as the SIP server and siptrail share one PID 1 on a real host.
 	# shellcheck disable=SC2046 # the case's options, one word each
 	systemd_ns_lab env LAB_TRACE_CMD="exec $work/service.sh" LAB_TRACE_READY='Ctrl-C to stop' \
 		LAB_CASE=$lab_case "$top/tools/lab/scenario" --id 97 --out "$work/lab" \
 		$(lab_case_field "$lab_case" 2) \
-		>"$work/lab.log" 2>&1 || echo "!! the lab call failed: $(tail -n 3 "$work/lab.log")"
+		>"$work/lab.log" 2>&1 || echo "!! the lab call failed: $(tail -n 3 "$work/lab.log")" \
+		"the tracer's log: $(grep -v 'Failed to parse system call' "$work/lab/trace.log" | tail -n 8)"
 	grep -q '^call=failed' "$work/lab/outcome" 2>/dev/null ||
 		echo "!! the lab's $lab_case call did not fail as it should: $work/lab/outcome"
 	systemd_ns journalctl -u siptrail -o cat >"$work/unit-journal.txt" 2>&1
