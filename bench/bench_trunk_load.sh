@@ -1,23 +1,31 @@
 #!/usr/bin/env bash
-# bench/bench_trunk_load.sh: what tracing costs a real SIP trunk. The lab's topology
-# (tools/lab/scenario --up-only: two namespaces, Kamailio on each side, record-routing, a TLS
-# trunk between them, or plain TCP), a SIPp UAC behind the carrier's Kamailio calling a SIPp
-# UAS behind the sbc's at a fixed rate (INVITE, 100, 180, 200, ACK, a short hold, the callee's
-# BYE, 200), in rounds of fixed length with no tracer, with `siptrail live` (its defaults) and
-# with `tcpdump -w` of the same ports (the anchor), each tracer in the sbc namespace as on a
-# real SBC. The modes rotate as in bench_live_overhead. CPU per call = the load's CPU (both
-# Kamailio and both SIPp, a cgroup's cpu.stat) + the tracer's (its own cgroup) over the round's
-# window, which ends 1.2 s after the last call (siptrail's longest poll round + 200 ms). Each
-# round starts a fresh lab, so the trunk's one connection (and its handshake) is one siptrail
-# sees open. A round with a failed call is reported and left out. Needs root; run it under
-# flock /tmp/siptrail-live.lock. See docs/performance.md ("A real trunk:
+# bench/bench_trunk_load.sh: what tracing costs a real SIP trunk. Two copies of the lab's
+# topology run side by side (tools/lab/scenario --up-only, instances a and b: two namespaces
+# each, Kamailio on each side, record-routing, a TLS trunk between them, or plain TCP), each
+# with a SIPp UAC behind the carrier's Kamailio calling a SIPp UAS behind the sbc's at a fixed
+# rate (INVITE, 100, 180, 200, ACK, a short hold, the callee's BYE, 200). In a round both carry
+# the same calls at the same time and one of them is traced, in its sbc namespace as on a real
+# SBC: by `siptrail live` (its defaults), by `tcpdump -w` of the same ports (the anchor) or by
+# nothing (mode none: what the method resolves). The round's figure is the traced copy's CPU
+# per call (both Kamailio and both SIPp, a cgroup's cpu.stat, + the tracer's own cgroup) over
+# the other's: the two share the machine's moment, which rounds run one after another do not
+# (their untraced rounds spread ±15-19 % on this VM). The traced copy alternates from round to
+# round, the modes rotate. The window ends 1.2 s after the last call (siptrail's longest poll
+# round + 200 ms). Each round starts fresh labs, so the trunk's connection (and its handshake)
+# is one siptrail sees open. A round with a failed call is reported and left out. Needs root;
+# run it under flock /tmp/siptrail-live.lock. See docs/performance.md ("A real trunk:
 # bench/bench_trunk_load.sh").
 #
+# What the other copy pays for the tracer: siptrail's libssl probe attaches to the host's
+# libssl and its send/receive tracepoints run host-wide, so the untraced Kamailio hits them
+# too and returns at once (another namespace); that is counted against the untraced side,
+# as it is a real host's cost for its other programs.
+#
 # Environment: BENCH_RATE calls/s (50), BENCH_ROUND_S seconds of calls a round (20),
-# BENCH_HOLD_S (1), BENCH_TRACERS (siptrail,tcpdump), BENCH_ROUNDS (a multiple of the modes,
-# none included; as many as modes by default), BENCH_ONLY=TLS|plain (both), BENCH_PIN=1 (the
-# load on CPU 0, the tracer on CPU 1), SIPTRAIL_BIN (build/siptrail), BENCH_LAB_ID (the lab
-# instance, 90), BENCH_KEEP=1 (keep the work folder: logs, journals, captures).
+# BENCH_HOLD_S (1), BENCH_TRACERS (siptrail,tcpdump), BENCH_ROUNDS (rounds of every mode, none
+# included; 2 by default, the traced copy a then b), BENCH_ONLY=TLS|plain (both),
+# SIPTRAIL_BIN (build/siptrail), BENCH_LAB_ID (the first lab instance, 90; the second is the
+# next), BENCH_KEEP=1 (keep the work folder: logs, journals, captures).
 set -euo pipefail
 
 ROOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -41,8 +49,10 @@ siptrail=${SIPTRAIL_BIN:-$ROOT_DIR/build/siptrail}
 [ -x "$siptrail" ] || die "no $siptrail (make, or SIPTRAIL_BIN)"
 siptrail=$(cd "$(dirname "$siptrail")" && pwd)/$(basename "$siptrail")
 lab_id=${BENCH_LAB_ID:-90}
+positive "$lab_id" BENCH_LAB_ID
 # siptrail's default ports; the UAS leg's UDP on 5060 and the trunk on 5061
 ports=5060-5061
+[ -z "${BENCH_PIN:-}" ] || die "BENCH_PIN is gone: the two copies share the machine as they run"
 
 modes=(none)
 IFS=, read -ra wanted <<<"${BENCH_TRACERS:-siptrail,tcpdump}"
@@ -52,37 +62,50 @@ for mode in "${wanted[@]}"; do
 	*) die "BENCH_TRACERS: a comma-separated list of siptrail, tcpdump" ;;
 	esac
 done
-rounds=${BENCH_ROUNDS:-${#modes[@]}}
+rounds=${BENCH_ROUNDS:-2}
 positive "$rounds" BENCH_ROUNDS
-[ $((rounds % ${#modes[@]})) -eq 0 ] ||
-	die "BENCH_ROUNDS must be a multiple of the number of modes (${#modes[@]}, none included)"
 
 lab_require_root
-lab_require_commands ip kamailio sipp tcpdump ss setsid taskset findmnt
+lab_require_commands ip kamailio sipp tcpdump ss setsid findmnt
 cgroup_root=$(findmnt -n -t cgroup2 -o TARGET | head -1)
 [ -n "$cgroup_root" ] || die "no cgroup v2 mounted (the load's and the tracer's CPU are read there)"
 
-pin_load=()
-[ -n "${BENCH_PIN:-}" ] && pin_load=(taskset -c 0)
-lab_names "$lab_id"
-
 work=$(mktemp -d /tmp/bench-trunk.XXXXXX)
-cg_load=$cgroup_root/siptrail-bench-load-$$
+sides=(a b)
+declare -A cg_load sipp_pids
+for side in "${sides[@]}"; do cg_load[$side]=$cgroup_root/siptrail-bench-load-$side-$$; done
 cg_tracer=$cgroup_root/siptrail-bench-tracer-$$
-trace_pid="" uas_pid="" uac_pid=""
+trace_pid=""
 
-# The teardown on every exit: the tracer, both SIPp, the lab instance, the cgroups (empty
+# side_id SIDE: the lab instance of copy a or b.
+side_id() { if [ "$1" = a ]; then echo "$lab_id"; else echo $((lab_id + 1)); fi; }
+
+# side_names SIDE: its namespaces (lab_names: LAB_SBC_NS, LAB_CARRIER_NS).
+side_names() { lab_names "$(side_id "$1")"; }
+
+# stop_sipp SIGNAL: every SIPp still running, of either copy.
+stop_sipp() {
+	local pid
+	for pid in "${sipp_pids[@]}"; do
+		lab_stop_group "$pid" "$1" 2 || true
+	done
+	sipp_pids=()
+}
+
+# The teardown on every exit: the tracer, the SIPp, both lab instances, the cgroups (empty
 # once their processes are gone), the work folder.
 cleanup() {
-	local rc=$? cg i
+	local rc=$? cg i side
 	trap - EXIT
 	trap '' INT TERM
 	set +e
 	[ -n "$trace_pid" ] && lab_stop_group "$trace_pid" INT 10
-	[ -n "$uac_pid" ] && lab_stop_group "$uac_pid" TERM 2
-	[ -n "$uas_pid" ] && lab_stop_group "$uas_pid" TERM 2
-	lab_down
-	for cg in "$cg_load" "$cg_tracer"; do
+	stop_sipp TERM
+	for side in "${sides[@]}"; do
+		side_names "$side"
+		lab_down
+	done
+	for cg in "${cg_load[@]}" "$cg_tracer"; do
 		for ((i = 0; i < 50; i++)); do
 			[ -d "$cg" ] || break
 			rmdir "$cg" 2>/dev/null && break
@@ -101,16 +124,17 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-mkdir "$cg_load" "$cg_tracer"
+mkdir "${cg_load[@]}" "$cg_tracer"
 "$LAB_DIR/pki.sh" "$work/pki" >/dev/null || die "making the lab's PKI failed"
 
 # cpu_us CGROUP: the CPU its processes used so far, µs.
 cpu_us() { sed -n 's/^usage_usec //p' "$1/cpu.stat"; }
 
-# kamailio_us: the CPU both Kamailio's processes used so far, µs (clock ticks: the split of the
-# load between Kamailio and SIPp is only printed).
+# kamailio_us SIDE: the CPU that copy's Kamailio processes used so far, µs (clock ticks: the
+# split of the load between Kamailio and SIPp is only printed).
 kamailio_us() {
 	local pids
+	side_names "$1"
 	pids=$( (ip netns pids "$LAB_SBC_NS"; ip netns pids "$LAB_CARRIER_NS") 2>/dev/null |
 		sed 's|.*|/proc/&/stat|')
 	# shellcheck disable=SC2086
@@ -125,24 +149,21 @@ wakeups() {
 		2>/dev/null || echo 0
 }
 
-# join CGROUP CPU PID: PID (all its threads, and what it starts from now on) into CGROUP, and
-# with BENCH_PIN onto CPU. From outside: `ip netns exec` mounts its own /sys, where no cgroup
-# file system is.
-join() {
-	echo "$3" >"$1/cgroup.procs"
-	[ -z "${BENCH_PIN:-}" ] || taskset -a -p -c "$2" "$3" >/dev/null
-}
+# join CGROUP PID: PID (all its threads, and what it starts from now on) into CGROUP. From
+# outside: `ip netns exec` mounts its own /sys, where no cgroup file system is.
+join() { echo "$2" >"$1/cgroup.procs"; }
 
-# sipp_start NETNS LOG SCENARIO PORT [UAC options...]: one side's SIPp in the load's cgroup,
-# for the round's calls; sets LAB_PID. No message trace: its writes would be load.
+# sipp_start SIDE NETNS LOG SCENARIO PORT [UAC options...]: one SIPp of a copy in its load's
+# cgroup, for the round's calls. No message trace: its writes would be load.
 sipp_start() {
-	local ns=$1 log=$2 scenario=$3 port=$4
-	shift 4
+	local side=$1 ns=$2 log=$3 scenario=$4 port=$5
+	shift 5
 	lab_start "$ns" "$log" sipp "$@" -sf "$scenario" -i 127.0.0.1 -p "$port" -t u1 \
 		-m "$calls" -nostdin -default_behaviors abortunexp \
 		-timeout "$((round_s + hold_s + 30))s" -timeout_error \
 		-trace_screen -screen_file "$log.screen" -trace_err -error_file "$log.errors"
-	join "$cg_load" 0 "$LAB_PID"
+	join "${cg_load[$side]}" "$LAB_PID"
+	sipp_pids[$side-$(basename "$log" .log)]=$LAB_PID
 }
 
 # failed_calls LOG: SIPp's count of failed calls from its last screen.
@@ -150,17 +171,23 @@ failed_calls() {
 	awk '/Failed call/ { n = $NF } END { print n + 0 }' "$1.screen" 2>/dev/null || echo "?"
 }
 
-# run_round TRUNK MODE ROUND: one round; appends a line to $work/results:
-# ROUND MODE LOAD_US TRACER_US CALLS SIP HANDSHAKES LOST OK.
+# run_round TRUNK MODE ROUND TRACED: one round, both copies, the tracer of MODE on copy TRACED
+# (a or b); appends a line to $work/results:
+# ROUND MODE TRACED TRACED_LOAD_US OTHER_LOAD_US TRACER_US CALLS SIP HANDSHAKES LOST OK.
 run_round() {
-	local trunk=$1 mode=$2 round=$3 dir=$work/round-$3-$2 cmd ready="" start_load start_tracer
-	local uac_rc=0 uas_rc=0 i load_us tracer_us kamailio_start kamailio_cpu woken=0 sip=0
-	local handshakes=0 lost=0 ok=yes
-	(
-		echo "$BASHPID" >"$cg_load/cgroup.procs"
-		exec "${pin_load[@]}" "$LAB_DIR/scenario" --up-only --id "$lab_id" --out "$dir" \
-			--pki "$work/pki" --hold "$hold_s" --trunk "$trunk" --siptrail none
-	) >"$dir.lab.log" 2>&1 || die "the lab did not come up: $dir.lab.log"
+	local trunk=$1 mode=$2 round=$3 traced=$4 other=a cmd ready="" side dir failed=""
+	local i woken=0 sip=0 handshakes=0 lost=0 ok=yes start_tracer tracer_us rc
+	local -A start_load load_us kamailio_start kamailio_cpu
+	[ "$traced" = a ] && other=b
+	for side in "${sides[@]}"; do
+		dir=$work/round-$round-$mode-$side
+		(
+			echo "$BASHPID" >"${cg_load[$side]}/cgroup.procs"
+			exec "$LAB_DIR/scenario" --up-only --id "$(side_id "$side")" --out "$dir" \
+				--pki "$work/pki" --hold "$hold_s" --trunk "$trunk" --siptrail none
+		) >"$dir.lab.log" 2>&1 || die "lab copy $side did not come up: $dir.lab.log"
+	done
+	dir=$work/round-$round-$mode-$traced
 	case $mode in
 	siptrail)
 		cmd="exec '$siptrail' live --json --ports $ports >'$dir/trace.jsonl'"
@@ -173,56 +200,84 @@ run_round() {
 		;;
 	esac
 	if [ -n "$ready" ]; then
+		side_names "$traced"
 		lab_start_trace "$LAB_SBC_NS" "$dir/trace.log" "$cmd"
 		trace_pid=$LAB_PID
-		join "$cg_tracer" 1 "$trace_pid"
+		join "$cg_tracer" "$trace_pid"
 		lab_wait_trace "$dir/trace.log" "$ready" 0 "$trace_pid" ||
 			die "$mode did not start: $dir/trace.log"
 		sleep 0.5 # its start-up (BPF load and verification) is not overhead
 	fi
-	sipp_start "$LAB_SBC_NS" "$dir/uas.log" "$dir/sbc/sipp.xml" 5070
-	uas_pid=$LAB_PID
-	lab_wait_listen "$LAB_SBC_NS" udp 5070 || die "the UAS did not start: $dir/uas.log"
-	start_load=$(cpu_us "$cg_load") start_tracer=$(cpu_us "$cg_tracer")
-	kamailio_start=$(kamailio_us)
-	[ -z "$trace_pid" ] || woken=$(wakeups "$trace_pid")
-	sipp_start "$LAB_CARRIER_NS" "$dir/uac.log" "$dir/carrier/sipp.xml" 5080 \
-		127.0.0.1:5060 -s callee -r "$rate" -rp 1000
-	uac_pid=$LAB_PID
-	wait "$uac_pid" || uac_rc=$?
-	uac_pid=""
-	for ((i = 0; i < 100; i++)); do
-		lab_alive "$uas_pid" || break
-		sleep 0.1
+	for side in "${sides[@]}"; do
+		dir=$work/round-$round-$mode-$side
+		side_names "$side"
+		sipp_start "$side" "$LAB_SBC_NS" "$dir/uas.log" "$dir/sbc/sipp.xml" 5070
+		lab_wait_listen "$LAB_SBC_NS" udp 5070 || die "copy $side's UAS did not start: $dir/uas.log"
 	done
-	lab_stop_group "$uas_pid" TERM 2 || uas_rc=$?
-	uas_pid=""
+	for side in "${sides[@]}"; do
+		start_load[$side]=$(cpu_us "${cg_load[$side]}")
+		kamailio_start[$side]=$(kamailio_us "$side")
+	done
+	start_tracer=$(cpu_us "$cg_tracer")
+	[ -z "$trace_pid" ] || woken=$(wakeups "$trace_pid")
+	for side in "${sides[@]}"; do
+		dir=$work/round-$round-$mode-$side
+		side_names "$side"
+		sipp_start "$side" "$LAB_CARRIER_NS" "$dir/uac.log" "$dir/carrier/sipp.xml" 5080 \
+			127.0.0.1:5060 -s callee -r "$rate" -rp 1000
+	done
+	# each UAC ends after its calls, its UAS right after (its last BYE's 200)
+	for side in "${sides[@]}"; do
+		rc=0
+		wait "${sipp_pids[$side-uac]}" || rc=$?
+		[ "$rc" -eq 0 ] || failed+=" copy $side's UAC: $(failed_calls "$work/round-$round-$mode-$side/uac.log") failed, exit $rc;"
+		unset "sipp_pids[$side-uac]"
+	done
+	for side in "${sides[@]}"; do
+		for ((i = 0; i < 100; i++)); do
+			lab_alive "${sipp_pids[$side-uas]}" || break
+			sleep 0.1
+		done
+		rc=0
+		lab_stop_group "${sipp_pids[$side-uas]}" TERM 2 || rc=$?
+		[ "$rc" -eq 0 ] || failed+=" copy $side's UAS: $(failed_calls "$work/round-$round-$mode-$side/uas.log") failed, exit $rc;"
+		unset "sipp_pids[$side-uas]"
+	done
 	sleep 1.2
-	load_us=$(($(cpu_us "$cg_load") - start_load))
+	for side in "${sides[@]}"; do
+		load_us[$side]=$(($(cpu_us "${cg_load[$side]}") - start_load[$side]))
+		kamailio_cpu[$side]=$(($(kamailio_us "$side") - kamailio_start[$side]))
+	done
 	tracer_us=$(($(cpu_us "$cg_tracer") - start_tracer))
-	kamailio_cpu=$(($(kamailio_us) - kamailio_start))
 	[ -z "$trace_pid" ] || woken=$(($(wakeups "$trace_pid") - woken))
 	if [ -n "$trace_pid" ]; then
 		lab_stop_group "$trace_pid" INT 10 || true
 		trace_pid=""
 	fi
+	dir=$work/round-$round-$mode-$traced
 	if [ "$mode" = siptrail ]; then
 		sip=$(grep -c '"event":"sip"' "$dir/trace.jsonl" || true)
 		handshakes=$(grep -c '"event":"tls_handshake"' "$dir/trace.jsonl" || true)
 		lost=$(sed -n 's/^siptrail live: [0-9]* events, \([0-9]*\) lost.*/\1/p' \
 			"$dir/trace.log" | tail -1)
 	fi
-	lab_down
-	if [ "$uac_rc" -ne 0 ] || [ "$uas_rc" -ne 0 ]; then
+	for side in "${sides[@]}"; do
+		side_names "$side"
+		lab_down
+	done
+	if [ -n "$failed" ]; then
 		ok=no
-		echo "  ROUND $round $mode DISCARDED: failed calls (UAC $(failed_calls "$dir/uac.log")," \
-			"exit $uac_rc; UAS $(failed_calls "$dir/uas.log"), exit $uas_rc); logs in $dir"
+		echo "  ROUND $round $mode DISCARDED: failed calls ($failed); logs in $work"
 		BENCH_KEEP=1
 	fi
-	awk -v m="$mode" -v r="$round" -v l="$load_us" -v t="$tracer_us" -v c="$calls" \
-		-v k="$kamailio_cpu" -v w="$woken" -v s="$sip" -v h="$handshakes" -v lost="${lost:-?}" 'BEGIN {
-		printf "  round %d %-8s %7.1f us CPU/call (load %.1f: Kamailio %.0f, SIPp %.0f; tracer %.1f)",
-			r, m, (l + t) / c, l / c, k / c, (l - k) / c, t / c
+	awk -v m="$mode" -v r="$round" -v side="$traced" -v lt="${load_us[$traced]}" \
+		-v lo="${load_us[$other]}" -v t="$tracer_us" -v c="$calls" \
+		-v kt="${kamailio_cpu[$traced]}" -v ko="${kamailio_cpu[$other]}" -v w="$woken" \
+		-v s="$sip" -v h="$handshakes" -v lost="${lost:-?}" 'BEGIN {
+		printf "  round %d %-8s on %s: x%.3f, %.1f us CPU/call (load %.1f: Kamailio %.0f, SIPp %.0f;" \
+			" tracer %.1f), the other %.1f (Kamailio %.0f, SIPp %.0f)", r, m, side,
+			(lt + t) / lo, (lt + t) / c, lt / c, kt / c, (lt - kt) / c, t / c, lo / c, ko / c,
+			(lo - ko) / c
 		if (m != "none")
 			printf ", %.1f tracer wakeups a call", w / c
 		if (m == "siptrail")
@@ -230,12 +285,14 @@ run_round() {
 				lost, s ? t / s : 0
 		printf "\n"
 	}'
-	printf '%s %s %s %s %s %s %s %s %s\n' "$round" "$mode" "$load_us" "$tracer_us" "$calls" \
-		"$sip" "$handshakes" "${lost:-?}" "$ok" >>"$work/results"
-	[ -n "${BENCH_KEEP:-}" ] || rm -rf "$dir" "$dir.lab.log"
+	printf '%s %s %s %s %s %s %s %s %s %s %s\n' "$round" "$mode" "$traced" "${load_us[$traced]}" \
+		"${load_us[$other]}" "$tracer_us" "$calls" "$sip" "$handshakes" "${lost:-?}" "$ok" \
+		>>"$work/results"
+	[ -n "${BENCH_KEEP:-}" ] || rm -rf "$work"/round-"$round"-"$mode"-*
 }
 
-# report: the figures of $work/results, per mode and paired by round.
+# report: the figures of $work/results, per mode: the rounds' own ratios (traced copy over
+# the other), the traced copy's CPU per call, the tracer's own.
 report() {
 	awk -v modes="${modes[*]}" '
 	function median(a, n,   i, j, t) { # sorts a[1..n]
@@ -243,46 +300,36 @@ report() {
 			for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
 		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 	}
-	$9 == "yes" {
-		per_call[$2, $1] = ($3 + $4) / $5
-		tracer_per_call[$2, $1] = $4 / $5
-		if ($2 == "siptrail" && $6 > 0) per_sip[$1] = $4 / $6
-		if ($1 > last) last = $1
+	$11 == "yes" {
+		n = ++rounds[$2]
+		ratio[$2, n] = ($4 + $6) / $5
+		per_call[$2, n] = ($4 + $6) / $7
+		tracer_per_call[$2, n] = $6 / $7
+		if ($8 > 0) per_sip[$2, n] = $6 / $8
 	}
-	$9 == "no" { discarded[$2]++ }
+	$11 == "no" { discarded[$2]++ }
 	END {
 		n_modes = split(modes, mode, " ")
 		for (m = 1; m <= n_modes; m++) {
-			n = 0
-			for (r = 1; r <= last; r++) if ((mode[m], r) in per_call) v[++n] = per_call[mode[m], r]
-			if (n == 0) { printf "  %-9s no round without failed calls\n", mode[m]; continue }
-			med = median(v, n)
-			printf "  %-9s %7.1f us CPU/call, median of %d rounds (%.1f-%.1f)%s\n", mode[m], med,
-				n, v[1], v[n], discarded[mode[m]] ? sprintf(", %d DISCARDED", discarded[mode[m]]) : ""
-			if (m == 1)
-				printf "  %-9s its rounds against their median: x%.3f to x%.3f\n", "none",
-					v[1] / med, v[n] / med
-		}
-		for (m = 2; m <= n_modes; m++) {
-			n = 0
-			for (r = 1; r <= last; r++)
-				if ((mode[m], r) in per_call && ("none", r) in per_call)
-					v[++n] = per_call[mode[m], r] / per_call["none", r]
-			if (n == 0) continue
+			n = rounds[mode[m]]
+			if (!n) { printf "  %-9s no round without failed calls\n", mode[m]; continue }
+			for (i = 1; i <= n; i++) v[i] = ratio[mode[m], i]
 			p = median(v, n)
-			printf "  paired: %-9s x%.3f (%+.1f %%; median of %d rounds'"'"' own ratios, x%.3f to x%.3f)\n",
-				mode[m], p, (p - 1) * 100, n, v[1], v[n]
-			n = 0
-			for (r = 1; r <= last; r++)
-				if ((mode[m], r) in tracer_per_call) v[++n] = tracer_per_call[mode[m], r]
-			printf "          %-9s its own CPU %.1f us a call (median; %.1f-%.1f)\n", "", median(v, n),
+			printf "  %-9s x%.3f (%+.1f %%; median of %d rounds, x%.3f to x%.3f)%s\n", mode[m], p,
+				(p - 1) * 100, n, v[1], v[n],
+				discarded[mode[m]] ? sprintf(", %d DISCARDED", discarded[mode[m]]) : ""
+			for (i = 1; i <= n; i++) v[i] = per_call[mode[m], i]
+			printf "  %-9s the traced copy %.1f us CPU/call (median; %.1f-%.1f)", "", median(v, n),
 				v[1], v[n]
+			if (mode[m] != "none") {
+				for (i = 1; i <= n; i++) v[i] = tracer_per_call[mode[m], i]
+				printf ", the tracer its own %.1f us a call (%.1f-%.1f)", median(v, n), v[1], v[n]
+			}
+			k = 0
+			for (i = 1; i <= n; i++) if ((mode[m], i) in per_sip) v[++k] = per_sip[mode[m], i]
+			if (k) printf ", %.2f us a SIP message", median(v, k)
+			printf "\n"
 		}
-		n = 0
-		for (r = 1; r <= last; r++) if (r in per_sip) v[++n] = per_sip[r]
-		if (n)
-			printf "  siptrail: its own CPU %.2f us a SIP message (median of %d rounds; %.2f-%.2f)\n",
-				median(v, n), n, v[1], v[n]
 	}' "$work/results"
 }
 
@@ -292,15 +339,20 @@ for variant in TLS plain; do
 	[ -z "${BENCH_ONLY:-}" ] || [ "$BENCH_ONLY" = "$variant" ] || continue
 	trunk=tls title="TLS trunk (TLS 1.3 between the two Kamailio)"
 	[ "$variant" = plain ] && trunk=tcp title="plain TCP trunk (TCP between the two Kamailio)"
-	echo "$title: $rate calls/s for $round_s s a round ($calls calls, hold $hold_s s)," \
-		"$rounds rounds of ${modes[*]} rotating${BENCH_PIN:+, load on CPU 0, tracer on CPU 1}"
+	echo "$title: two copies side by side, $rate calls/s each for $round_s s a round" \
+		"($calls calls, hold $hold_s s), $rounds rounds of ${modes[*]} rotating, the traced copy" \
+		"alternating"
 	echo "  load average before: $(loadavg)"
 	: >"$work/results"
 	for ((round = 1; round <= rounds; round++)); do
+		traced=a
+		[ $((round % 2)) -eq 0 ] && traced=b
 		for ((i = 0; i < ${#modes[@]}; i++)); do
-			run_round "$trunk" "${modes[(round - 1 + i) % ${#modes[@]}]}" "$round"
+			run_round "$trunk" "${modes[(round - 1 + i) % ${#modes[@]}]}" "$round" "$traced"
 		done
 	done
+	echo "  per mode: the traced copy's CPU per call (with the tracer's) over the untraced copy's" \
+		"in the same round (none: the two copies, nothing traced)"
 	report
 	echo "  load average after: $(loadavg)"
 done
