@@ -148,7 +148,8 @@ bench: deps $(SIPTRAIL) $(BENCH_BINS)
 	@for b in $(BENCH_BINS); do $$b || exit 1; done
 
 # A real trunk: Kamailio between SIPp peers in the lab's namespaces, TLS and plain TCP (root,
-# Kamailio and SIPp, about 4 minutes a trunk; docs/performance.md)
+# Kamailio and SIPp, two copies side by side, one traced; about 3 minutes a trunk;
+# docs/performance.md)
 bench-trunk: deps
 	$(MAKE) --no-print-directory $(SIPTRAIL) $(PKI)
 	@SIPTRAIL_BIN=$${SIPTRAIL_BIN:-$(SIPTRAIL)} SIPTRAIL_PKI=$(PKI) bench/bench_trunk_load.sh
