@@ -32,6 +32,7 @@ void sip_parsed_from_message(const struct sip_message *msg, const char *text,
 	values->session_expires_s = msg->session_expires_s;
 	values->refresher = msg->refresher;
 	values->has_min_se = msg->has_min_se;
+	values->subscription_terminated = msg->subscription_terminated;
 	values->min_se_s = msg->min_se_s;
 	values->option_flags = msg->option_flags;
 	values->warnings = msg->warning_count + msg->warnings_dropped;

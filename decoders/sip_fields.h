@@ -39,6 +39,7 @@ struct sip_values {
 	uint32_t session_expires_s;
 	enum sip_refresher refresher;
 	bool has_min_se;
+	bool subscription_terminated; /* a NOTIFY ending its subscription (sip_message.h) */
 	uint32_t min_se_s;
 	unsigned option_flags; /* enum sip_option_flag */
 	/* the first rule the message breaks yet was decoded despite (sip_message.h's warnings),

@@ -50,6 +50,7 @@ static void message_reset(struct sip_message *msg)
 	msg->cseq_method = (struct sip_view){0};
 	msg->cseq_method_id = SIP_METHOD_UNKNOWN;
 	msg->has_from = msg->has_to = false;
+	msg->subscription_terminated = false;
 	msg->from = msg->to = (struct sip_name_addr){0};
 	msg->max_forwards = -1;
 	msg->expires_s = -1;
@@ -341,6 +342,14 @@ static void interpret_header(struct sip_parse_ctx *ctx, enum sip_header_id id, s
 		if (first_of(ctx, &seen, name.ptr))
 			msg->expires_s = sip_parse_number_header(ctx, value, UINT32_MAX);
 		break;
+	case SIP_HDR_SUBSCRIPTION_STATE: {
+		/* substate-value *( SEMI subexp-params ) (RFC 6665), a token, compared ignoring
+		 * case as SIP's tokens are */
+		struct sip_view state = {value.ptr, 0};
+		state.len = (size_t)(sip_skip_token(value.ptr, value.ptr + value.len) - value.ptr);
+		msg->subscription_terminated = SIP_VIEW_IS(state, "terminated");
+		break;
+	}
 	default:
 		break;
 	}

@@ -87,10 +87,11 @@ enum sip_header_id {
 	SIP_HDR_REASON, /* RFC 3326 */
 	SIP_HDR_MAX_FORWARDS,
 	SIP_HDR_EXPIRES,
-	SIP_HDR_EVENT,	      /* o, RFC 6665 */
-	SIP_HDR_ALLOW_EVENTS, /* u */
-	SIP_HDR_REFER_TO,     /* r, RFC 3515 */
-	SIP_HDR_REFERRED_BY,  /* b, RFC 3892 */
+	SIP_HDR_EVENT,		    /* o, RFC 6665 */
+	SIP_HDR_ALLOW_EVENTS,	    /* u */
+	SIP_HDR_REFER_TO,	    /* r, RFC 3515 */
+	SIP_HDR_REFERRED_BY,	    /* b, RFC 3892 */
+	SIP_HDR_SUBSCRIPTION_STATE, /* RFC 6665 */
 };
 
 /* Problem codes; sip_problem_str() gives the fixed English description. */
@@ -231,6 +232,8 @@ struct sip_message {
 	struct sip_view cseq_method;
 	enum sip_method cseq_method_id;
 	bool has_from, has_to;
+	/* Subscription-State: terminated (RFC 6665): the NOTIFY ends its subscription */
+	bool subscription_terminated;
 	struct sip_name_addr from, to;
 	int32_t max_forwards; /* -1 when absent */
 	int64_t expires_s;    /* Expires header, -1 when absent */

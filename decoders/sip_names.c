@@ -94,6 +94,8 @@ enum sip_header_id sip_header_lookup(const char *name, size_t len)
 		return NAMED("session-expires", SIP_HDR_SESSION_EXPIRES);
 	case 16:
 		return NAMED("content-encoding", SIP_HDR_CONTENT_ENCODING);
+	case 18:
+		return NAMED("subscription-state", SIP_HDR_SUBSCRIPTION_STATE);
 	default:
 		return SIP_HDR_OTHER;
 	}

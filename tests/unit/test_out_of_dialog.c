@@ -1,6 +1,7 @@
 /* Calls made only of out-of-dialog transactions (OPTIONS pings, REGISTER, MESSAGE, an INVITE
  * rejected or challenged before any dialog) are retired once their last transaction is over,
- * as ended calls are; calls with a dialog, or perhaps in one, still end only by ending. */
+ * as ended calls are, and so are subscriptions' dialogs once a NOTIFY ends the subscription;
+ * calls with a dialog, or perhaps in one, still end only by ending. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -274,6 +275,60 @@ static void test_dialogs_stay(void **state)
 	harness_finish(&h);
 }
 
+#define TERMINATED "Subscription-State: terminated;reason=timeout\r\n"
+
+/* A subscription's dialog whose NOTIFY ends the subscription (RFC 6665 §4.4.1) is over once
+ * that NOTIFY's transaction is: retired 64*T1 after its answer, not after call_idle_ns. */
+static void test_subscription_ended_by_notify_retired(void **state)
+{
+	struct harness h;
+	(void)state;
+	harness_init(&h);
+	sip_out(&h, 10.0, H_PBX, "SUBSCRIBE", 0, 1, "z9hG4bK-s1", "sub");
+	h_sip(&h, 10.01, 0, DIR_IN, H_PBX,
+	      &(struct h_msg){"SUBSCRIBE", 200, 1, "z9hG4bK-s1", true, NULL, "sub"});
+	h_sip(&h, 10.02, 0, DIR_IN, H_PBX,
+	      &(struct h_msg){"NOTIFY", 0, 1, "z9hG4bK-n1", true,
+			      "Subscription-State: active;expires=600\r\n", "sub"});
+	h_sip(&h, 10.03, 0, DIR_OUT, H_PBX,
+	      &(struct h_msg){"NOTIFY", 200, 1, "z9hG4bK-n1", true, NULL, "sub"});
+	advance_to(&h, 600.0);
+	assert_true(held(&h, "sub"));
+	h_sip(&h, 610.0, 0, DIR_IN, H_PBX,
+	      &(struct h_msg){"NOTIFY", 0, 2, "z9hG4bK-n2", true, TERMINATED, "sub"});
+	h_sip(&h, 610.01, 0, DIR_OUT, H_PBX,
+	      &(struct h_msg){"NOTIFY", 200, 2, "z9hG4bK-n2", true, NULL, "sub"});
+	advance_to(&h, 641.0);
+	assert_true(held(&h, "sub")); /* kept for retransmissions */
+	advance_to(&h, 643.1);
+	assert_false(held(&h, "sub"));
+	assert_int_equal(h.n_verdicts, 1);
+	assert_int_equal(h.verdicts[0].n_diags, 0);
+	harness_finish(&h);
+}
+
+/* A REFER's subscription inside an INVITE's dialog ends with its NOTIFY, the call does not:
+ * it stays until its BYE (RFC 5057: the dialog ends with its last usage). */
+static void test_refer_subscription_end_keeps_the_call(void **state)
+{
+	struct harness h;
+	(void)state;
+	harness_init(&h);
+	h_setup_call(&h, NULL, NULL);
+	h_sip(&h, 10.0, 1, DIR_IN, H_CARRIER,
+	      &(struct h_msg){"REFER", 0, 2, "z9hG4bK-r1", true, NULL, H_CALL_ID});
+	h_sip(&h, 10.01, 1, DIR_OUT, H_CARRIER,
+	      &(struct h_msg){"REFER", 202, 2, "z9hG4bK-r1", true, NULL, H_CALL_ID});
+	h_sip(&h, 11.0, 1, DIR_OUT, H_CARRIER,
+	      &(struct h_msg){"NOTIFY", 0, 3, "z9hG4bK-n1", true, TERMINATED, H_CALL_ID});
+	h_sip(&h, 11.01, 1, DIR_IN, H_CARRIER,
+	      &(struct h_msg){"NOTIFY", 200, 3, "z9hG4bK-n1", true, NULL, H_CALL_ID});
+	advance_to(&h, 3600.0);
+	assert_true(held(&h, H_CALL_ID));
+	assert_int_equal(h.n_verdicts, 0);
+	harness_finish(&h);
+}
+
 /* 100 peers pinged every 30 s for 2 hours, a new Call-ID per ping (24,000 calls): the table
  * holds about the pings of the last 64*T1, not every ping of the last call_idle_ns. */
 static void test_many_pings_keep_the_table_small(void **state)
@@ -313,6 +368,8 @@ int main(void)
 	    cmocka_unit_test(test_message_retired),
 	    cmocka_unit_test(test_rejected_and_challenged_invites),
 	    cmocka_unit_test(test_dialogs_stay),
+	    cmocka_unit_test(test_subscription_ended_by_notify_retired),
+	    cmocka_unit_test(test_refer_subscription_end_keeps_the_call),
 	    cmocka_unit_test(test_many_pings_keep_the_table_small),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

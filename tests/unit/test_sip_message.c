@@ -255,6 +255,45 @@ static void test_response_status_line(void **state)
 	assert_view(msg.reason_phrase, "OK");
 }
 
+/* A NOTIFY ending its subscription (RFC 6665: Subscription-State's substate-value, a token
+ * compared ignoring case, with parameters after it); other states, or none, do not. */
+static void test_subscription_state(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *header;
+		bool terminated;
+	} cases[] = {
+	    {"Subscription-State: terminated;reason=timeout\r\n", true},
+	    {"subscription-state:Terminated\r\n", true},
+	    {"SUBSCRIPTION-STATE:  terminated ; reason=noresource\r\n", true},
+	    {"Subscription-State: active;expires=3600\r\n", false},
+	    {"Subscription-State: pending\r\n", false},
+	    {"Subscription-State: terminatedx\r\n", false},
+	    {"X-Subscription-State: terminated\r\n", false},
+	    {"", false},
+	};
+	char text[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "NOTIFY sip:bob@192.0.2.20:5060 SIP/2.0\r\n"
+			 "Via: SIP/2.0/TCP 192.0.2.10;branch=z9hG4bKn%zu\r\n"
+			 "Max-Forwards: 70\r\n"
+			 "To: <sip:bob@example.com>;tag=s1\r\n"
+			 "From: <sip:alice@example.com>;tag=n1\r\n"
+			 "Call-ID: sub-1@192.0.2.20\r\n"
+			 "CSeq: %zu NOTIFY\r\n"
+			 "Event: dialog\r\n"
+			 "%s"
+			 "Content-Length: 0\r\n\r\n",
+			 i, i + 1, cases[i].header);
+		assert_int_equal(parse_stream(text), SIP_PARSE_OK);
+		assert_int_equal(msg.method_id, SIP_METHOD_NOTIFY);
+		assert_int_equal(msg.subscription_terminated, cases[i].terminated);
+	}
+}
+
 /* Huge but legal: a 12 KB header, 30 Via entries, 100 headers, all within the limits. */
 static void test_huge_legal_headers(void **state)
 {
@@ -613,6 +652,7 @@ int main(void)
 	    cmocka_unit_test(test_folding_and_odd_spacing),
 	    cmocka_unit_test(test_quoted_strings_and_lists),
 	    cmocka_unit_test(test_response_status_line),
+	    cmocka_unit_test(test_subscription_state),
 	    cmocka_unit_test(test_huge_legal_headers),
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_bad_start_lines),

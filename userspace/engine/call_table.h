@@ -116,8 +116,11 @@ struct call {
 	/* A dialog was formed (a 1xx with a To tag, a 2xx to INVITE or UPDATE), or may exist
 	 * unseen (an in-dialog request, a response whose request was not seen): the call is then
 	 * over only when it ends. Without one (OPTIONS, REGISTER, MESSAGE, a refused SUBSCRIBE,
-	 * a challenged INVITE not retried) it is over when no transaction is kept any more. */
+	 * a challenged INVITE not retried) it is over when no transaction is kept any more. A
+	 * dialog of subscriptions only (SUBSCRIBE, or REFER outside an INVITE's dialog) is over
+	 * the same way once a NOTIFY ends its subscription (RFC 6665 §4.4.1). */
 	bool has_dialog;
+	bool invite_seen;   /* an INVITE or its response: the call's dialog is a session's */
 	bool story_changed; /* something a rule reads changed; cleared by the correlator */
 	enum side hung_up_by;
 	uint8_t n_legs, n_held_conns;

@@ -100,6 +100,11 @@ static int on_request(struct call *call, struct leg *leg, const struct sip_on_le
 	t->conn = msg->conn ? msg->conn->id : 0;
 	t->in_dialog = f->to_tag[0] && f->values.method != SIP_METHOD_CANCEL;
 	call->has_dialog |= t->in_dialog; /* begun before the trace, if its start was not seen */
+	/* the subscription's end is its dialog's when nothing else uses the dialog; a later
+	 * request in it (a new SUBSCRIBE) makes it one again */
+	if (f->values.method == SIP_METHOD_NOTIFY && f->values.subscription_terminated &&
+	    !call->invite_seen)
+		call->has_dialog = false;
 	if (f->values.method == SIP_METHOD_BYE &&
 	    heap_text_set(&t->reason, f->reason, SIP_REASON_LEN))
 		return -ENOMEM;
@@ -228,6 +233,8 @@ int dialog_on_sip(struct call *call, struct leg *leg, const struct sip_on_leg *m
 	}
 	if (msg->conn && msg->conn->id != leg->conn && leg->conns_used < UINT16_MAX)
 		leg->conns_used++;
+	if (msg->fields->values.method == SIP_METHOD_INVITE)
+		call->invite_seen = true;
 	if (msg->fields->values.is_request)
 		rc = on_request(call, leg, msg, msg->dialog_conn);
 	else
