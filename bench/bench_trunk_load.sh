@@ -204,8 +204,9 @@ run_round() {
 		lab_start_trace "$LAB_SBC_NS" "$dir/trace.log" "$cmd"
 		trace_pid=$LAB_PID
 		join "$cg_tracer" "$trace_pid"
-		lab_wait_trace "$dir/trace.log" "$ready" 0 "$trace_pid" ||
-			die "$mode did not start: $dir/trace.log"
+		rc=0
+		lab_wait_trace "$dir/trace.log" "$ready" 0 "$trace_pid" || rc=$?
+		[ "$rc" -eq 0 ] || die "$mode $(lab_trace_not_ready "$rc"): $dir/trace.log"
 		sleep 0.5 # its start-up (BPF load and verification) is not overhead
 	fi
 	for side in "${sides[@]}"; do

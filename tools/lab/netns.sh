@@ -137,7 +137,8 @@ lab_start_trace() {
 }
 
 # lab_wait_trace LOG READY_REGEX WAIT_S PID: waits until LOG matches READY_REGEX (30 s
-# at most), or WAIT_S seconds without a regex; fails if the tracer ended.
+# at most), or WAIT_S seconds without a regex; returns 1 if the tracer ended, 2 if it runs
+# but did not say READY_REGEX in time.
 lab_wait_trace() {
 	local i
 	if [ -z "$2" ]; then
@@ -150,7 +151,12 @@ lab_wait_trace() {
 		lab_alive "$4" || return 1
 		sleep 0.1
 	done
-	return 1
+	return 2
+}
+
+# lab_trace_not_ready STATUS: what lab_wait_trace's failure STATUS means, for a message.
+lab_trace_not_ready() {
+	if [ "$1" -eq 2 ]; then echo "was not ready within 30 s"; else echo "ended before it was ready"; fi
 }
 
 # lab_leftovers_clean RESULTS ID...: removes what an earlier lab run left behind and prints
