@@ -83,6 +83,15 @@ side_id() { if [ "$1" = a ]; then echo "$lab_id"; else echo $((lab_id + 1)); fi;
 # side_names SIDE: its namespaces (lab_names: LAB_SBC_NS, LAB_CARRIER_NS).
 side_names() { lab_names "$(side_id "$1")"; }
 
+# labs_down: both copies' lab instances, with every process in them.
+labs_down() {
+	local side
+	for side in "${sides[@]}"; do
+		side_names "$side"
+		lab_down
+	done
+}
+
 # stop_sipp SIGNAL: every SIPp still running, of either copy.
 stop_sipp() {
 	local pid
@@ -95,16 +104,13 @@ stop_sipp() {
 # The teardown on every exit: the tracer, the SIPp, both lab instances, the cgroups (empty
 # once their processes are gone), the work folder.
 cleanup() {
-	local rc=$? cg i side
+	local rc=$? cg i
 	trap - EXIT
 	trap '' INT TERM
 	set +e
 	[ -n "$trace_pid" ] && lab_stop_group "$trace_pid" INT 10
 	stop_sipp TERM
-	for side in "${sides[@]}"; do
-		side_names "$side"
-		lab_down
-	done
+	labs_down
 	for cg in "${cg_load[@]}" "$cg_tracer"; do
 		for ((i = 0; i < 50; i++)); do
 			[ -d "$cg" ] || break
@@ -262,10 +268,7 @@ run_round() {
 		lost=$(sed -n 's/^siptrail live: [0-9]* events, \([0-9]*\) lost.*/\1/p' \
 			"$dir/trace.log" | tail -1)
 	fi
-	for side in "${sides[@]}"; do
-		side_names "$side"
-		lab_down
-	done
+	labs_down
 	if [ -n "$failed" ]; then
 		ok=no
 		echo "  ROUND $round $mode DISCARDED: failed calls ($failed); logs in $work"
