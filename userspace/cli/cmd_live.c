@@ -77,6 +77,7 @@ struct live_run {
 	struct sock_losses losses_reported;
 	struct ssl_probe_stats tls_losses_reported;
 	struct live_wire *wire; /* NULL with --no-wire */
+	bool packets_flowing;	/* the last round read packets: their ring is not polled */
 	struct live_wire_counts wire_reported;
 	struct tls_keylog_file keylog_file; /* --keylog, read as it grows; path NULL: none */
 	struct live_tracer *tracer;
@@ -90,6 +91,7 @@ struct live_run {
 	/* Per-handshake mode: connections older than the start, read per message meanwhile */
 	struct start_conns old_conns;
 	int64_t old_conns_checked_ns; /* CLOCK_MONOTONIC */
+	int64_t losses_checked_ns;    /* CLOCK_MONOTONIC */
 };
 
 /* long options without a short one */
@@ -370,7 +372,12 @@ static void on_tls_event(const struct tls_event *event, void *ctx)
 	live_pipeline_tls_event(&run->pipe, event);
 }
 
-/* A "lost" event whenever a loss counter moved, and once at the end (final). */
+/* How often the loss counters are read: the packet ring's is a system call (30 us of CPU on a
+ * VM), at every round a twentieth of live's own CPU on a trunk (perf). */
+#define LOSSES_CHECK_NS NSEC_PER_SEC
+
+/* A "lost" event whenever a loss counter moved (looked at once a second), and once at the end
+ * (final). */
 static int report_losses(struct live_run *run, struct live_tracer *tracer,
 			 const struct ssl_probe *probe, bool final)
 {
@@ -378,8 +385,12 @@ static int report_losses(struct live_run *run, struct live_tracer *tracer,
 	struct ssl_probe_stats tls_now = {0};
 	struct sock_losses now;
 	struct event event;
+	int64_t now_ns = clock_ns(CLOCK_MONOTONIC);
 	int err;
 
+	if (!final && now_ns - run->losses_checked_ns < LOSSES_CHECK_NS)
+		return 0;
+	run->losses_checked_ns = now_ns;
 	live_tracer_losses(tracer, final, &now);
 	if (probe)
 		ssl_probe_stats(probe, &tls_now);
@@ -444,14 +455,18 @@ static int live_poll_once(struct live_run *run, struct live_tracer *tracer, stru
 	nfds_t n_fds = 1;
 	int err = 0, read = 0;
 
-	if (run->wire)
+	if (run->wire && !run->packets_flowing) /* poll_rounds.h */
 		fds[n_fds++] = (struct pollfd){live_wire_fd(run->wire), POLLIN, 0};
 	if (probe)
 		fds[n_fds++] = (struct pollfd){ssl_probe_fd(probe), POLLIN, 0};
 	if (timeout_ms && poll(fds, n_fds, timeout_ms) < 0)
 		return -errno;
-	if (run->wire)
-		err = counted(&read, live_wire_poll(run->wire, clock_ns(CLOCK_REALTIME), false));
+	if (run->wire) {
+		int packets = live_wire_poll(run->wire, clock_ns(CLOCK_REALTIME), false);
+
+		run->packets_flowing = packets > 0;
+		err = counted(&read, packets);
+	}
 	/* TLS records before socket records too: a connection's last SSL_read may wait in the
 	 * probe's buffer when its conn_end arrives, and its SIP must be framed before the
 	 * connection's stream is dropped. */
@@ -585,7 +600,7 @@ static int live_loop(struct live_run *run, struct live_tracer *tracer, struct ss
 		if (err < 0)
 			break;
 		now_ns = clock_ns(CLOCK_MONOTONIC);
-		wait_ms = poll_round_wait_ms(err, now_ns - read_ns);
+		wait_ms = poll_round_wait_ms(err, now_ns - read_ns, run->packets_flowing);
 		read_ns = now_ns;
 		err = live_tracer_sweep(tracer, false);
 		if (err < 0)

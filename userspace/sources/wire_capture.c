@@ -10,10 +10,11 @@
  * veth, most NICs) one packet can be a 64 KiB TCP super-segment, with BIG TCP more. With 8
  * blocks a 50,000 packet/s burst dropped a third of its packets on a loaded 2-core host, with 32
  * none (bench/bench_wire.c, docs/performance.md "Wire capture"). A block that is not full is
- * handed over after 100 ms: a trunk's packets never fill one, so this sets how often they wake
- * the collector, and each wake-up cost it about 0.1 ms on a VM (10 ms: two thirds of its CPU on
- * a 50 calls/s trunk, bench/bench_trunk_load.sh). 100 ms late is well inside live's 250 ms
- * ordering window (DIAG_STREAM_WINDOW_NS), and at most 10 of the 32 blocks a second. */
+ * handed over after 100 ms: a trunk's packets never fill one, so this bounds how late a packet
+ * is read, well inside live's 250 ms ordering window (DIAG_STREAM_WINDOW_NS), and hands over at
+ * most 10 of the 32 blocks a second. With 10 ms, its wake-ups were two thirds of the collector's
+ * CPU on a 50 calls/s trunk (bench/bench_trunk_load.sh); while packets flow it no longer wakes
+ * the collector at all (poll_rounds.h). */
 static const struct packet_ring_config ring_config = {
     .block_bytes = 1 << 20,
     .block_count = 32,
