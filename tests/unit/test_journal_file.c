@@ -1,6 +1,6 @@
 /* The journal file: --rotate's values, rotation by size and by time with KEEP files kept, every
  * line whole in one file, a failed rotation losing nothing, and the reader taking a rotated set
- * oldest first as one journal; SIGHUP's reopen of a file moved away. */
+ * oldest first as one journal; SIGHUP's reopen of a file moved away; the buffer and its flush. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -282,6 +282,29 @@ static void test_reopen_after_move(void **state)
 	journal_dir_remove(&jd);
 }
 
+/* Lines wait in the journal's own buffer (tens of KiB, not stdio's 4 KiB block) until a flush,
+ * which live does every poll round: before it a reader sees none of them, after it all. */
+static void test_flush_hands_lines_over(void **state)
+{
+	struct journal_file journal;
+	unsigned long long first_s;
+	struct journal_dir jd;
+	char why[256];
+	struct stat st;
+	(void)state;
+
+	journal_dir_make(&jd);
+	assert_int_equal(journal_file_open(&journal, jd.path, NULL, stderr, why, sizeof(why)), 0);
+	write_events(&journal, 1, 8, 1000);
+	assert_int_equal(stat(jd.path, &st), 0);
+	assert_int_equal(st.st_size, 0);
+	assert_int_equal(journal_file_flush(&journal), 0);
+	assert_int_equal(read_in_order(jd.path, &first_s), 8);
+	assert_int_equal(first_s, 1);
+	assert_int_equal(journal_file_close(&journal), 0);
+	journal_dir_remove(&jd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +314,7 @@ int main(void)
 	    cmocka_unit_test(test_failed_rotation_loses_nothing),
 	    cmocka_unit_test(test_read_plain_file),
 	    cmocka_unit_test(test_reopen_after_move),
+	    cmocka_unit_test(test_flush_hands_lines_over),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include "explain.h"
 #include "explain_print.h"
 #include "journal.h"
+#include "journal_file.h"
 #include "keylog_out.h"
 #include "live_pipeline.h"
 
@@ -209,8 +210,14 @@ void live_pipeline_tls_event(struct live_pipeline *pipe, const struct tls_event 
 
 void live_pipeline_tick(struct live_pipeline *pipe, uint64_t now_ns)
 {
+	int err;
+
 	if (diag_stream_tick(&pipe->diags, now_ns) && !pipe->output_err)
 		pipe->output_err = -ENOMEM;
+	/* the journal as fresh as stdout, which live flushes every round */
+	if (pipe->output.journal && (err = journal_file_flush(pipe->output.journal)) &&
+	    !pipe->output_err)
+		pipe->output_err = err;
 	hep_export_flush(pipe->hep);
 }
 

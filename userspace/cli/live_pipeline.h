@@ -53,7 +53,8 @@ int live_pipeline_emit(struct live_pipeline *pipe, struct event *ev);
 void live_pipeline_tls_event(struct live_pipeline *pipe, const struct tls_event *ev);
 
 /* The feed is quiet: lets the reorder window release what is due, so diagnoses are not held
- * back, and sends what HEP queued. NOW_NS: wall clock. */
+ * back, sends what HEP queued and hands the journal's buffered lines to the kernel. NOW_NS:
+ * wall clock. */
 void live_pipeline_tick(struct live_pipeline *pipe, uint64_t now_ns);
 
 /* End of the run: every call still open is explained. */

@@ -10,6 +10,10 @@
 #include "journal_file.h"
 
 #define NSEC_PER_SEC	 1000000000ULL
+/* stdio's own buffer for a file is its block size (4 KiB on ext4): a write() every 5 lines of a
+ * trunk's SIP, 125 a second at 50 calls/s, each tens of us of CPU on a VM. glibc ignores
+ * setvbuf's size without a buffer, hence one of our own. */
+#define JOURNAL_FILE_BUFFER (64 << 10)
 #define ROTATE_MAX_COUNT 999999999ULL
 
 struct rotate_unit {
@@ -80,7 +84,7 @@ static bool rotates(const struct journal_rotation *rotation)
 	return rotation->max_bytes || rotation->max_age_ns;
 }
 
-/* Opens journal->path for appending, mode 0600, and learns its size. */
+/* Opens journal->path for appending, mode 0600, with a buffer of its own, and learns its size. */
 static int file_open(struct journal_file *journal, char *why, size_t why_len)
 {
 	int fd = open(journal->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
@@ -100,20 +104,25 @@ static int file_open(struct journal_file *journal, char *why, size_t why_len)
 		close(fd);
 		return err;
 	}
-	journal->file = fdopen(fd, "a");
+	journal->buffer = malloc(JOURNAL_FILE_BUFFER);
+	journal->file = journal->buffer ? fdopen(fd, "a") : NULL;
 	if (!journal->file) {
-		err = -errno;
+		err = journal->buffer ? -errno : -ENOMEM;
 		snprintf(why, why_len, "cannot open journal %s: %s", journal->path,
-			 strerror(errno));
+			 strerror(-err));
+		free(journal->buffer);
+		journal->buffer = NULL;
 		close(fd);
 		return err;
 	}
+	setvbuf(journal->file, journal->buffer, _IOFBF, JOURNAL_FILE_BUFFER);
 	journal->bytes = (uint64_t)st.st_size;
 	journal->first_ts_ns = 0;
 	return 0;
 }
 
-static int file_close(FILE *file)
+/* Closes FILE, then frees BUFFER, its stdio buffer. */
+static int file_close(FILE *file, char *buffer)
 {
 	int err = 0;
 
@@ -121,6 +130,7 @@ static int file_close(FILE *file)
 		err = -errno;
 	if (fclose(file) && !err)
 		err = -errno;
+	free(buffer);
 	return err;
 }
 
@@ -190,6 +200,7 @@ static int shift_files(const struct journal_file *journal, char *why, size_t why
 static int rotate(struct journal_file *journal)
 {
 	FILE *old = journal->file;
+	char *old_buffer = journal->buffer;
 	char why[512];
 	int err;
 
@@ -200,6 +211,7 @@ static int rotate(struct journal_file *journal)
 		err = file_open(journal, why, sizeof(why));
 	if (err) {
 		journal->file = old;
+		journal->buffer = old_buffer;
 		journal->bytes = 0;
 		journal->first_ts_ns = 0;
 		journal->rotation_failures++;
@@ -208,12 +220,13 @@ static int rotate(struct journal_file *journal)
 		return 0;
 	}
 	journal->rotations++;
-	return file_close(old);
+	return file_close(old, old_buffer);
 }
 
 int journal_file_reopen(struct journal_file *journal, char *why, size_t why_len)
 {
 	FILE *old = journal->file;
+	char *old_buffer = journal->buffer;
 	struct stat now, open_file;
 	int err;
 
@@ -229,9 +242,10 @@ int journal_file_reopen(struct journal_file *journal, char *why, size_t why_len)
 	err = file_open(journal, why, why_len);
 	if (err) {
 		journal->file = old;
+		journal->buffer = old_buffer;
 		return err;
 	}
-	err = file_close(old);
+	err = file_close(old, old_buffer);
 	if (err)
 		snprintf(why, why_len, "cannot flush the journal moved away from %s: %s",
 			 journal->path, strerror(-err));
@@ -257,11 +271,17 @@ int journal_file_write(struct journal_file *journal, const char *line, size_t le
 	return 0;
 }
 
+int journal_file_flush(struct journal_file *journal)
+{
+	return fflush(journal->file) ? -errno : 0;
+}
+
 int journal_file_close(struct journal_file *journal)
 {
-	int err = journal->file ? file_close(journal->file) : 0;
+	int err = journal->file ? file_close(journal->file, journal->buffer) : 0;
 
 	journal->file = NULL;
+	journal->buffer = NULL;
 	free(journal->path);
 	journal->path = NULL;
 	return err;

@@ -25,6 +25,7 @@ struct journal_rotation {
 
 struct journal_file {
 	FILE *file;
+	char *buffer; /* FILE's stdio buffer, JOURNAL_FILE_BUFFER bytes */
 	char *path;
 	struct journal_rotation rotation;
 	FILE *errors;	      /* where failed rotations are reported; NULL: not reported */
@@ -64,6 +65,10 @@ int journal_file_write(struct journal_file *journal, const char *line, size_t le
  * events then going on into the file already open.
  */
 int journal_file_reopen(struct journal_file *journal, char *why, size_t why_len);
+
+/* Hands what is buffered to the kernel (live does at every poll round, so the journal is as
+ * fresh as its stdout). Returns 0 or a negative errno. */
+int journal_file_flush(struct journal_file *journal);
 
 /* Flushes to disk and closes. Returns 0 or a negative errno. */
 int journal_file_close(struct journal_file *journal);
