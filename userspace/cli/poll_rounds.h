@@ -19,9 +19,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define POLL_ROUND_MIN_MS  100
-#define POLL_ROUND_MAX_MS  1000
-#define POLL_ROUND_RECORDS 256
+#define POLL_ROUND_MIN_MS     100
+#define POLL_ROUND_MAX_MS     1000
+#define POLL_ROUND_RECORDS    256
 #define POLL_ROUND_PACKETS_MS 250
 
 /* The next round's wait, in ms, after a round that read READ records and packets in the

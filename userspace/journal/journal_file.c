@@ -10,11 +10,12 @@
 #include "journal_file.h"
 
 #define NSEC_PER_SEC	 1000000000ULL
+#define ROTATE_MAX_COUNT 999999999ULL
+
 /* stdio's own buffer for a file is its block size (4 KiB on ext4): a write() every 5 lines of a
  * trunk's SIP, 125 a second at 50 calls/s, each tens of us of CPU on a VM. glibc ignores
  * setvbuf's size without a buffer, hence one of our own. */
 #define JOURNAL_FILE_BUFFER (64 << 10)
-#define ROTATE_MAX_COUNT 999999999ULL
 
 struct rotate_unit {
 	const char *name;
@@ -108,8 +109,7 @@ static int file_open(struct journal_file *journal, char *why, size_t why_len)
 	journal->file = journal->buffer ? fdopen(fd, "a") : NULL;
 	if (!journal->file) {
 		err = journal->buffer ? -errno : -ENOMEM;
-		snprintf(why, why_len, "cannot open journal %s: %s", journal->path,
-			 strerror(-err));
+		snprintf(why, why_len, "cannot open journal %s: %s", journal->path, strerror(-err));
 		free(journal->buffer);
 		journal->buffer = NULL;
 		close(fd);
