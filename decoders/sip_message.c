@@ -345,8 +345,8 @@ static void interpret_header(struct sip_parse_ctx *ctx, enum sip_header_id id, s
 	case SIP_HDR_SUBSCRIPTION_STATE: {
 		/* substate-value *( SEMI subexp-params ) (RFC 6665), a token, compared ignoring
 		 * case as SIP's tokens are */
-		struct sip_view state = {value.ptr, 0};
-		state.len = (size_t)(sip_skip_token(value.ptr, value.ptr + value.len) - value.ptr);
+		struct sip_view state =
+		    sip_view_of(value.ptr, sip_skip_token(value.ptr, value.ptr + value.len));
 		msg->subscription_terminated = SIP_VIEW_IS(state, "terminated");
 		break;
 	}
